@@ -1,0 +1,69 @@
+# Every command a person runs on Timz. `make help` lists them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run serve test test-postgres e2e lint format bench bench-load prod-check clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+# The virtualenv is rebuilt when the requirement files change. Python >= 3.12 is required
+# (Django 6); .python-version asks pyenv for 3.13.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@PYBIN=""; for c in python3.13 python3.12 python3 python; do \
+	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then PYBIN=$$c; break; fi; \
+	done; \
+	if [ -z "$$PYBIN" ]; then echo "error: Timz needs Python >= 3.12 (Django 6); none found on PATH. Install python3.13 (pyenv install 3.13) and retry." >&2; exit 1; fi; \
+	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then rm -rf $(VENV); fi; \
+	[ -x $(PY) ] || { echo "Creating $(VENV) with $$($$PYBIN --version)"; $$PYBIN -m venv $(VENV); }
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create the virtualenv and install everything
+
+run: venv ## Migrate, load demo data if empty, serve http://127.0.0.1:8000 (pages, websockets, admin)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo --if-empty
+	@trap 'kill 0' EXIT; \
+	( while true; do $(PY) manage.py process_due --quiet || true; sleep 60; done ) & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: venv ## Serve with daphne as production does (no autoreload)
+	$(PY) manage.py migrate --no-input
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) timz.asgi:application
+
+test: venv ## Run the whole test suite (SQLite, in-memory channel layer)
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+test-postgres: venv ## The suite against PostgreSQL and Redis on 127.0.0.1
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/timz} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+e2e: venv ## Browser tests in headless Chromium (needs the chromium package)
+	$(PY) -m pytest -q -p no:xdist e2e
+
+lint: venv ## ruff check, ruff format --check, makemigrations --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: venv ## Benchmarks under bench/: print timings and query counts
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+prod-check: venv ## manage.py check --deploy with production settings; fails on any warning
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-prod-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
+	DJANGO_ALLOWED_HOSTS=timz.example EMAIL_URL=smtp+tls://mailer@smtp.timz.example:587 \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean: ## Remove the virtualenv and local data under var/
+	rm -rf $(VENV) var

@@ -1,0 +1,285 @@
+"""Services offered by pros. (Availability, bookings and reviews are added by the bookings work.)"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from accounts.models import ProProfile
+
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")
+
+
+def service_image_path(instance, filename):
+    return f"services/{filename}"
+
+
+class Service(models.Model):
+    class PaymentMode(models.TextChoices):
+        AT_APPOINTMENT = "at_appointment", "Pay at the appointment"
+        ONLINE = "online", "Pay online when booking"
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(max_length=120)
+    description = models.TextField(max_length=2000, blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    price_amount = models.PositiveIntegerField(help_text="In minor units (cents).")
+    currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
+    image = models.ImageField(upload_to=service_image_path, blank=True)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    payment_mode = models.CharField(
+        max_length=20, choices=PaymentMode.choices, default=PaymentMode.AT_APPOINTMENT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pro", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="service_duration_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["pro", "is_active", "position"], name="service_pro_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.pro})"
+
+
+class BookingRules(models.Model):
+    """A pro's booking rules. Created with the defaults the first time they are needed."""
+
+    class ConfirmationMode(models.TextChoices):
+        INSTANT = "instant", "Confirm bookings instantly"
+        REQUEST = "request", "Review each request"
+
+    pro = models.OneToOneField(ProProfile, on_delete=models.CASCADE, related_name="booking_rules")
+    slot_step_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    min_notice_minutes = models.PositiveIntegerField(
+        default=120, validators=[MaxValueValidator(60 * 24 * 30)]
+    )
+    horizon_days = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    buffer_minutes = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(240)])
+    confirmation_mode = models.CharField(
+        max_length=10, choices=ConfirmationMode.choices, default=ConfirmationMode.INSTANT
+    )
+    request_expiry_hours = models.PositiveIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(24 * 14)]
+    )
+    cancellation_window_hours = models.PositiveIntegerField(
+        default=24, validators=[MaxValueValidator(24 * 14)]
+    )
+    late_cancellation_fee_percent = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(100)]
+    )
+    reminder_hours = models.PositiveIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(24 * 7)]
+    )
+    calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "booking rules"
+
+    def __str__(self):
+        return f"Rules for {self.pro}"
+
+
+class WeeklyHours(models.Model):
+    """One working interval on a weekday, wall-clock time in the pro's zone."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="weekly_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["pro", "weekday", "start"]
+        verbose_name_plural = "weekly hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="weekly_start_before_end"
+            ),
+            models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekly_weekday_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class DateOverride(models.Model):
+    """Different hours on one local date; no intervals (is_closed) means closed that day."""
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="date_overrides")
+    date = models.DateField()
+    is_closed = models.BooleanField(default=False)
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["pro", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "date"], name="override_one_per_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.date} ({'closed' if self.is_closed else 'special hours'})"
+
+
+class DateOverrideInterval(models.Model):
+    override = models.ForeignKey(DateOverride, on_delete=models.CASCADE, related_name="intervals")
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["override", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="override_start_before_end"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """An absolute span (aware UTC) when the pro takes no bookings."""
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["pro", "starts_at"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("ends_at")),
+                name="timeoff_start_before_end",
+            ),
+        ]
+        indexes = [models.Index(fields=["pro", "ends_at"], name="timeoff_pro_end_idx")]
+
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M} → {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class Booking(models.Model):
+    """A client's booking of a pro's service. Status moves only through bookings.lifecycle."""
+
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "Awaiting payment"
+        REQUESTED = "requested", "Requested"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+        EXPIRED = "expired", "Expired"
+
+    # Statuses that hold the time slot.
+    ACTIVE_STATUSES = (Status.PENDING_PAYMENT, Status.REQUESTED, Status.CONFIRMED)
+
+    client = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="client_bookings"
+    )
+    pro = models.ForeignKey(ProProfile, on_delete=models.PROTECT, related_name="bookings")
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
+    # Snapshot of the service at booking time: later edits of the service never change it.
+    service_name = models.CharField(max_length=120)
+    duration_minutes = models.PositiveIntegerField()
+    price_amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    note = models.TextField(max_length=1000, blank=True)
+    is_late_cancellation = models.BooleanField(default=False)
+    # When a requested booking (or a payment hold) lapses if nobody acts.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("ends_at")),
+                name="booking_start_before_end",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["pro", "status", "starts_at"], name="booking_pro_idx"),
+            models.Index(fields=["client", "status", "starts_at"], name="booking_client_idx"),
+            models.Index(fields=["status", "expires_at"], name="booking_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.service_name} at {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class BookingEvent(models.Model):
+    """One row per status transition: who, from, to, when, why."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=10)  # client, pro, staff or system
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    reason = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["booking", "at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class Review(models.Model):
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="review")
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="reviews_written"
+    )
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    text = models.TextField(max_length=2000, blank=True)
+    reply = models.TextField(max_length=2000, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rating}★ for {self.pro}"

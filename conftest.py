@@ -1,0 +1,114 @@
+"""Fixtures and small factories shared by every app's tests.
+
+App-specific fixtures live in `<app>/tests/conftest.py`.
+"""
+
+import itertools
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Category, ClientProfile, ProProfile, User
+from bookings.models import Service
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Each test gets its own media folder and an empty cache (rate limits live there)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(*, email=None, role=User.Role.CLIENT, name=None, timezone="Europe/Paris", **extra):
+    n = next(_seq)
+    user = User.objects.create_user(
+        email=email or f"user{n}@example.com", password=PASSWORD, role=role, **extra
+    )
+    ClientProfile.objects.create(user=user, display_name=name or f"Client {n}", timezone=timezone)
+    return user
+
+
+def make_category(*, name=None, slug=None):
+    n = next(_seq)
+    return Category.objects.create(name=name or f"Category {n}", slug=slug or f"category-{n}")
+
+
+def make_pro(
+    *,
+    email=None,
+    name=None,
+    slug=None,
+    category=None,
+    city="Paris",
+    timezone="Europe/Paris",
+    **extra,
+):
+    n = next(_seq)
+    user = make_user(
+        email=email or f"pro{n}@example.com", role=User.Role.PRO, name=name, timezone=timezone
+    )
+    return ProProfile.objects.create(
+        user=user,
+        display_name=name or f"Pro {n}",
+        slug=slug or f"pro-{n}",
+        category=category,
+        city=city,
+        timezone=timezone,
+        **extra,
+    )
+
+
+def make_service(
+    *, pro, name=None, duration_minutes=60, price_amount=5000, currency="EUR", **extra
+):
+    n = next(_seq)
+    return Service.objects.create(
+        pro=pro,
+        name=name or f"Service {n}",
+        duration_minutes=duration_minutes,
+        price_amount=price_amount,
+        currency=currency,
+        **extra,
+    )
+
+
+@pytest.fixture
+def client_user(db):
+    return make_user(email="client@example.com", name="Chloé Client")
+
+
+@pytest.fixture
+def other_client(db):
+    return make_user(email="other-client@example.com", name="Oscar Other")
+
+
+@pytest.fixture
+def category(db):
+    return make_category(name="Barbers", slug="barbers")
+
+
+@pytest.fixture
+def pro(db, category):
+    return make_pro(email="pro@example.com", name="Paula Pro", slug="paula-pro", category=category)
+
+
+@pytest.fixture
+def other_pro(db, category):
+    return make_pro(
+        email="other-pro@example.com", name="Otto Other", slug="otto-other", category=category
+    )
+
+
+@pytest.fixture
+def service(db, pro):
+    return make_service(pro=pro, name="Haircut", duration_minutes=45, price_amount=3500)
+
+
+@pytest.fixture
+def staff_user(db):
+    return User.objects.create_superuser(email="admin@example.com", password=PASSWORD)

@@ -1,0 +1,71 @@
+"""The versioned JSON API root, mounted at /api/v1/.
+
+Each app contributes a router from its own `api.py`. Authentication is the browser session
+(`django_auth`), which is also what enforces CSRF on unsafe methods. Errors are always
+`{"detail": "..."}` with a 4xx status.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+api = NinjaAPI(
+    title="Timz API",
+    version="1",
+    urls_namespace="api-v1",
+    description="Book independent professionals. Session authentication with CSRF.",
+)
+
+
+def _messages(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    return api.create_response(request, {"detail": _messages(exc)}, status=400)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request, exc):
+    parts = []
+    for err in exc.errors:
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
+    return api.create_response(
+        request, {"detail": "; ".join(parts) or "Invalid input."}, status=400
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return api.create_response(request, {"detail": "Authentication required."}, status=401)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+# Routers are registered here, one per app, so that the URL layout is visible in one place.
+from accounts.api import router as accounts_router  # noqa: E402
+from bookings.api import router as bookings_router  # noqa: E402
+from chat.api import router as chat_router  # noqa: E402
+from payments.api import router as payments_router  # noqa: E402
+
+api.add_router("/", accounts_router)
+api.add_router("/", bookings_router)
+api.add_router("/", chat_router)
+api.add_router("/", payments_router)

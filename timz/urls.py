@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from accounts import views as accounts_views
+from timz import views
+from timz.api import api
+
+urlpatterns = [
+    path("", accounts_views.home, name="home"),
+    path("", include("accounts.urls")),
+    path("bookings/", include("bookings.urls")),
+    path("messages/", include("chat.urls")),
+    path("payments/", include("payments.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+if settings.SERVE_MEDIA:
+    # Development only: production serves media from the web server or object storage.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
+
+handler400 = "timz.views.error_400"
+handler403 = "timz.views.error_403"
+handler404 = "timz.views.error_404"
+handler500 = "timz.views.error_500"

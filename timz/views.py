@@ -1,0 +1,61 @@
+"""Site-wide views: health check and error pages. The home page lives in accounts.views."""
+
+import asyncio
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+async def _layer_roundtrip() -> bool:
+    layer = get_channel_layer()
+    channel = await layer.new_channel("healthz.")
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "healthz.ping", "token": token})
+    message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+    return message.get("token") == token
+
+
+def _channel_layer_ok() -> bool:
+    try:
+        return async_to_sync(_layer_roundtrip)()
+    except Exception:
+        return False
+
+
+@never_cache
+def healthz(request):
+    """200 when the database and the channel layer answer, else 503 naming what failed."""
+    checks = {"database": _database_ok(), "channel_layer": _channel_layer_ok()}
+    body = {"status": "ok" if all(checks.values()) else "error"}
+    body.update({name: "ok" if ok else "error" for name, ok in checks.items()})
+    return JsonResponse(body, status=200 if all(checks.values()) else 503)
+
+
+def error_400(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def error_404(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def error_500(request):
+    return render(request, "500.html", status=500)
