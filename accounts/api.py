@@ -1,3 +1,75 @@
-from ninja import Router
+"""Directory API v1 (mounted at /api/v1/ by timz.api): categories, pro search, a pro, me.
+
+Reads only; each endpoint calls one selector. Errors are `{"detail": "..."}`: 400 bad input,
+401 anonymous (`/me`), 404 unknown or unlisted pro.
+"""
+
+from typing import Literal
+
+from django.core.paginator import InvalidPage, Paginator
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+from pydantic import Field
+
+from accounts import selectors
+from accounts.models import Category, User
+from accounts.schemas import CategoryOut, Error, MeOut, ProOut, ProPage, me_json, pro_json
 
 router = Router(tags=["directory"])
+
+PAGE_SIZE = 20
+
+
+class ProFilters(Schema):
+    q: str = Field("", max_length=100, description="Words matched against name, headline, services")
+    category: str | None = Field(None, max_length=80, description="A category slug")
+    city: str | None = Field(None, max_length=80, description="City (case-insensitive)")
+    max_price: int | None = Field(
+        None, ge=0, description="Keep pros with an active service at or below this, minor units"
+    )
+    sort: Literal["relevance", "price", "rating", "newest"] = "relevance"
+    page: int = Field(1, description="1-based page number; 20 pros per page")
+
+
+@router.get("/categories", response=list[CategoryOut], summary="All categories")
+def categories(request):
+    return list(selectors.categories_all())
+
+
+@router.get("/pros", response={200: ProPage, 400: Error}, summary="Search listed pros")
+def pros(request, filters: Query[ProFilters]):
+    if filters.category and not Category.objects.filter(slug=filters.category).exists():
+        raise HttpError(400, f"Unknown category “{filters.category}”.")
+    found = selectors.pro_search(
+        q=filters.q,
+        category=filters.category,
+        city=filters.city,
+        max_price=filters.max_price,
+        sort=filters.sort,
+    )
+    paginator = Paginator(found, PAGE_SIZE)
+    try:
+        page = paginator.page(filters.page)
+    except InvalidPage as exc:
+        raise HttpError(
+            400, f"Page {filters.page} does not exist; pages run from 1 to {paginator.num_pages}."
+        ) from exc
+    return {"count": paginator.count, "results": [pro_json(request, p) for p in page]}
+
+
+@router.get("/pros/{slug}", response={200: ProOut, 404: Error}, summary="One listed pro")
+def pro(request, slug: str):
+    return pro_json(request, selectors.pro_get_public(slug=slug))
+
+
+@router.get(
+    "/me", auth=django_auth, response={200: MeOut, 401: Error}, summary="The logged-in user"
+)
+def me(request):
+    user = (
+        User.objects.select_related("client_profile", "pro_profile__category")
+        .filter(pk=request.auth.pk)
+        .get()
+    )
+    return me_json(request, user)

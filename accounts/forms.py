@@ -1,14 +1,147 @@
+"""Forms of the accounts area: allauth's sign-up (plus role and name) and the profile editors.
+
+The profile forms only bind and validate input; `accounts.services` writes. Pictures go through
+`accounts.images.ImageUploadField`, so `cleaned_data["avatar"]` is already re-encoded.
+"""
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
-from accounts.models import User
+from accounts.images import AVATAR_SIDE, ImageUploadField
+from accounts.models import Category, User, timezone_choices
+from accounts.services import SLUG_MAX, pro_slug_validate
 
 
 class SignupForm(AllauthSignupForm):
+    """allauth's sign-up with a role (client or pro), a display name and the browser's zone."""
+
+    field_order = ["role", "display_name", "email", "password1", "password2"]
+
     role = forms.ChoiceField(
         choices=User.Role.choices,
         initial=User.Role.CLIENT,
         widget=forms.RadioSelect,
         label="I want to",
+        error_messages={"required": "Choose whether you want to book or to offer services."},
     )
-    display_name = forms.CharField(max_length=80, label="Your name")
+    display_name = forms.CharField(
+        max_length=80,
+        label="Your name",
+        help_text="Shown on your bookings; pros can change their public name later.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    # Filled by static/js/accounts.js from the browser (Intl API); UTC without JavaScript.
+    timezone = forms.CharField(required=False, widget=forms.HiddenInput, initial="UTC")
+
+    ROLE_DESCRIPTIONS = {
+        User.Role.CLIENT: ("Book appointments", "Find pros and book them in a few taps."),
+        User.Role.PRO: ("Offer my services", "Get a public page, take bookings and payments."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password1" in self.fields:
+            # One line instead of allauth's list of every validator; the rules still apply.
+            self.fields[
+                "password1"
+            ].help_text = "At least 8 characters, not a common password and not only digits."
+
+    def role_cards(self):
+        """(radio subwidget, title, description) for the radio-card template."""
+        cards = []
+        for radio in self["role"]:
+            title, text = self.ROLE_DESCRIPTIONS.get(radio.data["value"], (radio.choice_label, ""))
+            cards.append((radio, title, text))
+        return cards
+
+    def clean_display_name(self):
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not name:
+            raise forms.ValidationError("Please enter your name.")
+        return name
+
+    def signup(self, request, user):
+        """allauth hook; the profiles are created by the adapter's save_user."""
+
+
+def _timezone_field(**kwargs) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=timezone_choices,
+        label="Time zone",
+        error_messages={"invalid_choice": "“%(value)s” is not a known time zone."},
+        **kwargs,
+    )
+
+
+class _AvatarMixin(forms.Form):
+    avatar = ImageUploadField(max_side=AVATAR_SIDE, square=True, required=False, label="Photo")
+    remove_avatar = forms.BooleanField(required=False, label="Remove the current photo")
+
+
+class ProfileForm(_AvatarMixin):
+    display_name = forms.CharField(
+        max_length=80, label="Name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        max_length=32,
+        required=False,
+        label="Phone",
+        help_text="Only the pros you book can see it.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    timezone = _timezone_field(help_text="Times of your bookings are shown in this zone.")
+
+    field_order = ["display_name", "phone", "timezone", "avatar", "remove_avatar"]
+
+
+class ProProfileForm(_AvatarMixin):
+    display_name = forms.CharField(max_length=80, label="Public name")
+    slug = forms.CharField(
+        max_length=SLUG_MAX,
+        label="Page address",
+        help_text="Lowercase letters, digits and hyphens, e.g. anna-hair-studio.",
+    )
+    headline = forms.CharField(
+        max_length=140,
+        required=False,
+        help_text="One line under your name, e.g. “Fades and beard trims in Montmartre”.",
+    )
+    bio = forms.CharField(
+        max_length=4000,
+        required=False,
+        label="About you",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.order_by("name"),
+        required=False,
+        empty_label="Choose a category",
+    )
+    city = forms.CharField(max_length=80, required=False)
+    address_line = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Address",
+        help_text="Where clients meet you (shown on your public page).",
+    )
+    timezone = _timezone_field(help_text="Your weekly hours are in this zone.")
+
+    field_order = [
+        "display_name",
+        "slug",
+        "headline",
+        "bio",
+        "category",
+        "city",
+        "address_line",
+        "timezone",
+        "avatar",
+        "remove_avatar",
+    ]
+
+    def __init__(self, *args, pro=None, **kwargs):
+        self.pro = pro
+        super().__init__(*args, **kwargs)
+
+    def clean_slug(self):
+        return pro_slug_validate(slug=self.cleaned_data["slug"], pro=self.pro)

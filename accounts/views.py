@@ -1,23 +1,192 @@
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 
-from accounts.models import ProProfile
+from accounts import selectors as directory
+from accounts import services
+from accounts.access import pro_required
+from accounts.forms import ProfileForm, ProProfileForm
+from accounts.models import ClientProfile
+from accounts.search import DirectorySearchForm, matching_services_first
+
+HOME_PAGE_SIZE = 12
 
 
 def home(request):
-    pros = ProProfile.objects.filter(is_listed=True).select_related("category")[:24]
-    return render(request, "accounts/home.html", {"pros": pros})
+    """The directory: hero search form, category chips, paginated results (12 per page)."""
+    categories = list(directory.categories_all())
+    form = DirectorySearchForm(
+        request.GET or None, categories=categories, cities=directory.cities_all()
+    )
+    if form.is_bound:
+        form.is_valid()  # invalid fields are shown as errors and ignored; the rest still filter
+    filters = form.filters()
+    paginator = Paginator(directory.pro_search(**filters), HOME_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "form": form,
+            "filters": filters,
+            "is_filtered": form.is_filtered(),
+            "categories": categories,
+            "page_obj": page,
+            "pros": matching_services_first(page.object_list, filters["q"]),
+        },
+    )
 
 
 def pro_detail(request, slug):
-    pro = get_object_or_404(
-        ProProfile.objects.select_related("category"), slug=slug, is_listed=True
-    )
-    return render(request, "accounts/pro_detail.html", {"pro": pro})
+    """A pro's public page: profile, active services with a Book button each, latest reviews."""
+    pro = directory.pro_get_public(slug=slug)
+    reviews = directory.pro_latest_reviews(pro=pro)
+    return render(request, "accounts/pro_detail.html", {"pro": pro, "reviews": reviews})
 
 
-def dashboard(request):
-    return render(request, "accounts/placeholder.html", {"title": "Dashboard"})
+# Profile editing and the pro dashboard (accounts engineer) ----------------------------------
 
 
+def _apply_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: per field when it names fields."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
 def profile(request):
-    return render(request, "accounts/placeholder.html", {"title": "Profile"})
+    """The signed-in user's own client profile: name, phone, time zone, photo."""
+    client_profile = ClientProfile.objects.filter(user=request.user).first()
+    if client_profile is not None:
+        request.user.client_profile = client_profile  # the header's display name reuses it
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.profile_update(
+                    user=request.user,
+                    display_name=data["display_name"],
+                    phone=data["phone"],
+                    timezone=data["timezone"],
+                    avatar=data["avatar"],
+                    remove_avatar=data["remove_avatar"],
+                )
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("accounts:profile")
+    else:
+        initial = {"timezone": "UTC"}
+        if client_profile:
+            initial = {
+                "display_name": client_profile.display_name,
+                "phone": client_profile.phone,
+                "timezone": client_profile.timezone,
+            }
+        form = ProfileForm(initial=initial)
+    return render(
+        request, "accounts/profile.html", {"form": form, "client_profile": client_profile}
+    )
+
+
+@pro_required
+def pro_profile_edit(request):
+    """The pro's public profile: name, page address, headline, bio, category, place, photo."""
+    pro = request.pro
+    if request.method == "POST":
+        form = ProProfileForm(request.POST, request.FILES, pro=pro)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                pro = services.pro_profile_update(
+                    pro=pro,
+                    display_name=data["display_name"],
+                    slug=data["slug"],
+                    headline=data["headline"],
+                    bio=data["bio"],
+                    category=data["category"],
+                    city=data["city"],
+                    address_line=data["address_line"],
+                    timezone=data["timezone"],
+                    avatar=data["avatar"],
+                    remove_avatar=data["remove_avatar"],
+                )
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+            else:
+                messages.success(request, "Your public profile is saved.")
+                return redirect("accounts:pro_profile_edit")
+    else:
+        form = ProProfileForm(
+            pro=pro,
+            initial={
+                "display_name": pro.display_name,
+                "slug": pro.slug,
+                "headline": pro.headline,
+                "bio": pro.bio,
+                "category": pro.category_id,
+                "city": pro.city,
+                "address_line": pro.address_line,
+                "timezone": pro.timezone,
+            },
+        )
+    return render(request, "accounts/pro_profile_edit.html", {"form": form, "pro": pro})
+
+
+def _url_or_none(name: str) -> str | None:
+    # Pages of other apps appear as they are built; until then their link is simply absent.
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def dashboard_checklist(pro) -> list[dict]:
+    """What a pro still has to fill in before the public page looks complete (2 queries)."""
+    edit = reverse("accounts:pro_profile_edit")
+    has_service = pro.services.filter(is_active=True).exists()
+    has_hours = pro.weekly_hours.exists()
+    return [
+        {"label": "Add a photo", "done": bool(pro.avatar), "url": edit},
+        {"label": "Write a headline", "done": bool(pro.headline), "url": edit},
+        {"label": "Tell clients about you", "done": bool(pro.bio), "url": edit},
+        {"label": "Pick a category", "done": pro.category_id is not None, "url": edit},
+        {"label": "Say where you work", "done": bool(pro.city), "url": edit},
+        {
+            "label": "Offer at least one service",
+            "done": has_service,
+            "url": _url_or_none("bookings:services"),
+        },
+        {
+            "label": "Set your weekly hours",
+            "done": has_hours,
+            "url": _url_or_none("bookings:schedule"),
+        },
+    ]
+
+
+@pro_required
+def dashboard(request):
+    """The pro's overview: how complete the profile is, and the way to every pro page."""
+    pro = request.pro
+    checklist = dashboard_checklist(pro)
+    done = sum(1 for item in checklist if item["done"])
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {
+            "pro": pro,
+            "checklist": checklist,
+            "done_count": done,
+            "total_count": len(checklist),
+            "complete": done == len(checklist),
+        },
+    )

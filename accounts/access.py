@@ -1,0 +1,39 @@
+"""Who may open what in the accounts area: fetch-with-permission for the pro side.
+
+`pro_for_user(user)` is the one way a view gets "the pro profile of the person asking": it raises
+PermissionDenied (403) for anyone who is not a pro. `pro_required` wraps a view with login plus
+that check and passes the profile as `request.pro`. Other apps' pro pages use it too.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import ProProfile
+
+
+def pro_for_user(user) -> ProProfile:
+    """The signed-in user's own ProProfile (with category), else PermissionDenied."""
+    if not user.is_authenticated or not user.is_pro:
+        raise PermissionDenied("This page is for professionals.")
+    try:
+        pro = ProProfile.objects.select_related("category").get(user=user)
+    except ProProfile.DoesNotExist:
+        raise PermissionDenied("This page is for professionals.") from None
+    # Link both ways in memory so templates reading user.pro_profile (the header's display
+    # name) or pro.user cost no further query.
+    user.pro_profile = pro
+    return pro
+
+
+def pro_required(view):
+    """Login required (anonymous users go to the login page), then pro role required (403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.pro = pro_for_user(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper

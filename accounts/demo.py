@@ -1,0 +1,414 @@
+"""Demo data for accounts and the directory, called by `manage.py seed_demo`.
+
+Idempotent: users are keyed on their email, pros on their user, categories on their slug,
+services on (pro, name); running it twice leaves the same rows. Passwords are set only when a
+user is created, and an avatar is drawn only for a pro who has none.
+"""
+
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from accounts.demo_images import avatar_png
+from accounts.images import AVATAR_SIDE, process_image
+from accounts.models import Category, ClientProfile, ProProfile, User
+
+PASSWORD = "timz-demo-pass"
+ADMIN_EMAIL = "admin@example.com"
+
+CATEGORIES = [
+    ("barbers", "Barbers"),
+    ("hair-stylists", "Hair stylists"),
+    ("personal-trainers", "Personal trainers"),
+    ("tutors", "Tutors"),
+    ("massage-therapists", "Massage therapists"),
+    ("nail-artists", "Nail artists"),
+]
+
+# city -> (IANA zone, currency)
+CITIES = {
+    "Paris": ("Europe/Paris", "EUR"),
+    "Lyon": ("Europe/Paris", "EUR"),
+    "Berlin": ("Europe/Berlin", "EUR"),
+    "London": ("Europe/London", "GBP"),
+    "New York": ("America/New_York", "USD"),
+}
+
+CLIENTS = [
+    ("Alice Martin", "Europe/Paris"),
+    ("Ben Carter", "Europe/London"),
+    ("Clara Schmidt", "Europe/Berlin"),
+    ("David Nguyen", "America/New_York"),
+    ("Emma Rossi", "Europe/Paris"),
+]
+
+
+@dataclass
+class DemoPro:
+    name: str
+    slug: str
+    category: str
+    city: str
+    address: str
+    headline: str
+    bio: str
+    services: list = field(default_factory=list)  # (name, description, minutes, price major)
+    long_hair: bool = False
+
+
+PROS = [
+    DemoPro(
+        "Karim Benali",
+        "karim-benali",
+        "barbers",
+        "Paris",
+        "18 rue Oberkampf, 75011",
+        "Skin fades, sharp line-ups and hot-towel shaves in the 11th",
+        "Twelve years behind the chair, the last five in my own small shop off Oberkampf.\n\n"
+        "I take my time on every cut: a quick chat about what you want, a proper wash, and a "
+        "finish you can style yourself at home. Walk-ins are rare, so book ahead.",
+        [
+            ("Men's haircut", "Wash, cut and style.", 30, 28),
+            ("Skin fade", "Bald or zero fade, blended by hand, with a line-up.", 45, 35),
+            ("Beard trim & hot towel", "Shape-up, razor edges, hot towel and oil.", 30, 22),
+            ("Haircut + beard", "The full service: cut, fade and beard.", 60, 48),
+        ],
+    ),
+    DemoPro(
+        "Léa Moreau",
+        "lea-moreau",
+        "hair-stylists",
+        "Paris",
+        "7 rue de Bretagne, 75003",
+        "Colour specialist: balayage, glosses and lived-in blondes",
+        "I trained in London and Paris and now colour hair in a bright studio in the Marais.\n"
+        "My thing is soft, low-maintenance colour that grows out beautifully.\n\n"
+        "First colour appointment? Book a consultation and we'll plan it together.",
+        [
+            ("Cut & blow-dry", "Consultation, wash, precision cut and blow-dry.", 60, 65),
+            ("Balayage", "Hand-painted highlights, toner and blow-dry.", 180, 180),
+            ("Gloss treatment", "Shine and tone refresh between colours.", 45, 45),
+            ("Colour consultation", "Strand test and a plan for your hair.", 20, 15),
+        ],
+        long_hair=True,
+    ),
+    DemoPro(
+        "Camille Dubois",
+        "camille-dubois",
+        "personal-trainers",
+        "Lyon",
+        "Parc de la Tête d'Or, entrance Children's Gate",
+        "Strength training for busy people, outdoors or at your gym",
+        "Certified strength coach (BPJEPS) and former rower.\n\n"
+        "Sessions are built around your schedule and goals: getting stronger, moving without "
+        "pain, or training for your first race.",
+        [
+            ("1:1 training session", "A full coached session, plan included.", 60, 55),
+            ("Intro assessment", "Movement screen, goals and a 4-week plan.", 45, 35),
+            ("Outdoor bootcamp", "Small-group circuit in the park (max 6).", 60, 20),
+        ],
+        long_hair=True,
+    ),
+    DemoPro(
+        "Hugo Lefèvre",
+        "hugo-lefevre",
+        "tutors",
+        "Lyon",
+        "Online or at the Part-Dieu library",
+        "Maths and physics tutoring, from lycée to prépa",
+        "PhD student in applied mathematics at Lyon 1.\n"
+        "I help students understand the ideas instead of memorising methods.",
+        [
+            ("Maths lesson", "One-to-one, any level from seconde to prépa.", 60, 40),
+            ("Physics lesson", "Mechanics, electricity, thermodynamics.", 60, 40),
+            ("Bac exam intensive", "Past papers and exam technique.", 120, 75),
+        ],
+    ),
+    DemoPro(
+        "Sofia Rossi",
+        "sofia-rossi",
+        "massage-therapists",
+        "Berlin",
+        "Oranienstraße 24, 10999",
+        "Deep tissue and sports massage in Kreuzberg",
+        "Licensed massage therapist with a background in physiotherapy.\n\n"
+        "Tell me where it hurts when you book and I'll focus the session there.",
+        [
+            ("Deep tissue massage", "Firm pressure for knots and chronic tension.", 60, 70),
+            ("Sports massage", "Before or after training and races.", 45, 55),
+            ("Relaxing full-body massage", "Slow, calming, with warm oils.", 90, 95),
+        ],
+        long_hair=True,
+    ),
+    DemoPro(
+        "Jonas Weber",
+        "jonas-weber",
+        "barbers",
+        "Berlin",
+        "Weserstraße 51, 12045",
+        "Classic cuts and modern fades in Neukölln",
+        "Old-school barbering with a modern eye. Good coffee, good music, no rush.",
+        [
+            ("Haircut", "Classic scissor or clipper cut.", 30, 25),
+            ("Fade", "Low, mid or high fade with a clean finish.", 45, 30),
+            ("Beard shaping", "Trim, shape and razor line.", 20, 15),
+        ],
+    ),
+    DemoPro(
+        "Mei Tanaka",
+        "mei-tanaka",
+        "nail-artists",
+        "Berlin",
+        "Kastanienallee 12, 10435",
+        "Minimal nail art and long-lasting gel in Prenzlauer Berg",
+        "Clean lines, negative space and tiny details. Vegan, cruelty-free products only.",
+        [
+            ("Gel manicure", "Shaping, cuticle care and gel colour.", 45, 38),
+            ("Nail art full set", "Gel extensions with custom art.", 90, 65),
+            ("Spa pedicure", "Soak, scrub, massage and polish.", 60, 45),
+        ],
+        long_hair=True,
+    ),
+    DemoPro(
+        "Amelia Clarke",
+        "amelia-clarke",
+        "hair-stylists",
+        "London",
+        "42 Redchurch Street, E2 7DP",
+        "Curly and textured hair specialist in Shoreditch",
+        "Curls need a different approach: cut dry, curl by curl.\n\n"
+        "I'll show you a routine that works with your hair instead of against it.",
+        [
+            ("Curly cut", "Dry cut, curl by curl, with a styling lesson.", 75, 70),
+            ("Wash & style", "Cleanse, condition and define.", 45, 40),
+            ("Deep conditioning", "Intensive moisture treatment.", 30, 25),
+        ],
+        long_hair=True,
+    ),
+    DemoPro(
+        "Oliver Bennett",
+        "oliver-bennett",
+        "personal-trainers",
+        "London",
+        "Victoria Park, Crown Gate West",
+        "Running coach: from first 5K to marathon PBs",
+        "UK Athletics coach and 2:41 marathoner.\n"
+        "Technique, strength and a plan you can actually stick to.",
+        [
+            ("Running technique session", "Video analysis and drills.", 60, 60),
+            ("Strength for runners", "Gym session to stay injury-free.", 45, 45),
+            ("Training plan consultation", "A 12-week plan built with you.", 30, 30),
+        ],
+    ),
+    DemoPro(
+        "Priya Patel",
+        "priya-patel",
+        "tutors",
+        "London",
+        "Online, or in person in Islington",
+        "GCSE and A-level English, essay coaching",
+        "Former English teacher, now tutoring full-time.\n"
+        "I help students structure arguments and write with confidence.",
+        [
+            ("English tutoring", "GCSE or A-level, literature or language.", 60, 45),
+            ("Essay review", "Detailed feedback on one essay.", 30, 25),
+            ("Exam technique workshop", "Timed practice and marking together.", 90, 65),
+        ],
+        long_hair=True,
+    ),
+    DemoPro(
+        "Marcus Johnson",
+        "marcus-johnson",
+        "barbers",
+        "New York",
+        "311 Nostrand Ave, Brooklyn, NY 11216",
+        "Brooklyn barber: tapers, line-ups and kids' cuts",
+        "Bed-Stuy born and raised. Fifteen years cutting, and kids are always welcome.",
+        [
+            ("Haircut", "Any style, finished with a line-up.", 45, 45),
+            ("Taper & line-up", "Fresh taper, crisp edges.", 30, 35),
+            ("Kids' cut", "Under 12, patience included.", 30, 25),
+            ("Cut + beard", "Haircut with beard trim and hot towel.", 60, 60),
+        ],
+    ),
+    DemoPro(
+        "Elena García",
+        "elena-garcia",
+        "massage-therapists",
+        "New York",
+        "210 W 79th St, New York, NY 10024",
+        "Prenatal and Swedish massage on the Upper West Side",
+        "Licensed massage therapist (NY) specialising in prenatal care.\n\n"
+        "Side-lying positioning and plenty of pillows: comfort comes first.",
+        [
+            ("Swedish massage", "Relaxing full-body massage.", 60, 110),
+            ("Prenatal massage", "Safe and soothing, from the second trimester.", 60, 120),
+            ("Hot stone massage", "Warm basalt stones for deep relaxation.", 90, 160),
+        ],
+        long_hair=True,
+    ),
+    DemoPro(
+        "Chloé Martin",
+        "chloe-martin",
+        "nail-artists",
+        "Paris",
+        "25 rue des Rosiers, 75004",
+        "Russian manicure and delicate nail art in the Marais",
+        "Precise, dry-technique manicures that last three weeks.",
+        [
+            ("Russian manicure", "Dry cuticle work and gel colour.", 75, 55),
+            ("Semi-permanent polish", "Quick gel colour, no extensions.", 45, 40),
+            ("Nail art add-on", "Hand-painted details on up to 4 nails.", 20, 15),
+        ],
+        long_hair=True,
+    ),
+    DemoPro(
+        "Daniel Kim",
+        "daniel-kim",
+        "tutors",
+        "New York",
+        "Online, or at the NYPL Mid-Manhattan branch",
+        "SAT math prep and Python for beginners",
+        "Software engineer who tutors on weekends.\n"
+        "Clear explanations, lots of practice, no judgement.",
+        [
+            ("SAT math prep", "Targeted practice on your weak spots.", 60, 80),
+            ("Intro to Python", "Your first programs, step by step.", 60, 70),
+            ("College essay feedback", "Structure and voice for your personal statement.", 45, 60),
+        ],
+    ),
+]
+
+
+@dataclass
+class SeedResult:
+    admin: User
+    clients: list
+    pros: list  # ProProfile objects, in PROS order
+    created_users: int = 0
+
+
+def _user(email: str, *, role: str, password_hash: str, result: SeedResult, **flags) -> User:
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"role": role, "password": password_hash, **flags}
+    )
+    if created:
+        result.created_users += 1
+    else:
+        changed = {k: v for k, v in {"role": role, **flags}.items() if getattr(user, k) != v}
+        if changed:
+            for key, value in changed.items():
+                setattr(user, key, value)
+            user.save(update_fields=list(changed))
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _avatar(pro: ProProfile, spec: DemoPro) -> None:
+    if pro.avatar and pro.avatar.storage.exists(pro.avatar.name):
+        return
+    picture = process_image(
+        ContentFile(avatar_png(spec.slug, long_hair=spec.long_hair)),
+        max_side=AVATAR_SIDE,
+        square=True,
+    )
+    pro.avatar.save(picture.name, picture, save=True)
+
+
+def seed(*, stdout) -> SeedResult:
+    """Create or update the demo categories, users, pro profiles and services."""
+    from bookings.models import Service
+
+    password_hash = make_password(PASSWORD)  # hashed once, used for every new demo user
+    with transaction.atomic():
+        categories = {
+            slug: Category.objects.update_or_create(slug=slug, defaults={"name": name})[0]
+            for slug, name in CATEGORIES
+        }
+        result = SeedResult(admin=None, clients=[], pros=[])
+        result.admin = _user(
+            ADMIN_EMAIL,
+            role=User.Role.CLIENT,
+            password_hash=password_hash,
+            result=result,
+            is_staff=True,
+            is_superuser=True,
+        )
+        ClientProfile.objects.get_or_create(
+            user=result.admin, defaults={"display_name": "Timz Admin"}
+        )
+        for n, (name, zone) in enumerate(CLIENTS, start=1):
+            user = _user(
+                f"client{n}@example.com",
+                role=User.Role.CLIENT,
+                password_hash=password_hash,
+                result=result,
+            )
+            ClientProfile.objects.update_or_create(
+                user=user, defaults={"display_name": name, "timezone": zone}
+            )
+            result.clients.append(user)
+        for n, spec in enumerate(PROS, start=1):
+            zone, currency = CITIES[spec.city]
+            user = _user(
+                f"pro{n}@example.com",
+                role=User.Role.PRO,
+                password_hash=password_hash,
+                result=result,
+            )
+            ClientProfile.objects.update_or_create(
+                user=user, defaults={"display_name": spec.name, "timezone": zone}
+            )
+            pro, _ = ProProfile.objects.update_or_create(
+                user=user,
+                defaults={
+                    "display_name": spec.name,
+                    "slug": spec.slug,
+                    "headline": spec.headline,
+                    "bio": spec.bio,
+                    "category": categories[spec.category],
+                    "city": spec.city,
+                    "address_line": spec.address,
+                    "timezone": zone,
+                    "is_listed": True,
+                },
+            )
+            for position, (sname, description, minutes, price) in enumerate(spec.services):
+                Service.objects.update_or_create(
+                    pro=pro,
+                    name=sname,
+                    defaults={
+                        "description": description,
+                        "duration_minutes": minutes,
+                        "price_amount": price * 100,
+                        "currency": currency,
+                        "position": position,
+                        "is_active": True,
+                    },
+                )
+            result.pros.append(pro)
+    # Pictures are files: drawn outside the transaction, only for pros who have none.
+    for pro, spec in zip(result.pros, PROS, strict=True):
+        _avatar(pro, spec)
+    stdout.write(
+        f"accounts: {len(CATEGORIES)} categories, {len(result.clients)} clients, "
+        f"{len(result.pros)} pros, 1 admin ({result.created_users} users created)"
+    )
+    return result
+
+
+def logins() -> list[tuple[str, str]]:
+    """(who, email) rows printed at the end of seed_demo."""
+    rows = [("staff (admin)", ADMIN_EMAIL)]
+    rows += [
+        (f"client: {name}", f"client{n}@example.com") for n, (name, _) in enumerate(CLIENTS, 1)
+    ]
+    rows += [
+        (f"pro: {spec.name} ({spec.city})", f"pro{n}@example.com") for n, spec in enumerate(PROS, 1)
+    ]
+    return rows

@@ -1,0 +1,121 @@
+"""JSON shapes of the directory API v1 (see accounts.api) and the builders that fill them."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+from accounts.models import ProProfile, User
+
+
+class Error(Schema):
+    detail: str
+
+
+class CategoryOut(Schema):
+    slug: str
+    name: str
+
+
+class PriceOut(Schema):
+    amount: int
+    currency: str
+
+
+class ServiceOut(Schema):
+    id: int
+    name: str
+    duration_minutes: int
+    price: PriceOut
+
+
+class ProOut(Schema):
+    slug: str
+    display_name: str
+    headline: str
+    category: str | None
+    city: str
+    timezone: str
+    avatar_url: str | None
+    rating: float | None
+    review_count: int
+    services: list[ServiceOut]
+
+
+class ProPage(Schema):
+    count: int
+    results: list[ProOut]
+
+
+class MeProOut(Schema):
+    slug: str
+    display_name: str
+    headline: str
+    category: str | None
+    city: str
+    timezone: str
+    avatar_url: str | None
+    is_listed: bool
+
+
+class MeOut(Schema):
+    email: str
+    role: str
+    display_name: str
+    timezone: str
+    avatar_url: str | None
+    pro: MeProOut | None
+
+
+def _absolute(request, field) -> str | None:
+    return request.build_absolute_uri(field.url) if field else None
+
+
+def pro_json(request, pro: ProProfile) -> dict:
+    """A pro from selectors.pro_search / pro_get_public (active services already prefetched)."""
+    return {
+        "slug": pro.slug,
+        "display_name": pro.display_name,
+        "headline": pro.headline,
+        "category": pro.category.slug if pro.category else None,
+        "city": pro.city,
+        "timezone": pro.timezone,
+        "avatar_url": _absolute(request, pro.avatar),
+        "rating": float(pro.rating_avg) if pro.rating_avg is not None else None,
+        "review_count": pro.review_count,
+        "services": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "duration_minutes": s.duration_minutes,
+                "price": {"amount": s.price_amount, "currency": s.currency},
+            }
+            for s in pro.active_services
+        ],
+    }
+
+
+def me_json(request, user: User) -> dict:
+    client = getattr(user, "client_profile", None)
+    pro = getattr(user, "pro_profile", None)
+    avatar = (pro.avatar if pro and pro.avatar else None) or (client.avatar if client else None)
+    return {
+        "email": user.email,
+        "role": user.role,
+        "display_name": user.display_name,
+        "timezone": (client.timezone if client else None)
+        or (pro.timezone if pro else None)
+        or "UTC",
+        "avatar_url": _absolute(request, avatar),
+        "pro": None
+        if pro is None
+        else {
+            "slug": pro.slug,
+            "display_name": pro.display_name,
+            "headline": pro.headline,
+            "category": pro.category.slug if pro.category else None,
+            "city": pro.city,
+            "timezone": pro.timezone,
+            "avatar_url": _absolute(request, pro.avatar),
+            "is_listed": pro.is_listed,
+        },
+    }

@@ -1,0 +1,249 @@
+"""Writes for users and profiles.
+
+- Sign-up always creates a ClientProfile (a pro can book other pros as a client); a pro also gets
+  a ProProfile whose slug is generated from the display name: slugified, never a reserved word,
+  and made unique with a numeric suffix (`anna-lee`, `anna-lee-2`, ...).
+- A slug chosen by hand must be lowercase letters, digits and single hyphens, 3 to 80 characters,
+  not reserved and not taken.
+- Pictures arrive already processed by `accounts.images` (a ContentFile with a generated name);
+  a replaced or removed avatar file is deleted from storage once the transaction commits.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
+
+# fmt: off
+RESERVED_SLUGS = frozenset(
+    {
+        "about", "account", "accounts", "admin", "api", "book", "bookings", "dashboard",
+        "edit", "healthz", "help", "login", "logout", "me", "media", "messages", "new", "p",
+        "payments", "pro", "profile", "pros", "search", "settings", "signup", "static",
+        "support", "timz", "www",
+    }
+)
+# fmt: on
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MIN, SLUG_MAX = 3, 80
+PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{6,32}$")
+_UNSET = object()
+
+
+# Slugs ---------------------------------------------------------------------------------------
+
+
+def pro_slug_generate(*, display_name: str, exclude_pk: int | None = None) -> str:
+    """A free, valid slug derived from a display name."""
+    # Names without any Latin letter or digit (e.g. 李小龍) slugify to "": use a neutral base.
+    base = slugify(display_name)[: SLUG_MAX - 6].strip("-") or "timz-pro"
+    if len(base) < SLUG_MIN or base in RESERVED_SLUGS:
+        base = f"{base}-pro"
+    taken = set(
+        ProProfile.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    candidate, n = base, 2
+    while candidate in taken or candidate in RESERVED_SLUGS or len(candidate) < SLUG_MIN:
+        candidate = f"{base}-{n}"
+        n += 1
+    return candidate
+
+
+def pro_slug_validate(*, slug: str, pro: ProProfile | None = None) -> str:
+    """The normalised slug, or ValidationError saying why it cannot be used."""
+    slug = (slug or "").strip().lower()
+    if not SLUG_MIN <= len(slug) <= SLUG_MAX:
+        raise ValidationError(
+            f"The address must be {SLUG_MIN} to {SLUG_MAX} characters long.", code="slug_length"
+        )
+    if not SLUG_RE.match(slug):
+        raise ValidationError(
+            "Use only lowercase letters, digits and single hyphens (e.g. anna-hair-studio).",
+            code="slug_invalid",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError("This address is reserved; please choose another.", code="reserved")
+    clash = ProProfile.objects.filter(slug=slug)
+    if pro is not None:
+        clash = clash.exclude(pk=pro.pk)
+    if clash.exists():
+        raise ValidationError("This address is already taken.", code="slug_taken")
+    return slug
+
+
+# Sign-up -------------------------------------------------------------------------------------
+
+
+def _clean_timezone(value: str | None) -> str:
+    try:
+        validate_timezone(value or "")
+    except ValidationError:
+        return "UTC"
+    return value
+
+
+def user_signup_complete(
+    *, user: User, role: str, display_name: str, timezone: str | None = "UTC"
+) -> User:
+    """Finish a new account: role, ClientProfile, and for pros a ProProfile with a unique slug.
+
+    The user may be unsaved (allauth's adapter hands it over before the first save). An unknown
+    time zone (it comes from the browser) silently falls back to UTC.
+    """
+    if role not in User.Role.values:
+        raise ValidationError({"role": "Choose whether you book or offer services."})
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ValidationError({"display_name": "Please enter your name."})
+    tz = _clean_timezone(timezone)
+    with transaction.atomic():
+        user.role = role
+        user.save()
+        ClientProfile.objects.create(user=user, display_name=display_name, timezone=tz)
+        if role == User.Role.PRO:
+            _pro_profile_create(user=user, display_name=display_name, timezone=tz)
+    return user
+
+
+def _pro_profile_create(*, user: User, display_name: str, timezone: str) -> ProProfile:
+    # Two simultaneous sign-ups with the same name can pick the same slug; the unique index
+    # decides, and the loser retries with the next free suffix.
+    for _attempt in range(5):
+        slug = pro_slug_generate(display_name=display_name)
+        try:
+            with transaction.atomic():
+                return ProProfile.objects.create(
+                    user=user, display_name=display_name, slug=slug, timezone=timezone
+                )
+        except IntegrityError:
+            continue
+    raise ValidationError("Could not reserve a public address; please try again.")
+
+
+def pro_profile_create(*, user: User, display_name: str = "", timezone: str = "UTC") -> ProProfile:
+    """Turn an existing user into a pro (used by seed data and staff tooling)."""
+    display_name = (display_name or user.display_name).strip()
+    with transaction.atomic():
+        if user.role != User.Role.PRO:
+            user.role = User.Role.PRO
+            user.save(update_fields=["role"])
+        existing = ProProfile.objects.filter(user=user).first()
+        if existing:
+            return existing
+        return _pro_profile_create(
+            user=user, display_name=display_name, timezone=_clean_timezone(timezone)
+        )
+
+
+# Profile editing -----------------------------------------------------------------------------
+
+
+def _replace_avatar(profile, *, avatar, remove_avatar: bool) -> None:
+    """Store a new avatar (already processed) or clear it; delete the old file after commit."""
+    old = profile.avatar.name if profile.avatar else ""
+    if avatar is not None:
+        profile.avatar.save(avatar.name, avatar, save=False)
+    elif remove_avatar:
+        profile.avatar = ""
+    else:
+        return
+    if old and old != profile.avatar.name:
+        storage = profile.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def _validate_phone(phone: str) -> str:
+    phone = " ".join((phone or "").split())
+    if phone and (not PHONE_RE.match(phone) or sum(c.isdigit() for c in phone) < 6):
+        raise ValidationError({"phone": "Enter a phone number such as +33 6 12 34 56 78."})
+    return phone
+
+
+def profile_update(
+    *,
+    user: User,
+    display_name=_UNSET,
+    phone=_UNSET,
+    timezone=_UNSET,
+    avatar=None,
+    remove_avatar: bool = False,
+) -> ClientProfile:
+    """Update the user's client profile; only the given fields change. Creates it if missing."""
+    with transaction.atomic():
+        profile, _created = ClientProfile.objects.select_for_update().get_or_create(user=user)
+        if display_name is not _UNSET:
+            display_name = (display_name or "").strip()
+            if not display_name:
+                raise ValidationError({"display_name": "Please enter your name."})
+            profile.display_name = display_name
+        if phone is not _UNSET:
+            profile.phone = _validate_phone(phone)
+        if timezone is not _UNSET:
+            profile.timezone = timezone
+        profile.full_clean(exclude=["user", "avatar"])
+        _replace_avatar(profile, avatar=avatar, remove_avatar=remove_avatar)
+        profile.save()
+    return profile
+
+
+def pro_profile_update(
+    *,
+    pro: ProProfile,
+    display_name=_UNSET,
+    slug=_UNSET,
+    headline=_UNSET,
+    bio=_UNSET,
+    category=_UNSET,
+    city=_UNSET,
+    address_line=_UNSET,
+    timezone=_UNSET,
+    avatar=None,
+    remove_avatar: bool = False,
+) -> ProProfile:
+    """Update a pro's public profile; only the given fields change."""
+    with transaction.atomic():
+        pro = ProProfile.objects.select_for_update().get(pk=pro.pk)
+        errors: dict[str, list] = {}
+        if display_name is not _UNSET:
+            pro.display_name = (display_name or "").strip()
+            if not pro.display_name:
+                errors["display_name"] = ["Please enter the name clients will see."]
+        if slug is not _UNSET:
+            try:
+                pro.slug = pro_slug_validate(slug=slug, pro=pro)
+            except ValidationError as exc:
+                errors["slug"] = exc.messages
+        for name, value in (
+            ("headline", headline),
+            ("bio", bio),
+            ("city", city),
+            ("address_line", address_line),
+        ):
+            if value is not _UNSET:
+                setattr(pro, name, " ".join((value or "").split()) if name != "bio" else value)
+        if category is not _UNSET:
+            if category in ("", None):
+                category = None
+            elif not isinstance(category, Category):
+                category = Category.objects.filter(pk=category).first()
+                if category is None:
+                    errors["category"] = ["Choose a category from the list."]
+            if "category" not in errors:
+                pro.category = category
+        if timezone is not _UNSET:
+            pro.timezone = timezone
+        if errors:
+            raise ValidationError(errors)
+        pro.full_clean(exclude=["user", "avatar", "slug"])
+        _replace_avatar(pro, avatar=avatar, remove_avatar=remove_avatar)
+        try:
+            with transaction.atomic():
+                pro.save()
+        except IntegrityError:
+            raise ValidationError({"slug": ["This address is already taken."]}) from None
+    return pro

@@ -1,0 +1,260 @@
+"""The public pro page /p/<slug>/ and the `money` template filter it uses."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+from http import HTTPStatus
+
+import pytest
+from django.core.files.base import ContentFile
+from django.template import Context, Template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from PIL import Image
+
+from accounts.templatetags.money import format_money, to_minor_units
+from bookings.models import Booking, Review
+from conftest import make_pro, make_service, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def png_file(name="a.png"):
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 80, 40)).save(buf, "PNG")
+    return ContentFile(buf.getvalue(), name=name)
+
+
+def page(client, pro):
+    return client.get(reverse("accounts:pro_detail", kwargs={"slug": pro.slug}))
+
+
+def make_review(*, pro, author, rating=5, text="", days_ago=1, reply=""):
+    service = make_service(pro=pro)
+    starts = timezone.now() - timedelta(days=days_ago)
+    booking = Booking.objects.create(
+        client=author,
+        pro=pro,
+        service=service,
+        service_name=service.name,
+        duration_minutes=service.duration_minutes,
+        price_amount=service.price_amount,
+        currency=service.currency,
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=service.duration_minutes),
+        status=Booking.Status.COMPLETED,
+    )
+    review = Review.objects.create(
+        booking=booking, pro=pro, author=author, rating=rating, text=text, reply=reply
+    )
+    Review.objects.filter(pk=review.pk).update(created_at=starts + timedelta(hours=2))
+    return review
+
+
+def test_pro_page_shows_profile_and_services(client, pro, service):
+    pro.headline = "Sharp cuts, no fuss"
+    pro.address_line = "12 rue de la Paix"
+    pro.save()
+
+    response = page(client, pro)
+
+    assert response.status_code == HTTPStatus.OK
+    body = response.content.decode()
+    for text in ("Paula Pro", "Sharp cuts, no fuss", "Barbers", "Paris", "12 rue de la Paix"):
+        assert text in body
+    assert "Europe/Paris" in body
+    assert "Haircut" in body and "45 min" in body and "€35.00" in body
+
+
+def test_bio_keeps_line_breaks_and_is_escaped(client, pro):
+    pro.bio = "First line\nSecond <b>line</b>\n\nNew paragraph"
+    pro.save()
+
+    body = page(client, pro).content.decode()
+
+    assert "<p>First line<br>Second &lt;b&gt;line&lt;/b&gt;</p>" in body
+    assert "<p>New paragraph</p>" in body
+
+
+def test_only_active_services_are_listed_in_their_order(client, pro):
+    make_service(pro=pro, name="Second", position=2)
+    make_service(pro=pro, name="First", position=1)
+    make_service(pro=pro, name="Retired", position=0, is_active=False)
+
+    response = page(client, pro)
+
+    assert [s.name for s in response.context["pro"].active_services] == ["First", "Second"]
+    assert "Retired" not in response.content.decode()
+
+
+def test_prices_use_the_service_currency(client, pro):
+    make_service(pro=pro, name="Tokyo cut", price_amount=4500, currency="JPY")
+    make_service(pro=pro, name="Swiss cut", price_amount=4000, currency="CHF")
+
+    body = page(client, pro).content.decode()
+
+    assert "¥4,500" in body
+    assert "CHF 40.00" in body
+
+
+def test_each_service_has_a_book_button(client, pro, service):
+    body = page(client, pro).content.decode()
+
+    try:
+        url = reverse("bookings:book", kwargs={"slug": pro.slug, "service_id": service.id})
+    except NoReverseMatch:  # the booking flow is not wired yet: a disabled button instead
+        assert '<button type="button" class="btn" disabled' in body
+    else:
+        assert f'href="{url}"' in body
+
+
+def test_message_button_posts_to_the_chat_or_is_disabled(client, pro, client_user):
+    client.force_login(client_user)
+
+    body = page(client, pro).content.decode()
+
+    try:
+        url = reverse("chat:start_with_pro", kwargs={"slug": pro.slug})
+    except NoReverseMatch:
+        assert "Messaging is coming soon" in body
+    else:
+        assert f'<form method="post" action="{url}"' in body
+        assert "csrfmiddlewaretoken" in body
+
+
+def test_photo_and_service_images_are_shown_when_present(client, pro):
+    pro.avatar.save("paula.png", png_file(), save=True)
+    with_image = make_service(pro=pro, name="Colour")
+    with_image.image.save("colour.png", png_file(), save=True)
+    make_service(pro=pro, name="Plain")
+
+    body = page(client, pro).content.decode()
+
+    assert f'src="{pro.avatar.url}"' in body
+    assert f'src="{with_image.image.url}"' in body
+    assert '<span class="service-thumb' in body  # the service without a picture
+
+
+def test_pro_without_services_says_so(client, pro):
+    body = page(client, pro).content.decode()
+
+    assert "has not published any services yet" in body
+
+
+def test_unlisted_pro_is_not_found(client, pro):
+    pro.is_listed = False
+    pro.save()
+
+    assert page(client, pro).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_unknown_slug_is_not_found(client, db):
+    response = client.get(reverse("accounts:pro_detail", kwargs={"slug": "nobody"}))
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_rating_summary_and_latest_five_reviews(client, pro):
+    authors = [make_user(name=f"Reviewer {n}") for n in range(7)]
+    for n, author in enumerate(authors):
+        make_review(pro=pro, author=author, rating=4, text=f"Review number {n}", days_ago=n + 1)
+    pro.rating_avg = Decimal("4.00")
+    pro.review_count = 7
+    pro.save()
+
+    response = page(client, pro)
+
+    body = response.content.decode()
+    assert [r.text for r in response.context["reviews"]] == [f"Review number {n}" for n in range(5)]
+    assert "Review number 5" not in body
+    assert "Reviewer 0" in body
+    assert "★★★★☆" in body and "(7)" in body
+
+
+def test_review_text_and_reply_are_escaped(client, pro, client_user):
+    make_review(pro=pro, author=client_user, text="<img src=x>", reply="Thanks <3")
+
+    body = page(client, pro).content.decode()
+
+    assert "&lt;img src=x&gt;" in body
+    assert "Thanks &lt;3" in body
+
+
+def test_pro_without_reviews_shows_a_placeholder(client, pro):
+    body = page(client, pro).content.decode()
+
+    assert "No reviews yet" in body
+    assert "New on Timz" in body
+
+
+PRO_PAGE_MAX_QUERIES = 4  # measured 3: pro (+category, user, min price), services, reviews
+
+
+@pytest.mark.parametrize("n", [1, 15])
+def test_pro_page_query_count_does_not_grow_with_services_or_reviews(
+    client, django_assert_max_num_queries, pro, n
+):
+    for i in range(n):
+        make_service(pro=pro, name=f"Service {i}")
+        make_review(pro=pro, author=make_user(), text=f"Great {i}", days_ago=i + 1)
+    # One reviewer is a pro: their public name comes from the pro profile.
+    make_review(pro=pro, author=make_pro(name="Fellow Pro").user, text="From a pro")
+    pro.review_count = n + 1
+    pro.rating_avg = Decimal("5.00")
+    pro.save()
+
+    with django_assert_max_num_queries(PRO_PAGE_MAX_QUERIES):
+        response = page(client, pro)
+    assert response.status_code == HTTPStatus.OK
+    assert "Fellow Pro" in response.content.decode()
+
+
+# --- money ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        (3500, "EUR", "€35.00"),
+        (1250, "USD", "$12.50"),
+        (4000, "CHF", "CHF 40.00"),
+        (123456, "GBP", "£1,234.56"),
+        (1500, "JPY", "¥1,500"),
+        (1234, "BHD", "BHD 1.234"),
+        (5, "eur", "€0.05"),
+        (0, "EUR", "€0.00"),
+        (-500, "EUR", "-€5.00"),
+    ],
+)
+def test_format_money_uses_the_currency_exponent_and_symbol(amount, currency, shown):
+    assert format_money(amount, currency) == shown
+
+
+def test_money_filter_in_a_template():
+    rendered = Template("{% load money %}{{ a|money:c }}|{{ missing|money:c }}").render(
+        Context({"a": 1999, "c": "GBP"})
+    )
+
+    assert rendered == "£19.99|"
+
+
+@pytest.mark.parametrize(
+    ("major", "currency", "minor"),
+    [("35.5", "EUR", 3550), ("40", "JPY", 40), ("1.234", "BHD", 1234), ("0", "USD", 0)],
+)
+def test_to_minor_units(major, currency, minor):
+    assert to_minor_units(Decimal(major), currency) == minor
+
+
+def test_the_pro_sees_an_edit_link_instead_of_message_on_their_own_page(client, pro):
+    client.force_login(pro.user)
+
+    body = page(client, pro).content.decode()
+
+    assert "Edit your page" in body
+    assert "Message</button>" not in body
