@@ -1,3 +1,194 @@
-from ninja import Router
+"""Bookings API v1 (mounted at /api/v1/ by timz.api). Thin: parse, call one service, map errors.
+
+Errors are ``{"detail": "..."}``: 400 invalid input, 401 anonymous, 404 not found or not a
+participant, 409 when the time is not free or the lifecycle table does not allow the action now.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router, Status
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from accounts.models import ProProfile
+from bookings import lifecycle, selectors, services
+from bookings.models import Booking, Service
+from bookings.schemas import (
+    ActionIn,
+    BookingIn,
+    BookingOut,
+    Error,
+    ReviewIn,
+    ReviewOut,
+    SlotsOut,
+    booking_json,
+    review_json,
+)
 
 router = Router(tags=["bookings"])
+
+MAX_DAYS = 62
+# How far from today a slots window may start (keeps date arithmetic sane).
+MAX_START_OFFSET = timedelta(days=400)
+
+
+def _conflict(exc: ValidationError):
+    return HttpError(409, " ".join(exc.messages))
+
+
+@router.get(
+    "/pros/{slug}/slots",
+    response={200: SlotsOut, 400: Error, 404: Error},
+    summary="Free start times of a pro's service",
+)
+def slots(
+    request,
+    slug: str,
+    service: int,
+    start: str | None = None,
+    days: int = 7,
+    tz: str | None = None,
+):
+    """Free start times for `days` local dates from `start` (YYYY-MM-DD, default today) in
+    zone `tz` (default the pro's), as ISO 8601 with that zone's offset."""
+    # One query for the service with its pro and the pro's rules; the error paths may need more.
+    offered = (
+        Service.objects.select_related("pro", "pro__booking_rules")
+        .filter(
+            pk=service,
+            is_active=True,
+            pro__slug=slug,
+            pro__is_listed=True,
+            pro__user__is_active=True,
+        )
+        .first()
+    )
+    if offered is None:
+        get_object_or_404(ProProfile, slug=slug, is_listed=True, user__is_active=True)
+        raise HttpError(400, "This pro does not offer that service.")
+    pro = offered.pro
+    try:
+        zone = selectors.zone_for(tz or pro.timezone)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    if not 1 <= days <= MAX_DAYS:
+        raise HttpError(400, f"days must be between 1 and {MAX_DAYS}.")
+    today = timezone.now().astimezone(zone).date()
+    if start:
+        try:
+            first = date.fromisoformat(start)
+        except ValueError as exc:
+            raise HttpError(400, "start must be a date as YYYY-MM-DD.") from exc
+        if abs(first - today) > MAX_START_OFFSET:
+            raise HttpError(400, "start must be within a year of today.")
+    else:
+        first = today
+    found = selectors.free_slots(pro=pro, service=offered, start=first, days=days, tz=zone)
+    return {
+        "pro": pro.slug,
+        "service": offered.pk,
+        "timezone": zone.key,
+        "slots": [slot.astimezone(zone).isoformat() for slot in found],
+    }
+
+
+@router.post(
+    "/bookings",
+    auth=django_auth,
+    response={201: BookingOut, 400: Error, 401: Error, 409: Error},
+    by_alias=True,
+    summary="Book a service at a free time",
+)
+def create_booking(request, payload: BookingIn):
+    service = (
+        Service.objects.select_related("pro", "pro__user", "pro__booking_rules")
+        .filter(pk=payload.service, is_active=True, pro__is_listed=True, pro__user__is_active=True)
+        .first()
+    )
+    if service is None:
+        raise HttpError(400, "No such service.")
+    try:
+        booking = services.booking_create(
+            client=request.user, service=service, starts_at=payload.starts_at, note=payload.note
+        )
+    except lifecycle.SlotUnavailable as exc:
+        raise _conflict(exc) from exc
+    booking = selectors.booking_get_for_user(user=request.user, pk=booking.pk)
+    return Status(201, booking_json(booking, user=request.user, now=timezone.now()))
+
+
+@router.get(
+    "/bookings",
+    auth=django_auth,
+    response={200: list[BookingOut], 400: Error, 401: Error},
+    by_alias=True,
+    summary="The caller's bookings",
+)
+def list_bookings(request, role: str | None = None, status: str | None = None):
+    if role not in (None, "", "client", "pro"):
+        raise HttpError(400, "role must be client or pro.")
+    if status and status not in Booking.Status.values:
+        raise HttpError(400, f"status must be one of: {', '.join(Booking.Status.values)}.")
+    now = timezone.now()
+    rows = selectors.bookings_for_api(user=request.user, role=role or None, status=status or None)
+    return [booking_json(b, user=request.user, now=now) for b in rows[:200]]
+
+
+@router.get(
+    "/bookings/{int:booking_id}",
+    auth=django_auth,
+    response={200: BookingOut, 401: Error, 404: Error},
+    by_alias=True,
+    summary="One of the caller's bookings",
+)
+def get_booking(request, booking_id: int):
+    booking = selectors.booking_get_for_user(user=request.user, pk=booking_id)
+    return booking_json(booking, user=request.user, now=timezone.now())
+
+
+@router.post(
+    "/bookings/{int:booking_id}/review",
+    auth=django_auth,
+    response={201: ReviewOut, 400: Error, 401: Error, 404: Error},
+    summary="Review a completed booking (its client, once)",
+)
+def review_booking(request, booking_id: int, payload: ReviewIn):
+    booking = selectors.booking_get_for_user(user=request.user, pk=booking_id)
+    review = services.review_create(
+        booking=booking, by=request.user, rating=payload.rating, text=payload.text
+    )
+    return Status(201, review_json(review))
+
+
+@router.post(
+    "/bookings/{int:booking_id}/{action}",
+    auth=django_auth,
+    response={200: BookingOut, 400: Error, 401: Error, 404: Error, 409: Error},
+    by_alias=True,
+    summary="confirm, decline, cancel, complete, no_show or reschedule a booking",
+)
+def act(request, booking_id: int, action: str, payload: ActionIn | None = None):
+    if action not in lifecycle.USER_ACTIONS:
+        raise Http404("Unknown booking action.")
+    booking = selectors.booking_get_for_user(user=request.user, pk=booking_id)
+    payload = payload or ActionIn()
+    try:
+        services.booking_transition(
+            booking=booking,
+            action=action,
+            by=request.user,
+            reason=payload.reason,
+            starts_at=payload.starts_at,
+        )
+    except (lifecycle.TransitionNotAllowed, lifecycle.SlotUnavailable) as exc:
+        if getattr(exc, "code", None) == "reason_required":
+            raise HttpError(400, " ".join(exc.messages)) from exc
+        raise _conflict(exc) from exc
+    booking = selectors.booking_get_for_user(user=request.user, pk=booking_id)
+    return booking_json(booking, user=request.user, now=timezone.now())

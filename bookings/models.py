@@ -214,6 +214,8 @@ class Booking(models.Model):
     # When a requested booking (or a payment hold) lapses if nobody acts.
     expires_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # iCalendar SEQUENCE: bumped on every reschedule or cancellation so calendars update.
+    sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

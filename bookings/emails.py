@@ -1,0 +1,136 @@
+"""Booking emails: who gets which message, rendered from templates/bookings/emails/.
+
+``send_for(booking_id=, kind=)`` is what the task runs. ``kind`` is one of ``KINDS``, optionally
+with the actor's role after a colon (``cancel:client``): cancellations and reschedules go to the
+*other* side. Times are shown in each recipient's own zone. A confirmation (and the update after
+a reschedule) carries the booking's ``.ics``.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from bookings.models import Booking
+
+CLIENT, PRO = "client", "pro"
+
+# kind -> (template name, subject, recipients for each actor role; "*" = any actor)
+KINDS: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
+    "requested": ("requested", "New booking request: {service} on {when}", {"*": (PRO,)}),
+    "booked": ("confirmed", "Booking confirmed: {service} on {when}", {"*": (CLIENT,)}),
+    "booked_pro": ("new_booking", "New booking: {service} on {when}", {"*": (PRO,)}),
+    "confirmed": ("confirmed", "Booking confirmed: {service} on {when}", {"*": (CLIENT,)}),
+    "decline": ("declined", "Booking request declined: {service}", {"*": (CLIENT,)}),
+    "cancel": (
+        "cancelled",
+        "Booking cancelled: {service} on {when}",
+        {"client": (PRO,), "pro": (CLIENT,), "*": (CLIENT, PRO)},
+    ),
+    "reschedule": (
+        "rescheduled",
+        "Booking moved: {service} now on {when}",
+        {"client": (PRO,), "pro": (CLIENT,), "*": (CLIENT, PRO)},
+    ),
+    "expire": ("expired", "Booking expired: {service}", {"*": (CLIENT,)}),
+    "reminder": ("reminder", "Reminder: {service} on {when}", {"*": (CLIENT,)}),
+}
+
+# Kinds whose client email carries the .ics.
+ICS_KINDS = {"booked", "confirmed", "reschedule", "reminder"}
+
+
+def format_price(amount: int, currency: str) -> str:
+    """Minor units as text, with the currency's own decimals (the pages' `money` filter)."""
+    try:
+        from bookings.templatetags.bookings_tags import money
+    except ImportError:  # pragma: no cover - the pages' template tags are always there
+        return f"{amount / 100:.2f} {currency}"
+    return money(amount, currency)
+
+
+def _detail_url(booking: Booking) -> str:
+    try:
+        path = reverse("bookings:detail", kwargs={"pk": booking.pk})
+    except NoReverseMatch:
+        path = "/"
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _recipient(booking: Booking, side: str) -> tuple[str, str, ZoneInfo]:
+    """(email, name, zone) of one side of the booking."""
+    if side == PRO:
+        return booking.pro.user.email, booking.pro.display_name, ZoneInfo(booking.pro.timezone)
+    profile = getattr(booking.client, "client_profile", None)
+    zone = profile.timezone if profile is not None else "UTC"
+    return booking.client.email, booking.client.display_name, ZoneInfo(zone)
+
+
+def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
+    """The message of `kind` for one side (client or pro) of `booking`."""
+    template, subject, _ = KINDS[kind]
+    email, name, zone = _recipient(booking, side)
+    local_start = booking.starts_at.astimezone(zone)
+    context = {
+        "booking": booking,
+        "side": side,
+        "recipient_name": name,
+        "zone": zone.key,
+        "starts_local": local_start,
+        "ends_local": booking.ends_at.astimezone(zone),
+        "client_name": booking.client.display_name,
+        "pro_name": booking.pro.display_name,
+        "price": format_price(booking.price_amount, booking.currency),
+        "detail_url": _detail_url(booking),
+        "last_event": _last_event(booking),
+        "site_url": settings.SITE_URL,
+    }
+    when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
+    message = EmailMultiAlternatives(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+        + subject.format(service=booking.service_name, when=when),
+        body=render_to_string(f"bookings/emails/{template}.txt", context),
+        to=[email],
+    )
+    message.attach_alternative(
+        render_to_string(f"bookings/emails/{template}.html", context), "text/html"
+    )
+    if kind in ICS_KINDS and side == CLIENT:
+        from bookings.ics import booking_ics
+
+        message.attach(f"timz-booking-{booking.pk}.ics", booking_ics(booking), "text/calendar")
+    return message
+
+
+def _last_event(booking: Booking):
+    events = list(booking.events.all())
+    return events[-1] if events else None
+
+
+def recipients(kind: str, role: str | None) -> tuple[str, ...]:
+    table = KINDS[kind][2]
+    return table.get(role or "*", table["*"])
+
+
+def send_for(*, booking_id: int, kind: str) -> int:
+    """Send the emails of `kind` ("cancel:client" style carries the actor's role)."""
+    base, _, role = kind.partition(":")
+    if base not in KINDS:
+        raise ValueError(f"Unknown booking email kind {kind!r}")
+    booking = (
+        Booking.objects.select_related("pro", "pro__user", "client", "client__client_profile")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None:
+        return 0
+    sent = 0
+    for side in recipients(base, role or None):
+        sent += build(booking, base, side).send()
+    if base == "booked":
+        sent += build(booking, "booked_pro", PRO).send()
+    return sent

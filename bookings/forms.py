@@ -1,0 +1,320 @@
+"""Forms of the bookings pages. They validate input and convert it (money to minor units, local
+wall-clock times to aware UTC); the writes themselves go through bookings.services.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from bookings.models import BookingRules, Service
+from bookings.templatetags.bookings_tags import currency_exponent
+
+SERVICE_IMAGE_MAX_SIDE = 1200
+INTERVAL_ROWS_MIN = 3
+NOTE_MAX = 1000
+REASON_MAX = 500
+REVIEW_MAX = 2000
+
+
+def price_to_minor(price: Decimal, currency: str) -> int:
+    """Major units ("35.50") to integer minor units (3550), refusing extra precision."""
+    exponent = currency_exponent(currency)
+    scaled = price.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        places = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
+        raise ValidationError(f"Prices in {currency} take {places}.", code="precision")
+    return int(scaled)
+
+
+def minor_to_price(amount: int, currency: str) -> Decimal:
+    return Decimal(int(amount)).scaleb(-currency_exponent(currency))
+
+
+class ServiceForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    duration_minutes = forms.IntegerField(
+        label="Duration (minutes)",
+        min_value=5,
+        max_value=480,
+        help_text="Between 5 and 480 minutes.",
+    )
+    price = forms.DecimalField(
+        min_value=Decimal("0"),
+        max_digits=9,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    image = forms.FileField(
+        required=False,
+        label="Picture (optional)",
+        help_text="JPEG, PNG or WebP, at most 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    payment_mode = forms.ChoiceField(
+        label="Payment", choices=Service.PaymentMode.choices, initial="at_appointment"
+    )
+    is_active = forms.BooleanField(
+        label="Bookable (shown on your page)", required=False, initial=True
+    )
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["price"].label = f"Price ({currency})"
+        exponent = currency_exponent(currency)
+        step = "1" if exponent == 0 else "0." + "0" * (exponent - 1) + "1"
+        self.fields["price"].widget.attrs["step"] = step
+
+    @classmethod
+    def initial_for(cls, service: Service) -> dict:
+        return {
+            "name": service.name,
+            "description": service.description,
+            "duration_minutes": service.duration_minutes,
+            "price": minor_to_price(service.price_amount, service.currency),
+            "payment_mode": service.payment_mode,
+            "is_active": service.is_active,
+        }
+
+    def clean_price(self):
+        price = self.cleaned_data["price"]
+        try:
+            return price_to_minor(price, self.currency)
+        except InvalidOperation as exc:
+            raise ValidationError("Enter a valid price.", code="invalid") from exc
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return upload  # None (nothing sent) or False (the "clear" box)
+        from accounts.images import process_image  # written by the accounts work
+
+        return process_image(upload, max_side=SERVICE_IMAGE_MAX_SIDE)
+
+    def service_fields(self) -> dict:
+        """Keyword arguments for service_create / service_update."""
+        data = self.cleaned_data
+        fields = {
+            "name": data["name"],
+            "description": data["description"],
+            "duration_minutes": data["duration_minutes"],
+            "price_amount": data["price"],
+            "payment_mode": data["payment_mode"],
+            "is_active": data["is_active"],
+        }
+        if data.get("image"):
+            fields["image"] = data["image"]
+        elif data.get("image") is False:
+            fields["image"] = ""
+        return fields
+
+
+class IntervalsForm(forms.Form):
+    """Any number of start/end rows (blank rows ignored), checked for order and overlaps.
+
+    Without JavaScript the page shows the existing rows plus spare blank ones; saving with more
+    rows filled gives more spare rows next time.
+    """
+
+    def __init__(self, *args, intervals=(), rows: int | None = None, **kwargs):
+        self.rows = max(rows or 0, len(intervals) + 1, INTERVAL_ROWS_MIN)
+        initial = kwargs.pop("initial", None) or {}
+        for i, (start, end) in enumerate(intervals):
+            initial[f"start_{i}"] = start
+            initial[f"end_{i}"] = end
+        super().__init__(*args, initial=initial, **kwargs)
+        if self.is_bound:
+            # Accept as many rows as were posted (JS may add rows).
+            marker = self.add_prefix("start_")
+            posted = sum(1 for key in self.data if key.startswith(marker))
+            self.rows = max(self.rows, min(posted, 24))
+        for i in range(self.rows):
+            self.fields[f"start_{i}"] = forms.TimeField(
+                required=False, label="From", widget=forms.TimeInput(attrs={"type": "time"})
+            )
+            self.fields[f"end_{i}"] = forms.TimeField(
+                required=False, label="To", widget=forms.TimeInput(attrs={"type": "time"})
+            )
+
+    def row_fields(self):
+        return [(self[f"start_{i}"], self[f"end_{i}"]) for i in range(self.rows)]
+
+    def clean(self):
+        cleaned = super().clean()
+        intervals: list[tuple[time, time]] = []
+        for i in range(self.rows):
+            start, end = cleaned.get(f"start_{i}"), cleaned.get(f"end_{i}")
+            if start is None and end is None:
+                continue
+            if start is None or end is None:
+                self.add_error(f"start_{i}" if start is None else f"end_{i}", "Give both times.")
+                continue
+            if end <= start:
+                self.add_error(f"end_{i}", "The end must be after the start.")
+                continue
+            intervals.append((start, end))
+        intervals.sort()
+        for (s1, e1), (s2, e2) in zip(intervals, intervals[1:], strict=False):
+            if s2 < e1:
+                raise ValidationError(
+                    f"{s1:%H:%M}–{e1:%H:%M} and {s2:%H:%M}–{e2:%H:%M} overlap.", code="overlap"
+                )
+        cleaned["intervals"] = intervals
+        return cleaned
+
+
+class DateOverrideForm(IntervalsForm):
+    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    closed = forms.BooleanField(label="Closed all day", required=False)
+    note = forms.CharField(max_length=120, required=False, label="Note (optional)")
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if self.today and day < self.today:
+            raise ValidationError("Pick today or a later date.", code="past")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned.get("closed"):
+            cleaned["intervals"] = []
+        elif not cleaned.get("intervals"):
+            raise ValidationError("Give the special hours, or tick “Closed all day”.", code="empty")
+        return cleaned
+
+
+class TimeOffForm(forms.Form):
+    """Start and end entered as wall-clock date-times in the pro's zone; cleaned to aware UTC."""
+
+    starts_at = forms.DateTimeField(
+        label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    reason = forms.CharField(max_length=120, required=False, label="Reason (optional)")
+
+    def __init__(self, *args, tz: zoneinfo.ZoneInfo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+        self.fields["starts_at"].help_text = f"In your time zone ({tz.key})."
+
+    def _aware(self, name):
+        value: datetime = self.cleaned_data[name]
+        # The form field made the wall-clock value aware in the active zone (UTC): undo that.
+        naive = timezone.make_naive(value) if timezone.is_aware(value) else value
+        return naive.replace(tzinfo=self.tz).astimezone(zoneinfo.ZoneInfo("UTC"))
+
+    def clean_starts_at(self):
+        return self._aware("starts_at")
+
+    def clean_ends_at(self):
+        return self._aware("ends_at")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if start and end:
+            if end <= start:
+                self.add_error("ends_at", "The end must be after the start.")
+            elif end <= timezone.now():
+                self.add_error("ends_at", "This time off is already over.")
+        return cleaned
+
+
+class BookingRulesForm(forms.ModelForm):
+    class Meta:
+        model = BookingRules
+        fields = [
+            "confirmation_mode",
+            "slot_step_minutes",
+            "min_notice_minutes",
+            "horizon_days",
+            "buffer_minutes",
+            "request_expiry_hours",
+            "cancellation_window_hours",
+            "late_cancellation_fee_percent",
+            "reminder_hours",
+        ]
+        labels = {
+            "confirmation_mode": "Confirmation",
+            "slot_step_minutes": "Time slot step (minutes)",
+            "min_notice_minutes": "Minimum notice (minutes)",
+            "horizon_days": "Booking horizon (days)",
+            "buffer_minutes": "Buffer after each booking (minutes)",
+            "request_expiry_hours": "Requests expire after (hours)",
+            "cancellation_window_hours": "Cancellation window (hours before the start)",
+            "late_cancellation_fee_percent": "Late cancellation fee (%)",
+            "reminder_hours": "Reminder (hours before the start)",
+        }
+        help_texts = {
+            "confirmation_mode": "Instant: a booking is confirmed at once. Request: you accept "
+            "or decline each booking.",
+            "slot_step_minutes": "Start times are offered every this many minutes (5–240).",
+            "min_notice_minutes": "Clients cannot book a time that starts sooner than this.",
+            "horizon_days": "How far ahead clients can book (1–365 days).",
+            "buffer_minutes": "Free time kept after each appointment (0–240).",
+            "request_expiry_hours": "In request mode, an unanswered request lapses after this.",
+            "cancellation_window_hours": "Clients may cancel for free until this many hours "
+            "before the start; later it is a late cancellation and rescheduling is closed.",
+            "late_cancellation_fee_percent": "Charged on late cancellations of paid-online "
+            "bookings (0–100).",
+            "reminder_hours": "Both sides get a reminder email this long before the start.",
+        }
+        widgets = {"confirmation_mode": forms.RadioSelect}
+
+
+class BookingNoteForm(forms.Form):
+    start = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Note for the pro (optional)",
+        max_length=NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX}),
+        help_text=f"At most {NOTE_MAX} characters.",
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": REASON_MAX}),
+    )
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        choices=[(i, f"{i} star{'s' if i > 1 else ''}") for i in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label="Your review (optional)",
+        max_length=REVIEW_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": REVIEW_MAX}),
+    )
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label="Your reply",
+        max_length=REVIEW_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": REVIEW_MAX}),
+    )

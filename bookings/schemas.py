@@ -1,0 +1,134 @@
+"""JSON shapes of the bookings API v1 (see bookings.api) and the builder of a booking's JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from bookings import lifecycle
+from bookings.models import Booking
+
+
+class SlotsOut(Schema):
+    pro: str
+    service: int
+    timezone: str
+    slots: list[str]
+
+
+class ServiceRef(Schema):
+    id: int | None
+    name: str
+    duration_minutes: int
+
+
+class ProRef(Schema):
+    slug: str
+    display_name: str
+
+
+class ClientRef(Schema):
+    display_name: str
+
+
+class Money(Schema):
+    amount: int
+    currency: str
+
+
+class EventOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    at: str
+    actor: str = Field(description="client, pro, staff or system")
+    from_: str = Field(alias="from")
+    to: str
+    reason: str
+
+
+class BookingOut(Schema):
+    id: int
+    status: str
+    service: ServiceRef
+    pro: ProRef
+    client: ClientRef
+    starts_at: str
+    ends_at: str
+    price: Money
+    allowed_actions: list[str]
+    events: list[EventOut]
+
+
+class BookingIn(Schema):
+    service: int
+    starts_at: datetime
+    note: str = ""
+
+
+class ActionIn(Schema):
+    reason: str = ""
+    starts_at: datetime | None = None
+
+
+class ReviewIn(Schema):
+    rating: int
+    text: str = ""
+
+
+class ReviewOut(Schema):
+    id: int
+    booking: int
+    rating: int
+    text: str
+    reply: str
+    created_at: str
+
+
+class Error(Schema):
+    detail: str
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def booking_json(booking: Booking, *, user, now: datetime) -> dict:
+    """The issue's booking JSON. Expects the booking from a bookings.selectors queryset."""
+    return {
+        "id": booking.pk,
+        "status": booking.status,
+        "service": {
+            "id": booking.service_id,
+            "name": booking.service_name,
+            "duration_minutes": booking.duration_minutes,
+        },
+        "pro": {"slug": booking.pro.slug, "display_name": booking.pro.display_name},
+        "client": {"display_name": booking.client.display_name},
+        "starts_at": iso(booking.starts_at),
+        "ends_at": iso(booking.ends_at),
+        "price": {"amount": booking.price_amount, "currency": booking.currency},
+        "allowed_actions": lifecycle.allowed_actions(booking=booking, user=user, now=now),
+        "events": [
+            {
+                "at": iso(event.at),
+                "actor": event.actor_role,
+                "from": event.from_status,
+                "to": event.to_status,
+                "reason": event.reason,
+            }
+            for event in booking.events.all()
+        ],
+    }
+
+
+def review_json(review) -> dict:
+    return {
+        "id": review.pk,
+        "booking": review.booking_id,
+        "rating": review.rating,
+        "text": review.text,
+        "reply": review.reply,
+        "created_at": iso(review.created_at),
+    }

@@ -1,0 +1,370 @@
+"""Reads of the booking domain. Querysets come with their joins applied (no N+1 by accident).
+
+``free_slots`` loads everything the slot engine needs for a window in at most three SQL queries:
+the pro's rules (none when the caller already holds them on ``pro.booking_rules``), the working
+time (weekly hours UNION ALL the date overrides' intervals) and the blocked time (time off UNION
+ALL the active bookings). Everything is converted to the engine's dataclasses and handed to the
+pure ``bookings.availability`` module.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.db.models import DateField, IntegerField, Q, Value
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import ProProfile
+from bookings import availability
+from bookings.models import (
+    Booking,
+    BookingRules,
+    DateOverride,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Catalog, rules, schedule
+# ---------------------------------------------------------------------------------------------
+
+
+def booking_rules_for(pro: ProProfile) -> BookingRules:
+    """The pro's rules, created with the defaults the first time (cached on the pro object)."""
+    try:
+        return pro.booking_rules
+    except BookingRules.DoesNotExist:
+        pass
+    rules, _ = BookingRules.objects.get_or_create(pro=pro)
+    pro.booking_rules = rules
+    return rules
+
+
+def services_for_pro(*, pro: ProProfile, include_inactive: bool = False):
+    qs = Service.objects.filter(pro=pro).select_related("pro").order_by("position", "id")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs
+
+
+def zone_for(value) -> ZoneInfo:
+    """A ZoneInfo from a ZoneInfo or an IANA name; ValueError for an unknown zone."""
+    if isinstance(value, ZoneInfo):
+        return value
+    name = str(value)
+    # Only IANA names: arbitrary strings reach the filesystem lookup (and can raise OSError).
+    if name not in _known_zones():
+        raise ValueError(f"“{name[:64]}” is not a known time zone.")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"“{name[:64]}” is not a known time zone.") from exc
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def schedule_for_pro(*, pro: ProProfile) -> dict:
+    """The pro's schedule for the schedule page.
+
+    ``{"weekly": [(weekday, label, [WeeklyHours, ...]) for Monday..Sunday],
+    "overrides": [DateOverride (with .intervals prefetched), ...] from today (pro's local date),
+    "time_off": [TimeOff, ...] not yet over}``.
+    """
+    now = timezone.now()
+    today = now.astimezone(zone_for(pro.timezone)).date()
+    hours = list(WeeklyHours.objects.filter(pro=pro).order_by("weekday", "start"))
+    weekly = [
+        (value, label, [h for h in hours if h.weekday == value])
+        for value, label in WeeklyHours.Weekday.choices
+    ]
+    overrides = list(
+        DateOverride.objects.filter(pro=pro, date__gte=today)
+        .prefetch_related("intervals")
+        .order_by("date")
+    )
+    time_off = list(TimeOff.objects.filter(pro=pro, ends_at__gt=now).order_by("starts_at"))
+    return {"weekly": weekly, "overrides": overrides, "time_off": time_off}
+
+
+# ---------------------------------------------------------------------------------------------
+# Free slots
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EngineInput:
+    tz: ZoneInfo
+    weekly: list[availability.WeeklyHours]
+    overrides: list[availability.DayOverride]
+    time_off: list[availability.Interval]
+    busy: list[availability.Interval]
+    rules: availability.Rules
+
+
+def engine_rules(rules: BookingRules) -> availability.Rules:
+    return availability.Rules(
+        step_minutes=rules.slot_step_minutes,
+        notice_minutes=rules.min_notice_minutes,
+        horizon_days=rules.horizon_days,
+        buffer_minutes=rules.buffer_minutes,
+    )
+
+
+def load_engine_input(
+    *,
+    pro: ProProfile,
+    window_start: datetime,
+    window_end: datetime,
+    duration_minutes: int,
+    exclude_booking_id: int | None = None,
+) -> EngineInput:
+    """Everything the engine needs for starts in [window_start, window_end): <= 3 queries."""
+    rules = booking_rules_for(pro)
+    tz = zone_for(pro.timezone)
+    buffer = timedelta(minutes=rules.buffer_minutes)
+    reach_end = window_end + timedelta(minutes=duration_minutes) + buffer
+    # Local dates the window can touch (a day either side for zone offsets).
+    first_day = window_start.astimezone(tz).date() - timedelta(days=1)
+    last_day = reach_end.astimezone(tz).date() + timedelta(days=1)
+
+    # Query 1: working time. Weekly hours UNION ALL override intervals (LEFT JOIN: a closed
+    # override has no interval and comes back with NULL times).
+    null_date = Value(None, output_field=DateField())
+    weekly_q = (
+        WeeklyHours.objects.filter(pro=pro)
+        .order_by()
+        .values_list("weekday", null_date, "start", "end")
+    )
+    override_q = (
+        DateOverride.objects.order_by()
+        .filter(pro=pro, date__range=(first_day, last_day))
+        .values_list(
+            Value(-1, output_field=IntegerField()),
+            "date",
+            "intervals__start",
+            "intervals__end",
+        )
+    )
+    weekly: list[availability.WeeklyHours] = []
+    by_day: dict[date, list] = {}
+    for weekday, day, start, end in weekly_q.union(override_q, all=True).order_by():
+        if day is None:
+            weekly.append(availability.WeeklyHours(weekday, start, end))
+        else:
+            if isinstance(day, datetime):  # defensive: some backends hand back datetimes
+                day = day.date()
+            intervals = by_day.setdefault(day, [])
+            if start is not None:
+                intervals.append((start, end))
+    overrides = [availability.DayOverride(day, tuple(iv)) for day, iv in by_day.items()]
+
+    # Query 2: blocked time. Time off UNION ALL the pro's active bookings near the window.
+    off_q = (
+        TimeOff.objects.order_by()
+        .filter(pro=pro, starts_at__lt=reach_end, ends_at__gt=window_start)
+        .values_list(Value(0, output_field=IntegerField()), "starts_at", "ends_at")
+    )
+    busy_q = Booking.objects.order_by().filter(
+        pro=pro,
+        status__in=Booking.ACTIVE_STATUSES,
+        starts_at__lt=reach_end,
+        ends_at__gt=window_start - buffer,
+    )
+    if exclude_booking_id is not None:
+        busy_q = busy_q.exclude(pk=exclude_booking_id)
+    busy_q = busy_q.values_list(Value(1, output_field=IntegerField()), "starts_at", "ends_at")
+    time_off: list[availability.Interval] = []
+    busy: list[availability.Interval] = []
+    for kind, starts_at, ends_at in off_q.union(busy_q, all=True).order_by():
+        starts_at, ends_at = _aware(starts_at), _aware(ends_at)
+        (busy if kind == 1 else time_off).append(availability.Interval(starts_at, ends_at))
+
+    return EngineInput(
+        tz=tz,
+        weekly=weekly,
+        overrides=overrides,
+        time_off=time_off,
+        busy=busy,
+        rules=engine_rules(rules),
+    )
+
+
+def _aware(value) -> datetime:
+    # UNION of annotated values can lose the field's converter on SQLite: parse if needed.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def local_window(*, start: date, days: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[local midnight of `start`, local midnight `days` later) in `tz`, as aware datetimes."""
+    first = datetime.combine(start, datetime.min.time()).replace(tzinfo=tz)
+    last = datetime.combine(start + timedelta(days=days), datetime.min.time()).replace(tzinfo=tz)
+    return first, last
+
+
+def free_slots(
+    *,
+    pro: ProProfile,
+    service: Service,
+    start: date,
+    days: int,
+    now: datetime | None = None,
+    tz=None,
+) -> list[datetime]:
+    """Free start times for `service` on the `days` local dates from `start`.
+
+    Dates are local to `tz` (default: the pro's zone). Returns aware datetimes (in the pro's zone;
+    format them in the viewer's zone). At most 3 SQL queries.
+    """
+    zone = zone_for(tz or pro.timezone)
+    window_start, window_end = local_window(start=start, days=days, tz=zone)
+    data = load_engine_input(
+        pro=pro,
+        window_start=window_start,
+        window_end=window_end,
+        duration_minutes=service.duration_minutes,
+    )
+    return availability.free_slots(
+        tz=data.tz,
+        weekly=data.weekly,
+        overrides=data.overrides,
+        time_off=data.time_off,
+        busy=data.busy,
+        rules=data.rules,
+        duration_minutes=service.duration_minutes,
+        window_start=window_start,
+        window_end=window_end,
+        now=now or timezone.now(),
+    )
+
+
+def slot_is_free(
+    *,
+    pro: ProProfile,
+    duration_minutes: int,
+    starts_at: datetime,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> bool:
+    """Whether `starts_at` is a free start (used inside the booking transaction)."""
+    data = load_engine_input(
+        pro=pro,
+        window_start=starts_at,
+        window_end=starts_at + timedelta(microseconds=1),
+        duration_minutes=duration_minutes,
+        exclude_booking_id=exclude_booking_id,
+    )
+    return availability.is_slot_free(
+        tz=data.tz,
+        weekly=data.weekly,
+        overrides=data.overrides,
+        time_off=data.time_off,
+        busy=data.busy,
+        rules=data.rules,
+        duration_minutes=duration_minutes,
+        starts_at=starts_at,
+        now=now,
+    )
+
+
+def day_strip(
+    *, pro: ProProfile, service: Service, start: date, days: int, tz, now: datetime | None = None
+) -> list[tuple[date, int]]:
+    """(local date in `tz`, number of free slots that day) for each of `days` dates."""
+    zone = zone_for(tz)
+    slots = free_slots(pro=pro, service=service, start=start, days=days, now=now, tz=zone)
+    counts = Counter(slot.astimezone(zone).date() for slot in slots)
+    return [
+        (start + timedelta(days=i), counts.get(start + timedelta(days=i), 0)) for i in range(days)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bookings
+# ---------------------------------------------------------------------------------------------
+
+
+def _booking_qs():
+    return Booking.objects.select_related(
+        "pro",
+        "pro__user",
+        "pro__booking_rules",
+        "client",
+        "client__client_profile",
+        "client__pro_profile",  # User.display_name looks here first
+        "service",
+    )
+
+
+def booking_get_for_user(*, user, pk) -> Booking:
+    """The booking if `user` is its client or its pro (staff may read any); else Http404."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such booking.")
+    qs = _booking_qs().prefetch_related("events", "events__actor")
+    if not user.is_staff:
+        qs = qs.filter(Q(client=user) | Q(pro__user=user))
+    try:
+        return qs.get(pk=pk)
+    except (Booking.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such booking.") from exc
+
+
+def bookings_for_client(*, user):
+    """The user's bookings as a client, newest start first."""
+    return _booking_qs().filter(client=user).order_by("-starts_at", "-id")
+
+
+def bookings_for_pro(
+    *, pro: ProProfile, start: datetime | None = None, end: datetime | None = None
+):
+    """The pro's bookings overlapping [start, end) (either bound optional), by start time."""
+    qs = _booking_qs().filter(pro=pro)
+    if start is not None:
+        qs = qs.filter(ends_at__gt=start)
+    if end is not None:
+        qs = qs.filter(starts_at__lt=end)
+    return qs.order_by("starts_at", "id")
+
+
+def pending_requests_for_pro(*, pro: ProProfile):
+    """Requests waiting for the pro's answer, soonest first."""
+    return (
+        _booking_qs()
+        .filter(pro=pro, status=Booking.Status.REQUESTED, starts_at__gt=timezone.now())
+        .order_by("starts_at", "id")
+    )
+
+
+def bookings_for_api(*, user, role: str | None = None, status: str | None = None):
+    """The caller's bookings (as client, as pro, or both) with events, for the JSON list."""
+    if role == "client":
+        qs = _booking_qs().filter(client=user)
+    elif role == "pro":
+        qs = _booking_qs().filter(pro__user=user)
+    else:
+        qs = _booking_qs().filter(Q(client=user) | Q(pro__user=user))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.prefetch_related("events", "events__actor").order_by("-starts_at", "-id")
+
+
+def reviews_for_pro(*, pro: ProProfile):
+    return pro.reviews.select_related("author", "author__client_profile", "booking").order_by(
+        "-created_at"
+    )
+
+
+def active_window_filter() -> Q:
+    return Q(status__in=Booking.ACTIVE_STATUSES)

@@ -1,0 +1,647 @@
+"""Writes of the booking domain: catalog, availability, bookings, reviews.
+
+Every function takes keyword-only arguments, validates, opens its own transaction and raises
+``django.core.exceptions.ValidationError`` (or ``TransitionNotAllowed`` / ``SlotUnavailable`` from
+``bookings.lifecycle``) with a message a user can read.
+
+No overlap, whatever the concurrency: ``booking_create`` and rescheduling re-check the slot
+inside the transaction. On SQLite the transaction is IMMEDIATE (writers serialise at BEGIN); on
+PostgreSQL the pro's and the client's rows are locked first, and an exclusion constraint on the
+time range of active bookings (migration 0002) backs it up.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Avg, Count, Max
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import ProProfile, User
+from bookings import lifecycle
+from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
+from bookings.models import (
+    Booking,
+    BookingEvent,
+    BookingRules,
+    DateOverride,
+    DateOverrideInterval,
+    Review,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Catalog
+# ---------------------------------------------------------------------------------------------
+
+SERVICE_FIELDS = (
+    "name",
+    "description",
+    "duration_minutes",
+    "price_amount",
+    "currency",
+    "image",
+    "is_active",
+    "payment_mode",
+    "position",
+)
+
+
+def service_create(
+    *,
+    pro: ProProfile,
+    name: str,
+    description: str = "",
+    duration_minutes: int,
+    price_amount: int,
+    currency: str,
+    image=None,
+    is_active: bool = True,
+    payment_mode: str = Service.PaymentMode.AT_APPOINTMENT,
+    position: int | None = None,
+) -> Service:
+    with transaction.atomic():
+        if position is None:
+            top = Service.objects.filter(pro=pro).aggregate(top=Max("position"))["top"]
+            position = 0 if top is None else top + 1
+        service = Service(
+            pro=pro,
+            name=(name or "").strip(),
+            description=description or "",
+            duration_minutes=duration_minutes,
+            price_amount=price_amount,
+            currency=(currency or "").upper(),
+            is_active=is_active,
+            payment_mode=payment_mode,
+            position=position,
+        )
+        if image:
+            service.image = image
+        service.full_clean()
+        service.save()
+    return service
+
+
+def service_update(*, service: Service, **fields) -> Service:
+    unknown = set(fields) - set(SERVICE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown service field(s): {', '.join(sorted(unknown))}.")
+    if "currency" in fields and fields["currency"]:
+        fields["currency"] = fields["currency"].upper()
+    if "name" in fields and fields["name"]:
+        fields["name"] = fields["name"].strip()
+    with transaction.atomic():
+        for key, value in fields.items():
+            setattr(service, key, value)
+        service.full_clean()
+        service.save()
+    return service
+
+
+def service_delete(*, service: Service) -> None:
+    """Delete a service; one that has bookings is deactivated instead (history keeps it)."""
+    with transaction.atomic():
+        if service.bookings.exists():
+            service.is_active = False
+            service.save(update_fields=["is_active"])
+        else:
+            service.delete()
+
+
+# ---------------------------------------------------------------------------------------------
+# Availability
+# ---------------------------------------------------------------------------------------------
+
+
+def _clean_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
+    cleaned = []
+    for pair in intervals:
+        try:
+            start, end = pair
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("Each interval needs a start and an end.") from exc
+        if not isinstance(start, time) or not isinstance(end, time):
+            raise ValidationError("Each interval needs a start and an end time.")
+        if not start < end:
+            raise ValidationError(
+                f"An interval must end after it starts ({start:%H:%M}–{end:%H:%M})."
+            )
+        cleaned.append(
+            (start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0))
+        )
+    cleaned.sort()
+    for (s1, e1), (s2, e2) in zip(cleaned, cleaned[1:], strict=False):
+        if s2 < e1:
+            raise ValidationError(
+                f"Intervals must not overlap ({s1:%H:%M}–{e1:%H:%M} and {s2:%H:%M}–{e2:%H:%M})."
+            )
+    return cleaned
+
+
+def weekly_hours_set(
+    *, pro: ProProfile, weekday: int, intervals: list[tuple[time, time]]
+) -> list[WeeklyHours]:
+    """Replace the working intervals of one weekday (0=Monday); an empty list = day off."""
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        raise ValidationError("Weekday must be 0 (Monday) to 6 (Sunday).")
+    cleaned = _clean_intervals(intervals)
+    with transaction.atomic():
+        WeeklyHours.objects.filter(pro=pro, weekday=weekday).delete()
+        rows = WeeklyHours.objects.bulk_create(
+            [WeeklyHours(pro=pro, weekday=weekday, start=s, end=e) for s, e in cleaned]
+        )
+    return rows
+
+
+def date_override_set(
+    *, pro: ProProfile, day: date, intervals: list[tuple[time, time]], note: str = ""
+) -> DateOverride:
+    """Special hours on one local date; an empty list closes the day."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise ValidationError("Pick a date.")
+    cleaned = _clean_intervals(intervals)
+    note = (note or "").strip()
+    if len(note) > 120:
+        raise ValidationError("The note can be at most 120 characters.")
+    with transaction.atomic():
+        override, _ = DateOverride.objects.update_or_create(
+            pro=pro, date=day, defaults={"is_closed": not cleaned, "note": note}
+        )
+        override.intervals.all().delete()
+        DateOverrideInterval.objects.bulk_create(
+            [DateOverrideInterval(override=override, start=s, end=e) for s, e in cleaned]
+        )
+    return override
+
+
+def date_override_delete(*, pro: ProProfile, pk: int) -> None:
+    deleted, _ = DateOverride.objects.filter(pro=pro, pk=pk).delete()
+    if not deleted:
+        raise Http404("No such date override.")
+
+
+def time_off_create(
+    *, pro: ProProfile, starts_at: datetime, ends_at: datetime, reason: str = ""
+) -> TimeOff:
+    """Block an absolute span. Naive datetimes are read as the pro's local wall-clock time."""
+    if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
+        raise ValidationError("Time off needs a start and an end.")
+    zone = ZoneInfo(pro.timezone)
+    if timezone.is_naive(starts_at):
+        starts_at = starts_at.replace(tzinfo=zone)
+    if timezone.is_naive(ends_at):
+        ends_at = ends_at.replace(tzinfo=zone)
+    if not starts_at < ends_at:
+        raise ValidationError("Time off must end after it starts.")
+    reason = (reason or "").strip()
+    if len(reason) > 120:
+        raise ValidationError("The reason can be at most 120 characters.")
+    with transaction.atomic():
+        return TimeOff.objects.create(
+            pro=pro,
+            starts_at=starts_at.astimezone(ZoneInfo("UTC")),
+            ends_at=ends_at.astimezone(ZoneInfo("UTC")),
+            reason=reason,
+        )
+
+
+def time_off_delete(*, pro: ProProfile, pk: int) -> None:
+    deleted, _ = TimeOff.objects.filter(pro=pro, pk=pk).delete()
+    if not deleted:
+        raise Http404("No such time off.")
+
+
+RULES_FIELDS = (
+    "slot_step_minutes",
+    "min_notice_minutes",
+    "horizon_days",
+    "buffer_minutes",
+    "confirmation_mode",
+    "request_expiry_hours",
+    "cancellation_window_hours",
+    "late_cancellation_fee_percent",
+    "reminder_hours",
+)
+
+
+def booking_rules_update(*, pro: ProProfile, **fields) -> BookingRules:
+    from bookings.selectors import booking_rules_for
+
+    unknown = set(fields) - set(RULES_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown booking rule(s): {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        rules = booking_rules_for(pro)
+        for key, value in fields.items():
+            setattr(rules, key, value)
+        rules.full_clean(exclude=["pro"])
+        rules.save()
+    return rules
+
+
+def calendar_token_regenerate(*, pro: ProProfile) -> str:
+    """A new secret for the pro's calendar feed URL (the old URL stops working)."""
+    from bookings.selectors import booking_rules_for
+
+    with transaction.atomic():
+        rules = booking_rules_for(pro)
+        rules.calendar_token = secrets.token_urlsafe(32)
+        rules.save(update_fields=["calendar_token"])
+    return rules.calendar_token
+
+
+# ---------------------------------------------------------------------------------------------
+# Bookings
+# ---------------------------------------------------------------------------------------------
+
+PAYMENT_HOLD_MINUTES = 30
+NOTE_MAX = 1000
+
+
+def _lock_participants(*, pro: ProProfile, client) -> None:
+    """PostgreSQL: serialise writers per pro and per client (always pro first, then client).
+
+    SQLite needs nothing: IMMEDIATE transactions already serialise every writer at BEGIN.
+    """
+    if connection.vendor != "postgresql":
+        return
+    list(ProProfile.objects.select_for_update().filter(pk=pro.pk).values_list("pk"))
+    list(User.objects.select_for_update().filter(pk=client.pk).values_list("pk"))
+
+
+def _require_aware(value, what="The start time") -> datetime:
+    if not isinstance(value, datetime):
+        raise ValidationError(f"{what} is not a date and time.")
+    if timezone.is_naive(value):
+        raise ValidationError(f"{what} needs a time zone offset.")
+    return value
+
+
+# No rules can offer a time outside this range (the horizon is at most 365 days); refusing early
+# also keeps date arithmetic far from datetime's limits.
+BOOKABLE_RANGE = timedelta(days=400)
+
+
+def _require_bookable(starts_at: datetime) -> datetime:
+    now = timezone.now()
+    if not now - BOOKABLE_RANGE < starts_at < now + BOOKABLE_RANGE:
+        raise SlotUnavailable()
+    return starts_at.astimezone(UTC)
+
+
+def _client_is_free(*, client, starts_at, ends_at, exclude_booking_id=None) -> bool:
+    qs = Booking.objects.filter(
+        client=client,
+        status__in=Booking.ACTIVE_STATUSES,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    )
+    if exclude_booking_id is not None:
+        qs = qs.exclude(pk=exclude_booking_id)
+    return not qs.exists()
+
+
+def _check_slot(*, pro, client, starts_at, ends_at, duration, now, exclude_booking_id=None):
+    from bookings.selectors import slot_is_free
+
+    if not slot_is_free(
+        pro=pro,
+        duration_minutes=duration,
+        starts_at=starts_at,
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+    ):
+        raise SlotUnavailable()
+    if not _client_is_free(
+        client=client, starts_at=starts_at, ends_at=ends_at, exclude_booking_id=exclude_booking_id
+    ):
+        raise SlotUnavailable("You already have another booking at that time.")
+
+
+def _record(*, booking, action, actor, role, from_status, to_status, reason) -> BookingEvent:
+    event = BookingEvent.objects.create(
+        booking=booking,
+        actor=actor,
+        actor_role=role,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason[:500],
+    )
+    lifecycle.booking_transitioned.send(
+        sender=Booking,
+        booking=booking,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+    )
+    return event
+
+
+_quiet = ContextVar("bookings_emails_suppressed", default=False)
+
+
+@contextmanager
+def emails_suppressed():
+    """Within this block the booking services send no emails (demo data, bulk imports)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def _notify(booking_id: int, kind: str) -> None:
+    """Enqueue the emails for `kind` once the transaction commits."""
+    from bookings.tasks import send_booking_emails
+
+    if _quiet.get():
+        return
+    transaction.on_commit(lambda: send_booking_emails.enqueue(booking_id, kind))
+
+
+def booking_create(*, client, service: Service, starts_at: datetime, note: str = "") -> Booking:
+    """Book `service` at `starts_at` for `client`.
+
+    Initial status: ``pending_payment`` for an online-paid service of a pro who accepts online
+    payments (30-minute hold), else ``confirmed`` (instant mode) or ``requested`` (request mode,
+    expiring after the pro's request expiry). Raises SlotUnavailable when the time is not free.
+    """
+    from bookings.selectors import booking_rules_for
+    from payments.selectors import pro_accepts_online_payments
+
+    starts_at = _require_aware(starts_at)
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(f"The note can be at most {NOTE_MAX} characters.")
+    if client is None or not getattr(client, "is_authenticated", False):
+        raise ValidationError("Please log in to book.")
+    if service is None or not service.is_active:
+        raise ValidationError("This service is not available for booking.")
+    pro = service.pro
+    if pro.user_id == client.pk:
+        raise ValidationError("You cannot book your own service.")
+    if not pro.user.is_active:
+        raise ValidationError("This professional is not taking bookings.")
+
+    starts_at = _require_bookable(starts_at)
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    online = service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(pro)
+    try:
+        with transaction.atomic():
+            _lock_participants(pro=pro, client=client)
+            now = timezone.now()
+            rules = booking_rules_for(pro)
+            _check_slot(
+                pro=pro,
+                client=client,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                duration=service.duration_minutes,
+                now=now,
+            )
+            if online:
+                status = Booking.Status.PENDING_PAYMENT
+                expires_at = now + timedelta(minutes=PAYMENT_HOLD_MINUTES)
+            elif rules.confirmation_mode == BookingRules.ConfirmationMode.REQUEST:
+                status = Booking.Status.REQUESTED
+                expires_at = min(now + timedelta(hours=rules.request_expiry_hours), starts_at)
+            else:
+                status, expires_at = Booking.Status.CONFIRMED, None
+            with transaction.atomic():  # savepoint: the exclusion constraint may refuse
+                booking = Booking.objects.create(
+                    client=client,
+                    pro=pro,
+                    service=service,
+                    service_name=service.name,
+                    duration_minutes=service.duration_minutes,
+                    price_amount=service.price_amount,
+                    currency=service.currency,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    status=status,
+                    note=note,
+                    expires_at=expires_at,
+                )
+            _record(
+                booking=booking,
+                action="create",
+                actor=client,
+                role=lifecycle.CLIENT,
+                from_status="",
+                to_status=status,
+                reason="",
+            )
+            if status == Booking.Status.REQUESTED:
+                _notify(booking.pk, "requested")
+            elif status == Booking.Status.CONFIRMED:
+                _notify(booking.pk, "booked")
+    except IntegrityError as exc:
+        raise SlotUnavailable() from exc
+    return booking
+
+
+def booking_transition(
+    *,
+    booking: Booking,
+    action: str,
+    by,
+    reason: str = "",
+    starts_at: datetime | None = None,
+) -> Booking:
+    """Move `booking` through `action` as `by` (None = the system), as the lifecycle table allows.
+
+    Locks the row, checks the table (actor role, source status, time guard, reason), writes the
+    status and a BookingEvent, sends ``booking_transitioned`` and schedules the emails on commit.
+    ``reschedule`` needs ``starts_at``: another free slot (the booking's own slot does not block
+    itself). Raises TransitionNotAllowed or SlotUnavailable (both ValidationErrors).
+    """
+    from bookings.selectors import booking_rules_for
+
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise ValidationError("The reason can be at most 500 characters.")
+    if action not in lifecycle.ACTIONS:
+        raise TransitionNotAllowed(f"“{action}” is not a booking action.", code="unknown_action")
+    if action == "reschedule":
+        if starts_at is None:
+            raise ValidationError("Pick the new time.")
+        starts_at = _require_bookable(_require_aware(starts_at, "The new time"))
+    try:
+        with transaction.atomic():
+            if action == "reschedule":
+                _lock_participants(pro=booking.pro, client=booking.client)
+            locked = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("pro", "pro__user", "client")
+                .get(pk=booking.pk)
+            )
+            now = timezone.now()
+            rules = booking_rules_for(locked.pro)
+            role = lifecycle.role_of(booking=locked, user=by)
+            row = lifecycle.check(
+                booking=locked, action=action, role=role, now=now, reason=reason, rules=rules
+            )
+            from_status = locked.status
+            to_status = lifecycle.target_status(row, booking=locked, role=role, rules=rules)
+            fields = ["status", "updated_at"]
+            event_reason = reason
+            kind = action
+
+            if action == "cancel":
+                late = lifecycle.is_late_cancellation(
+                    booking=locked, role=role, now=now, rules=rules
+                )
+                if late:
+                    locked.is_late_cancellation = True
+                    event_reason = "Late cancellation" + (f": {reason}" if reason else "")
+                    fields.append("is_late_cancellation")
+                locked.sequence += 1
+                fields.append("sequence")
+            elif action == "reschedule":
+                if starts_at == locked.starts_at:
+                    raise ValidationError("Pick a different time from the current one.")
+                ends_at = starts_at + timedelta(minutes=locked.duration_minutes)
+                _check_slot(
+                    pro=locked.pro,
+                    client=locked.client,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    duration=locked.duration_minutes,
+                    now=now,
+                    exclude_booking_id=locked.pk,
+                )
+                old = locked.starts_at
+                locked.starts_at, locked.ends_at = starts_at, ends_at
+                locked.reminder_sent_at = None
+                locked.sequence += 1
+                fields += ["starts_at", "ends_at", "reminder_sent_at", "sequence"]
+                if to_status == Booking.Status.REQUESTED:
+                    locked.expires_at = min(
+                        now + timedelta(hours=rules.request_expiry_hours), starts_at
+                    )
+                    fields.append("expires_at")
+                moved = f"Moved from {old:%Y-%m-%d %H:%M} UTC to {starts_at:%Y-%m-%d %H:%M} UTC"
+                event_reason = moved + (f" ({reason})" if reason else "")
+            elif action == "confirm" or (
+                action == "payment_received" and to_status == Booking.Status.CONFIRMED
+            ):
+                locked.expires_at = None
+                fields.append("expires_at")
+                # A paid booking is new to the pro too; an accepted request only to the client.
+                kind = "confirmed" if action == "confirm" else "booked"
+            elif action == "payment_received":
+                locked.expires_at = min(
+                    now + timedelta(hours=rules.request_expiry_hours), locked.starts_at
+                )
+                fields.append("expires_at")
+                kind = "requested"
+            elif action in ("decline", "expire"):
+                locked.sequence += 1
+                fields.append("sequence")
+
+            locked.status = to_status
+            with transaction.atomic():  # savepoint: the exclusion constraint may refuse
+                locked.save(update_fields=fields)
+            _record(
+                booking=locked,
+                action=action,
+                actor=by,
+                role=role,
+                from_status=from_status,
+                to_status=to_status,
+                reason=event_reason,
+            )
+            if kind in EMAIL_KINDS:
+                _notify(locked.pk, f"{kind}:{role}")
+    except IntegrityError as exc:
+        raise SlotUnavailable() from exc
+    return locked
+
+
+# Transitions that send emails (bookings.emails knows who gets what).
+EMAIL_KINDS = {"requested", "booked", "confirmed", "decline", "cancel", "reschedule", "expire"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviews
+# ---------------------------------------------------------------------------------------------
+
+REVIEW_DAYS = 30
+REVIEW_TEXT_MAX = 2000
+
+
+def _refresh_pro_rating(pro: ProProfile) -> None:
+    stats = Review.objects.filter(pro=pro).aggregate(avg=Avg("rating"), count=Count("id"))
+    avg = stats["avg"]
+    ProProfile.objects.filter(pk=pro.pk).update(
+        rating_avg=(
+            Decimal(str(avg)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if avg is not None
+            else None
+        ),
+        review_count=stats["count"],
+    )
+
+
+def review_create(*, booking: Booking, by, rating: int, text: str = "") -> Review:
+    """The booking's client reviews a completed booking, once, within 30 days of its end."""
+    text = (text or "").strip()
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError("Pick a rating from 1 to 5 stars.")
+    if len(text) > REVIEW_TEXT_MAX:
+        raise ValidationError(f"A review can be at most {REVIEW_TEXT_MAX} characters.")
+    if by is None or by.pk != booking.client_id:
+        raise ValidationError("Only the client of this booking can review it.")
+    with transaction.atomic():
+        locked = (
+            Booking.objects.select_for_update(of=("self",)).select_related("pro").get(pk=booking.pk)
+        )
+        if locked.status != Booking.Status.COMPLETED:
+            raise ValidationError("You can review a booking once it is completed.")
+        if timezone.now() > locked.ends_at + timedelta(days=REVIEW_DAYS):
+            raise ValidationError(f"Reviews are open for {REVIEW_DAYS} days after the booking.")
+        if Review.objects.filter(booking=locked).exists():
+            raise ValidationError("You have already reviewed this booking.")
+        try:
+            with transaction.atomic():
+                review = Review.objects.create(
+                    booking=locked, pro=locked.pro, author=by, rating=rating, text=text
+                )
+        except IntegrityError as exc:
+            raise ValidationError("You have already reviewed this booking.") from exc
+        _refresh_pro_rating(locked.pro)
+    return review
+
+
+def review_reply(*, review: Review, by, text: str) -> Review:
+    """The reviewed pro answers a review, once."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("Write a reply.")
+    if len(text) > REVIEW_TEXT_MAX:
+        raise ValidationError(f"A reply can be at most {REVIEW_TEXT_MAX} characters.")
+    with transaction.atomic():
+        locked = (
+            Review.objects.select_for_update(of=("self",)).select_related("pro").get(pk=review.pk)
+        )
+        if by is None or by.pk != locked.pro.user_id:
+            raise ValidationError("Only the reviewed professional can reply.")
+        if locked.reply:
+            raise ValidationError("You have already replied to this review.")
+        locked.reply = text
+        locked.replied_at = timezone.now()
+        locked.save(update_fields=["reply", "replied_at"])
+    return locked

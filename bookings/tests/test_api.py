@@ -1,0 +1,364 @@
+"""API v1: /api/v1/pros/{slug}/slots and /api/v1/bookings..., through the Django test client."""
+
+from datetime import time, timedelta
+from http import HTTPStatus
+
+import pytest
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Booking, Review
+from bookings.tests.conftest import local_at, place_booking
+from conftest import make_pro, make_service, make_user
+
+pytestmark = pytest.mark.django_db
+
+S = Booking.Status
+
+
+def slots_url(pro):
+    return f"/api/v1/pros/{pro.slug}/slots"
+
+
+def post(client, url, data=None):
+    return client.post(url, data or {}, content_type="application/json")
+
+
+@pytest.fixture
+def logged_in(client, client_user):
+    client.force_login(client_user)
+    return client
+
+
+# --- slots ------------------------------------------------------------------------------------
+
+
+def test_slots_are_listed_in_the_pros_zone_by_default(client, working_pro, service):
+    day = local_at(3, 0).date()
+    response = client.get(
+        slots_url(working_pro), {"service": service.pk, "start": day.isoformat(), "days": 1}
+    )
+    assert response.status_code == HTTPStatus.OK
+    body = response.json()
+    assert (body["pro"], body["service"], body["timezone"]) == (
+        "paula-pro",
+        service.pk,
+        "Europe/Paris",
+    )
+    assert body["slots"][0] == f"{day.isoformat()}T08:00:00+01:00"
+    assert body["slots"][-1] == f"{day.isoformat()}T19:15:00+01:00"
+    assert len(body["slots"]) == 46
+
+
+def test_slots_in_the_clients_zone_around_paris_spring_forward(client, pro, service):
+    services.booking_rules_update(pro=pro, horizon_days=365)
+    for weekday in range(7):
+        services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(9), time(17))])
+    response = client.get(
+        slots_url(pro),
+        {"service": service.pk, "start": "2027-03-27", "days": 3, "tz": "America/New_York"},
+    )
+    assert response.status_code == HTTPStatus.OK
+    body = response.json()
+    assert body["timezone"] == "America/New_York"
+    # 09:00 in Paris every day: 04:00 in New York before Paris springs forward, 03:00 after.
+    assert "2027-03-27T04:00:00-04:00" in body["slots"]
+    assert "2027-03-28T03:00:00-04:00" in body["slots"]
+    assert "2027-03-29T03:00:00-04:00" in body["slots"]
+    assert "2027-03-27T03:45:00-04:00" not in body["slots"]
+    assert "2027-03-28T02:45:00-04:00" not in body["slots"]
+    assert all(s.endswith("-04:00") for s in body["slots"])
+
+
+def test_slots_of_a_new_york_pro_around_its_own_dst_change(client, service):
+    pro = make_pro(timezone="America/New_York", slug="nyc-pro")
+    offer = make_service(pro=pro, duration_minutes=60)
+    services.booking_rules_update(pro=pro, horizon_days=365)
+    for weekday in range(7):
+        services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(9), time(17))])
+    response = client.get(slots_url(pro), {"service": offer.pk, "start": "2027-03-13", "days": 3})
+    slots = response.json()["slots"]
+    assert [s for s in slots if s.endswith("T09:00:00-05:00")] == ["2027-03-13T09:00:00-05:00"]
+    assert "2027-03-14T09:00:00-04:00" in slots
+    assert "2027-03-15T09:00:00-04:00" in slots
+    assert "2027-03-14T16:00:00-04:00" in slots and "2027-03-14T16:15:00-04:00" not in slots
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"tz": "Mars/Olympus"}, "not a known time zone"),
+        ({"tz": "Europe"}, "not a known time zone"),
+        ({"tz": "x" * 300}, "not a known time zone"),
+        ({"tz": "../../etc/passwd"}, "not a known time zone"),
+        ({"start": "2026-13-01"}, "YYYY-MM-DD"),
+        ({"start": "tomorrow"}, "YYYY-MM-DD"),
+        ({"start": "9999-12-31"}, "within a year"),
+        ({"days": 0}, "between 1 and 62"),
+        ({"days": 63}, "between 1 and 62"),
+        ({"days": "many"}, "days"),
+    ],
+)
+def test_slots_bad_input_is_400(client, working_pro, service, params, message):
+    response = client.get(slots_url(working_pro), {"service": service.pk, **params})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert message in response.json()["detail"]
+
+
+def test_slots_service_must_belong_to_the_pro(client, working_pro, other_pro):
+    theirs = make_service(pro=other_pro)
+    response = client.get(slots_url(working_pro), {"service": theirs.pk})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"detail": "This pro does not offer that service."}
+
+
+def test_slots_of_an_unknown_pro_is_404(client, service):
+    response = client.get("/api/v1/pros/nobody/slots", {"service": service.pk})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_slots_endpoint_uses_few_queries(
+    client, working_pro, service, django_assert_max_num_queries
+):
+    services.booking_rules_update(pro=working_pro, slot_step_minutes=15)  # rules row exists
+    # service with its pro and rules + working time + blocked time
+    with django_assert_max_num_queries(3):
+        response = client.get(slots_url(working_pro), {"service": service.pk, "days": 30})
+    assert response.status_code == HTTPStatus.OK
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+def test_anonymous_cannot_book(client, working_pro, service):
+    response = post(
+        client,
+        "/api/v1/bookings",
+        {"service": service.pk, "starts_at": local_at(3, 10).isoformat()},
+    )
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json() == {"detail": "Authentication required."}
+
+
+def test_create_booking_returns_201_with_the_booking_json(logged_in, working_pro, service):
+    starts = local_at(3, 10)
+    response = post(
+        logged_in,
+        "/api/v1/bookings",
+        {"service": service.pk, "starts_at": starts.isoformat(), "note": "First visit"},
+    )
+    assert response.status_code == HTTPStatus.CREATED
+    body = response.json()
+    booking = Booking.objects.get()
+    assert body["id"] == booking.pk
+    assert body["status"] == "confirmed"
+    assert body["service"] == {"id": service.pk, "name": "Haircut", "duration_minutes": 45}
+    assert body["pro"] == {"slug": "paula-pro", "display_name": "Paula Pro"}
+    assert body["client"] == {"display_name": "Chloé Client"}
+    assert body["price"] == {"amount": 3500, "currency": "EUR"}
+    assert body["starts_at"] == starts.astimezone(timezone.UTC).isoformat()
+    assert body["allowed_actions"] == ["cancel", "reschedule"]
+    (event,) = body["events"]
+    assert set(event) == {"at", "actor", "from", "to", "reason"}
+    assert (event["actor"], event["from"], event["to"]) == ("client", "", "confirmed")
+
+
+def test_create_booking_on_a_taken_time_is_409(logged_in, working_pro, service, other_client):
+    place_booking(client=other_client, service=service, starts_at=local_at(3, 10))
+    response = post(
+        logged_in,
+        "/api/v1/bookings",
+        {"service": service.pk, "starts_at": local_at(3, 10).isoformat()},
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.json() == {"detail": "That time is no longer available."}
+
+
+def test_create_booking_at_the_end_of_time_is_a_clean_409(logged_in, working_pro, service):
+    for when in ("9999-12-31T23:59:00+00:00", "0001-01-01T00:00:00+00:00"):
+        response = post(logged_in, "/api/v1/bookings", {"service": service.pk, "starts_at": when})
+        assert response.status_code == HTTPStatus.CONFLICT
+        assert response.json() == {"detail": "That time is no longer available."}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"starts_at": "2026-12-01T10:00:00+01:00"},
+        {"service": 1, "starts_at": "not a date"},
+        {"service": 1, "starts_at": "2026-12-01T10:00:00"},
+        {"service": 999999, "starts_at": "2026-12-01T10:00:00+01:00"},
+        {"service": 1, "starts_at": "2026-12-01T10:00:00+01:00", "note": "x" * 1001},
+    ],
+)
+def test_create_booking_with_bad_input_is_400(logged_in, working_pro, service, data):
+    if data.get("service") == 1:
+        data["service"] = service.pk
+    response = post(logged_in, "/api/v1/bookings", data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["detail"]
+
+
+# --- read -------------------------------------------------------------------------------------
+
+
+def test_list_bookings_by_role_and_status(client, working_pro, service, client_user, other_client):
+    as_client = place_booking(
+        client=working_pro.user, service=make_service(pro=make_pro()), starts_at=local_at(3, 10)
+    )
+    mine = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    place_booking(
+        client=other_client, service=service, starts_at=local_at(5, 10), status=S.CANCELLED
+    )
+    client.force_login(working_pro.user)
+
+    ids = lambda r: [b["id"] for b in r.json()]  # noqa: E731
+    assert sorted(ids(client.get("/api/v1/bookings"))) == sorted(
+        [as_client.pk, mine.pk, mine.pk + 1]
+    )
+    assert ids(client.get("/api/v1/bookings", {"role": "client"})) == [as_client.pk]
+    assert len(ids(client.get("/api/v1/bookings", {"role": "pro"}))) == 2
+    assert ids(client.get("/api/v1/bookings", {"role": "pro", "status": "confirmed"})) == [mine.pk]
+
+
+@pytest.mark.parametrize("params", [{"role": "boss"}, {"status": "happy"}])
+def test_list_bookings_bad_filters_are_400(logged_in, params):
+    assert logged_in.get("/api/v1/bookings", params).status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_list_bookings_query_count_is_bounded(
+    client, working_pro, service, django_assert_max_num_queries
+):
+    services.booking_rules_update(pro=working_pro, buffer_minutes=0)
+    for i in range(8):
+        place_booking(client=make_user(), service=service, starts_at=local_at(3 + i, 10))
+    client.force_login(working_pro.user)
+    with django_assert_max_num_queries(6):
+        response = client.get("/api/v1/bookings")
+    assert len(response.json()) == 8
+
+
+def test_anonymous_list_is_401(client):
+    assert client.get("/api/v1/bookings").status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_get_booking_for_participants_only(client, working_pro, service, client_user):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    url = f"/api/v1/bookings/{booking.pk}"
+    assert client.get(url).status_code == HTTPStatus.UNAUTHORIZED
+    client.force_login(make_user())
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    client.force_login(working_pro.user)
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["allowed_actions"] == ["cancel", "reschedule"]
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def test_pro_confirms_a_request(client, request_mode, service, client_user):
+    booking = place_booking(
+        client=client_user, service=service, starts_at=local_at(3, 10), status=S.REQUESTED
+    )
+    client.force_login(request_mode.user)
+    response = post(client, f"/api/v1/bookings/{booking.pk}/confirm")
+    assert response.status_code == HTTPStatus.OK
+    body = response.json()
+    assert body["status"] == "confirmed"
+    assert body["events"][-1]["actor"] == "pro"
+    assert body["events"][-1]["from"] == "requested"
+
+
+def test_action_not_allowed_now_is_409(logged_in, working_pro, service, client_user):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    response = post(logged_in, f"/api/v1/bookings/{booking.pk}/complete")
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "client cannot complete" in response.json()["detail"]
+
+
+def test_decline_without_reason_is_400(client, request_mode, service, client_user):
+    booking = place_booking(
+        client=client_user, service=service, starts_at=local_at(3, 10), status=S.REQUESTED
+    )
+    client.force_login(request_mode.user)
+    response = post(client, f"/api/v1/bookings/{booking.pk}/decline")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    response = post(client, f"/api/v1/bookings/{booking.pk}/decline", {"reason": "Away"})
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["events"][-1]["reason"] == "Away"
+
+
+def test_non_participant_action_is_404(client, working_pro, service, client_user):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    client.force_login(make_user())
+    assert post(client, f"/api/v1/bookings/{booking.pk}/cancel").status_code == 404
+    booking.refresh_from_db()
+    assert booking.status == S.CONFIRMED
+
+
+def test_anonymous_action_is_401(client, working_pro, service, client_user):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    assert post(client, f"/api/v1/bookings/{booking.pk}/cancel").status_code == 401
+
+
+def test_unknown_action_is_404(logged_in, working_pro, service, client_user):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    assert post(logged_in, f"/api/v1/bookings/{booking.pk}/expire").status_code == 404
+
+
+def test_reschedule_through_the_api(logged_in, working_pro, service, client_user, other_client):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    place_booking(client=other_client, service=service, starts_at=local_at(4, 10))
+    url = f"/api/v1/bookings/{booking.pk}/reschedule"
+
+    assert post(logged_in, url).status_code == HTTPStatus.BAD_REQUEST
+    assert post(logged_in, url, {"starts_at": "soon"}).status_code == HTTPStatus.BAD_REQUEST
+    taken = post(logged_in, url, {"starts_at": local_at(4, 10).isoformat()})
+    assert taken.status_code == HTTPStatus.CONFLICT
+    moved = post(logged_in, url, {"starts_at": local_at(4, 12).isoformat()})
+    assert moved.status_code == HTTPStatus.OK
+    assert moved.json()["starts_at"] == local_at(4, 12).astimezone(timezone.UTC).isoformat()
+
+
+def test_cancel_then_cancel_again_is_409(logged_in, working_pro, service, client_user):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    url = f"/api/v1/bookings/{booking.pk}/cancel"
+    first = post(logged_in, url, {"reason": "Changed plans"})
+    assert first.status_code == HTTPStatus.OK
+    assert first.json()["status"] == "cancelled"
+    assert first.json()["allowed_actions"] == []
+    assert post(logged_in, url).status_code == HTTPStatus.CONFLICT
+
+
+# --- review -----------------------------------------------------------------------------------
+
+
+def test_review_through_the_api(logged_in, working_pro, service, client_user):
+    booking = place_booking(
+        client=client_user,
+        service=service,
+        starts_at=timezone.now() - timedelta(days=1),
+        status=S.COMPLETED,
+    )
+    url = f"/api/v1/bookings/{booking.pk}/review"
+    assert post(logged_in, url, {"rating": 9}).status_code == HTTPStatus.BAD_REQUEST
+    response = post(logged_in, url, {"rating": 5, "text": "Lovely"})
+    assert response.status_code == HTTPStatus.CREATED
+    assert response.json()["rating"] == 5
+    assert Review.objects.get().text == "Lovely"
+    again = post(logged_in, url, {"rating": 4})
+    assert again.status_code == HTTPStatus.BAD_REQUEST
+    assert "already reviewed" in again.json()["detail"]
+
+
+def test_review_of_someone_elses_booking_is_404(client, working_pro, service, client_user):
+    booking = place_booking(
+        client=client_user,
+        service=service,
+        starts_at=timezone.now() - timedelta(days=1),
+        status=S.COMPLETED,
+    )
+    client.force_login(make_user())
+    response = post(client, f"/api/v1/bookings/{booking.pk}/review", {"rating": 5})
+    assert response.status_code == HTTPStatus.NOT_FOUND

@@ -1,0 +1,148 @@
+"""manage.py process_due: expiry of stale requests and holds, reminders sent exactly once."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Booking
+from bookings.tests.conftest import local_at, place_booking
+
+pytestmark = pytest.mark.django_db
+
+S = Booking.Status
+
+
+def run(capture, *args):
+    out = StringIO()
+    with capture(execute=True):
+        call_command("process_due", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_stale_request_and_payment_hold_expire(
+    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    past = timezone.now() - timedelta(minutes=1)
+    request = place_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(4, 10),
+        status=S.REQUESTED,
+        expires_at=past,
+    )
+    hold = place_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(4, 12),
+        status=S.PENDING_PAYMENT,
+        expires_at=past,
+    )
+    fresh = place_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(4, 14),
+        status=S.REQUESTED,
+        expires_at=timezone.now() + timedelta(hours=3),
+    )
+
+    output = run(django_capture_on_commit_callbacks)
+
+    assert "Expired 2 booking(s)" in output
+    for booking, status in ((request, S.EXPIRED), (hold, S.EXPIRED), (fresh, S.REQUESTED)):
+        booking.refresh_from_db()
+        assert booking.status == status
+    assert request.events.last().actor_role == "system"
+    assert [m.to for m in mailoutbox] == [[client_user.email], [client_user.email]]
+    assert all("expired" in m.subject for m in mailoutbox)
+
+
+def test_expired_booking_frees_its_slot(
+    working_pro, service, client_user, other_client, django_capture_on_commit_callbacks
+):
+    place_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(4, 10),
+        status=S.REQUESTED,
+        expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    run(django_capture_on_commit_callbacks)
+    booking = services.booking_create(
+        client=other_client, service=service, starts_at=local_at(4, 10)
+    )
+    assert booking.status == S.CONFIRMED
+
+
+def test_reminder_is_sent_once_when_run_twice(
+    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    soon = place_booking(
+        client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=20)
+    )
+    place_booking(
+        client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=30)
+    )
+
+    first = run(django_capture_on_commit_callbacks)
+    second = run(django_capture_on_commit_callbacks)
+
+    assert "sent 1 reminder(s)" in first
+    assert "sent 0 reminder(s)" in second
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [client_user.email]
+    assert mailoutbox[0].subject.startswith("[Timz] Reminder:")
+    soon.refresh_from_db()
+    assert soon.reminder_sent_at is not None
+
+
+def test_reminder_hours_come_from_the_pros_rules(
+    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    services.booking_rules_update(pro=working_pro, reminder_hours=48)
+    place_booking(
+        client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=30)
+    )
+    run(django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 1
+
+
+def test_cancelled_or_past_bookings_get_no_reminder(
+    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    place_booking(
+        client=client_user,
+        service=service,
+        starts_at=timezone.now() + timedelta(hours=3),
+        status=S.CANCELLED,
+    )
+    place_booking(
+        client=client_user, service=service, starts_at=timezone.now() - timedelta(hours=3)
+    )
+    run(django_capture_on_commit_callbacks)
+    assert mailoutbox == []
+
+
+def test_rescheduled_booking_is_reminded_again(
+    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+):
+    booking = place_booking(
+        client=client_user,
+        service=service,
+        starts_at=timezone.now() + timedelta(hours=20),
+        reminder_sent_at=timezone.now(),
+    )
+    services.booking_rules_update(pro=working_pro, cancellation_window_hours=0)
+    new_start = local_at(1, 9)
+    services.booking_transition(
+        booking=booking, action="reschedule", by=client_user, starts_at=new_start
+    )
+    booking.refresh_from_db()
+    assert booking.reminder_sent_at is None
+
+
+def test_quiet_prints_nothing(working_pro, django_capture_on_commit_callbacks):
+    assert run(django_capture_on_commit_callbacks, "--quiet") == ""

@@ -1,0 +1,218 @@
+"""Reads: free slots (<= 3 queries), day strip, schedule, permission-checked fetches."""
+
+import contextlib
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bookings import selectors, services
+from bookings.models import Booking
+from bookings.tests.conftest import PARIS, local_at, place_booking
+from conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def today(tz=PARIS) -> date:
+    return timezone.now().astimezone(tz).date()
+
+
+def test_free_slots_loads_everything_in_at_most_three_queries(
+    working_pro, service, client_user, django_assert_max_num_queries
+):
+    services.date_override_set(pro=working_pro, day=today() + timedelta(days=5), intervals=[])
+    services.date_override_set(
+        pro=working_pro, day=today() + timedelta(days=6), intervals=[(time(10), time(12))]
+    )
+    services.time_off_create(pro=working_pro, starts_at=local_at(7, 8), ends_at=local_at(7, 12))
+    for day in range(1, 30):
+        place_booking(client=client_user, service=service, starts_at=local_at(day, 14))
+    selectors.booking_rules_for(working_pro)  # the rules row exists (created on first use)
+    pro = type(working_pro).objects.get(pk=working_pro.pk)  # nothing cached: rules are a query
+
+    with django_assert_max_num_queries(3):
+        slots = selectors.free_slots(pro=pro, service=service, start=today(), days=30)
+
+    assert slots
+    days = {s.astimezone(PARIS).date() for s in slots}
+    assert today() + timedelta(days=5) not in days
+    sixth = [s for s in slots if s.astimezone(PARIS).date() == today() + timedelta(days=6)]
+    assert sixth[0].astimezone(PARIS).time() == time(10)
+    assert sixth[-1].astimezone(PARIS).time() == time(11, 15)
+    seventh = [s for s in slots if s.astimezone(PARIS).date() == today() + timedelta(days=7)]
+    assert seventh[0].astimezone(PARIS).time() == time(12)
+
+
+def test_free_slots_skip_booked_time(working_pro, service, client_user):
+    place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    slots = selectors.free_slots(
+        pro=working_pro, service=service, start=today() + timedelta(days=3), days=1
+    )
+    walls = {s.astimezone(PARIS).time() for s in slots}
+    assert time(9, 15) in walls and time(10, 45) in walls
+    assert not walls & {time(9, 30), time(10), time(10, 30)}
+
+
+def test_free_slots_ignore_inactive_bookings(working_pro, service, client_user):
+    place_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(3, 10),
+        status=Booking.Status.CANCELLED,
+    )
+    slots = selectors.free_slots(
+        pro=working_pro, service=service, start=today() + timedelta(days=3), days=1
+    )
+    assert local_at(3, 10) in slots
+
+
+def test_free_slots_are_aware_and_sorted(working_pro, service):
+    slots = selectors.free_slots(pro=working_pro, service=service, start=today(), days=3)
+    assert all(s.tzinfo is not None for s in slots)
+    assert slots == sorted(slots)
+
+
+def test_free_slots_for_a_day_in_another_zone(working_pro, service):
+    """A New York client's 'day' spans two Paris dates."""
+    new_york = ZoneInfo("America/New_York")
+    day = today(new_york) + timedelta(days=3)
+    slots = selectors.free_slots(pro=working_pro, service=service, start=day, days=1, tz=new_york)
+    assert {s.astimezone(new_york).date() for s in slots} == {day}
+    assert slots[0].astimezone(new_york).time() == time(2)  # 08:00 in Paris
+
+
+def test_paris_pro_around_spring_forward_keeps_nine_oclock(service, pro, client_user):
+    services.booking_rules_update(pro=pro, horizon_days=365)
+    for weekday in range(7):
+        services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(9), time(17))])
+    now = datetime(2026, 3, 20, 12, tzinfo=PARIS)
+    slots = selectors.free_slots(pro=pro, service=service, start=date(2026, 3, 28), days=3, now=now)
+    firsts = {}
+    for s in slots:
+        firsts.setdefault(s.astimezone(PARIS).date(), s)
+    assert [f.astimezone(PARIS).time() for f in firsts.values()] == [time(9)] * 3
+    offsets = [f.utcoffset() for f in firsts.values()]
+    assert offsets == [timedelta(hours=1), timedelta(hours=2), timedelta(hours=2)]
+
+
+def test_day_strip_counts_free_slots_per_local_day(working_pro, service, client_user):
+    services.date_override_set(pro=working_pro, day=today() + timedelta(days=2), intervals=[])
+    strip = selectors.day_strip(
+        pro=working_pro, service=service, start=today() + timedelta(days=1), days=3, tz=PARIS
+    )
+    assert [d for d, _ in strip] == [today() + timedelta(days=i) for i in (1, 2, 3)]
+    # 08:00-20:00 with a 45-minute service on a 15-minute grid: 08:00 .. 19:15 = 46 starts.
+    assert [n for _, n in strip] == [46, 0, 46]
+
+
+def test_schedule_for_pro_groups_hours_and_lists_upcoming_exceptions(working_pro):
+    services.weekly_hours_set(
+        pro=working_pro, weekday=0, intervals=[(time(9), time(12)), (time(13), time(18))]
+    )
+    services.date_override_set(pro=working_pro, day=today() - timedelta(days=3), intervals=[])
+    future = services.date_override_set(
+        pro=working_pro, day=today() + timedelta(days=3), intervals=[]
+    )
+    services.time_off_create(
+        pro=working_pro,
+        starts_at=timezone.now() - timedelta(days=3),
+        ends_at=timezone.now() - timedelta(days=2),
+    )
+    upcoming = services.time_off_create(
+        pro=working_pro, starts_at=local_at(5, 9), ends_at=local_at(5, 12)
+    )
+    schedule = selectors.schedule_for_pro(pro=working_pro)
+    monday = schedule["weekly"][0]
+    assert monday[0] == 0 and monday[1] == "Monday"
+    assert [(h.start, h.end) for h in monday[2]] == [(time(9), time(12)), (time(13), time(18))]
+    assert len(schedule["weekly"]) == 7
+    assert schedule["overrides"] == [future]
+    assert schedule["time_off"] == [upcoming]
+
+
+def test_booking_get_for_user_refuses_strangers(working_pro, service, client_user, staff_user):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    assert selectors.booking_get_for_user(user=client_user, pk=booking.pk) == booking
+    assert selectors.booking_get_for_user(user=working_pro.user, pk=booking.pk) == booking
+    assert selectors.booking_get_for_user(user=staff_user, pk=booking.pk) == booking
+    with pytest.raises(Http404):
+        selectors.booking_get_for_user(user=make_user(), pk=booking.pk)
+    with pytest.raises(Http404):
+        selectors.booking_get_for_user(user=client_user, pk=booking.pk + 1000)
+
+
+def test_bookings_for_pro_within_a_window(working_pro, service, client_user, other_client):
+    inside = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    place_booking(client=other_client, service=service, starts_at=local_at(9, 10))
+    found = list(
+        selectors.bookings_for_pro(pro=working_pro, start=local_at(3, 0), end=local_at(4, 0))
+    )
+    assert found == [inside]
+
+
+def test_pending_requests_lists_future_requests_soonest_first(working_pro, service, client_user):
+    later = place_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(5, 10),
+        status=Booking.Status.REQUESTED,
+    )
+    sooner = place_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(3, 10),
+        status=Booking.Status.REQUESTED,
+    )
+    place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    assert list(selectors.pending_requests_for_pro(pro=working_pro)) == [sooner, later]
+
+
+def test_bookings_for_client_are_their_own(working_pro, service, client_user, other_client):
+    mine = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    place_booking(client=other_client, service=service, starts_at=local_at(3, 12))
+    assert list(selectors.bookings_for_client(user=client_user)) == [mine]
+
+
+# --- the selector and the booking service agree ----------------------------------------------
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    starts=st.lists(st.integers(min_value=0, max_value=12 * 4 - 1), max_size=8),
+    buffer=st.sampled_from([0, 10, 15]),
+    pick=st.integers(min_value=0, max_value=1000),
+)
+def test_every_offered_slot_can_be_booked_and_then_is_gone(
+    working_pro, service, client_user, starts, buffer, pick
+):
+    Booking.objects.filter(pro=working_pro).delete()
+    services.booking_rules_update(pro=working_pro, buffer_minutes=buffer)
+    day = today() + timedelta(days=3)
+    for quarter in starts:  # try to place bookings at random quarter hours; some are refused
+        with contextlib.suppress(services.SlotUnavailable):
+            services.booking_create(
+                client=make_user(),
+                service=service,
+                starts_at=local_at(3, 8 + quarter // 4, (quarter % 4) * 15),
+            )
+    offered = selectors.free_slots(pro=working_pro, service=service, start=day, days=1)
+    active = list(Booking.objects.filter(pro=working_pro).values_list("starts_at", "ends_at"))
+    pad = timedelta(minutes=buffer)
+    for slot in offered:  # never overlaps a booking or its buffer
+        end = slot + timedelta(minutes=service.duration_minutes)
+        assert all(end + pad <= s or slot >= e + pad for s, e in active)
+    if offered:
+        chosen = offered[pick % len(offered)]
+        booked = services.booking_create(client=make_user(), service=service, starts_at=chosen)
+        assert booked.starts_at == chosen
+        again = selectors.free_slots(pro=working_pro, service=service, start=day, days=1)
+        assert chosen not in again

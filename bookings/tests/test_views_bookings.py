@@ -1,0 +1,465 @@
+"""My bookings, the agenda, the booking detail and the actions taken from them."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Booking, Review
+from bookings.tests.conftest_pages import *  # noqa: F403
+from bookings.tests.conftest_pages import book, day_at, page_client
+
+pytestmark = pytest.mark.django_db
+
+S = Booking.Status
+
+
+@pytest.fixture
+def confirmed(client_user, open_service):
+    return book(client=client_user, service=open_service, starts_at=day_at(5, 10))
+
+
+@pytest.fixture
+def requested(client_user, open_service):
+    return book(
+        client=client_user, service=open_service, starts_at=day_at(4, 15), status=S.REQUESTED
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+# My bookings ----------------------------------------------------------------------------------
+
+
+def test_my_bookings_lists_upcoming_with_status_time_pro_price_and_actions(
+    as_client, client_user, confirmed
+):
+    client_user.client_profile.timezone = "America/New_York"
+    client_user.client_profile.save()
+    response = as_client.get(reverse("bookings:my_bookings"))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "Haircut" in html and "Paula Pro" in html and "€35.00" in html
+    assert 'class="badge badge-ok">Confirmed<' in html
+    new_york = confirmed.starts_at.astimezone(timezone.get_fixed_timezone(0)).astimezone(
+        __import__("zoneinfo").ZoneInfo("America/New_York")
+    )
+    assert new_york.strftime("%H:%M") + " EST" in html
+    assert reverse("bookings:reschedule", args=[confirmed.pk]) in html
+    assert reverse("bookings:cancel", args=[confirmed.pk]) in html
+
+
+def test_my_bookings_past_tab_offers_a_review_only_when_allowed(
+    as_client, client_user, open_service
+):
+    recent = book(
+        client=client_user, service=open_service, starts_at=day_at(-2, 10), status=S.COMPLETED
+    )
+    old = book(
+        client=client_user, service=open_service, starts_at=day_at(-40, 10), status=S.COMPLETED
+    )
+    reviewed = book(
+        client=client_user, service=open_service, starts_at=day_at(-3, 10), status=S.COMPLETED
+    )
+    Review.objects.create(booking=reviewed, pro=reviewed.pro, author=client_user, rating=5)
+    html = as_client.get(reverse("bookings:my_bookings") + "?tab=past").content.decode()
+    assert reverse("bookings:review", args=[recent.pk]) in html
+    assert reverse("bookings:review", args=[old.pk]) not in html
+    assert reverse("bookings:review", args=[reviewed.pk]) not in html
+
+
+def test_my_bookings_shows_only_the_users_own_bookings(as_other, confirmed):
+    response = as_other.get(reverse("bookings:my_bookings"))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["upcoming"] == []
+    assert "Haircut" not in response.content.decode()
+
+
+def test_my_bookings_sends_visitors_to_login(client):
+    response = client.get(reverse("bookings:my_bookings"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+# Agenda ---------------------------------------------------------------------------------------
+
+
+def test_agenda_puts_requests_on_top_and_lists_the_day(as_pro, requested, confirmed):
+    response = as_pro.get(reverse("bookings:agenda") + f"?date={confirmed.starts_at.date()}")
+    assert response.status_code == HTTPStatus.OK
+    assert [c.booking.pk for c in response.context["requests"]] == [requested.pk]
+    day_cards = response.context["days"][0]["cards"]
+    assert [c.booking.pk for c in day_cards] == [confirmed.pk]
+    html = response.content.decode()
+    assert html.index("Requests waiting for you") < html.index("agenda-days")
+    assert "Chloé Client" in html and ">11:00<" not in html and ">10:00<" in html
+
+
+def test_agenda_week_view_shows_seven_days(as_pro, confirmed, requested):
+    response = as_pro.get(
+        reverse("bookings:agenda") + f"?view=week&date={confirmed.starts_at.date()}"
+    )
+    days = response.context["days"]
+    assert len(days) == 7 and days[0]["day"].weekday() == 0
+    shown = [c.booking.pk for d in days for c in d["cards"]]
+    assert confirmed.pk in shown
+
+
+@pytest.mark.parametrize("query", ["?view=month", "?date=2026-13-01", "?date=soon"])
+def test_agenda_bad_parameters_are_400(as_pro, query):
+    assert as_pro.get(reverse("bookings:agenda") + query).status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_pro_confirms_a_request_in_place(as_pro, requested):
+    response = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "confirm"]),
+        headers={"X-Timz-Fragment": "card"},
+    )
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert html.lstrip().startswith("<article") and "Booking confirmed." in html
+    requested.refresh_from_db()
+    assert requested.status == S.CONFIRMED
+
+
+def test_decline_without_a_reason_is_409_in_place(as_pro, requested):
+    response = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "decline"]),
+        {"reason": " "},
+        headers={"X-Timz-Fragment": "card"},
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "Please give a reason." in response.content.decode()
+    requested.refresh_from_db()
+    assert requested.status == S.REQUESTED
+
+
+def test_pro_declines_with_a_reason_and_goes_back(as_pro, requested):
+    back = reverse("bookings:agenda") + "?view=week"
+    response = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "decline"]),
+        {"reason": "Fully booked that day", "next": back},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == back
+    requested.refresh_from_db()
+    assert requested.status == S.DECLINED
+    assert requested.events.last().reason == "Fully booked that day"
+
+
+def test_next_pointing_elsewhere_is_ignored(as_pro, requested):
+    response = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "confirm"]),
+        {"next": "https://evil.example/steal"},
+    )
+    assert response["Location"] == reverse("bookings:detail", args=[requested.pk])
+
+
+def test_pro_marks_a_started_booking_completed(as_pro, client_user, open_service):
+    started = book(
+        client=client_user, service=open_service, starts_at=timezone.now() - timedelta(hours=2)
+    )
+    as_pro.post(reverse("bookings:act", args=[started.pk, "complete"]))
+    started.refresh_from_db()
+    assert started.status == S.COMPLETED
+
+
+# Actions: refusals ----------------------------------------------------------------------------
+
+
+def test_action_not_allowed_now_is_a_message_and_a_redirect(as_client, confirmed):
+    response = as_client.post(reverse("bookings:act", args=[confirmed.pk, "complete"]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("bookings:detail", args=[confirmed.pk])
+    assert any("cannot complete" in m for m in messages_of(response))
+    confirmed.refresh_from_db()
+    assert confirmed.status == S.CONFIRMED
+
+
+def test_action_not_allowed_as_a_fragment_is_409(as_client, confirmed):
+    response = as_client.post(
+        reverse("bookings:act", args=[confirmed.pk, "complete"]),
+        headers={"X-Timz-Fragment": "card"},
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+
+
+def test_unknown_action_is_404(as_pro, confirmed):
+    assert as_pro.post(reverse("bookings:act", args=[confirmed.pk, "explode"])).status_code == 404
+
+
+def test_actions_need_post(as_pro, confirmed):
+    response = as_pro.get(reverse("bookings:act", args=[confirmed.pk, "cancel"]))
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_actions_are_csrf_protected(pro, confirmed):
+    strict = page_client(pro.user)
+    strict.handler.enforce_csrf_checks = True
+    response = strict.post(reverse("bookings:act", args=[confirmed.pk, "cancel"]), {"reason": "x"})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    confirmed.refresh_from_db()
+    assert confirmed.status == S.CONFIRMED
+
+
+BOOKING_PAGES = [
+    ("bookings:detail", {}),
+    ("bookings:done", {}),
+    ("bookings:ics", {}),
+    ("bookings:cancel", {}),
+    ("bookings:reschedule", {}),
+    ("bookings:review", {}),
+]
+BOOKING_POSTS = [
+    ("bookings:act", {"action": "cancel"}),
+    ("bookings:act", {"action": "confirm"}),
+    ("bookings:reschedule", {}),
+    ("bookings:review", {}),
+    ("bookings:review_reply", {}),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", BOOKING_PAGES)
+def test_booking_pages_are_404_for_non_participants(as_other, confirmed, name, kwargs):
+    url = reverse(name, kwargs={"pk": confirmed.pk, **kwargs})
+    assert as_other.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("name, kwargs", BOOKING_POSTS)
+def test_booking_actions_are_404_for_non_participants(as_other, confirmed, name, kwargs):
+    url = reverse(name, kwargs={"pk": confirmed.pk, **kwargs})
+    response = as_other.post(url, {"reason": "x", "start": day_at(6, 10).isoformat(), "rating": 5})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    confirmed.refresh_from_db()
+    assert confirmed.status == S.CONFIRMED
+
+
+@pytest.mark.parametrize("name, kwargs", BOOKING_PAGES + BOOKING_POSTS)
+def test_booking_pages_send_visitors_to_login(client, confirmed, name, kwargs):
+    url = reverse(name, kwargs={"pk": confirmed.pk, **kwargs})
+    response = client.post(url) if (name, kwargs) in BOOKING_POSTS else client.get(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+# Detail, cancel, reschedule, ics -------------------------------------------------------------
+
+
+def test_detail_shows_summary_timeline_and_links_for_the_client(as_client, confirmed):
+    response = as_client.get(reverse("bookings:detail", args=[confirmed.pk]))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "Timeline" in html and "<strong>Confirmed</strong>" in html
+    assert reverse("bookings:ics", args=[confirmed.pk]) in html
+    assert response.context["card"].actions == ["cancel", "reschedule"]
+
+
+def test_detail_shows_the_pro_the_reason_forms(as_pro, confirmed):
+    response = as_pro.get(reverse("bookings:detail", args=[confirmed.pk]))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["card"].reason_actions == ["cancel"]
+    assert 'name="reason"' in response.content.decode()
+
+
+def test_client_cancels_through_the_confirm_step(as_client, confirmed):
+    page = as_client.get(reverse("bookings:cancel", args=[confirmed.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert "late cancellation" not in page.content.decode()
+    response = as_client.post(reverse("bookings:act", args=[confirmed.pk, "cancel"]))
+    assert response.status_code == HTTPStatus.FOUND
+    confirmed.refresh_from_db()
+    assert confirmed.status == S.CANCELLED and not confirmed.is_late_cancellation
+
+
+def test_cancel_page_warns_about_a_late_cancellation(as_client, client_user, open_service):
+    soon = book(
+        client=client_user, service=open_service, starts_at=timezone.now() + timedelta(hours=5)
+    )
+    services.booking_rules_update(pro=open_service.pro, late_cancellation_fee_percent=40)
+    html = as_client.get(reverse("bookings:cancel", args=[soon.pk])).content.decode()
+    assert "This is a late cancellation." in html and "40%" in html
+    as_client.post(reverse("bookings:act", args=[soon.pk, "cancel"]))
+    soon.refresh_from_db()
+    assert soon.status == S.CANCELLED and soon.is_late_cancellation
+
+
+def test_pro_cancel_needs_a_reason(as_pro, confirmed):
+    response = as_pro.post(reverse("bookings:act", args=[confirmed.pk, "cancel"]), follow=True)
+    assert any("Please give a reason." in m for m in messages_of(response))
+    confirmed.refresh_from_db()
+    assert confirmed.status == S.CONFIRMED
+
+
+def test_client_reschedules_to_a_free_time(as_client, confirmed):
+    page = as_client.get(reverse("bookings:reschedule", args=[confirmed.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert page.context["picker"]["times"]
+    new_start = day_at(6, 14)
+    response = as_client.post(
+        reverse("bookings:reschedule", args=[confirmed.pk]), {"start": new_start.isoformat()}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    confirmed.refresh_from_db()
+    assert confirmed.starts_at == new_start
+
+
+def test_rescheduling_to_a_taken_time_says_it_is_no_longer_available(
+    as_client, other_client, open_service, confirmed
+):
+    taken = day_at(6, 14)
+    book(client=other_client, service=open_service, starts_at=taken)
+    response = as_client.post(
+        reverse("bookings:reschedule", args=[confirmed.pk]), {"start": taken.isoformat()}
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "no longer available" in response.content.decode()
+    assert response.context["picker"]["day"] == taken.date()
+    confirmed.refresh_from_db()
+    assert confirmed.starts_at == day_at(5, 10)
+
+
+def test_reschedule_with_a_bad_start_is_400(as_client, confirmed):
+    response = as_client.post(reverse("bookings:reschedule", args=[confirmed.pk]), {"start": "x"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_ics_download_for_participants(as_client, as_pro, confirmed):
+    for c in (as_client, as_pro):
+        response = c.get(reverse("bookings:ics", args=[confirmed.pk]))
+        assert response.status_code == HTTPStatus.OK
+        assert response["Content-Type"].startswith("text/calendar")
+        assert "attachment" in response["Content-Disposition"]
+        assert b"BEGIN:VEVENT" in response.content
+
+
+# Reviews -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def completed(client_user, open_service):
+    return book(
+        client=client_user, service=open_service, starts_at=day_at(-1, 10), status=S.COMPLETED
+    )
+
+
+def test_client_reviews_a_completed_booking(as_client, completed):
+    assert as_client.get(reverse("bookings:review", args=[completed.pk])).status_code == 200
+    response = as_client.post(
+        reverse("bookings:review", args=[completed.pk]), {"rating": "4", "text": "Great cut"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    review = Review.objects.get(booking=completed)
+    assert (review.rating, review.text) == (4, "Great cut")
+
+
+def test_review_needs_a_rating(as_client, completed):
+    response = as_client.post(reverse("bookings:review", args=[completed.pk]), {"text": "Hm"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors["rating"]
+    assert not Review.objects.exists()
+
+
+def test_review_of_a_booking_not_completed_is_refused(as_client, confirmed):
+    response = as_client.get(reverse("bookings:review", args=[confirmed.pk]), follow=True)
+    assert any("cannot be reviewed" in m for m in messages_of(response))
+
+
+def test_pro_replies_to_a_review_once(as_pro, client_user, completed):
+    Review.objects.create(booking=completed, pro=completed.pro, author=client_user, rating=5)
+    page = as_pro.get(reverse("bookings:detail", args=[completed.pk]))
+    assert page.context["reply_form"] is not None
+    as_pro.post(reverse("bookings:review_reply", args=[completed.pk]), {"text": "Thanks!"})
+    assert Review.objects.get(booking=completed).reply == "Thanks!"
+    again = as_pro.post(
+        reverse("bookings:review_reply", args=[completed.pk]), {"text": "Again"}, follow=True
+    )
+    assert any("already replied" in m for m in messages_of(again))
+
+
+def test_empty_reply_is_a_form_error(as_pro, client_user, completed):
+    Review.objects.create(booking=completed, pro=completed.pro, author=client_user, rating=5)
+    response = as_pro.post(reverse("bookings:review_reply", args=[completed.pk]), {"text": ""})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "This field is required." in response.content.decode()
+
+
+# Hostile input never gives a 500 ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/bookings/agenda/?date=9999-12-31",
+        "/bookings/agenda/?date=0001-01-01&view=week",
+        "/bookings/99999999999999999999999/",
+        "/bookings/99999999999999999999999/booking.ics",
+    ],
+)
+def test_out_of_range_values_are_4xx_for_the_pro(as_pro, path):
+    assert 400 <= as_pro.get(path).status_code < 500
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date": "9999-12-31"},
+        {"from": "0001-01-01"},
+        {"tz": "x" * 500},
+        {"tz": "../../etc/passwd"},
+        {"date": "2026-1-1"},
+    ],
+)
+def test_out_of_range_flow_parameters_are_400(client, open_service, query):
+    url = reverse("bookings:book", args=[open_service.pro.slug, open_service.pk])
+    assert client.get(url, query).status_code == HTTPStatus.BAD_REQUEST
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00"])
+def test_out_of_range_start_is_400(as_client, open_service, start):
+    url = reverse("bookings:confirm", args=[open_service.pro.slug, open_service.pk])
+    assert as_client.get(url, {"start": start}).status_code == HTTPStatus.BAD_REQUEST
+    assert as_client.post(url, {"start": start}).status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_reschedule_picker_opens_on_the_bookings_current_day(as_client, confirmed):
+    page = as_client.get(reverse("bookings:reschedule", args=[confirmed.pk]))
+    assert page.context["picker"]["day"] == day_at(5, 10).date()
+
+
+def test_staff_can_read_any_booking(staff_user, confirmed):
+    response = page_client(staff_user).get(reverse("bookings:detail", args=[confirmed.pk]))
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_reschedule_picker_fragment(as_client, confirmed):
+    response = as_client.get(
+        reverse("bookings:reschedule", args=[confirmed.pk]),
+        {"date": day_at(6, 9).date().isoformat()},
+        headers={"X-Timz-Fragment": "picker"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div class="picker"')
+    assert 'name="start"' in html  # times are buttons posting the new start
+
+
+def test_pro_reschedules_from_the_agenda_link(as_pro, confirmed):
+    new_start = day_at(7, 11)
+    response = as_pro.post(
+        reverse("bookings:reschedule", args=[confirmed.pk]), {"start": new_start.isoformat()}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    confirmed.refresh_from_db()
+    assert confirmed.starts_at == new_start and confirmed.status == S.CONFIRMED
+
+
+def test_too_long_reason_is_refused_and_nothing_changes(as_client, confirmed):
+    response = as_client.post(
+        reverse("bookings:act", args=[confirmed.pk, "cancel"]), {"reason": "x" * 501}, follow=True
+    )
+    assert any("at most 500 characters" in m for m in messages_of(response))
+    confirmed.refresh_from_db()
+    assert confirmed.status == S.CONFIRMED

@@ -1,0 +1,382 @@
+"""The pro's dashboard pages: services, schedule (hours, special days, time off), rules, feed."""
+
+import io
+from datetime import time, timedelta
+from http import HTTPStatus
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from bookings import services
+from bookings.models import DateOverride, Service, TimeOff, WeeklyHours
+from bookings.tests.conftest_pages import *  # noqa: F403
+from bookings.tests.conftest_pages import PARIS, book, day_at
+from conftest import make_service
+
+pytestmark = pytest.mark.django_db
+
+PRO_PAGES = ["services", "service_create", "schedule", "rules", "agenda"]
+
+
+def png_bytes(size=(40, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def service_data(**overrides):
+    data = {
+        "name": "Colour",
+        "description": "Full colour",
+        "duration_minutes": "90",
+        "price": "65.50",
+        "payment_mode": "at_appointment",
+        "is_active": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("name", PRO_PAGES)
+def test_pro_pages_render_for_the_pro(as_pro, pro, name):
+    response = as_pro.get(reverse(f"bookings:{name}"))
+    assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("name", PRO_PAGES)
+def test_pro_pages_send_visitors_to_login(client, name):
+    response = client.get(reverse(f"bookings:{name}"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("name", PRO_PAGES)
+def test_pro_pages_are_forbidden_to_clients(as_client, name):
+    assert as_client.get(reverse(f"bookings:{name}")).status_code == HTTPStatus.FORBIDDEN
+
+
+# Services ----------------------------------------------------------------------------------
+
+
+def test_services_list_shows_every_service_with_its_price(as_pro, pro):
+    make_service(pro=pro, name="Cut", price_amount=3500)
+    make_service(pro=pro, name="Old one", is_active=False)
+    html = as_pro.get(reverse("bookings:services")).content.decode()
+    assert "Cut" in html and "€35.00" in html
+    assert "Old one" in html and "Hidden" in html
+
+
+def test_pro_adds_a_service_with_the_price_in_major_units(as_pro, pro):
+    response = as_pro.post(reverse("bookings:service_create"), service_data())
+    assert response.status_code == HTTPStatus.FOUND
+    service = Service.objects.get(pro=pro, name="Colour")
+    assert service.price_amount == 6550
+    assert service.currency == "EUR"
+    assert service.duration_minutes == 90
+
+
+def test_pro_adds_a_service_with_a_picture(as_pro, pro):
+    upload = SimpleUploadedFile("cut.png", png_bytes(), content_type="image/png")
+    response = as_pro.post(reverse("bookings:service_create"), {**service_data(), "image": upload})
+    assert response.status_code == HTTPStatus.FOUND
+    service = Service.objects.get(pro=pro)
+    assert service.image.name.startswith("services/")
+    assert "cut" not in service.image.name  # a generated name
+
+
+def test_a_file_that_is_not_a_picture_gets_a_form_error(as_pro, pro):
+    upload = SimpleUploadedFile("cut.png", b"not an image at all", content_type="image/png")
+    response = as_pro.post(reverse("bookings:service_create"), {**service_data(), "image": upload})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors["image"]
+    assert not Service.objects.filter(pro=pro).exists()
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("duration_minutes", "4", "greater than or equal to 5"),
+        ("duration_minutes", "481", "less than or equal to 480"),
+        ("price", "-1", "greater than or equal to 0"),
+        ("price", "10.555", "at most 2 decimals"),
+        ("name", "", "This field is required"),
+    ],
+)
+def test_service_form_validation_messages(as_pro, pro, field, value, message):
+    response = as_pro.post(reverse("bookings:service_create"), service_data(**{field: value}))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert message in " ".join(response.context["form"].errors[field])
+
+
+def test_pro_edits_a_service(as_pro, pro):
+    service = make_service(pro=pro, name="Cut", price_amount=3500)
+    page = as_pro.get(reverse("bookings:service_edit", args=[service.pk]))
+    assert page.context["form"].initial["price"] == 35
+    response = as_pro.post(
+        reverse("bookings:service_edit", args=[service.pk]),
+        service_data(name="Cut & wash", price="40", is_active=""),
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    service.refresh_from_db()
+    assert (service.name, service.price_amount, service.is_active) == ("Cut & wash", 4000, False)
+
+
+def test_pro_cannot_edit_or_delete_another_pros_service(as_pro, other_pro):
+    foreign = make_service(pro=other_pro)
+    assert as_pro.get(reverse("bookings:service_edit", args=[foreign.pk])).status_code == 404
+    assert as_pro.post(reverse("bookings:service_delete", args=[foreign.pk])).status_code == 404
+    assert Service.objects.filter(pk=foreign.pk).exists()
+
+
+def test_deleting_a_service_without_bookings_removes_it(as_pro, pro):
+    service = make_service(pro=pro)
+    as_pro.post(reverse("bookings:service_delete", args=[service.pk]))
+    assert not Service.objects.filter(pk=service.pk).exists()
+
+
+def test_deleting_a_booked_service_hides_it_instead(as_pro, pro, client_user):
+    service = make_service(pro=pro)
+    book(client=client_user, service=service, starts_at=day_at(3, 10))
+    response = as_pro.post(reverse("bookings:service_delete", args=[service.pk]), follow=True)
+    service.refresh_from_db()
+    assert service.is_active is False
+    assert "hidden instead of deleted" in response.content.decode()
+
+
+def test_services_move_up_and_down(as_pro, pro):
+    a, b, c = (make_service(pro=pro, name=n, position=i) for i, n in enumerate("ABC"))
+    as_pro.post(reverse("bookings:service_move", args=[c.pk, "up"]))
+    order = list(
+        Service.objects.filter(pro=pro).order_by("position").values_list("name", flat=True)
+    )
+    assert order == ["A", "C", "B"]
+    as_pro.post(reverse("bookings:service_move", args=[a.pk, "down"]))
+    order = list(
+        Service.objects.filter(pro=pro).order_by("position").values_list("name", flat=True)
+    )
+    assert order == ["C", "A", "B"]
+    assert as_pro.post(reverse("bookings:service_move", args=[a.pk, "sideways"])).status_code == 404
+
+
+def test_service_pages_refuse_get_for_writes(as_pro, pro):
+    service = make_service(pro=pro)
+    response = as_pro.get(reverse("bookings:service_delete", args=[service.pk]))
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+# Schedule ----------------------------------------------------------------------------------
+
+
+def day_post(weekday, rows):
+    data = {}
+    for i, (start, end) in enumerate(rows):
+        data[f"day-{weekday}-start_{i}"] = start
+        data[f"day-{weekday}-end_{i}"] = end
+    return data
+
+
+def test_pro_sets_several_intervals_on_a_weekday(as_pro, pro):
+    response = as_pro.post(
+        reverse("bookings:schedule_day", args=[1]),
+        day_post(1, [("09:00", "12:00"), ("13:00", "18:00"), ("", "")]),
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    hours = list(WeeklyHours.objects.filter(pro=pro, weekday=1).values_list("start", "end"))
+    assert hours == [(time(9), time(12)), (time(13), time(18))]
+    page = as_pro.get(reverse("bookings:schedule")).content.decode()
+    assert "09:00–12:00, 13:00–18:00" in page
+
+
+def test_clearing_every_row_makes_a_day_off(as_pro, pro):
+    services.weekly_hours_set(pro=pro, weekday=2, intervals=[(time(9), time(17))])
+    as_pro.post(reverse("bookings:schedule_day", args=[2]), day_post(2, [("", "")]))
+    assert not WeeklyHours.objects.filter(pro=pro, weekday=2).exists()
+
+
+def test_more_rows_than_shown_are_accepted(as_pro, pro):
+    rows = [(f"{h:02d}:00", f"{h:02d}:30") for h in range(8, 14)]
+    as_pro.post(reverse("bookings:schedule_day", args=[0]), day_post(0, rows))
+    assert WeeklyHours.objects.filter(pro=pro, weekday=0).count() == 6
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([("12:00", "09:00")], "The end must be after the start."),
+        ([("09:00", "09:00")], "The end must be after the start."),
+        ([("09:00", "13:00"), ("12:00", "18:00")], "09:00–13:00 and 12:00–18:00 overlap."),
+        ([("09:00", "")], "Give both times."),
+        ([("9 o'clock", "12:00")], "Enter a valid time."),
+    ],
+)
+def test_weekly_hours_validation_messages(as_pro, pro, rows, message):
+    response = as_pro.post(reverse("bookings:schedule_day", args=[3]), day_post(3, rows))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not WeeklyHours.objects.filter(pro=pro, weekday=3).exists()
+
+
+def test_unknown_weekday_is_404(as_pro):
+    assert as_pro.post(reverse("bookings:schedule_day", args=[7]), {}).status_code == 404
+
+
+def test_pro_closes_a_date_and_removes_it(as_pro, pro):
+    day = day_at(5, 9).date()
+    response = as_pro.post(
+        reverse("bookings:override_create"),
+        {"override-day": day.isoformat(), "override-closed": "on", "override-note": "Holiday"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    override = DateOverride.objects.get(pro=pro, date=day)
+    assert override.is_closed and override.note == "Holiday"
+    html = as_pro.get(reverse("bookings:schedule")).content.decode()
+    assert "Closed" in html and "Holiday" in html
+    as_pro.post(reverse("bookings:override_delete", args=[override.pk]))
+    assert not DateOverride.objects.filter(pk=override.pk).exists()
+
+
+def test_pro_sets_special_hours_on_a_date(as_pro, pro):
+    day = day_at(6, 9).date()
+    as_pro.post(
+        reverse("bookings:override_create"),
+        {
+            "override-day": day.isoformat(),
+            "override-start_0": "10:00",
+            "override-end_0": "14:00",
+        },
+    )
+    override = DateOverride.objects.get(pro=pro, date=day)
+    assert not override.is_closed
+    assert [(i.start, i.end) for i in override.intervals.all()] == [(time(10), time(14))]
+
+
+def test_special_day_needs_hours_or_closed(as_pro, pro):
+    response = as_pro.post(
+        reverse("bookings:override_create"), {"override-day": day_at(6, 9).date().isoformat()}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "tick “Closed all day”" in response.content.decode()
+
+
+def test_special_day_in_the_past_is_refused(as_pro, pro):
+    past = (timezone.now() - timedelta(days=2)).date().isoformat()
+    response = as_pro.post(
+        reverse("bookings:override_create"), {"override-day": past, "override-closed": "on"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Pick today or a later date." in response.content.decode()
+
+
+def test_pro_cannot_delete_another_pros_override(as_pro, other_pro):
+    override = services.date_override_set(pro=other_pro, day=day_at(4, 9).date(), intervals=[])
+    assert as_pro.post(reverse("bookings:override_delete", args=[override.pk])).status_code == 404
+    assert DateOverride.objects.filter(pk=override.pk).exists()
+
+
+def test_time_off_is_entered_in_the_pros_zone_and_stored_in_utc(as_pro, pro):
+    start = day_at(3, 14)
+    response = as_pro.post(
+        reverse("bookings:time_off_create"),
+        {
+            "off-starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "off-ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "off-reason": "Dentist",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    off = TimeOff.objects.get(pro=pro)
+    assert off.starts_at == start
+    assert off.starts_at.utcoffset() == timedelta(0)
+    html = as_pro.get(reverse("bookings:schedule")).content.decode()
+    assert "Dentist" in html and start.astimezone(PARIS).strftime("%H:%M") in html
+    as_pro.post(reverse("bookings:time_off_delete", args=[off.pk]))
+    assert not TimeOff.objects.filter(pk=off.pk).exists()
+
+
+def test_time_off_must_end_after_it_starts(as_pro, pro):
+    start = day_at(3, 14)
+    response = as_pro.post(
+        reverse("bookings:time_off_create"),
+        {
+            "off-starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "off-ends_at": (start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "The end must be after the start." in response.content.decode()
+    assert not TimeOff.objects.exists()
+
+
+# Rules and calendar feed -----------------------------------------------------------------------
+
+
+def rules_data(**overrides):
+    data = {
+        "confirmation_mode": "request",
+        "slot_step_minutes": "30",
+        "min_notice_minutes": "60",
+        "horizon_days": "30",
+        "buffer_minutes": "10",
+        "request_expiry_hours": "12",
+        "cancellation_window_hours": "48",
+        "late_cancellation_fee_percent": "50",
+        "reminder_hours": "24",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_rules_page_shows_help_texts(as_pro):
+    html = as_pro.get(reverse("bookings:rules")).content.decode()
+    assert "How far ahead clients can book" in html
+    assert "Free time kept after each appointment" in html
+
+
+def test_pro_saves_booking_rules(as_pro, pro):
+    response = as_pro.post(reverse("bookings:rules"), rules_data())
+    assert response.status_code == HTTPStatus.FOUND
+    pro.booking_rules.refresh_from_db()
+    rules = pro.booking_rules
+    assert rules.confirmation_mode == "request"
+    assert (rules.slot_step_minutes, rules.buffer_minutes, rules.horizon_days) == (30, 10, 30)
+
+
+@pytest.mark.parametrize(
+    "field, value", [("slot_step_minutes", "2"), ("horizon_days", "0"), ("buffer_minutes", "-5")]
+)
+def test_rules_validation(as_pro, pro, field, value):
+    response = as_pro.post(reverse("bookings:rules"), rules_data(**{field: value}))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors[field]
+
+
+def test_calendar_feed_serves_the_pros_bookings_and_regenerating_kills_the_old_url(
+    as_pro, pro, client_user
+):
+    service = make_service(pro=pro, name="Cut")
+    book(client=client_user, service=service, starts_at=day_at(2, 10))
+    as_pro.post(reverse("bookings:calendar_token"))
+    pro.booking_rules.refresh_from_db()
+    old_token = pro.booking_rules.calendar_token
+    old_url = reverse("bookings:calendar_feed", kwargs={"token": old_token})
+    assert old_url in as_pro.get(reverse("bookings:rules")).content.decode()
+
+    anonymous = as_pro.__class__()
+    feed = anonymous.get(old_url)
+    assert feed.status_code == HTTPStatus.OK
+    assert feed["Content-Type"].startswith("text/calendar")
+    assert b"BEGIN:VCALENDAR" in feed.content and b"Cut" in feed.content
+
+    as_pro.post(reverse("bookings:calendar_token"))
+    pro.booking_rules.refresh_from_db()
+    assert pro.booking_rules.calendar_token != old_token
+    assert anonymous.get(old_url).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("token", ["x", "not-a-real-token-at-all-1234567890"])
+def test_unknown_calendar_tokens_are_404(client, pro, token):
+    url = reverse("bookings:calendar_feed", kwargs={"token": token})
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
