@@ -52,7 +52,12 @@ def on_validation_error(request, exc):
 def on_schema_error(request, exc):
     parts = []
     for err in exc.errors:
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        loc = list(err.get("loc", ()))
+        # ninja prefixes the source ("body", "query", "path") and the argument name; a field
+        # really named "body" (a chat message) must survive, so strip the source only.
+        if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form"):
+            loc = loc[2:] if len(loc) > 2 else loc[1:]
+        loc = ".".join(str(p) for p in loc)
         parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
     return api.create_response(
         request, {"detail": "; ".join(parts) or "Invalid input."}, status=400

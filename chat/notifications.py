@@ -1,0 +1,107 @@
+"""Live pushes to a user's open pages over `/ws/notifications/` (group `user.<id>`).
+
+Everything here is synchronous and safe to call inside a transaction: the push happens after
+the commit (`transaction.on_commit`), so nobody is told about a row that was rolled back, and a
+failing channel layer is logged instead of breaking the write (`robust=True`).
+"""
+
+import logging
+import zoneinfo
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def chat_group(conversation_id: int) -> str:
+    return f"chat.{conversation_id}"
+
+
+def group_send_now(group: str, event: dict) -> None:
+    """Send to a channel-layer group from synchronous code (no-op without a layer)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:  # a push is best effort; the data is already saved
+        logger.exception("chat: group_send to %s failed", group)
+
+
+def group_send_on_commit(group: str, event: dict) -> None:
+    transaction.on_commit(lambda: group_send_now(group, event), robust=True)
+
+
+def notify_user(*, user_id: int, payload: dict) -> None:
+    """Push `payload` (a JSON-able dict with a "type") to every open page of the user, after
+    the surrounding transaction commits."""
+    group_send_on_commit(user_group(user_id), {"type": "notify", "payload": payload})
+
+
+def push_unread_count(*, user_id: int) -> None:
+    """After the commit, count the user's unread messages and push {"type": "unread"}."""
+
+    def push():
+        from accounts.models import User
+        from chat.selectors import unread_count_for_user
+
+        user = User(pk=user_id)
+        count = unread_count_for_user(user=user)
+        group_send_now(
+            user_group(user_id), {"type": "notify", "payload": {"type": "unread", "count": count}}
+        )
+
+    transaction.on_commit(push, robust=True)
+
+
+def _local(moment, tz_name: str) -> str:
+    try:
+        zone = zoneinfo.ZoneInfo(tz_name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
+
+
+def _client_tz(booking) -> str:
+    profile = getattr(booking.client, "client_profile", None)
+    return profile.timezone if profile is not None else "UTC"
+
+
+# Booking pushes (wired in ChatConfig.ready() when bookings.lifecycle sends the signal).
+CLIENT_ACTIONS = {"confirm": "confirmed", "decline": "declined"}
+# Actions that make a booking exist for the pro without a request to review.
+NEW_BOOKING_ACTIONS = ("create", "payment_received")
+
+
+def on_booking_transitioned(
+    sender, *, booking, action, from_status, to_status, actor=None, reason="", **kwargs
+):
+    """Push booking news to the person who has to know:
+    - the pro: a new request, or a new booking confirmed straight away (instant or paid);
+    - the client: the pro confirmed or declined their request."""
+    # Only transitions someone must hear about touch booking.pro / booking.client (queries).
+    if to_status == "requested" and from_status != "requested":
+        when = _local(booking.starts_at, booking.pro.timezone)
+        user_id, message = booking.pro.user_id, f"New booking request: {booking.service_name}, "
+        message += f"{when}."
+    elif to_status == "confirmed" and action in NEW_BOOKING_ACTIONS:
+        when = _local(booking.starts_at, booking.pro.timezone)
+        user_id, message = booking.pro.user_id, f"New booking: {booking.service_name}, {when}."
+    elif action in CLIENT_ACTIONS:
+        user_id = booking.client_id
+        message = (
+            f"{booking.pro.display_name} {CLIENT_ACTIONS[action]} your booking: "
+            f"{booking.service_name}, {_local(booking.starts_at, _client_tz(booking))}."
+        )
+    else:
+        return
+    notify_user(
+        user_id=user_id,
+        payload={"type": "booking", "id": booking.pk, "status": to_status, "message": message},
+    )

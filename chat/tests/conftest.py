@@ -1,0 +1,104 @@
+"""Chat fixtures: a conversation between `client_user` and `pro`, bookings, and websocket
+helpers that authenticate a WebsocketCommunicator with a real session cookie through the full
+`timz.asgi.application` stack (origin check, session auth, URL routing).
+
+Async scenarios run under `asgiref.sync.async_to_sync` (no pytest-asyncio); database work inside
+them goes through `database_sync_to_async`.
+"""
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from bookings.models import Booking
+from chat.models import Conversation, Message
+from timz.asgi import application
+
+ORIGIN = b"http://testserver"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Users are created by the dozen here; password strength is not what these tests check.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    yield
+    layer = get_channel_layer()
+    if hasattr(layer, "flush"):
+        async_to_sync(layer.flush)()
+
+
+def make_conversation(*, client, pro, **extra) -> Conversation:
+    return Conversation.objects.create(client=client, pro=pro, pro_user_id=pro.user_id, **extra)
+
+
+def make_message(*, conversation, sender, body="Hello", **extra) -> Message:
+    message = Message.objects.create(conversation=conversation, sender=sender, body=body, **extra)
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    return message
+
+
+def make_booking(*, client, pro, service=None, status=Booking.Status.CONFIRMED, days=3) -> Booking:
+    starts = timezone.now().replace(microsecond=0) + timedelta(days=days)
+    return Booking.objects.create(
+        client=client,
+        pro=pro,
+        service=service,
+        service_name=service.name if service else "Haircut",
+        duration_minutes=45,
+        price_amount=3500,
+        currency="EUR",
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=45),
+        status=status,
+    )
+
+
+@pytest.fixture
+def conversation(client_user, pro):
+    return make_conversation(client=client_user, pro=pro)
+
+
+def session_cookie(user) -> str:
+    browser = Client()
+    browser.force_login(user)
+    return browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def communicator(path: str, user=None, *, origin: bytes = ORIGIN) -> WebsocketCommunicator:
+    """A communicator for `path`, logged in as `user` (anonymous when None). Create it in sync
+    code (it makes a session) and connect it inside the async scenario."""
+    headers = [(b"origin", origin)]
+    if user is not None:
+        cookie = f"{settings.SESSION_COOKIE_NAME}={session_cookie(user)}"
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def chat_path(conversation, after=None) -> str:
+    path = f"/ws/chat/{conversation.pk}/"
+    return path if after is None else f"{path}?after={after}"
+
+
+async def connected(comm: WebsocketCommunicator) -> WebsocketCommunicator:
+    ok, _ = await comm.connect()
+    assert ok, "the socket was refused during the handshake"
+    return comm
+
+
+async def receive(comm: WebsocketCommunicator, timeout: float = 3) -> dict:
+    return await comm.receive_json_from(timeout=timeout)
+
+
+def run(scenario):
+    """Run an async scenario from a synchronous test."""
+    return async_to_sync(scenario)()

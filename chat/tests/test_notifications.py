@@ -1,0 +1,301 @@
+"""The notification socket `/ws/notifications/`: unread counts and booking pushes."""
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import transaction
+
+from bookings.models import Booking
+from chat import notifications, services
+from chat.tests.conftest import (
+    chat_path,
+    communicator,
+    connected,
+    make_booking,
+    make_message,
+    receive,
+    run,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PATH = "/ws/notifications/"
+
+
+def test_anonymous_notification_socket_is_closed_with_4401():
+    comm = communicator(PATH)
+
+    async def scenario():
+        await connected(comm)
+        assert await comm.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+    run(scenario)
+
+
+def test_unread_count_is_sent_on_connect(conversation, client_user, pro):
+    for body in ("a", "b"):
+        make_message(conversation=conversation, sender=client_user, body=body)
+    make_message(conversation=conversation, sender=pro.user, body="own message, not unread")
+    comm = communicator(PATH, pro.user)
+
+    async def scenario():
+        await connected(comm)
+        frame = await receive(comm)
+        await comm.disconnect()
+        return frame
+
+    assert run(scenario) == {"type": "unread", "count": 2}
+
+
+def test_new_message_pushes_the_recipients_unread_count_to_every_page(
+    conversation, client_user, pro
+):
+    page1 = communicator(PATH, pro.user)
+    page2 = communicator(PATH, pro.user)
+    senders_page = communicator(PATH, client_user)
+    chat = communicator(chat_path(conversation), client_user)
+
+    async def scenario():
+        for comm in (page1, page2, senders_page):
+            await connected(comm)
+            assert (await receive(comm))["count"] == 0
+        await connected(chat)
+        await chat.send_json_to({"type": "message", "body": "Hi!"})
+        await receive(chat)
+        pushed = [await receive(page1), await receive(page2)]
+        assert await senders_page.receive_nothing(timeout=0.3)
+        for comm in (page1, page2, senders_page, chat):
+            await comm.disconnect()
+        return pushed
+
+    assert run(scenario) == [{"type": "unread", "count": 1}, {"type": "unread", "count": 1}]
+
+
+def test_reading_pushes_the_readers_new_unread_count(conversation, client_user, pro):
+    first = make_message(conversation=conversation, sender=client_user, body="one")
+    make_message(conversation=conversation, sender=client_user, body="two")
+    page = communicator(PATH, pro.user)
+    chat = communicator(chat_path(conversation), pro.user)
+
+    async def scenario():
+        await connected(page)
+        assert await receive(page) == {"type": "unread", "count": 2}
+        await connected(chat)
+        await chat.send_json_to({"type": "read", "up_to": first.pk})
+        frame = await receive(page)
+        for comm in (page, chat):
+            await comm.disconnect()
+        return frame
+
+    assert run(scenario) == {"type": "unread", "count": 1}
+
+
+def test_message_sent_through_the_service_reaches_the_notification_socket(
+    conversation, client_user, pro
+):
+    page = communicator(PATH, pro.user)
+
+    @database_sync_to_async
+    def send():
+        services.message_send(conversation=conversation, sender=client_user, body="From the API")
+
+    async def scenario():
+        await connected(page)
+        await receive(page)
+        await send()
+        frame = await receive(page)
+        await page.disconnect()
+        return frame
+
+    assert run(scenario) == {"type": "unread", "count": 1}
+
+
+def test_notify_user_waits_for_the_commit_and_skips_rolled_back_work(client_user):
+    page = communicator(PATH, client_user)
+
+    @database_sync_to_async
+    def rolled_back_then_committed():
+        try:
+            with transaction.atomic():
+                notifications.notify_user(user_id=client_user.pk, payload={"type": "ghost"})
+                raise RuntimeError("rollback")
+        except RuntimeError:
+            pass
+        with transaction.atomic():
+            notifications.notify_user(user_id=client_user.pk, payload={"type": "booking", "id": 1})
+
+    async def scenario():
+        await connected(page)
+        await receive(page)
+        await rolled_back_then_committed()
+        frame = await receive(page)
+        assert await page.receive_nothing(timeout=0.2)
+        await page.disconnect()
+        return frame
+
+    assert run(scenario) == {"type": "booking", "id": 1}
+
+
+def test_new_booking_request_is_pushed_to_the_pro(client_user, pro, service):
+    booking = make_booking(
+        client=client_user, pro=pro, service=service, status=Booking.Status.REQUESTED
+    )
+    page = communicator(PATH, pro.user)
+
+    @database_sync_to_async
+    def transition():
+        with transaction.atomic():
+            notifications.on_booking_transitioned(
+                sender=Booking,
+                booking=booking,
+                action="create",
+                from_status="",
+                to_status="requested",
+                actor=client_user,
+                reason="",
+            )
+
+    async def scenario():
+        await connected(page)
+        await receive(page)
+        await transition()
+        frame = await receive(page)
+        await page.disconnect()
+        return frame
+
+    frame = run(scenario)
+    assert frame["type"] == "booking"
+    assert frame["id"] == booking.pk
+    assert frame["status"] == "requested"
+    assert frame["message"].startswith("New booking request: Haircut, ")
+
+
+@pytest.mark.parametrize(
+    ("action", "to_status"), [("confirm", "confirmed"), ("decline", "declined")]
+)
+def test_confirmation_or_decline_is_pushed_to_the_client(
+    client_user, pro, service, action, to_status
+):
+    booking = make_booking(client=client_user, pro=pro, service=service, status=to_status)
+    page = communicator(PATH, client_user)
+
+    @database_sync_to_async
+    def transition():
+        notifications.on_booking_transitioned(
+            sender=Booking,
+            booking=booking,
+            action=action,
+            from_status="requested",
+            to_status=to_status,
+            actor=pro.user,
+            reason="",
+        )
+
+    async def scenario():
+        await connected(page)
+        await receive(page)
+        await transition()
+        frame = await receive(page)
+        await page.disconnect()
+        return frame
+
+    frame = run(scenario)
+    assert frame["type"] == "booking"
+    assert frame["status"] == to_status
+    assert frame["message"].startswith(f"Paula Pro {to_status} your booking: Haircut, ")
+
+
+def test_other_transitions_push_nothing(client_user, pro, service):
+    booking = make_booking(
+        client=client_user, pro=pro, service=service, status=Booking.Status.CANCELLED
+    )
+    client_page = communicator(PATH, client_user)
+    pro_page = communicator(PATH, pro.user)
+
+    @database_sync_to_async
+    def transition():
+        notifications.on_booking_transitioned(
+            sender=Booking,
+            booking=booking,
+            action="cancel",
+            from_status="confirmed",
+            to_status="cancelled",
+            actor=client_user,
+            reason="",
+        )
+
+    async def scenario():
+        for comm in (client_page, pro_page):
+            await connected(comm)
+            await receive(comm)
+        await transition()
+        assert await client_page.receive_nothing(timeout=0.2)
+        assert await pro_page.receive_nothing(timeout=0.1)
+        for comm in (client_page, pro_page):
+            await comm.disconnect()
+
+    run(scenario)
+
+
+def test_the_bookings_lifecycle_signal_reaches_the_pros_notification_socket(
+    client_user, pro, service
+):
+    from bookings import lifecycle
+
+    booking = make_booking(
+        client=client_user, pro=pro, service=service, status=Booking.Status.REQUESTED
+    )
+    page = communicator(PATH, pro.user)
+
+    @database_sync_to_async
+    def transition():
+        with transaction.atomic():
+            lifecycle.booking_transitioned.send(
+                sender=Booking,
+                booking=booking,
+                action="book",
+                from_status="",
+                to_status="requested",
+                actor=client_user,
+                reason="",
+            )
+
+    async def scenario():
+        await connected(page)
+        await receive(page)
+        await transition()
+        frame = await receive(page)
+        await page.disconnect()
+        return frame
+
+    frame = run(scenario)
+    assert (frame["type"], frame["id"], frame["status"]) == ("booking", booking.pk, "requested")
+
+
+@pytest.mark.parametrize("action", ["create", "payment_received"])
+def test_a_booking_confirmed_without_review_is_pushed_to_the_pro(client_user, pro, service, action):
+    booking = make_booking(client=client_user, pro=pro, service=service)
+    page = communicator(PATH, pro.user)
+
+    @database_sync_to_async
+    def transition():
+        notifications.on_booking_transitioned(
+            sender=Booking,
+            booking=booking,
+            action=action,
+            from_status="" if action == "create" else "pending_payment",
+            to_status="confirmed",
+            actor=client_user,
+            reason="",
+        )
+
+    async def scenario():
+        await connected(page)
+        await receive(page)
+        await transition()
+        frame = await receive(page)
+        await page.disconnect()
+        return frame
+
+    frame = run(scenario)
+    assert frame["status"] == "confirmed"
+    assert frame["message"].startswith("New booking: Haircut, ")

@@ -1,0 +1,212 @@
+"""Chat pages. They work without JavaScript (forms post and redirect); static/js/chat.js makes
+the conversation page live over the websocket."""
+
+import zoneinfo
+from http import HTTPStatus
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import ProProfile, User
+from chat import selectors, services
+from chat.forms import MessageForm
+from chat.models import Conversation
+
+INBOX_PAGE_SIZE = 30
+
+
+def _not_allowed(request, reason: str):
+    return render(request, "chat/not_allowed.html", {"reason": reason}, status=HTTPStatus.FORBIDDEN)
+
+
+def _viewer_timezone(conversation: Conversation, user) -> zoneinfo.ZoneInfo:
+    if user.pk == conversation.pro_user_id:
+        name = conversation.pro.timezone
+    else:
+        profile = getattr(conversation.client, "client_profile", None)
+        name = profile.timezone if profile is not None else "UTC"
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _user_timezone(user) -> zoneinfo.ZoneInfo:
+    """The zone the user reads times in: their pro profile's if they are a pro."""
+    attrs = ("pro_profile", "client_profile") if user.is_pro else ("client_profile",)
+    for attr in attrs:
+        profile = getattr(user, attr, None)
+        if profile is not None:
+            try:
+                return zoneinfo.ZoneInfo(profile.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                break
+    return zoneinfo.ZoneInfo("UTC")
+
+
+def _other_side(conversation: Conversation, user) -> dict:
+    """Name, picture and page of the person `user` is talking to."""
+    if user.pk == conversation.client_id:
+        pro = conversation.pro
+        return {
+            "name": pro.display_name,
+            "avatar": pro.avatar or None,
+            "url": pro.get_absolute_url(),
+            "role": "Professional",
+        }
+    return {
+        "name": conversation.client_name,
+        "avatar": conversation.client_avatar,
+        "url": "",
+        "role": "Client",
+    }
+
+
+def _positive_int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+@login_required
+def inbox(request):
+    conversations = selectors.conversations_for_user(user=request.user)
+    page = Paginator(conversations, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "conversation": conversation,
+            "other": _other_side(conversation, request.user),
+            "mine": conversation.last_sender_id == request.user.pk,
+        }
+        for conversation in page
+    ]
+    context = {"rows": rows, "page": page, "tz": _user_timezone(request.user)}
+    return render(request, "chat/inbox.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def conversation_detail(request, pk):
+    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    status = HTTPStatus.OK
+    form = MessageForm()
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                message = services.message_send(
+                    conversation=conversation, sender=request.user, body=form.cleaned_data["body"]
+                )
+            except ValidationError as exc:
+                form.add_error("body", exc)
+                if exc.code == "rate_limited":
+                    status = HTTPStatus.TOO_MANY_REQUESTS
+            else:
+                return redirect(f"{conversation.get_absolute_url()}#m{message.pk}")
+        if status == HTTPStatus.OK:
+            status = HTTPStatus.BAD_REQUEST
+
+    before = _positive_int(request.GET.get("before"))
+    page, has_older = selectors.messages_page(conversation=conversation, before=before)
+    if before is None and any(m.read_at is None and m.sender_id != request.user.pk for m in page):
+        services.messages_mark_read(
+            conversation=conversation, reader=request.user, up_to=page[-1].pk
+        )
+    seen_id = max(
+        (m.pk for m in page if m.sender_id == request.user.pk and m.read_at is not None),
+        default=None,
+    )
+    context = {
+        "conversation": conversation,
+        "other": _other_side(conversation, request.user),
+        "chat_messages": page,
+        "has_older": has_older,
+        "oldest_id": page[0].pk if page else None,
+        "last_id": page[-1].pk if page else 0,
+        "before": before,
+        "seen_id": seen_id,
+        "form": form,
+        "tz": _viewer_timezone(conversation, request.user),
+    }
+    return render(request, "chat/conversation.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start_with_pro(request, slug):
+    """A client opens the conversation with a pro (GET asks to confirm; POST creates it)."""
+    pro = get_object_or_404(ProProfile.objects.select_related("category"), slug=slug)
+    if pro.user_id == request.user.pk:
+        return _not_allowed(request, "This is your own professional profile.")
+    existing = selectors.conversation_for_pair(client=request.user, pro=pro)
+    if existing is not None:
+        return redirect(existing)
+    if not pro.is_listed:  # hidden from the directory: no new conversations
+        raise Http404("No professional with that address.")
+    if request.method == "GET":
+        return render(request, "chat/start.html", {"pro": pro})
+    try:
+        conversation, _ = services.conversation_get_or_create(client=request.user, pro=pro)
+    except ValidationError as exc:
+        return _not_allowed(request, " ".join(exc.messages))
+    return redirect(conversation)
+
+
+@login_required
+@require_POST
+def start_with_client(request, client_id):
+    """A pro opens the conversation with a client who has booked them."""
+    pro = ProProfile.objects.filter(user=request.user).first()
+    if pro is None:
+        return _not_allowed(request, "Only professionals can start a conversation with a client.")
+    client = get_object_or_404(User, pk=client_id, is_active=True)
+    try:
+        conversation, _ = services.conversation_start_with_client(pro=pro, client=client)
+    except PermissionDenied as exc:
+        return _not_allowed(request, str(exc))
+    except ValidationError as exc:
+        return _not_allowed(request, " ".join(exc.messages))
+    return redirect(conversation)
+
+
+def _booking_for_participant(*, user, pk):
+    """The booking if `user` is its client or its pro (staff reading a booking are not part of
+    its conversation), else Http404."""
+    try:
+        from bookings.selectors import booking_get_for_user
+    except ImportError:
+        booking_get_for_user = None
+    if booking_get_for_user is not None:
+        booking = booking_get_for_user(user=user, pk=pk)
+    else:
+        from bookings.models import Booking
+
+        booking = Booking.objects.select_related("pro").filter(pk=pk).first()
+        if booking is None:
+            raise Http404("Booking not found.")
+    if user.pk not in (booking.client_id, booking.pro.user_id):
+        raise Http404("Booking not found.")
+    return booking
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def for_booking(request, booking_pk):
+    """From a booking's page to the pair's conversation, creating it on first use."""
+    booking = _booking_for_participant(user=request.user, pk=booking_pk)
+    try:
+        conversation, created = services.conversation_get_or_create(
+            client=booking.client, pro=booking.pro
+        )
+    except ValidationError as exc:
+        return _not_allowed(request, " ".join(exc.messages))
+    if created:
+        flash.info(request, f"Conversation started about your booking of {booking.service_name}.")
+    return redirect(conversation)
