@@ -60,6 +60,10 @@ format: venv ## Apply ruff fixes and formatting
 bench: venv ## Benchmarks under bench/: print timings and query counts
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+BENCH_URL ?= http://$(HOST):$(PORT)
+bench-load: venv ## Load a running server: req/s, p50/p99 (BENCH_URL=..., BENCH_ARGS="--duration 5")
+	$(PY) bench/load.py --url $(BENCH_URL) $(BENCH_ARGS)
+
 prod-check: venv ## manage.py check --deploy with production settings; fails on any warning
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-prod-check-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
 	DJANGO_ALLOWED_HOSTS=timz.example EMAIL_URL=smtp+tls://mailer@smtp.timz.example:587 \

@@ -1,11 +1,16 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
 from accounts import views as accounts_views
-from timz import views
+from timz import admin_dashboard, views
 from timz.api import api
+
+# Staff dashboard figures on the admin index; must run before admin.site.urls is read.
+admin_dashboard.install(admin.site)
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
@@ -18,6 +23,12 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", views.healthz, name="healthz"),
 ]
+
+if settings.DEBUG or os.environ.get("BENCH_HELLO") == "1":
+    # The ceiling of `make bench-load`: a bare view through the same middleware, no database.
+    from bench.load_views import hello as bench_hello
+
+    urlpatterns += [path("bench/hello", bench_hello, name="bench_hello")]
 
 if settings.SERVE_MEDIA:
     # Development only: production serves media from the web server or object storage.

@@ -1,0 +1,385 @@
+"""bench/load.py (`make bench-load`): its pure parts and its little HTTP client. No timings."""
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bench.load import (
+    Connection,
+    Request,
+    Result,
+    check_loopback_url,
+    format_table,
+    main,
+    percentile,
+    pick_booking_slots,
+    run_target,
+)
+
+# --- percentile (nearest rank)
+
+
+def test_percentile_of_nothing_is_none():
+    assert percentile([], 50) is None
+
+
+def test_percentile_of_one_value_is_that_value():
+    assert percentile([0.25], 0) == 0.25
+    assert percentile([0.25], 50) == 0.25
+    assert percentile([0.25], 100) == 0.25
+
+
+def test_percentile_uses_the_nearest_rank_of_unsorted_values():
+    values = [5, 1, 4, 2, 3]
+
+    assert percentile(values, 50) == 3
+    assert percentile(values, 20) == 1
+    assert percentile(values, 21) == 2
+    assert percentile(values, 100) == 5
+
+
+def test_p99_of_a_hundred_values_is_the_ninety_ninth():
+    values = list(range(1, 101))
+
+    assert percentile(values, 99) == 99
+    assert percentile(values, 50) == 50
+
+
+def test_p99_of_a_few_values_is_the_slowest():
+    assert percentile([1, 2, 3, 10], 99) == 10
+
+
+def test_percentile_outside_0_100_is_refused():
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        percentile([1], 101)
+
+
+# --- Loopback guard
+
+
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("http://127.0.0.1:8000", ("127.0.0.1", 8000, "")),
+        ("http://127.0.0.1:8000/", ("127.0.0.1", 8000, "")),
+        ("http://localhost", ("localhost", 80, "")),
+        ("http://127.1.2.3:9000/timz/", ("127.1.2.3", 9000, "/timz")),
+        ("http://[::1]:8001", ("::1", 8001, "")),
+    ],
+)
+def test_loopback_urls_are_accepted(url, expected):
+    assert check_loopback_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.5:8000",
+        "http://192.168.1.10",
+        "http://timz.example",
+        "http://localhost.timz.example",
+        "http://127.0.0.1.nip.io",
+        "http://0.0.0.0:8000",
+        "http://[::ffff:8.8.8.8]",
+        "http://8.8.8.8",
+    ],
+)
+def test_urls_off_this_machine_are_refused(url):
+    with pytest.raises(ValueError, match="not a loopback address"):
+        check_loopback_url(url)
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1", "ftp://127.0.0.1", "127.0.0.1:8000"])
+def test_only_plain_http_is_accepted(url):
+    with pytest.raises(ValueError, match="only http://"):
+        check_loopback_url(url)
+
+
+def test_a_bad_port_is_refused_with_a_message():
+    with pytest.raises(ValueError, match="port"):
+        check_loopback_url("http://127.0.0.1:99999")
+
+
+def test_the_command_line_refuses_a_remote_url_before_sending_anything(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--url", "http://93.184.216.34:80"])
+
+    assert exc.value.code == 2
+    assert "not a loopback address" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flags", [["--duration", "0"], ["--duration", "600"], ["--connections", "0"]]
+)
+def test_the_command_line_keeps_runs_bounded(flags, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(flags)
+
+    assert exc.value.code == 2
+
+
+# --- Table
+
+
+def _result(name, requests, seconds, statuses, latencies=None, note=""):
+    return Result(
+        name,
+        requests=requests,
+        seconds=seconds,
+        latencies=latencies or [0.010] * requests,
+        statuses=Counter(statuses),
+        note=note,
+    )
+
+
+def test_table_shows_throughput_latency_and_share_of_the_ceiling():
+    ceiling = _result("hello (ceiling)", 1000, 1.0, {200: 1000})
+    page = _result("home search", 250, 1.0, {200: 250}, latencies=[0.020] * 200 + [0.090] * 50)
+
+    table = format_table([ceiling, page], ceiling)
+
+    lines = table.splitlines()
+    assert lines[0].split()[:3] == ["target", "requests", "req/s"]
+    assert set(lines[1]) == {"-"}
+    assert lines[2].split() == ["hello", "(ceiling)", "1000", "1000.0", "10.0", "10.0", "100%"] + [
+        "200×1000"
+    ]
+    assert lines[3].split() == ["home", "search", "250", "250.0", "20.0", "90.0", "25%", "200×250"]
+
+
+def test_table_columns_line_up():
+    ceiling = _result("hello (ceiling)", 1000, 1.0, {200: 1000})
+    rows = [ceiling, _result("pro page", 5, 1.0, {200: 5}), _result("x", 50, 1.0, {200: 50})]
+
+    header, _, *lines = format_table(rows, ceiling).splitlines()
+
+    # Numbers are right-aligned under their header: every share ends where "of ceiling" ends.
+    end = header.index("of ceiling") + len("of ceiling")
+    assert [line[:end].split()[-1] for line in lines] == ["100%", "0%", "5%"]
+    assert all(line[end : end + 2] == "  " for line in lines)
+
+
+def test_missing_targets_print_n_a_with_the_reason():
+    ceiling = _result("hello (ceiling)", 100, 1.0, {200: 100})
+    missing = Result("slots (7 days)", available=False, note="404: not on this server (yet)")
+
+    line = format_table([ceiling, missing], ceiling).splitlines()[3]
+
+    assert line.startswith("slots (7 days) ")
+    assert line.split()[3:8] == ["n/a"] * 5
+    assert line.endswith("404: not on this server (yet)")
+
+
+def test_without_a_ceiling_the_share_is_n_a():
+    no_hello = Result("hello (ceiling)", available=False, note="404: not on this server (yet)")
+    page = _result("home search", 10, 1.0, {200: 10})
+
+    line = format_table([no_hello, page], None).splitlines()[3]
+
+    assert line.split()[2:7] == ["10", "10.0", "10.0", "10.0", "n/a"]
+
+
+def test_booking_row_reports_created_and_conflicting_requests():
+    ceiling = _result("hello (ceiling)", 100, 1.0, {200: 100})
+    bookings = _result("create booking", 12, 2.0, {201: 10, 409: 2})
+
+    line = format_table([ceiling, bookings], ceiling).splitlines()[3]
+
+    assert "201×10 409×2" in line
+    assert " 6% " in line  # 6 req/s against 100
+
+
+# --- Choosing booking slots that cannot collide
+
+
+def _at(hour, minute=0, day=1):
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
+
+
+def test_slots_of_one_pro_are_kept_only_when_they_do_not_overlap():
+    starts = [_at(9), _at(9, 15), _at(9, 30), _at(9, 45), _at(10)]
+
+    chosen = pick_booking_slots([(7, 30, starts)], clients=5, limit=100)
+
+    assert [start for _, _, start in chosen] == [_at(9), _at(9, 30), _at(10)]
+    assert {service for _, service, _ in chosen} == {7}
+
+
+def test_a_gap_after_each_kept_slot_leaves_room_for_a_pros_buffer():
+    starts = [_at(9), _at(9, 30), _at(9, 45), _at(10), _at(10, 30)]
+
+    chosen = pick_booking_slots([(7, 30, starts)], clients=5, limit=100, gap_minutes=15)
+
+    assert [start for _, _, start in chosen] == [_at(9), _at(9, 45), _at(10, 30)]
+
+
+def test_one_client_never_gets_two_overlapping_bookings():
+    same_time = [_at(9)]
+    offers = [(1, 60, same_time), (2, 60, same_time), (3, 60, same_time)]
+
+    chosen = pick_booking_slots(offers, clients=2, limit=100)
+
+    # Three pros free at 9:00 but only two clients: the third booking is left out.
+    assert sorted(who for who, _, _ in chosen) == [0, 1]
+    for who in (0, 1):
+        mine = sorted(start for w, _, start in chosen if w == who)
+        assert all(b - a >= timedelta(minutes=60) for a, b in zip(mine, mine[1:], strict=False))
+
+
+def test_pros_are_interleaved_and_the_limit_holds():
+    offers = [(1, 30, [_at(9), _at(10), _at(11)]), (2, 30, [_at(9, day=2), _at(10, day=2)])]
+
+    chosen = pick_booking_slots(offers, clients=5, limit=3)
+
+    assert [service for _, service, _ in chosen] == [1, 2, 1]
+
+
+def test_a_client_is_not_given_a_slot_overlapping_a_booking_they_already_have():
+    taken = [[(_at(9), _at(10))], []]
+
+    chosen = pick_booking_slots([(1, 30, [_at(9, 30)])], clients=2, limit=10, taken=taken)
+
+    assert chosen == [(1, 1, _at(9, 30))]
+
+
+def test_no_free_slots_give_no_bookings():
+    assert pick_booking_slots([(1, 30, [])], clients=5, limit=10) == []
+    assert pick_booking_slots([], clients=5, limit=10) == []
+
+
+# --- The HTTP/1.1 client against a tiny local server
+
+
+async def _serve_once(responses: list[bytes]):
+    """A loopback server answering each request on one connection with the next response."""
+    seen = []
+
+    async def handle(reader, writer):
+        for raw in responses:
+            head = await reader.readuntil(b"\r\n\r\n")
+            seen.append(head.decode())
+            writer.write(raw)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1], seen
+
+
+def test_client_reads_sized_and_chunked_bodies_on_one_keep_alive_connection():
+    async def scenario():
+        server, port, seen = await _serve_once(
+            [
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: csrftoken=abc; Path=/\r\n"
+                b"\r\nhello",
+                b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b'3\r\n{"a\r\n4\r\n": 1\r\n1\r\n}\r\n0\r\n\r\n',
+            ]
+        )
+        async with server:
+            conn = Connection("127.0.0.1", port)
+            first = await conn.request("GET", "/bench/hello")
+            second = await conn.request("POST", "/api", body=b"{}")
+            await conn.close()
+        return first, second, seen
+
+    first, second, seen = asyncio.run(scenario())
+
+    assert (first.status, first.body, first.cookies()) == (200, b"hello", {"csrftoken": "abc"})
+    assert (second.status, second.json()) == (201, {"a": 1})
+    assert seen[0].startswith("GET /bench/hello HTTP/1.1\r\n")
+    assert "Content-Length: 2" in seen[1]
+
+
+def test_a_server_that_hangs_up_is_counted_as_errors_not_a_crash():
+    async def scenario():
+        async def hang_up(reader, writer):
+            writer.close()
+
+        server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            return await run_target(
+                "rude",
+                "127.0.0.1",
+                port,
+                lambda: Request("GET", "/"),
+                connections=2,
+                duration=30,
+                max_requests=6,
+            )
+
+    result = asyncio.run(scenario())
+
+    assert result.statuses == Counter({"error": 6})
+    assert result.requests == 0
+    assert result.rps is None
+
+
+# --- The ceiling view, /bench/hello
+
+
+@pytest.fixture
+def reload_urls(settings):
+    """Re-import timz.urls under the current settings/environment. Afterwards the environment
+    variable is put back first, so the URLconf left for later tests is the normal one."""
+    import importlib
+    import os
+
+    from django.urls import clear_url_caches
+
+    import timz.urls
+
+    original = os.environ.get("BENCH_HELLO")
+
+    def reload():
+        clear_url_caches()
+        importlib.reload(timz.urls)
+
+    yield reload
+    if original is None:
+        os.environ.pop("BENCH_HELLO", None)
+    else:
+        os.environ["BENCH_HELLO"] = original
+    reload()
+
+
+def test_hello_is_mounted_with_bench_hello_set(client, monkeypatch, reload_urls, settings):
+    settings.DEBUG = False
+    monkeypatch.setenv("BENCH_HELLO", "1")
+    reload_urls()
+
+    response = client.get("/bench/hello")
+
+    assert response.status_code == 200
+    assert response.content == b"hello"
+    assert response["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.django_db
+def test_hello_touches_no_database(client, monkeypatch, reload_urls, django_assert_num_queries):
+    monkeypatch.setenv("BENCH_HELLO", "1")
+    reload_urls()
+
+    with django_assert_num_queries(0):
+        assert client.get("/bench/hello").status_code == 200
+
+
+@pytest.mark.django_db
+def test_hello_is_absent_in_production_without_bench_hello(
+    client, monkeypatch, reload_urls, settings
+):
+    settings.DEBUG = False
+    monkeypatch.delenv("BENCH_HELLO", raising=False)
+    reload_urls()
+
+    assert client.get("/bench/hello").status_code == 404
+
+
+def test_hello_only_answers_get(client, monkeypatch, reload_urls):
+    monkeypatch.setenv("BENCH_HELLO", "1")
+    reload_urls()
+
+    assert client.post("/bench/hello").status_code == 405
