@@ -145,3 +145,18 @@ class ProProfileForm(_AvatarMixin):
 
     def clean_slug(self):
         return pro_slug_validate(slug=self.cleaned_data["slug"], pro=self.pro)
+
+
+class AccountDeleteForm(forms.Form):
+    """The last step of deleting an account: the password again and an explicit yes."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Please enter your password to confirm."},
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account is deleted for good and cannot be restored.",
+        error_messages={"required": "Please tick the box to confirm."},
+    )

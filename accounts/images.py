@@ -10,6 +10,10 @@ Rules (issue 2):
   shrunk to `max_side` (or centre-cropped to a `max_side` square), and re-encoded without any
   metadata (no EXIF, GPS, XMP or ICC profile): JPEG quality 85, or PNG/WebP when it really has
   transparency;
+- a JPEG with more than `MAX_JPEG_SCANS` start-of-scan markers is refused before decoding:
+  libjpeg decodes every progressive scan over the whole picture, so a small file made of
+  thousands of scans would keep a worker busy for minutes (issue 6 upload fuzzing found it);
+  real encoders write about 10;
 - the stored name is generated (`<uuid4 hex>.<ext>`), never the uploaded one.
 
 Every refusal is a `ValidationError` with a message a user can act on.
@@ -38,6 +42,12 @@ WEBP_QUALITY = 85
 
 MSG_TYPE = "Please upload a JPEG, PNG or WebP picture."
 MSG_CORRUPT = "This picture could not be read: the file is damaged or incomplete."
+MSG_TOO_COMPLEX = (
+    "This picture is saved in too many progressive passes to be processed; "
+    "please save it again as a standard JPEG, PNG or WebP."
+)
+# Start-of-scan markers allowed in a JPEG (standard progressive files have about 10).
+MAX_JPEG_SCANS = 100
 
 
 def _too_big_message(size: int) -> str:
@@ -89,9 +99,22 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
+def _jpeg_scan_count(data: bytes) -> int:
+    """An upper bound of the JPEG's start-of-scan markers, counted at C speed.
+
+    libjpeg sees a marker wherever 0xFF (plus fill bytes) precedes the code, skipping junk
+    between segments, so every SOS it could act on contains the bytes FF DA; entropy-coded data
+    never does (0xFF is stuffed there). Metadata may add a few spurious matches, which only
+    matters for files far beyond the limit.
+    """
+    return data.count(b"\xff\xda")
+
+
 def _decode(data: bytes) -> Image.Image:
     """Header check, structural verify(), then a fresh full decode (verify() spends the image)."""
     image = _open(data)
+    if image.format in ("JPEG", "MPO") and _jpeg_scan_count(data) > MAX_JPEG_SCANS:
+        raise ValidationError(MSG_TOO_COMPLEX, code="too_complex")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -7,12 +7,43 @@
   not reserved and not taken.
 - Pictures arrive already processed by `accounts.images` (a ContentFile with a generated name);
   a replaced or removed avatar file is deleted from storage once the transaction commits.
+
+Account deletion (issue 6), `account_delete(*, user, password)`: the user asks, re-entering the
+password. Personal data goes; what the *other* party of a booking, a payment or a conversation
+needs (and what accounting must keep) stays, attached to an anonymous shell:
+
+- the User row is kept (bookings, payments, messages and reviews point at it) but anonymised:
+  email `deleted-<id>@deleted.invalid`, an unusable password, `is_active` False, groups and
+  permissions cleared; the role is kept so old bookings still read right. allauth's EmailAddress
+  rows are deleted, and so is every stored session of the user (the unusable password also
+  changes the session hash, so a session in any other store is refused anyway);
+- the ClientProfile becomes "Deleted user": phone blank, zone UTC, avatar file deleted. Chat
+  messages and reviews are kept for the other side and show that name through it;
+- a pro's ProProfile is unlisted and becomes "Former pro": headline, bio, city and address blank,
+  avatar deleted, a random slug (the old address 404s and can be taken by someone else), the
+  calendar feed token revoked; every service is deactivated and its picture deleted;
+- active bookings that have not started yet are ended through
+  `bookings.services.booking_transition` with the reason "Account deleted": the lifecycle table
+  picks the action for the user's role (a client cancels; a pro cancels a confirmed or unpaid
+  booking and declines a request), so emails go to the other side and payments' receivers
+  refund paid bookings (a client's late cancellation keeps the pro's late fee, as the table
+  says). Bookings in progress or finished, their events, payments and refunds are kept;
+- staff accounts cannot delete themselves (an administrator does it in the admin), a wrong
+  password is refused (5 wrong ones per 15 minutes, then a pause), and a second deletion of the
+  same account is refused.
 """
 
 import re
+import secrets
+from dataclasses import dataclass
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone as dj_timezone
 from django.utils.text import slugify
 
 from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
@@ -247,3 +278,184 @@ def pro_profile_update(
         except IntegrityError:
             raise ValidationError({"slug": ["This address is already taken."]}) from None
     return pro
+
+
+# Account deletion ----------------------------------------------------------------------------
+
+DELETED_CLIENT_NAME = "Deleted user"
+DELETED_PRO_NAME = "Former pro"
+DELETION_REASON = "Account deleted"
+DELETED_EMAIL_DOMAIN = "deleted.invalid"
+# Wrong passwords allowed per user and window before the form refuses (a stolen session must
+# not become a way to guess the password).
+DELETE_MAX_ATTEMPTS = 5
+DELETE_ATTEMPTS_WINDOW = 15 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDeletion:
+    """What account_delete did, for the confirmation message."""
+
+    bookings_ended: int
+
+
+def deleted_email(user_pk: int) -> str:
+    return f"deleted-{user_pk}@{DELETED_EMAIL_DOMAIN}"
+
+
+def account_can_self_delete(user: User) -> bool:
+    return user.is_authenticated and user.is_active and not (user.is_staff or user.is_superuser)
+
+
+def account_delete(*, user: User, password: str) -> AccountDeletion:
+    """Delete the user's account as the module docstring describes; one transaction.
+
+    Raises ValidationError: staff account (code "staff"), already deleted ("inactive"), wrong
+    password (``{"password": ...}``, code "wrong_password").
+    """
+    if user.is_staff or user.is_superuser:
+        raise ValidationError(
+            "Staff accounts cannot be deleted from here; please ask an administrator.",
+            code="staff",
+        )
+    if not user.is_active:
+        raise ValidationError("This account is already deleted.", code="inactive")
+    attempts_key = f"account-delete-attempts:{user.pk}"
+    if cache.get(attempts_key, 0) >= DELETE_MAX_ATTEMPTS:
+        raise ValidationError(
+            "Too many wrong passwords. Please wait 15 minutes and try again.", code="rate_limited"
+        )
+    if not password or not user.check_password(password):
+        cache.add(attempts_key, 0, DELETE_ATTEMPTS_WINDOW)
+        cache.incr(attempts_key)
+        raise ValidationError(
+            {"password": ValidationError("The password is not correct.", code="wrong_password")}
+        )
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            raise ValidationError("This account is already deleted.", code="inactive")
+        ended = _end_future_bookings(user=locked)
+        _anonymise_profiles(user=locked)
+        _anonymise_user(user=locked)
+        _sessions_delete(user_pk=locked.pk)
+    # The caller's object reflects the new state (a view logs it out next).
+    user.email, user.is_active, user.password = locked.email, False, locked.password
+    return AccountDeletion(bookings_ended=ended)
+
+
+def _end_future_bookings(*, user: User) -> int:
+    """End the user's active bookings that have not started, as client and as pro."""
+    from bookings import lifecycle
+    from bookings.models import Booking
+    from bookings.services import booking_transition
+
+    now = dj_timezone.now()
+    future = Booking.objects.filter(
+        status__in=Booking.ACTIVE_STATUSES, starts_at__gt=now
+    ).select_related("pro", "client")
+    ended = 0
+    for role, bookings in (
+        (lifecycle.CLIENT, future.filter(client=user)),
+        (lifecycle.PRO, future.filter(pro__user=user)),
+    ):
+        for booking in bookings.order_by("starts_at", "pk"):
+            action = _ending_action(status=booking.status, role=role)
+            if action is None:
+                continue
+            try:
+                booking_transition(booking=booking, action=action, by=user, reason=DELETION_REASON)
+            except lifecycle.TransitionNotAllowed:
+                continue  # it started in the meantime: it is history now, kept as it is
+            ended += 1
+    return ended
+
+
+def _ending_action(*, status: str, role: str) -> str | None:
+    """The first of cancel / decline that the lifecycle table allows `role` from `status`."""
+    from bookings import lifecycle
+
+    for action in ("cancel", "decline"):
+        if any(role in t.actors and status in t.sources for t in lifecycle.rows_for(action)):
+            return action
+    return None
+
+
+def _delete_file_on_commit(field) -> None:
+    if field:
+        storage, name = field.storage, field.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def _anonymise_profiles(*, user: User) -> None:
+    from bookings.models import BookingRules, Service
+
+    client_profile = ClientProfile.objects.select_for_update().filter(user=user).first()
+    if client_profile is None:
+        client_profile = ClientProfile(user=user)
+    _delete_file_on_commit(client_profile.avatar)
+    client_profile.display_name = DELETED_CLIENT_NAME
+    client_profile.phone = ""
+    client_profile.timezone = "UTC"
+    client_profile.avatar = ""
+    client_profile.save()
+
+    pro = ProProfile.objects.select_for_update().filter(user=user).first()
+    if pro is None:
+        return
+    _delete_file_on_commit(pro.avatar)
+    pro.display_name = DELETED_PRO_NAME
+    pro.headline = pro.bio = pro.city = pro.address_line = ""
+    pro.avatar = ""
+    pro.is_listed = False
+    pro.slug = _random_slug()
+    pro.save()
+    services = Service.objects.filter(pro=pro)
+    for service in services.exclude(image=""):
+        _delete_file_on_commit(service.image)
+    services.update(is_active=False, image="")
+    BookingRules.objects.filter(pro=pro).update(calendar_token="")
+
+
+def _random_slug() -> str:
+    while True:
+        slug = f"former-pro-{secrets.token_hex(6)}"
+        if not ProProfile.objects.filter(slug=slug).exists():
+            return slug
+
+
+def _anonymise_user(*, user: User) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(user=user).delete()
+    user.email = deleted_email(user.pk)
+    user.set_unusable_password()
+    user.is_active = False
+    user.save(update_fields=["email", "password", "is_active"])
+    user.groups.clear()
+    user.user_permissions.clear()
+
+
+def _sessions_delete(*, user_pk: int) -> int:
+    """Delete the user's stored sessions (database-backed session engines).
+
+    Sessions do not record their user in a column, so the live ones are decoded one by one;
+    deletion is rare and this keeps the session store standard. Other engines (cache, signed
+    cookies) are covered by the changed password hash, which Django checks on every request.
+    """
+    if settings.SESSION_ENGINE not in (
+        "django.contrib.sessions.backends.db",
+        "django.contrib.sessions.backends.cached_db",
+    ):
+        return 0
+    from django.contrib.sessions.models import Session
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    wanted = str(user_pk)
+    deleted = 0
+    live = Session.objects.filter(expire_date__gt=dj_timezone.now())
+    for session in live.iterator(chunk_size=500):
+        if str(session.get_decoded().get(SESSION_KEY)) == wanted:
+            store_class().delete(session.session_key)
+            deleted += 1
+    return deleted

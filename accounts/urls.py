@@ -9,4 +9,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/profile/", views.pro_profile_edit, name="pro_profile_edit"),
     path("profile/", views.profile, name="profile"),
+    path("profile/export/", views.export_data, name="export_data"),
+    path("profile/delete/", views.delete_account, name="delete_account"),
 ]

@@ -1,14 +1,21 @@
+from http import HTTPStatus
+
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import selectors as directory
 from accounts import services
 from accounts.access import pro_required
-from accounts.forms import ProfileForm, ProProfileForm
+from accounts.data_export import account_export
+from accounts.forms import AccountDeleteForm, ProfileForm, ProProfileForm
 from accounts.models import ClientProfile
 from accounts.search import DirectorySearchForm, matching_services_first
 
@@ -189,4 +196,72 @@ def dashboard(request):
             "total_count": len(checklist),
             "complete": done == len(checklist),
         },
+    )
+
+
+# Your data: export and account deletion (issue 6) --------------------------------------------
+
+
+@login_required
+@require_GET
+def export_data(request):
+    """The user's own data as a JSON download (see accounts.data_export)."""
+    data = account_export(user=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="timz-data-{stamp}.json"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _deletion_summary(user) -> dict:
+    """What deleting the account will change, in numbers for the warning page (2 queries)."""
+    from bookings.models import Booking
+
+    upcoming = Booking.objects.filter(
+        status__in=Booking.ACTIVE_STATUSES, starts_at__gt=timezone.now()
+    )
+    return {
+        "upcoming_as_client": upcoming.filter(client=user).count(),
+        "upcoming_as_pro": upcoming.filter(pro__user=user).count() if user.is_pro else 0,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    """Warning page and the confirmation form; on success the user is logged out."""
+    allowed = services.account_can_self_delete(request.user)
+    status = HTTPStatus.OK
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not allowed:
+            status = HTTPStatus.FORBIDDEN
+            form = AccountDeleteForm()
+        elif form.is_valid():
+            try:
+                result = services.account_delete(
+                    user=request.user, password=form.cleaned_data["password"]
+                )
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+                limited = getattr(exc, "code", None) == "rate_limited"
+                status = HTTPStatus.TOO_MANY_REQUESTS if limited else HTTPStatus.BAD_REQUEST
+            else:
+                logout(request)
+                ended = result.bookings_ended
+                note = (
+                    f" {ended} upcoming booking{'s were' if ended != 1 else ' was'} cancelled."
+                    if ended
+                    else ""
+                )
+                messages.success(request, "Your account is deleted." + note + " Goodbye!")
+                return redirect("home")
+        else:
+            status = HTTPStatus.BAD_REQUEST
+    return render(
+        request,
+        "accounts/delete_account.html",
+        {"form": form, "allowed": allowed, **_deletion_summary(request.user)},
+        status=status,
     )

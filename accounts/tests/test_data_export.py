@@ -1,0 +1,222 @@
+"""The user's own data as JSON (issue 6): /profile/export/ and GET /api/v1/me/export."""
+
+import json
+import re
+from http import HTTPStatus
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from accounts.tests import account_data
+from accounts.tests.account_data import book, login, pay_offline, place_past_booking, review
+from bookings import services as booking_services
+from chat import services as chat_services
+from conftest import make_service, make_user
+
+pytestmark = pytest.mark.django_db
+
+URL = "/profile/export/"
+API_URL = "/api/v1/me/export"
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+# Fixtures shared with test_account_deletion.py.
+working_pro = account_data.working_pro
+offline_payments = account_data.offline_payments
+paid_service = account_data.paid_service
+
+
+def export(user) -> dict:
+    response = login(user).get(URL)
+    assert response.status_code == HTTPStatus.OK
+    return json.loads(response.content)
+
+
+@pytest.fixture
+def history(client_user, other_client, working_pro, paid_service):
+    """A client and a pro with a bit of everything: bookings, a payment, a review, messages."""
+    cut = make_service(pro=working_pro, name="Cut")
+    upcoming = book(client=client_user, service=cut, days=4)
+    paid = book(client=client_user, service=paid_service, days=5)
+    pay_offline(booking=paid)
+    past = place_past_booking(client=client_user, service=cut)
+    review(booking=past, text="Lovely")
+    conversation, _ = chat_services.conversation_get_or_create(client=client_user, pro=working_pro)
+    chat_services.message_send(conversation=conversation, sender=client_user, body="Hello there")
+    chat_services.message_send(conversation=conversation, sender=working_pro.user, body="Hi!")
+    # Someone else's booking and conversation with the same pro: in the pro's export only.
+    book(client=other_client, service=cut, days=6)
+    other_conv, _ = chat_services.conversation_get_or_create(client=other_client, pro=working_pro)
+    chat_services.message_send(conversation=other_conv, sender=other_client, body="Secret of Oscar")
+    return {"upcoming": upcoming, "paid": paid, "past": past, "conversation": conversation}
+
+
+def test_url_is_named_export_data():
+    assert reverse("accounts:export_data") == URL
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get(URL)
+    assert response.status_code == HTTPStatus.FOUND
+    assert reverse("account_login") in response["Location"]
+
+
+def test_anonymous_api_call_gets_401(client):
+    response = client.get(API_URL)
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json() == {"detail": "Authentication required."}
+
+
+def test_download_is_a_json_attachment_not_cached(client_user):
+    response = login(client_user).get(URL)
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"].startswith('attachment; filename="timz-data-')
+    assert response["Content-Disposition"].endswith('.json"')
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_post_is_refused(client_user):
+    assert login(client_user).post(URL).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_account_section_has_email_role_and_date_joined(client_user):
+    EmailAddress.objects.create(
+        user=client_user, email=client_user.email, verified=True, primary=True
+    )
+    data = export(client_user)
+    assert data["format"] == "timz-export" and data["version"] == 1
+    account = data["account"]
+    assert account["email"] == "client@example.com"
+    assert account["role"] == "client"
+    assert ISO_UTC.match(account["date_joined"])
+    assert account["email_addresses"] == [
+        {"email": "client@example.com", "verified": True, "primary": True}
+    ]
+    assert data["client_profile"]["display_name"] == "Chloé Client"
+    assert data["pro_profile"] is None and data["services"] == []
+
+
+def test_pro_export_has_profile_services_and_hours(working_pro):
+    make_service(pro=working_pro, name="Beard trim", price_amount=1500)
+    data = export(working_pro.user)
+    assert data["pro_profile"]["slug"] == "paula-pro"
+    assert data["pro_profile"]["category"] == "Barbers"
+    assert [s["name"] for s in data["services"]] == ["Beard trim"]
+    assert data["services"][0]["price"] == {"amount": 1500, "currency": "EUR"}
+    assert len(data["weekly_hours"]) == 7
+    assert data["weekly_hours"][0] == {"weekday": 0, "start": "08:00:00", "end": "20:00:00"}
+
+
+def test_client_bookings_carry_times_in_utc_status_price_and_events(client_user, history):
+    data = export(client_user)
+    bookings = {b["id"]: b for b in data["bookings_as_client"]}
+    assert set(bookings) == {history["upcoming"].pk, history["paid"].pk, history["past"].pk}
+    upcoming = bookings[history["upcoming"].pk]
+    assert upcoming["starts_at"] == history["upcoming"].starts_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ISO_UTC.match(upcoming["ends_at"]) and ISO_UTC.match(upcoming["created_at"])
+    assert upcoming["status"] == "confirmed"
+    assert upcoming["price"] == {"amount": 5000, "currency": "EUR"}
+    assert upcoming["pro"] == {"display_name": "Paula Pro", "slug": "paula-pro"}
+    assert [e["to_status"] for e in upcoming["events"]] == ["confirmed"]
+    assert all(ISO_UTC.match(e["at"]) for e in upcoming["events"])
+
+
+def test_client_sees_their_payment_without_the_platform_fee(client_user, history):
+    data = export(client_user)
+    paid = next(b for b in data["bookings_as_client"] if b["id"] == history["paid"].pk)
+    [payment] = paid["payments"]
+    assert payment["status"] == "succeeded"
+    assert payment["amount"] == 5000 and payment["currency"] == "EUR"
+    assert ISO_UTC.match(payment["paid_at"])
+    assert "platform_fee" not in payment
+
+
+def test_pro_sees_payments_with_fee_and_refunds(working_pro, client_user, history):
+    booking_services.booking_transition(
+        booking=history["paid"], action="cancel", by=working_pro.user, reason="Ill"
+    )
+    data = export(working_pro.user)
+    paid = next(b for b in data["bookings_as_pro"] if b["id"] == history["paid"].pk)
+    [payment] = paid["payments"]
+    assert payment["platform_fee"] == 500
+    assert [r["amount"] for r in payment["refunds"]] == [5000]
+    assert paid["client"] == {"display_name": "Chloé Client"}
+    assert data["payout_account"]["is_simulated"] is True
+
+
+def test_reviews_written_and_received(client_user, working_pro, history):
+    written = export(client_user)["reviews_written"]
+    assert [(r["rating"], r["text"], r["pro"]["display_name"]) for r in written] == [
+        (5, "Lovely", "Paula Pro")
+    ]
+    received = export(working_pro.user)["reviews_received"]
+    assert [(r["text"], r["author"]["display_name"]) for r in received] == [
+        ("Lovely", "Chloé Client")
+    ]
+
+
+def test_conversations_hold_own_and_received_messages(client_user, history):
+    [conversation] = export(client_user)["conversations"]
+    assert conversation["you_are"] == "client"
+    assert conversation["with"] == {"display_name": "Paula Pro"}
+    assert [(m["from"], m["body"]) for m in conversation["messages"]] == [
+        ("you", "Hello there"),
+        ("Paula Pro", "Hi!"),
+    ]
+    assert all(ISO_UTC.match(m["sent_at"]) for m in conversation["messages"])
+
+
+def test_client_export_holds_nothing_of_other_clients(client_user, history):
+    text = login(client_user).get(URL).content.decode()
+    assert "other-client@example.com" not in text
+    assert "Secret of Oscar" not in text
+    assert "Oscar Other" not in text
+    assert "pro@example.com" not in text
+
+
+def test_pro_export_never_includes_other_users_emails(working_pro, history):
+    text = login(working_pro.user).get(URL).content.decode()
+    assert "pro@example.com" in text  # their own
+    assert "client@example.com" not in text
+    assert "other-client@example.com" not in text
+    assert "Secret of Oscar" in text  # a message received in the pro's own conversation
+
+
+def test_api_returns_the_same_document(client_user, history):
+    http = login(client_user)
+    page = json.loads(http.get(URL).content)
+    api = http.get(API_URL)
+    assert api.status_code == HTTPStatus.OK
+    assert api["Content-Type"].startswith("application/json")
+    body = api.json()
+    page.pop("exported_at"), body.pop("exported_at")
+    assert body == page
+
+
+def test_api_export_is_in_the_openapi_schema(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "get" in schema["paths"]["/api/v1/me/export"]
+
+
+def test_queries_do_not_grow_with_the_data(
+    client_user, working_pro, paid_service, django_assert_max_num_queries
+):
+    """Pinned: 18 queries (session, user, 16 reads) for a pro with 18 bookings, payments,
+    refunds, reviews and 6 conversations; the count is the same for 1 booking or 1,000."""
+    cut = make_service(pro=working_pro, name="Cut")
+    clients = [make_user() for _ in range(6)]
+    for n, someone in enumerate(clients):
+        book(client=someone, service=cut, days=3 + n)
+        paid = book(client=someone, service=paid_service, days=3 + n, hour=14)
+        pay_offline(booking=paid)
+        review(booking=place_past_booking(client=someone, service=cut, days_ago=2 + n))
+        conv, _ = chat_services.conversation_get_or_create(client=someone, pro=working_pro)
+        chat_services.message_send(conversation=conv, sender=someone, body="hi")
+        chat_services.message_send(conversation=conv, sender=working_pro.user, body="hello")
+    http = login(working_pro.user)
+    with django_assert_max_num_queries(18):
+        response = http.get(URL)
+    data = json.loads(response.content)
+    assert len(data["bookings_as_pro"]) == 18
+    assert len(data["conversations"]) == 6
+    assert len(data["reviews_received"]) == 6
