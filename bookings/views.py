@@ -512,8 +512,9 @@ def _pro_for_calendar_token(token: str) -> ProProfile:
 
 
 def _bookable(slug: str, service_id: int) -> tuple[ProProfile, Service, list[Service]]:
-    pro = get_object_or_404(ProProfile.objects.select_related("booking_rules"), slug=slug)
-    if not pro.is_listed:
+    pro = get_object_or_404(ProProfile.objects.select_related("booking_rules", "user"), slug=slug)
+    # Like the pro page and the API: unlisted pros and deactivated accounts cannot be booked.
+    if not pro.is_listed or not pro.user.is_active:
         raise Http404("No such pro.")
     offered = list(selectors.services_for_pro(pro=pro))
     service = next((s for s in offered if s.pk == service_id), None)
@@ -682,6 +683,7 @@ def confirm(request, slug, service_id):
         return _bad_request(request, "You cannot book your own service.", back=base_url)
 
     form = BookingNoteForm(request.POST or None, initial={"start": starts_at.isoformat()})
+    rate_limited = False
     if request.method == "POST" and form.is_valid():
         try:
             booking = services.booking_create(
@@ -700,6 +702,9 @@ def confirm(request, slug, service_id):
                 starts_at=starts_at,
                 message=_first_message(exc),
             )
+        except services.BookingRateLimited as exc:
+            form.add_error(None, exc)
+            rate_limited = True
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -727,7 +732,10 @@ def confirm(request, slug, service_id):
         "rules": selectors.booking_rules_for(pro),
         "back_url": f"{base_url}?{urlencode({'date': starts_at.astimezone(zone).date()})}",
     }
-    status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
+    if rate_limited:
+        status = HTTPStatus.TOO_MANY_REQUESTS
+    else:
+        status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
     return render(request, "bookings/confirm.html", context, status=status)
 
 

@@ -4,7 +4,7 @@ a message posted here is saved and delivered live exactly like one typed in the 
 from datetime import datetime
 from http import HTTPStatus
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -14,24 +14,27 @@ from pydantic import Field
 from accounts.models import ProProfile, User
 from chat import selectors, services
 from chat.models import Conversation
+from timz.schemas import ErrorOut
 
 router = Router(tags=["chat"], auth=django_auth)
 
 
-class PersonOut(Schema):
+# Named apart from accounts' ProOut: OpenAPI components are keyed by class name, and two
+# schemas with one name would silently replace each other in /api/v1/openapi.json.
+class ChatPersonOut(Schema):
     id: int
     name: str
     avatar_url: str | None = None
 
 
-class ProOut(PersonOut):
+class ChatProOut(ChatPersonOut):
     slug: str
 
 
 class ConversationOut(Schema):
     id: int
-    client: PersonOut
-    pro: ProOut
+    client: ChatPersonOut
+    pro: ChatProOut
     created_at: datetime
     last_message_at: datetime | None
     unread_count: int
@@ -71,10 +74,6 @@ class MessagesQuery(Schema):
     limit: int = Field(selectors.PAGE_SIZE, ge=1, le=100)
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _avatar_url(image) -> str | None:
     return image.url if image else None
 
@@ -107,7 +106,11 @@ def _message_out(message, conversation: Conversation) -> dict:
     return out
 
 
-@router.get("/conversations", response=list[ConversationOut], summary="Your conversations")
+@router.get(
+    "/conversations",
+    response={200: list[ConversationOut], 401: ErrorOut},
+    summary="Your conversations",
+)
 def list_conversations(request):
     """The caller's conversations, most recent message first, with unread counts."""
     return [_conversation_out(c) for c in selectors.conversations_for_user(user=request.user)]
@@ -119,6 +122,7 @@ def list_conversations(request):
         200: ConversationOut,
         201: ConversationOut,
         400: ErrorOut,
+        401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
     },
@@ -130,8 +134,8 @@ def start_conversation(request, payload: StartIn):
     if (payload.pro is None) == (payload.client is None):
         raise HttpError(400, 'Give exactly one of "pro" (a slug) or "client" (a user id).')
     if payload.pro is not None:
-        pro = ProProfile.objects.filter(slug=payload.pro).first()
-        hidden = pro is not None and not pro.is_listed
+        pro = ProProfile.objects.select_related("user").filter(slug=payload.pro).first()
+        hidden = pro is not None and (not pro.is_listed or not pro.user.is_active)
         if pro is None or (
             hidden and not selectors.conversation_for_pair(client=request.user, pro=pro)
         ):
@@ -142,8 +146,8 @@ def start_conversation(request, payload: StartIn):
         if pro is None:
             raise HttpError(403, "Only professionals can start a conversation with a client.")
         client = User.objects.filter(pk=payload.client, is_active=True).first()
-        if client is None:
-            raise Http404("No client with that id.")
+        if client is None:  # the answer a real user who never booked gets: ids reveal nobody
+            raise PermissionDenied("You can only message clients who have booked you.")
         conversation, created = services.conversation_start_with_client(pro=pro, client=client)
     annotated = selectors.conversations_for_user(user=request.user).get(pk=conversation.pk)
     return Status(HTTPStatus.CREATED if created else HTTPStatus.OK, _conversation_out(annotated))
@@ -151,7 +155,7 @@ def start_conversation(request, payload: StartIn):
 
 @router.get(
     "/conversations/{conversation_id}/messages",
-    response={200: list[MessageOut], 404: ErrorOut},
+    response={200: list[MessageOut], 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     summary="Messages of a conversation",
 )
 def list_messages(request, conversation_id: int, filters: Query[MessagesQuery]):
@@ -166,7 +170,14 @@ def list_messages(request, conversation_id: int, filters: Query[MessagesQuery]):
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    response={201: MessageOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={
+        201: MessageOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        429: ErrorOut,
+    },
     summary="Send a message",
 )
 def send_message(request, conversation_id: int, payload: MessageIn):
@@ -184,7 +195,7 @@ def send_message(request, conversation_id: int, payload: MessageIn):
 
 @router.post(
     "/conversations/{conversation_id}/read",
-    response={200: ReadOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: ReadOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Mark messages read",
 )
 def mark_read(request, conversation_id: int, payload: ReadIn):

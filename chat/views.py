@@ -142,13 +142,13 @@ def conversation_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def start_with_pro(request, slug):
     """A client opens the conversation with a pro (GET asks to confirm; POST creates it)."""
-    pro = get_object_or_404(ProProfile.objects.select_related("category"), slug=slug)
+    pro = get_object_or_404(ProProfile.objects.select_related("category", "user"), slug=slug)
     if pro.user_id == request.user.pk:
         return _not_allowed(request, "This is your own professional profile.")
     existing = selectors.conversation_for_pair(client=request.user, pro=pro)
     if existing is not None:
         return redirect(existing)
-    if not pro.is_listed:  # hidden from the directory: no new conversations
+    if not pro.is_listed or not pro.user.is_active:  # hidden or closed: no new conversations
         raise Http404("No professional with that address.")
     if request.method == "GET":
         return render(request, "chat/start.html", {"pro": pro})
@@ -166,7 +166,10 @@ def start_with_client(request, client_id):
     pro = ProProfile.objects.filter(user=request.user).first()
     if pro is None:
         return _not_allowed(request, "Only professionals can start a conversation with a client.")
-    client = get_object_or_404(User, pk=client_id, is_active=True)
+    # An unknown id gets the answer a real user who never booked gets: ids reveal nobody.
+    client = User.objects.filter(pk=client_id, is_active=True).first()
+    if client is None:
+        return _not_allowed(request, "You can only message clients who have booked you.")
     try:
         conversation, _ = services.conversation_start_with_client(pro=pro, client=client)
     except PermissionDenied as exc:
