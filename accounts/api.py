@@ -1,10 +1,11 @@
-"""Directory API v1 (mounted at /api/v1/ by timz.api): categories, pro search, a pro, me.
+"""Directory API v1 (mounted at /api/v1/ by timz.api): categories, pro search, a pro, me, and
+the signed-in user's data export (`/me/export`, the same document as the profile page's download).
 
 Reads only; each endpoint calls one selector. Errors are `{"detail": "..."}`: 400 bad input,
 401 anonymous (`/me`), 404 unknown or unlisted pro.
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.paginator import InvalidPage, Paginator
 from ninja import Query, Router, Schema
@@ -13,6 +14,7 @@ from ninja.security import django_auth
 from pydantic import Field
 
 from accounts import selectors
+from accounts.data_export import account_export
 from accounts.models import Category, User
 from accounts.schemas import CategoryOut, Error, MeOut, ProOut, ProPage, me_json, pro_json
 
@@ -73,3 +75,13 @@ def me(request):
         .get()
     )
     return me_json(request, user)
+
+
+@router.get(
+    "/me/export",
+    auth=django_auth,
+    response={200: dict[str, Any], 401: Error},
+    summary="All your data as JSON (the profile page's export)",
+)
+def me_export(request):
+    return account_export(user=request.auth)

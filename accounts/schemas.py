@@ -5,10 +5,10 @@ from __future__ import annotations
 from ninja import Schema
 
 from accounts.models import ProProfile, User
+from timz.schemas import ErrorOut
 
-
-class Error(Schema):
-    detail: str
+# The API's one error shape, shared by every router (timz.schemas); the old name stays importable.
+Error = ErrorOut
 
 
 class CategoryOut(Schema):

@@ -1,7 +1,9 @@
 """Bookings API v1 (mounted at /api/v1/ by timz.api). Thin: parse, call one service, map errors.
 
-Errors are ``{"detail": "..."}``: 400 invalid input, 401 anonymous, 404 not found or not a
-participant, 409 when the time is not free or the lifecycle table does not allow the action now.
+Errors are ``{"detail": "..."}`` (timz.schemas.ErrorOut): 400 invalid input, 401 anonymous,
+403 a write without the CSRF token, 404 not found or not a participant, 409 when the time is
+not free or the lifecycle table does not allow the action now, 429 when the client made too
+many booking attempts lately (settings.BOOKING_RATE_LIMIT).
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def slots(
 @router.post(
     "/bookings",
     auth=django_auth,
-    response={201: BookingOut, 400: Error, 401: Error, 409: Error},
+    response={201: BookingOut, 400: Error, 401: Error, 403: Error, 409: Error, 429: Error},
     by_alias=True,
     summary="Book a service at a free time",
 )
@@ -119,6 +121,8 @@ def create_booking(request, payload: BookingIn):
         )
     except lifecycle.SlotUnavailable as exc:
         raise _conflict(exc) from exc
+    except services.BookingRateLimited as exc:
+        raise HttpError(429, " ".join(exc.messages)) from exc
     booking = selectors.booking_get_for_user(user=request.user, pk=booking.pk)
     return Status(201, booking_json(booking, user=request.user, now=timezone.now()))
 
@@ -155,7 +159,7 @@ def get_booking(request, booking_id: int):
 @router.post(
     "/bookings/{int:booking_id}/review",
     auth=django_auth,
-    response={201: ReviewOut, 400: Error, 401: Error, 404: Error},
+    response={201: ReviewOut, 400: Error, 401: Error, 403: Error, 404: Error},
     summary="Review a completed booking (its client, once)",
 )
 def review_booking(request, booking_id: int, payload: ReviewIn):
@@ -169,7 +173,7 @@ def review_booking(request, booking_id: int, payload: ReviewIn):
 @router.post(
     "/bookings/{int:booking_id}/{action}",
     auth=django_auth,
-    response={200: BookingOut, 400: Error, 401: Error, 404: Error, 409: Error},
+    response={200: BookingOut, 400: Error, 401: Error, 403: Error, 404: Error, 409: Error},
     by_alias=True,
     summary="confirm, decline, cancel, complete, no_show or reschedule a booking",
 )

@@ -9,6 +9,7 @@ from pydantic import ConfigDict
 
 from bookings import lifecycle
 from bookings.models import Booking
+from timz.schemas import ErrorOut
 
 
 class SlotsOut(Schema):
@@ -86,8 +87,8 @@ class ReviewOut(Schema):
     created_at: str
 
 
-class Error(Schema):
-    detail: str
+# The API's one error shape, shared by every router (timz.schemas); the old name stays importable.
+Error = ErrorOut
 
 
 def iso(value: datetime) -> str:

@@ -9,7 +9,9 @@ import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -82,6 +84,22 @@ def on_not_found(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_body(request, exc):
+    # The session auth's CSRF check reads request.POST: a multipart body without a boundary
+    # must get the API's JSON 400, not Django's HTML error page.
+    return api.create_response(
+        request, {"detail": "The request body could not be read."}, status=400
+    )
+
+
+@csrf_exempt  # it changes nothing; a POST without the token gets the same JSON 404
+def not_found(request, unmatched=""):
+    """Any /api/ URL that no operation matches (say /api/v1/bookings/abc, where the id is not
+    a number): the API's JSON 404 instead of the site's HTML page. Routed after api.urls."""
+    return api.create_response(request, {"detail": "No such API endpoint."}, status=404)
 
 
 # Routers are registered here, one per app, so that the URL layout is visible in one place.

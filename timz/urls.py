@@ -8,6 +8,7 @@ from django.views.static import serve
 from accounts import views as accounts_views
 from timz import admin_dashboard, views
 from timz.api import api
+from timz.api import not_found as api_not_found
 
 # Staff dashboard figures on the admin index; must run before admin.site.urls is read.
 admin_dashboard.install(admin.site)
@@ -21,6 +22,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Unmatched API URLs answer JSON like the API, not the HTML 404 page.
+    re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
     path("healthz", views.healthz, name="healthz"),
 ]
 

@@ -4,6 +4,7 @@ from datetime import time, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from bookings import services
@@ -362,3 +363,17 @@ def test_review_of_someone_elses_booking_is_404(client, working_pro, service, cl
     client.force_login(make_user())
     response = post(client, f"/api/v1/bookings/{booking.pk}/review", {"rating": 5})
     assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("booking_id", ["abc", "-3", "1.5"])
+def test_a_booking_id_that_is_not_a_number_is_a_json_404(logged_in, booking_id):
+    """Regression (schemathesis): such URLs missed the API's routes and got the HTML 404 page
+    (or, for a POST without the CSRF token, the HTML 403 page)."""
+    for response in (
+        logged_in.get(f"/api/v1/bookings/{booking_id}"),
+        post(logged_in, f"/api/v1/bookings/{booking_id}/cancel", {}),
+        post(Client(enforce_csrf_checks=True), f"/api/v1/bookings/{booking_id}/review", {}),
+    ):
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        assert response.json() == {"detail": "No such API endpoint."}

@@ -1,6 +1,7 @@
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from chat.models import Conversation, Message
@@ -212,3 +213,34 @@ def test_api_refuses_a_new_conversation_with_a_hidden_pro(as_client, pro):
     response = post(as_client, BASE, {"pro": pro.slug})
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert not Conversation.objects.exists()
+
+
+def test_openapi_keeps_the_chat_pro_and_the_directory_pro_apart(client):
+    """Regression (schemathesis): chat's pro schema was named ProOut like the directory's, and
+    OpenAPI keys components by name, so GET /pros was documented with chat's shape."""
+    doc = client.get("/api/v1/openapi.json").json()
+    components = doc["components"]["schemas"]
+    pros_page = doc["paths"]["/api/v1/pros"]["get"]["responses"]["200"]["content"]
+    page_ref = pros_page["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    pro_ref = components[page_ref]["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert {"slug", "display_name", "services"} <= set(components[pro_ref]["properties"])
+    chat_pro = components["ConversationOut"]["properties"]["pro"]["$ref"].rsplit("/", 1)[1]
+    assert {"id", "slug", "name"} <= set(components[chat_pro]["properties"])
+    assert chat_pro != pro_ref
+
+
+def test_unparseable_multipart_body_is_a_json_400(client_user, conversation):
+    """Regression (schemathesis): a multipart Content-Type without a boundary broke the CSRF
+    check's read of request.POST and got the HTML error page instead of the API's JSON."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(client_user)
+    browser.cookies["csrftoken"] = "a" * 32
+    response = browser.post(
+        f"{BASE}/{conversation.pk}/read",
+        "x",
+        content_type="multipart/form-data",
+        headers={"X-CSRFToken": "a" * 32},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == {"detail": "The request body could not be read."}
