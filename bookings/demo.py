@@ -87,7 +87,11 @@ def _book_upcoming(pro, service, client, *, pick: int):
     for start in slots[pick::7]:
         try:
             return services.booking_create(
-                client=client, service=service, starts_at=start, note="Demo booking"
+                client=client,
+                service=service,
+                starts_at=start,
+                note="Demo booking",
+                enforce_rate_limit=False,
             )
         except SlotUnavailable:
             continue

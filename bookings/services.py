@@ -8,10 +8,16 @@ No overlap, whatever the concurrency: ``booking_create`` and rescheduling re-che
 inside the transaction. On SQLite the transaction is IMMEDIATE (writers serialise at BEGIN); on
 PostgreSQL the pro's and the client's rows are locked first, and an exclusion constraint on the
 time range of active bookings (migration 0002) backs it up.
+
+Booking attempts are rate-limited per client (``settings.BOOKING_RATE_LIMIT``, default at most
+10 per 10 minutes and 30 per hour) in ``booking_create`` itself, so the page, the API and any
+future channel share one limit. The counters live in the cache (Redis across processes).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import secrets
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -20,7 +26,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Avg, Count, Max
 from django.http import Http404
@@ -372,12 +380,71 @@ def _notify(booking_id: int, kind: str) -> None:
     transaction.on_commit(lambda: send_booking_emails.enqueue(booking_id, kind))
 
 
-def booking_create(*, client, service: Service, starts_at: datetime, note: str = "") -> Booking:
+class BookingRateLimited(ValidationError):
+    """The client made too many booking attempts lately (pages and API answer 429)."""
+
+    def __init__(self, message="You are booking too fast. Try again in a few minutes."):
+        super().__init__(message, code="rate_limited")
+
+
+_PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_WINDOW = re.compile(r"(\d+)/(\d*)([smhd])")
+
+
+@functools.cache
+def parse_rate_limit(text: str) -> tuple[tuple[int, int], ...]:
+    """``"10/10m,30/h"`` -> ``((10, 600), (30, 3600))``: (attempts, seconds) windows.
+
+    Empty or ``"off"`` gives ``()``, no limit. Anything else raises ImproperlyConfigured."""
+    text = (text or "").strip().lower()
+    if text in ("", "off"):
+        return ()
+    windows = []
+    for part in text.split(","):
+        match = _WINDOW.fullmatch(part.strip().replace(" ", ""))
+        if not match or int(match[1]) < 1 or (match[2] and int(match[2]) < 1):
+            raise ImproperlyConfigured(
+                f"BOOKING_RATE_LIMIT: {part.strip()!r} is not a window like 10/10m "
+                "(a count, a slash, a period in s, m, h or d), nor off."
+            )
+        windows.append((int(match[1]), int(match[2] or 1) * _PERIOD_UNITS[match[3]]))
+    return tuple(windows)
+
+
+def _count_booking_attempt(client) -> None:
+    """Count one attempt of `client` in each window; raise BookingRateLimited past a limit.
+
+    A window opens with the client's first attempt and lasts its period (the cache entry's
+    timeout, which incr keeps). Counting first and comparing after makes two racing attempts,
+    even in two processes sharing Redis, never both take the last place.
+    """
+    for limit, seconds in parse_rate_limit(settings.BOOKING_RATE_LIMIT):
+        key = f"bookings:attempts:{client.pk}:{limit}/{seconds}"
+        cache.add(key, 0, timeout=seconds)
+        try:
+            used = cache.incr(key)
+        except ValueError:  # the window expired between add and incr: this attempt opens one
+            cache.add(key, 1, timeout=seconds)
+            used = 1
+        if used > limit:
+            raise BookingRateLimited()
+
+
+def booking_create(
+    *,
+    client,
+    service: Service,
+    starts_at: datetime,
+    note: str = "",
+    enforce_rate_limit: bool = True,
+) -> Booking:
     """Book `service` at `starts_at` for `client`.
 
     Initial status: ``pending_payment`` for an online-paid service of a pro who accepts online
     payments (30-minute hold), else ``confirmed`` (instant mode) or ``requested`` (request mode,
-    expiring after the pro's request expiry). Raises SlotUnavailable when the time is not free.
+    expiring after the pro's request expiry). Raises SlotUnavailable when the time is not free,
+    BookingRateLimited when the client tried too often (every valid attempt counts, successful
+    or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
     """
     from bookings.selectors import booking_rules_for
     from payments.selectors import pro_accepts_online_payments
@@ -396,6 +463,8 @@ def booking_create(*, client, service: Service, starts_at: datetime, note: str =
     if not pro.user.is_active:
         raise ValidationError("This professional is not taking bookings.")
 
+    if enforce_rate_limit:
+        _count_booking_attempt(client)
     starts_at = _require_bookable(starts_at)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     online = service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(pro)

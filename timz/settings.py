@@ -145,6 +145,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+CSRF_FAILURE_VIEW = "timz.views.csrf_failure"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -283,11 +284,20 @@ if STRIPE_SECRET_KEY:
 # Chat: unread messages older than this send one email per conversation per quiet period.
 CHAT_EMAIL_DELAY_MINUTES = env.int("CHAT_EMAIL_DELAY_MINUTES", default=10)
 
+# Bookings: attempts per client, on every channel (bookings.services.booking_create), as
+# comma-separated "count/period" windows (s, m, h, d): "10/10m,30/h". Counted in the cache, so
+# Redis shares the count between processes. "off" disables it (load tests on scratch data).
+BOOKING_RATE_LIMIT = env.str("BOOKING_RATE_LIMIT", default="10/10m,30/h")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        # Django installs its own console handler in DEBUG; route it through ours only once.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.channels.server": {"level": "WARNING"},
+    },
 }

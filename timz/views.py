@@ -45,6 +45,19 @@ def healthz(request):
     return JsonResponse(body, status=200 if all(checks.values()) else 503)
 
 
+def csrf_failure(request, reason=""):
+    """CSRF refusals: JSON under /api/ (clients read `detail`), the branded page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "detail": "CSRF check failed: send the csrftoken cookie's value in the "
+                "X-CSRFToken header."
+            },
+            status=403,
+        )
+    return render(request, "403_csrf.html", status=403)
+
+
 def error_400(request, exception=None):
     return render(request, "400.html", status=400)
 

@@ -372,8 +372,13 @@ def test_a_booking_id_that_is_not_a_number_is_a_json_404(logged_in, booking_id):
     for response in (
         logged_in.get(f"/api/v1/bookings/{booking_id}"),
         post(logged_in, f"/api/v1/bookings/{booking_id}/cancel", {}),
-        post(Client(enforce_csrf_checks=True), f"/api/v1/bookings/{booking_id}/review", {}),
     ):
         assert response.status_code == HTTPStatus.NOT_FOUND
         assert response["Content-Type"] == "application/json; charset=utf-8"
         assert response.json() == {"detail": "No such API endpoint."}
+
+    # Without the CSRF token the refusal comes first, still as the API's JSON.
+    response = post(Client(enforce_csrf_checks=True), f"/api/v1/bookings/{booking_id}/review", {})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response["Content-Type"] == "application/json"
+    assert "CSRF" in response.json()["detail"]

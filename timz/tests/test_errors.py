@@ -111,3 +111,21 @@ def test_api_errors_stay_json_with_debug_off(client):
 
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert list(response.json()) == ["detail"]
+
+
+def test_an_api_post_without_the_csrf_token_gets_a_json_403():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/api/v1/no-such-endpoint", data={})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "X-CSRFToken" in response.json()["detail"]
+
+
+def test_a_page_post_without_the_csrf_token_gets_the_branded_403():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", data={})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert b"Timz" in response.content
