@@ -6,6 +6,7 @@ App-specific fixtures live in `<app>/tests/conftest.py`.
 import itertools
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from accounts.models import Category, ClientProfile, ProProfile, User
@@ -19,9 +20,22 @@ _seq = itertools.count(1)
 def _isolated(settings, tmp_path):
     """Each test gets its own media folder and an empty cache (rate limits live there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
+
+
+def _clear_cache():
+    """Empty this test process's cache. On Redis, delete only our own key prefix: FLUSHDB
+    would also wipe the counters and channel groups of the other xdist workers."""
+    if not django_settings.REDIS_URL:
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    prefix = django_settings.CACHES["default"]["KEY_PREFIX"]
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 def make_user(*, email=None, role=User.Role.CLIENT, name=None, timezone="Europe/Paris", **extra):

@@ -113,12 +113,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: unset means one process with in-memory layer and local-memory cache.
 REDIS_URL = env.str("REDIS_URL", default="")
+# pytest-xdist workers share one Redis: each gets its own key space, so one worker's cache
+# reset or chat group never reaches another's (conversation ids repeat across test DBs).
+_REDIS_SCOPE = (
+    f"-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else ""
+)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="timz"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="timz") + _REDIS_SCOPE,
         }
     }
     CHANNEL_LAYERS = {
@@ -126,7 +131,7 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="timz"),
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="timz") + _REDIS_SCOPE,
             },
         }
     }

@@ -1,6 +1,7 @@
 """The staff dashboard on the admin index: today's bookings, pending requests, this month's gross
 volume and platform fees, open refunds."""
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -20,6 +21,7 @@ from timz.admin_dashboard import admin_stats, day_bounds, month_bounds
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 15, 12, 30, tzinfo=UTC)
+_days = itertools.count()
 S = Booking.Status
 
 
@@ -39,7 +41,11 @@ def booking(*, client, service, starts_at, status=S.CONFIRMED):
 
 
 def payment(*, client, service, amount, fee, currency="EUR", status="succeeded", paid_at=NOW, **kw):
-    paid_for = booking(client=client, service=service, starts_at=NOW + timedelta(days=3))
+    # Each payment needs its own booking; on PostgreSQL two active bookings of one pro (or
+    # client) may not overlap, so they go on consecutive days.
+    paid_for = booking(
+        client=client, service=service, starts_at=NOW + timedelta(days=3 + next(_days))
+    )
     return Payment.objects.create(
         booking=paid_for,
         backend=Payment.Backend.OFFLINE,
