@@ -45,7 +45,8 @@ test-postgres: venv ## The suite against PostgreSQL and Redis on 127.0.0.1
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
-e2e: venv ## Browser tests in headless Chromium (needs the chromium package)
+e2e: venv ## Browser tests in headless Chromium (needs the chromium package; node for axe-core)
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund
 	$(PY) -m pytest -q -p no:xdist e2e
 
 lint: venv ## ruff check, ruff format --check, makemigrations --check

@@ -147,13 +147,18 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, server):
-    """Factory: a fresh browser context (own cookies) with a given viewport."""
+    """Factory: a fresh browser context (own cookies) with a given viewport.
+
+    Every page collects the console's Content-Security-Policy reports in `page.csp_violations`;
+    a test whose pages logged any fails at teardown (the CSP is enforced with no violations)."""
     contexts = []
+    pages = []
 
     def make(viewport=LAPTOP):
         context = browser.new_context(viewport=viewport, base_url=server.url)
         contexts.append(context)
         page = context.new_page()
+        pages.append(page)
         page.csp_violations = []
         page.on(
             "console",
@@ -168,6 +173,31 @@ def new_page(browser, server):
     yield make
     for context in contexts:
         context.close()
+    violations = [text for page in pages for text in page.csp_violations]
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
+
+
+DEMO_PASSWORD = "timz-demo-pass"
+
+
+@pytest.fixture(scope="session")
+def demo(server):
+    """The `seed_demo` data set on the server (idempotent): client1..5@example.com,
+    pro1..N@example.com (pro1 is Karim Benali, /p/karim-benali/), admin@example.com (staff);
+    every password is DEMO_PASSWORD, every email verified."""
+    server.manage("seed_demo")
+    return server
+
+
+def log_in(page, email: str, password: str = DEMO_PASSWORD):
+    """Log in through the real login form; the page is left on the page it lands on."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, f"could not log in as {email}"
 
 
 def screenshot(page, name: str) -> Path:

@@ -152,7 +152,6 @@
       if (!previous || fmt.key.format(previous) !== fmt.key.format(created)) {
         var day = document.createElement("li");
         day.className = "chat-day";
-        day.setAttribute("role", "presentation");
         var label = document.createElement("span");
         label.textContent = dayLabel(fmt, created);
         day.appendChild(label);

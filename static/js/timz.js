@@ -1,11 +1,17 @@
 // Progressive enhancement shared by every page. Pages work without it.
 (function () {
   "use strict";
-  // Close the mobile menu when a link inside it is followed.
+  // The header's account menu is a <details>: close it on a click outside it and on Escape
+  // (focus goes back to its button), as a menu does.
   document.addEventListener("click", function (event) {
-    var toggle = document.getElementById("nav-toggle");
-    if (toggle && event.target.closest && event.target.closest(".site-nav a")) {
-      toggle.checked = false;
+    var menu = document.querySelector("[data-account-menu][open]");
+    if (menu && !menu.contains(event.target)) menu.removeAttribute("open");
+  });
+  document.addEventListener("keydown", function (event) {
+    var menu = document.querySelector("[data-account-menu][open]");
+    if (menu && event.key === "Escape") {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
     }
   });
   // Forms with data-confirm ask before submitting (destructive actions).
