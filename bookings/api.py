@@ -141,6 +141,7 @@ def list_bookings(request, role: str | None = None, status: str | None = None):
         raise HttpError(400, f"status must be one of: {', '.join(Booking.Status.values)}.")
     now = timezone.now()
     rows = selectors.bookings_for_api(user=request.user, role=role or None, status=status or None)
+    rows = rows.prefetch_related("payments")  # the "payment" key (payments): one query
     return [booking_json(b, user=request.user, now=now) for b in rows[:200]]
 
 

@@ -9,6 +9,7 @@ from pydantic import ConfigDict
 
 from bookings import lifecycle
 from bookings.models import Booking
+from payments.selectors import payment_summary_for
 from timz.schemas import ErrorOut
 
 
@@ -49,6 +50,17 @@ class EventOut(Schema):
     reason: str
 
 
+class PaymentOut(Schema):
+    """Added by payments (issue 5): None when nothing is paid online for the booking."""
+
+    status: str
+    amount: int
+    fee: int | None = Field(description="Platform fee; only for the pro and staff")
+    refunded: int
+    currency: str
+    checkout_url: str | None = Field(description="For the client while payment is pending")
+
+
 class BookingOut(Schema):
     id: int
     status: str
@@ -60,6 +72,7 @@ class BookingOut(Schema):
     price: Money
     allowed_actions: list[str]
     events: list[EventOut]
+    payment: PaymentOut | None = None
 
 
 class BookingIn(Schema):
@@ -121,6 +134,7 @@ def booking_json(booking: Booking, *, user, now: datetime) -> dict:
             }
             for event in booking.events.all()
         ],
+        "payment": payment_summary_for(booking=booking, viewer=user),
     }
 
 

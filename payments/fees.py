@@ -40,6 +40,7 @@ __all__ = [
     "FeeSplit",
     "late_cancellation_split",
     "platform_fee",
+    "proportional_fee_refund",
     "split",
 ]
 
@@ -150,3 +151,19 @@ def late_cancellation_split(
     refund = price - _percent_of(price, keep)
     fee_refund = _round_half_up(fee * refund, price) if price else 0
     return refund, fee_refund
+
+
+def proportional_fee_refund(*, price: int, fee: int, refund: int) -> int:
+    """The part of the platform ``fee`` to refund with a refund of ``refund`` out of ``price``.
+
+    Same proportion as the price, rounded half up (as in ``late_cancellation_split``):
+    ``0 <= result <= fee``, and a full refund gives back the whole fee.
+    """
+    _check_amount("price", price)
+    _check_amount("fee", fee)
+    _check_amount("refund", refund)
+    if fee > price:
+        raise ValueError(f"fee ({fee}) cannot exceed price ({price})")
+    if refund > price:
+        raise ValueError(f"refund ({refund}) cannot exceed price ({price})")
+    return _round_half_up(fee * refund, price) if price else 0

@@ -1,9 +1,144 @@
-"""Payment reads used by other apps.
+"""Payment reads, including the ones other apps call.
 
-Temporary: online payment is never offered until the payments work lands (issue 5) and replaces
-this with the connected account's real status.
+``pro_accepts_online_payments`` is the rule bookings and the service form use: with Stripe, the
+pro's connected account must have ``charges_enabled`` (from Stripe, via ``account.updated``);
+with the offline backend, the pro must have a simulated, enabled account. Private objects are
+fetched with the user's permission checked in the same query (404 otherwise).
 """
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import Http404
+
+from bookings.models import Booking
+from payments.gateways import is_offline
+from payments.models import ConnectedAccount, Payment, Refund
+
+
+def connected_account_for(pro) -> ConnectedAccount | None:
+    """The pro's account (uses the cached relation when select_related)."""
+    try:
+        return pro.connected_account
+    except ConnectedAccount.DoesNotExist:
+        return None
+
+
+def account_can_charge(account: ConnectedAccount | None) -> bool:
+    if account is None or not account.charges_enabled:
+        return False
+    if is_offline():
+        return account.is_simulated
+    return bool(account.stripe_account_id) and not account.is_simulated
 
 
 def pro_accepts_online_payments(pro) -> bool:
-    return False
+    """Whether `pro` can take online payments now (see the module docstring)."""
+    return account_can_charge(connected_account_for(pro))
+
+
+def booking_for_payment(*, user, pk) -> Booking:
+    """A booking its client may pay (only the booking's own client): 404 for anyone else."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such booking.")
+    try:
+        return Booking.objects.select_related("pro", "pro__user", "client").get(pk=pk, client=user)
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such booking.") from None
+
+
+def payment_for_test_checkout(*, user, session_id: str) -> Payment:
+    """The offline test payment of `session_id`, for the booking's client only (else 404)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such payment.")
+    try:
+        return Payment.objects.select_related("booking", "booking__pro").get(
+            checkout_session_id=session_id,
+            backend=Payment.Backend.OFFLINE,
+            booking__client=user,
+        )
+    except Payment.DoesNotExist:
+        raise Http404("No such payment.") from None
+
+
+def payments_with_refunds():
+    return Payment.objects.select_related("booking").prefetch_related(
+        Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
+    )
+
+
+def current_payment_for(booking: Booking) -> Payment | None:
+    """The booking's active payment, else its latest attempt (None when it never had one).
+
+    Uses ``booking.payments`` when prefetched, so a list of bookings costs one query.
+    """
+    cache = getattr(booking, "_prefetched_objects_cache", {})
+    if "payments" in cache:
+        payments = sorted(cache["payments"], key=lambda p: p.attempt, reverse=True)
+    else:
+        payments = list(payments_with_refunds().filter(booking=booking).order_by("-attempt"))
+    active = [p for p in payments if p.status in Payment.ACTIVE_STATUSES]
+    return active[0] if active else (payments[0] if payments else None)
+
+
+def viewer_sees_fee(*, booking: Booking, viewer) -> bool:
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    return viewer.is_staff or viewer.pk == booking.pro.user_id
+
+
+def _absolute(url: str) -> str:
+    """Offline checkout URLs are site paths; the JSON always gives absolute URLs."""
+    return settings.SITE_URL.rstrip("/") + url if url.startswith("/") else url
+
+
+def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
+    """The booking's ``payment`` JSON: None when nothing is paid online for it.
+
+    ``fee`` is shown to the pro and staff only (None for the client); ``checkout_url`` only to
+    the client while the payment is pending.
+    """
+    payment = current_payment_for(booking)
+    if payment is None:
+        return None
+    is_client = viewer is not None and getattr(viewer, "pk", None) == booking.client_id
+    pending = payment.status == Payment.Status.PENDING
+    return {
+        "status": payment.status,
+        "amount": payment.amount,
+        "fee": payment.fee if viewer_sees_fee(booking=booking, viewer=viewer) else None,
+        "refunded": payment.amount_refunded,
+        "currency": payment.currency,
+        "checkout_url": _absolute(payment.checkout_url) if (pending and is_client) else None,
+    }
+
+
+def refunds_for(payment: Payment) -> list[Refund]:
+    cache = getattr(payment, "_prefetched_objects_cache", {})
+    if "refunds" in cache:
+        return list(cache["refunds"])
+    return list(payment.refunds.order_by("created_at", "id"))
+
+
+def refunded_or_pending_amount(payment: Payment) -> tuple[int, int]:
+    """(amount, fee) already refunded or on the way: what further refunds must leave room for."""
+    amount = fee = 0
+    for refund in refunds_for(payment):
+        if refund.status in Refund.OPEN_OR_DONE:
+            amount += refund.amount
+            fee += refund.application_fee_refunded
+    return amount, fee
+
+
+def online_payment_unavailable_reason(pro) -> str | None:
+    """Why `pro` cannot offer "pay online" on a service now (None when they can): for the
+    service form's validation message."""
+    if pro_accepts_online_payments(pro):
+        return None
+    if is_offline():
+        return "Set up payouts on the Payouts page before offering online payment."
+    return (
+        "Online payment needs a Stripe account that can take charges: finish the setup on "
+        "the Payouts page first."
+    )

@@ -1,3 +1,16 @@
+from django.urls import path
+
+from payments import views
+
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("get-paid/", views.get_paid, name="get_paid"),
+    path("get-paid/return/", views.onboarding_return, name="onboarding_return"),
+    path("get-paid/refresh/", views.onboarding_refresh, name="onboarding_refresh"),
+    path("checkout/<int:pk>/", views.checkout, name="checkout"),
+    path("checkout/<int:pk>/done/", views.checkout_return, name="checkout_return"),
+    path("checkout/<int:pk>/status/", views.checkout_status, name="checkout_status"),
+    path("test-payment/<str:session_id>/", views.test_checkout, name="test_checkout"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+]

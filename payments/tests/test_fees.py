@@ -219,3 +219,24 @@ def test_late_cancellation_examples(price, fee, keep, expected):
 def test_late_cancellation_invalid_inputs(kwargs):
     with pytest.raises(ValueError):
         late_cancellation_split(**kwargs)
+
+
+@given(pf=price_and_fee(), data=st.data())
+def test_proportional_fee_refund_is_bounded_and_full_refund_returns_the_whole_fee(pf, data):
+    from payments.fees import proportional_fee_refund
+
+    price, fee = pf
+    refund = data.draw(st.integers(min_value=0, max_value=price))
+    part = proportional_fee_refund(price=price, fee=fee, refund=refund)
+    assert 0 <= part <= fee
+    assert proportional_fee_refund(price=price, fee=fee, refund=price) == fee
+    assert proportional_fee_refund(price=price, fee=fee, refund=0) == 0
+
+
+def test_proportional_fee_refund_rounds_half_up():
+    from payments.fees import proportional_fee_refund
+
+    assert proportional_fee_refund(price=5000, fee=500, refund=1234) == 123  # 123.4
+    assert proportional_fee_refund(price=1000, fee=105, refund=500) == 53  # 52.5
+    with pytest.raises(ValueError):
+        proportional_fee_refund(price=100, fee=10, refund=101)

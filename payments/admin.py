@@ -1,0 +1,227 @@
+"""Staff tools: payments (with the refund action), refunds, connected accounts, Stripe events."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from payments import money, services
+from payments.forms import StaffRefundForm
+from payments.models import ConnectedAccount, Payment, Refund, StripeEvent
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = (
+        "amount",
+        "application_fee_refunded",
+        "status",
+        "reason",
+        "stripe_refund_id",
+        "requested_by",
+        "created_at",
+        "last_error",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "booking_link",
+        "client_email",
+        "amount_display",
+        "fee_display",
+        "net_display",
+        "refunded_display",
+        "status",
+        "backend",
+        "created_at",
+    )
+    list_filter = ("status", "backend", ("created_at", admin.DateFieldListFilter))
+    search_fields = (
+        "=booking__id",
+        "booking__client__email",
+        "checkout_session_id",
+        "payment_intent_id",
+    )
+    list_select_related = ("booking", "booking__client")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Payment._meta.fields] + ["net_display"]
+    inlines = [RefundInline]
+    actions = ["refund_payments"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Booking", ordering="booking_id")
+    def booking_link(self, obj):
+        return format_html("#{} {}", obj.booking_id, obj.booking.service_name)
+
+    @admin.display(description="Client", ordering="booking__client__email")
+    def client_email(self, obj):
+        return obj.booking.client.email
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return money.format_money(obj.amount, obj.currency)
+
+    @admin.display(description="Fee", ordering="fee")
+    def fee_display(self, obj):
+        return money.format_money(obj.fee, obj.currency)
+
+    @admin.display(description="Net to pro")
+    def net_display(self, obj):
+        return money.format_money(obj.net, obj.currency)
+
+    @admin.display(description="Refunded", ordering="amount_refunded")
+    def refunded_display(self, obj):
+        return money.format_money(obj.amount_refunded, obj.currency)
+
+    @admin.action(description="Refund selected payments…", permissions=["change"])
+    def refund_payments(self, request, queryset):
+        payments = list(queryset.select_related("booking", "booking__client"))
+        currencies = {p.currency for p in payments}
+        if "apply" in request.POST:
+            form = StaffRefundForm(request.POST, currencies=currencies)
+            if form.is_valid():
+                done = 0
+                for payment in payments:
+                    try:
+                        services.refund_create(
+                            payment=payment,
+                            amount=form.cleaned_data["amount"],
+                            reason=form.cleaned_data["reason"],
+                            by=request.user,
+                        )
+                        done += 1
+                    except ValidationError as exc:
+                        self.message_user(
+                            request,
+                            f"Payment #{payment.pk}: {' '.join(exc.messages)}",
+                            messages.ERROR,
+                        )
+                if done:
+                    self.message_user(request, f"{done} refund(s) requested.", messages.SUCCESS)
+                return None
+        else:
+            form = StaffRefundForm(currencies=currencies)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Refund payments",
+            "payments": payments,
+            "form": form,
+            "opts": self.model._meta,
+            "action_name": "refund_payments",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/payments/refund_form.html", context)
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "payment_link",
+        "amount_display",
+        "application_fee_refunded",
+        "status",
+        "reason",
+        "requested_by",
+        "created_at",
+    )
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("=payment__booking__id", "payment__booking__client__email", "stripe_refund_id")
+    list_select_related = ("payment", "requested_by")
+    readonly_fields = [f.name for f in Refund._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Payment")
+    def payment_link(self, obj):
+        url = reverse("admin:payments_payment_change", args=[obj.payment_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.payment_id)
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return money.format_money(obj.amount, obj.payment.currency)
+
+    @admin.action(description="Re-send pending refunds to the payment provider")
+    def resend(self, request, queryset):
+        sent = 0
+        for refund in queryset.filter(status=Refund.Status.PENDING, stripe_refund_id__isnull=True):
+            refund = services.refund_send(refund_id=refund.pk)
+            sent += 0 if refund.last_error else 1
+        self.message_user(request, f"{sent} refund(s) sent.")
+
+
+@admin.register(ConnectedAccount)
+class ConnectedAccountAdmin(admin.ModelAdmin):
+    list_display = (
+        "pro",
+        "stripe_account_id",
+        "status",
+        "charges_enabled",
+        "payouts_enabled",
+        "details_submitted",
+        "is_simulated",
+        "updated_at",
+    )
+    list_filter = ("charges_enabled", "payouts_enabled", "is_simulated")
+    search_fields = ("pro__display_name", "pro__user__email", "stripe_account_id")
+    list_select_related = ("pro",)
+    readonly_fields = (
+        "pro",
+        "stripe_account_id",
+        "charges_enabled",
+        "payouts_enabled",
+        "details_submitted",
+        "requirements_due",
+        "is_simulated",
+        "stripe_updated_at",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Status")
+    def status(self, obj):
+        return obj.status_label
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "type", "received_at", "processed_at", "has_error")
+    list_filter = ("type", ("received_at", admin.DateFieldListFilter))
+    search_fields = ("=event_id", "type")
+    readonly_fields = [f.name for f in StripeEvent._meta.fields]
+
+    @admin.display(boolean=True, description="Error")
+    def has_error(self, obj):
+        return bool(obj.error)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

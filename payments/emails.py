@@ -1,0 +1,77 @@
+"""Receipts to the client: one when a payment succeeds, one per refund that succeeds."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+
+from payments.models import Payment, Refund
+
+
+def _detail_url(booking) -> str:
+    try:
+        path = reverse("bookings:detail", kwargs={"pk": booking.pk})
+    except NoReverseMatch:
+        path = reverse("payments:checkout_return", args=[booking.pk])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send(*, template: str, subject: str, payment: Payment, refund: Refund | None = None) -> int:
+    booking = payment.booking
+    profile = getattr(booking.client, "client_profile", None)
+    zone = ZoneInfo(profile.timezone if profile is not None else "UTC")
+    context = {
+        "booking": booking,
+        "payment": payment,
+        "refund": refund,
+        "recipient_name": booking.client.display_name,
+        "pro_name": booking.pro.display_name,
+        "starts_local": booking.starts_at.astimezone(zone),
+        "zone": zone.key,
+        "detail_url": _detail_url(booking),
+    }
+    message = EmailMultiAlternatives(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body=render_to_string(f"payments/emails/{template}.txt", context),
+        to=[booking.client.email],
+    )
+    message.attach_alternative(
+        render_to_string(f"payments/emails/{template}.html", context), "text/html"
+    )
+    return message.send()
+
+
+def send_payment_receipt(*, payment_id: int) -> int:
+    payment = (
+        Payment.objects.select_related(
+            "booking", "booking__pro", "booking__client", "booking__client__client_profile"
+        )
+        .filter(pk=payment_id, status__in=Payment.PAID_STATUSES)
+        .first()
+    )
+    if payment is None:
+        return 0
+    subject = f"Receipt: {payment.booking.service_name} with {payment.booking.pro.display_name}"
+    return _send(template="receipt", subject=subject, payment=payment)
+
+
+def send_refund_receipt(*, refund_id: int) -> int:
+    refund = (
+        Refund.objects.select_related(
+            "payment",
+            "payment__booking",
+            "payment__booking__pro",
+            "payment__booking__client",
+            "payment__booking__client__client_profile",
+        )
+        .filter(pk=refund_id, status=Refund.Status.SUCCEEDED)
+        .first()
+    )
+    if refund is None:
+        return 0
+    subject = f"Refund: {refund.payment.booking.service_name}"
+    return _send(template="refund", subject=subject, payment=refund.payment, refund=refund)

@@ -1,0 +1,234 @@
+"""Payment gateways: Stripe (through the official SDK) and the offline test backend.
+
+Services talk to a small ``Gateway`` protocol and never to the SDK directly. ``get_gateway()``
+picks Stripe when ``STRIPE_SECRET_KEY`` is set (``STRIPE_API_BASE`` points the SDK at another
+address, e.g. the tests' stand-in), else the offline backend, so ``make run`` needs no account.
+
+Every money-moving POST carries an idempotency key chosen by the caller (derived from our own
+row ids), so retrying a call that timed out can never create a second session or refund.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import stripe
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: str | None
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    requirements_due: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CheckoutInfo:
+    session_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    booking_id: int
+    service_name: str
+    amount: int
+    fee: int
+    currency: str
+    destination: str | None
+    success_url: str
+    cancel_url: str
+    expires_at: datetime
+    idempotency_key: str
+    customer_email: str = ""
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    payment_intent_id: str
+    amount: int
+    booking_id: int
+    refund_id: int
+    idempotency_key: str
+
+
+class GatewayError(Exception):
+    """The payment provider refused or could not be reached (message is safe to show)."""
+
+
+class Gateway(Protocol):
+    name: str
+
+    def create_account(self, *, pro_id: int, email: str) -> AccountInfo: ...
+
+    def retrieve_account(self, *, account_id: str) -> AccountInfo: ...
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str: ...
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo: ...
+
+    def expire_checkout(self, *, session_id: str) -> None: ...
+
+    def create_refund(self, request: RefundRequest) -> RefundInfo: ...
+
+
+def account_info(account) -> AccountInfo:
+    """AccountInfo from a Stripe account object or its dict (as in an account.updated event)."""
+    data = account.to_dict() if hasattr(account, "to_dict") else dict(account)
+    requirements = data.get("requirements") or {}
+    due = list(requirements.get("currently_due") or []) + [
+        item
+        for item in requirements.get("past_due") or []
+        if item not in (requirements.get("currently_due") or [])
+    ]
+    return AccountInfo(
+        id=data.get("id"),
+        charges_enabled=bool(data.get("charges_enabled")),
+        payouts_enabled=bool(data.get("payouts_enabled")),
+        details_submitted=bool(data.get("details_submitted")),
+        requirements_due=due,
+    )
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(self, *, api_key: str, api_base: str = ""):
+        base = {"api": api_base.rstrip("/")} if api_base else None
+        # Retries are safe because every POST carries our own idempotency key.
+        self.client = stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except stripe.StripeError as exc:
+            message = getattr(exc, "user_message", None) or "The payment provider refused."
+            raise GatewayError(message) from exc
+
+    def create_account(self, *, pro_id: int, email: str) -> AccountInfo:
+        params = {
+            "type": "express",
+            "email": email,
+            "capabilities": {
+                "card_payments": {"requested": True},
+                "transfers": {"requested": True},
+            },
+            "metadata": {"pro_id": str(pro_id)},
+        }
+        options = {"idempotency_key": f"pro-{pro_id}-account"}
+        return account_info(self._call(self.client.v1.accounts.create, params, options))
+
+    def retrieve_account(self, *, account_id: str) -> AccountInfo:
+        return account_info(self._call(self.client.v1.accounts.retrieve, account_id))
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
+        params = {
+            "account": account_id,
+            "type": "account_onboarding",
+            "refresh_url": refresh_url,
+            "return_url": return_url,
+        }
+        return self._call(self.client.v1.account_links.create, params).url
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
+        metadata = {"booking_id": str(request.booking_id)}
+        params = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": request.amount,
+                        "product_data": {"name": request.service_name},
+                    },
+                }
+            ],
+            "payment_intent_data": {
+                "application_fee_amount": request.fee,
+                "transfer_data": {"destination": request.destination},
+                "metadata": metadata,
+            },
+            "metadata": metadata,
+            "client_reference_id": str(request.booking_id),
+            "expires_at": int(request.expires_at.timestamp()),
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+        }
+        if request.customer_email:
+            params["customer_email"] = request.customer_email
+        options = {"idempotency_key": request.idempotency_key}
+        session = self._call(self.client.v1.checkout.sessions.create, params, options)
+        return CheckoutInfo(session_id=session.id, url=session.url)
+
+    def expire_checkout(self, *, session_id: str) -> None:
+        self._call(self.client.v1.checkout.sessions.expire, session_id)
+
+    def create_refund(self, request: RefundRequest) -> RefundInfo:
+        params = {
+            "payment_intent": request.payment_intent_id,
+            "amount": request.amount,
+            "reverse_transfer": True,
+            "refund_application_fee": True,
+            "metadata": {
+                "booking_id": str(request.booking_id),
+                "refund_id": str(request.refund_id),
+            },
+        }
+        options = {"idempotency_key": request.idempotency_key}
+        refund = self._call(self.client.v1.refunds.create, params, options)
+        return RefundInfo(id=refund.id, status=refund.status)
+
+
+class OfflineGateway:
+    """No network: accounts are enabled at once, checkout is the local test payment page,
+    refunds succeed immediately."""
+
+    name = "offline"
+
+    def create_account(self, *, pro_id: int, email: str) -> AccountInfo:
+        return AccountInfo(
+            id=None, charges_enabled=True, payouts_enabled=True, details_submitted=True
+        )
+
+    def retrieve_account(self, *, account_id: str) -> AccountInfo:
+        return self.create_account(pro_id=0, email="")
+
+    def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
+        # Relative, so that it works on whatever host and port the site runs.
+        return urlsplit(return_url).path
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
+        from django.urls import reverse
+
+        session_id = f"offline_{request.idempotency_key}"
+        path = reverse("payments:test_checkout", kwargs={"session_id": session_id})
+        return CheckoutInfo(session_id=session_id, url=path)
+
+    def expire_checkout(self, *, session_id: str) -> None:
+        return None
+
+    def create_refund(self, request: RefundRequest) -> RefundInfo:
+        return RefundInfo(id=f"offline_{request.idempotency_key}", status="succeeded")
+
+
+def get_gateway() -> Gateway:
+    if settings.STRIPE_SECRET_KEY:
+        return StripeGateway(api_key=settings.STRIPE_SECRET_KEY, api_base=settings.STRIPE_API_BASE)
+    return OfflineGateway()
+
+
+def is_offline() -> bool:
+    return not settings.STRIPE_SECRET_KEY

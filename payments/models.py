@@ -1,0 +1,197 @@
+"""Payments: pros' connected accounts, booking payments, refunds and received Stripe events.
+
+Money is integer minor units with a three-letter currency code (as in ``bookings``). A booking has
+at most one *active* payment (pending, or money taken: succeeded / partially refunded / refunded);
+failed or expired attempts stay as history and a new attempt gets the next ``attempt`` number,
+which is also part of the Stripe idempotency key of its Checkout Session. Statuses only move
+forward (see ``payments.services``); refunds follow Stripe's refund statuses.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.models import ProProfile
+from bookings.models import Booking
+
+
+class ConnectedAccount(models.Model):
+    """A pro's Stripe Express account (or a simulated one with the offline backend)."""
+
+    pro = models.OneToOneField(
+        ProProfile, on_delete=models.CASCADE, related_name="connected_account"
+    )
+    stripe_account_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    requirements_due = models.JSONField(default=list, blank=True)
+    is_simulated = models.BooleanField(
+        default=False, help_text="Offline backend: no Stripe account behind it."
+    )
+    # `created` of the newest account.updated event applied, so an older one is ignored.
+    stripe_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return self.stripe_account_id or f"simulated account of {self.pro}"
+
+    @property
+    def status_label(self) -> str:
+        if self.charges_enabled and self.payouts_enabled:
+            return "Ready"
+        if self.charges_enabled:
+            return "Can take payments"
+        if self.details_submitted:
+            return "Under review"
+        return "Setup not finished"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Paid"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        REFUNDED = "refunded", "Refunded"
+
+    # Money was taken in these statuses.
+    PAID_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
+    ACTIVE_STATUSES = (Status.PENDING, *PAID_STATUSES)
+
+    class Backend(models.TextChoices):
+        STRIPE = "stripe", "Stripe"
+        OFFLINE = "offline", "Offline (test mode)"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments")
+    attempt = models.PositiveIntegerField(default=1)
+    backend = models.CharField(max_length=10, choices=Backend.choices)
+    amount = models.PositiveIntegerField(help_text="In minor units.")
+    fee = models.PositiveIntegerField(help_text="Platform fee, in minor units.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    amount_refunded = models.PositiveIntegerField(default=0)
+    fee_refunded = models.PositiveIntegerField(default=0)
+    destination_account = models.CharField(max_length=255, blank=True)
+    checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(fee__gte=0, fee__lte=F("amount")), name="payment_fee_lte_amount"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0, amount_refunded__lte=F("amount")),
+                name="payment_refunded_lte_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_refunded__gte=0, fee_refunded__lte=F("fee")),
+                name="payment_fee_refunded_lte_fee",
+            ),
+            models.UniqueConstraint(fields=["booking", "attempt"], name="payment_booking_attempt"),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(status__in=["pending", "succeeded", "partially_refunded", "refunded"]),
+                name="payment_one_active_per_booking",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "paid_at"], name="payment_status_paid_idx")]
+
+    def __str__(self):
+        return f"Payment #{self.pk} for booking #{self.booking_id} ({self.status})"
+
+    @property
+    def net(self) -> int:
+        """What the pro receives, after the platform fee (before any refund)."""
+        return self.amount - self.fee
+
+    @property
+    def net_after_refunds(self) -> int:
+        """What the pro keeps once refunds are done (the fee is refunded in proportion)."""
+        return (self.amount - self.amount_refunded) - (self.fee - self.fee_refunded)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in self.PAID_STATUSES
+
+
+class Refund(models.Model):
+    class Status(models.TextChoices):
+        # Stripe's refund statuses (requires_action is kept as pending).
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Refunded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    # Statuses that count against the refundable amount.
+    OPEN_OR_DONE = (Status.PENDING, Status.SUCCEEDED)
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveIntegerField(help_text="In minor units.")
+    application_fee_refunded = models.PositiveIntegerField(default=0)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(
+                    application_fee_refunded__gte=0, application_fee_refunded__lte=F("amount")
+                ),
+                name="refund_fee_lte_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Refund #{self.pk} of payment #{self.payment_id} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"refund-{self.pk}"
+
+
+class StripeEvent(models.Model):
+    """Every webhook event received, once (the unique event id makes redelivery a no-op)."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,74 @@
+"""Monthly fee figures per currency (``manage.py fee_report``). Reads only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Count, Sum
+
+from payments.models import Payment, Refund
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    currency: str
+    payments: int
+    gross: int
+    fees: int
+    refunds: int
+    fee_refunds: int
+
+    @property
+    def net_fee_revenue(self) -> int:
+        return self.fees - self.fee_refunds
+
+
+def parse_month(text: str) -> tuple[datetime, datetime]:
+    """ "2026-11" -> [start, end) in UTC; ValueError with a readable message otherwise."""
+    try:
+        start = datetime.strptime(text.strip(), "%Y-%m").replace(tzinfo=UTC)
+    except (ValueError, AttributeError):
+        raise ValueError(f"“{text}” is not a month: use YYYY-MM, e.g. 2026-11.") from None
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return start, end
+
+
+def fee_report(*, start: datetime, end: datetime) -> list[FeeLine]:
+    """Payments taken in [start, end) and refunds completed in it, per currency."""
+    paid = (
+        Payment.objects.filter(
+            status__in=Payment.PAID_STATUSES, paid_at__gte=start, paid_at__lt=end
+        )
+        .values("currency")
+        .annotate(gross=Sum("amount"), fees=Sum("fee"), n=Count("id"))
+        .order_by()
+    )
+    counts = {row["currency"]: row for row in paid}
+    refunds = {
+        row["payment__currency"]: row
+        for row in Refund.objects.filter(
+            status=Refund.Status.SUCCEEDED, completed_at__gte=start, completed_at__lt=end
+        )
+        .values("payment__currency")
+        .annotate(amount=Sum("amount"), fee=Sum("application_fee_refunded"))
+        .order_by()
+    }
+    lines = []
+    for currency in sorted(set(counts) | set(refunds)):
+        p, r = counts.get(currency, {}), refunds.get(currency, {})
+        lines.append(
+            FeeLine(
+                currency=currency,
+                payments=p.get("n") or 0,
+                gross=p.get("gross") or 0,
+                fees=p.get("fees") or 0,
+                refunds=r.get("amount") or 0,
+                fee_refunds=r.get("fee") or 0,
+            )
+        )
+    return lines

@@ -1,0 +1,600 @@
+"""Payment writes: onboarding, checkout, payment outcomes, refunds.
+
+The webhook handlers (``payments.webhooks``) and the offline test payment page call the SAME
+functions here (``payment_succeeded``, ``payment_failed``, ``payment_expired``,
+``refund_update``), so both backends run one flow. Rules:
+
+* The amount is always the booking's server-side price snapshot; the fee comes from
+  ``payments.fees.split`` with the settings' policy.
+* Statuses only move forward and every outcome is idempotent: applying the same Stripe fact
+  twice, or an older one after a newer one, leaves the same end state.
+* Checkout Sessions are created inside the transaction that holds the booking row lock, with the
+  idempotency key ``booking-<id>-checkout-<attempt>``: a retried request (or a rolled-back
+  transaction retried) gets the same session back, never a second one.
+* Refunds are rows created in the same transaction as their cause (e.g. the booking's
+  cancellation), and sent to the gateway on commit (a ``payments.tasks.send_refund`` task:
+  immediate in development, the worker in production) with the key ``refund-<refund id>``. So a
+  cancellation never waits on, or fails with, Stripe, and a refund is never sent for a
+  cancellation that rolled back; a refund whose call failed stays ``pending`` with
+  ``last_error`` and is re-sent (same key, so at most once) by ``refund_send``, from the admin
+  or ``manage.py payments_retry``.
+
+Lock order is always booking, then payment (as ``bookings.services.booking_transition``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Booking
+from payments import fees
+from payments.gateways import (
+    AccountInfo,
+    CheckoutRequest,
+    GatewayError,
+    OfflineGateway,
+    RefundRequest,
+    get_gateway,
+    is_offline,
+)
+from payments.models import ConnectedAccount, Payment, Refund
+
+logger = logging.getLogger(__name__)
+
+CHECKOUT_MINUTES = 30  # Stripe's minimum session lifetime, and the booking hold.
+
+S = Booking.Status
+
+
+def fee_policy() -> fees.FeePolicy:
+    return fees.FeePolicy(
+        percent=Decimal(str(settings.PLATFORM_FEE_PERCENT)),
+        fixed=int(settings.PLATFORM_FEE_FIXED),
+        minimum=int(settings.PLATFORM_FEE_MIN),
+    )
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _gateway_for(payment: Payment):
+    """A payment is always followed up by the backend that took it."""
+    return OfflineGateway() if payment.backend == Payment.Backend.OFFLINE else get_gateway()
+
+
+# ---------------------------------------------------------------------------------------------
+# Connected accounts
+# ---------------------------------------------------------------------------------------------
+
+
+def _apply_account_info(account: ConnectedAccount, info: AccountInfo) -> ConnectedAccount:
+    account.charges_enabled = info.charges_enabled
+    account.payouts_enabled = info.payouts_enabled
+    account.details_submitted = info.details_submitted
+    account.requirements_due = list(info.requirements_due)
+    return account
+
+
+def connected_account_enable_simulated(*, pro) -> ConnectedAccount:
+    """Offline backend (and demo data): a simulated account that can take charges."""
+    account, _ = ConnectedAccount.objects.update_or_create(
+        pro=pro,
+        defaults={
+            "is_simulated": True,
+            "charges_enabled": True,
+            "payouts_enabled": True,
+            "details_submitted": True,
+            "requirements_due": [],
+        },
+    )
+    return account
+
+
+def connected_account_onboard(*, pro) -> str:
+    """Start (or continue) `pro`'s onboarding; returns the URL to send the pro to.
+
+    Stripe: creates the Express account once (idempotency key ``pro-<id>-account``) and a fresh
+    Account Link (links are single-use and short-lived). Offline: enables a simulated account
+    and returns the local return page.
+    """
+    return_url = absolute_url(reverse("payments:onboarding_return"))
+    refresh_url = absolute_url(reverse("payments:onboarding_refresh"))
+    if is_offline():
+        connected_account_enable_simulated(pro=pro)
+        return reverse("payments:onboarding_return")
+    gateway = get_gateway()
+    with transaction.atomic():
+        account, _ = ConnectedAccount.objects.select_for_update().get_or_create(pro=pro)
+        if not account.stripe_account_id or account.is_simulated:
+            try:
+                info = gateway.create_account(pro_id=pro.pk, email=pro.user.email)
+            except GatewayError as exc:
+                raise ValidationError(f"Stripe could not create your account: {exc}") from exc
+            account.stripe_account_id = info.id
+            account.is_simulated = False
+            _apply_account_info(account, info).save()
+    try:
+        return gateway.create_account_link(
+            account_id=account.stripe_account_id, refresh_url=refresh_url, return_url=return_url
+        )
+    except GatewayError as exc:
+        raise ValidationError(f"Stripe could not start the onboarding: {exc}") from exc
+
+
+def connected_account_sync(*, pro) -> ConnectedAccount | None:
+    """Refresh `pro`'s account status from the gateway (the onboarding return page)."""
+    account = ConnectedAccount.objects.filter(pro=pro).first()
+    if account is None or account.is_simulated or not account.stripe_account_id:
+        return account
+    if is_offline():
+        return account
+    try:
+        info = get_gateway().retrieve_account(account_id=account.stripe_account_id)
+    except GatewayError:
+        logger.warning("Could not refresh account %s", account.stripe_account_id, exc_info=True)
+        return account
+    _apply_account_info(account, info).save()
+    return account
+
+
+def connected_account_update_from_stripe(
+    *, info: AccountInfo, at: datetime | None = None
+) -> ConnectedAccount | None:
+    """Apply an ``account.updated`` event; an event older than the last one applied is ignored."""
+    with transaction.atomic():
+        account = (
+            ConnectedAccount.objects.select_for_update().filter(stripe_account_id=info.id).first()
+        )
+        if account is None:
+            return None
+        if at is not None and account.stripe_updated_at and at < account.stripe_updated_at:
+            return account
+        _apply_account_info(account, info)
+        if at is not None:
+            account.stripe_updated_at = at
+        account.save()
+        return account
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkout
+# ---------------------------------------------------------------------------------------------
+
+
+def _lock_booking(booking_id: int) -> Booking:
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("pro", "pro__user", "client")
+        .get(pk=booking_id)
+    )
+
+
+def checkout_start(*, booking: Booking, user) -> Payment:
+    """The client's pending payment for `booking`, creating the checkout session if needed.
+
+    Only the booking's own client may pay; the booking must be awaiting payment with its hold
+    still running. A pending payment is reused (same session), so double clicks and retries
+    never create a second session.
+    """
+    if user is None or user.pk != booking.client_id:
+        raise ValidationError("Only the client of this booking can pay for it.")
+    from payments.selectors import account_can_charge, connected_account_for
+
+    with transaction.atomic():
+        locked = _lock_booking(booking.pk)
+        now = timezone.now()
+        if locked.status != S.PENDING_PAYMENT:
+            raise ValidationError("This booking is not awaiting payment.")
+        if locked.expires_at is not None and locked.expires_at <= now:
+            raise ValidationError("The hold on this time has expired. Please book again.")
+        payments = list(Payment.objects.select_for_update().filter(booking=locked))
+        for payment in payments:
+            if payment.status == Payment.Status.PENDING:
+                return payment
+            if payment.is_paid:
+                raise ValidationError("This booking is already paid.")
+        account = connected_account_for(locked.pro)
+        if not account_can_charge(account):
+            raise ValidationError("This professional cannot take online payments right now.")
+        attempt = max((p.attempt for p in payments), default=0) + 1
+        split = fees.split(price=locked.price_amount, currency=locked.currency, policy=fee_policy())
+        gateway = get_gateway()
+        request = CheckoutRequest(
+            booking_id=locked.pk,
+            service_name=locked.service_name,
+            amount=split.price,
+            fee=split.fee,
+            currency=locked.currency,
+            destination=account.stripe_account_id,
+            success_url=absolute_url(reverse("payments:checkout_return", args=[locked.pk])),
+            cancel_url=absolute_url(reverse("payments:checkout", args=[locked.pk]))
+            + "?cancelled=1",
+            expires_at=now + timedelta(minutes=CHECKOUT_MINUTES),
+            idempotency_key=f"booking-{locked.pk}-checkout-{attempt}",
+            customer_email=locked.client.email,
+        )
+        try:
+            info = gateway.create_checkout(request)
+        except GatewayError as exc:
+            raise ValidationError(f"The payment could not be started: {exc}") from exc
+        return Payment.objects.create(
+            booking=locked,
+            attempt=attempt,
+            backend=gateway.name,
+            amount=split.price,
+            fee=split.fee,
+            currency=locked.currency,
+            destination_account=account.stripe_account_id or "",
+            checkout_session_id=info.session_id,
+            checkout_url=info.url,
+        )
+
+
+class PaymentMismatch(ValidationError):
+    """What the provider reports does not match the payment (amount or currency)."""
+
+
+def payment_succeeded(
+    *, payment: Payment, payment_intent_id: str, amount: int, currency: str
+) -> Payment:
+    """The money for `payment` was taken: mark it paid and move the booking on.
+
+    Idempotent (a paid payment is left alone). The reported amount must equal the snapshot.
+    If the booking no longer holds its slot (expired or cancelled meanwhile), the money is
+    refunded in full at once.
+    """
+    with transaction.atomic():
+        booking = _lock_booking(payment.booking_id)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.is_paid:
+            return payment
+        if int(amount) != payment.amount or currency.lower() != payment.currency.lower():
+            raise PaymentMismatch(
+                f"Paid {amount} {currency.upper()} but the booking costs "
+                f"{payment.amount} {payment.currency.upper()}."
+            )
+        if payment.status != Payment.Status.PENDING:
+            # A late success of an expired/failed attempt: only possible if no other attempt is
+            # active; the slot may have gone, which the refund below handles.
+            Payment.objects.select_for_update().filter(
+                booking=booking, status=Payment.Status.PENDING
+            ).exclude(pk=payment.pk).update(status=Payment.Status.EXPIRED)
+            if (
+                Payment.objects.filter(booking=booking, status__in=Payment.PAID_STATUSES)
+                .exclude(pk=payment.pk)
+                .exists()
+            ):
+                raise ValidationError("Another payment for this booking was already taken.")
+        payment.status = Payment.Status.SUCCEEDED
+        payment.payment_intent_id = payment_intent_id or payment.payment_intent_id
+        payment.paid_at = timezone.now()
+        payment.save(update_fields=["status", "payment_intent_id", "paid_at", "updated_at"])
+        _on_commit_receipt("payment", payment.pk)
+        if booking.status == S.PENDING_PAYMENT:
+            from bookings.services import booking_transition
+
+            booking_transition(booking=booking, action="payment_received", by=None)
+        else:
+            refund_create(
+                payment=payment,
+                reason="The time was no longer held when the payment arrived.",
+            )
+    return payment
+
+
+def payment_failed(*, payment: Payment) -> Payment:
+    """The attempt failed (declined card; the offline page's Decline). The booking keeps its
+    hold, so the client may try again until it expires."""
+    with transaction.atomic():
+        _lock_booking(payment.booking_id)
+        count = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            status=Payment.Status.FAILED, updated_at=timezone.now()
+        )
+    payment.refresh_from_db()
+    if count:
+        logger.info("Payment %s failed", payment.pk)
+    return payment
+
+
+def payment_expired(*, payment: Payment) -> Payment:
+    """The checkout session expired unpaid: the payment is over and, once the hold is over, so is
+    the booking (its slot is free again)."""
+    from bookings.lifecycle import TransitionNotAllowed
+    from bookings.services import booking_transition
+
+    with transaction.atomic():
+        booking = _lock_booking(payment.booking_id)
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            status=Payment.Status.EXPIRED, updated_at=timezone.now()
+        )
+        still_paying = Payment.objects.filter(
+            booking=booking, status__in=Payment.ACTIVE_STATUSES
+        ).exists()
+        if booking.status == S.PENDING_PAYMENT and not still_paying:
+            try:
+                with transaction.atomic():
+                    booking_transition(booking=booking, action="expire", by=None)
+            except TransitionNotAllowed:
+                pass  # The hold runs a little longer; process_due expires it then.
+    payment.refresh_from_db()
+    return payment
+
+
+def _expire_session_quietly(payment_id: int, session_id: str) -> None:
+    payment = Payment.objects.get(pk=payment_id)
+    try:
+        _gateway_for(payment).expire_checkout(session_id=session_id)
+    except GatewayError:
+        # Already completed or expired: a completion still arrives by webhook and is refunded.
+        logger.info("Could not expire checkout session %s", session_id, exc_info=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Refunds
+# ---------------------------------------------------------------------------------------------
+
+
+def _committed_refunds(payment: Payment) -> tuple[int, int]:
+    totals = payment.refunds.filter(status__in=Refund.OPEN_OR_DONE).aggregate(
+        amount=Sum("amount"), fee=Sum("application_fee_refunded")
+    )
+    return totals["amount"] or 0, totals["fee"] or 0
+
+
+def refund_create(
+    *,
+    payment: Payment,
+    reason: str,
+    amount: int | None = None,
+    fee_amount: int | None = None,
+    by=None,
+) -> Refund:
+    """Refund `amount` (default: all that is left) of a paid payment; sent on commit.
+
+    The platform fee is refunded in the same proportion unless `fee_amount` says otherwise;
+    Stripe is asked for ``reverse_transfer`` and ``refund_application_fee``.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Please give a reason for the refund.")
+    if len(reason) > 500:
+        raise ValidationError("The reason can be at most 500 characters.")
+    if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
+        raise ValidationError("The refund amount must be a whole number of minor units.")
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if not payment.is_paid:
+            raise ValidationError("Only a paid payment can be refunded.")
+        done_amount, done_fee = _committed_refunds(payment)
+        remaining = payment.amount - done_amount
+        if remaining <= 0:
+            raise ValidationError("This payment has already been refunded in full.")
+        if amount is None:
+            amount = remaining
+        if not 0 < amount <= remaining:
+            raise ValidationError(
+                f"The refund must be more than 0 and at most {remaining} "
+                f"({payment.currency} minor units still refundable)."
+            )
+        fee_left = payment.fee - done_fee
+        if fee_amount is None:
+            fee_amount = (
+                fee_left
+                if amount == remaining
+                else fees.proportional_fee_refund(
+                    price=payment.amount, fee=payment.fee, refund=amount
+                )
+            )
+        fee_amount = max(0, min(fee_amount, fee_left, amount))
+        refund = Refund.objects.create(
+            payment=payment,
+            amount=amount,
+            application_fee_refunded=fee_amount,
+            reason=reason,
+            requested_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        refund_id = refund.pk
+        transaction.on_commit(lambda: _enqueue_refund(refund_id))
+    return refund
+
+
+def _enqueue_refund(refund_id: int) -> None:
+    from payments.tasks import send_refund
+
+    send_refund.enqueue(refund_id)
+
+
+def refund_send(*, refund_id: int) -> Refund:
+    """Send a pending refund to its gateway (idempotency key ``refund-<id>``); safe to repeat."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING or refund.stripe_refund_id:
+        return refund
+    payment = refund.payment
+    request = RefundRequest(
+        payment_intent_id=payment.payment_intent_id,
+        amount=refund.amount,
+        booking_id=payment.booking_id,
+        refund_id=refund.pk,
+        idempotency_key=refund.idempotency_key,
+    )
+    try:
+        info = _gateway_for(payment).create_refund(request)
+    except GatewayError as exc:
+        logger.warning("Refund %s could not be sent: %s", refund.pk, exc)
+        Refund.objects.filter(pk=refund.pk).update(last_error=str(exc)[:500])
+        refund.last_error = str(exc)[:500]
+        return refund
+    return refund_update(refund=refund, status=info.status, stripe_refund_id=info.id)
+
+
+# Forward-only: a refund leaves pending once; a succeeded refund can still fail later (Stripe
+# reports it with refund.failed), but nothing ever goes back to pending or succeeded.
+_REFUND_RANK = {
+    Refund.Status.PENDING: 0,
+    Refund.Status.SUCCEEDED: 1,
+    Refund.Status.CANCELED: 2,
+    Refund.Status.FAILED: 2,
+}
+
+
+def _refund_status(stripe_status: str) -> str:
+    if stripe_status in Refund.Status.values:
+        return stripe_status
+    return Refund.Status.PENDING  # requires_action and anything new
+
+
+def refund_update(*, refund: Refund, status: str, stripe_refund_id: str | None = None) -> Refund:
+    """Apply a refund status reported by the gateway or a webhook (forward only, idempotent)."""
+    status = _refund_status(status)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        fields = []
+        if stripe_refund_id and not refund.stripe_refund_id:
+            refund.stripe_refund_id = stripe_refund_id
+            fields.append("stripe_refund_id")
+        if _REFUND_RANK[status] > _REFUND_RANK[refund.status]:
+            refund.status = status
+            refund.completed_at = refund.completed_at or timezone.now()
+            refund.last_error = ""
+            fields += ["status", "completed_at", "last_error"]
+        if not fields:
+            return refund
+        refund.save(update_fields=[*fields, "updated_at"])
+        if "status" in fields:
+            _payment_recompute(refund.payment_id)
+            if status == Refund.Status.SUCCEEDED:
+                _on_commit_receipt("refund", refund.pk)
+    return refund
+
+
+def _payment_recompute(payment_id: int) -> Payment:
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    totals = payment.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(
+        amount=Sum("amount"), fee=Sum("application_fee_refunded")
+    )
+    payment.amount_refunded = min(totals["amount"] or 0, payment.amount)
+    payment.fee_refunded = min(totals["fee"] or 0, payment.fee)
+    if payment.is_paid:
+        if payment.amount_refunded >= payment.amount:
+            payment.status = Payment.Status.REFUNDED
+        elif payment.amount_refunded > 0:
+            payment.status = Payment.Status.PARTIALLY_REFUNDED
+        else:
+            payment.status = Payment.Status.SUCCEEDED
+    payment.save(update_fields=["amount_refunded", "fee_refunded", "status", "updated_at"])
+    return payment
+
+
+def refund_record_external(
+    *, payment: Payment, stripe_refund_id: str, amount: int, status: str
+) -> Refund | None:
+    """A refund made outside Timz (e.g. in the Stripe dashboard), reported by a webhook."""
+    try:
+        with transaction.atomic():
+            refund = Refund.objects.create(
+                payment=payment,
+                amount=amount,
+                application_fee_refunded=min(
+                    fees.proportional_fee_refund(
+                        price=payment.amount, fee=payment.fee, refund=min(amount, payment.amount)
+                    ),
+                    amount,
+                ),
+                reason="Refunded in the Stripe dashboard.",
+                stripe_refund_id=stripe_refund_id,
+            )
+    except IntegrityError:
+        refund = Refund.objects.get(stripe_refund_id=stripe_refund_id)
+    return refund_update(refund=refund, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Following the booking lifecycle
+# ---------------------------------------------------------------------------------------------
+
+# Transitions that end a booking without the service being delivered.
+ENDING_STATUSES = (S.DECLINED, S.CANCELLED, S.EXPIRED)
+
+
+def _refund_reason(*, action: str, from_status: str, actor, booking: Booking) -> str:
+    if action == "decline":
+        return "The professional declined the request."
+    if action == "expire":
+        return "The request expired without an answer."
+    if action == "cancel":
+        who = "the client"
+        if actor is None:
+            who = "the system"
+        elif actor.pk == booking.pro.user_id:
+            who = "the professional"
+        elif actor.pk != booking.client_id:
+            who = "staff"
+        return f"Booking cancelled by {who}."
+    return f"Booking {action.replace('_', ' ')}."
+
+
+def booking_payment_follow(
+    *, booking: Booking, action: str, from_status: str, to_status: str, actor=None, **kwargs
+) -> None:
+    """Receiver of ``bookings.lifecycle.booking_transitioned`` (inside its transaction).
+
+    A booking that ends unpaid closes its pending payment (and expires the Stripe session on
+    commit). A paid booking that ends undelivered is refunded: in full, except for a late client
+    cancellation, where the pro keeps their late-cancellation percent of the price and the
+    platform fee is refunded in proportion (``fees.late_cancellation_split``).
+    """
+    if to_status not in ENDING_STATUSES:
+        return
+    payments = list(Payment.objects.select_for_update().filter(booking_id=booking.pk))
+    for payment in payments:
+        if payment.status == Payment.Status.PENDING:
+            payment.status = Payment.Status.EXPIRED
+            payment.save(update_fields=["status", "updated_at"])
+            if payment.backend == Payment.Backend.STRIPE and payment.checkout_session_id:
+                pid, sid = payment.pk, payment.checkout_session_id
+                transaction.on_commit(partial(_expire_session_quietly, pid, sid))
+    paid = next((p for p in payments if p.status in Payment.PAID_STATUSES), None)
+    if paid is None:
+        return
+    done_amount, done_fee = _committed_refunds(paid)
+    remaining = paid.amount - done_amount
+    if remaining <= 0:
+        return
+    reason = _refund_reason(action=action, from_status=from_status, actor=actor, booking=booking)
+    if action == "cancel" and booking.is_late_cancellation:
+        from bookings.selectors import booking_rules_for
+
+        keep = booking_rules_for(booking.pro).late_cancellation_fee_percent
+        amount, fee_amount = fees.late_cancellation_split(
+            price=paid.amount, fee=paid.fee, keep_percent=keep
+        )
+        amount, fee_amount = min(amount, remaining), min(fee_amount, paid.fee - done_fee)
+        reason = f"Late cancellation: the professional keeps {keep}% of the price."
+        if amount <= 0:
+            return
+        refund_create(payment=paid, amount=amount, fee_amount=fee_amount, reason=reason)
+    else:
+        refund_create(payment=paid, reason=reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# Receipts
+# ---------------------------------------------------------------------------------------------
+
+
+def _on_commit_receipt(kind: str, pk: int) -> None:
+    from payments.tasks import send_payment_receipt, send_refund_receipt
+
+    task = send_payment_receipt if kind == "payment" else send_refund_receipt
+    transaction.on_commit(lambda: task.enqueue(pk))

@@ -1,0 +1,92 @@
+"""Template helpers for payment pages and partials: money, and the payment box of a booking."""
+
+from django import template
+
+from payments import money as money_lib
+from payments import selectors
+
+register = template.Library()
+
+PAYMENT_BADGES = {
+    "pending": "badge-warn",
+    "succeeded": "badge-ok",
+    "partially_refunded": "badge-brand",
+    "refunded": "badge-brand",
+    "failed": "badge-bad",
+    "expired": "",
+}
+
+
+@register.filter
+def pay_money(amount, currency="EUR"):
+    """`{{ payment.amount|pay_money:payment.currency }}` -> "€35.00"."""
+    if amount is None or amount == "":
+        return ""
+    return money_lib.format_money(int(amount), currency)
+
+
+@register.filter
+def payment_badge(status):
+    return PAYMENT_BADGES.get(str(status), "")
+
+
+@register.simple_tag
+def booking_payment(booking, user):
+    """What `templates/payments/includes/_booking_payment.html` shows for `user`."""
+    payment = selectors.current_payment_for(booking)
+    is_client = getattr(user, "pk", None) == booking.client_id
+    sees_fee = selectors.viewer_sees_fee(booking=booking, viewer=user)
+    refunds = selectors.refunds_for(payment) if payment is not None else []
+    can_pay = (
+        is_client
+        and booking.status == "pending_payment"
+        and (payment is None or payment.status != "succeeded")
+    )
+    profile = getattr(user, "client_profile", None)
+    return {
+        "zone": getattr(profile, "timezone", None) or booking.pro.timezone or "UTC",
+        "payment": payment,
+        "refunds": refunds,
+        "is_client": is_client,
+        "is_pro": getattr(user, "pk", None) == booking.pro.user_id,
+        "sees_fee": sees_fee,
+        "can_pay": can_pay,
+    }
+
+
+@register.simple_tag
+def payout_status(user):
+    """The connected account of `user`'s pro profile (None if not a pro or not set up)."""
+    pro = getattr(user, "pro_profile", None) if getattr(user, "is_pro", False) else None
+    if pro is None:
+        return {"pro": None, "account": None, "can_charge": False}
+    account = selectors.connected_account_for(pro)
+    return {
+        "pro": pro,
+        "account": account,
+        "can_charge": selectors.account_can_charge(account),
+        "offline": selectors.is_offline(),
+    }
+
+
+_REQUIREMENTS = {
+    "business_type": "Whether you work as an individual or a company",
+    "external_account": "The bank account for your payouts",
+    "tos_acceptance.date": "Your acceptance of Stripe's terms",
+    "tos_acceptance.ip": "Your acceptance of Stripe's terms",
+    "individual.verification.document": "An identity document",
+    "individual.dob.day": "Your date of birth",
+    "individual.address.line1": "Your address",
+    "business_profile.url": "Your website or social profile",
+    "business_profile.mcc": "Your type of business",
+}
+
+
+@register.filter
+def requirement_label(code):
+    """A Stripe requirement code ("external_account") in words."""
+    code = str(code)
+    if code in _REQUIREMENTS:
+        return _REQUIREMENTS[code]
+    words = code.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

@@ -1,0 +1,63 @@
+"""Staff tools in the admin: lists, filters, search, read-only events."""
+
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from payments.models import StripeEvent
+from payments.tests.conftest import book, login, pay_offline
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paid(offline_account, paid_service, client_user, commit):
+    booking = book(client=client_user, service=paid_service)
+    with commit():
+        return pay_offline(http=login(client_user), booking=booking)
+
+
+def test_payment_list_shows_amount_fee_net_and_filters(
+    paid, staff_user, django_assert_max_num_queries
+):
+    admin = login(staff_user)
+    url = reverse("admin:payments_payment_changelist")
+    with django_assert_max_num_queries(12):
+        page = admin.get(url)
+    assert page.status_code == HTTPStatus.OK
+    for text in ("€50.00", "€5.00", "€45.00", "client@example.com"):
+        assert text in page.text
+    assert "€50.00" in admin.get(url, {"status__exact": "succeeded"}).text
+    assert "€50.00" not in admin.get(url, {"status__exact": "refunded"}).text
+    assert "€50.00" in admin.get(url, {"q": "client@example.com"}).text
+    assert "€50.00" in admin.get(url, {"q": str(paid.booking_id)}).text
+    assert "€50.00" not in admin.get(url, {"q": "nobody@example.com"}).text
+
+
+def test_payment_detail_shows_net_and_refunds(paid, staff_user):
+    page = login(staff_user).get(reverse("admin:payments_payment_change", args=[paid.pk]))
+    assert page.status_code == HTTPStatus.OK and "€45.00" in page.text
+
+
+def test_other_admin_lists_load(paid, staff_user):
+    StripeEvent.objects.create(event_id="evt_1", type="customer.created", payload={"id": "evt_1"})
+    admin = login(staff_user)
+    for name in ("refund", "connectedaccount", "stripeevent"):
+        assert admin.get(reverse(f"admin:payments_{name}_changelist")).status_code == 200
+
+
+def test_stripe_events_are_read_only(staff_user):
+    event = StripeEvent.objects.create(event_id="evt_1", type="x", payload={})
+    admin = login(staff_user)
+    url = reverse("admin:payments_stripeevent_change", args=[event.pk])
+    assert admin.get(url).status_code == HTTPStatus.OK
+    admin.post(url, {"event_id": "evt_changed", "type": "y"})
+    event.refresh_from_db()
+    assert event.event_id == "evt_1"
+    assert admin.get(reverse("admin:payments_stripeevent_add")).status_code == 403
+
+
+def test_clients_cannot_use_the_admin(paid, client_user):
+    response = login(client_user).get(reverse("admin:payments_payment_changelist"))
+    assert response.status_code == HTTPStatus.FOUND

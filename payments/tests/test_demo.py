@@ -1,0 +1,58 @@
+"""payments.demo.seed: simulated payout accounts and some pay-online services."""
+
+from io import StringIO
+
+import pytest
+
+from bookings.models import Service
+from conftest import make_pro, make_service
+from payments import demo
+from payments.selectors import pro_accepts_online_payments
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_makes_every_demo_pro_payable_and_some_services_online(offline):
+    pros = [make_pro() for _ in range(3)]
+    for pro in pros:
+        for _ in range(3):
+            make_service(pro=pro)
+    out = StringIO()
+    demo.seed(stdout=out, pros=pros, clients=[], scale=None)
+    assert all(pro_accepts_online_payments(pro) for pro in pros)
+    online = Service.objects.filter(payment_mode=Service.PaymentMode.ONLINE)
+    assert online.count() == 4  # first two services of pros 1 and 3
+    assert {s.pro_id for s in online} == {pros[0].pk, pros[2].pk}
+    assert "3 simulated payout accounts, 4 pay-online services, 0 paid" in out.getvalue()
+    demo.seed(stdout=StringIO(), pros=pros, clients=[])  # idempotent
+    assert Service.objects.filter(payment_mode=Service.PaymentMode.ONLINE).count() == 4
+
+
+def test_seed_gives_confirmed_bookings_of_online_services_a_paid_payment(offline, client_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings.models import Booking
+    from payments.models import Payment
+
+    pro = make_pro()
+    service = make_service(pro=pro, price_amount=4000)
+    start = timezone.now() + timedelta(days=2)
+    booking = Booking.objects.create(
+        client=client_user,
+        pro=pro,
+        service=service,
+        service_name=service.name,
+        duration_minutes=60,
+        price_amount=4000,
+        currency="EUR",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        status=Booking.Status.CONFIRMED,
+    )
+    demo.seed(stdout=StringIO(), pros=[pro], clients=[client_user])
+    payment = Payment.objects.get(booking=booking)
+    assert (payment.status, payment.amount, payment.fee) == ("succeeded", 4000, 400)
+    demo.seed(stdout=StringIO(), pros=[pro], clients=[client_user])
+    assert Payment.objects.count() == 1

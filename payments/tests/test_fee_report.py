@@ -1,0 +1,76 @@
+"""manage.py fee_report --month YYYY-MM."""
+
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from payments.models import Payment, Refund
+from payments.tests.conftest import book
+
+pytestmark = pytest.mark.django_db
+
+
+def report(month):
+    out = StringIO()
+    call_command("fee_report", "--month", month, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("month", ["2026-13", "26-11", "november", "2026-11-01", ""])
+def test_bad_month_is_a_clear_error(month):
+    with pytest.raises(CommandError, match="use YYYY-MM"):
+        report(month)
+
+
+def test_empty_month(db):
+    assert "No payments or refunds" in report("2026-01")
+
+
+def test_gross_fees_refunds_and_net_per_currency(offline_account, paid_service, client_user):
+    booking = book(client=client_user, service=paid_service)
+    nov = datetime(2026, 11, 10, tzinfo=UTC)
+    eur = Payment.objects.create(
+        booking=booking,
+        backend="offline",
+        amount=5000,
+        fee=500,
+        currency="EUR",
+        status="partially_refunded",
+        paid_at=nov,
+    )
+    Refund.objects.create(
+        payment=eur,
+        amount=2000,
+        application_fee_refunded=200,
+        reason="x",
+        status="succeeded",
+        completed_at=nov,
+    )
+    Refund.objects.create(payment=eur, amount=100, reason="failed", status="failed")
+    other = book(client=client_user, service=paid_service, days=4)
+    Payment.objects.create(
+        booking=other,
+        backend="offline",
+        amount=3000,
+        fee=300,
+        currency="USD",
+        status="succeeded",
+        paid_at=datetime(2026, 11, 30, 23, 59, tzinfo=UTC),
+    )
+    later = book(client=client_user, service=paid_service, days=5)
+    Payment.objects.create(
+        booking=later,
+        backend="offline",
+        amount=9999,
+        fee=999,
+        currency="EUR",
+        status="succeeded",
+        paid_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    text = report("2026-11")
+    lines = {line.split()[0]: line.split() for line in text.splitlines()[2:]}
+    assert lines["EUR"] == ["EUR", "1", "€50.00", "€5.00", "€20.00", "€2.00", "€3.00"]
+    assert lines["USD"] == ["USD", "1", "$30.00", "$3.00", "$0.00", "$0.00", "$3.00"]
+    assert "November 2026" in text

@@ -1,0 +1,53 @@
+"""Who may take online payments."""
+
+import pytest
+
+from payments.models import ConnectedAccount
+from payments.selectors import pro_accepts_online_payments
+
+pytestmark = pytest.mark.django_db
+
+
+def test_offline_pro_without_an_account_does_not(offline, pro):
+    assert not pro_accepts_online_payments(pro)
+
+
+def test_offline_pro_with_a_simulated_enabled_account_does(offline_account, working_pro):
+    assert pro_accepts_online_payments(working_pro)
+
+
+def test_stripe_needs_a_real_account_with_charges_enabled(stripe_backend, pro):
+    account = ConnectedAccount.objects.create(pro=pro, is_simulated=True, charges_enabled=True)
+    assert not pro_accepts_online_payments(pro)
+    account.is_simulated, account.stripe_account_id, account.charges_enabled = (
+        False,
+        "acct_1",
+        False,
+    )
+    account.save()
+    pro.refresh_from_db()
+    assert not pro_accepts_online_payments(pro)
+    account.charges_enabled = True
+    account.save()
+    pro.refresh_from_db()
+    assert pro_accepts_online_payments(pro)
+
+
+def test_uses_the_selected_relation_without_a_query(
+    offline_account, working_pro, django_assert_num_queries
+):
+    from accounts.models import ProProfile
+
+    pro = ProProfile.objects.select_related("connected_account").get(pk=working_pro.pk)
+    with django_assert_num_queries(0):
+        assert pro_accepts_online_payments(pro)
+
+
+def test_reason_for_the_service_form(offline, pro):
+    from payments.selectors import online_payment_unavailable_reason
+    from payments.services import connected_account_enable_simulated
+
+    assert "Payouts page" in online_payment_unavailable_reason(pro)
+    connected_account_enable_simulated(pro=pro)
+    pro.refresh_from_db()
+    assert online_payment_unavailable_reason(pro) is None

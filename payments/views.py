@@ -1,0 +1,254 @@
+"""Payment pages: get paid (onboarding), checkout, the offline test payment page, the webhook.
+
+Thin views: fetch with permission (``payments.selectors``), call one service, render or
+redirect. Only the webhook is CSRF-exempt: it is authenticated by its Stripe signature instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bookings.models import Booking
+from payments import selectors, services, webhooks
+from payments.gateways import is_offline
+from payments.models import Payment
+
+logger = logging.getLogger(__name__)
+
+
+def _pro_of(user):
+    """The pro profile of the logged-in user, or 403: the payout pages are for pros."""
+    pro = getattr(user, "pro_profile", None) if user.is_pro else None
+    if pro is None:
+        raise PermissionDenied("Only professionals can set up payouts.")
+    return pro
+
+
+def user_zone(user, booking: Booking) -> str:
+    """The zone to show times in: the viewer's own, else the pro's."""
+    profile = getattr(user, "client_profile", None)
+    return getattr(profile, "timezone", None) or booking.pro.timezone or "UTC"
+
+
+def booking_url(booking: Booking) -> str:
+    try:
+        return reverse("bookings:detail", kwargs={"pk": booking.pk})
+    except NoReverseMatch:
+        return reverse("payments:checkout_return", args=[booking.pk])
+
+
+# -- Get paid (pros) ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def get_paid(request):
+    pro = _pro_of(request.user)
+    if request.method == "POST":
+        try:
+            url = services.connected_account_onboard(pro=pro)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("payments:get_paid")
+        return HttpResponseRedirect(url)
+    account = selectors.connected_account_for(pro)
+    return render(
+        request,
+        "payments/get_paid.html",
+        {
+            "account": account,
+            "can_charge": selectors.account_can_charge(account),
+            "offline": is_offline(),
+            "fee_percent": settings.PLATFORM_FEE_PERCENT,
+        },
+    )
+
+
+@login_required
+@require_GET
+def onboarding_return(request):
+    pro = _pro_of(request.user)
+    account = services.connected_account_sync(pro=pro)
+    return render(
+        request,
+        "payments/onboarding_return.html",
+        {
+            "account": account,
+            "can_charge": selectors.account_can_charge(account),
+            "offline": is_offline(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def onboarding_refresh(request):
+    """Stripe sends the pro here when a link expired: make a fresh one and go back."""
+    pro = _pro_of(request.user)
+    try:
+        url = services.connected_account_onboard(pro=pro)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("payments:get_paid")
+    return HttpResponseRedirect(url)
+
+
+# -- Checkout (clients) ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request, pk):
+    booking = selectors.booking_for_payment(user=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            payment = services.checkout_start(booking=booking, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("payments:checkout", pk=booking.pk)
+        return HttpResponseRedirect(payment.checkout_url, status=HTTPStatus.SEE_OTHER)
+    payment = selectors.current_payment_for(booking)
+    return render(
+        request,
+        "payments/checkout.html",
+        {
+            "booking": booking,
+            "payment": payment,
+            "cancelled": request.GET.get("cancelled") == "1",
+            "zone": user_zone(request.user, booking),
+            "booking_url": booking_url(booking),
+            "offline": is_offline(),
+        },
+    )
+
+
+def _status_payload(booking: Booking) -> dict:
+    payment = selectors.current_payment_for(booking)
+    status = payment.status if payment is not None else None
+    return {
+        "payment_status": status,
+        "booking_status": booking.status,
+        "done": status != Payment.Status.PENDING,
+    }
+
+
+@login_required
+@require_GET
+def checkout_return(request, pk):
+    """Stripe's success_url: says "processing" until the webhook has marked the payment."""
+    booking = selectors.booking_for_payment(user=request.user, pk=pk)
+    payment = selectors.current_payment_for(booking)
+    return render(
+        request,
+        "payments/checkout_return.html",
+        {
+            "booking": booking,
+            "payment": payment,
+            "state": _status_payload(booking),
+            "booking_url": booking_url(booking),
+        },
+    )
+
+
+@login_required
+@require_GET
+def checkout_status(request, pk):
+    """Polled by static/js/payments.js on the processing page."""
+    booking = selectors.booking_for_payment(user=request.user, pk=pk)
+    return JsonResponse(_status_payload(booking))
+
+
+# -- Offline test payment page -----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def test_checkout(request, session_id):
+    payment = selectors.payment_for_test_checkout(user=request.user, session_id=session_id)
+    booking = payment.booking
+    if request.method == "POST":
+        outcome = request.POST.get("outcome")
+        if outcome not in ("pay", "decline"):
+            messages.error(request, "Choose Pay or Decline.")
+            return redirect("payments:test_checkout", session_id=session_id)
+        if payment.status != Payment.Status.PENDING:
+            messages.error(request, "This test payment is already closed.")
+            return redirect("payments:checkout", pk=booking.pk)
+        if outcome == "decline":
+            services.payment_failed(payment=payment)
+            messages.warning(
+                request, "The test card was declined. You can try again while the time is held."
+            )
+            return redirect("payments:checkout", pk=booking.pk)
+        lapsed = booking.expires_at is not None and booking.expires_at <= timezone.now()
+        if booking.status != Booking.Status.PENDING_PAYMENT or lapsed:
+            messages.error(request, "The hold on this time has expired. Please book again.")
+            return redirect("payments:checkout", pk=booking.pk)
+        try:
+            services.payment_succeeded(
+                payment=payment,
+                payment_intent_id=f"offline_pi_{payment.pk}",
+                amount=payment.amount,
+                currency=payment.currency,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("payments:checkout", pk=booking.pk)
+        return redirect("payments:checkout_return", pk=booking.pk)
+    return render(request, "payments/test_checkout.html", {"payment": payment, "booking": booking})
+
+
+# -- Stripe webhook ----------------------------------------------------------------------------
+
+
+def _bad_request(detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=HTTPStatus.BAD_REQUEST)
+
+
+@csrf_exempt  # The ONLY csrf-exempt view: the Stripe signature authenticates it.
+@require_POST
+def stripe_webhook(request):
+    """Stripe's events. The platform endpoint and the Connect endpoint (account.updated) may
+    both point here, each signed with its own secret."""
+    secrets = [
+        s for s in (settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET) if s
+    ]
+    if not secrets:
+        return _bad_request("Webhooks are not configured (STRIPE_WEBHOOK_SECRET is empty).")
+    signature = request.headers.get("Stripe-Signature", "")
+    event = None
+    for secret in secrets:
+        try:
+            event = stripe.Webhook.construct_event(request.body, signature, secret)
+            break
+        except ValueError:
+            return _bad_request("Invalid payload.")
+        except stripe.SignatureVerificationError:
+            continue
+    if event is None:
+        return _bad_request("Invalid or expired signature.")
+    data = event.to_dict() if hasattr(event, "to_dict") else json.loads(request.body)
+    if not isinstance(data.get("id"), str) or not isinstance(
+        (data.get("data") or {}).get("object"), dict
+    ):
+        return _bad_request("Invalid payload.")
+    try:
+        record, created = webhooks.process_event(data)
+    except webhooks.EventNotReady as exc:
+        logger.info("Stripe event %s not ready: %s", data["id"], exc)
+        return JsonResponse({"detail": str(exc)}, status=HTTPStatus.CONFLICT)
+    return JsonResponse({"received": True, "duplicate": not created})
