@@ -3,7 +3,8 @@
 ``send_for(booking_id=, kind=)`` is what the task runs. ``kind`` is one of ``KINDS``, optionally
 with the actor's role after a colon (``cancel:client``): cancellations and reschedules go to the
 *other* side. Times are shown in each recipient's own zone. A confirmation (and the update after
-a reschedule) carries the booking's ``.ics``.
+a reschedule) carries the booking's ``.ics``. Inactive (deleted) accounts get nothing: their
+address is an anonymised placeholder.
 """
 
 from __future__ import annotations
@@ -111,6 +112,11 @@ def _last_event(booking: Booking):
     return events[-1] if events else None
 
 
+def _is_active(booking: Booking, side: str) -> bool:
+    user = booking.pro.user if side == PRO else booking.client
+    return user.is_active
+
+
 def recipients(kind: str, role: str | None) -> tuple[str, ...]:
     table = KINDS[kind][2]
     return table.get(role or "*", table["*"])
@@ -130,7 +136,8 @@ def send_for(*, booking_id: int, kind: str) -> int:
         return 0
     sent = 0
     for side in recipients(base, role or None):
-        sent += build(booking, base, side).send()
-    if base == "booked":
+        if _is_active(booking, side):
+            sent += build(booking, base, side).send()
+    if base == "booked" and _is_active(booking, PRO):
         sent += build(booking, "booked_pro", PRO).send()
     return sent

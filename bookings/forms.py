@@ -66,8 +66,9 @@ class ServiceForm(forms.Form):
         label="Bookable (shown on your page)", required=False, initial=True
     )
 
-    def __init__(self, *args, currency: str, **kwargs):
+    def __init__(self, *args, pro, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.pro = pro
         self.currency = currency
         self.fields["price"].label = f"Price ({currency})"
         exponent = currency_exponent(currency)
@@ -91,6 +92,17 @@ class ServiceForm(forms.Form):
             return price_to_minor(price, self.currency)
         except InvalidOperation as exc:
             raise ValidationError("Enter a valid price.", code="invalid") from exc
+
+    def clean_payment_mode(self):
+        """Allow "pay online" only while the pro can take charges (payments decides when)."""
+        mode = self.cleaned_data["payment_mode"]
+        if mode == Service.PaymentMode.ONLINE:
+            from payments.selectors import online_payment_unavailable_reason
+
+            reason = online_payment_unavailable_reason(self.pro)
+            if reason:
+                raise ValidationError(reason, code="online_unavailable")
+        return mode
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")

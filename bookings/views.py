@@ -250,7 +250,7 @@ def _own_service(pro, pk) -> Service:
 @require_http_methods(["GET", "POST"])
 def service_create(request, *, pro):
     currency = _pro_currency(pro, list(selectors.services_for_pro(pro=pro, include_inactive=True)))
-    form = ServiceForm(request.POST or None, request.FILES or None, currency=currency)
+    form = ServiceForm(request.POST or None, request.FILES or None, pro=pro, currency=currency)
     if request.method == "POST" and form.is_valid():
         try:
             service = services.service_create(pro=pro, currency=currency, **form.service_fields())
@@ -275,6 +275,7 @@ def service_edit(request, pk, *, pro):
     form = ServiceForm(
         request.POST or None,
         request.FILES or None,
+        pro=pro,
         currency=service.currency,
         initial=ServiceForm.initial_for(service),
     )

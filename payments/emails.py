@@ -1,4 +1,7 @@
-"""Receipts to the client: one when a payment succeeds, one per refund that succeeds."""
+"""Receipts to the client: one when a payment succeeds, one per refund that succeeds.
+
+Nothing is sent to an inactive (deleted) account, as in chat.tasks.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ def _detail_url(booking) -> str:
 
 def _send(*, template: str, subject: str, payment: Payment, refund: Refund | None = None) -> int:
     booking = payment.booking
+    if not booking.client.is_active:
+        return 0  # a deleted account: its address is a placeholder, nobody reads it
     profile = getattr(booking.client, "client_profile", None)
     zone = ZoneInfo(profile.timezone if profile is not None else "UTC")
     context = {

@@ -49,8 +49,12 @@ def booking_for_payment(*, user, pk) -> Booking:
 
 
 def payment_for_test_checkout(*, user, session_id: str) -> Payment:
-    """The offline test payment of `session_id`, for the booking's client only (else 404)."""
-    if not getattr(user, "is_authenticated", False):
+    """The offline test payment of `session_id`, for the booking's client only (else 404).
+
+    Always 404 while the Stripe backend is configured: a pending offline payment left over
+    from before the switch must never be marked paid without money.
+    """
+    if not is_offline() or not getattr(user, "is_authenticated", False):
         raise Http404("No such payment.")
     try:
         return Payment.objects.select_related("booking", "booking__pro").get(

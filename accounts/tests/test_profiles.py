@@ -10,6 +10,7 @@ from accounts.services import pro_profile_update, profile_update
 from accounts.tests.conftest import image_bytes, upload
 from bookings.models import WeeklyHours
 from conftest import make_pro, make_service
+from payments.services import connected_account_enable_simulated
 
 pytestmark = pytest.mark.django_db
 
@@ -263,11 +264,36 @@ def test_dashboard_checklist_is_complete_when_everything_is_filled(pro_client, p
 def test_dashboard_query_count_is_fixed(pro_client, pro, django_assert_max_num_queries):
     for _ in range(5):
         make_service(pro=pro)
+    connected_account_enable_simulated(pro=pro)
 
-    with django_assert_max_num_queries(6):
+    # 6 for the page itself, plus 1 for the payouts card's connected account.
+    with django_assert_max_num_queries(7):
         response = pro_client.get(DASHBOARD)
 
     assert response.status_code == HTTPStatus.OK
+
+
+def test_dashboard_payouts_card_invites_a_pro_without_an_account_to_set_up(pro_client, settings):
+    settings.STRIPE_SECRET_KEY = ""
+
+    html = pro_client.get(DASHBOARD).content.decode()
+
+    assert 'id="payouts-title"' in html
+    assert "Not set up" in html
+    assert "Set up payouts to let clients pay online when they book." in html
+
+
+def test_dashboard_payouts_card_shows_a_connected_account_taking_payments(
+    pro_client, pro, settings
+):
+    settings.STRIPE_SECRET_KEY = ""
+    connected_account_enable_simulated(pro=pro)
+
+    html = pro_client.get(DASHBOARD).content.decode()
+
+    assert "Online payments on" in html
+    assert "Charges enabled" in html and "Payouts enabled" in html
+    assert "Not set up" not in html
 
 
 def test_a_client_cannot_open_the_pro_dashboard(logged_in_client):

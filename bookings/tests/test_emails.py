@@ -5,9 +5,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
+from accounts.services import account_delete
 from bookings import emails, services
 from bookings.models import Booking
 from bookings.tests.conftest import local_at, place_booking
+from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +103,35 @@ def test_pro_cancellation_goes_to_the_client(
         )
     assert [m.to for m in mailoutbox] == [[client_user.email]]
     assert "Ill today" in mailoutbox[0].body
+
+
+def test_booking_emails_are_not_sent_to_a_client_who_deleted_their_account(
+    working_pro, service, client_user, run_on_commit, mailoutbox
+):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    with run_on_commit():
+        account_delete(user=client_user, password=PASSWORD)
+    mailoutbox.clear()
+
+    # Emails queued before the deletion run after it: only the active side hears of them.
+    assert emails.send_for(booking_id=booking.pk, kind="confirmed") == 0
+    assert emails.send_for(booking_id=booking.pk, kind="cancel") == 1
+
+    assert [m.to for m in mailoutbox] == [[working_pro.user.email]]
+
+
+def test_booking_emails_are_not_sent_to_a_pro_who_deleted_their_account(
+    working_pro, service, client_user, run_on_commit, mailoutbox
+):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    with run_on_commit():
+        account_delete(user=working_pro.user, password=PASSWORD)
+    mailoutbox.clear()
+
+    assert emails.send_for(booking_id=booking.pk, kind="booked") == 1  # not "booked_pro"
+    assert emails.send_for(booking_id=booking.pk, kind="cancel:client") == 0
+
+    assert [m.to for m in mailoutbox] == [[client_user.email]]
 
 
 def test_reschedule_tells_the_other_side_the_new_time_in_their_zone(

@@ -15,6 +15,7 @@ from bookings.models import DateOverride, Service, TimeOff, WeeklyHours
 from bookings.tests.conftest_pages import *  # noqa: F403
 from bookings.tests.conftest_pages import PARIS, book, day_at
 from conftest import make_service
+from payments.services import connected_account_enable_simulated
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,45 @@ def test_service_form_validation_messages(as_pro, pro, field, value, message):
     response = as_pro.post(reverse("bookings:service_create"), service_data(**{field: value}))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert message in " ".join(response.context["form"].errors[field])
+
+
+def test_choosing_online_payment_without_an_enabled_account_is_a_form_error(as_pro, pro, settings):
+    settings.STRIPE_SECRET_KEY = ""  # the offline backend
+
+    response = as_pro.post(reverse("bookings:service_create"), service_data(payment_mode="online"))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors["payment_mode"] == [
+        "Set up payouts on the Payouts page before offering online payment."
+    ]
+    assert not Service.objects.filter(pro=pro).exists()
+
+
+def test_switching_a_service_to_online_payment_without_an_account_changes_nothing(
+    as_pro, pro, settings
+):
+    settings.STRIPE_SECRET_KEY = ""
+    service = make_service(pro=pro, name="Cut")
+
+    response = as_pro.post(
+        reverse("bookings:service_edit", args=[service.pk]),
+        service_data(name="Cut", payment_mode="online"),
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors["payment_mode"]
+    service.refresh_from_db()
+    assert service.payment_mode == Service.PaymentMode.AT_APPOINTMENT
+
+
+def test_choosing_online_payment_with_an_enabled_account_saves(as_pro, pro, settings):
+    settings.STRIPE_SECRET_KEY = ""
+    connected_account_enable_simulated(pro=pro)
+
+    response = as_pro.post(reverse("bookings:service_create"), service_data(payment_mode="online"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert Service.objects.get(pro=pro).payment_mode == Service.PaymentMode.ONLINE
 
 
 def test_pro_edits_a_service(as_pro, pro):

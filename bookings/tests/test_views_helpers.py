@@ -48,7 +48,8 @@ def test_status_label_uses_the_model_labels():
 def test_prices_in_zero_decimal_currencies_refuse_cents():
     assert price_to_minor(Decimal("3500"), "JPY") == 3500
     form = ServiceForm(
-        {"name": "Cut", "duration_minutes": 30, "price": "10.50", "payment_mode": "online"},
+        {"name": "Cut", "duration_minutes": 30, "price": "10.50", "payment_mode": "at_appointment"},
+        pro=None,
         currency="JPY",
     )
     assert not form.is_valid()

@@ -9,8 +9,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import account_delete
 from bookings import services as booking_services
 from bookings.models import Booking
+from conftest import PASSWORD
 from payments.models import Payment, Refund
 from payments.tests.conftest import book, local_at, login, pay_offline
 
@@ -258,6 +260,20 @@ def test_test_page_needs_an_outcome(setup, client_user):
     assert booking.payments.get().status == Payment.Status.PENDING
 
 
+def test_test_page_is_gone_once_the_stripe_backend_is_configured(setup, client_user, settings):
+    booking = book(client=client_user, service=setup)
+    http = login(client_user)
+    test_url = http.post(reverse("payments:checkout", args=[booking.pk]))["Location"]
+    settings.STRIPE_SECRET_KEY = "sk_test_timz"  # switched to Stripe with the payment pending
+
+    assert http.get(test_url).status_code == HTTPStatus.NOT_FOUND
+    assert http.post(test_url, {"outcome": "pay"}).status_code == HTTPStatus.NOT_FOUND
+
+    assert booking.payments.get().status == Payment.Status.PENDING
+    booking.refresh_from_db()
+    assert booking.status == S.PENDING_PAYMENT
+
+
 def test_test_page_is_labelled_test_mode(setup, client_user):
     booking = book(client=client_user, service=setup)
     http = login(client_user)
@@ -448,6 +464,34 @@ def test_refund_receipt_tells_the_client_what_came_back(setup, client_user, comm
     assert "We have refunded €25.00" in message.body
     assert "the professional keeps 50% of the price" in message.body
     assert "€25.00" in message.alternatives[0].content
+
+
+def test_no_refund_receipt_goes_to_a_client_who_deleted_their_account(setup, client_user, commit):
+    booking = book(client=client_user, service=setup)
+    with commit():
+        pay_offline(http=login(client_user), booking=booking)
+    mail.outbox.clear()
+
+    with commit():
+        account_delete(user=client_user, password=PASSWORD)  # cancels and refunds the booking
+
+    assert booking.payments.get().refunds.get().status == Refund.Status.SUCCEEDED
+    assert not [m for m in mail.outbox if m.subject.startswith("[Timz] Refund")]
+    assert not [m for m in mail.outbox if "deleted.invalid" in " ".join(m.to)]
+
+
+def test_no_payment_receipt_goes_to_a_client_who_deleted_their_account(setup, client_user, commit):
+    from payments import emails
+
+    booking = book(client=client_user, service=setup)
+    with commit():
+        payment = pay_offline(http=login(client_user), booking=booking)
+        account_delete(user=client_user, password=PASSWORD)
+    mail.outbox.clear()
+
+    # A receipt still queued when the account was deleted sends nothing.
+    assert emails.send_payment_receipt(payment_id=payment.pk) == 0
+    assert mail.outbox == []
 
 
 def test_pro_sees_what_they_keep_after_a_late_cancellation(setup, client_user, commit):
