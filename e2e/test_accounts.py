@@ -1,6 +1,7 @@
 """Accounts in a real browser: a pro signs up (the browser's time zone comes along), confirms the
 email from the mail file, lands on the dashboard, fills the public profile with a photo (a fake
-picture is refused with a form error first) and opens the public page. Phone and laptop."""
+picture is refused with a form error first), adds a service and opens the public page. Phone and
+laptop."""
 
 import re
 
@@ -81,13 +82,25 @@ def test_pro_signs_up_confirms_fills_the_profile_and_opens_the_public_page(
     assert "Your public profile is saved." in page.locator(".flash-stack").inner_text()
     screenshot(page, f"accounts-pro-profile-{name}")
 
+    page.goto("/bookings/services/new/")
+    page.fill("input[name=name]", "Colour and cut")
+    page.fill("textarea[name=description]", "Consultation, colour, cut and blow-dry.")
+    page.fill("input[name=duration_minutes]", "90")
+    page.fill("input[name=price]", "85.50")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert "Colour and cut" in page.locator("main").inner_text()
+    screenshot(page, f"accounts-pro-services-{name}")
+
     page.goto("/dashboard/")
-    assert page.locator(".checklist li.is-done").count() >= 4  # photo, headline, bio, city
+    assert page.locator(".checklist li.is-done").count() >= 5  # photo, headline, bio, city, service
     page.click("text=View my page")
     page.wait_for_load_state()
     assert re.search(r"/p/zoe-studio-(phone|laptop)/$", page.url)
     assert "Colour, cuts and calm" in page.content()
     assert page.locator("img[src*='/media/avatars/']").count() >= 1
+    services = page.locator("main").inner_text()
+    assert "Colour and cut" in services and "1 h 30 min" in services
     assert csp == []
     context.close()
 
