@@ -4,13 +4,14 @@ App-specific fixtures live in `<app>/tests/conftest.py`.
 """
 
 import itertools
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
 from accounts.models import Category, ClientProfile, ProProfile, User
-from bookings.models import Service
+from bookings.models import Booking, BookingEvent, Service
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -89,6 +90,29 @@ def make_service(
         currency=currency,
         **extra,
     )
+
+
+def make_booking(*, client, service, starts_at, status=Booking.Status.CONFIRMED, **extra):
+    """Insert a booking row in any state with its creation event, bypassing booking_create
+    (which refuses the past and checks availability): for setting up a scene, not for
+    testing how bookings are made."""
+    booking = Booking.objects.create(
+        client=client,
+        pro=service.pro,
+        service=service,
+        service_name=service.name,
+        duration_minutes=service.duration_minutes,
+        price_amount=service.price_amount,
+        currency=service.currency,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
+        status=status,
+        **extra,
+    )
+    BookingEvent.objects.create(
+        booking=booking, actor=client, actor_role="client", to_status=status
+    )
+    return booking
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from bookings import services as booking_services
-from bookings.models import Booking, BookingEvent, Review, Service
-from conftest import PASSWORD, make_service
+from bookings.models import Booking, Review, Service
+from conftest import PASSWORD, make_booking, make_service
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -40,22 +40,7 @@ def book(*, client, service, days=3, hour=10) -> Booking:
 def place_past_booking(*, client, service, days_ago=3, status=Booking.Status.COMPLETED):
     """A finished booking (booking_create refuses the past), with its event row."""
     starts_at = local_at(-days_ago, 10)
-    booking = Booking.objects.create(
-        client=client,
-        pro=service.pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-        status=status,
-    )
-    BookingEvent.objects.create(
-        booking=booking, actor=client, actor_role="client", to_status=status
-    )
-    return booking
+    return make_booking(client=client, service=service, starts_at=starts_at, status=status)
 
 
 def review(*, booking, rating=5, text="Great cut, thank you!") -> Review:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from accounts.templatetags.money import format_money, to_minor_units
 from bookings.models import Booking, Review
-from conftest import make_pro, make_service, make_user
+from conftest import make_booking, make_pro, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -37,17 +37,8 @@ def page(client, pro):
 def make_review(*, pro, author, rating=5, text="", days_ago=1, reply=""):
     service = make_service(pro=pro)
     starts = timezone.now() - timedelta(days=days_ago)
-    booking = Booking.objects.create(
-        client=author,
-        pro=pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=service.duration_minutes),
-        status=Booking.Status.COMPLETED,
+    booking = make_booking(
+        client=author, service=service, starts_at=starts, status=Booking.Status.COMPLETED
     )
     review = Review.objects.create(
         booking=booking, pro=pro, author=author, rating=rating, text=text, reply=reply

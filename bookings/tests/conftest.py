@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from bookings import services
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking
+from conftest import make_booking
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -44,23 +45,7 @@ def request_mode(working_pro):
 
 def place_booking(*, client, service, starts_at, status=Booking.Status.CONFIRMED, **extra):
     """Insert a booking row directly (e.g. in the past, which booking_create refuses)."""
-    booking = Booking.objects.create(
-        client=client,
-        pro=service.pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-        status=status,
-        **extra,
-    )
-    BookingEvent.objects.create(
-        booking=booking, actor=client, actor_role="client", to_status=status
-    )
-    return booking
+    return make_booking(client=client, service=service, starts_at=starts_at, status=status, **extra)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from bookings import selectors, services
-from bookings.models import Booking, BookingEvent
-from conftest import make_user
+from bookings.models import Booking
+from conftest import make_booking, make_user
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -39,23 +39,7 @@ def day_at(days: int, hour: int, minute: int = 0, tz=PARIS) -> datetime:
 
 def book(*, client, service, starts_at, status=Booking.Status.CONFIRMED, **extra) -> Booking:
     """A booking row in any state, with its creation event."""
-    booking = Booking.objects.create(
-        client=client,
-        pro=service.pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-        status=status,
-        **extra,
-    )
-    BookingEvent.objects.create(
-        booking=booking, actor=client, actor_role="client", to_status=status
-    )
-    return booking
+    return make_booking(client=client, service=service, starts_at=starts_at, status=status, **extra)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking
-from conftest import PASSWORD, make_user
+from conftest import PASSWORD, make_booking, make_user
 from payments.models import Payment, Refund
 from timz.admin_dashboard import admin_stats, day_bounds, month_bounds
 
@@ -26,18 +26,7 @@ S = Booking.Status
 
 
 def booking(*, client, service, starts_at, status=S.CONFIRMED):
-    return Booking.objects.create(
-        client=client,
-        pro=service.pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-        status=status,
-    )
+    return make_booking(client=client, service=service, starts_at=starts_at, status=status)
 
 
 def payment(*, client, service, amount, fee, currency="EUR", status="succeeded", paid_at=NOW, **kw):

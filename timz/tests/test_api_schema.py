@@ -43,9 +43,9 @@ from schemathesis.specs.openapi.checks import (
 
 from bookings import lifecycle
 from bookings import services as booking_services
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking
 from chat.models import Conversation, Message
-from conftest import make_category, make_pro, make_service, make_user
+from conftest import make_booking, make_category, make_pro, make_service, make_user
 from timz.api import api
 from timz.asgi import application
 
@@ -123,22 +123,7 @@ class World:
 
 
 def _booking(*, client, service, starts_at, status):
-    booking = Booking.objects.create(
-        client=client,
-        pro=service.pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-        status=status,
-    )
-    BookingEvent.objects.create(
-        booking=booking, actor=client, actor_role="client", to_status=status
-    )
-    return booking
+    return make_booking(client=client, service=service, starts_at=starts_at, status=status)
 
 
 @pytest.fixture(scope="module")

@@ -45,10 +45,10 @@ from django.utils import timezone
 
 from accounts.models import ClientProfile, User
 from bookings import services as booking_services
-from bookings.models import Booking, BookingEvent, Review, Service
+from bookings.models import Booking, Review, Service
 from bookings.selectors import slot_is_free
 from chat.models import Conversation, Message
-from conftest import make_category, make_pro, make_service, make_user
+from conftest import make_booking, make_category, make_pro, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -145,24 +145,9 @@ def local_at(days: int, hour: int, minute: int = 0) -> datetime:
 def _place(*, client, service, starts_at, status, **extra) -> Booking:
     """A booking row as the lifecycle would have left it (also in the past, which
     booking_create refuses)."""
-    booking = Booking.objects.create(
-        client=client,
-        pro=service.pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-        status=status,
-        note=NOTE,
-        **extra,
+    return make_booking(
+        client=client, service=service, starts_at=starts_at, status=status, note=NOTE, **extra
     )
-    BookingEvent.objects.create(
-        booking=booking, actor=client, actor_role="client", to_status=status
-    )
-    return booking
 
 
 def _work_every_day(pro):
