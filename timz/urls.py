@@ -25,6 +25,7 @@ urlpatterns = [
     # Unmatched API URLs answer JSON like the API, not the HTML 404 page.
     re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 if settings.DEBUG or os.environ.get("BENCH_HELLO") == "1":

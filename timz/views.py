@@ -6,8 +6,9 @@ import uuid
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 
@@ -34,6 +35,11 @@ def _channel_layer_ok() -> bool:
         return async_to_sync(_layer_roundtrip)()
     except Exception:
         return False
+
+
+def favicon(request):
+    """Browsers (and the admin) ask for /favicon.ico; the icon is an SVG among static files."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 @never_cache

@@ -30,3 +30,10 @@ def test_healthz_answers_503_naming_a_broken_channel_layer(client, settings):
 
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.json() == {"status": "error", "database": "ok", "channel_layer": "error"}
+
+
+def test_favicon_ico_redirects_to_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
+    assert response["Location"].endswith("/static/img/favicon.svg")
