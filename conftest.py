@@ -7,6 +7,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from channels.layers import channel_layers
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
@@ -19,10 +20,16 @@ _seq = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Each test gets its own media folder and an empty cache (rate limits live there)."""
+    """Each test gets its own media folder, an empty cache (rate limits live there) and its
+    own channel layer."""
     settings.MEDIA_ROOT = tmp_path / "media"
     _clear_cache()
+    # A fresh channel layer per test: channels-redis keeps asyncio locks that bind to the event
+    # loop that first used them, and a consumer cancelled mid-receive in one test's loop would
+    # leave one locked for the next test's loop.
+    channel_layers.backends.clear()
     yield
+    channel_layers.backends.clear()
     _clear_cache()
 
 
