@@ -46,6 +46,18 @@ def booking_rules_for(pro: ProProfile) -> BookingRules:
     return rules
 
 
+def pro_for_calendar_token(*, token: str) -> ProProfile:
+    """The pro whose private calendar feed this token opens, else Http404."""
+    rules = (
+        BookingRules.objects.select_related("pro").filter(calendar_token=token).first()
+        if token
+        else None
+    )
+    if rules is None:
+        raise Http404("No such calendar feed.")
+    return rules.pro
+
+
 def services_for_pro(*, pro: ProProfile, include_inactive: bool = False):
     qs = Service.objects.filter(pro=pro).select_related("pro").order_by("position", "id")
     if not include_inactive:

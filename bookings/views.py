@@ -20,7 +20,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import pro_for_user
 from accounts.models import ProProfile
 from bookings import lifecycle, selectors, services
 from bookings.forms import (
@@ -209,15 +210,12 @@ class Card:
 
 
 def pro_required(view):
-    """Logged-in users with a pro profile; the profile is passed to the view as `pro`."""
+    """Login, then accounts.access.pro_for_user (403 for non-pros); the view gets `pro`."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        pro = getattr(request.user, "pro_profile", None)
-        if pro is None:
-            raise PermissionDenied("Only pros have this page.")
-        return view(request, *args, pro=pro, **kwargs)
+        return view(request, *args, pro=pro_for_user(request.user), **kwargs)
 
     return wrapper
 
@@ -491,20 +489,12 @@ def calendar_feed(request, token):
 
     if len(token) < 16:
         raise Http404("Unknown calendar.")
-    pro = _pro_for_calendar_token(token)
+    pro = selectors.pro_for_calendar_token(token=token)
     body = ics.calendar_feed_for_pro(pro)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="timz.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-def _pro_for_calendar_token(token: str) -> ProProfile:
-    finder = getattr(selectors, "pro_for_calendar_token", None)
-    if finder is not None:
-        return finder(token=token)
-    rules_row = get_object_or_404(BookingRules.objects.select_related("pro"), calendar_token=token)
-    return rules_row.pro
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import stripe
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,20 +22,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import pro_for_user
 from bookings.models import Booking
 from payments import selectors, services, webhooks
 from payments.gateways import is_offline
 from payments.models import Payment
 
 logger = logging.getLogger(__name__)
-
-
-def _pro_of(user):
-    """The pro profile of the logged-in user, or 403: the payout pages are for pros."""
-    pro = getattr(user, "pro_profile", None) if user.is_pro else None
-    if pro is None:
-        raise PermissionDenied("Only professionals can set up payouts.")
-    return pro
 
 
 def user_zone(user, booking: Booking) -> str:
@@ -57,7 +50,7 @@ def booking_url(booking: Booking) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def get_paid(request):
-    pro = _pro_of(request.user)
+    pro = pro_for_user(request.user)
     if request.method == "POST":
         try:
             url = services.connected_account_onboard(pro=pro)
@@ -81,7 +74,7 @@ def get_paid(request):
 @login_required
 @require_GET
 def onboarding_return(request):
-    pro = _pro_of(request.user)
+    pro = pro_for_user(request.user)
     account = services.connected_account_sync(pro=pro)
     return render(
         request,
@@ -98,7 +91,7 @@ def onboarding_return(request):
 @require_GET
 def onboarding_refresh(request):
     """Stripe sends the pro here when a link expired: make a fresh one and go back."""
-    pro = _pro_of(request.user)
+    pro = pro_for_user(request.user)
     try:
         url = services.connected_account_onboard(pro=pro)
     except ValidationError as exc:
