@@ -9,7 +9,6 @@ pure ``bookings.availability`` module.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -291,16 +290,26 @@ def slot_is_free(
     )
 
 
+def free_slots_by_day(
+    *, pro: ProProfile, service: Service, start: date, days: int, tz, now: datetime | None = None
+) -> dict[date, list[datetime]]:
+    """Free starts for each of `days` local dates in `tz`, in that zone (dates without a free
+    start map to []). One load of the engine's data for the whole window."""
+    zone = zone_for(tz)
+    by_day: dict[date, list[datetime]] = {start + timedelta(days=i): [] for i in range(days)}
+    for slot in free_slots(pro=pro, service=service, start=start, days=days, now=now, tz=zone):
+        local = slot.astimezone(zone)
+        by_day.setdefault(local.date(), []).append(local)
+    return by_day
+
+
 def day_strip(
     *, pro: ProProfile, service: Service, start: date, days: int, tz, now: datetime | None = None
 ) -> list[tuple[date, int]]:
     """(local date in `tz`, number of free slots that day) for each of `days` dates."""
-    zone = zone_for(tz)
-    slots = free_slots(pro=pro, service=service, start=start, days=days, now=now, tz=zone)
-    counts = Counter(slot.astimezone(zone).date() for slot in slots)
-    return [
-        (start + timedelta(days=i), counts.get(start + timedelta(days=i), 0)) for i in range(days)
-    ]
+    by_day = free_slots_by_day(pro=pro, service=service, start=start, days=days, tz=tz, now=now)
+    dates = [start + timedelta(days=i) for i in range(days)]
+    return [(day, len(by_day[day])) for day in dates]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -541,12 +541,17 @@ def _picker(request, *, pro, service, zone, rules, base_url, extra_query=None, d
     else:
         strip_start = today
     strip_days = max(1, min(STRIP_DAYS, (last_day - strip_start).days + 1))
-    strip = selectors.day_strip(
+    # One load for the strip; the chosen day's times come from it when it lies in the strip.
+    by_day = selectors.free_slots_by_day(
         pro=pro, service=service, start=strip_start, days=strip_days, tz=zone
     )
+    strip = [(d, len(by_day[d])) for d in sorted(by_day)][:strip_days]
     if day is None:
         day = next((d for d, count in strip if count), strip_start)
-    times = _slots_on(pro=pro, service=service, day=day, zone=zone)
+    if day in by_day:
+        times = by_day[day]
+    else:
+        times = _slots_on(pro=pro, service=service, day=day, zone=zone)
 
     query = dict(extra_query or {})
 

@@ -13,10 +13,10 @@ from conftest import make_service, make_user
 pytestmark = pytest.mark.django_db
 
 # Measured bounds (SQLite). Each is the same with 2 and with 30 bookings.
-# Flow page: pro, services, 2 + 2 for the slot engine (day strip, then the day's times).
-FLOW_PAGE = 6
+# Flow page: pro, services, and 2 for the slot engine (one load gives the strip and the times).
+FLOW_PAGE = 4
 # + session, user and the client's profile (their time zone).
-FLOW_FRAGMENT = 9
+FLOW_FRAGMENT = 7
 CONFIRM_PAGE = 9
 # Session, user, client profile, upcoming, past, header (unread messages, user's pro profile).
 MY_BOOKINGS = 7
