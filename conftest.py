@@ -123,6 +123,20 @@ def make_booking(*, client, service, starts_at, status=Booking.Status.CONFIRMED,
 
 
 @pytest.fixture
+def offline_payments(settings):
+    """The offline payment backend (no Stripe keys) with the default 10 % platform fee."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_API_BASE = ""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = ""
+    settings.PLATFORM_FEE_PERCENT = "10"
+    settings.PLATFORM_FEE_FIXED = 0
+    settings.PLATFORM_FEE_MIN = 0
+    settings.SITE_URL = "http://testserver"
+    return settings
+
+
+@pytest.fixture
 def client_user(db):
     return make_user(email="client@example.com", name="Chloé Client")
 

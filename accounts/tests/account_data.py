@@ -71,19 +71,6 @@ def working_pro(pro):
 
 
 @pytest.fixture
-def offline_payments(settings):
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_WEBHOOK_SECRET = ""
-    settings.STRIPE_CONNECT_WEBHOOK_SECRET = ""
-    settings.PLATFORM_FEE_PERCENT = "10"
-    settings.PLATFORM_FEE_FIXED = 0
-    settings.PLATFORM_FEE_MIN = 0
-    settings.SITE_URL = "http://testserver"
-    return settings
-
-
-@pytest.fixture
 def paid_service(working_pro, offline_payments):
     """An online-paid service of a pro whose (simulated) payout account can take payments."""
     from payments.services import connected_account_enable_simulated

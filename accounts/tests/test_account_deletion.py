@@ -26,7 +26,6 @@ URL = "/profile/delete/"
 
 # Fixtures shared with test_data_export.py.
 working_pro = account_data.working_pro
-offline_payments = account_data.offline_payments
 paid_service = account_data.paid_service
 commit = account_data.commit
 

@@ -22,7 +22,6 @@ ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 # Fixtures shared with test_account_deletion.py.
 working_pro = account_data.working_pro
-offline_payments = account_data.offline_payments
 paid_service = account_data.paid_service
 
 

@@ -48,16 +48,9 @@ def commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def offline(settings):
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_WEBHOOK_SECRET = ""
-    settings.STRIPE_CONNECT_WEBHOOK_SECRET = ""
-    settings.PLATFORM_FEE_PERCENT = "10"
-    settings.PLATFORM_FEE_FIXED = 0
-    settings.PLATFORM_FEE_MIN = 0
-    settings.SITE_URL = "http://testserver"
-    return settings
+def offline(offline_payments):
+    """The offline backend (the root conftest's `offline_payments`)."""
+    return offline_payments
 
 
 @pytest.fixture
