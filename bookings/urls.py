@@ -1,37 +1,45 @@
 from django.urls import path
 
-from bookings import views
+from bookings.views import agenda, availability, catalog, detail, flow, my_bookings, reviews
 
 app_name = "bookings"
 
 urlpatterns = [
     # Booking flow (linked from the pro page).
-    path("new/<slug:slug>/<int:service_id>/", views.book, name="book"),
-    path("new/<slug:slug>/<int:service_id>/confirm/", views.confirm, name="confirm"),
+    path("new/<slug:slug>/<int:service_id>/", flow.book, name="book"),
+    path("new/<slug:slug>/<int:service_id>/confirm/", flow.confirm, name="confirm"),
+    path("<int:pk>/done/", flow.done, name="done"),
     # Client and both sides.
-    path("mine/", views.my_bookings, name="my_bookings"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/done/", views.done, name="done"),
-    path("<int:pk>/booking.ics", views.booking_ics, name="ics"),
-    path("<int:pk>/cancel/", views.cancel, name="cancel"),
-    path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
-    path("<int:pk>/review/", views.review, name="review"),
-    path("<int:pk>/review/reply/", views.review_reply, name="review_reply"),
-    path("<int:pk>/action/<slug:action>/", views.act, name="act"),
+    path("mine/", my_bookings.my_bookings, name="my_bookings"),
+    path("<int:pk>/", detail.detail, name="detail"),
+    path("<int:pk>/booking.ics", detail.booking_ics, name="ics"),
+    path("<int:pk>/cancel/", detail.cancel, name="cancel"),
+    path("<int:pk>/reschedule/", detail.reschedule, name="reschedule"),
+    path("<int:pk>/action/<slug:action>/", detail.act, name="act"),
+    path("<int:pk>/review/", reviews.review, name="review"),
+    path("<int:pk>/review/reply/", reviews.review_reply, name="review_reply"),
     # Pro dashboard.
-    path("agenda/", views.agenda, name="agenda"),
-    path("services/", views.service_list, name="services"),
-    path("services/new/", views.service_create, name="service_create"),
-    path("services/<int:pk>/edit/", views.service_edit, name="service_edit"),
-    path("services/<int:pk>/delete/", views.service_delete, name="service_delete"),
-    path("services/<int:pk>/move/<str:direction>/", views.service_move, name="service_move"),
-    path("schedule/", views.schedule, name="schedule"),
-    path("schedule/day/<int:weekday>/", views.schedule_day, name="schedule_day"),
-    path("schedule/overrides/", views.override_create, name="override_create"),
-    path("schedule/overrides/<int:pk>/delete/", views.override_delete, name="override_delete"),
-    path("schedule/time-off/", views.time_off_create, name="time_off_create"),
-    path("schedule/time-off/<int:pk>/delete/", views.time_off_delete, name="time_off_delete"),
-    path("rules/", views.rules, name="rules"),
-    path("rules/calendar-token/", views.calendar_token_regenerate, name="calendar_token"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("agenda/", agenda.agenda, name="agenda"),
+    path("calendar/<str:token>.ics", agenda.calendar_feed, name="calendar_feed"),
+    path("rules/calendar-token/", agenda.calendar_token_regenerate, name="calendar_token"),
+    path("services/", catalog.service_list, name="services"),
+    path("services/new/", catalog.service_create, name="service_create"),
+    path("services/<int:pk>/edit/", catalog.service_edit, name="service_edit"),
+    path("services/<int:pk>/delete/", catalog.service_delete, name="service_delete"),
+    path("services/<int:pk>/move/<str:direction>/", catalog.service_move, name="service_move"),
+    path("schedule/", availability.schedule, name="schedule"),
+    path("schedule/day/<int:weekday>/", availability.schedule_day, name="schedule_day"),
+    path("schedule/overrides/", availability.override_create, name="override_create"),
+    path(
+        "schedule/overrides/<int:pk>/delete/",
+        availability.override_delete,
+        name="override_delete",
+    ),
+    path("schedule/time-off/", availability.time_off_create, name="time_off_create"),
+    path(
+        "schedule/time-off/<int:pk>/delete/",
+        availability.time_off_delete,
+        name="time_off_delete",
+    ),
+    path("rules/", availability.rules, name="rules"),
 ]

@@ -1,4 +1,4 @@
-"""Writes of the booking domain: catalog, availability, bookings, reviews.
+"""Writes of bookings: creation (no overlap, rate limited) and the lifecycle transitions.
 
 Every function takes keyword-only arguments, validates, opens its own transaction and raises
 ``django.core.exceptions.ValidationError`` (or ``TransitionNotAllowed`` / ``SlotUnavailable`` from
@@ -18,20 +18,14 @@ from __future__ import annotations
 
 import functools
 import re
-import secrets
-from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Avg, Count, Max
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import ProProfile, User
@@ -41,239 +35,12 @@ from bookings.models import (
     Booking,
     BookingEvent,
     BookingRules,
-    DateOverride,
-    DateOverrideInterval,
-    Review,
     Service,
-    TimeOff,
-    WeeklyHours,
 )
-
-# ---------------------------------------------------------------------------------------------
-# Catalog
-# ---------------------------------------------------------------------------------------------
-
-SERVICE_FIELDS = (
-    "name",
-    "description",
-    "duration_minutes",
-    "price_amount",
-    "currency",
-    "image",
-    "is_active",
-    "payment_mode",
-    "position",
-)
-
-
-def service_create(
-    *,
-    pro: ProProfile,
-    name: str,
-    description: str = "",
-    duration_minutes: int,
-    price_amount: int,
-    currency: str,
-    image=None,
-    is_active: bool = True,
-    payment_mode: str = Service.PaymentMode.AT_APPOINTMENT,
-    position: int | None = None,
-) -> Service:
-    with transaction.atomic():
-        if position is None:
-            top = Service.objects.filter(pro=pro).aggregate(top=Max("position"))["top"]
-            position = 0 if top is None else top + 1
-        service = Service(
-            pro=pro,
-            name=(name or "").strip(),
-            description=description or "",
-            duration_minutes=duration_minutes,
-            price_amount=price_amount,
-            currency=(currency or "").upper(),
-            is_active=is_active,
-            payment_mode=payment_mode,
-            position=position,
-        )
-        if image:
-            service.image = image
-        service.full_clean()
-        service.save()
-    return service
-
-
-def service_update(*, service: Service, **fields) -> Service:
-    unknown = set(fields) - set(SERVICE_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown service field(s): {', '.join(sorted(unknown))}.")
-    if "currency" in fields and fields["currency"]:
-        fields["currency"] = fields["currency"].upper()
-    if "name" in fields and fields["name"]:
-        fields["name"] = fields["name"].strip()
-    with transaction.atomic():
-        for key, value in fields.items():
-            setattr(service, key, value)
-        service.full_clean()
-        service.save()
-    return service
-
-
-def service_delete(*, service: Service) -> None:
-    """Delete a service; one that has bookings is deactivated instead (history keeps it)."""
-    with transaction.atomic():
-        if service.bookings.exists():
-            service.is_active = False
-            service.save(update_fields=["is_active"])
-        else:
-            service.delete()
-
-
-# ---------------------------------------------------------------------------------------------
-# Availability
-# ---------------------------------------------------------------------------------------------
-
-
-def _clean_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
-    cleaned = []
-    for pair in intervals:
-        try:
-            start, end = pair
-        except (TypeError, ValueError) as exc:
-            raise ValidationError("Each interval needs a start and an end.") from exc
-        if not isinstance(start, time) or not isinstance(end, time):
-            raise ValidationError("Each interval needs a start and an end time.")
-        if not start < end:
-            raise ValidationError(
-                f"An interval must end after it starts ({start:%H:%M}–{end:%H:%M})."
-            )
-        cleaned.append(
-            (start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0))
-        )
-    cleaned.sort()
-    for (s1, e1), (s2, e2) in zip(cleaned, cleaned[1:], strict=False):
-        if s2 < e1:
-            raise ValidationError(
-                f"Intervals must not overlap ({s1:%H:%M}–{e1:%H:%M} and {s2:%H:%M}–{e2:%H:%M})."
-            )
-    return cleaned
-
-
-def weekly_hours_set(
-    *, pro: ProProfile, weekday: int, intervals: list[tuple[time, time]]
-) -> list[WeeklyHours]:
-    """Replace the working intervals of one weekday (0=Monday); an empty list = day off."""
-    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
-        raise ValidationError("Weekday must be 0 (Monday) to 6 (Sunday).")
-    cleaned = _clean_intervals(intervals)
-    with transaction.atomic():
-        WeeklyHours.objects.filter(pro=pro, weekday=weekday).delete()
-        rows = WeeklyHours.objects.bulk_create(
-            [WeeklyHours(pro=pro, weekday=weekday, start=s, end=e) for s, e in cleaned]
-        )
-    return rows
-
-
-def date_override_set(
-    *, pro: ProProfile, day: date, intervals: list[tuple[time, time]], note: str = ""
-) -> DateOverride:
-    """Special hours on one local date; an empty list closes the day."""
-    if not isinstance(day, date) or isinstance(day, datetime):
-        raise ValidationError("Pick a date.")
-    cleaned = _clean_intervals(intervals)
-    note = (note or "").strip()
-    if len(note) > 120:
-        raise ValidationError("The note can be at most 120 characters.")
-    with transaction.atomic():
-        override, _ = DateOverride.objects.update_or_create(
-            pro=pro, date=day, defaults={"is_closed": not cleaned, "note": note}
-        )
-        override.intervals.all().delete()
-        DateOverrideInterval.objects.bulk_create(
-            [DateOverrideInterval(override=override, start=s, end=e) for s, e in cleaned]
-        )
-    return override
-
-
-def date_override_delete(*, pro: ProProfile, pk: int) -> None:
-    deleted, _ = DateOverride.objects.filter(pro=pro, pk=pk).delete()
-    if not deleted:
-        raise Http404("No such date override.")
-
-
-def time_off_create(
-    *, pro: ProProfile, starts_at: datetime, ends_at: datetime, reason: str = ""
-) -> TimeOff:
-    """Block an absolute span. Naive datetimes are read as the pro's local wall-clock time."""
-    if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
-        raise ValidationError("Time off needs a start and an end.")
-    zone = ZoneInfo(pro.timezone)
-    if timezone.is_naive(starts_at):
-        starts_at = starts_at.replace(tzinfo=zone)
-    if timezone.is_naive(ends_at):
-        ends_at = ends_at.replace(tzinfo=zone)
-    if not starts_at < ends_at:
-        raise ValidationError("Time off must end after it starts.")
-    reason = (reason or "").strip()
-    if len(reason) > 120:
-        raise ValidationError("The reason can be at most 120 characters.")
-    with transaction.atomic():
-        return TimeOff.objects.create(
-            pro=pro,
-            starts_at=starts_at.astimezone(ZoneInfo("UTC")),
-            ends_at=ends_at.astimezone(ZoneInfo("UTC")),
-            reason=reason,
-        )
-
-
-def time_off_delete(*, pro: ProProfile, pk: int) -> None:
-    deleted, _ = TimeOff.objects.filter(pro=pro, pk=pk).delete()
-    if not deleted:
-        raise Http404("No such time off.")
-
-
-RULES_FIELDS = (
-    "slot_step_minutes",
-    "min_notice_minutes",
-    "horizon_days",
-    "buffer_minutes",
-    "confirmation_mode",
-    "request_expiry_hours",
-    "cancellation_window_hours",
-    "late_cancellation_fee_percent",
-    "reminder_hours",
-)
-
-
-def booking_rules_update(*, pro: ProProfile, **fields) -> BookingRules:
-    from bookings.selectors import booking_rules_for
-
-    unknown = set(fields) - set(RULES_FIELDS)
-    if unknown:
-        raise ValidationError(f"Unknown booking rule(s): {', '.join(sorted(unknown))}.")
-    with transaction.atomic():
-        rules = booking_rules_for(pro)
-        for key, value in fields.items():
-            setattr(rules, key, value)
-        rules.full_clean(exclude=["pro"])
-        rules.save()
-    return rules
-
-
-def calendar_token_regenerate(*, pro: ProProfile) -> str:
-    """A new secret for the pro's calendar feed URL (the old URL stops working)."""
-    from bookings.selectors import booking_rules_for
-
-    with transaction.atomic():
-        rules = booking_rules_for(pro)
-        rules.calendar_token = secrets.token_urlsafe(32)
-        rules.save(update_fields=["calendar_token"])
-    return rules.calendar_token
-
-
-# ---------------------------------------------------------------------------------------------
-# Bookings
-# ---------------------------------------------------------------------------------------------
 
 PAYMENT_HOLD_MINUTES = 30
+
+
 NOTE_MAX = 1000
 
 
@@ -388,6 +155,8 @@ class BookingRateLimited(ValidationError):
 
 
 _PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
 _WINDOW = re.compile(r"(\d+)/(\d*)([smhd])")
 
 
@@ -642,75 +411,3 @@ def booking_transition(
 
 # Transitions that send emails (bookings.emails knows who gets what).
 EMAIL_KINDS = {"requested", "booked", "confirmed", "decline", "cancel", "reschedule", "expire"}
-
-
-# ---------------------------------------------------------------------------------------------
-# Reviews
-# ---------------------------------------------------------------------------------------------
-
-REVIEW_DAYS = 30
-REVIEW_TEXT_MAX = 2000
-
-
-def _refresh_pro_rating(pro: ProProfile) -> None:
-    stats = Review.objects.filter(pro=pro).aggregate(avg=Avg("rating"), count=Count("id"))
-    avg = stats["avg"]
-    ProProfile.objects.filter(pk=pro.pk).update(
-        rating_avg=(
-            Decimal(str(avg)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            if avg is not None
-            else None
-        ),
-        review_count=stats["count"],
-    )
-
-
-def review_create(*, booking: Booking, by, rating: int, text: str = "") -> Review:
-    """The booking's client reviews a completed booking, once, within 30 days of its end."""
-    text = (text or "").strip()
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ValidationError("Pick a rating from 1 to 5 stars.")
-    if len(text) > REVIEW_TEXT_MAX:
-        raise ValidationError(f"A review can be at most {REVIEW_TEXT_MAX} characters.")
-    if by is None or by.pk != booking.client_id:
-        raise ValidationError("Only the client of this booking can review it.")
-    with transaction.atomic():
-        locked = (
-            Booking.objects.select_for_update(of=("self",)).select_related("pro").get(pk=booking.pk)
-        )
-        if locked.status != Booking.Status.COMPLETED:
-            raise ValidationError("You can review a booking once it is completed.")
-        if timezone.now() > locked.ends_at + timedelta(days=REVIEW_DAYS):
-            raise ValidationError(f"Reviews are open for {REVIEW_DAYS} days after the booking.")
-        if Review.objects.filter(booking=locked).exists():
-            raise ValidationError("You have already reviewed this booking.")
-        try:
-            with transaction.atomic():
-                review = Review.objects.create(
-                    booking=locked, pro=locked.pro, author=by, rating=rating, text=text
-                )
-        except IntegrityError as exc:
-            raise ValidationError("You have already reviewed this booking.") from exc
-        _refresh_pro_rating(locked.pro)
-    return review
-
-
-def review_reply(*, review: Review, by, text: str) -> Review:
-    """The reviewed pro answers a review, once."""
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError("Write a reply.")
-    if len(text) > REVIEW_TEXT_MAX:
-        raise ValidationError(f"A reply can be at most {REVIEW_TEXT_MAX} characters.")
-    with transaction.atomic():
-        locked = (
-            Review.objects.select_for_update(of=("self",)).select_related("pro").get(pk=review.pk)
-        )
-        if by is None or by.pk != locked.pro.user_id:
-            raise ValidationError("Only the reviewed professional can reply.")
-        if locked.reply:
-            raise ValidationError("You have already replied to this review.")
-        locked.reply = text
-        locked.replied_at = timezone.now()
-        locked.save(update_fields=["reply", "replied_at"])
-    return locked

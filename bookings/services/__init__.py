@@ -1,0 +1,77 @@
+"""Writes of the booking domain, one module per sub-domain:
+
+- ``catalog``: the services a pro offers;
+- ``schedule``: weekly hours, date overrides, time off, booking rules, the calendar token;
+- ``booking``: creating bookings and moving them through the lifecycle;
+- ``reviews``: reviews and replies.
+
+Every function takes keyword-only arguments, validates, opens its own transaction and raises
+``django.core.exceptions.ValidationError`` (or ``TransitionNotAllowed`` / ``SlotUnavailable`` from
+``bookings.lifecycle``) with a message a user can read. Callers use ``bookings.services.<name>``;
+this package re-exports each module's public names.
+"""
+
+from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
+from bookings.services.booking import (
+    BOOKABLE_RANGE,
+    EMAIL_KINDS,
+    NOTE_MAX,
+    PAYMENT_HOLD_MINUTES,
+    BookingRateLimited,
+    booking_create,
+    booking_transition,
+    emails_suppressed,
+    parse_rate_limit,
+)
+from bookings.services.catalog import (
+    SERVICE_FIELDS,
+    service_create,
+    service_delete,
+    service_update,
+)
+from bookings.services.reviews import (
+    REVIEW_DAYS,
+    REVIEW_TEXT_MAX,
+    review_create,
+    review_reply,
+)
+from bookings.services.schedule import (
+    RULES_FIELDS,
+    booking_rules_update,
+    calendar_token_regenerate,
+    date_override_delete,
+    date_override_set,
+    time_off_create,
+    time_off_delete,
+    weekly_hours_set,
+)
+
+__all__ = [
+    "BOOKABLE_RANGE",
+    "BookingRateLimited",
+    "EMAIL_KINDS",
+    "NOTE_MAX",
+    "PAYMENT_HOLD_MINUTES",
+    "REVIEW_DAYS",
+    "REVIEW_TEXT_MAX",
+    "RULES_FIELDS",
+    "SERVICE_FIELDS",
+    "SlotUnavailable",
+    "TransitionNotAllowed",
+    "booking_create",
+    "booking_rules_update",
+    "booking_transition",
+    "calendar_token_regenerate",
+    "date_override_delete",
+    "date_override_set",
+    "emails_suppressed",
+    "parse_rate_limit",
+    "review_create",
+    "review_reply",
+    "service_create",
+    "service_delete",
+    "service_update",
+    "time_off_create",
+    "time_off_delete",
+    "weekly_hours_set",
+]

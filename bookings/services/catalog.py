@@ -1,0 +1,85 @@
+"""Writes of the pro's catalog: services offered, with duration and price."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from accounts.models import ProProfile
+from bookings.models import (
+    Service,
+)
+
+SERVICE_FIELDS = (
+    "name",
+    "description",
+    "duration_minutes",
+    "price_amount",
+    "currency",
+    "image",
+    "is_active",
+    "payment_mode",
+    "position",
+)
+
+
+def service_create(
+    *,
+    pro: ProProfile,
+    name: str,
+    description: str = "",
+    duration_minutes: int,
+    price_amount: int,
+    currency: str,
+    image=None,
+    is_active: bool = True,
+    payment_mode: str = Service.PaymentMode.AT_APPOINTMENT,
+    position: int | None = None,
+) -> Service:
+    with transaction.atomic():
+        if position is None:
+            top = Service.objects.filter(pro=pro).aggregate(top=Max("position"))["top"]
+            position = 0 if top is None else top + 1
+        service = Service(
+            pro=pro,
+            name=(name or "").strip(),
+            description=description or "",
+            duration_minutes=duration_minutes,
+            price_amount=price_amount,
+            currency=(currency or "").upper(),
+            is_active=is_active,
+            payment_mode=payment_mode,
+            position=position,
+        )
+        if image:
+            service.image = image
+        service.full_clean()
+        service.save()
+    return service
+
+
+def service_update(*, service: Service, **fields) -> Service:
+    unknown = set(fields) - set(SERVICE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown service field(s): {', '.join(sorted(unknown))}.")
+    if "currency" in fields and fields["currency"]:
+        fields["currency"] = fields["currency"].upper()
+    if "name" in fields and fields["name"]:
+        fields["name"] = fields["name"].strip()
+    with transaction.atomic():
+        for key, value in fields.items():
+            setattr(service, key, value)
+        service.full_clean()
+        service.save()
+    return service
+
+
+def service_delete(*, service: Service) -> None:
+    """Delete a service; one that has bookings is deactivated instead (history keeps it)."""
+    with transaction.atomic():
+        if service.bookings.exists():
+            service.is_active = False
+            service.save(update_fields=["is_active"])
+        else:
+            service.delete()

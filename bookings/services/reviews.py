@@ -1,0 +1,86 @@
+"""Writes of reviews: a client reviews a completed visit once; the pro replies once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
+
+from accounts.models import ProProfile
+from bookings.models import (
+    Booking,
+    Review,
+)
+
+REVIEW_DAYS = 30
+
+
+REVIEW_TEXT_MAX = 2000
+
+
+def _refresh_pro_rating(pro: ProProfile) -> None:
+    stats = Review.objects.filter(pro=pro).aggregate(avg=Avg("rating"), count=Count("id"))
+    avg = stats["avg"]
+    ProProfile.objects.filter(pk=pro.pk).update(
+        rating_avg=(
+            Decimal(str(avg)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if avg is not None
+            else None
+        ),
+        review_count=stats["count"],
+    )
+
+
+def review_create(*, booking: Booking, by, rating: int, text: str = "") -> Review:
+    """The booking's client reviews a completed booking, once, within 30 days of its end."""
+    text = (text or "").strip()
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError("Pick a rating from 1 to 5 stars.")
+    if len(text) > REVIEW_TEXT_MAX:
+        raise ValidationError(f"A review can be at most {REVIEW_TEXT_MAX} characters.")
+    if by is None or by.pk != booking.client_id:
+        raise ValidationError("Only the client of this booking can review it.")
+    with transaction.atomic():
+        locked = (
+            Booking.objects.select_for_update(of=("self",)).select_related("pro").get(pk=booking.pk)
+        )
+        if locked.status != Booking.Status.COMPLETED:
+            raise ValidationError("You can review a booking once it is completed.")
+        if timezone.now() > locked.ends_at + timedelta(days=REVIEW_DAYS):
+            raise ValidationError(f"Reviews are open for {REVIEW_DAYS} days after the booking.")
+        if Review.objects.filter(booking=locked).exists():
+            raise ValidationError("You have already reviewed this booking.")
+        try:
+            with transaction.atomic():
+                review = Review.objects.create(
+                    booking=locked, pro=locked.pro, author=by, rating=rating, text=text
+                )
+        except IntegrityError as exc:
+            raise ValidationError("You have already reviewed this booking.") from exc
+        _refresh_pro_rating(locked.pro)
+    return review
+
+
+def review_reply(*, review: Review, by, text: str) -> Review:
+    """The reviewed pro answers a review, once."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError("Write a reply.")
+    if len(text) > REVIEW_TEXT_MAX:
+        raise ValidationError(f"A reply can be at most {REVIEW_TEXT_MAX} characters.")
+    with transaction.atomic():
+        locked = (
+            Review.objects.select_for_update(of=("self",)).select_related("pro").get(pk=review.pk)
+        )
+        if by is None or by.pk != locked.pro.user_id:
+            raise ValidationError("Only the reviewed professional can reply.")
+        if locked.reply:
+            raise ValidationError("You have already replied to this review.")
+        locked.reply = text
+        locked.replied_at = timezone.now()
+        locked.save(update_fields=["reply", "replied_at"])
+    return locked

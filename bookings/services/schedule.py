@@ -1,0 +1,160 @@
+"""Writes of the pro's availability: weekly hours, date overrides, time off, booking rules and
+the calendar-feed token. Hours are wall-clock times in the pro's zone."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import ProProfile
+from bookings.models import (
+    BookingRules,
+    DateOverride,
+    DateOverrideInterval,
+    TimeOff,
+    WeeklyHours,
+)
+
+
+def _clean_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
+    cleaned = []
+    for pair in intervals:
+        try:
+            start, end = pair
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("Each interval needs a start and an end.") from exc
+        if not isinstance(start, time) or not isinstance(end, time):
+            raise ValidationError("Each interval needs a start and an end time.")
+        if not start < end:
+            raise ValidationError(
+                f"An interval must end after it starts ({start:%H:%M}–{end:%H:%M})."
+            )
+        cleaned.append(
+            (start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0))
+        )
+    cleaned.sort()
+    for (s1, e1), (s2, e2) in zip(cleaned, cleaned[1:], strict=False):
+        if s2 < e1:
+            raise ValidationError(
+                f"Intervals must not overlap ({s1:%H:%M}–{e1:%H:%M} and {s2:%H:%M}–{e2:%H:%M})."
+            )
+    return cleaned
+
+
+def weekly_hours_set(
+    *, pro: ProProfile, weekday: int, intervals: list[tuple[time, time]]
+) -> list[WeeklyHours]:
+    """Replace the working intervals of one weekday (0=Monday); an empty list = day off."""
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        raise ValidationError("Weekday must be 0 (Monday) to 6 (Sunday).")
+    cleaned = _clean_intervals(intervals)
+    with transaction.atomic():
+        WeeklyHours.objects.filter(pro=pro, weekday=weekday).delete()
+        rows = WeeklyHours.objects.bulk_create(
+            [WeeklyHours(pro=pro, weekday=weekday, start=s, end=e) for s, e in cleaned]
+        )
+    return rows
+
+
+def date_override_set(
+    *, pro: ProProfile, day: date, intervals: list[tuple[time, time]], note: str = ""
+) -> DateOverride:
+    """Special hours on one local date; an empty list closes the day."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise ValidationError("Pick a date.")
+    cleaned = _clean_intervals(intervals)
+    note = (note or "").strip()
+    if len(note) > 120:
+        raise ValidationError("The note can be at most 120 characters.")
+    with transaction.atomic():
+        override, _ = DateOverride.objects.update_or_create(
+            pro=pro, date=day, defaults={"is_closed": not cleaned, "note": note}
+        )
+        override.intervals.all().delete()
+        DateOverrideInterval.objects.bulk_create(
+            [DateOverrideInterval(override=override, start=s, end=e) for s, e in cleaned]
+        )
+    return override
+
+
+def date_override_delete(*, pro: ProProfile, pk: int) -> None:
+    deleted, _ = DateOverride.objects.filter(pro=pro, pk=pk).delete()
+    if not deleted:
+        raise Http404("No such date override.")
+
+
+def time_off_create(
+    *, pro: ProProfile, starts_at: datetime, ends_at: datetime, reason: str = ""
+) -> TimeOff:
+    """Block an absolute span. Naive datetimes are read as the pro's local wall-clock time."""
+    if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
+        raise ValidationError("Time off needs a start and an end.")
+    zone = ZoneInfo(pro.timezone)
+    if timezone.is_naive(starts_at):
+        starts_at = starts_at.replace(tzinfo=zone)
+    if timezone.is_naive(ends_at):
+        ends_at = ends_at.replace(tzinfo=zone)
+    if not starts_at < ends_at:
+        raise ValidationError("Time off must end after it starts.")
+    reason = (reason or "").strip()
+    if len(reason) > 120:
+        raise ValidationError("The reason can be at most 120 characters.")
+    with transaction.atomic():
+        return TimeOff.objects.create(
+            pro=pro,
+            starts_at=starts_at.astimezone(ZoneInfo("UTC")),
+            ends_at=ends_at.astimezone(ZoneInfo("UTC")),
+            reason=reason,
+        )
+
+
+def time_off_delete(*, pro: ProProfile, pk: int) -> None:
+    deleted, _ = TimeOff.objects.filter(pro=pro, pk=pk).delete()
+    if not deleted:
+        raise Http404("No such time off.")
+
+
+RULES_FIELDS = (
+    "slot_step_minutes",
+    "min_notice_minutes",
+    "horizon_days",
+    "buffer_minutes",
+    "confirmation_mode",
+    "request_expiry_hours",
+    "cancellation_window_hours",
+    "late_cancellation_fee_percent",
+    "reminder_hours",
+)
+
+
+def booking_rules_update(*, pro: ProProfile, **fields) -> BookingRules:
+    from bookings.selectors import booking_rules_for
+
+    unknown = set(fields) - set(RULES_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown booking rule(s): {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        rules = booking_rules_for(pro)
+        for key, value in fields.items():
+            setattr(rules, key, value)
+        rules.full_clean(exclude=["pro"])
+        rules.save()
+    return rules
+
+
+def calendar_token_regenerate(*, pro: ProProfile) -> str:
+    """A new secret for the pro's calendar feed URL (the old URL stops working)."""
+    from bookings.selectors import booking_rules_for
+
+    with transaction.atomic():
+        rules = booking_rules_for(pro)
+        rules.calendar_token = secrets.token_urlsafe(32)
+        rules.save(update_fields=["calendar_token"])
+    return rules.calendar_token

@@ -1,0 +1,123 @@
+"""The pro's agenda (day and week), the private calendar feed and its token."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from bookings import selectors, services
+from bookings.views.common import (
+    BadParameter,
+    Card,
+    bad_request,
+    parse_date,
+    pro_required,
+    zone_or_utc,
+)
+
+
+@pro_required
+@require_POST
+def calendar_token_regenerate(request, *, pro):
+    had_token = bool(selectors.booking_rules_for(pro).calendar_token)
+    services.calendar_token_regenerate(pro=pro)
+    messages.success(
+        request,
+        "A new calendar address was made; the old one no longer works."
+        if had_token
+        else "Your private calendar address is ready.",
+    )
+    return redirect(reverse("bookings:rules") + "#calendar-feed")
+
+
+@require_GET
+def calendar_feed(request, token):
+    from bookings import ics
+
+    if len(token) < 16:
+        raise Http404("Unknown calendar.")
+    pro = selectors.pro_for_calendar_token(token=token)
+    body = ics.calendar_feed_for_pro(pro)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="timz.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@pro_required
+@require_GET
+def agenda(request, *, pro):
+    zone = zone_or_utc(pro.timezone)
+    now = timezone.now()
+    today = now.astimezone(zone).date()
+    view = request.GET.get("view", "day")
+    if view not in ("day", "week"):
+        return bad_request(
+            request, "The agenda shows a “day” or a “week”.", back=reverse("bookings:agenda")
+        )
+    try:
+        day = parse_date(request.GET["date"]) if request.GET.get("date") else today
+    except BadParameter as exc:
+        return bad_request(request, str(exc), back=reverse("bookings:agenda"))
+    if view == "week":
+        first = day - timedelta(days=day.weekday())
+        days = [first + timedelta(days=i) for i in range(7)]
+        step = timedelta(days=7)
+    else:
+        first = day
+        days = [day]
+        step = timedelta(days=1)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+
+    rules_row = selectors.booking_rules_for(pro)
+    joined = _agenda_joins(selectors.bookings_for_pro(pro=pro, start=start, end=end))
+    cards = [
+        Card(b, user=request.user, now=now, rules=rules_row) for b in joined.order_by("starts_at")
+    ]
+    by_day = {d: [] for d in days}
+    for card in cards:
+        local_day = card.booking.starts_at.astimezone(zone).date()
+        if local_day in by_day:
+            by_day[local_day].append(card)
+    requests_ = [
+        Card(b, user=request.user, now=now, rules=rules_row)
+        for b in _agenda_joins(selectors.pending_requests_for_pro(pro=pro))
+    ]
+
+    def url(**params):
+        return f"{reverse('bookings:agenda')}?{urlencode(params)}"
+
+    return render(
+        request,
+        "bookings/agenda.html",
+        {
+            "pro": pro,
+            "zone": zone,
+            "view": view,
+            "day": day,
+            "today": today,
+            "days": [{"day": d, "cards": by_day[d], "is_today": d == today} for d in days],
+            "requests": requests_,
+            "prev_url": url(view=view, date=(day - step).isoformat()),
+            "next_url": url(view=view, date=(day + step).isoformat()),
+            "today_url": url(view=view),
+            "day_url": url(view="day", date=day.isoformat()),
+            "week_url": url(view="week", date=day.isoformat()),
+            "count": len(cards),
+            "now": now,
+        },
+    )
+
+
+def _agenda_joins(queryset):
+    return queryset.select_related(
+        "pro", "pro__user", "service", "client", "client__client_profile", "client__pro_profile"
+    )

@@ -1,0 +1,124 @@
+"""The pro's services: list, create, edit, delete, reorder."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import ProProfile
+from bookings import selectors, services
+from bookings.forms import (
+    ServiceForm,
+)
+from bookings.models import Service
+from bookings.views.common import pro_required
+
+
+def _pro_currency(pro: ProProfile, existing: list[Service]) -> str:
+    currency = getattr(pro, "currency", "") or ""
+    if not currency and existing:
+        currency = existing[0].currency
+    return (currency or settings.DEFAULT_CURRENCY).upper()
+
+
+@pro_required
+@require_GET
+def service_list(request, *, pro):
+    items = list(selectors.services_for_pro(pro=pro, include_inactive=True))
+    return render(
+        request,
+        "bookings/services.html",
+        {"pro": pro, "services": items, "currency": _pro_currency(pro, items)},
+    )
+
+
+def _own_service(pro, pk) -> Service:
+    return get_object_or_404(selectors.services_for_pro(pro=pro, include_inactive=True), pk=pk)
+
+
+@pro_required
+@require_http_methods(["GET", "POST"])
+def service_create(request, *, pro):
+    currency = _pro_currency(pro, list(selectors.services_for_pro(pro=pro, include_inactive=True)))
+    form = ServiceForm(request.POST or None, request.FILES or None, pro=pro, currency=currency)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service = services.service_create(pro=pro, currency=currency, **form.service_fields())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"“{service.name}” was added.")
+            return redirect("bookings:services")
+    status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
+    return render(
+        request,
+        "bookings/service_form.html",
+        {"form": form, "pro": pro, "service": None},
+        status=status,
+    )
+
+
+@pro_required
+@require_http_methods(["GET", "POST"])
+def service_edit(request, pk, *, pro):
+    service = _own_service(pro, pk)
+    form = ServiceForm(
+        request.POST or None,
+        request.FILES or None,
+        pro=pro,
+        currency=service.currency,
+        initial=ServiceForm.initial_for(service),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_update(service=service, **form.service_fields())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"“{service.name}” was saved.")
+            return redirect("bookings:services")
+    status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
+    return render(
+        request,
+        "bookings/service_form.html",
+        {"form": form, "pro": pro, "service": service},
+        status=status,
+    )
+
+
+@pro_required
+@require_POST
+def service_delete(request, pk, *, pro):
+    service = _own_service(pro, pk)
+    name = service.name
+    services.service_delete(service=service)
+    if Service.objects.filter(pk=pk).exists():
+        messages.info(request, f"“{name}” has bookings, so it was hidden instead of deleted.")
+    else:
+        messages.success(request, f"“{name}” was deleted.")
+    return redirect("bookings:services")
+
+
+@pro_required
+@require_POST
+def service_move(request, pk, direction, *, pro):
+    if direction not in ("up", "down"):
+        raise Http404("Services move up or down.")
+    items = list(selectors.services_for_pro(pro=pro, include_inactive=True))
+    index = next((i for i, s in enumerate(items) if s.pk == pk), None)
+    if index is None:
+        raise Http404("No such service.")
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+        for position, item in enumerate(items):
+            if item.position != position:
+                services.service_update(service=item, position=position)
+    return redirect(reverse("bookings:services") + f"#service-{pk}")

@@ -1,0 +1,196 @@
+"""What the bookings pages share: parameter parsing and its 400 page, the viewer's zone,
+the booking card (a booking plus what the viewer may do with it now), and `pro_required`.
+
+Views stay thin: they validate input (forms, query parameters), call one function of
+bookings.services / bookings.selectors, and map its errors to a message and a 4xx status.
+Private bookings are always fetched through selectors.booking_get_for_user (404 for others).
+
+Partial rendering: the booking flow's day/time picker and the agenda's booking cards are
+`{% partialdef %}` fragments. static/js/booking.js asks for them with the `X-Timz-Fragment`
+header and swaps them in place; without JavaScript the same URLs render whole pages.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, date, datetime, timedelta
+from functools import wraps
+from http import HTTPStatus
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from accounts.access import pro_for_user
+from accounts.models import ProProfile
+from bookings import lifecycle
+from bookings.models import Booking, BookingRules, Review
+
+FRAGMENT_HEADER = "X-Timz-Fragment"
+
+
+REVIEW_DAYS = 30
+
+
+MAX_YEARS_AWAY = 10  # dates further away are refused (and never overflow date arithmetic)
+
+
+BOOKING_ACTIONS = ("confirm", "decline", "cancel", "complete", "no_show")
+
+
+class BadParameter(Exception):
+    """A query parameter that cannot be used; rendered as a 400 page with the message."""
+
+
+def bad_request(request, message: str, *, back: str | None = None):
+    return render(
+        request,
+        "bookings/bad_request.html",
+        {"message": message, "back": back},
+        status=HTTPStatus.BAD_REQUEST,
+    )
+
+
+def wants_fragment(request, name: str) -> bool:
+    return request.headers.get(FRAGMENT_HEADER) == name
+
+
+def next_url(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next")
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def zone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _parse_zone(name: str) -> zoneinfo.ZoneInfo:
+    if not name or len(name) > 64 or name not in zoneinfo.available_timezones():
+        raise BadParameter(f"“{name[:64]}” is not a known time zone.")
+    return zoneinfo.ZoneInfo(name)
+
+
+def parse_date(value: str, what: str = "date") -> date:
+    try:
+        parsed = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise BadParameter(f"“{value[:32]}” is not a valid {what} (use YYYY-MM-DD).") from None
+    if abs(parsed.year - timezone.now().year) > MAX_YEARS_AWAY:
+        raise BadParameter(f"The {what} {value} is out of range.")
+    return parsed
+
+
+def parse_start(value: str | None) -> datetime:
+    if not value:
+        raise BadParameter("Pick a time first.")
+    try:
+        parsed = datetime.fromisoformat(value.replace(" ", "+"))
+    except ValueError:
+        raise BadParameter(f"“{value[:40]}” is not a valid start time.") from None
+    if parsed.tzinfo is None:
+        raise BadParameter("The start time must carry its UTC offset.")
+    if abs(parsed.year - timezone.now().year) > MAX_YEARS_AWAY:
+        raise BadParameter("That start time is out of range.")
+    return parsed.astimezone(UTC)
+
+
+def user_zone(user) -> zoneinfo.ZoneInfo | None:
+    profile = getattr(user, "client_profile", None)
+    if profile is not None and profile.timezone:
+        return zone_or_utc(profile.timezone)
+    return None
+
+
+def client_zone(request, pro: ProProfile) -> tuple[zoneinfo.ZoneInfo, bool]:
+    """The zone to show times in, and whether the browser should be asked for its own.
+
+    Logged-in users: their profile's zone. Visitors: the `tz` parameter (booking.js fills it
+    from the browser), else the pro's zone.
+    """
+    if request.user.is_authenticated:
+        zone = user_zone(request.user)
+        if zone is not None:
+            return zone, False
+    name = request.GET.get("tz")
+    if name:
+        return _parse_zone(name), False
+    return zone_or_utc(pro.timezone), not request.user.is_authenticated
+
+
+def _rules_of(pro: ProProfile) -> BookingRules:
+    """The pro's rules when they were joined in (select_related); defaults when there are none."""
+    try:
+        return pro.booking_rules
+    except BookingRules.DoesNotExist:
+        return BookingRules(pro=pro)
+
+
+def viewer_role(booking: Booking, user) -> str | None:
+    return lifecycle.role_of(booking=booking, user=user)
+
+
+def can_review(booking: Booking, user, now: datetime) -> bool:
+    if booking.status != Booking.Status.COMPLETED or user.pk != booking.client_id:
+        return False
+    return review_of(booking) is None and now <= booking.ends_at + timedelta(days=REVIEW_DAYS)
+
+
+def client_name(booking: Booking) -> str:
+    """The client's name from the joined client profile (User.display_name would query)."""
+    profile = getattr(booking.client, "client_profile", None)
+    return (profile.display_name if profile else "") or booking.client.email.split("@")[0]
+
+
+def review_of(booking: Booking) -> Review | None:
+    try:
+        return booking.review
+    except Review.DoesNotExist:
+        return None
+
+
+class Card:
+    """A booking with what the current user may do with it now (for lists and the detail)."""
+
+    def __init__(self, booking: Booking, *, user, now: datetime, rules: BookingRules | None = None):
+        self.booking = booking
+        self.role = viewer_role(booking, user)
+        rules = rules if rules is not None else _rules_of(booking.pro)
+        self.actions = lifecycle.allowed_actions(booking=booking, user=user, now=now, rules=rules)
+        self.can_review = can_review(booking, user, now)
+        self.late_cancel = "cancel" in self.actions and lifecycle.is_late_cancellation(
+            booking=booking, role=self.role, now=now, rules=rules
+        )
+        self.fee_percent = rules.late_cancellation_fee_percent
+        self.window_hours = rules.cancellation_window_hours
+        self.reason_actions = [
+            a for a in self.actions if lifecycle.reason_required(a, self.role or "")
+        ]
+        self.quick_actions = [
+            a
+            for a in self.actions
+            if a in BOOKING_ACTIONS and a not in self.reason_actions and a != "cancel"
+        ]
+
+
+def pro_required(view):
+    """Login, then accounts.access.pro_for_user (403 for non-pros); the view gets `pro`."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        return view(request, *args, pro=pro_for_user(request.user), **kwargs)
+
+    return wrapper
+
+
+def first_message(exc: ValidationError) -> str:
+    return exc.messages[0] if exc.messages else "That did not work."

@@ -1,0 +1,282 @@
+"""The booking flow: service -> day -> time -> confirm -> done."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from http import HTTPStatus
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import ProProfile
+from bookings import lifecycle, selectors, services
+from bookings.forms import (
+    BookingNoteForm,
+)
+from bookings.models import Service
+from bookings.views.common import (
+    BadParameter,
+    bad_request,
+    client_zone,
+    first_message,
+    parse_date,
+    parse_start,
+    user_zone,
+    wants_fragment,
+    zone_or_utc,
+)
+
+STRIP_DAYS = 14
+
+
+def _bookable(slug: str, service_id: int) -> tuple[ProProfile, Service, list[Service]]:
+    pro = get_object_or_404(ProProfile.objects.select_related("booking_rules", "user"), slug=slug)
+    # Like the pro page and the API: unlisted pros and deactivated accounts cannot be booked.
+    if not pro.is_listed or not pro.user.is_active:
+        raise Http404("No such pro.")
+    offered = list(selectors.services_for_pro(pro=pro))
+    service = next((s for s in offered if s.pk == service_id), None)
+    if service is None:
+        raise Http404("This service cannot be booked.")
+    return pro, service, offered
+
+
+def _slots_on(*, pro, service, day: date, zone) -> list[datetime]:
+    """Free starts on the local date `day` in `zone` (the viewer's zone), in that zone."""
+    found = selectors.free_slots(pro=pro, service=service, start=day, days=1, tz=zone)
+    return [s.astimezone(zone) for s in found]
+
+
+def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=None, day=None):
+    """Day strip and times: the `picker` context. Raises BadParameter for bad parameters."""
+    today = timezone.now().astimezone(zone).date()
+    last_day = today + timedelta(days=rules.horizon_days)
+    if day is None and request.GET.get("date"):
+        day = parse_date(request.GET["date"])
+    if day is not None and not today <= day <= last_day:
+        raise BadParameter(
+            f"Pick a day between {today:%d %b %Y} and {last_day:%d %b %Y}."
+            if day >= today
+            else "That day is in the past: pick today or a later day."
+        )
+    if request.GET.get("from"):
+        strip_start = parse_date(request.GET["from"], "start of the calendar")
+        if not today <= strip_start <= last_day:
+            raise BadParameter("The calendar can only show the coming days within the horizon.")
+    elif day is not None and day >= today + timedelta(days=STRIP_DAYS):
+        strip_start = day
+    else:
+        strip_start = today
+    strip_days = max(1, min(STRIP_DAYS, (last_day - strip_start).days + 1))
+    # One load for the strip; the chosen day's times come from it when it lies in the strip.
+    by_day = selectors.free_slots_by_day(
+        pro=pro, service=service, start=strip_start, days=strip_days, tz=zone
+    )
+    strip = [(d, len(by_day[d])) for d in sorted(by_day)][:strip_days]
+    if day is None:
+        day = next((d for d, count in strip if count), strip_start)
+    if day in by_day:
+        times = by_day[day]
+    else:
+        times = _slots_on(pro=pro, service=service, day=day, zone=zone)
+
+    query = dict(extra_query or {})
+
+    def url(**params):
+        return f"{base_url}?{urlencode({**query, **params})}"
+
+    prev_start = max(today, strip_start - timedelta(days=STRIP_DAYS))
+    next_start = strip_start + timedelta(days=STRIP_DAYS)
+    return {
+        "zone": zone,
+        "today": today,
+        "day": day,
+        "strip": [
+            {
+                "day": d,
+                "count": count,
+                "selected": d == day,
+                "url": url(**{"from": strip_start.isoformat(), "date": d.isoformat()}),
+            }
+            for d, count in strip
+        ],
+        "times": times,
+        "periods": _periods(times),
+        "prev_url": url(**{"from": prev_start.isoformat()}) if strip_start > today else None,
+        "next_url": url(**{"from": next_start.isoformat()}) if next_start <= last_day else None,
+        "strip_start": strip_start,
+        "any_free": any(count for _, count in strip),
+    }
+
+
+def _periods(times: list[datetime]) -> list[tuple[str, list[datetime]]]:
+    groups = {"Morning": [], "Afternoon": [], "Evening": []}
+    for t in times:
+        groups["Morning" if t.hour < 12 else "Afternoon" if t.hour < 17 else "Evening"].append(t)
+    return [(label, items) for label, items in groups.items() if items]
+
+
+@require_GET
+def book(request, slug, service_id):
+    pro, service, offered = _bookable(slug, service_id)
+    base_url = reverse("bookings:book", kwargs={"slug": pro.slug, "service_id": service.pk})
+    try:
+        zone, ask_browser = client_zone(request, pro)
+        extra = {"tz": zone.key} if request.GET.get("tz") else {}
+        picker = build_picker(
+            request,
+            pro=pro,
+            service=service,
+            zone=zone,
+            rules=selectors.booking_rules_for(pro),
+            base_url=base_url,
+            extra_query=extra,
+        )
+    except BadParameter as exc:
+        return bad_request(request, str(exc), back=base_url)
+    return _render_book(
+        request, pro=pro, service=service, offered=offered, picker=picker, ask_browser=ask_browser
+    )
+
+
+def _render_book(
+    request, *, pro, service, offered, picker, ask_browser=False, error=None, status=HTTPStatus.OK
+):
+    confirm_url = reverse("bookings:confirm", kwargs={"slug": pro.slug, "service_id": service.pk})
+    context = {
+        "pro": pro,
+        "service": service,
+        "offered": offered,
+        "picker": picker,
+        "ask_browser": ask_browser,
+        "error": error,
+        "confirm_url": confirm_url,
+        "pro_zone": zone_or_utc(pro.timezone),
+    }
+    template = (
+        "bookings/book.html#picker" if wants_fragment(request, "picker") else ("bookings/book.html")
+    )
+    return render(request, template, context, status=status)
+
+
+def _unavailable(request, *, pro, service, offered, zone, starts_at, message=None):
+    """The flow page for the day of `starts_at` with fresh times and the reason (409)."""
+    base_url = reverse("bookings:book", kwargs={"slug": pro.slug, "service_id": service.pk})
+    day = starts_at.astimezone(zone).date()
+    rules = selectors.booking_rules_for(pro)
+    try:
+        picker = build_picker(
+            request, pro=pro, service=service, zone=zone, rules=rules, base_url=base_url, day=day
+        )
+    except BadParameter:
+        picker = build_picker(
+            request,
+            pro=pro,
+            service=service,
+            zone=zone,
+            rules=rules,
+            base_url=base_url,
+            day=timezone.now().astimezone(zone).date(),
+        )
+    return _render_book(
+        request,
+        pro=pro,
+        service=service,
+        offered=offered,
+        picker=picker,
+        error=message or "That time is no longer available. Please pick another one.",
+        status=HTTPStatus.CONFLICT,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def confirm(request, slug, service_id):
+    pro, service, offered = _bookable(slug, service_id)
+    base_url = reverse("bookings:book", kwargs={"slug": pro.slug, "service_id": service.pk})
+    zone = user_zone(request.user) or zone_or_utc(pro.timezone)
+    raw_start = request.POST.get("start") if request.method == "POST" else request.GET.get("start")
+    try:
+        starts_at = parse_start(raw_start)
+    except BadParameter as exc:
+        return bad_request(request, str(exc), back=base_url)
+    if request.user.pk == pro.user_id:
+        return bad_request(request, "You cannot book your own service.", back=base_url)
+
+    form = BookingNoteForm(request.POST or None, initial={"start": starts_at.isoformat()})
+    rate_limited = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.booking_create(
+                client=request.user,
+                service=service,
+                starts_at=starts_at,
+                note=form.cleaned_data["note"],
+            )
+        except lifecycle.SlotUnavailable as exc:
+            return _unavailable(
+                request,
+                pro=pro,
+                service=service,
+                offered=offered,
+                zone=zone,
+                starts_at=starts_at,
+                message=first_message(exc),
+            )
+        except services.BookingRateLimited as exc:
+            form.add_error(None, exc)
+            rate_limited = True
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("bookings:done", pk=booking.pk)
+    elif request.method == "GET":
+        day = starts_at.astimezone(zone).date()
+        free = _slots_on(pro=pro, service=service, day=day, zone=zone)
+        if starts_at not in {s.astimezone(UTC) for s in free}:
+            return _unavailable(
+                request, pro=pro, service=service, offered=offered, zone=zone, starts_at=starts_at
+            )
+
+    pro_zone = zone_or_utc(pro.timezone)
+    context = {
+        "pro": pro,
+        "service": service,
+        "form": form,
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(minutes=service.duration_minutes),
+        "zone": zone,
+        "pro_zone": pro_zone,
+        "zones_differ": starts_at.astimezone(zone).utcoffset()
+        != starts_at.astimezone(pro_zone).utcoffset()
+        or zone.key != pro_zone.key,
+        "rules": selectors.booking_rules_for(pro),
+        "back_url": f"{base_url}?{urlencode({'date': starts_at.astimezone(zone).date()})}",
+    }
+    if rate_limited:
+        status = HTTPStatus.TOO_MANY_REQUESTS
+    else:
+        status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
+    return render(request, "bookings/confirm.html", context, status=status)
+
+
+@login_required
+@require_GET
+def done(request, pk):
+    booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+    rules_row = selectors.booking_rules_for(booking.pro)
+    return render(
+        request,
+        "bookings/done.html",
+        {
+            "booking": booking,
+            "zone": user_zone(request.user) or zone_or_utc(booking.pro.timezone),
+            "rules": rules_row,
+        },
+    )
