@@ -4,6 +4,11 @@
   ``bookings_as_client`` and ``bookings_as_pro`` with their events; ``reviews_written`` and
   ``reviews_received``. The other party of a booking or a review appears by display name only.
   The payments of these bookings are the payments app's own sections.
+- Deletion page (``user_deletion_previewing``): ``upcoming_as_client`` and ``upcoming_as_pro``,
+  the active bookings that deleting the account will end.
+- Deletion (``user_deleting``): the user's future bookings are ended and a pro's offer withdrawn
+  by ``bookings.services`` (see ``bookings.services.account_deletion``); returns
+  ``bookings_ended``.
 
 Connected in ``BookingsConfig.ready()``.
 """
@@ -11,9 +16,11 @@ Connected in ``BookingsConfig.ready()``.
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from accounts.data_export import file_url, iso
 from accounts.models import ProProfile, User
+from bookings import services
 from bookings.models import Booking, BookingEvent, Review
 
 
@@ -31,6 +38,26 @@ def export_user_data(sender, *, user: User, **kwargs) -> dict:
         "reviews_written": _reviews_written(user),
         "reviews_received": _reviews_received(pro) if pro else [],
     }
+
+
+def preview_user_deletion(sender, *, user: User, **kwargs) -> dict:
+    """How many active bookings deleting `user`'s account would end (2 queries)."""
+    upcoming = Booking.objects.filter(
+        status__in=Booking.ACTIVE_STATUSES, starts_at__gt=timezone.now()
+    )
+    return {
+        "upcoming_as_client": upcoming.filter(client=user).count(),
+        "upcoming_as_pro": upcoming.filter(pro__user=user).count() if user.is_pro else 0,
+    }
+
+
+def end_user_bookings(sender, *, user: User, **kwargs) -> dict:
+    """End `user`'s future bookings and withdraw a pro's offer, inside the deletion."""
+    ended = services.user_bookings_end(user=user)
+    pro = ProProfile.objects.filter(user=user).first()
+    if pro is not None:
+        services.pro_offer_withdraw(pro=pro)
+    return {"bookings_ended": ended}
 
 
 # Export sections -----------------------------------------------------------------------------
