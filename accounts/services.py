@@ -10,27 +10,24 @@
 
 Account deletion (issue 6), `account_delete(*, user, password)`: the user asks, re-entering the
 password. Personal data goes; what the *other* party of a booking, a payment or a conversation
-needs (and what accounting must keep) stays, attached to an anonymous shell:
+needs (and what accounting must keep) stays, attached to an anonymous shell. accounts handles
+its own rows and asks every other app to handle theirs (`accounts.signals.user_deleting`, in the
+same transaction, before the rows below change):
 
-- the User row is kept (bookings, payments, messages and reviews point at it) but anonymised:
-  email `deleted-<id>@deleted.invalid`, an unusable password, `is_active` False, groups and
-  permissions cleared; the role is kept so old bookings still read right. allauth's EmailAddress
+- the User row is kept (the other apps' rows point at it) but anonymised: email
+  `deleted-<id>@deleted.invalid`, an unusable password, `is_active` False, groups and
+  permissions cleared; the role is kept so old records still read right. allauth's EmailAddress
   rows are deleted, and so is every stored session of the user (the unusable password also
   changes the session hash, so a session in any other store is refused anyway);
-- the ClientProfile becomes "Deleted user": phone blank, zone UTC, avatar file deleted. Chat
-  messages and reviews are kept for the other side and show that name through it;
+- the ClientProfile becomes "Deleted user": phone blank, zone UTC, avatar file deleted. What the
+  other apps keep for the other side (messages, reviews, bookings) shows that name through it;
 - a pro's ProProfile is unlisted and becomes "Former pro": headline, bio, city and address blank,
-  avatar deleted, a random slug (the old address 404s and can be taken by someone else), the
-  calendar feed token revoked; every service is deactivated and its picture deleted;
-- active bookings that have not started yet are ended through
-  `bookings.services.booking_transition` with the reason "Account deleted": the lifecycle table
-  picks the action for the user's role (a client cancels; a pro cancels a confirmed or unpaid
-  booking and declines a request), so emails go to the other side and payments' receivers
-  refund paid bookings (a client's late cancellation keeps the pro's late fee, as the table
-  says). Bookings in progress or finished, their events, payments and refunds are kept;
+  avatar deleted, a random slug (the old address 404s and can be taken by someone else);
 - staff accounts cannot delete themselves (an administrator does it in the admin), a wrong
   password is refused (5 wrong ones per 15 minutes, then a pause), and a second deletion of the
   same account is refused.
+
+What each app ends, anonymises or keeps of its own rows is written in its `account_data` module.
 """
 
 import re
@@ -47,6 +44,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.text import slugify
 
 from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
+from accounts.signals import collect, user_deleting, user_deletion_previewing
 
 # fmt: off
 RESERVED_SLUGS = frozenset(
@@ -284,7 +282,6 @@ def pro_profile_update(
 
 DELETED_CLIENT_NAME = "Deleted user"
 DELETED_PRO_NAME = "Former pro"
-DELETION_REASON = "Account deleted"
 DELETED_EMAIL_DOMAIN = "deleted.invalid"
 # Wrong passwords allowed per user and window before the form refuses (a stolen session must
 # not become a way to guess the password).
@@ -294,9 +291,10 @@ DELETE_ATTEMPTS_WINDOW = 15 * 60
 
 @dataclass(frozen=True, slots=True)
 class AccountDeletion:
-    """What account_delete did, for the confirmation message."""
+    """What account_delete did, for the confirmation message: the counts that the other apps'
+    `user_deleting` receivers returned, by the names they chose."""
 
-    bookings_ended: int
+    summary: dict[str, int]
 
 
 def deleted_email(user_pk: int) -> str:
@@ -305,6 +303,13 @@ def deleted_email(user_pk: int) -> str:
 
 def account_can_self_delete(user: User) -> bool:
     return user.is_authenticated and user.is_active and not (user.is_staff or user.is_superuser)
+
+
+def account_deletion_preview(*, user: User) -> dict[str, int]:
+    """What deleting `user`'s account would end in the other apps (their
+    `user_deletion_previewing` receivers' numbers), for the warning page. Only reads; it sits
+    beside account_delete so that the page and the deletion read as one contract."""
+    return collect(user_deletion_previewing, user=user)
 
 
 def account_delete(*, user: User, password: str) -> AccountDeletion:
@@ -335,65 +340,28 @@ def account_delete(*, user: User, password: str) -> AccountDeletion:
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.is_active:
             raise ValidationError("This account is already deleted.", code="inactive")
-        ended = _end_future_bookings(user=locked)
+        summary = collect(user_deleting, user=locked)
         _anonymise_profiles(user=locked)
         _anonymise_user(user=locked)
         _sessions_delete(user_pk=locked.pk)
     # The caller's object reflects the new state (a view logs it out next).
     user.email, user.is_active, user.password = locked.email, False, locked.password
-    return AccountDeletion(bookings_ended=ended)
+    return AccountDeletion(summary=summary)
 
 
-def _end_future_bookings(*, user: User) -> int:
-    """End the user's active bookings that have not started, as client and as pro."""
-    from bookings import lifecycle
-    from bookings.models import Booking
-    from bookings.services import booking_transition
-
-    now = dj_timezone.now()
-    future = Booking.objects.filter(
-        status__in=Booking.ACTIVE_STATUSES, starts_at__gt=now
-    ).select_related("pro", "client")
-    ended = 0
-    for role, bookings in (
-        (lifecycle.CLIENT, future.filter(client=user)),
-        (lifecycle.PRO, future.filter(pro__user=user)),
-    ):
-        for booking in bookings.order_by("starts_at", "pk"):
-            action = _ending_action(status=booking.status, role=role)
-            if action is None:
-                continue
-            try:
-                booking_transition(booking=booking, action=action, by=user, reason=DELETION_REASON)
-            except lifecycle.TransitionNotAllowed:
-                continue  # it started in the meantime: it is history now, kept as it is
-            ended += 1
-    return ended
-
-
-def _ending_action(*, status: str, role: str) -> str | None:
-    """The first of cancel / decline that the lifecycle table allows `role` from `status`."""
-    from bookings import lifecycle
-
-    for action in ("cancel", "decline"):
-        if any(role in t.actors and status in t.sources for t in lifecycle.rows_for(action)):
-            return action
-    return None
-
-
-def _delete_file_on_commit(field) -> None:
+def file_delete_on_commit(field) -> None:
+    """Delete the file of a FieldFile from its storage once the transaction commits (a rollback
+    keeps the file); nothing for an empty field."""
     if field:
         storage, name = field.storage, field.name
         transaction.on_commit(lambda: storage.delete(name))
 
 
 def _anonymise_profiles(*, user: User) -> None:
-    from bookings.models import BookingRules, Service
-
     client_profile = ClientProfile.objects.select_for_update().filter(user=user).first()
     if client_profile is None:
         client_profile = ClientProfile(user=user)
-    _delete_file_on_commit(client_profile.avatar)
+    file_delete_on_commit(client_profile.avatar)
     client_profile.display_name = DELETED_CLIENT_NAME
     client_profile.phone = ""
     client_profile.timezone = "UTC"
@@ -403,18 +371,13 @@ def _anonymise_profiles(*, user: User) -> None:
     pro = ProProfile.objects.select_for_update().filter(user=user).first()
     if pro is None:
         return
-    _delete_file_on_commit(pro.avatar)
+    file_delete_on_commit(pro.avatar)
     pro.display_name = DELETED_PRO_NAME
     pro.headline = pro.bio = pro.city = pro.address_line = ""
     pro.avatar = ""
     pro.is_listed = False
     pro.slug = _random_slug()
     pro.save()
-    services = Service.objects.filter(pro=pro)
-    for service in services.exclude(image=""):
-        _delete_file_on_commit(service.image)
-    services.update(is_active=False, image="")
-    BookingRules.objects.filter(pro=pro).update(calendar_token="")
 
 
 def _random_slug() -> str:

@@ -214,19 +214,6 @@ def export_data(request):
     return response
 
 
-def _deletion_summary(user) -> dict:
-    """What deleting the account will change, in numbers for the warning page (2 queries)."""
-    from bookings.models import Booking
-
-    upcoming = Booking.objects.filter(
-        status__in=Booking.ACTIVE_STATUSES, starts_at__gt=timezone.now()
-    )
-    return {
-        "upcoming_as_client": upcoming.filter(client=user).count(),
-        "upcoming_as_pro": upcoming.filter(pro__user=user).count() if user.is_pro else 0,
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
@@ -249,7 +236,7 @@ def delete_account(request):
                 status = HTTPStatus.TOO_MANY_REQUESTS if limited else HTTPStatus.BAD_REQUEST
             else:
                 logout(request)
-                ended = result.bookings_ended
+                ended = result.summary.get("bookings_ended", 0)
                 note = (
                     f" {ended} upcoming booking{'s were' if ended != 1 else ' was'} cancelled."
                     if ended
@@ -262,6 +249,10 @@ def delete_account(request):
     return render(
         request,
         "accounts/delete_account.html",
-        {"form": form, "allowed": allowed, **_deletion_summary(request.user)},
+        {
+            "form": form,
+            "allowed": allowed,
+            **services.account_deletion_preview(user=request.user),
+        },
         status=status,
     )

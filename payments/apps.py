@@ -11,9 +11,13 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
+        from accounts.signals import user_exporting
         from bookings.lifecycle import booking_transitioned
+        from payments.account_data import export_user_data
 
         # Refunds and closing pending payments follow the booking lifecycle, in its transaction.
         booking_transitioned.connect(
             _follow_booking, dispatch_uid="payments.booking_payment_follow", weak=False
         )
+        # The payment part of a user's export (accounts.signals).
+        user_exporting.connect(export_user_data, dispatch_uid="payments.export_user_data")

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import ClientProfile, ProProfile, User
+from accounts.signals import user_deleting
 from accounts.tests import account_data
 from accounts.tests.account_data import book, login, pay_offline, place_past_booking, review
 from accounts.tests.conftest import image_bytes
@@ -260,6 +261,31 @@ def test_every_session_of_the_user_is_deleted(client_user, other_client):
     assert someone_else.get(reverse("accounts:profile")).status_code == HTTPStatus.OK
 
 
+@pytest.fixture
+def failing_app_part():
+    """An app whose `user_deleting` receiver fails, connected after every real app's."""
+
+    def fail(sender, **kwargs):
+        raise RuntimeError("This app could not anonymise its rows.")
+
+    user_deleting.connect(fail, dispatch_uid="tests.failing_app_part")
+    yield
+    user_deleting.disconnect(dispatch_uid="tests.failing_app_part")
+
+
+def test_a_failing_app_part_rolls_the_whole_deletion_back(
+    client_user, working_pro, failing_app_part
+):
+    booking = book(client=client_user, service=make_service(pro=working_pro, name="Cut"))
+    with pytest.raises(RuntimeError):
+        services.account_delete(user=client_user, password=PASSWORD)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    user = User.objects.get(pk=client_user.pk)
+    assert user.is_active and user.email == "client@example.com"
+    assert ClientProfile.objects.get(user=user).display_name == "Chloé Client"
+
+
 def test_an_account_cannot_be_deleted_twice(client_user):
     services.account_delete(user=client_user, password=PASSWORD)
     with pytest.raises(ValidationError) as exc:
@@ -275,7 +301,7 @@ def test_client_future_bookings_are_cancelled_with_the_reason(client_user, worki
     booking = book(client=client_user, service=service, days=5)
     result = services.account_delete(user=client_user, password=PASSWORD)
     booking.refresh_from_db()
-    assert result.bookings_ended == 1
+    assert result.summary["bookings_ended"] == 1
     assert booking.status == Booking.Status.CANCELLED
     event = booking.events.order_by("at", "pk").last()
     assert (event.actor_role, event.reason, event.to_status) == (
@@ -296,7 +322,7 @@ def test_pro_future_bookings_are_cancelled_or_declined_by_the_table(
     result = services.account_delete(user=working_pro.user, password=PASSWORD)
     confirmed.refresh_from_db()
     requested.refresh_from_db()
-    assert result.bookings_ended == 2
+    assert result.summary["bookings_ended"] == 2
     assert confirmed.status == Booking.Status.CANCELLED
     assert requested.status == Booking.Status.DECLINED
     for booking in (confirmed, requested):
@@ -407,7 +433,7 @@ def test_a_pro_with_many_bookings_ends_them_all(working_pro):
     for n, someone in enumerate(clients):
         book(client=someone, service=service, days=2 + n)
     result = services.account_delete(user=working_pro.user, password=PASSWORD)
-    assert result.bookings_ended == 5
+    assert result.summary["bookings_ended"] == 5
     assert not Booking.objects.filter(pro=working_pro, status__in=Booking.ACTIVE_STATUSES).exists()
 
 

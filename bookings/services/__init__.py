@@ -3,7 +3,8 @@
 - ``catalog``: the services a pro offers;
 - ``schedule``: weekly hours, date overrides, time off, booking rules, the calendar token;
 - ``booking``: creating bookings and moving them through the lifecycle;
-- ``reviews``: reviews and replies.
+- ``reviews``: reviews and replies;
+- ``account_deletion``: what a user's account deletion ends (future bookings, a pro's offer).
 
 Every function takes keyword-only arguments, validates, opens its own transaction and raises
 ``django.core.exceptions.ValidationError`` (or ``TransitionNotAllowed`` / ``SlotUnavailable`` from
@@ -12,6 +13,11 @@ this package re-exports each module's public names.
 """
 
 from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
+from bookings.services.account_deletion import (
+    ACCOUNT_DELETED_REASON,
+    pro_offer_withdraw,
+    user_bookings_end,
+)
 from bookings.services.booking import (
     BOOKABLE_RANGE,
     EMAIL_KINDS,
@@ -47,6 +53,7 @@ from bookings.services.schedule import (
 )
 
 __all__ = [
+    "ACCOUNT_DELETED_REASON",
     "BOOKABLE_RANGE",
     "BookingRateLimited",
     "EMAIL_KINDS",
@@ -66,6 +73,7 @@ __all__ = [
     "date_override_set",
     "emails_suppressed",
     "parse_rate_limit",
+    "pro_offer_withdraw",
     "review_create",
     "review_reply",
     "service_create",
@@ -73,5 +81,6 @@ __all__ = [
     "service_update",
     "time_off_create",
     "time_off_delete",
+    "user_bookings_end",
     "weekly_hours_set",
 ]

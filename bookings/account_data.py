@@ -1,0 +1,165 @@
+"""The booking domain's answers to accounts about one user (the hooks of ``accounts.signals``).
+
+- Export (``user_exporting``): a pro's ``services``, ``weekly_hours`` and ``time_off``;
+  ``bookings_as_client`` and ``bookings_as_pro`` with their events; ``reviews_written`` and
+  ``reviews_received``. The other party of a booking or a review appears by display name only.
+  The payments of these bookings are the payments app's own sections.
+- Deletion page (``user_deletion_previewing``): ``upcoming_as_client`` and ``upcoming_as_pro``,
+  the active bookings that deleting the account will end.
+- Deletion (``user_deleting``): the user's future bookings are ended and a pro's offer withdrawn
+  by ``bookings.services`` (see ``bookings.services.account_deletion``); returns
+  ``bookings_ended``.
+
+Connected in ``BookingsConfig.ready()``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from accounts.data_export import file_url, iso
+from accounts.models import ProProfile, User
+from bookings import services
+from bookings.models import Booking, BookingEvent, Review
+
+
+def export_user_data(sender, *, user: User, **kwargs) -> dict:
+    """The booking sections of `user`'s export; `user` comes with its profiles loaded."""
+    pro = getattr(user, "pro_profile", None)
+    return {
+        "services": _services(pro) if pro else [],
+        "weekly_hours": _weekly_hours(pro) if pro else [],
+        "time_off": _time_off(pro) if pro else [],
+        "bookings_as_client": [_booking(b, side="client") for b in _bookings(Q(client=user))],
+        "bookings_as_pro": (
+            [_booking(b, side="pro") for b in _bookings(Q(pro=pro))] if pro else []
+        ),
+        "reviews_written": _reviews_written(user),
+        "reviews_received": _reviews_received(pro) if pro else [],
+    }
+
+
+def preview_user_deletion(sender, *, user: User, **kwargs) -> dict:
+    """How many active bookings deleting `user`'s account would end (2 queries)."""
+    upcoming = Booking.objects.filter(
+        status__in=Booking.ACTIVE_STATUSES, starts_at__gt=timezone.now()
+    )
+    return {
+        "upcoming_as_client": upcoming.filter(client=user).count(),
+        "upcoming_as_pro": upcoming.filter(pro__user=user).count() if user.is_pro else 0,
+    }
+
+
+def end_user_bookings(sender, *, user: User, **kwargs) -> dict:
+    """End `user`'s future bookings and withdraw a pro's offer, inside the deletion."""
+    ended = services.user_bookings_end(user=user)
+    pro = ProProfile.objects.filter(user=user).first()
+    if pro is not None:
+        services.pro_offer_withdraw(pro=pro)
+    return {"bookings_ended": ended}
+
+
+# Export sections -----------------------------------------------------------------------------
+
+
+def _services(pro: ProProfile) -> list[dict]:
+    return [
+        {
+            "id": s.pk,
+            "name": s.name,
+            "description": s.description,
+            "duration_minutes": s.duration_minutes,
+            "price": {"amount": s.price_amount, "currency": s.currency},
+            "payment_mode": s.payment_mode,
+            "is_active": s.is_active,
+            "image_url": file_url(s.image),
+            "created_at": iso(s.created_at),
+        }
+        for s in pro.services.order_by("position", "pk")
+    ]
+
+
+def _weekly_hours(pro: ProProfile) -> list[dict]:
+    return [
+        {"weekday": h.weekday, "start": h.start.isoformat(), "end": h.end.isoformat()}
+        for h in pro.weekly_hours.all()
+    ]
+
+
+def _time_off(pro: ProProfile) -> list[dict]:
+    return [
+        {"starts_at": iso(t.starts_at), "ends_at": iso(t.ends_at), "reason": t.reason}
+        for t in pro.time_off.all()
+    ]
+
+
+def _bookings(where: Q) -> list[Booking]:
+    return list(
+        Booking.objects.filter(where)
+        .select_related("pro", "client__client_profile", "client__pro_profile")
+        .prefetch_related(
+            Prefetch("events", queryset=BookingEvent.objects.order_by("at", "pk")),
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def _booking(booking: Booking, *, side: str) -> dict:
+    data = {
+        "id": booking.pk,
+        "service_name": booking.service_name,
+        "starts_at": iso(booking.starts_at),
+        "ends_at": iso(booking.ends_at),
+        "duration_minutes": booking.duration_minutes,
+        "status": booking.status,
+        "price": {"amount": booking.price_amount, "currency": booking.currency},
+        "note": booking.note,
+        "is_late_cancellation": booking.is_late_cancellation,
+        "created_at": iso(booking.created_at),
+        "events": [
+            {
+                "at": iso(e.at),
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "by": e.actor_role,
+                "reason": e.reason,
+            }
+            for e in booking.events.all()
+        ],
+    }
+    if side == "client":
+        data["pro"] = {"display_name": booking.pro.display_name, "slug": booking.pro.slug}
+    else:
+        data["client"] = {"display_name": booking.client.display_name}
+    return data
+
+
+def _review(review: Review, *, who: dict) -> dict:
+    return {
+        "booking_id": review.booking_id,
+        **who,
+        "rating": review.rating,
+        "text": review.text,
+        "reply": review.reply,
+        "replied_at": iso(review.replied_at),
+        "created_at": iso(review.created_at),
+    }
+
+
+def _reviews_written(user: User) -> list[dict]:
+    reviews = Review.objects.filter(author=user).select_related("pro").order_by("created_at")
+    return [_review(r, who={"pro": {"display_name": r.pro.display_name}}) for r in reviews]
+
+
+def _reviews_received(pro: ProProfile) -> list[dict]:
+    reviews = pro.reviews.select_related("author__client_profile", "author__pro_profile").order_by(
+        "created_at"
+    )
+    return [
+        _review(
+            r,
+            who={"author": {"display_name": r.author.display_name if r.author else "A client"}},
+        )
+        for r in reviews
+    ]
