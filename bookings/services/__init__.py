@@ -21,7 +21,6 @@ from bookings.services.booking import (
     booking_create,
     booking_transition,
     emails_suppressed,
-    parse_rate_limit,
 )
 from bookings.services.catalog import (
     SERVICE_FIELDS,
@@ -65,7 +64,6 @@ __all__ = [
     "date_override_delete",
     "date_override_set",
     "emails_suppressed",
-    "parse_rate_limit",
     "review_create",
     "review_reply",
     "service_create",
