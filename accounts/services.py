@@ -24,8 +24,8 @@ same transaction, before the rows below change):
 - a pro's ProProfile is unlisted and becomes "Former pro": headline, bio, city and address blank,
   avatar deleted, a random slug (the old address 404s and can be taken by someone else);
 - staff accounts cannot delete themselves (an administrator does it in the admin), a wrong
-  password is refused (5 wrong ones per 15 minutes, then a pause), and a second deletion of the
-  same account is refused.
+  password is refused (settings.ACCOUNT_DELETE_RATE_LIMIT, default 5 password attempts per 15
+  minutes, then a pause), and a second deletion of the same account is refused.
 
 What each app ends, anonymises or keeps of its own rows is written in its `account_data` module.
 """
@@ -37,7 +37,6 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
@@ -45,6 +44,7 @@ from django.utils.text import slugify
 
 from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
 from accounts.signals import collect, user_deleting, user_deletion_previewing
+from timz.ratelimit import RateLimit
 
 # fmt: off
 RESERVED_SLUGS = frozenset(
@@ -283,10 +283,13 @@ def pro_profile_update(
 DELETED_CLIENT_NAME = "Deleted user"
 DELETED_PRO_NAME = "Former pro"
 DELETED_EMAIL_DOMAIN = "deleted.invalid"
-# Wrong passwords allowed per user and window before the form refuses (a stolen session must
-# not become a way to guess the password).
-DELETE_MAX_ATTEMPTS = 5
-DELETE_ATTEMPTS_WINDOW = 15 * 60
+# Every password check counts, and the right password deletes the account, so in effect this
+# limits wrong passwords: a stolen session must not become a way to guess the password.
+DELETE_ATTEMPTS = RateLimit(
+    scope="account-delete-passwords",
+    setting="ACCOUNT_DELETE_RATE_LIMIT",
+    message="Too many wrong passwords. Please wait {wait} and try again.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,7 +319,8 @@ def account_delete(*, user: User, password: str) -> AccountDeletion:
     """Delete the user's account as the module docstring describes; one transaction.
 
     Raises ValidationError: staff account (code "staff"), already deleted ("inactive"), wrong
-    password (``{"password": ...}``, code "wrong_password").
+    password (``{"password": ...}``, code "wrong_password"), and timz.ratelimit.RateLimited
+    (code "rate_limited") past settings.ACCOUNT_DELETE_RATE_LIMIT password attempts.
     """
     if user.is_staff or user.is_superuser:
         raise ValidationError(
@@ -325,14 +329,10 @@ def account_delete(*, user: User, password: str) -> AccountDeletion:
         )
     if not user.is_active:
         raise ValidationError("This account is already deleted.", code="inactive")
-    attempts_key = f"account-delete-attempts:{user.pk}"
-    if cache.get(attempts_key, 0) >= DELETE_MAX_ATTEMPTS:
-        raise ValidationError(
-            "Too many wrong passwords. Please wait 15 minutes and try again.", code="rate_limited"
-        )
+    # Counted before the check, so racing guesses cannot all pass a count read before any of
+    # them is added.
+    DELETE_ATTEMPTS.hit(user.pk)
     if not password or not user.check_password(password):
-        cache.add(attempts_key, 0, DELETE_ATTEMPTS_WINDOW)
-        cache.incr(attempts_key)
         raise ValidationError(
             {"password": ValidationError("The password is not correct.", code="wrong_password")}
         )

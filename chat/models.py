@@ -98,8 +98,6 @@ class Message(models.Model):
                 condition=models.Q(read_at__isnull=True),
                 name="message_unread_idx",
             ),
-            # The per-sender rate limit counts this sender's recent rows.
-            models.Index(fields=["sender", "created_at"], name="message_sender_recent_idx"),
         ]
 
     def __str__(self):

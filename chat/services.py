@@ -3,8 +3,9 @@
 Domain rules:
 - one conversation per (client, pro); nobody talks to themselves; a client may open one with any
   pro, a pro only with a client who has booked them (any booking, whatever its status);
-- a message is 1..2000 characters after trimming; more than 20 messages by one sender within 10
-  seconds are refused (counted in the database, so it holds across processes);
+- a message is 1..2000 characters after trimming; a sender's messages, all conversations
+  together, are rate-limited by settings.CHAT_RATE_LIMIT (default 20 per 10 seconds), counted by
+  timz.ratelimit (Redis across processes) before anything is saved;
 - a message is saved first and pushed to the live sockets after the commit;
 - a message unread after CHAT_EMAIL_DELAY_MINUTES emails the recipient once per conversation per
   quiet period: the next email about that conversation waits until the recipient has read what
@@ -23,9 +24,14 @@ from accounts.models import ProProfile
 from chat import notifications
 from chat.models import BODY_MAX_LENGTH, Conversation, Message, UnreadEmailNotice
 from chat.selectors import client_has_booked_pro, conversation_for_pair
+from timz.ratelimit import RateLimit
 
-RATE_LIMIT_COUNT = 20
-RATE_LIMIT_WINDOW = timedelta(seconds=10)
+MESSAGES_SENT = RateLimit(
+    scope="chat-messages",
+    setting="CHAT_RATE_LIMIT",
+    message="You are sending messages too fast.",
+)
+
 # Unread messages older than this are not worth an email any more.
 EMAIL_LOOKBACK = timedelta(days=7)
 
@@ -84,15 +90,17 @@ def _clean_body(body) -> str:
 
 def message_send(*, conversation: Conversation, sender, body: str) -> Message:
     """Validate, rate-limit and save a message, then (after the commit) push it to the
-    conversation's sockets and the recipient's new unread count to their pages."""
+    conversation's sockets and the recipient's new unread count to their pages.
+
+    Raises PermissionDenied for an outsider, ValidationError for a bad body and
+    timz.ratelimit.RateLimited (code "rate_limited") past the sender's rate limit; an invalid
+    body does not count towards it."""
     if not conversation.is_participant(sender):
         raise PermissionDenied("You are not part of this conversation.")
     body = _clean_body(body)
+    MESSAGES_SENT.hit(sender.pk)
     now = timezone.now()
     with transaction.atomic():
-        recent = Message.objects.filter(sender=sender, created_at__gt=now - RATE_LIMIT_WINDOW)
-        if recent.count() >= RATE_LIMIT_COUNT:
-            raise ValidationError("You are sending messages too fast.", code="rate_limited")
         message = Message.objects.create(
             conversation=conversation, sender=sender, body=body, created_at=now
         )

@@ -289,10 +289,16 @@ if STRIPE_SECRET_KEY:
 # Chat: unread messages older than this send one email per conversation per quiet period.
 CHAT_EMAIL_DELAY_MINUTES = env.int("CHAT_EMAIL_DELAY_MINUTES", default=10)
 
-# Bookings: attempts per client, on every channel (bookings.services.booking_create), as
-# comma-separated "count/period" windows (s, m, h, d): "10/10m,30/h". Counted in the cache, so
-# Redis shares the count between processes. "off" disables it (load tests on scratch data).
+# Rate limits (timz.ratelimit), each comma-separated "count/period" windows (period in s, m, h,
+# d): "10/10m,30/h" is 10 per 10 minutes and 30 per hour; "off" disables one (load tests on
+# scratch data). Counted in the cache, so Redis shares the counts between processes.
+# Booking attempts per client, on every channel (bookings.services.booking_create).
 BOOKING_RATE_LIMIT = env.str("BOOKING_RATE_LIMIT", default="10/10m,30/h")
+# Chat messages per sender, all conversations together (chat.services.message_send).
+CHAT_RATE_LIMIT = env.str("CHAT_RATE_LIMIT", default="20/10s")
+# Password attempts per account when deleting it (accounts.services.account_delete): a stolen
+# session must not become a way to guess the password.
+ACCOUNT_DELETE_RATE_LIMIT = env.str("ACCOUNT_DELETE_RATE_LIMIT", default="5/15m")
 
 LOGGING = {
     "version": 1,

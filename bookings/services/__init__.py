@@ -27,7 +27,6 @@ from bookings.services.booking import (
     booking_create,
     booking_transition,
     emails_suppressed,
-    parse_rate_limit,
 )
 from bookings.services.catalog import (
     SERVICE_FIELDS,
@@ -72,7 +71,6 @@ __all__ = [
     "date_override_delete",
     "date_override_set",
     "emails_suppressed",
-    "parse_rate_limit",
     "pro_offer_withdraw",
     "review_create",
     "review_reply",

@@ -11,20 +11,16 @@ time range of active bookings (migration 0002) backs it up.
 
 Booking attempts are rate-limited per client (``settings.BOOKING_RATE_LIMIT``, default at most
 10 per 10 minutes and 30 per hour) in ``booking_create`` itself, so the page, the API and any
-future channel share one limit. The counters live in the cache (Redis across processes).
+future channel share one limit, counted by ``timz.ratelimit`` (Redis across processes).
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -37,6 +33,7 @@ from bookings.models import (
     BookingRules,
     Service,
 )
+from timz.ratelimit import RateLimit, RateLimited
 
 PAYMENT_HOLD_MINUTES = 30
 
@@ -147,56 +144,13 @@ def _notify(booking_id: int, kind: str) -> None:
     transaction.on_commit(lambda: send_booking_emails.enqueue(booking_id, kind))
 
 
-class BookingRateLimited(ValidationError):
-    """The client made too many booking attempts lately (pages and API answer 429)."""
-
-    def __init__(self, message="You are booking too fast. Try again in a few minutes."):
-        super().__init__(message, code="rate_limited")
-
-
-_PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-_WINDOW = re.compile(r"(\d+)/(\d*)([smhd])")
-
-
-@functools.cache
-def parse_rate_limit(text: str) -> tuple[tuple[int, int], ...]:
-    """``"10/10m,30/h"`` -> ``((10, 600), (30, 3600))``: (attempts, seconds) windows.
-
-    Empty or ``"off"`` gives ``()``, no limit. Anything else raises ImproperlyConfigured."""
-    text = (text or "").strip().lower()
-    if text in ("", "off"):
-        return ()
-    windows = []
-    for part in text.split(","):
-        match = _WINDOW.fullmatch(part.strip().replace(" ", ""))
-        if not match or int(match[1]) < 1 or (match[2] and int(match[2]) < 1):
-            raise ImproperlyConfigured(
-                f"BOOKING_RATE_LIMIT: {part.strip()!r} is not a window like 10/10m "
-                "(a count, a slash, a period in s, m, h or d), nor off."
-            )
-        windows.append((int(match[1]), int(match[2] or 1) * _PERIOD_UNITS[match[3]]))
-    return tuple(windows)
-
-
-def _count_booking_attempt(client) -> None:
-    """Count one attempt of `client` in each window; raise BookingRateLimited past a limit.
-
-    A window opens with the client's first attempt and lasts its period (the cache entry's
-    timeout, which incr keeps). Counting first and comparing after makes two racing attempts,
-    even in two processes sharing Redis, never both take the last place.
-    """
-    for limit, seconds in parse_rate_limit(settings.BOOKING_RATE_LIMIT):
-        key = f"bookings:attempts:{client.pk}:{limit}/{seconds}"
-        cache.add(key, 0, timeout=seconds)
-        try:
-            used = cache.incr(key)
-        except ValueError:  # the window expired between add and incr: this attempt opens one
-            cache.add(key, 1, timeout=seconds)
-            used = 1
-        if used > limit:
-            raise BookingRateLimited()
+BOOKING_ATTEMPTS = RateLimit(
+    scope="booking-attempts",
+    setting="BOOKING_RATE_LIMIT",
+    message="You are booking too fast. Try again in a few minutes.",
+)
+# The pages and the API catch this name; it is the one RateLimited of timz.ratelimit.
+BookingRateLimited = RateLimited
 
 
 def booking_create(
@@ -233,7 +187,7 @@ def booking_create(
         raise ValidationError("This professional is not taking bookings.")
 
     if enforce_rate_limit:
-        _count_booking_attempt(client)
+        BOOKING_ATTEMPTS.hit(client.pk)
     starts_at = _require_bookable(starts_at)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     online = service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(pro)

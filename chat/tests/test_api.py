@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from chat import services
 from chat.models import Conversation, Message
 from chat.tests.conftest import make_booking, make_conversation, make_message
 
@@ -166,7 +167,7 @@ def test_bad_message_payloads_get_400(as_client, conversation, payload, fragment
 
 def test_sending_too_fast_gets_429(as_client, conversation, client_user):
     for n in range(20):
-        make_message(conversation=conversation, sender=client_user, body=str(n))
+        services.message_send(conversation=conversation, sender=client_user, body=str(n))
     response = post(as_client, f"{BASE}/{conversation.pk}/messages", {"body": "more"})
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert response.json() == {"detail": "You are sending messages too fast."}

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from chat import services
 from chat.models import Conversation, Message
 from chat.tests.conftest import make_booking, make_conversation, make_message
 from conftest import make_pro, make_user
@@ -231,7 +232,7 @@ def test_posting_a_bad_message_shows_the_error(as_client, conversation, body, er
 
 def test_posting_too_fast_is_refused_with_429(as_client, conversation, client_user):
     for n in range(20):
-        make_message(conversation=conversation, sender=client_user, body=f"m{n}")
+        services.message_send(conversation=conversation, sender=client_user, body=f"m{n}")
     response = as_client.post(conversation.get_absolute_url(), {"body": "again"})
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "You are sending messages too fast." in response.content.decode()

@@ -4,7 +4,8 @@ nothing is saved past it, and the refusal is a clear 4xx (never a 500).
 The matrix: login (per IP, failures per IP and per account), sign-up (per IP), password reset
 (per IP and per address), booking creation (page and API, per client) and message sending
 (page and API, per sender). The counts are read from the settings the site runs with
-(ACCOUNT_RATE_LIMITS, BOOKING_RATE_LIMIT, chat.services.RATE_LIMIT_COUNT).
+(ACCOUNT_RATE_LIMITS, BOOKING_RATE_LIMIT, CHAT_RATE_LIMIT). The counting itself is
+timz.ratelimit's, tested alone in test_ratelimit.py.
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from accounts import services as account_services
 from accounts.models import User
 from bookings import services as booking_services
 from bookings.models import Booking
-from bookings.services import BookingRateLimited, parse_rate_limit
 from bookings.tests.conftest import local_at, set_every_day
 from chat import services as chat_services
 from chat.models import Message
 from conftest import PASSWORD, make_pro, make_service, make_user
+from timz import ratelimit
+from timz.ratelimit import RateLimited
 from timz.tests.processes import private_redis_url
 
 pytestmark = pytest.mark.django_db
@@ -90,9 +93,17 @@ def allauth_limit(action: str, per: str) -> int:
     raise AssertionError(f"no {per} limit for {action}")
 
 
+def tightest_count(setting: str) -> int:
+    """The count of the setting's tightest window (10 of "10/10m,30/h")."""
+    return min(window.limit for window in ratelimit.parse(getattr(settings, setting)))
+
+
 def booking_limit() -> int:
-    """The tightest booking window's count (10 of "10/10m,30/h")."""
-    return min(count for count, _ in parse_rate_limit(settings.BOOKING_RATE_LIMIT))
+    return tightest_count("BOOKING_RATE_LIMIT")
+
+
+def chat_limit() -> int:
+    return tightest_count("CHAT_RATE_LIMIT")
 
 
 def verified_user(**extra) -> User:
@@ -294,16 +305,8 @@ MATRIX = {
     ),
     "booking page": Case(_booking_page, booking_limit, (FOUND,), TOO_MANY, TOO_FAST_BOOKING),
     "booking API": Case(_booking_api, booking_limit, (CREATED,), TOO_MANY, TOO_FAST_BOOKING),
-    "message page": Case(
-        _message_page,
-        lambda: chat_services.RATE_LIMIT_COUNT,
-        (FOUND,),
-        TOO_MANY,
-        TOO_FAST_MESSAGE,
-    ),
-    "message API": Case(
-        _message_api, lambda: chat_services.RATE_LIMIT_COUNT, (CREATED,), TOO_MANY, TOO_FAST_MESSAGE
-    ),
+    "message page": Case(_message_page, chat_limit, (FOUND,), TOO_MANY, TOO_FAST_MESSAGE),
+    "message API": Case(_message_api, chat_limit, (CREATED,), TOO_MANY, TOO_FAST_MESSAGE),
 }
 
 
@@ -405,7 +408,7 @@ def test_racing_attempts_of_one_client_never_exceed_the_limit():
             barrier.wait()
             booking_services.booking_create(client=client, service=service, starts_at=starts[n])
             outcome = "booked"
-        except BookingRateLimited:
+        except RateLimited:
             outcome = "limited"
         except Exception as exc:  # reported by the assertion below
             outcome = repr(exc)
@@ -430,7 +433,7 @@ def test_the_hourly_booking_window_applies_too(settings):
     for n in range(4):
         booking_services.booking_create(client=client, service=service, starts_at=starts[n])
 
-    with pytest.raises(BookingRateLimited) as refused:
+    with pytest.raises(RateLimited) as refused:
         booking_services.booking_create(client=client, service=service, starts_at=starts[4])
 
     assert refused.value.messages == [TOO_FAST_BOOKING]
@@ -442,7 +445,7 @@ def test_a_booking_window_reopens_when_its_period_is_over(settings):
     service, client, _, starts = _bookable()
     for n in range(2):
         booking_services.booking_create(client=client, service=service, starts_at=starts[n])
-    with pytest.raises(BookingRateLimited):
+    with pytest.raises(RateLimited):
         booking_services.booking_create(client=client, service=service, starts_at=starts[2])
 
     time.sleep(1.1)
@@ -485,28 +488,85 @@ def test_invalid_input_is_refused_before_it_counts_as_an_attempt():
     assert booking.client == client
 
 
+@pytest.mark.parametrize("text", ["10", "10/10x", "0/m", "10/0m", "ten/m", "10/m,"])
+def test_a_malformed_booking_rate_limit_setting_is_a_configuration_error(settings, text):
+    settings.BOOKING_RATE_LIMIT = text
+    service, client, _, starts = _bookable()
+
+    with pytest.raises(ImproperlyConfigured, match="BOOKING_RATE_LIMIT"):
+        booking_services.booking_create(client=client, service=service, starts_at=starts[0])
+
+
 @pytest.mark.parametrize(
-    ("text", "windows"),
+    ("setting", "default", "windows"),
     [
-        ("10/10m,30/h", ((10, 600), (30, 3600))),
-        ("5/m", ((5, 60),)),
-        (" 3/30s , 100/1d ", ((3, 30), (100, 86400))),
-        ("off", ()),
-        ("", ()),
+        ("BOOKING_RATE_LIMIT", "10/10m,30/h", ((10, 600), (30, 3600))),
+        ("CHAT_RATE_LIMIT", "20/10s", ((20, 10),)),
+        ("ACCOUNT_DELETE_RATE_LIMIT", "5/15m", ((5, 900),)),
     ],
 )
-def test_booking_rate_limit_setting_syntax(text, windows):
-    assert parse_rate_limit(text) == windows
-
-
-@pytest.mark.parametrize("text", ["10", "10/10x", "0/m", "10/0m", "ten/m", "10/m,"])
-def test_a_malformed_booking_rate_limit_setting_is_a_configuration_error(text):
-    with pytest.raises(ImproperlyConfigured, match="BOOKING_RATE_LIMIT"):
-        parse_rate_limit(text)
-
-
-def test_the_default_booking_limits_are_ten_per_ten_minutes_and_thirty_per_hour():
+def test_the_default_limits(setting, default, windows):
     source = (settings.BASE_DIR / "timz" / "settings.py").read_text()
 
-    assert 'env.str("BOOKING_RATE_LIMIT", default="10/10m,30/h")' in source
-    assert parse_rate_limit("10/10m,30/h") == ((10, 600), (30, 3600))
+    assert f'env.str("{setting}", default="{default}")' in source
+    assert ratelimit.parse(default) == tuple(ratelimit.Window(*w) for w in windows)
+
+
+# Chat messages and account deletion -----------------------------------------------------------
+
+
+def test_the_chat_limit_is_the_one_of_its_setting(settings):
+    settings.CHAT_RATE_LIMIT = "3/10s"
+    conversation, _ = _conversation()
+    sender = conversation.client
+    for n in range(3):
+        chat_services.message_send(conversation=conversation, sender=sender, body=f"m{n}")
+
+    with pytest.raises(RateLimited) as refused:
+        chat_services.message_send(conversation=conversation, sender=sender, body="m3")
+
+    assert refused.value.messages == [TOO_FAST_MESSAGE]
+    assert Message.objects.filter(conversation=conversation).count() == 3
+
+
+def test_an_invalid_message_does_not_count_towards_the_chat_limit(settings):
+    settings.CHAT_RATE_LIMIT = "1/10s"
+    conversation, _ = _conversation()
+    sender = conversation.client
+    for _ in range(3):
+        with pytest.raises(ValidationError, match="cannot be empty"):
+            chat_services.message_send(conversation=conversation, sender=sender, body=" ")
+
+    message = chat_services.message_send(conversation=conversation, sender=sender, body="Hello")
+
+    assert message.body == "Hello"
+
+
+def test_the_account_deletion_limit_is_the_one_of_its_setting(settings):
+    settings.ACCOUNT_DELETE_RATE_LIMIT = "2/15m"
+    user = make_user()
+    for _ in range(2):
+        with pytest.raises(ValidationError) as wrong:
+            account_services.account_delete(user=user, password="guess")
+        assert wrong.value.error_dict["password"][0].code == "wrong_password"
+
+    with pytest.raises(RateLimited):
+        account_services.account_delete(user=user, password=PASSWORD)
+
+    user.refresh_from_db()
+    assert user.is_active
+
+
+def test_the_account_deletion_refusal_says_how_long_to_wait(settings):
+    settings.ACCOUNT_DELETE_RATE_LIMIT = "5/15m"
+    user = make_user()
+    for _ in range(5):
+        with pytest.raises(ValidationError):
+            account_services.account_delete(user=user, password="guess")
+
+    with pytest.raises(RateLimited) as refused:
+        account_services.account_delete(user=user, password=PASSWORD)
+
+    assert refused.value.messages == [
+        "Too many wrong passwords. Please wait 15 minutes and try again."
+    ]

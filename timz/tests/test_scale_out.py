@@ -4,7 +4,8 @@
   (the channel layer is Redis);
 - 20 clients trying to book one slot at the same moment, 10 through each process, get exactly
   one booking (row locks and the exclusion constraint in PostgreSQL, not process memory);
-- the booking rate limit is counted once for both processes (the cache is Redis).
+- the booking rate limit is counted once for both processes (the cache is Redis), and 50
+  chat messages of one sender racing through both with a limit of 20 save exactly 20.
 
 Runs in the PostgreSQL/Redis stage of CI only: the servers are real processes that must share
 a database server and Redis. The servers use this test's database (transactional tests, so
@@ -53,8 +54,12 @@ pytestmark = [
 
 CLIENTS = 20
 RATE_LIMIT = "10/10m,30/h"
+# Ten minutes, not the default ten seconds: the window must not end while the racing posts of a
+# slow machine are still arriving, or more than 20 would rightly pass.
+CHAT_RATE_LIMIT = "20/10m"
 TAKEN = "That time is no longer available."
 TOO_FAST = "You are booking too fast. Try again in a few minutes."
+TOO_FAST_MESSAGES = "You are sending messages too fast."
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +69,7 @@ def two_servers(django_db_setup, django_db_blocker, tmp_path_factory):
         "redis_url": private_redis_url(),
         "env": {
             "BOOKING_RATE_LIMIT": RATE_LIMIT,
+            "CHAT_RATE_LIMIT": CHAT_RATE_LIMIT,
             # Fresh keys for each run: no counter or group survives from an earlier run.
             "CACHE_KEY_PREFIX": f"timz-scale-{run}",
             "CHANNEL_LAYER_PREFIX": f"timz-scale-{run}",
@@ -183,3 +189,28 @@ def test_the_booking_rate_limit_is_counted_once_for_both_processes(two_servers):
     assert [a.status for a in refused] == [HTTPStatus.TOO_MANY_REQUESTS] * 2
     assert {a.json()["detail"] for a in refused} == {TOO_FAST}
     assert not Booking.objects.exists()
+
+
+def test_racing_chat_posts_through_two_processes_save_exactly_the_limit(two_servers):
+    client, pro = make_user(), make_pro()
+    conversation, _ = conversation_get_or_create(client=client, pro=pro)
+    key = session_cookie(client)
+    cookies = [server.browser_cookies(key) for server in two_servers]
+    path = f"/api/v1/conversations/{conversation.pk}/messages"
+    posts, limit = 50, 20
+
+    # Post n goes through process n % 2: 25 through each, all released at once.
+    answers = _race(
+        [
+            lambda n=n: two_servers[n % 2].post_json(
+                path, {"body": f"Message {n}"}, cookies=cookies[n % 2]
+            )
+            for n in range(posts)
+        ]
+    )
+
+    statuses = Counter(answer.status for answer in answers)
+    assert statuses == {HTTPStatus.CREATED: limit, HTTPStatus.TOO_MANY_REQUESTS: posts - limit}
+    refusals = {answer.json()["detail"] for answer in answers if answer.status == 429}
+    assert refusals == {TOO_FAST_MESSAGES}
+    assert Message.objects.filter(conversation=conversation).count() == limit
