@@ -5,14 +5,8 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self):
-        # Booking pushes to the notification socket. bookings.lifecycle is written alongside
-        # chat; connect only once it provides the signal.
-        try:
-            from bookings import lifecycle
-        except ImportError:
-            return
-        signal = getattr(lifecycle, "booking_transitioned", None)
-        if signal is not None:
-            from chat.notifications import on_booking_transitioned
+        from bookings.lifecycle import booking_transitioned
+        from chat.notifications import on_booking_transitioned
 
-            signal.connect(on_booking_transitioned, dispatch_uid="chat.booking_pushes")
+        # Booking news (a new request, a confirmation...) is pushed to the notification socket.
+        booking_transitioned.connect(on_booking_transitioned, dispatch_uid="chat.booking_pushes")
