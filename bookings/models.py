@@ -1,4 +1,5 @@
-"""Services offered by pros. (Availability, bookings and reviews are added by the bookings work.)"""
+"""The booking domain's rows: services, booking rules, availability (weekly hours, date
+overrides, time off), bookings with their events, and reviews."""
 
 from datetime import datetime, timedelta
 
