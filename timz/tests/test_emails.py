@@ -3,8 +3,9 @@ templates/emails/: both parts extend emails/_base.html and emails/_base.txt, and
 action is the one brand-coloured button, emails/_button.html."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time, timedelta
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import emails as booking_emails
+from bookings.models import Booking
 from chat.models import Conversation, Message
 from chat.tasks import send_unread_email
 from conftest import make_booking
@@ -111,19 +113,22 @@ def test_refund_receipt_uses_the_layout_and_its_button(payment, templates_used, 
 
 
 def test_layout_shows_times_in_the_recipients_zone(payment, mailoutbox):
+    new_york = ZoneInfo("America/New_York")
     profile = payment.booking.client.client_profile
-    profile.timezone = "America/New_York"
+    profile.timezone = new_york.key
     profile.save()
-    starts_at = datetime(2031, 1, 10, 15, 0, tzinfo=UTC)  # 10:00 in New York (EST)
-    type(payment.booking).objects.filter(pk=payment.booking_id).update(
+    day = timezone.now().astimezone(new_york).date() + timedelta(days=3)
+    starts_at = datetime.combine(day, time(10), tzinfo=new_york)  # 14:00 or 15:00 in UTC
+    Booking.objects.filter(pk=payment.booking_id).update(
         starts_at=starts_at, ends_at=starts_at + timedelta(minutes=45)
     )
 
     payment_emails.send_payment_receipt(payment_id=payment.pk)
 
     (message,) = mailoutbox
-    assert "Friday 10 January 2031, 10:00 (America/New_York)" in message.body
-    assert "Friday 10 January 2031, 10:00 (America/New_York)" in html_of(message)
+    shown = f"{day:%A} {day.day} {day:%B %Y}, 10:00 (America/New_York)"
+    assert shown in message.body
+    assert shown in html_of(message)
 
 
 def test_chat_unread_email_uses_the_layout_and_its_button(
