@@ -4,7 +4,6 @@ App-specific fixtures live in `<app>/tests/conftest.py`.
 """
 
 import itertools
-from datetime import timedelta
 
 import pytest
 from channels.layers import channel_layers
@@ -103,19 +102,10 @@ def make_booking(*, client, service, starts_at, status=Booking.Status.CONFIRMED,
     """Insert a booking row in any state with its creation event, bypassing booking_create
     (which refuses the past and checks availability): for setting up a scene, not for
     testing how bookings are made."""
-    booking = Booking.objects.create(
-        client=client,
-        pro=service.pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-        status=status,
-        **extra,
+    booking = Booking.from_service(
+        service=service, client=client, starts_at=starts_at, status=status, **extra
     )
+    booking.save(force_insert=True)
     BookingEvent.objects.create(
         booking=booking, actor=client, actor_role="client", to_status=status
     )

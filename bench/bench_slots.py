@@ -70,16 +70,10 @@ def build():
         for hour in (9, 10, 13, 15, 17):
             start = datetime.combine(day, time(hour)).replace(tzinfo=zone)
             rows.append(
-                Booking(
-                    client=client,
-                    pro=pro,
+                Booking.from_service(
                     service=service,
-                    service_name=service.name,
-                    duration_minutes=45,
-                    price_amount=5000,
-                    currency="EUR",
+                    client=client,
                     starts_at=start,
-                    ends_at=start + timedelta(minutes=45),
                     status=Booking.Status.CONFIRMED,
                 )
             )

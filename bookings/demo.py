@@ -102,19 +102,10 @@ def _past_row(pro, service, client, *, days_ago: int, hour: int, status: str, re
     zone = ZoneInfo(pro.timezone)
     day = timezone.now().astimezone(zone).date() - timedelta(days=days_ago)
     starts_at = datetime.combine(day, time(hour)).replace(tzinfo=zone)
-    booking = Booking.objects.create(
-        client=client,
-        pro=pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=service.duration_minutes,
-        price_amount=service.price_amount,
-        currency=service.currency,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-        status=status,
-        note="Demo booking",
+    booking = Booking.from_service(
+        service=service, client=client, starts_at=starts_at, status=status, note="Demo booking"
     )
+    booking.save(force_insert=True)
     created = starts_at - timedelta(days=5)
     first = S.REQUESTED if status == S.DECLINED else S.CONFIRMED
     events = [BookingEvent(booking=booking, actor=client, actor_role="client", to_status=first)]
@@ -318,17 +309,8 @@ def _scale_bookings(pros, offered, clients) -> list[Booking]:
             else:
                 status = (S.COMPLETED, S.COMPLETED, S.COMPLETED, S.CANCELLED, S.NO_SHOW)[j % 5]
             rows.append(
-                Booking(
-                    client=clients[(k + j) % count],
-                    pro=pro,
-                    service=service,
-                    service_name=service.name,
-                    duration_minutes=service.duration_minutes,
-                    price_amount=service.price_amount,
-                    currency=service.currency,
-                    starts_at=start,
-                    ends_at=start + timedelta(minutes=service.duration_minutes),
-                    status=status,
+                Booking.from_service(
+                    service=service, client=clients[(k + j) % count], starts_at=start, status=status
                 )
             )
     return rows

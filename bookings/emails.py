@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from bookings.models import Booking
 
@@ -55,11 +55,7 @@ def format_price(amount: int, currency: str) -> str:
 
 
 def _detail_url(booking: Booking) -> str:
-    try:
-        path = reverse("bookings:detail", kwargs={"pk": booking.pk})
-    except NoReverseMatch:
-        path = "/"
-    return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + reverse("bookings:detail", kwargs={"pk": booking.pk})
 
 
 def _recipient(booking: Booking, side: str) -> tuple[str, str, ZoneInfo]:
@@ -88,7 +84,6 @@ def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
         "price": format_price(booking.price_amount, booking.currency),
         "detail_url": _detail_url(booking),
         "last_event": _last_event(booking),
-        "site_url": settings.SITE_URL,
     }
     when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
     message = EmailMultiAlternatives(

@@ -14,8 +14,9 @@ Time guards (``now`` is the moment of the action):
 - ``after_expiry``: ``expires_at`` is set and ``now >= expires_at``.
 
 A client cancelling a *confirmed* booking inside the cancellation window makes a *late
-cancellation* (``Booking.is_late_cancellation``; the payments work may charge the fee). A request
-that the pro never accepted carries no obligation, so cancelling it is never late.
+cancellation* (``Booking.is_late_cancellation``; an online payment is then refunded less the
+pro's late-cancellation fee). A request that the pro never accepted carries no obligation, so
+cancelling it is never late.
 """
 
 from __future__ import annotations

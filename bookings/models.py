@@ -1,4 +1,7 @@
-"""Services offered by pros. (Availability, bookings and reviews are added by the bookings work.)"""
+"""The booking domain's rows: services, booking rules, availability (weekly hours, date
+overrides, time off), bookings with their events, and reviews."""
+
+from datetime import datetime, timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -235,6 +238,25 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.service_name} at {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @classmethod
+    def from_service(cls, *, service: Service, client, starts_at: datetime, **fields) -> "Booking":
+        """An unsaved booking of `service` by `client` at `starts_at`: the pro, the snapshot of
+        the service (name, duration, price, currency) and the end come from the service;
+        `fields` sets the rest (status, note, expires_at...). Checks nothing: booking_create
+        is how a booking is made, this is how its row is built."""
+        return cls(
+            client=client,
+            pro=service.pro,
+            service=service,
+            service_name=service.name,
+            duration_minutes=service.duration_minutes,
+            price_amount=service.price_amount,
+            currency=service.currency,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=service.duration_minutes),
+            **fields,
+        )
 
     @property
     def is_active(self) -> bool:

@@ -51,7 +51,7 @@ class EventOut(Schema):
 
 
 class PaymentOut(Schema):
-    """Added by payments (issue 5): None when nothing is paid online for the booking."""
+    """The booking's online payment (``BookingOut.payment`` is None when there is none)."""
 
     status: str
     amount: int

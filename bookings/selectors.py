@@ -303,15 +303,6 @@ def free_slots_by_day(
     return by_day
 
 
-def day_strip(
-    *, pro: ProProfile, service: Service, start: date, days: int, tz, now: datetime | None = None
-) -> list[tuple[date, int]]:
-    """(local date in `tz`, number of free slots that day) for each of `days` dates."""
-    by_day = free_slots_by_day(pro=pro, service=service, start=start, days=days, tz=tz, now=now)
-    dates = [start + timedelta(days=i) for i in range(days)]
-    return [(day, len(by_day[day])) for day in dates]
-
-
 # ---------------------------------------------------------------------------------------------
 # Bookings
 # ---------------------------------------------------------------------------------------------
@@ -379,13 +370,3 @@ def bookings_for_api(*, user, role: str | None = None, status: str | None = None
     if status:
         qs = qs.filter(status=status)
     return qs.prefetch_related("events", "events__actor").order_by("-starts_at", "-id")
-
-
-def reviews_for_pro(*, pro: ProProfile):
-    return pro.reviews.select_related("author", "author__client_profile", "booking").order_by(
-        "-created_at"
-    )
-
-
-def active_window_filter() -> Q:
-    return Q(status__in=Booking.ACTIVE_STATUSES)

@@ -6,19 +6,11 @@ class ChatConfig(AppConfig):
 
     def ready(self):
         from accounts.signals import user_exporting
+        from bookings.lifecycle import booking_transitioned
         from chat.account_data import export_user_data
+        from chat.notifications import on_booking_transitioned
 
         # Chat's part of a user's export (accounts.signals).
         user_exporting.connect(export_user_data, dispatch_uid="chat.export_user_data")
-
-        # Booking pushes to the notification socket. bookings.lifecycle is written alongside
-        # chat; connect only once it provides the signal.
-        try:
-            from bookings import lifecycle
-        except ImportError:
-            return
-        signal = getattr(lifecycle, "booking_transitioned", None)
-        if signal is not None:
-            from chat.notifications import on_booking_transitioned
-
-            signal.connect(on_booking_transitioned, dispatch_uid="chat.booking_pushes")
+        # Booking news (a new request, a confirmation...) is pushed to the notification socket.
+        booking_transitioned.connect(on_booking_transitioned, dispatch_uid="chat.booking_pushes")

@@ -73,7 +73,7 @@ def _client_tz(booking) -> str:
     return profile.timezone if profile is not None else "UTC"
 
 
-# Booking pushes (wired in ChatConfig.ready() when bookings.lifecycle sends the signal).
+# Booking pushes (connected to bookings.lifecycle.booking_transitioned in ChatConfig.ready()).
 CLIENT_ACTIONS = {"confirm": "confirmed", "decline": "declined"}
 # Actions that make a booking exist for the pro without a request to review.
 NEW_BOOKING_ACTIONS = ("create", "payment_received")

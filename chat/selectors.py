@@ -124,16 +124,6 @@ def messages_for_api(
     return rows
 
 
-def last_seen_own_message_id(*, conversation: Conversation, user) -> int | None:
-    """The id of the newest message `user` sent that the other side has read."""
-    return (
-        Message.objects.filter(conversation=conversation, sender=user, read_at__isnull=False)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-
-
 def client_has_booked_pro(*, client, pro: ProProfile) -> bool:
     from bookings.models import Booking
 

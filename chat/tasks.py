@@ -43,7 +43,6 @@ def send_unread_email(*, conversation_id: int, recipient_id: int, up_to: int) ->
         "count": count,
         "more": count - len(latest),
         "url": settings.SITE_URL.rstrip("/") + reverse("chat:conversation", args=[conversation.pk]),
-        "site_url": settings.SITE_URL.rstrip("/"),
     }
     subject = render_to_string("chat/emails/unread_subject.txt", context).strip()
     email = EmailMultiAlternatives(

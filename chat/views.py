@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import ProProfile, User
+from bookings.selectors import booking_get_for_user
 from chat import selectors, services
 from chat.forms import MessageForm
 from chat.models import Conversation
@@ -182,18 +183,7 @@ def start_with_client(request, client_id):
 def _booking_for_participant(*, user, pk):
     """The booking if `user` is its client or its pro (staff reading a booking are not part of
     its conversation), else Http404."""
-    try:
-        from bookings.selectors import booking_get_for_user
-    except ImportError:
-        booking_get_for_user = None
-    if booking_get_for_user is not None:
-        booking = booking_get_for_user(user=user, pk=pk)
-    else:
-        from bookings.models import Booking
-
-        booking = Booking.objects.select_related("pro").filter(pk=pk).first()
-        if booking is None:
-            raise Http404("Booking not found.")
+    booking = booking_get_for_user(user=user, pk=pk)
     if user.pk not in (booking.client_id, booking.pro.user_id):
         raise Http404("Booking not found.")
     return booking

@@ -10,17 +10,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from payments.models import Payment, Refund
 
 
 def _detail_url(booking) -> str:
-    try:
-        path = reverse("bookings:detail", kwargs={"pk": booking.pk})
-    except NoReverseMatch:
-        path = reverse("payments:checkout_return", args=[booking.pk])
-    return settings.SITE_URL.rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + reverse("bookings:detail", kwargs={"pk": booking.pk})
 
 
 def _send(*, template: str, subject: str, payment: Payment, refund: Refund | None = None) -> int:

@@ -125,16 +125,6 @@ def refunds_for(payment: Payment) -> list[Refund]:
     return list(payment.refunds.order_by("created_at", "id"))
 
 
-def refunded_or_pending_amount(payment: Payment) -> tuple[int, int]:
-    """(amount, fee) already refunded or on the way: what further refunds must leave room for."""
-    amount = fee = 0
-    for refund in refunds_for(payment):
-        if refund.status in Refund.OPEN_OR_DONE:
-            amount += refund.amount
-            fee += refund.application_fee_refunded
-    return amount, fee
-
-
 def online_payment_unavailable_reason(pro) -> str | None:
     """Why `pro` cannot offer "pay online" on a service now (None when they can): for the
     service form's validation message."""

@@ -213,20 +213,15 @@ def booking_create(
             else:
                 status, expires_at = Booking.Status.CONFIRMED, None
             with transaction.atomic():  # savepoint: the exclusion constraint may refuse
-                booking = Booking.objects.create(
-                    client=client,
-                    pro=pro,
+                booking = Booking.from_service(
                     service=service,
-                    service_name=service.name,
-                    duration_minutes=service.duration_minutes,
-                    price_amount=service.price_amount,
-                    currency=service.currency,
+                    client=client,
                     starts_at=starts_at,
-                    ends_at=ends_at,
                     status=status,
                     note=note,
                     expires_at=expires_at,
                 )
+                booking.save(force_insert=True)
             _record(
                 booking=booking,
                 action="create",

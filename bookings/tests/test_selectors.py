@@ -1,4 +1,4 @@
-"""Reads: free slots (<= 3 queries), day strip, schedule, permission-checked fetches."""
+"""Reads: free slots (<= 3 queries), slots by day, schedule, permission-checked fetches."""
 
 import contextlib
 from datetime import date, datetime, time, timedelta
@@ -100,14 +100,15 @@ def test_paris_pro_around_spring_forward_keeps_nine_oclock(service, pro, client_
     assert offsets == [timedelta(hours=1), timedelta(hours=2), timedelta(hours=2)]
 
 
-def test_day_strip_counts_free_slots_per_local_day(working_pro, service, client_user):
+def test_free_slots_by_day_groups_the_starts_by_local_day(working_pro, service, client_user):
     services.date_override_set(pro=working_pro, day=today() + timedelta(days=2), intervals=[])
-    strip = selectors.day_strip(
+    by_day = selectors.free_slots_by_day(
         pro=working_pro, service=service, start=today() + timedelta(days=1), days=3, tz=PARIS
     )
-    assert [d for d, _ in strip] == [today() + timedelta(days=i) for i in (1, 2, 3)]
+    assert list(by_day) == [today() + timedelta(days=i) for i in (1, 2, 3)]
     # 08:00-20:00 with a 45-minute service on a 15-minute grid: 08:00 .. 19:15 = 46 starts.
-    assert [n for _, n in strip] == [46, 0, 46]
+    assert [len(starts) for starts in by_day.values()] == [46, 0, 46]
+    assert all(s.date() == day for day, starts in by_day.items() for s in starts)
 
 
 def test_schedule_for_pro_groups_hours_and_lists_upcoming_exceptions(working_pro):

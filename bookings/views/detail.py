@@ -10,8 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,16 +38,6 @@ from bookings.views.common import (
 )
 from bookings.views.flow import build_picker
 
-PAYMENT_INCLUDE = "payments/includes/_booking_payment.html"
-
-
-def _payment_include() -> str | None:
-    try:
-        get_template(PAYMENT_INCLUDE)
-    except TemplateDoesNotExist:
-        return None
-    return PAYMENT_INCLUDE
-
 
 def render_detail(request, booking, *, status=HTTPStatus.OK, **forms):
     now = timezone.now()
@@ -72,7 +60,6 @@ def render_detail(request, booking, *, status=HTTPStatus.OK, **forms):
         "reply_form": forms.get("reply_form")
         or (ReplyForm() if review and not review.reply and card.role == lifecycle.PRO else None),
         "reason_form": forms.get("reason_form") or ReasonForm(),
-        "payment_include": _payment_include(),
         "now": now,
     }
     return render(request, "bookings/detail.html", context, status=status)

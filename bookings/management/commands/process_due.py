@@ -15,6 +15,7 @@ from django.utils import timezone
 from bookings import services
 from bookings.lifecycle import TransitionNotAllowed
 from bookings.models import Booking, BookingRules
+from chat.services import send_due_unread_emails
 
 MAX_REMINDER_HOURS = 24 * 7
 BATCH = 500
@@ -74,17 +75,6 @@ def send_due_reminders(*, now) -> int:
     return count
 
 
-def send_chat_emails(*, now) -> int | None:
-    """chat.services.send_due_unread_emails(now=...) when the chat app provides it."""
-    try:
-        from chat import services as chat_services
-    except ImportError:
-        return None
-    if not hasattr(chat_services, "send_due_unread_emails"):
-        return None
-    return chat_services.send_due_unread_emails(now=now)
-
-
 class Command(BaseCommand):
     help = "Expire stale booking requests and payment holds; send due reminders. Idempotent."
 
@@ -95,9 +85,8 @@ class Command(BaseCommand):
         now = timezone.now()
         expired = expire_due(now=now)
         reminded = send_due_reminders(now=now)
-        chat = send_chat_emails(now=now)
+        chat = send_due_unread_emails(now=now)
         if not quiet:
-            line = f"Expired {expired} booking(s); sent {reminded} reminder(s)"
-            if chat is not None:
-                line += f"; chat emails: {chat}"
-            self.stdout.write(line + ".")
+            self.stdout.write(
+                f"Expired {expired} booking(s); sent {reminded} reminder(s); chat emails: {chat}."
+            )
