@@ -148,7 +148,7 @@ def start_with_pro(request, slug):
     existing = selectors.conversation_for_pair(client=request.user, pro=pro)
     if existing is not None:
         return redirect(existing)
-    if not pro.is_listed or not pro.user.is_active:  # hidden or closed: no new conversations
+    if not pro.is_public:  # hidden or closed: no new conversations
         raise Http404("No professional with that address.")
     if request.method == "GET":
         return render(request, "chat/start.html", {"pro": pro})
