@@ -39,6 +39,8 @@ SORTS = {
 
 
 def _active_services():
+    """Active services, for subqueries on pros that are already public (so not
+    bookings.selectors.services_bookable, which would test each pro's publicness again)."""
     from bookings.models import Service
 
     return Service.objects.filter(is_active=True)

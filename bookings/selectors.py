@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from django.db.models import DateField, IntegerField, Q, Value
+from django.db.models import DateField, IntegerField, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -62,6 +62,27 @@ def services_for_pro(*, pro: ProProfile, include_inactive: bool = False):
     if not include_inactive:
         qs = qs.filter(is_active=True)
     return qs
+
+
+NOT_BOOKABLE = "This service cannot be booked."
+
+
+def services_bookable() -> QuerySet[Service]:
+    """The services a client can book: active, offered by a public pro."""
+    return Service.objects.filter(is_active=True, pro__in=ProProfile.objects.public())
+
+
+def service_get_bookable(*, service_id: int, pro_slug: str | None = None) -> Service:
+    """The bookable service `service_id` (of the pro `pro_slug` when given), with `pro`,
+    `pro.user` and `pro.booking_rules` joined; else Http404(NOT_BOOKABLE), whatever the reason
+    (unknown, inactive, another pro's, a hidden or closed pro), so the answer reveals nothing."""
+    found = services_bookable().select_related("pro__user", "pro__booking_rules")
+    if pro_slug is not None:
+        found = found.filter(pro__slug=pro_slug)
+    service = found.filter(pk=service_id).first()
+    if service is None:
+        raise Http404(NOT_BOOKABLE)
+    return service
 
 
 def zone_for(value) -> ZoneInfo:

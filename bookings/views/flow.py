@@ -7,8 +7,7 @@ from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -36,15 +35,10 @@ STRIP_DAYS = 14
 
 
 def _bookable(slug: str, service_id: int) -> tuple[ProProfile, Service, list[Service]]:
-    pro = get_object_or_404(ProProfile.objects.select_related("booking_rules", "user"), slug=slug)
-    # Like the pro page and the API: unlisted pros and deactivated accounts cannot be booked.
-    if not pro.is_listed or not pro.user.is_active:
-        raise Http404("No such pro.")
-    offered = list(selectors.services_for_pro(pro=pro))
-    service = next((s for s in offered if s.pk == service_id), None)
-    if service is None:
-        raise Http404("This service cannot be booked.")
-    return pro, service, offered
+    """The pro, the bookable service and all the pro's active services; else Http404."""
+    service = selectors.service_get_bookable(service_id=service_id, pro_slug=slug)
+    offered = list(selectors.services_for_pro(pro=service.pro))
+    return service.pro, service, offered
 
 
 def _slots_on(*, pro, service, day: date, zone) -> list[datetime]:
