@@ -19,6 +19,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from accounts.timezones import viewer_zone
 from bookings import lifecycle, selectors, services
 from bookings.models import Booking
 from bookings.schemas import (
@@ -62,7 +63,8 @@ def slots(
     offered = selectors.service_get_bookable(service_id=service, pro_slug=slug)
     pro = offered.pro
     try:
-        zone = selectors.zone_for(tz or pro.timezone)
+        # The caller's profile zone does not apply: the API answers in `tz`, else the pro's.
+        zone = viewer_zone(requested=tz, fallback=pro.timezone)
     except ValueError as exc:
         raise HttpError(400, str(exc)) from exc
     if not 1 <= days <= MAX_DAYS:

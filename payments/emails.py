@@ -5,13 +5,12 @@ Nothing is sent to an inactive (deleted) account, as in chat.tasks.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
+from accounts.timezones import viewer_zone
 from payments.models import Payment, Refund
 
 
@@ -27,8 +26,7 @@ def _send(*, template: str, subject: str, payment: Payment, refund: Refund | Non
     booking = payment.booking
     if not booking.client.is_active:
         return 0  # a deleted account: its address is a placeholder, nobody reads it
-    profile = getattr(booking.client, "client_profile", None)
-    zone = ZoneInfo(profile.timezone if profile is not None else "UTC")
+    zone = viewer_zone(booking.client, fallback=booking.pro.timezone)
     context = {
         "booking": booking,
         "payment": payment,

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import ProProfile
+from accounts.timezones import viewer_zone, zone_of
 from bookings import lifecycle, selectors, services
 from bookings.forms import (
     BookingNoteForm,
@@ -26,9 +27,7 @@ from bookings.views.common import (
     first_message,
     parse_date,
     parse_start,
-    user_zone,
     wants_fragment,
-    zone_or_utc,
 )
 
 STRIP_DAYS = 14
@@ -151,7 +150,7 @@ def _render_book(
         "ask_browser": ask_browser,
         "error": error,
         "confirm_url": confirm_url,
-        "pro_zone": zone_or_utc(pro.timezone),
+        "pro_zone": zone_of(pro.timezone),
     }
     template = (
         "bookings/book.html#picker" if wants_fragment(request, "picker") else ("bookings/book.html")
@@ -194,7 +193,7 @@ def _unavailable(request, *, pro, service, offered, zone, starts_at, message=Non
 def confirm(request, slug, service_id):
     pro, service, offered = _bookable(slug, service_id)
     base_url = reverse("bookings:book", kwargs={"slug": pro.slug, "service_id": service.pk})
-    zone = user_zone(request.user) or zone_or_utc(pro.timezone)
+    zone = viewer_zone(request.user, fallback=pro.timezone)
     raw_start = request.POST.get("start") if request.method == "POST" else request.GET.get("start")
     try:
         starts_at = parse_start(raw_start)
@@ -238,7 +237,7 @@ def confirm(request, slug, service_id):
                 request, pro=pro, service=service, offered=offered, zone=zone, starts_at=starts_at
             )
 
-    pro_zone = zone_or_utc(pro.timezone)
+    pro_zone = zone_of(pro.timezone)
     context = {
         "pro": pro,
         "service": service,
@@ -270,7 +269,7 @@ def done(request, pk):
         "bookings/done.html",
         {
             "booking": booking,
-            "zone": user_zone(request.user) or zone_or_utc(booking.pro.timezone),
+            "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
             "rules": rules_row,
         },
     )
