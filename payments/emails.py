@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from accounts.timezones import viewer_zone
 from payments.models import Payment, Refund
@@ -37,14 +38,13 @@ def _send(*, template: str, subject: str, payment: Payment, refund: Refund | Non
         "zone": zone.key,
         "detail_url": _detail_url(booking),
     }
-    message = EmailMultiAlternatives(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body=render_to_string(f"payments/emails/{template}.txt", context),
-        to=[booking.client.email],
-    )
-    message.attach_alternative(
-        render_to_string(f"payments/emails/{template}.html", context), "text/html"
-    )
+    # Templates show aware datetimes in the active zone: make it the recipient's.
+    with timezone.override(zone):
+        text = render_to_string(f"payments/emails/{template}.txt", context)
+        html = render_to_string(f"payments/emails/{template}.html", context)
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[booking.client.email])
+    message.attach_alternative(html, "text/html")
     return message.send()
 
 
