@@ -110,6 +110,15 @@ class ClientProfile(models.Model):
         return self.display_name or self.user.email
 
 
+class ProProfileQuerySet(models.QuerySet):
+    def public(self):
+        """Pros anyone may find, view, book and message: listed by staff, with an active account.
+
+        `ProProfile.is_public` is the same rule for one loaded profile.
+        """
+        return self.filter(is_listed=True, user__is_active=True)
+
+
 class ProProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="pro_profile")
     display_name = models.CharField(max_length=80)
@@ -133,6 +142,8 @@ class ProProfile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ProProfileQuerySet.as_manager()
+
     class Meta:
         ordering = ["display_name"]
         indexes = [models.Index(fields=["city"], name="pro_city_idx")]
@@ -142,3 +153,8 @@ class ProProfile(models.Model):
 
     def get_absolute_url(self):
         return reverse("accounts:pro_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        """Whether this pro is in `ProProfile.objects.public()` (reads `user`: join it)."""
+        return self.is_listed and self.user.is_active

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Schema
 
 from accounts.models import ProProfile, User
+from accounts.timezones import viewer_zone
 from timz.schemas import ErrorOut
 
 # The API's one error shape, shared by every router (timz.schemas); the old name stays importable.
@@ -102,9 +103,7 @@ def me_json(request, user: User) -> dict:
         "email": user.email,
         "role": user.role,
         "display_name": user.display_name,
-        "timezone": (client.timezone if client else None)
-        or (pro.timezone if pro else None)
-        or "UTC",
+        "timezone": viewer_zone(user).key,
         "avatar_url": _absolute(request, avatar),
         "pro": None
         if pro is None

@@ -39,6 +39,8 @@ SORTS = {
 
 
 def _active_services():
+    """Active services, for subqueries on pros that are already public (so not
+    bookings.selectors.services_bookable, which would test each pro's publicness again)."""
     from bookings.models import Service
 
     return Service.objects.filter(is_active=True)
@@ -72,8 +74,8 @@ def pro_search(
     max_price: int | None = None,
     sort: str = "relevance",
 ) -> QuerySet[ProProfile]:
-    """Listed pros matching the filters, with `category`, `active_services` and `min_price`."""
-    qs = ProProfile.objects.filter(is_listed=True, user__is_active=True).select_related("category")
+    """Public pros matching the filters, with `category`, `active_services` and `min_price`."""
+    qs = ProProfile.objects.public().select_related("category")
     if category:
         qs = qs.filter(category__slug=category)
     if city:
@@ -111,9 +113,9 @@ def pro_search(
 
 
 def pro_get_public(*, slug: str) -> ProProfile:
-    """The listed pro with this slug (category, active services, min price), else Http404."""
+    """The public pro with this slug (category, active services, min price), else Http404."""
     qs = (
-        _with_min_price(ProProfile.objects.filter(is_listed=True, user__is_active=True))
+        _with_min_price(ProProfile.objects.public())
         .select_related("category", "user")
         .prefetch_related(_services_prefetch())
     )
@@ -134,10 +136,10 @@ def categories_all() -> QuerySet[Category]:
 
 
 def cities_all() -> list[str]:
-    """Distinct cities of listed pros, for the city filter (one spelling per city)."""
+    """Distinct cities of public pros, for the city filter (one spelling per city)."""
     seen: dict[str, str] = {}
     rows = (
-        ProProfile.objects.filter(is_listed=True, user__is_active=True)
+        ProProfile.objects.public()
         .exclude(city="")
         .values_list("city", flat=True)
         .distinct()

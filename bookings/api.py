@@ -3,7 +3,9 @@
 Errors are ``{"detail": "..."}`` (timz.schemas.ErrorOut): 400 invalid input, 401 anonymous,
 403 a write without the CSRF token, 404 not found or not a participant, 409 when the time is
 not free or the lifecycle table does not allow the action now, 429 when the client made too
-many booking attempts lately (settings.BOOKING_RATE_LIMIT).
+many booking attempts lately (settings.BOOKING_RATE_LIMIT). A service that cannot be booked
+(selectors.service_get_bookable) is a 404 where the URL names it and a 400 where the request
+body does, with the same message.
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from accounts.models import ProProfile
+from accounts.timezones import viewer_zone
 from bookings import lifecycle, selectors, services
-from bookings.models import Booking, Service
+from bookings.models import Booking
 from bookings.schemas import (
     ActionIn,
     BookingIn,
@@ -59,24 +60,11 @@ def slots(
 ):
     """Free start times for `days` local dates from `start` (YYYY-MM-DD, default today) in
     zone `tz` (default the pro's), as ISO 8601 with that zone's offset."""
-    # One query for the service with its pro and the pro's rules; the error paths may need more.
-    offered = (
-        Service.objects.select_related("pro", "pro__booking_rules")
-        .filter(
-            pk=service,
-            is_active=True,
-            pro__slug=slug,
-            pro__is_listed=True,
-            pro__user__is_active=True,
-        )
-        .first()
-    )
-    if offered is None:
-        get_object_or_404(ProProfile, slug=slug, is_listed=True, user__is_active=True)
-        raise HttpError(400, "This pro does not offer that service.")
+    offered = selectors.service_get_bookable(service_id=service, pro_slug=slug)
     pro = offered.pro
     try:
-        zone = selectors.zone_for(tz or pro.timezone)
+        # The caller's profile zone does not apply: the API answers in `tz`, else the pro's.
+        zone = viewer_zone(requested=tz, fallback=pro.timezone)
     except ValueError as exc:
         raise HttpError(400, str(exc)) from exc
     if not 1 <= days <= MAX_DAYS:
@@ -108,13 +96,10 @@ def slots(
     summary="Book a service at a free time",
 )
 def create_booking(request, payload: BookingIn):
-    service = (
-        Service.objects.select_related("pro", "pro__user", "pro__booking_rules")
-        .filter(pk=payload.service, is_active=True, pro__is_listed=True, pro__user__is_active=True)
-        .first()
-    )
-    if service is None:
-        raise HttpError(400, "No such service.")
+    try:
+        service = selectors.service_get_bookable(service_id=payload.service)
+    except Http404 as exc:  # a reference in the request body, not the URL: bad input
+        raise HttpError(400, str(exc)) from exc
     try:
         booking = services.booking_create(
             client=request.user, service=service, starts_at=payload.starts_at, note=payload.note

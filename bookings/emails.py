@@ -16,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.timezones import viewer_zone, zone_of
 from bookings.models import Booking
 
 CLIENT, PRO = "client", "pro"
@@ -61,10 +62,9 @@ def _detail_url(booking: Booking) -> str:
 def _recipient(booking: Booking, side: str) -> tuple[str, str, ZoneInfo]:
     """(email, name, zone) of one side of the booking."""
     if side == PRO:
-        return booking.pro.user.email, booking.pro.display_name, ZoneInfo(booking.pro.timezone)
-    profile = getattr(booking.client, "client_profile", None)
-    zone = profile.timezone if profile is not None else "UTC"
-    return booking.client.email, booking.client.display_name, ZoneInfo(zone)
+        return booking.pro.user.email, booking.pro.display_name, zone_of(booking.pro.timezone)
+    zone = viewer_zone(booking.client, fallback=booking.pro.timezone)
+    return booking.client.email, booking.client.display_name, zone
 
 
 def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:

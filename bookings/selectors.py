@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
-from django.db.models import DateField, IntegerField, Q, Value
+from django.db.models import DateField, IntegerField, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import ProProfile
+from accounts.timezones import parse_zone
 from bookings import availability
 from bookings.models import (
     Booking,
@@ -64,23 +64,25 @@ def services_for_pro(*, pro: ProProfile, include_inactive: bool = False):
     return qs
 
 
-def zone_for(value) -> ZoneInfo:
-    """A ZoneInfo from a ZoneInfo or an IANA name; ValueError for an unknown zone."""
-    if isinstance(value, ZoneInfo):
-        return value
-    name = str(value)
-    # Only IANA names: arbitrary strings reach the filesystem lookup (and can raise OSError).
-    if name not in _known_zones():
-        raise ValueError(f"“{name[:64]}” is not a known time zone.")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise ValueError(f"“{name[:64]}” is not a known time zone.") from exc
+NOT_BOOKABLE = "This service cannot be booked."
 
 
-@cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def services_bookable() -> QuerySet[Service]:
+    """The services a client can book: active, offered by a public pro."""
+    return Service.objects.filter(is_active=True, pro__in=ProProfile.objects.public())
+
+
+def service_get_bookable(*, service_id: int, pro_slug: str | None = None) -> Service:
+    """The bookable service `service_id` (of the pro `pro_slug` when given), with `pro`,
+    `pro.user` and `pro.booking_rules` joined; else Http404(NOT_BOOKABLE), whatever the reason
+    (unknown, inactive, another pro's, a hidden or closed pro), so the answer reveals nothing."""
+    found = services_bookable().select_related("pro__user", "pro__booking_rules")
+    if pro_slug is not None:
+        found = found.filter(pro__slug=pro_slug)
+    service = found.filter(pk=service_id).first()
+    if service is None:
+        raise Http404(NOT_BOOKABLE)
+    return service
 
 
 def schedule_for_pro(*, pro: ProProfile) -> dict:
@@ -91,7 +93,7 @@ def schedule_for_pro(*, pro: ProProfile) -> dict:
     "time_off": [TimeOff, ...] not yet over}``.
     """
     now = timezone.now()
-    today = now.astimezone(zone_for(pro.timezone)).date()
+    today = now.astimezone(parse_zone(pro.timezone)).date()
     hours = list(WeeklyHours.objects.filter(pro=pro).order_by("weekday", "start"))
     weekly = [
         (value, label, [h for h in hours if h.weekday == value])
@@ -140,7 +142,7 @@ def load_engine_input(
 ) -> EngineInput:
     """Everything the engine needs for starts in [window_start, window_end): <= 3 queries."""
     rules = booking_rules_for(pro)
-    tz = zone_for(pro.timezone)
+    tz = parse_zone(pro.timezone)
     buffer = timedelta(minutes=rules.buffer_minutes)
     reach_end = window_end + timedelta(minutes=duration_minutes) + buffer
     # Local dates the window can touch (a day either side for zone offsets).
@@ -239,7 +241,7 @@ def free_slots(
     Dates are local to `tz` (default: the pro's zone). Returns aware datetimes (in the pro's zone;
     format them in the viewer's zone). At most 3 SQL queries.
     """
-    zone = zone_for(tz or pro.timezone)
+    zone = parse_zone(tz or pro.timezone)
     window_start, window_end = local_window(start=start, days=days, tz=zone)
     data = load_engine_input(
         pro=pro,
@@ -295,7 +297,7 @@ def free_slots_by_day(
 ) -> dict[date, list[datetime]]:
     """Free starts for each of `days` local dates in `tz`, in that zone (dates without a free
     start map to []). One load of the engine's data for the whole window."""
-    zone = zone_for(tz)
+    zone = parse_zone(tz)
     by_day: dict[date, list[datetime]] = {start + timedelta(days=i): [] for i in range(days)}
     for slot in free_slots(pro=pro, service=service, start=start, days=days, now=now, tz=zone):
         local = slot.astimezone(zone)

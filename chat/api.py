@@ -135,7 +135,7 @@ def start_conversation(request, payload: StartIn):
         raise HttpError(400, 'Give exactly one of "pro" (a slug) or "client" (a user id).')
     if payload.pro is not None:
         pro = ProProfile.objects.select_related("user").filter(slug=payload.pro).first()
-        hidden = pro is not None and (not pro.is_listed or not pro.user.is_active)
+        hidden = pro is not None and not pro.is_public
         if pro is None or (
             hidden and not selectors.conversation_for_pair(client=request.user, pro=pro)
         ):

@@ -6,11 +6,13 @@ failing channel layer is logged instead of breaking the write (`robust=True`).
 """
 
 import logging
-import zoneinfo
+from zoneinfo import ZoneInfo
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from accounts.timezones import viewer_zone, zone_of
 
 logger = logging.getLogger(__name__)
 
@@ -60,17 +62,8 @@ def push_unread_count(*, user_id: int) -> None:
     transaction.on_commit(push, robust=True)
 
 
-def _local(moment, tz_name: str) -> str:
-    try:
-        zone = zoneinfo.ZoneInfo(tz_name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
+def _local(moment, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
-
-
-def _client_tz(booking) -> str:
-    profile = getattr(booking.client, "client_profile", None)
-    return profile.timezone if profile is not None else "UTC"
 
 
 # Booking pushes (connected to bookings.lifecycle.booking_transitioned in ChatConfig.ready()).
@@ -87,17 +80,18 @@ def on_booking_transitioned(
     - the client: the pro confirmed or declined their request."""
     # Only transitions someone must hear about touch booking.pro / booking.client (queries).
     if to_status == "requested" and from_status != "requested":
-        when = _local(booking.starts_at, booking.pro.timezone)
+        when = _local(booking.starts_at, zone_of(booking.pro.timezone))
         user_id, message = booking.pro.user_id, f"New booking request: {booking.service_name}, "
         message += f"{when}."
     elif to_status == "confirmed" and action in NEW_BOOKING_ACTIONS:
-        when = _local(booking.starts_at, booking.pro.timezone)
+        when = _local(booking.starts_at, zone_of(booking.pro.timezone))
         user_id, message = booking.pro.user_id, f"New booking: {booking.service_name}, {when}."
     elif action in CLIENT_ACTIONS:
         user_id = booking.client_id
+        client_zone = viewer_zone(booking.client, fallback=booking.pro.timezone)
         message = (
             f"{booking.pro.display_name} {CLIENT_ACTIONS[action]} your booking: "
-            f"{booking.service_name}, {_local(booking.starts_at, _client_tz(booking))}."
+            f"{booking.service_name}, {_local(booking.starts_at, client_zone)}."
         )
     else:
         return

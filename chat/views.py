@@ -1,7 +1,6 @@
 """Chat pages. They work without JavaScript (forms post and redirect); static/js/chat.js makes
 the conversation page live over the websocket."""
 
-import zoneinfo
 from http import HTTPStatus
 
 from django.contrib import messages as flash
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import ProProfile, User
+from accounts.timezones import viewer_zone
 from bookings.selectors import booking_get_for_user
 from chat import selectors, services
 from chat.forms import MessageForm
@@ -23,31 +23,6 @@ INBOX_PAGE_SIZE = 30
 
 def _not_allowed(request, reason: str):
     return render(request, "chat/not_allowed.html", {"reason": reason}, status=HTTPStatus.FORBIDDEN)
-
-
-def _viewer_timezone(conversation: Conversation, user) -> zoneinfo.ZoneInfo:
-    if user.pk == conversation.pro_user_id:
-        name = conversation.pro.timezone
-    else:
-        profile = getattr(conversation.client, "client_profile", None)
-        name = profile.timezone if profile is not None else "UTC"
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def _user_timezone(user) -> zoneinfo.ZoneInfo:
-    """The zone the user reads times in: their pro profile's if they are a pro."""
-    attrs = ("pro_profile", "client_profile") if user.is_pro else ("client_profile",)
-    for attr in attrs:
-        profile = getattr(user, attr, None)
-        if profile is not None:
-            try:
-                return zoneinfo.ZoneInfo(profile.timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                break
-    return zoneinfo.ZoneInfo("UTC")
 
 
 def _other_side(conversation: Conversation, user) -> dict:
@@ -88,7 +63,7 @@ def inbox(request):
         }
         for conversation in page
     ]
-    context = {"rows": rows, "page": page, "tz": _user_timezone(request.user)}
+    context = {"rows": rows, "page": page, "tz": viewer_zone(request.user)}
     return render(request, "chat/inbox.html", context)
 
 
@@ -134,7 +109,7 @@ def conversation_detail(request, pk):
         "before": before,
         "seen_id": seen_id,
         "form": form,
-        "tz": _viewer_timezone(conversation, request.user),
+        "tz": viewer_zone(request.user),
     }
     return render(request, "chat/conversation.html", context, status=status)
 
@@ -149,7 +124,7 @@ def start_with_pro(request, slug):
     existing = selectors.conversation_for_pair(client=request.user, pro=pro)
     if existing is not None:
         return redirect(existing)
-    if not pro.is_listed or not pro.user.is_active:  # hidden or closed: no new conversations
+    if not pro.is_public:  # hidden or closed: no new conversations
         raise Http404("No professional with that address.")
     if request.method == "GET":
         return render(request, "chat/start.html", {"pro": pro})

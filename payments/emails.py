@@ -5,13 +5,13 @@ Nothing is sent to an inactive (deleted) account, as in chat.tasks.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.timezones import viewer_zone
 from payments.models import Payment, Refund
 
 
@@ -23,8 +23,7 @@ def _send(*, template: str, subject: str, payment: Payment, refund: Refund | Non
     booking = payment.booking
     if not booking.client.is_active:
         return 0  # a deleted account: its address is a placeholder, nobody reads it
-    profile = getattr(booking.client, "client_profile", None)
-    zone = ZoneInfo(profile.timezone if profile is not None else "UTC")
+    zone = viewer_zone(booking.client, fallback=booking.pro.timezone)
     context = {
         "booking": booking,
         "payment": payment,
@@ -35,14 +34,13 @@ def _send(*, template: str, subject: str, payment: Payment, refund: Refund | Non
         "zone": zone.key,
         "detail_url": _detail_url(booking),
     }
-    message = EmailMultiAlternatives(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body=render_to_string(f"payments/emails/{template}.txt", context),
-        to=[booking.client.email],
-    )
-    message.attach_alternative(
-        render_to_string(f"payments/emails/{template}.html", context), "text/html"
-    )
+    # Templates show aware datetimes in the active zone: make it the recipient's.
+    with timezone.override(zone):
+        text = render_to_string(f"payments/emails/{template}.txt", context)
+        html = render_to_string(f"payments/emails/{template}.html", context)
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[booking.client.email])
+    message.attach_alternative(html, "text/html")
     return message.send()
 
 

@@ -23,18 +23,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import pro_for_user
+from accounts.timezones import viewer_zone
 from bookings.models import Booking
 from payments import selectors, services, webhooks
 from payments.gateways import is_offline
 from payments.models import Payment
 
 logger = logging.getLogger(__name__)
-
-
-def user_zone(user, booking: Booking) -> str:
-    """The zone to show times in: the viewer's own, else the pro's."""
-    profile = getattr(user, "client_profile", None)
-    return getattr(profile, "timezone", None) or booking.pro.timezone or "UTC"
 
 
 def booking_url(booking: Booking) -> str:
@@ -122,7 +117,7 @@ def checkout(request, pk):
             "booking": booking,
             "payment": payment,
             "cancelled": request.GET.get("cancelled") == "1",
-            "zone": user_zone(request.user, booking),
+            "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
             "booking_url": booking_url(booking),
             "offline": is_offline(),
         },

@@ -265,6 +265,18 @@ def test_me_for_a_pro_includes_the_pro_profile(client, pro):
     }
 
 
+def test_me_gives_a_pro_the_zone_of_their_pro_profile(client, pro):
+    pro.user.client_profile.timezone = "Asia/Tokyo"
+    pro.user.client_profile.save()
+    pro.timezone = "America/New_York"
+    pro.save()
+    client.force_login(pro.user)
+
+    body = client.get(f"{API}/me").json()
+
+    assert body["timezone"] == "America/New_York"
+
+
 def test_me_for_a_user_without_any_profile(client, staff_user):
     client.force_login(staff_user)
 

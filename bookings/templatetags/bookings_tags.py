@@ -1,11 +1,13 @@
-"""Template helpers for the bookings pages: times in a given zone, money, status badges."""
+"""Template helpers for the bookings pages: a time with its zone, money, status badges."""
 
-import zoneinfo
 from datetime import datetime
 from decimal import Decimal
 
 from django import template
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
+
+from accounts.timezones import zone_of
 
 register = template.Library()
 
@@ -29,49 +31,18 @@ def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get((currency or "").upper(), 2)
 
 
-def _zone(tz):
-    if isinstance(tz, zoneinfo.ZoneInfo):
-        return tz
-    try:
-        return zoneinfo.ZoneInfo(str(tz))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-class _ZoneTime(datetime):
-    """A datetime already in the zone to show: Django's date/time filters keep it as it is."""
-
-    convert_to_local_time = False
-
-
-@register.filter
-def localtime_in(value, tz):
-    """`{{ booking.starts_at|localtime_in:zone|date:"D j M, H:i" }}`: the datetime in `tz`.
-
-    (Plain `|date` would convert an aware datetime to the active zone, UTC.)
-    """
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        return value
-    local = value.astimezone(_zone(tz))
-    return _ZoneTime(
-        local.year,
-        local.month,
-        local.day,
-        local.hour,
-        local.minute,
-        local.second,
-        local.microsecond,
-        tzinfo=local.tzinfo,
-        fold=local.fold,
-    )
-
-
 @register.simple_tag
 def when(value, tz, fmt="D j M Y, H:i"):
-    """A datetime shown in `tz` with the zone's abbreviation: "Tue 1 Dec 2026, 09:00 CET"."""
+    """`value` shown in the zone `tz` (UTC when unknown) with the zone's abbreviation:
+    "Tue 1 Dec 2026, 09:00 CET".
+
+    The conversion is `timezone.localtime`, as in Django's `timezone` filter; the filter then
+    drops the fold, so `|timezone:zone|date:"T"` cannot name the zone in the hour a DST change
+    repeats. This tag can: "02:30 CEST", then "02:30 CET".
+    """
     if not isinstance(value, datetime) or value.tzinfo is None:
         return ""
-    local = value.astimezone(_zone(tz))
+    local = timezone.localtime(value, zone_of(tz))
     return f"{date_format(local, fmt)} {local.tzname()}"
 
 

@@ -106,11 +106,19 @@ def test_slots_bad_input_is_400(client, working_pro, service, params, message):
     assert message in response.json()["detail"]
 
 
-def test_slots_service_must_belong_to_the_pro(client, working_pro, other_pro):
+def test_slots_of_another_pros_service_is_404(client, working_pro, other_pro):
     theirs = make_service(pro=other_pro)
     response = client.get(slots_url(working_pro), {"service": theirs.pk})
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"detail": "This pro does not offer that service."}
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json() == {"detail": "This service cannot be booked."}
+
+
+def test_slots_of_a_hidden_pro_are_404(client, working_pro, service):
+    working_pro.is_listed = False
+    working_pro.save()
+    response = client.get(slots_url(working_pro), {"service": service.pk})
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json() == {"detail": "This service cannot be booked."}
 
 
 def test_slots_of_an_unknown_pro_is_404(client, service):
@@ -198,6 +206,20 @@ def test_create_booking_with_bad_input_is_400(logged_in, working_pro, service, d
     response = post(logged_in, "/api/v1/bookings", data)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["detail"]
+
+
+def test_booking_a_service_that_cannot_be_booked_is_400_with_the_reason(
+    logged_in, working_pro, service
+):
+    service.is_active = False
+    service.save()
+    response = post(
+        logged_in,
+        "/api/v1/bookings",
+        {"service": service.pk, "starts_at": local_at(3, 10).isoformat()},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"detail": "This service cannot be booked."}
 
 
 # --- read -------------------------------------------------------------------------------------

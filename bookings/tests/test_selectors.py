@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bookings import selectors, services
 from bookings.models import Booking
 from bookings.tests.conftest import PARIS, local_at, place_booking
-from conftest import make_user
+from conftest import make_pro, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +177,64 @@ def test_bookings_for_client_are_their_own(working_pro, service, client_user, ot
     mine = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     place_booking(client=other_client, service=service, starts_at=local_at(3, 12))
     assert list(selectors.bookings_for_client(user=client_user)) == [mine]
+
+
+# --- the bookable service --------------------------------------------------------------------
+
+
+def test_service_get_bookable_returns_the_service_with_its_pro_user_and_rules_joined(
+    working_pro, service, django_assert_num_queries
+):
+    services.booking_rules_update(pro=working_pro, slot_step_minutes=15)  # rules row exists
+    with django_assert_num_queries(1):
+        found = selectors.service_get_bookable(service_id=service.pk, pro_slug=working_pro.slug)
+        assert (found, found.pro, found.pro.user) == (service, working_pro, working_pro.user)
+        assert found.pro.booking_rules.pro_id == working_pro.pk
+
+
+def test_service_get_bookable_without_a_slug_finds_the_service_of_any_pro(service):
+    assert selectors.service_get_bookable(service_id=service.pk) == service
+
+
+def _not_bookable(**lookup) -> str:
+    with pytest.raises(Http404) as raised:
+        selectors.service_get_bookable(**lookup)
+    return str(raised.value)
+
+
+def test_an_unknown_service_cannot_be_booked(service):
+    assert _not_bookable(service_id=service.pk + 1000) == "This service cannot be booked."
+
+
+def test_an_inactive_service_cannot_be_booked(service):
+    service.is_active = False
+    service.save()
+    assert _not_bookable(service_id=service.pk) == "This service cannot be booked."
+
+
+def test_another_pros_service_cannot_be_booked_through_this_pro(service, other_pro):
+    assert _not_bookable(service_id=service.pk, pro_slug=other_pro.slug) == (
+        "This service cannot be booked."
+    )
+
+
+def test_a_hidden_pros_service_cannot_be_booked(pro, service):
+    pro.is_listed = False
+    pro.save()
+    assert _not_bookable(service_id=service.pk) == "This service cannot be booked."
+
+
+def test_a_deactivated_pros_service_cannot_be_booked(pro, service):
+    pro.user.is_active = False
+    pro.user.save()
+    assert _not_bookable(service_id=service.pk) == "This service cannot be booked."
+
+
+def test_services_bookable_are_the_active_services_of_public_pros(pro, service, other_pro):
+    make_service(pro=pro, is_active=False)
+    make_service(pro=make_pro(is_listed=False))
+    theirs = make_service(pro=other_pro)
+    assert set(selectors.services_bookable()) == {service, theirs}
 
 
 # --- the selector and the booking service agree ----------------------------------------------

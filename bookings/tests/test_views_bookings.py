@@ -11,6 +11,7 @@ from bookings import services
 from bookings.models import Booking, Review
 from bookings.tests.conftest_pages import *  # noqa: F403
 from bookings.tests.conftest_pages import book, day_at, page_client
+from conftest import make_pro
 
 pytestmark = pytest.mark.django_db
 
@@ -263,6 +264,15 @@ def test_detail_shows_the_pro_the_reason_forms(as_pro, confirmed):
     assert response.status_code == HTTPStatus.OK
     assert response.context["card"].reason_actions == ["cancel"]
     assert 'name="reason"' in response.content.decode()
+
+
+def test_a_pro_who_booked_another_pro_reads_the_booking_in_their_own_pro_zone(open_service):
+    booker = make_pro(timezone="America/New_York")
+    booker.user.client_profile.timezone = "Asia/Tokyo"
+    booker.user.client_profile.save()
+    booking = book(client=booker.user, service=open_service, starts_at=day_at(5, 10))
+    response = page_client(booker.user).get(reverse("bookings:detail", args=[booking.pk]))
+    assert response.context["zone"].key == "America/New_York"
 
 
 def test_client_cancels_through_the_confirm_step(as_client, confirmed):

@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 
 from bookings.forms import ServiceForm, TimeOffForm, price_to_minor
-from bookings.templatetags.bookings_tags import localtime_in, money, status_label
+from bookings.templatetags.bookings_tags import money, status_label
 
 WINTER = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -26,18 +26,27 @@ def test_money_shows_minor_units_in_major_units(amount, currency, shown):
     assert money(amount, currency) == shown
 
 
-def test_localtime_in_survives_the_date_filter_in_the_active_utc_zone():
-    rendered = Template('{% load bookings_tags %}{{ t|localtime_in:"Asia/Tokyo"|date:"H:i e" }}')
-    assert rendered.render(Context({"t": WINTER})) == "17:00 JST"
-
-
 def test_when_tag_labels_the_time_with_the_zone_abbreviation():
     rendered = Template('{% load bookings_tags %}{% when t "Europe/Paris" "H:i" %}')
     assert rendered.render(Context({"t": WINTER})) == "09:00 CET"
 
 
-def test_localtime_in_with_an_unknown_zone_falls_back_to_utc():
-    assert localtime_in(WINTER, "Nowhere/Land").hour == 8
+@pytest.mark.parametrize(
+    ("instant", "shown"),
+    [
+        # Europe/Paris repeats 02:00-03:00 on 31 October 2027 (CEST, then CET).
+        (datetime(2027, 10, 31, 0, 30, tzinfo=UTC), "02:30 CEST"),
+        (datetime(2027, 10, 31, 1, 30, tzinfo=UTC), "02:30 CET"),
+    ],
+)
+def test_when_tag_names_the_zone_in_the_hour_a_dst_change_repeats(instant, shown):
+    rendered = Template('{% load bookings_tags %}{% when t "Europe/Paris" "H:i" %}')
+    assert rendered.render(Context({"t": instant})) == shown
+
+
+def test_when_tag_with_an_unknown_zone_shows_utc():
+    rendered = Template('{% load bookings_tags %}{% when t "Nowhere/Land" "H:i" %}')
+    assert rendered.render(Context({"t": WINTER})) == "08:00 UTC"
 
 
 def test_status_label_uses_the_model_labels():

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.timezones import zone_of
 from bookings import selectors, services
 from bookings.views.common import (
     BadParameter,
@@ -19,7 +20,6 @@ from bookings.views.common import (
     bad_request,
     parse_date,
     pro_required,
-    zone_or_utc,
 )
 
 
@@ -54,7 +54,7 @@ def calendar_feed(request, token):
 @pro_required
 @require_GET
 def agenda(request, *, pro):
-    zone = zone_or_utc(pro.timezone)
+    zone = zone_of(pro.timezone)
     now = timezone.now()
     today = now.astimezone(zone).date()
     view = request.GET.get("view", "day")

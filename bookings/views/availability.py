@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.timezones import zone_of
 from bookings import selectors, services
 from bookings.forms import (
     BookingRulesForm,
@@ -20,14 +21,14 @@ from bookings.forms import (
     TimeOffForm,
 )
 from bookings.models import WeeklyHours
-from bookings.views.common import pro_required, zone_or_utc
+from bookings.views.common import pro_required
 
 
 def _schedule_page(request, pro, *, bound=None, status=HTTPStatus.OK):
     """The schedule page; `bound` replaces one unbound form by its bound, invalid version."""
     bound = bound or {}
     data = selectors.schedule_for_pro(pro=pro)
-    zone = zone_or_utc(pro.timezone)
+    zone = zone_of(pro.timezone)
     today = timezone.now().astimezone(zone).date()
     days = []
     for weekday, label, hours in data["weekly"]:
@@ -79,7 +80,7 @@ def schedule_day(request, weekday, *, pro):
 @pro_required
 @require_POST
 def override_create(request, *, pro):
-    today = timezone.now().astimezone(zone_or_utc(pro.timezone)).date()
+    today = timezone.now().astimezone(zone_of(pro.timezone)).date()
     form = DateOverrideForm(request.POST, prefix="override", today=today)
     if form.is_valid():
         data = form.cleaned_data
@@ -106,7 +107,7 @@ def override_delete(request, pk, *, pro):
 @pro_required
 @require_POST
 def time_off_create(request, *, pro):
-    form = TimeOffForm(request.POST, prefix="off", tz=zone_or_utc(pro.timezone))
+    form = TimeOffForm(request.POST, prefix="off", tz=zone_of(pro.timezone))
     if form.is_valid():
         data = form.cleaned_data
         try:

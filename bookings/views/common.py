@@ -25,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.access import pro_for_user
 from accounts.models import ProProfile
+from accounts.timezones import viewer_zone
 from bookings import lifecycle
 from bookings.models import Booking, BookingRules, Review
 
@@ -66,19 +67,6 @@ def next_url(request, default: str) -> str:
     return default
 
 
-def zone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def _parse_zone(name: str) -> zoneinfo.ZoneInfo:
-    if not name or len(name) > 64 or name not in zoneinfo.available_timezones():
-        raise BadParameter(f"“{name[:64]}” is not a known time zone.")
-    return zoneinfo.ZoneInfo(name)
-
-
 def parse_date(value: str, what: str = "date") -> date:
     try:
         parsed = date.fromisoformat(value)
@@ -103,27 +91,19 @@ def parse_start(value: str | None) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def user_zone(user) -> zoneinfo.ZoneInfo | None:
-    profile = getattr(user, "client_profile", None)
-    if profile is not None and profile.timezone:
-        return zone_or_utc(profile.timezone)
-    return None
-
-
 def client_zone(request, pro: ProProfile) -> tuple[zoneinfo.ZoneInfo, bool]:
-    """The zone to show times in, and whether the browser should be asked for its own.
+    """The zone of the booking flow's times, and whether to ask the browser for its own.
 
-    Logged-in users: their profile's zone. Visitors: the `tz` parameter (booking.js fills it
-    from the browser), else the pro's zone.
+    accounts.timezones.viewer_zone with the `tz` parameter (booking.js fills it from the
+    browser) and the pro's zone as the fallback; the browser is asked when a visitor sent no
+    `tz`. Raises BadParameter for a `tz` that is not a known zone.
     """
-    if request.user.is_authenticated:
-        zone = user_zone(request.user)
-        if zone is not None:
-            return zone, False
-    name = request.GET.get("tz")
-    if name:
-        return _parse_zone(name), False
-    return zone_or_utc(pro.timezone), not request.user.is_authenticated
+    requested = request.GET.get("tz")
+    try:
+        zone = viewer_zone(request.user, requested=requested, fallback=pro.timezone)
+    except ValueError as exc:
+        raise BadParameter(str(exc)) from None
+    return zone, not request.user.is_authenticated and not requested
 
 
 def _rules_of(pro: ProProfile) -> BookingRules:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.timezones import viewer_zone, zone_of
 from bookings import lifecycle, selectors, services
 from bookings.forms import (
     REASON_MAX,
@@ -31,10 +32,8 @@ from bookings.views.common import (
     next_url,
     parse_start,
     review_of,
-    user_zone,
     viewer_role,
     wants_fragment,
-    zone_or_utc,
 )
 from bookings.views.flow import build_picker
 
@@ -42,17 +41,13 @@ from bookings.views.flow import build_picker
 def render_detail(request, booking, *, status=HTTPStatus.OK, **forms):
     now = timezone.now()
     card = Card(booking, user=request.user, now=now)
-    zone = (
-        (zone_or_utc(booking.pro.timezone) if card.role == lifecycle.PRO else None)
-        or user_zone(request.user)
-        or zone_or_utc(booking.pro.timezone)
-    )
+    zone = viewer_zone(request.user, fallback=booking.pro.timezone)
     review = review_of(booking)
     context = {
         "booking": booking,
         "card": card,
         "zone": zone,
-        "pro_zone": zone_or_utc(booking.pro.timezone),
+        "pro_zone": zone_of(booking.pro.timezone),
         "events": list(booking.events.all()),
         "client_name": client_name(booking),
         "review": review,
@@ -104,7 +99,7 @@ def act(request, pk, action):
             "bookings/includes/_agenda_card.html",
             {
                 "card": card,
-                "zone": zone_or_utc(booking.pro.timezone),
+                "zone": zone_of(booking.pro.timezone),
                 "error": error,
                 "done_message": None if error else _done_message(action),
                 "next": back,
@@ -144,7 +139,7 @@ def cancel(request, pk):
         {
             "booking": booking,
             "card": card,
-            "zone": user_zone(request.user) or zone_or_utc(booking.pro.timezone),
+            "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
             "reason_required": "cancel" in card.reason_actions,
             "form": ReasonForm(),
             "next": next_url(request, reverse("bookings:detail", kwargs={"pk": booking.pk})),
@@ -167,9 +162,7 @@ def reschedule(request, pk):
         messages.error(request, "This service is no longer offered; cancel and book again.")
         return redirect(detail_url)
     pro = booking.pro
-    zone = (
-        zone_or_utc(pro.timezone) if card.role == lifecycle.PRO else user_zone(request.user)
-    ) or zone_or_utc(pro.timezone)
+    zone = viewer_zone(request.user, fallback=pro.timezone)
     base_url = reverse("bookings:reschedule", kwargs={"pk": booking.pk})
     rules_row = selectors.booking_rules_for(pro)
     error = None

@@ -7,14 +7,14 @@ from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import ProProfile
+from accounts.timezones import viewer_zone, zone_of
 from bookings import lifecycle, selectors, services
 from bookings.forms import (
     BookingNoteForm,
@@ -27,24 +27,17 @@ from bookings.views.common import (
     first_message,
     parse_date,
     parse_start,
-    user_zone,
     wants_fragment,
-    zone_or_utc,
 )
 
 STRIP_DAYS = 14
 
 
 def _bookable(slug: str, service_id: int) -> tuple[ProProfile, Service, list[Service]]:
-    pro = get_object_or_404(ProProfile.objects.select_related("booking_rules", "user"), slug=slug)
-    # Like the pro page and the API: unlisted pros and deactivated accounts cannot be booked.
-    if not pro.is_listed or not pro.user.is_active:
-        raise Http404("No such pro.")
-    offered = list(selectors.services_for_pro(pro=pro))
-    service = next((s for s in offered if s.pk == service_id), None)
-    if service is None:
-        raise Http404("This service cannot be booked.")
-    return pro, service, offered
+    """The pro, the bookable service and all the pro's active services; else Http404."""
+    service = selectors.service_get_bookable(service_id=service_id, pro_slug=slug)
+    offered = list(selectors.services_for_pro(pro=service.pro))
+    return service.pro, service, offered
 
 
 def _slots_on(*, pro, service, day: date, zone) -> list[datetime]:
@@ -157,7 +150,7 @@ def _render_book(
         "ask_browser": ask_browser,
         "error": error,
         "confirm_url": confirm_url,
-        "pro_zone": zone_or_utc(pro.timezone),
+        "pro_zone": zone_of(pro.timezone),
     }
     template = (
         "bookings/book.html#picker" if wants_fragment(request, "picker") else ("bookings/book.html")
@@ -200,7 +193,7 @@ def _unavailable(request, *, pro, service, offered, zone, starts_at, message=Non
 def confirm(request, slug, service_id):
     pro, service, offered = _bookable(slug, service_id)
     base_url = reverse("bookings:book", kwargs={"slug": pro.slug, "service_id": service.pk})
-    zone = user_zone(request.user) or zone_or_utc(pro.timezone)
+    zone = viewer_zone(request.user, fallback=pro.timezone)
     raw_start = request.POST.get("start") if request.method == "POST" else request.GET.get("start")
     try:
         starts_at = parse_start(raw_start)
@@ -244,7 +237,7 @@ def confirm(request, slug, service_id):
                 request, pro=pro, service=service, offered=offered, zone=zone, starts_at=starts_at
             )
 
-    pro_zone = zone_or_utc(pro.timezone)
+    pro_zone = zone_of(pro.timezone)
     context = {
         "pro": pro,
         "service": service,
@@ -276,7 +269,7 @@ def done(request, pk):
         "bookings/done.html",
         {
             "booking": booking,
-            "zone": user_zone(request.user) or zone_or_utc(booking.pro.timezone),
+            "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
             "rules": rules_row,
         },
     )

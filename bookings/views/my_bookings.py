@@ -7,8 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts.timezones import viewer_zone
 from bookings import selectors
-from bookings.views.common import Card, user_zone, zone_or_utc
+from bookings.views.common import Card
 
 PAST_LIMIT = 50
 
@@ -24,7 +25,7 @@ def _with_joins(queryset):
 @require_GET
 def my_bookings(request):
     now = timezone.now()
-    zone = user_zone(request.user) or zone_or_utc("UTC")
+    zone = viewer_zone(request.user)
     qs = _with_joins(selectors.bookings_for_client(user=request.user))
     upcoming = [
         Card(b, user=request.user, now=now)

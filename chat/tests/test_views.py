@@ -247,6 +247,16 @@ def test_conversation_page_loads_the_chat_script_and_data_attributes(as_client, 
     assert "<script>" not in html  # no inline script (CSP)
 
 
+def test_a_pro_who_writes_to_another_pro_reads_times_in_their_own_pro_zone(client, pro):
+    writer = make_pro(timezone="America/New_York")
+    writer.user.client_profile.timezone = "Asia/Tokyo"
+    writer.user.client_profile.save()
+    conversation = make_conversation(client=writer.user, pro=pro)
+    client.force_login(writer.user)
+    for page in (conversation.get_absolute_url(), reverse("chat:inbox")):
+        assert client.get(page).context["tz"].key == "America/New_York"
+
+
 # Starting conversations --------------------------------------------------------------------
 
 

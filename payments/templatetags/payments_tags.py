@@ -2,6 +2,7 @@
 
 from django import template
 
+from accounts.timezones import viewer_zone
 from payments import money as money_lib
 from payments import selectors
 
@@ -42,9 +43,8 @@ def booking_payment(booking, user):
         and booking.status == "pending_payment"
         and (payment is None or payment.status != "succeeded")
     )
-    profile = getattr(user, "client_profile", None)
     return {
-        "zone": getattr(profile, "timezone", None) or booking.pro.timezone or "UTC",
+        "zone": viewer_zone(user, fallback=booking.pro.timezone),
         "payment": payment,
         "refunds": refunds,
         "is_client": is_client,

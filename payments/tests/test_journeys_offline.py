@@ -3,6 +3,7 @@ Stripe's webhooks, refunds succeed at once."""
 
 from datetime import timedelta
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -54,6 +55,17 @@ def test_paying_on_the_test_page_confirms_the_booking_and_sends_a_receipt(
     receipts = [m for m in mail.outbox if m.subject.startswith("[Timz] Receipt")]
     assert [m.to for m in receipts] == [[client_user.email]]
     assert "€50.00" in receipts[0].body
+
+
+def test_receipt_shows_the_time_in_the_clients_zone(setup, client_user, commit):
+    client_user.client_profile.timezone = "America/New_York"
+    client_user.client_profile.save()
+    booking = book(client=client_user, service=setup)
+    with commit():
+        pay_offline(http=login(client_user), booking=booking)
+    (receipt,) = [m for m in mail.outbox if m.subject.startswith("[Timz] Receipt")]
+    local = booking.starts_at.astimezone(ZoneInfo("America/New_York"))
+    assert f"{local:%H:%M} (America/New_York)" in receipt.body
 
 
 def test_success_page_shows_the_paid_booking(setup, client_user, commit):

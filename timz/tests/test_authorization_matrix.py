@@ -816,7 +816,7 @@ MATRIX: dict[str, dict[str, Case]] = {
         "another pro's service": Case(
             lambda w: {"slug": w.pro.slug},
             query=lambda w: {"service": w.other_service.pk},
-            GET=everyone(no(400)),
+            GET=everyone(no()),
         ),
         "unlisted pro": Case(
             lambda w: {"slug": w.hidden_pro.slug},
