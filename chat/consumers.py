@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from chat import notifications, selectors, services
+from timz.input import NUL_MESSAGE, has_nul
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -102,6 +103,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(frame, dict):
             await self._error("Frames must be JSON objects.")
+            return
+        if has_nul(frame):
+            await self._error(NUL_MESSAGE)
             return
         kind = frame.get("type")
         handler = {

@@ -17,6 +17,7 @@ from chat.tests.conftest import (
     run,
 )
 from conftest import make_user
+from timz.input import NUL_MESSAGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -172,6 +173,7 @@ def test_messages_do_not_leak_to_other_conversations(conversation, client_user, 
         ('{"type": "read", "up_to": -1}', "up_to must be a message id (a positive integer)."),
         ('{"type": "read", "up_to": true}', "up_to must be a message id (a positive integer)."),
         ('{"type": "read", "up_to": 1.5}', "up_to must be a message id (a positive integer)."),
+        ('{"type": "message", "body": "nul \\u0000 here"}', NUL_MESSAGE),
     ],
 )
 def test_bad_frame_gets_an_error_and_the_socket_stays_open(conversation, client_user, raw, detail):
