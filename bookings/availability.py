@@ -14,8 +14,9 @@ Working hours
     date if there is one (an override with no intervals means "closed"),
     otherwise from the :class:`WeeklyHours` of that weekday (0=Monday ..
     6=Sunday). Several overrides for the same date are combined. An interval
-    lies within one local day: ``start < end``, both on that date (there is no
-    "until midnight" ``time(0, 0)`` end; use ``time(23, 59)`` or similar).
+    starts on its local date; when ``end <= start`` it runs overnight and ends
+    at ``end`` on the next local date (22:00-02:00, or 18:00-00:00 for "until
+    midnight"). ``start == end`` is refused.
 
     Each interval is turned into an absolute :class:`Interval`. A boundary wall
     time that does not exist locally (it falls in a spring-forward gap) is
@@ -28,10 +29,12 @@ Candidate starts
     Candidates are generated per working interval in local wall-clock time:
     ``start``, ``start + step``, ``start + 2 * step``, ... while before the
     interval's wall-clock end. A candidate wall time that does not exist
-    locally (DST gap) is skipped; an ambiguous one (DST fold) is offered once,
-    at its first occurrence (``fold=0``). Touching or overlapping intervals are
-    not merged: each interval has its own step grid and a slot must fit in the
-    interval it was generated from. Duplicate starts are reported once.
+    locally (DST gap) is skipped; an ambiguous one (DST fold) stands for two
+    real instants, and each is a candidate of its own (02:00+02:00 and
+    02:00+01:00 in Paris on the last Sunday of October). Touching or
+    overlapping intervals are not merged: each interval has its own step grid
+    and a slot must fit in the interval it was generated from. Duplicate
+    starts are reported once.
 
 Slot length
     A slot is ``[s, s + duration)`` in absolute time: a 60-minute service lasts
@@ -69,7 +72,8 @@ Complexity
     Busy and time-off intervals are sorted and merged once
     (``O((B + T) log(B + T))``); each candidate is then checked with a binary
     search (``O(log(B + T))``). Only local dates touching the effective window
-    (window clipped by notice and horizon) are expanded.
+    (window clipped by notice and horizon), and the day before them for
+    overnight intervals, are expanded.
 
 Invalid input (naive datetimes, non-positive durations or steps, negative
 notice/horizon/buffer, reversed intervals, empty windows) raises
@@ -78,14 +82,17 @@ notice/horizon/buffer, reversed intervals, empty windows) raises
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "DayOverride",
+    "day_intervals",
+    "overnight",
     "Interval",
     "Rules",
     "WeeklyHours",
@@ -108,8 +115,39 @@ def _require_aware(value: datetime, name: str) -> None:
 def _check_wall_interval(start: time, end: time, what: str) -> None:
     if start.tzinfo is not None or end.tzinfo is not None:
         raise ValueError(f"{what}: times must be naive wall-clock times")
-    if not start < end:
-        raise ValueError(f"{what}: start {start} must be before end {end} (same day)")
+    if start == end:
+        raise ValueError(f"{what}: start and end are both {start}")
+
+
+def overnight(start: time, end: time) -> bool:
+    """Whether the wall-clock interval start-end ends on the next local date."""
+    return end <= start
+
+
+def day_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
+    """One day's wall-clock intervals as a pro enters them, checked: sorted, to the minute.
+
+    An interval whose end is not after its start runs overnight. Raises ValueError with a
+    message for the pro: an interval of no length, or two intervals that overlap (an
+    overnight one counts until its end the next morning)."""
+    cleaned = []
+    for start, end in intervals:
+        if start == end:
+            raise ValueError(f"{start:%H:%M}–{end:%H:%M} has no length: give two different times.")
+        cleaned.append(
+            (start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0))
+        )
+    cleaned.sort()
+
+    def minutes(start: time, end: time) -> tuple[int, int]:
+        first = start.hour * 60 + start.minute
+        last = end.hour * 60 + end.minute + (1440 if overnight(start, end) else 0)
+        return first, last
+
+    for (s1, e1), (s2, e2) in itertools.pairwise(cleaned):
+        if minutes(s2, e2)[0] < minutes(s1, e1)[1]:
+            raise ValueError(f"{s1:%H:%M}–{e1:%H:%M} and {s2:%H:%M}–{e2:%H:%M} overlap.")
+    return cleaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +248,18 @@ def _gap_transition(wall: datetime, tz: ZoneInfo) -> datetime:
     return before + timedelta(seconds=hi)
 
 
+def _instants(wall: datetime, tz: ZoneInfo) -> tuple[datetime, ...]:
+    """The UTC instants a naive local wall time stands for, ascending: none in a
+    spring-forward gap, two in a fall-back fold, else one."""
+    first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) != wall:
+        return ()
+    second = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if second != first and second.astimezone(tz).replace(tzinfo=None) == wall:
+        return (first, second)
+    return (first,)
+
+
 def _boundary_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
     utc, exists = _wall_to_utc(wall, tz)
     return utc if exists else _gap_transition(wall, tz)
@@ -255,7 +305,7 @@ def _work_blocks(
         specs = by_day[day] if day in by_day else by_weekday.get(day.weekday(), [])
         for start, end in sorted(specs):
             wall_start = datetime.combine(day, start)
-            wall_end = datetime.combine(day, end)
+            wall_end = datetime.combine(day + _ONE_DAY if overnight(start, end) else day, end)
             abs_start = _boundary_to_utc(wall_start, tz)
             abs_end = _boundary_to_utc(wall_end, tz)
             if abs_start < abs_end:
@@ -271,7 +321,8 @@ def working_intervals(
     first_day: date,
     last_day: date,
 ) -> list[Interval]:
-    """Absolute working intervals for local dates ``first_day..last_day`` inclusive.
+    """Absolute working intervals configured for local dates ``first_day..last_day``
+    inclusive (an overnight interval of ``last_day`` ends on the next date).
 
     Intervals are returned in ``tz`` (for display), sorted by start; an
     interval that lies entirely in a DST gap is omitted. Note that Python
@@ -380,9 +431,10 @@ def free_slots(
         return []
 
     step = timedelta(minutes=rules.step_minutes)
-    # Every candidate lies on the local date of its own wall-clock time, so
-    # only the local dates touched by [lower, upper) need expanding.
-    first_day = lower.astimezone(tz).date()
+    # Every candidate lies on the local date of its own wall-clock time, or on
+    # the next one for an overnight interval: only the local dates touched by
+    # [lower, upper), and the day before them, need expanding.
+    first_day = lower.astimezone(tz).date() - _ONE_DAY
     last_day = (upper - _EPSILON).astimezone(tz).date()
 
     found: set[datetime] = set()
@@ -392,16 +444,17 @@ def free_slots(
             continue
         wall = block.wall_start
         while wall < block.wall_end:
-            start, exists = _wall_to_utc(wall, tz)
+            instants = _instants(wall, tz)
             wall += step
-            if not exists or start < lower or start < block.start:
-                continue
-            if start >= upper or start > latest_start:
-                break  # fold=0 wall -> instant is monotonic: later walls are later
-            end = start + duration
-            if booked.overlaps(start, end + buffer) or off.overlaps(start, end):
-                continue
-            found.add(start)
+            if instants and (instants[0] >= upper or instants[0] > latest_start):
+                break  # a wall's first instant grows with the wall: later walls are later
+            for start in instants:
+                if not (max(lower, block.start) <= start <= latest_start and start < upper):
+                    continue
+                end = start + duration
+                if booked.overlaps(start, end + buffer) or off.overlaps(start, end):
+                    continue
+                found.add(start)
     return [start.astimezone(tz) for start in sorted(found)]
 
 

@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from bookings.availability import day_intervals
 from bookings.models import BookingRules, Service
 from bookings.templatetags.bookings_tags import currency_exponent
 
@@ -131,7 +132,8 @@ class ServiceForm(forms.Form):
 
 
 class IntervalsForm(forms.Form):
-    """Any number of start/end rows (blank rows ignored), checked for order and overlaps.
+    """Any number of start/end rows (blank rows ignored), checked for overlaps; an end not after
+    its start runs overnight (bookings.availability.day_intervals).
 
     Without JavaScript the page shows the existing rows plus spare blank ones; saving with more
     rows filled gives more spare rows next time.
@@ -170,17 +172,11 @@ class IntervalsForm(forms.Form):
             if start is None or end is None:
                 self.add_error(f"start_{i}" if start is None else f"end_{i}", "Give both times.")
                 continue
-            if end <= start:
-                self.add_error(f"end_{i}", "The end must be after the start.")
-                continue
             intervals.append((start, end))
-        intervals.sort()
-        for (s1, e1), (s2, e2) in zip(intervals, intervals[1:], strict=False):
-            if s2 < e1:
-                raise ValidationError(
-                    f"{s1:%H:%M}–{e1:%H:%M} and {s2:%H:%M}–{e2:%H:%M} overlap.", code="overlap"
-                )
-        cleaned["intervals"] = intervals
+        try:
+            cleaned["intervals"] = day_intervals(intervals)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="intervals") from exc
         return cleaned
 
 

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 
 from accounts.models import ProProfile
+from bookings import availability
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")
 
@@ -113,14 +114,19 @@ class WeeklyHours(models.Model):
         ordering = ["pro", "weekday", "start"]
         verbose_name_plural = "weekly hours"
         constraints = [
+            # end <= start runs overnight (bookings.availability); equal times mean nothing.
             models.CheckConstraint(
-                condition=models.Q(start__lt=models.F("end")), name="weekly_start_before_end"
+                condition=~models.Q(start=models.F("end")), name="weekly_start_is_not_end"
             ),
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="weekly_weekday_range"),
         ]
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    @property
+    def overnight(self) -> bool:
+        return availability.overnight(self.start, self.end)
 
 
 class DateOverride(models.Model):
@@ -150,12 +156,16 @@ class DateOverrideInterval(models.Model):
         ordering = ["override", "start"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(start__lt=models.F("end")), name="override_start_before_end"
+                condition=~models.Q(start=models.F("end")), name="override_start_is_not_end"
             ),
         ]
 
     def __str__(self):
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    @property
+    def overnight(self) -> bool:
+        return availability.overnight(self.start, self.end)
 
 
 class TimeOff(models.Model):

@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 from bookings import lifecycle
 from bookings.models import Booking
 from payments.selectors import payment_summary_for
-from timz.schemas import ErrorOut
+from timz.schemas import ErrorOut, Id, WholeNumber
 
 
 class SlotsOut(Schema):
@@ -76,7 +76,7 @@ class BookingOut(Schema):
 
 
 class BookingIn(Schema):
-    service: int
+    service: Id
     starts_at: datetime
     note: str = ""
 
@@ -87,7 +87,7 @@ class ActionIn(Schema):
 
 
 class ReviewIn(Schema):
-    rating: int
+    rating: WholeNumber
     text: str = ""
 
 

@@ -14,7 +14,7 @@ from pydantic import Field
 from accounts.models import ProProfile, User
 from chat import selectors, services
 from chat.models import Conversation
-from timz.schemas import ErrorOut
+from timz.schemas import ErrorOut, Id
 
 router = Router(tags=["chat"], auth=django_auth)
 
@@ -53,7 +53,7 @@ class MessageOut(Schema):
 
 class StartIn(Schema):
     pro: str | None = Field(None, description="A pro's slug (when the caller is the client).")
-    client: int | None = Field(None, description="A client's user id (when the caller is the pro).")
+    client: Id | None = Field(None, description="A client's user id (when the caller is the pro).")
 
 
 class MessageIn(Schema):
@@ -61,7 +61,7 @@ class MessageIn(Schema):
 
 
 class ReadIn(Schema):
-    up_to: int
+    up_to: Id
 
 
 class ReadOut(Schema):

@@ -7,7 +7,8 @@ would surface only as an HTTP 403 during the handshake).
 
 Frames in:  {"type": "message", "body"}, {"type": "read", "up_to"}, {"type": "typing"}.
 Frames out: {"type": "message", "id", "sender", "sender_name", "body", "created_at"},
-            {"type": "read", "up_to", "by"}, {"type": "typing", "by"}, {"type": "error", "detail"}.
+            {"type": "read", "up_to", "by"}, {"type": "typing", "by"}, {"type": "error", "detail"},
+            {"type": "resync"}.
 A bad frame gets an error frame and the connection stays open. Messages are saved by
 chat.services.message_send and reach every socket of the conversation (the sender's other tabs
 too) from the channel-layer group after the commit; typing is relayed, never stored, and never
@@ -24,11 +25,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from chat import notifications, selectors, services
+from timz.input import NUL_MESSAGE, has_nul
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
-# A reconnecting socket receives at most this many missed messages per batch query.
-BACKLOG_BATCH = 500
+# A reconnecting socket (`?after=<id>`) is replayed at most this many missed messages, oldest
+# first; when it missed more, a {"type": "resync"} frame follows and the page reloads its
+# history over HTTP instead (the socket must not stream a whole conversation).
+REPLAY_LIMIT = 100
 TYPING_INTERVAL = 1.0  # seconds
 
 
@@ -66,26 +70,23 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
     def _after_param(self) -> int | None:
+        """The `after` message id of the query string: None when absent or not an id >= 1
+        (a bigint's digits at most)."""
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         values = query.get("after")
-        if not values:
+        if not values or not values[0].isascii() or not values[0].isdigit():
             return None
-        try:
-            after = int(values[0])
-        except ValueError:
+        if len(values[0]) > 18:
             return None
-        return max(after, 0)
+        after = int(values[0])
+        return after if after >= 1 else None
 
     async def _replay(self, after: int) -> None:
-        while True:
-            batch = await self._messages_after(after)
-            for message in batch:
-                await self.send_json(
-                    services.message_payload(message, conversation=self.conversation)
-                )
-            if len(batch) < BACKLOG_BATCH:
-                return
-            after = batch[-1].pk
+        batch = await self._messages_after(after)
+        for message in batch[:REPLAY_LIMIT]:
+            await self.send_json(services.message_payload(message, conversation=self.conversation))
+        if len(batch) > REPLAY_LIMIT:
+            await self.send_json({"type": "resync"})
 
     # Frames from the browser --------------------------------------------------------------
 
@@ -102,6 +103,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         if not isinstance(frame, dict):
             await self._error("Frames must be JSON objects.")
+            return
+        if has_nul(frame):
+            await self._error(NUL_MESSAGE)
             return
         kind = frame.get("type")
         handler = {
@@ -166,7 +170,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _messages_after(self, after: int):
         return selectors.messages_after(
-            conversation_id=self.conversation.pk, after=after, limit=BACKLOG_BATCH
+            conversation_id=self.conversation.pk, after=after, limit=REPLAY_LIMIT + 1
         )
 
     @database_sync_to_async

@@ -218,22 +218,25 @@ def stripe_webhook(request):
     if not secrets:
         return _bad_request("Webhooks are not configured (STRIPE_WEBHOOK_SECRET is empty).")
     signature = request.headers.get("Stripe-Signature", "")
-    event = None
+    payload = request.body.decode("utf-8", errors="replace")
     for secret in secrets:
         try:
-            event = stripe.Webhook.construct_event(request.body, signature, secret)
+            stripe.WebhookSignature.verify_header(
+                payload, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE
+            )
             break
-        except ValueError:
-            return _bad_request("Invalid payload.")
         except stripe.SignatureVerificationError:
             continue
-    if event is None:
+    else:
         return _bad_request("Invalid or expired signature.")
-    data = event.to_dict() if hasattr(event, "to_dict") else json.loads(request.body)
-    if not isinstance(data.get("id"), str) or not isinstance(
-        (data.get("data") or {}).get("object"), dict
-    ):
+    try:
+        decoded = json.loads(payload)
+    except ValueError:
         return _bad_request("Invalid payload.")
+    try:
+        data = webhooks.validate_event(decoded)
+    except webhooks.EventMalformed as exc:
+        return _bad_request(str(exc))
     try:
         record, created = webhooks.process_event(data)
     except webhooks.EventNotReady as exc:

@@ -14,10 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
+import pydantic
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
 from payments import services
 from payments.gateways import account_info
@@ -36,6 +39,98 @@ class EventNotReady(Exception):
     """The event is about something Timz will only know after another event (a refund of a
     payment whose completion has not arrived yet). Nothing is stored and the view answers 409,
     so Stripe delivers it again later (it retries for three days)."""
+
+
+class EventMalformed(ValueError):
+    """A correctly signed body that is not an event Timz can read: not a JSON object, or a field
+    of the wrong type. The view answers 400 and nothing is stored."""
+
+
+# The shapes Timz reads: each field a handler uses, with its JSON type. Anything else in the
+# payload is kept as it is (extra="allow"); a field of the wrong type is refused.
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _Expanded(_Shape):
+    id: StrictStr
+
+
+_IdOrObject = StrictStr | _Expanded | None
+
+
+class _EventData(_Shape):
+    object: dict[str, Any]
+
+
+class _Event(_Shape):
+    id: StrictStr
+    type: StrictStr
+    created: StrictInt | None = None
+    livemode: StrictBool | None = None
+    data: _EventData
+
+
+class _Session(_Shape):
+    id: StrictStr
+    payment_status: StrictStr | None = None
+    payment_intent: _IdOrObject = None
+    amount_total: StrictInt | None = None
+    currency: StrictStr | None = None
+
+
+class _Refund(_Shape):
+    id: StrictStr
+    status: StrictStr | None = None
+    amount: StrictInt | None = None
+    payment_intent: _IdOrObject = None
+    metadata: dict[str, StrictStr] | None = None
+
+
+class _RefundList(_Shape):
+    data: list[_Refund] | None = None
+
+
+class _Charge(_Shape):
+    id: StrictStr
+    refunds: _RefundList | None = None
+
+
+class _Requirements(_Shape):
+    currently_due: list[StrictStr] | None = None
+    past_due: list[StrictStr] | None = None
+
+
+class _Account(_Shape):
+    id: StrictStr
+    charges_enabled: StrictBool | None = None
+    payouts_enabled: StrictBool | None = None
+    details_submitted: StrictBool | None = None
+    requirements: _Requirements | None = None
+
+
+def _describe(exc: pydantic.ValidationError, prefix: str) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
+    return f"Invalid payload: {where}: {first['msg']}."
+
+
+def validate_event(payload: Any) -> dict:
+    """`payload` (decoded JSON) if it is an event whose read fields have their JSON types;
+    raises EventMalformed otherwise."""
+    if not isinstance(payload, dict):
+        raise EventMalformed("Invalid payload: an event is a JSON object.")
+    try:
+        event = _Event.model_validate(payload)
+    except pydantic.ValidationError as exc:
+        raise EventMalformed(_describe(exc, "")) from None
+    shape = OBJECT_SHAPES.get(event.type)
+    if shape is not None:
+        try:
+            shape.model_validate(event.data.object)
+        except pydantic.ValidationError as exc:
+            raise EventMalformed(_describe(exc, "data.object")) from None
+    return payload
 
 
 def _payment_for_session(session: dict) -> Payment:
@@ -131,11 +226,27 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+OBJECT_SHAPES: dict[str, type[_Shape]] = {
+    "checkout.session.completed": _Session,
+    "checkout.session.async_payment_succeeded": _Session,
+    "checkout.session.async_payment_failed": _Session,
+    "checkout.session.expired": _Session,
+    "charge.refunded": _Charge,
+    "refund.created": _Refund,
+    "refund.updated": _Refund,
+    "refund.failed": _Refund,
+    "charge.refund.updated": _Refund,
+    "account.updated": _Account,
+}
+
+
 def process_event(event: dict) -> tuple[StripeEvent, bool]:
     """Store `event` once and apply it. Returns (stored event, whether it was new).
 
-    Raises EventNotReady (and stores nothing) when the event must be delivered again later.
+    Raises EventMalformed (and stores nothing) for a payload of the wrong shape, and
+    EventNotReady (storing nothing) when the event must be delivered again later.
     """
+    validate_event(event)
     with transaction.atomic():
         record, created = StripeEvent.objects.get_or_create(
             event_id=event["id"],

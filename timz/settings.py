@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "timz.input.InputGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,6 +114,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: unset means one process with in-memory layer and local-memory cache.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds a read on the channel layer's Redis connections may wait (see CHANNEL_LAYERS).
+REDIS_CHANNEL_SOCKET_TIMEOUT = 30
 # pytest-xdist workers share one Redis: each gets its own key space, so one worker's cache
 # reset or chat group never reaches another's (conversation ids repeat across test DBs).
 _REDIS_SCOPE = (
@@ -130,7 +133,18 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # channels-redis waits on an idle channel with a blocking read of
+                # `brpop_timeout` (5 s); redis-py 8 gives every read a 5 s socket timeout by
+                # default, which fires first and closes each idle websocket with 1011. The
+                # socket timeout must outlast the blocking read.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": REDIS_CHANNEL_SOCKET_TIMEOUT,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                    }
+                ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="timz") + _REDIS_SCOPE,
             },
         }
@@ -239,6 +253,9 @@ STORAGES = {
 # Uploaded pictures: checked and re-encoded by accounts.images before they are stored.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+# Whole request bodies (files included) above this are refused with 413 before Django reads
+# them (timz.input.BodySizeLimit), whatever proxy stands in front.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=8 * 1024 * 1024)
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_PIXELS = 40_000_000
 

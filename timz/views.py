@@ -2,14 +2,19 @@
 
 import asyncio
 import uuid
+from http import HTTPStatus
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
+
+from timz.input import is_api, refuse, too_large_message
 
 
 def _database_ok() -> bool:
@@ -65,6 +70,15 @@ def csrf_failure(request, reason=""):
 
 
 def error_400(request, exception=None):
+    """Django's 400s: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413; JSON under /api/."""
+    if isinstance(exception, RequestDataTooBig):
+        return refuse(
+            request,
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            too_large_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+        )
+    if is_api(request):
+        return refuse(request, HTTPStatus.BAD_REQUEST, "The request could not be read.")
     return render(request, "400.html", status=400)
 
 

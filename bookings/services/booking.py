@@ -253,7 +253,9 @@ def booking_transition(
     Locks the row, checks the table (actor role, source status, time guard, reason), writes the
     status and a BookingEvent, sends ``booking_transitioned`` and schedules the emails on commit.
     ``reschedule`` needs ``starts_at``: another free slot (the booking's own slot does not block
-    itself). Raises TransitionNotAllowed or SlotUnavailable (both ValidationErrors).
+    itself), and `booking` as the caller read it: if its ``sequence`` no longer matches the row,
+    someone changed the booking meanwhile and TransitionNotAllowed(code="stale") is raised.
+    Raises TransitionNotAllowed or SlotUnavailable (both ValidationErrors).
     """
     from bookings.selectors import booking_rules_for
 
@@ -298,6 +300,13 @@ def booking_transition(
                 locked.sequence += 1
                 fields.append("sequence")
             elif action == "reschedule":
+                if locked.sequence != booking.sequence:
+                    # Another change landed between the caller's read and this lock: moving
+                    # the booking again would silently overwrite it (the last write winning).
+                    raise TransitionNotAllowed(
+                        "This booking was changed in the meantime. Reload it and try again.",
+                        code="stale",
+                    )
                 if starts_at == locked.starts_at:
                     raise ValidationError("Pick a different time from the current one.")
                 ends_at = starts_at + timedelta(minutes=locked.duration_minutes)

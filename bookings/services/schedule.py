@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import ProProfile
+from bookings.availability import day_intervals
 from bookings.models import (
     BookingRules,
     DateOverride,
@@ -24,7 +25,7 @@ from bookings.models import (
 
 
 def _clean_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
-    cleaned = []
+    pairs = []
     for pair in intervals:
         try:
             start, end = pair
@@ -32,20 +33,11 @@ def _clean_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time,
             raise ValidationError("Each interval needs a start and an end.") from exc
         if not isinstance(start, time) or not isinstance(end, time):
             raise ValidationError("Each interval needs a start and an end time.")
-        if not start < end:
-            raise ValidationError(
-                f"An interval must end after it starts ({start:%H:%M}–{end:%H:%M})."
-            )
-        cleaned.append(
-            (start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0))
-        )
-    cleaned.sort()
-    for (s1, e1), (s2, e2) in zip(cleaned, cleaned[1:], strict=False):
-        if s2 < e1:
-            raise ValidationError(
-                f"Intervals must not overlap ({s1:%H:%M}–{e1:%H:%M} and {s2:%H:%M}–{e2:%H:%M})."
-            )
-    return cleaned
+        pairs.append((start, end))
+    try:
+        return day_intervals(pairs)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def weekly_hours_set(

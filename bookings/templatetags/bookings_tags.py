@@ -31,6 +31,26 @@ def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get((currency or "").upper(), 2)
 
 
+@register.filter
+def clock(value, tz):
+    """A start's wall-clock time in `tz`: "09:30". In the hour that repeats when clocks fall
+    back, the UTC offset tells the two apart: "02:00 (UTC+2)", then "02:00 (UTC+1)"."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return ""
+    local = timezone.localtime(value, zone_of(tz))
+    text = f"{local:%H:%M}"
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += f" (UTC{_offset_label(local.utcoffset())})"
+    return text
+
+
+def _offset_label(offset) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 @register.simple_tag
 def when(value, tz, fmt="D j M Y, H:i"):
     """`value` shown in the zone `tz` (UTC when unknown) with the zone's abbreviation:

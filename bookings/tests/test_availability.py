@@ -224,18 +224,36 @@ def test_sixty_minute_slot_across_spring_forward_lasts_sixty_real_minutes() -> N
     assert real_length(interval) == timedelta(hours=2)
 
 
-def test_new_york_fall_back_day_offers_one_oclock_only_once() -> None:
+def test_new_york_fall_back_day_offers_both_one_oclocks() -> None:
     pro = Pro(tz=NEW_YORK, weekly=(WeeklyHours(6, time(0), time(3)),), duration_minutes=15)
 
     slots = pro.slots_on(date(2026, 11, 1))
 
-    assert walls(slots) == quarter_hours("00:00", "02:45")
-    (one_oclock,) = [s for s in slots if s.hour == 1 and s.minute == 0]
-    assert one_oclock.utcoffset() == timedelta(hours=-4)  # first occurrence (EDT)
-    assert one_oclock.astimezone(UTC) == datetime(2026, 11, 1, 5, tzinfo=UTC)
-    second_occurrence = local(NEW_YORK, 2026, 11, 1, 1, fold=1)
-    assert not pro.free(second_occurrence)
-    assert pro.free(one_oclock)
+    # The repeated hour is offered twice, in real-time order: 01:00-01:45 EDT, then EST.
+    assert walls(slots) == (
+        quarter_hours("00:00", "01:45") + quarter_hours("01:00", "01:45")
+        + quarter_hours("02:00", "02:45")
+    )  # fmt: skip
+    first, second = [s for s in slots if s.hour == 1 and s.minute == 0]
+    assert first.utcoffset() == timedelta(hours=-4)  # EDT
+    assert second.utcoffset() == timedelta(hours=-5)  # EST, an hour later
+    assert utc(second) - utc(first) == timedelta(hours=1)
+    assert pro.free(first)
+    assert pro.free(local(NEW_YORK, 2026, 11, 1, 1, fold=1))
+
+
+def test_paris_pro_working_through_the_fall_back_night_keeps_the_second_two_oclock() -> None:
+    pro = Pro(tz=PARIS, weekly=(WeeklyHours(6, time(0), time(4)),), duration_minutes=45)
+
+    slots = pro.slots_on(date(2027, 10, 31))
+
+    second_two = datetime(2027, 10, 31, 1, 0, tzinfo=UTC)  # 02:00+01:00
+    assert second_two in {utc(s) for s in slots}
+    assert pro.free(datetime.fromisoformat("2027-10-31T02:00:00+01:00"))
+    assert pro.free(datetime.fromisoformat("2027-10-31T02:00:00+02:00"))
+    # Five real hours of work, 00:00+02:00 .. 04:00+01:00: quarter-hour starts from 22:00 to
+    # 02:15 UTC, the last one ending 45 minutes later at 04:00+01:00.
+    assert len(slots) == 18
 
 
 def test_new_york_fall_back_working_time_includes_the_repeated_hour() -> None:
@@ -255,12 +273,44 @@ def test_sixty_minute_slot_across_fall_back_lasts_sixty_real_minutes() -> None:
 
     slots = pro.slots_on(date(2026, 11, 1))
 
-    # Working time is 00:00 EDT..02:00 EST = 3 real hours; every start up to 01:45 EDT fits.
-    assert walls(slots) == quarter_hours("00:00", "01:45")
-    last = slots[-1]
-    end = (utc(last) + timedelta(minutes=60)).astimezone(NEW_YORK)
+    # Working time is 00:00 EDT..02:00 EST = 3 real hours: every start up to 01:45 EDT fits,
+    # and the second 01:00 (EST), which ends exactly at 02:00 EST.
+    assert walls(slots) == [*quarter_hours("00:00", "01:45"), "01:00"]
+    before_last = slots[-2]
+    end = (utc(before_last) + timedelta(minutes=60)).astimezone(NEW_YORK)
     assert (end.hour, end.minute, end.fold) == (1, 45, 1)  # 01:45 EST, the second 01:45
-    assert last.utcoffset() == timedelta(hours=-4)  # started at 01:45 EDT
+    assert before_last.utcoffset() == timedelta(hours=-4)  # started at 01:45 EDT
+    assert slots[-1].utcoffset() == timedelta(hours=-5)  # 01:00 EST
+
+
+def test_overnight_hours_run_into_the_next_morning() -> None:
+    pro = Pro(tz=PARIS, weekly=(WeeklyHours(2, time(22), time(2)),), duration_minutes=60)
+
+    slots = pro.slots(*day_window(PARIS, WEDNESDAY, days=2))
+
+    assert walls(slots) == quarter_hours("22:00", "23:45") + quarter_hours("00:00", "01:00")
+    assert {s.date() for s in slots} == {WEDNESDAY, WEDNESDAY + timedelta(days=1)}
+    (interval,) = working_intervals(
+        tz=PARIS, weekly=pro.weekly, overrides=(), first_day=WEDNESDAY, last_day=WEDNESDAY
+    )
+    assert real_length(interval) == timedelta(hours=4)
+
+
+def test_overnight_hours_are_found_from_a_window_that_starts_after_midnight() -> None:
+    pro = Pro(tz=PARIS, weekly=(WeeklyHours(2, time(22), time(2)),), duration_minutes=30)
+    thursday = WEDNESDAY + timedelta(days=1)
+
+    slots = pro.slots_on(thursday)
+
+    assert walls(slots) == quarter_hours("00:00", "01:30")
+
+
+def test_until_midnight_is_an_end_of_zero_hundred() -> None:
+    pro = Pro(tz=PARIS, weekly=(WeeklyHours(2, time(18), time(0)),), duration_minutes=60)
+
+    slots = pro.slots_on(WEDNESDAY)
+
+    assert walls(slots) == quarter_hours("18:00", "23:00")
 
 
 def test_interval_starting_inside_the_gap_starts_when_the_clock_jumps() -> None:
@@ -580,13 +630,11 @@ def test_interval_across_fall_back_is_ordered_by_real_time() -> None:
 
 
 def test_invalid_hours_and_rules_are_rejected() -> None:
-    with pytest.raises(ValueError, match="before end"):
-        WeeklyHours(0, time(17), time(9))
-    with pytest.raises(ValueError, match="before end"):
-        WeeklyHours(0, time(9), time(0))  # no "until midnight"
+    with pytest.raises(ValueError, match="both 09:00"):
+        WeeklyHours(0, time(9), time(9))
     with pytest.raises(ValueError, match="weekday"):
         WeeklyHours(7, time(9), time(17))
-    with pytest.raises(ValueError, match="before end"):
+    with pytest.raises(ValueError, match="both 12:00"):
         DayOverride(WEDNESDAY, ((time(12), time(12)),))
     with pytest.raises(ValueError, match="step_minutes"):
         Rules(step_minutes=0)
@@ -631,10 +679,19 @@ def _t(minute: int) -> time:
 
 @st.composite
 def day_hours(draw: st.DrawFn) -> list[tuple[time, time]]:
-    """Non-overlapping, non-touching wall-clock intervals within one day."""
+    """Non-overlapping, non-touching wall-clock intervals within one day, sometimes followed
+    by one running overnight."""
     size = draw(st.sampled_from([2, 4, 2, 6, 0]))  # mostly open, sometimes closed
     bounds = sorted(draw(st.lists(minute_of_day, unique=True, min_size=size, max_size=size)))
-    return [(_t(a), _t(b)) for a, b in zip(bounds[::2], bounds[1::2], strict=False)]
+    hours = [(_t(a), _t(b)) for a, b in zip(bounds[::2], bounds[1::2], strict=False)]
+    if draw(st.integers(0, 3)) == 0:
+        # An overnight interval after the day's last one, ending the next morning (or at
+        # midnight), which may overlap the next day's own hours.
+        after = bounds[-1] + 5 if bounds else 0
+        if after < 1440:
+            start = draw(st.integers(after // 5, 287)) * 5
+            hours.append((_t(start), _t(draw(st.integers(0, start // 5)) * 5)))
+    return [(a, b) for a, b in hours if a != b]
 
 
 def ticks(low: int, high: int) -> st.SearchStrategy[timedelta]:
@@ -740,34 +797,46 @@ def reference_slots(pro: Pro, window_start: datetime, window_end: datetime) -> s
         )
         for start, end in configured_hours(pro, day):
             wall = datetime.combine(day, start)
-            while wall < datetime.combine(day, end):
-                candidate = wall.replace(tzinfo=pro.tz).astimezone(UTC)
-                exists = candidate.astimezone(pro.tz).replace(tzinfo=None) == wall
-                wall += step
-                finish = candidate + duration
-                if (
-                    exists
-                    and utc(window_start) <= candidate < utc(window_end)
-                    and earliest <= candidate < latest
-                    and any(iv.start <= candidate and finish <= iv.end for iv in worked)
-                    and not any(
-                        overlaps(candidate, finish + buffer, b.start, utc(b.end) + buffer)
-                        for b in pro.busy
-                    )
-                    and not any(overlaps(candidate, finish, t.start, t.end) for t in pro.time_off)
-                ):
-                    found.add(candidate)
+            end_day = day + timedelta(days=1) if end <= start else day
+            while wall < datetime.combine(end_day, end):
+                # Every real instant this wall time names: none in a gap, two in a fold.
+                candidates = {
+                    wall.replace(tzinfo=pro.tz, fold=fold).astimezone(UTC) for fold in (0, 1)
+                }
+                current, wall = wall, wall + step
+                for candidate in candidates:
+                    exists = candidate.astimezone(pro.tz).replace(tzinfo=None) == current
+                    finish = candidate + duration
+                    if (
+                        exists
+                        and utc(window_start) <= candidate < utc(window_end)
+                        and earliest <= candidate < latest
+                        and any(iv.start <= candidate and finish <= iv.end for iv in worked)
+                        and not any(
+                            overlaps(candidate, finish + buffer, b.start, utc(b.end) + buffer)
+                            for b in pro.busy
+                        )
+                        and not any(
+                            overlaps(candidate, finish, t.start, t.end) for t in pro.time_off
+                        )
+                    ):
+                        found.add(candidate)
         day += timedelta(days=1)
     return found
 
 
 def _on_grid(pro: Pro, slot: datetime) -> bool:
+    """Whether the slot's wall time is on the step grid of an interval configured for its
+    local date, or of an overnight interval of the date before."""
     wall = slot.astimezone(pro.tz).replace(tzinfo=None)
     step = timedelta(minutes=pro.rules.step_minutes)
-    for start, end in configured_hours(pro, wall.date()):
-        offset = wall - datetime.combine(wall.date(), start)
-        if timedelta(0) <= offset and wall.time() < end and offset % step == timedelta(0):
-            return True
+    for day in (wall.date(), wall.date() - timedelta(days=1)):
+        for start, end in configured_hours(pro, day):
+            first = datetime.combine(day, start)
+            last = datetime.combine(day + timedelta(days=1) if end <= start else day, end)
+            offset = wall - first
+            if timedelta(0) <= offset and wall < last and offset % step == timedelta(0):
+                return True
     return False
 
 
@@ -799,7 +868,11 @@ def test_every_slot_obeys_every_rule_and_no_free_start_is_missing(scenario: Scen
         assert not any(overlaps(start, end, t.start, t.end) for t in pro.time_off)
         day = slot.date()
         worked = working_intervals(
-            tz=pro.tz, weekly=pro.weekly, overrides=pro.overrides, first_day=day, last_day=day
+            tz=pro.tz,
+            weekly=pro.weekly,
+            overrides=pro.overrides,
+            first_day=day - timedelta(days=1),
+            last_day=day,
         )
         assert any(iv.start <= start and end <= iv.end for iv in worked)
         assert _on_grid(pro, slot)
@@ -867,3 +940,44 @@ def test_month_with_a_busy_pro_leaves_the_gaps_between_bookings() -> None:
     # 60-minute starts after each of the first three.
     assert walls(slots[:6]) == ["10:15", "10:30", "12:15", "12:30", "14:15", "14:30"]
     assert len(slots) == 30 * 6
+
+
+# The 2027 DST nights (and Lord Howe's half-hour shifts), against the brute-force reference:
+# random scenarios rarely put working hours, a window and a fold on the same night.
+DST_NIGHTS = [
+    (PARIS, date(2027, 3, 28)),
+    (PARIS, date(2027, 10, 31)),
+    (NEW_YORK, date(2027, 3, 14)),
+    (NEW_YORK, date(2027, 11, 7)),
+    (LORD_HOWE, date(2027, 4, 4)),
+    (LORD_HOWE, date(2027, 10, 3)),
+]
+NIGHT_HOURS = [
+    (time(0), time(4)),
+    (time(1), time(3)),
+    (time(2), time(2, 30)),
+    (time(1, 30), time(2, 15)),
+    (time(22), time(3)),
+    (time(23), time(1, 45)),
+]
+
+
+@pytest.mark.parametrize("tz, night", DST_NIGHTS)
+@pytest.mark.parametrize("start, end", NIGHT_HOURS)
+@pytest.mark.parametrize("step, duration", [(15, 45), (20, 60), (30, 15), (60, 90)])
+def test_the_engine_matches_the_reference_on_dst_nights(tz, night, start, end, step, duration):
+    # Hours on the night itself and on the evening before (overnight intervals cross into it).
+    days = (night - timedelta(days=1), night)
+    pro = Pro(
+        tz=tz,
+        weekly=tuple(WeeklyHours(d.weekday(), start, end) for d in days),
+        rules=Rules(step_minutes=step, notice_minutes=0, horizon_days=10_000),
+        duration_minutes=duration,
+    )
+    window = day_window(tz, night - timedelta(days=1), days=3)
+
+    slots = pro.slots(*window)
+
+    assert {utc(s) for s in slots} == reference_slots(pro, *window)
+    for slot in slots:
+        assert pro.free(slot)

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from bookings import services
-from bookings.lifecycle import SlotUnavailable
+from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
 from bookings.models import Booking
 from bookings.tests.conftest import local_at, set_every_day
 from conftest import make_pro, make_service, make_user
@@ -160,3 +160,53 @@ def test_postgres_exclusion_constraint_refuses_overlapping_active_rows():
         place_booking(client=second, service=service, starts_at=local_at(3, 10, 30))
     # Inactive bookings do not hold the slot.
     place_booking(client=second, service=service, starts_at=local_at(3, 10, 30), status="cancelled")
+
+
+def _confirmed_booking():
+    pro = make_pro()
+    set_every_day(pro)
+    service = make_service(pro=pro, duration_minutes=60)
+    client = make_user()
+    return services.booking_create(client=client, service=service, starts_at=local_at(3, 10))
+
+
+def test_a_reschedule_based_on_a_stale_read_is_refused():
+    booking = _confirmed_booking()
+    read_by_first = Booking.objects.get(pk=booking.pk)
+    read_by_second = Booking.objects.get(pk=booking.pk)
+    services.booking_transition(
+        booking=read_by_first, action="reschedule", by=booking.client, starts_at=local_at(3, 12)
+    )
+
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.booking_transition(
+            booking=read_by_second,
+            action="reschedule",
+            by=booking.client,
+            starts_at=local_at(3, 14),
+        )
+
+    assert refused.value.code == "stale"
+    assert Booking.objects.get(pk=booking.pk).starts_at == local_at(3, 12)
+
+
+def test_two_simultaneous_reschedules_of_one_booking_move_it_once():
+    booking = _confirmed_booking()
+    # Both requests read the booking before either writes, as two racing requests do.
+    reads = [Booking.objects.get(pk=booking.pk) for _ in range(2)]
+    targets = [local_at(3, 12), local_at(3, 15)]
+
+    results, errors = race(
+        [
+            lambda read=read, target=target: services.booking_transition(
+                booking=read, action="reschedule", by=booking.client, starts_at=target
+            )
+            for read, target in zip(reads, targets, strict=True)
+        ]
+    )
+
+    assert len(results) == 1
+    assert [getattr(e, "code", None) for e in errors] == ["stale"], errors
+    moved = Booking.objects.get(pk=booking.pk)
+    assert moved.starts_at == results[0].starts_at
+    assert moved.events.filter(reason__startswith="Moved from").count() == 1

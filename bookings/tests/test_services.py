@@ -109,15 +109,26 @@ def test_empty_weekly_hours_make_a_day_off(pro):
 @pytest.mark.parametrize(
     ("intervals", "message"),
     [
-        ([(time(12), time(9))], "must end after it starts"),
-        ([(time(9), time(9))], "must end after it starts"),
-        ([(time(9), time(13)), (time(12), time(15))], "must not overlap"),
+        ([(time(9), time(9))], "has no length"),
+        ([(time(9), time(13)), (time(12), time(15))], "overlap"),
+        ([(time(20), time(2)), (time(23), time(23, 30))], "20:00–02:00 and 23:00–23:30 overlap"),
         ([("09:00", "10:00")], "start and an end time"),
     ],
 )
 def test_weekly_hours_are_validated(pro, intervals, message):
     with pytest.raises(ValidationError, match=message):
         services.weekly_hours_set(pro=pro, weekday=0, intervals=intervals)
+
+
+def test_weekly_hours_may_run_overnight(pro):
+    saved = services.weekly_hours_set(
+        pro=pro, weekday=4, intervals=[(time(22), time(2)), (time(10), time(14))]
+    )
+
+    assert [(h.start, h.end, h.overnight) for h in saved] == [
+        (time(10), time(14), False),
+        (time(22), time(2), True),
+    ]
 
 
 @pytest.mark.parametrize("weekday", [-1, 7, "1"])

@@ -245,8 +245,8 @@ def test_more_rows_than_shown_are_accepted(as_pro, pro):
 @pytest.mark.parametrize(
     "rows, message",
     [
-        ([("12:00", "09:00")], "The end must be after the start."),
-        ([("09:00", "09:00")], "The end must be after the start."),
+        ([("09:00", "09:00")], "09:00–09:00 has no length: give two different times."),
+        ([("20:00", "02:00"), ("23:00", "23:30")], "20:00–02:00 and 23:00–23:30 overlap."),
         ([("09:00", "13:00"), ("12:00", "18:00")], "09:00–13:00 and 12:00–18:00 overlap."),
         ([("09:00", "")], "Give both times."),
         ([("9 o'clock", "12:00")], "Enter a valid time."),
@@ -257,6 +257,18 @@ def test_weekly_hours_validation_messages(as_pro, pro, rows, message):
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not WeeklyHours.objects.filter(pro=pro, weekday=3).exists()
+
+
+def test_hours_that_cross_midnight_are_saved_and_shown_as_running_into_the_next_day(as_pro, pro):
+    response = as_pro.post(
+        reverse("bookings:schedule_day", args=[4]), day_post(4, [("22:00", "02:00")])
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    (hours,) = WeeklyHours.objects.filter(pro=pro, weekday=4)
+    assert (hours.start, hours.end) == (time(22), time(2))
+    html = as_pro.get(reverse("bookings:schedule")).content.decode()
+    assert "22:00–02:00 (next day)" in html
 
 
 def test_unknown_weekday_is_404(as_pro):

@@ -5,6 +5,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
+from chat.consumers import REPLAY_LIMIT
 from chat.models import Message
 from chat.tests.conftest import (
     chat_path,
@@ -16,6 +17,7 @@ from chat.tests.conftest import (
     run,
 )
 from conftest import make_user
+from timz.input import NUL_MESSAGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -171,6 +173,7 @@ def test_messages_do_not_leak_to_other_conversations(conversation, client_user, 
         ('{"type": "read", "up_to": -1}', "up_to must be a message id (a positive integer)."),
         ('{"type": "read", "up_to": true}', "up_to must be a message id (a positive integer)."),
         ('{"type": "read", "up_to": 1.5}', "up_to must be a message id (a positive integer)."),
+        ('{"type": "message", "body": "nul \\u0000 here"}', NUL_MESSAGE),
     ],
 )
 def test_bad_frame_gets_an_error_and_the_socket_stays_open(conversation, client_user, raw, detail):
@@ -376,3 +379,38 @@ def test_typing_is_relayed_at_most_once_a_second_per_socket(conversation, client
         return first
 
     assert run(scenario) == {"type": "typing", "by": client_user.pk}
+
+
+def test_reconnect_replays_at_most_one_page_then_asks_for_a_resync(conversation, client_user, pro):
+    seen = make_message(conversation=conversation, sender=pro.user, body="seen")
+    Message.objects.bulk_create(
+        Message(conversation=conversation, sender=pro.user, body=f"missed {n}")
+        for n in range(REPLAY_LIMIT + 5)
+    )
+    comm = communicator(chat_path(conversation, after=seen.pk), client_user)
+
+    async def scenario():
+        await connected(comm)
+        frames = [await receive(comm) for _ in range(REPLAY_LIMIT + 1)]
+        assert await comm.receive_nothing(timeout=0.3)
+        await comm.disconnect()
+        return frames
+
+    frames = run(scenario)
+    assert [f["body"] for f in frames[:REPLAY_LIMIT]] == [
+        f"missed {n}" for n in range(REPLAY_LIMIT)
+    ]
+    assert frames[-1] == {"type": "resync"}
+
+
+@pytest.mark.parametrize("after", ["-5", "0", "abc", "1e3", "9" * 40, "%D9%A3"])
+def test_an_after_that_is_not_a_message_id_replays_nothing(conversation, client_user, pro, after):
+    make_message(conversation=conversation, sender=pro.user, body="old")
+    comm = communicator(chat_path(conversation, after=after), client_user)
+
+    async def scenario():
+        await connected(comm)
+        assert await comm.receive_nothing(timeout=0.3)
+        await comm.disconnect()
+
+    run(scenario)

@@ -476,3 +476,65 @@ def test_every_delivery_order_with_duplicates_ends_in_the_same_state(
     assert end_states == {
         ("partially_refunded", 1500, "confirmed", (("re_dash", 1500, "succeeded"),))
     }
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '"an event"', "42", "null", "true"])
+def test_a_signed_body_that_is_not_a_json_object_is_a_400_and_stores_nothing(stripe_backend, body):
+    response = post_event(Client(), {}, body=body)
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"detail": "Invalid payload: an event is a JSON object."}
+    assert not StripeEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda e: e.update(id=42), "id"),
+        (lambda e: e.update(type=["checkout.session.completed"]), "type"),
+        (lambda e: e.update(created="yesterday"), "created"),
+        (lambda e: e.update(data=[]), "data"),
+        (lambda e: e["data"].update(object="cs_1"), "data.object"),
+        (lambda e: e["data"]["object"].update(amount_total="5000"), "data.object.amount_total"),
+        (lambda e: e["data"]["object"].update(currency=978), "data.object.currency"),
+        (lambda e: e["data"]["object"].update(payment_intent=7), "data.object.payment_intent"),
+    ],
+)
+def test_a_signed_event_with_a_field_of_the_wrong_type_is_a_400_and_changes_nothing(
+    pending, stripe_backend, change, where
+):
+    booking, payment = pending
+    event = completed_event(stripe_backend, payment)
+    change(event)
+
+    response = post_event(Client(), event)
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["detail"].startswith(f"Invalid payload: {where}")
+    assert not StripeEvent.objects.exists()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        {"id": "acct_1", "charges_enabled": "yes"},
+        {"id": "acct_1", "requirements": {"currently_due": "external_account"}},
+        {"id": None},
+    ],
+)
+def test_an_account_event_with_wrong_types_is_a_400(stripe_backend, account):
+    response = post_event(Client(), make_event("account.updated", account))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not StripeEvent.objects.exists()
+
+
+def test_a_refund_event_with_a_non_text_metadata_value_is_a_400(stripe_backend):
+    refund = {"id": "re_1", "status": "succeeded", "metadata": {"refund_id": 5}}
+
+    response = post_event(Client(), make_event("refund.updated", refund))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["detail"].startswith("Invalid payload: data.object.metadata")

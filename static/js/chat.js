@@ -219,6 +219,10 @@
         if (frame.by !== me) markSeen(frame.up_to);
       } else if (frame.type === "typing") {
         if (frame.by !== me) showTyping();
+      } else if (frame.type === "resync") {
+        // Missed more than the socket replays: the page reloads the history over HTTP.
+        stopped = true;
+        window.location.reload();
       } else if (frame.type === "error") {
         showError(frame.detail);
         if (!textarea.value && lastSentBody) textarea.value = lastSentBody;

@@ -214,3 +214,40 @@ def test_racing_chat_posts_through_two_processes_save_exactly_the_limit(two_serv
     refusals = {answer.json()["detail"] for answer in answers if answer.status == 429}
     assert refusals == {TOO_FAST_MESSAGES}
     assert Message.objects.filter(conversation=conversation).count() == limit
+
+
+# channels-redis blocks for 5 s on each read of an idle channel; the socket must outlive that
+# wait several times over.
+IDLE_SECONDS = 3 * 5 + 1
+
+
+def test_idle_sockets_over_redis_stay_open_and_then_receive_from_the_other_process(two_servers):
+    server_a, server_b = two_servers
+    client, pro = make_user(), make_pro()
+    conversation, _ = conversation_get_or_create(client=client, pro=pro)
+    path = f"/ws/chat/{conversation.pk}/"
+    client_key, pro_key = session_cookie(client), session_cookie(pro.user)
+
+    async def scenario():
+        async with (
+            server_a.ws(path, client_key) as chat_ws,
+            server_a.ws("/ws/notifications/", client_key) as notify_ws,
+        ):
+            assert (await next_frame(notify_ws, "unread"))["count"] == 0
+            # Idle: nothing may arrive, least of all a close frame.
+            for ws in (chat_ws, notify_ws):
+                with pytest.raises(TimeoutError):
+                    await asyncio.wait_for(ws.recv(), IDLE_SECONDS / 2)
+            async with server_b.ws(path, pro_key) as pro_ws:
+                await pro_ws.send(json.dumps({"type": "message", "body": "After the quiet"}))
+                message = await next_frame(chat_ws, "message")
+                unread = await next_frame(notify_ws, "unread")
+            return message, unread
+
+    started = time.monotonic()
+    message, unread = asyncio.run(scenario())
+
+    assert time.monotonic() - started >= IDLE_SECONDS
+    assert message["body"] == "After the quiet"
+    assert message["sender"] == pro.user.pk
+    assert unread["count"] == 1
