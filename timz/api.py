@@ -15,6 +15,8 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from timz.input import UNREADABLE_MESSAGE
+
 
 class SessionSwagger(Swagger):
     """Swagger UI (served from ninja's local static files, no inline script, so it runs under
@@ -89,9 +91,7 @@ def on_http_error(request, exc):
 def on_unreadable_body(request, exc):
     # The session auth's CSRF check reads request.POST: a multipart body without a boundary
     # must get the API's JSON 400, not Django's HTML error page.
-    return api.create_response(
-        request, {"detail": "The request body could not be read."}, status=400
-    )
+    return api.create_response(request, {"detail": UNREADABLE_MESSAGE}, status=400)
 
 
 def not_found(request, unmatched=""):

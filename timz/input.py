@@ -21,10 +21,12 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 SCOPE_TOO_LARGE = "timz.body_too_large"
 NUL_MESSAGE = "The request contains a NUL character (U+0000), which Timz does not accept."
+UNREADABLE_MESSAGE = "The request body could not be read."
 
 # A JSON string escape for U+0000 that is not itself an escaped backslash followed by "u0000".
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -47,7 +49,10 @@ def is_api(request: HttpRequest) -> bool:
 def refuse(request: HttpRequest, status: HTTPStatus, message: str) -> HttpResponse:
     """The answer to input Timz will not take: JSON under /api/, the error page elsewhere."""
     if is_api(request):
-        return JsonResponse({"detail": message}, status=status)
+        # The content type of every other API answer (ninja's renderer).
+        return JsonResponse(
+            {"detail": message}, status=status, content_type="application/json; charset=utf-8"
+        )
     return render(
         request,
         "input_refused.html",
@@ -102,7 +107,11 @@ class InputGuardMiddleware:
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 too_large_message(settings.MAX_REQUEST_BYTES),
             )
-        if request_has_nul(request):
+        try:
+            nul = request_has_nul(request)
+        except MultiPartParserError:
+            return refuse(request, HTTPStatus.BAD_REQUEST, UNREADABLE_MESSAGE)
+        if nul:
             return refuse(request, HTTPStatus.BAD_REQUEST, NUL_MESSAGE)
         return self.get_response(request)
 
