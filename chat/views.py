@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import pro_required
 from accounts.models import ProProfile, User
 from chat import selectors, services
 from chat.forms import MessageForm
@@ -159,13 +160,10 @@ def start_with_pro(request, slug):
     return redirect(conversation)
 
 
-@login_required
+@pro_required
 @require_POST
-def start_with_client(request, client_id):
+def start_with_client(request, client_id, *, pro):
     """A pro opens the conversation with a client who has booked them."""
-    pro = ProProfile.objects.filter(user=request.user).first()
-    if pro is None:
-        return _not_allowed(request, "Only professionals can start a conversation with a client.")
     # An unknown id gets the answer a real user who never booked gets: ids reveal nobody.
     client = User.objects.filter(pk=client_id, is_active=True).first()
     if client is None:

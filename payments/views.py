@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import pro_for_user
+from accounts.access import pro_required
 from bookings.models import Booking
 from payments import selectors, services, webhooks
 from payments.gateways import is_offline
@@ -47,10 +47,9 @@ def booking_url(booking: Booking) -> str:
 # -- Get paid (pros) ---------------------------------------------------------------------------
 
 
-@login_required
+@pro_required
 @require_http_methods(["GET", "POST"])
-def get_paid(request):
-    pro = pro_for_user(request.user)
+def get_paid(request, *, pro):
     if request.method == "POST":
         try:
             url = services.connected_account_onboard(pro=pro)
@@ -71,10 +70,9 @@ def get_paid(request):
     )
 
 
-@login_required
+@pro_required
 @require_GET
-def onboarding_return(request):
-    pro = pro_for_user(request.user)
+def onboarding_return(request, *, pro):
     account = services.connected_account_sync(pro=pro)
     return render(
         request,
@@ -87,11 +85,10 @@ def onboarding_return(request):
     )
 
 
-@login_required
+@pro_required
 @require_GET
-def onboarding_refresh(request):
+def onboarding_refresh(request, *, pro):
     """Stripe sends the pro here when a link expired: make a fresh one and go back."""
-    pro = pro_for_user(request.user)
     try:
         url = services.connected_account_onboard(pro=pro)
     except ValidationError as exc:

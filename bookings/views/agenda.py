@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import pro_required
 from bookings import selectors, services
 from bookings.views.common import (
     BadParameter,
     Card,
     bad_request,
     parse_date,
-    pro_required,
     zone_or_utc,
 )
 

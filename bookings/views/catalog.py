@@ -12,13 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import pro_required
 from accounts.models import ProProfile
 from bookings import selectors, services
 from bookings.forms import (
     ServiceForm,
 )
 from bookings.models import Service
-from bookings.views.common import pro_required
 
 
 def _pro_currency(pro: ProProfile, existing: list[Service]) -> str:

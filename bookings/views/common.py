@@ -1,5 +1,6 @@
 """What the bookings pages share: parameter parsing and its 400 page, the viewer's zone,
-the booking card (a booking plus what the viewer may do with it now), and `pro_required`.
+and the booking card (a booking plus what the viewer may do with it now). Pro pages use
+accounts.access.pro_required.
 
 Views stay thin: they validate input (forms, query parameters), call one function of
 bookings.services / bookings.selectors, and map its errors to a message and a 4xx status.
@@ -14,16 +15,13 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
-from functools import wraps
 from http import HTTPStatus
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.access import pro_for_user
 from accounts.models import ProProfile
 from bookings import lifecycle
 from bookings.models import Booking, BookingRules, Review
@@ -179,17 +177,6 @@ class Card:
             for a in self.actions
             if a in BOOKING_ACTIONS and a not in self.reason_actions and a != "cancel"
         ]
-
-
-def pro_required(view):
-    """Login, then accounts.access.pro_for_user (403 for non-pros); the view gets `pro`."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        return view(request, *args, pro=pro_for_user(request.user), **kwargs)
-
-    return wrapper
 
 
 def first_message(exc: ValidationError) -> str:
