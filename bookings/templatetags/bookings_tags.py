@@ -7,6 +7,9 @@ from decimal import Decimal
 from django import template
 from django.utils.dateformat import format as date_format
 
+from bookings import lifecycle
+from bookings.models import Booking
+
 register = template.Library()
 
 # ISO 4217 currencies whose minor unit is not the cent (exponent != 2).
@@ -97,8 +100,6 @@ def status_badge(status):
 @register.filter
 def status_label(status):
     """ "no_show" -> "No-show" (the Booking.Status label)."""
-    from bookings.models import Booking
-
     try:
         return Booking.Status(str(status)).label
     except ValueError:
@@ -113,11 +114,5 @@ def zone_label(tz):
 
 @register.filter
 def action_label(action):
-    return {
-        "confirm": "Confirm",
-        "decline": "Decline",
-        "cancel": "Cancel",
-        "complete": "Mark completed",
-        "no_show": "Mark no-show",
-        "reschedule": "Reschedule",
-    }.get(str(action), str(action).replace("_", " ").capitalize())
+    """ "no_show" -> "Mark no-show" (the label in the lifecycle table)."""
+    return lifecycle.action_label(str(action))

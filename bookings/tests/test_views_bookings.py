@@ -1,5 +1,6 @@
 """My bookings, the agenda, the booking detail and the actions taken from them."""
 
+import dataclasses
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -7,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import services
+from bookings import lifecycle, services
 from bookings.models import Booking, Review
 from bookings.tests.conftest_pages import *  # noqa: F403
 from bookings.tests.conftest_pages import book, day_at, page_client
@@ -190,6 +191,29 @@ def test_action_not_allowed_as_a_fragment_is_409(as_client, confirmed):
 
 def test_unknown_action_is_404(as_pro, confirmed):
     assert as_pro.post(reverse("bookings:act", args=[confirmed.pk, "explode"])).status_code == 404
+
+
+def test_reschedule_is_not_a_one_button_action(as_pro, confirmed):
+    response = as_pro.post(reverse("bookings:act", args=[confirmed.pk, "reschedule"]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_action_buttons_and_messages_read_the_lifecycle_table(monkeypatch, as_pro, requested):
+    relabelled = tuple(
+        dataclasses.replace(row, label="Say yes") if row.action == "confirm" else row
+        for row in lifecycle.TRANSITIONS
+    )
+    monkeypatch.setattr(lifecycle, "TRANSITIONS", relabelled)
+    monkeypatch.setattr(lifecycle, "done_message", lambda action: f"Table says: {action} done.")
+
+    page = as_pro.get(reverse("bookings:detail", args=[requested.pk])).content.decode()
+    done = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "confirm"]),
+        headers={"X-Timz-Fragment": "card"},
+    ).content.decode()
+
+    assert ">Say yes</button>" in page
+    assert "Table says: confirm done." in done
 
 
 def test_actions_need_post(as_pro, confirmed):

@@ -35,9 +35,6 @@ REVIEW_DAYS = 30
 MAX_YEARS_AWAY = 10  # dates further away are refused (and never overflow date arithmetic)
 
 
-BOOKING_ACTIONS = ("confirm", "decline", "cancel", "complete", "no_show")
-
-
 class BadParameter(Exception):
     """A query parameter that cannot be used; rendered as a 400 page with the message."""
 
@@ -172,10 +169,11 @@ class Card:
         self.reason_actions = [
             a for a in self.actions if lifecycle.reason_required(a, self.role or "")
         ]
+        # Cancelling without a reason goes through its confirm page (bookings:cancel).
         self.quick_actions = [
             a
             for a in self.actions
-            if a in BOOKING_ACTIONS and a not in self.reason_actions and a != "cancel"
+            if a in lifecycle.BUTTON_ACTIONS and a not in self.reason_actions and a != "cancel"
         ]
 
 
