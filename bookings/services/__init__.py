@@ -20,6 +20,7 @@ from bookings.services.booking import (
     BookingRateLimited,
     booking_create,
     booking_transition,
+    check_not_own_service,
     emails_suppressed,
     parse_rate_limit,
 )
@@ -33,6 +34,7 @@ from bookings.services.reviews import (
     REVIEW_DAYS,
     REVIEW_TEXT_MAX,
     review_create,
+    review_refusal,
     review_reply,
 )
 from bookings.services.schedule import (
@@ -62,11 +64,13 @@ __all__ = [
     "booking_rules_update",
     "booking_transition",
     "calendar_token_regenerate",
+    "check_not_own_service",
     "date_override_delete",
     "date_override_set",
     "emails_suppressed",
     "parse_rate_limit",
     "review_create",
+    "review_refusal",
     "review_reply",
     "service_create",
     "service_delete",

@@ -231,6 +231,13 @@ def test_online_service_of_a_pro_without_online_payments_books_normally(working_
     assert booking.status == S.CONFIRMED
 
 
+def test_a_pro_cannot_book_their_own_service(working_pro, service):
+    with pytest.raises(ValidationError, match="your own service") as refused:
+        services.booking_create(client=working_pro.user, service=service, starts_at=local_at(4, 10))
+    assert refused.value.code == "own_service"
+    assert not Booking.objects.exists()
+
+
 def test_taken_slot_is_unavailable(working_pro, service, client_user, other_client):
     services.booking_create(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(SlotUnavailable, match="That time is no longer available."):

@@ -387,9 +387,13 @@ def test_review_needs_a_rating(as_client, completed):
     assert not Review.objects.exists()
 
 
-def test_review_of_a_booking_not_completed_is_refused(as_client, confirmed):
+def test_review_of_a_booking_not_completed_is_refused_with_the_services_reason(
+    as_client, client_user, confirmed
+):
+    refusal = services.review_refusal(booking=confirmed, by=client_user, now=timezone.now())
     response = as_client.get(reverse("bookings:review", args=[confirmed.pk]), follow=True)
-    assert any("cannot be reviewed" in m for m in messages_of(response))
+    assert refusal == "You can review a booking once it is completed."
+    assert messages_of(response) == [refusal]
 
 
 def test_pro_replies_to_a_review_once(as_pro, client_user, completed):

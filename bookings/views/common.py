@@ -14,7 +14,7 @@ header and swaps them in place; without JavaScript the same URLs render whole pa
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError
@@ -23,13 +23,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import ProProfile
-from bookings import lifecycle
+from bookings import lifecycle, services
 from bookings.models import Booking, BookingRules, Review
 
 FRAGMENT_HEADER = "X-Timz-Fragment"
-
-
-REVIEW_DAYS = 30
 
 
 MAX_YEARS_AWAY = 10  # dates further away are refused (and never overflow date arithmetic)
@@ -133,12 +130,6 @@ def viewer_role(booking: Booking, user) -> str | None:
     return lifecycle.role_of(booking=booking, user=user)
 
 
-def can_review(booking: Booking, user, now: datetime) -> bool:
-    if booking.status != Booking.Status.COMPLETED or user.pk != booking.client_id:
-        return False
-    return review_of(booking) is None and now <= booking.ends_at + timedelta(days=REVIEW_DAYS)
-
-
 def client_name(booking: Booking) -> str:
     """The client's name from the joined client profile (User.display_name would query)."""
     profile = getattr(booking.client, "client_profile", None)
@@ -160,7 +151,7 @@ class Card:
         self.role = viewer_role(booking, user)
         rules = rules if rules is not None else _rules_of(booking.pro)
         self.actions = lifecycle.allowed_actions(booking=booking, user=user, now=now, rules=rules)
-        self.can_review = can_review(booking, user, now)
+        self.can_review = services.review_refusal(booking=booking, by=user, now=now) is None
         self.late_cancel = "cancel" in self.actions and lifecycle.is_late_cancellation(
             booking=booking, role=self.role, now=now, rules=rules
         )
