@@ -26,8 +26,10 @@ from bookings.services.booking import (
 )
 from bookings.services.catalog import (
     SERVICE_FIELDS,
+    SERVICE_MOVES,
     service_create,
     service_delete,
+    service_move,
     service_update,
 )
 from bookings.services.reviews import (
@@ -58,6 +60,7 @@ __all__ = [
     "REVIEW_TEXT_MAX",
     "RULES_FIELDS",
     "SERVICE_FIELDS",
+    "SERVICE_MOVES",
     "SlotUnavailable",
     "TransitionNotAllowed",
     "booking_create",
@@ -74,6 +77,7 @@ __all__ = [
     "review_reply",
     "service_create",
     "service_delete",
+    "service_move",
     "service_update",
     "time_off_create",
     "time_off_delete",
