@@ -41,6 +41,7 @@ from bookings.services.reviews import (
 )
 from bookings.services.schedule import (
     RULES_FIELDS,
+    booking_rules_create,
     booking_rules_update,
     calendar_token_regenerate,
     date_override_delete,
@@ -64,6 +65,7 @@ __all__ = [
     "SlotUnavailable",
     "TransitionNotAllowed",
     "booking_create",
+    "booking_rules_create",
     "booking_rules_update",
     "booking_transition",
     "calendar_token_regenerate",

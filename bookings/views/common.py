@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import ProProfile
-from bookings import lifecycle, services
+from bookings import lifecycle, selectors, services
 from bookings.models import Booking, BookingRules, Review
 
 FRAGMENT_HEADER = "X-Timz-Fragment"
@@ -118,14 +118,6 @@ def client_zone(request, pro: ProProfile) -> tuple[zoneinfo.ZoneInfo, bool]:
     return zone_or_utc(pro.timezone), not request.user.is_authenticated
 
 
-def _rules_of(pro: ProProfile) -> BookingRules:
-    """The pro's rules when they were joined in (select_related); defaults when there are none."""
-    try:
-        return pro.booking_rules
-    except BookingRules.DoesNotExist:
-        return BookingRules(pro=pro)
-
-
 def viewer_role(booking: Booking, user) -> str | None:
     return lifecycle.role_of(booking=booking, user=user)
 
@@ -149,7 +141,7 @@ class Card:
     def __init__(self, booking: Booking, *, user, now: datetime, rules: BookingRules | None = None):
         self.booking = booking
         self.role = viewer_role(booking, user)
-        rules = rules if rules is not None else _rules_of(booking.pro)
+        rules = rules if rules is not None else selectors.booking_rules_for(booking.pro)
         self.actions = lifecycle.allowed_actions(booking=booking, user=user, now=now, rules=rules)
         self.can_review = services.review_refusal(booking=booking, by=user, now=now) is None
         self.late_cancel = "cancel" in self.actions and lifecycle.is_late_cancellation(
