@@ -3,6 +3,7 @@
 - ``catalog``: the services a pro offers;
 - ``schedule``: weekly hours, date overrides, time off, booking rules, the calendar token;
 - ``booking``: creating bookings and moving them through the lifecycle;
+- ``reminders``: reminding clients of their coming bookings, once;
 - ``reviews``: reviews and replies.
 
 Every function takes keyword-only arguments, validates, opens its own transaction and raises
@@ -32,6 +33,7 @@ from bookings.services.catalog import (
     service_move,
     service_update,
 )
+from bookings.services.reminders import booking_reminders_send_due
 from bookings.services.reviews import (
     REVIEW_DAYS,
     REVIEW_TEXT_MAX,
@@ -65,6 +67,7 @@ __all__ = [
     "SlotUnavailable",
     "TransitionNotAllowed",
     "booking_create",
+    "booking_reminders_send_due",
     "booking_rules_create",
     "booking_rules_update",
     "booking_transition",
