@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import pro_required
 from accounts.models import ProProfile, User
+from bookings.selectors import booking_get_for_user
 from chat import selectors, services
 from chat.forms import MessageForm
 from chat.models import Conversation
@@ -180,18 +181,7 @@ def start_with_client(request, client_id, *, pro):
 def _booking_for_participant(*, user, pk):
     """The booking if `user` is its client or its pro (staff reading a booking are not part of
     its conversation), else Http404."""
-    try:
-        from bookings.selectors import booking_get_for_user
-    except ImportError:
-        booking_get_for_user = None
-    if booking_get_for_user is not None:
-        booking = booking_get_for_user(user=user, pk=pk)
-    else:
-        from bookings.models import Booking
-
-        booking = Booking.objects.select_related("pro").filter(pk=pk).first()
-        if booking is None:
-            raise Http404("Booking not found.")
+    booking = booking_get_for_user(user=user, pk=pk)
     if user.pk not in (booking.client_id, booking.pro.user_id):
         raise Http404("Booking not found.")
     return booking
@@ -200,8 +190,17 @@ def _booking_for_participant(*, user, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def for_booking(request, booking_pk):
-    """From a booking's page to the pair's conversation, creating it on first use."""
+    """From a booking to the pair's conversation.
+
+    GET goes to the conversation when it exists, else shows a page whose button POSTs here;
+    only POST creates the conversation (a link followed from anywhere must not write).
+    """
     booking = _booking_for_participant(user=request.user, pk=booking_pk)
+    if request.method == "GET":
+        existing = selectors.conversation_for_pair(client=booking.client, pro=booking.pro)
+        if existing is not None:
+            return redirect(existing)
+        return render(request, "chat/for_booking.html", {"booking": booking})
     try:
         conversation, created = services.conversation_get_or_create(
             client=booking.client, pro=booking.pro
