@@ -88,13 +88,12 @@ def onboarding_return(request, *, pro):
 @pro_required
 @require_GET
 def onboarding_refresh(request, *, pro):
-    """Stripe sends the pro here when a link expired: make a fresh one and go back."""
-    try:
-        url = services.connected_account_onboard(pro=pro)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("payments:get_paid")
-    return HttpResponseRedirect(url)
+    """Stripe's refresh_url: Stripe sends the pro here, with a GET, when a setup link expired.
+
+    The GET only shows a page whose CSRF-protected button POSTs to get_paid, which makes the
+    fresh link (and the account if needed): a link followed from another site writes nothing.
+    """
+    return render(request, "payments/onboarding_refresh.html", {"offline": is_offline()})
 
 
 # -- Checkout (clients) ------------------------------------------------------------------------
