@@ -1,8 +1,9 @@
-"""Who may open what in the accounts area: fetch-with-permission for the pro side.
+"""Who may open what on the pro side: the one fetch-with-permission for "the pro asking".
 
-`pro_for_user(user)` is the one way a view gets "the pro profile of the person asking": it raises
+`pro_for_user(user)` is the one way code gets "the pro profile of the person asking": it raises
 PermissionDenied (403) for anyone who is not a pro. `pro_required` wraps a view with login plus
-that check and passes the profile as `request.pro`. Other apps' pro pages use it too.
+that check and passes the profile to the view as the keyword argument `pro`. Every app's pro
+pages use it (accounts, bookings, chat, payments).
 """
 
 from functools import wraps
@@ -28,12 +29,14 @@ def pro_for_user(user) -> ProProfile:
 
 
 def pro_required(view):
-    """Login required (anonymous users go to the login page), then pro role required (403)."""
+    """Login required (anonymous users go to the login page), then the pro role (403).
+
+    The view is called as ``view(request, *args, pro=<the user's ProProfile>, **kwargs)``.
+    """
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        request.pro = pro_for_user(request.user)
-        return view(request, *args, **kwargs)
+        return view(request, *args, pro=pro_for_user(request.user), **kwargs)
 
     return wrapper

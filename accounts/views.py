@@ -105,9 +105,8 @@ def profile(request):
 
 
 @pro_required
-def pro_profile_edit(request):
+def pro_profile_edit(request, *, pro):
     """The pro's public profile: name, page address, headline, bio, category, place, photo."""
-    pro = request.pro
     if request.method == "POST":
         form = ProProfileForm(request.POST, request.FILES, pro=pro)
         if form.is_valid():
@@ -181,9 +180,8 @@ def dashboard_checklist(pro) -> list[dict]:
 
 
 @pro_required
-def dashboard(request):
+def dashboard(request, *, pro):
     """The pro's overview: how complete the profile is, and the way to every pro page."""
-    pro = request.pro
     checklist = dashboard_checklist(pro)
     done = sum(1 for item in checklist if item["done"])
     return render(

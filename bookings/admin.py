@@ -115,8 +115,17 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
-def _transition_action(action: str, reason: str):
-    """An admin action applying `action` as staff to each selected booking the table allows."""
+def _transition_action(action: str):
+    """An admin action applying `action` as staff to each selected booking the table allows.
+
+    Where the table wants a reason from staff, the event says who did it ("Cancelled by Timz
+    staff.").
+    """
+    reason = (
+        f"{lifecycle.past_tense(action).capitalize()} by Timz staff."
+        if lifecycle.reason_required(action, lifecycle.STAFF)
+        else ""
+    )
 
     def run(modeladmin, request, queryset):
         done, refused = 0, []
@@ -135,9 +144,8 @@ def _transition_action(action: str, reason: str):
                 request, "Not allowed now — " + "; ".join(refused), messages.WARNING
             )
 
-    label = lifecycle.action_label(action).lower()
     run.__name__ = f"staff_{action}"
-    run.short_description = f"{label.capitalize()} (as staff) for the selected bookings"
+    run.short_description = f"{lifecycle.action_label(action)} (as staff) for the selected bookings"
     run.allowed_permissions = ("change",)
     return run
 
@@ -178,11 +186,11 @@ class BookingAdmin(admin.ModelAdmin):
         "allowed_staff_actions",
     )
     fields = (*readonly_fields[:-1], "note", "allowed_staff_actions")
+    # One per action a button takes that the table gives to staff.
     actions = [
-        _transition_action("cancel", "Cancelled by Timz staff."),
-        _transition_action("confirm", ""),
-        _transition_action("complete", ""),
-        _transition_action("no_show", ""),
+        _transition_action(action)
+        for action in lifecycle.actions_for(lifecycle.STAFF)
+        if action in lifecycle.BUTTON_ACTIONS
     ]
 
     def has_add_permission(self, request):
@@ -202,15 +210,8 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description="Staff may now")
     def allowed_staff_actions(self, obj):
-        now = timezone.now()
-        found = [
-            row.action
-            for row in lifecycle.TRANSITIONS
-            if lifecycle.STAFF in row.actors
-            and obj.status in row.sources
-            and lifecycle.guard_holds(row.guard, booking=obj, now=now)
-        ]
-        return ", ".join(dict.fromkeys(found)) or "—"
+        found = lifecycle.open_actions(booking=obj, role=lifecycle.STAFF, now=timezone.now())
+        return ", ".join(lifecycle.action_label(action) for action in found) or "—"
 
 
 @admin.register(BookingEvent)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class BookingsConfig(AppConfig):
@@ -6,7 +7,9 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from accounts import signals as account_signals
+        from accounts.models import ProProfile
         from bookings import account_data
+        from bookings.receivers import booking_rules_for_new_pro
 
         # The booking part of a user's export and account deletion (accounts.signals).
         account_signals.user_exporting.connect(
@@ -17,4 +20,10 @@ class BookingsConfig(AppConfig):
         )
         account_signals.user_deleting.connect(
             account_data.end_user_bookings, dispatch_uid="bookings.end_user_bookings"
+        )
+        # Every pro has booking rules from the start (booking_rules_for only reads).
+        post_save.connect(
+            booking_rules_for_new_pro,
+            sender=ProProfile,
+            dispatch_uid="bookings.booking_rules_for_new_pro",
         )

@@ -66,7 +66,9 @@ def _schedules(pros) -> tuple[int, int]:
             for weekday in days:
                 services.weekly_hours_set(pro=pro, weekday=weekday, intervals=intervals)
             hours_set += 1
-        if not BookingRules.objects.filter(pro=pro).exists():
+        # Every pro has rules from the start; the demo's come with a calendar token, so a pro
+        # without one has not been given them yet.
+        if not selectors.booking_rules_for(pro).calendar_token:
             fields = {}
             if index in (1, 4):
                 fields["confirmation_mode"] = BookingRules.ConfirmationMode.REQUEST

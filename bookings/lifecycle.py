@@ -86,7 +86,7 @@ def _row(action, sources, target, actors, guard=None, reason_required=False, lab
 
 # THE table. Several rows may share an action when actors differ in sources or conditions.
 TRANSITIONS: tuple[Transition, ...] = (
-    _row("confirm", [S.REQUESTED], S.CONFIRMED, [PRO, STAFF], BEFORE_START, label="Accept"),
+    _row("confirm", [S.REQUESTED], S.CONFIRMED, [PRO, STAFF], BEFORE_START),
     _row("decline", [S.REQUESTED], S.DECLINED, [PRO, STAFF], BEFORE_START, reason_required=True),
     _row(
         "cancel",
@@ -122,8 +122,15 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
 
-# Actions a person takes from a page or the API (the others are the system's).
-USER_ACTIONS = ("confirm", "decline", "cancel", "complete", "no_show", "reschedule")
+# Actions a booking's client or pro takes from a page or the API (the others are the system's
+# and staff's only).
+USER_ACTIONS: tuple[str, ...] = tuple(
+    dict.fromkeys(t.action for t in TRANSITIONS if t.actors & {CLIENT, PRO})
+)
+
+# The user actions taken with one button (plus a reason where the table asks for one).
+# Rescheduling also needs the new time, so it has a page of its own.
+BUTTON_ACTIONS: tuple[str, ...] = tuple(a for a in USER_ACTIONS if a != "reschedule")
 
 _GUARD_MESSAGES = {
     BEFORE_START: "This can only be done before the appointment starts.",
@@ -193,7 +200,7 @@ def check(
     if not by_status:
         raise TransitionNotAllowed(
             f"A {booking.get_status_display().lower()} booking cannot be "
-            f"{_past(action)} by the {role}."
+            f"{past_tense(action)} by the {role}."
         )
     row = by_status[0]
     if not guard_holds(row.guard, booking=booking, now=now, rules=rules):
@@ -203,17 +210,27 @@ def check(
     return row
 
 
-def _past(action: str) -> str:
-    return {
-        "confirm": "confirmed",
-        "decline": "declined",
-        "cancel": "cancelled",
-        "complete": "completed",
-        "no_show": "marked as a no-show",
-        "reschedule": "rescheduled",
-        "expire": "expired",
-        "payment_received": "marked as paid",
-    }.get(action, action)
+_PAST_TENSE = {
+    "confirm": "confirmed",
+    "decline": "declined",
+    "cancel": "cancelled",
+    "complete": "completed",
+    "no_show": "marked as a no-show",
+    "reschedule": "rescheduled",
+    "expire": "expired",
+    "payment_received": "marked as paid",
+}
+
+
+def past_tense(action: str) -> str:
+    """What the action did to a booking: "cancel" -> "cancelled", "no_show" -> "marked as a
+    no-show"."""
+    return _PAST_TENSE.get(action, action.replace("_", " "))
+
+
+def done_message(action: str) -> str:
+    """The confirmation shown once `action` went through: "Booking cancelled."."""
+    return f"Booking {past_tense(action)}."
 
 
 def target_status(row: Transition, *, booking: Booking, role: str, rules) -> str:
@@ -241,14 +258,11 @@ def is_late_cancellation(*, booking: Booking, role: str, now: datetime, rules=No
     )
 
 
-def allowed_actions(*, booking: Booking, user, now: datetime, rules=None) -> list[str]:
-    """User actions (confirm, decline, cancel, ...) `user` may take on `booking` at `now`.
+def open_actions(*, booking: Booking, role: str, now: datetime, rules=None) -> list[str]:
+    """Every action of the table `role` may take on `booking` at `now`, in table order.
 
     Reasons are not checked here: a page shows the action and asks for the reason.
     """
-    role = role_of(booking=booking, user=user)
-    if role is None or role == SYSTEM:
-        return []
     if rules is None:
         from bookings.selectors import booking_rules_for
 
@@ -256,8 +270,7 @@ def allowed_actions(*, booking: Booking, user, now: datetime, rules=None) -> lis
     found = []
     for row in TRANSITIONS:
         if (
-            row.action in USER_ACTIONS
-            and row.action not in found
+            row.action not in found
             and role in row.actors
             and booking.status in row.sources
             and guard_holds(row.guard, booking=booking, now=now, rules=rules)
@@ -266,9 +279,24 @@ def allowed_actions(*, booking: Booking, user, now: datetime, rules=None) -> lis
     return found
 
 
+def allowed_actions(*, booking: Booking, user, now: datetime, rules=None) -> list[str]:
+    """User actions (confirm, decline, cancel, ...) `user` may take on `booking` at `now`."""
+    role = role_of(booking=booking, user=user)
+    if role is None or role == SYSTEM:
+        return []
+    found = open_actions(booking=booking, role=role, now=now, rules=rules)
+    return [action for action in found if action in USER_ACTIONS]
+
+
+def actions_for(role: str) -> tuple[str, ...]:
+    """The actions some row of the table gives to `role`, in table order."""
+    return tuple(dict.fromkeys(t.action for t in TRANSITIONS if role in t.actors))
+
+
 def action_label(action: str) -> str:
+    """The button text of an action: "no_show" -> "Mark no-show"."""
     rows = rows_for(action)
-    return rows[0].label if rows else action
+    return rows[0].label if rows else action.replace("_", " ").capitalize()
 
 
 def reason_required(action: str, role: str) -> bool:

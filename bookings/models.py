@@ -52,7 +52,7 @@ class Service(models.Model):
 
 
 class BookingRules(models.Model):
-    """A pro's booking rules. Created with the defaults the first time they are needed."""
+    """A pro's booking rules: one row per pro, created with the defaults with the pro."""
 
     class ConfirmationMode(models.TextChoices):
         INSTANT = "instant", "Confirm bookings instantly"

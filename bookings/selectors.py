@@ -35,14 +35,10 @@ from bookings.models import (
 
 
 def booking_rules_for(pro: ProProfile) -> BookingRules:
-    """The pro's rules, created with the defaults the first time (cached on the pro object)."""
-    try:
-        return pro.booking_rules
-    except BookingRules.DoesNotExist:
-        pass
-    rules, _ = BookingRules.objects.get_or_create(pro=pro)
-    pro.booking_rules = rules
-    return rules
+    """The pro's rules: a read, at most one query, none when joined in or read before (the
+    row is cached on the pro object). Every pro has one row, made with the pro
+    (bookings.receivers)."""
+    return pro.booking_rules
 
 
 def pro_for_calendar_token(*, token: str) -> ProProfile:

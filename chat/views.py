@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import pro_required
 from accounts.models import ProProfile, User
 from accounts.timezones import viewer_zone
 from bookings.selectors import booking_get_for_user
@@ -135,13 +136,10 @@ def start_with_pro(request, slug):
     return redirect(conversation)
 
 
-@login_required
+@pro_required
 @require_POST
-def start_with_client(request, client_id):
+def start_with_client(request, client_id, *, pro):
     """A pro opens the conversation with a client who has booked them."""
-    pro = ProProfile.objects.filter(user=request.user).first()
-    if pro is None:
-        return _not_allowed(request, "Only professionals can start a conversation with a client.")
     # An unknown id gets the answer a real user who never booked gets: ids reveal nobody.
     client = User.objects.filter(pk=client_id, is_active=True).first()
     if client is None:
@@ -167,8 +165,17 @@ def _booking_for_participant(*, user, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def for_booking(request, booking_pk):
-    """From a booking's page to the pair's conversation, creating it on first use."""
+    """From a booking to the pair's conversation.
+
+    GET goes to the conversation when it exists, else shows a page whose button POSTs here;
+    only POST creates the conversation (a link followed from anywhere must not write).
+    """
     booking = _booking_for_participant(user=request.user, pk=booking_pk)
+    if request.method == "GET":
+        existing = selectors.conversation_for_pair(client=booking.client, pro=booking.pro)
+        if existing is not None:
+            return redirect(existing)
+        return render(request, "chat/for_booking.html", {"booking": booking})
     try:
         conversation, created = services.conversation_get_or_create(
             client=booking.client, pro=booking.pro

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import pro_for_user
+from accounts.access import pro_required
 from accounts.timezones import viewer_zone
 from bookings.models import Booking
 from payments import selectors, services, webhooks
@@ -42,10 +42,9 @@ def booking_url(booking: Booking) -> str:
 # -- Get paid (pros) ---------------------------------------------------------------------------
 
 
-@login_required
+@pro_required
 @require_http_methods(["GET", "POST"])
-def get_paid(request):
-    pro = pro_for_user(request.user)
+def get_paid(request, *, pro):
     if request.method == "POST":
         try:
             url = services.connected_account_onboard(pro=pro)
@@ -66,10 +65,9 @@ def get_paid(request):
     )
 
 
-@login_required
+@pro_required
 @require_GET
-def onboarding_return(request):
-    pro = pro_for_user(request.user)
+def onboarding_return(request, *, pro):
     account = services.connected_account_sync(pro=pro)
     return render(
         request,
@@ -82,17 +80,15 @@ def onboarding_return(request):
     )
 
 
-@login_required
+@pro_required
 @require_GET
-def onboarding_refresh(request):
-    """Stripe sends the pro here when a link expired: make a fresh one and go back."""
-    pro = pro_for_user(request.user)
-    try:
-        url = services.connected_account_onboard(pro=pro)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("payments:get_paid")
-    return HttpResponseRedirect(url)
+def onboarding_refresh(request, *, pro):
+    """Stripe's refresh_url: Stripe sends the pro here, with a GET, when a setup link expired.
+
+    The GET only shows a page whose CSRF-protected button POSTs to get_paid, which makes the
+    fresh link (and the account if needed): a link followed from another site writes nothing.
+    """
+    return render(request, "payments/onboarding_refresh.html", {"offline": is_offline()})
 
 
 # -- Checkout (clients) ------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 - ``catalog``: the services a pro offers;
 - ``schedule``: weekly hours, date overrides, time off, booking rules, the calendar token;
 - ``booking``: creating bookings and moving them through the lifecycle;
+- ``reminders``: reminding clients of their coming bookings, once;
 - ``reviews``: reviews and replies;
 - ``account_deletion``: what a user's account deletion ends (future bookings, a pro's offer).
 
@@ -26,22 +27,28 @@ from bookings.services.booking import (
     BookingRateLimited,
     booking_create,
     booking_transition,
+    check_not_own_service,
     emails_suppressed,
 )
 from bookings.services.catalog import (
     SERVICE_FIELDS,
+    SERVICE_MOVES,
     service_create,
     service_delete,
+    service_move,
     service_update,
 )
+from bookings.services.reminders import booking_reminders_send_due
 from bookings.services.reviews import (
     REVIEW_DAYS,
     REVIEW_TEXT_MAX,
     review_create,
+    review_refusal,
     review_reply,
 )
 from bookings.services.schedule import (
     RULES_FIELDS,
+    booking_rules_create,
     booking_rules_update,
     calendar_token_regenerate,
     date_override_delete,
@@ -62,20 +69,26 @@ __all__ = [
     "REVIEW_TEXT_MAX",
     "RULES_FIELDS",
     "SERVICE_FIELDS",
+    "SERVICE_MOVES",
     "SlotUnavailable",
     "TransitionNotAllowed",
     "booking_create",
+    "booking_reminders_send_due",
+    "booking_rules_create",
     "booking_rules_update",
     "booking_transition",
     "calendar_token_regenerate",
+    "check_not_own_service",
     "date_override_delete",
     "date_override_set",
     "emails_suppressed",
     "pro_offer_withdraw",
     "review_create",
+    "review_refusal",
     "review_reply",
     "service_create",
     "service_delete",
+    "service_move",
     "service_update",
     "time_off_create",
     "time_off_delete",

@@ -153,6 +153,16 @@ BOOKING_ATTEMPTS = RateLimit(
 BookingRateLimited = RateLimited
 
 
+def check_not_own_service(*, client, pro: ProProfile) -> None:
+    """Raise ValidationError (code ``own_service``) when `client` is `pro`'s own user.
+
+    The one self-booking rule: booking_create applies it, and the booking pages ask it before
+    they show the confirm step.
+    """
+    if pro.user_id == client.pk:
+        raise ValidationError("You cannot book your own service.", code="own_service")
+
+
 def booking_create(
     *,
     client,
@@ -181,8 +191,7 @@ def booking_create(
     if service is None or not service.is_active:
         raise ValidationError("This service is not available for booking.")
     pro = service.pro
-    if pro.user_id == client.pk:
-        raise ValidationError("You cannot book your own service.")
+    check_not_own_service(client=client, pro=pro)
     if not pro.user.is_active:
         raise ValidationError("This professional is not taking bookings.")
 

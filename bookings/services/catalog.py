@@ -1,4 +1,4 @@
-"""Writes of the pro's catalog: services offered, with duration and price."""
+"""Writes of the pro's catalog: services offered, with duration, price and list position."""
 
 from __future__ import annotations
 
@@ -73,6 +73,39 @@ def service_update(*, service: Service, **fields) -> Service:
         service.full_clean()
         service.save()
     return service
+
+
+SERVICE_MOVES = ("up", "down")
+
+
+def service_move(*, service: Service, direction: str) -> None:
+    """Swap `service` with its neighbour in its pro's list: "up" (earlier) or "down" (later).
+
+    One transaction over the pro's service rows, locked: the list is read in its order
+    (position, then id), the two swap, and every row whose place changed gets its index, so
+    positions end up 0..n-1, unique, whatever they were before. At either end nothing moves.
+    Raises ValidationError for another direction or a service deleted meanwhile.
+    """
+    if direction not in SERVICE_MOVES:
+        raise ValidationError("Services move up or down.")
+    with transaction.atomic():
+        items = list(
+            Service.objects.select_for_update()
+            .filter(pro_id=service.pro_id)
+            .order_by("position", "id")
+        )
+        index = next((i for i, item in enumerate(items) if item.pk == service.pk), None)
+        if index is None:
+            raise ValidationError("This service no longer exists.")
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(items):
+            items[index], items[other] = items[other], items[index]
+        moved = []
+        for position, item in enumerate(items):
+            if item.position != position:
+                item.position = position
+                moved.append(item)
+        Service.objects.bulk_update(moved, ["position"])
 
 
 def service_delete(*, service: Service) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -35,25 +35,43 @@ def _refresh_pro_rating(pro: ProProfile) -> None:
     )
 
 
+def review_refusal(*, booking: Booking, by, now: datetime) -> str | None:
+    """Why `by` may not review `booking` at `now`, as a sentence for them; None when they may.
+
+    The one review-eligibility rule, read by the pages, the API and review_create: the booking's
+    client, once the booking is completed, within REVIEW_DAYS of its end, once. Reads
+    ``booking.review`` last, so a list joining it (``select_related("review")``) costs no query.
+    """
+    if by is None or by.pk is None or by.pk != booking.client_id:
+        return "Only the client of this booking can review it."
+    if booking.status != Booking.Status.COMPLETED:
+        return "You can review a booking once it is completed."
+    if now > booking.ends_at + timedelta(days=REVIEW_DAYS):
+        return f"Reviews are open for {REVIEW_DAYS} days after the booking."
+    # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
+    if hasattr(booking, "review"):
+        return "You have already reviewed this booking."
+    return None
+
+
 def review_create(*, booking: Booking, by, rating: int, text: str = "") -> Review:
-    """The booking's client reviews a completed booking, once, within 30 days of its end."""
+    """The booking's client reviews a completed booking, once, within 30 days of its end.
+
+    Raises ValidationError with review_refusal's sentence (code ``review_refused``) when the
+    review is not allowed, checked under a lock on the booking.
+    """
     text = (text or "").strip()
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationError("Pick a rating from 1 to 5 stars.")
     if len(text) > REVIEW_TEXT_MAX:
         raise ValidationError(f"A review can be at most {REVIEW_TEXT_MAX} characters.")
-    if by is None or by.pk != booking.client_id:
-        raise ValidationError("Only the client of this booking can review it.")
     with transaction.atomic():
         locked = (
             Booking.objects.select_for_update(of=("self",)).select_related("pro").get(pk=booking.pk)
         )
-        if locked.status != Booking.Status.COMPLETED:
-            raise ValidationError("You can review a booking once it is completed.")
-        if timezone.now() > locked.ends_at + timedelta(days=REVIEW_DAYS):
-            raise ValidationError(f"Reviews are open for {REVIEW_DAYS} days after the booking.")
-        if Review.objects.filter(booking=locked).exists():
-            raise ValidationError("You have already reviewed this booking.")
+        refusal = review_refusal(booking=locked, by=by, now=timezone.now())
+        if refusal is not None:
+            raise ValidationError(refusal, code="review_refused")
         try:
             with transaction.atomic():
                 review = Review.objects.create(

@@ -126,6 +126,11 @@ RULES_FIELDS = (
 )
 
 
+def booking_rules_create(*, pro: ProProfile) -> BookingRules:
+    """The new pro's rules, with the defaults (bookings.receivers calls it for every new pro)."""
+    return BookingRules.objects.create(pro=pro)
+
+
 def booking_rules_update(*, pro: ProProfile, **fields) -> BookingRules:
     from bookings.selectors import booking_rules_for
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.timezones import zone_of
+from bookings import lifecycle
+from bookings.models import Booking
 
 register = template.Library()
 
@@ -88,8 +90,6 @@ def status_badge(status):
 @register.filter
 def status_label(status):
     """ "no_show" -> "No-show" (the Booking.Status label)."""
-    from bookings.models import Booking
-
     try:
         return Booking.Status(str(status)).label
     except ValueError:
@@ -104,11 +104,5 @@ def zone_label(tz):
 
 @register.filter
 def action_label(action):
-    return {
-        "confirm": "Confirm",
-        "decline": "Decline",
-        "cancel": "Cancel",
-        "complete": "Mark completed",
-        "no_show": "Mark no-show",
-        "reschedule": "Reschedule",
-    }.get(str(action), str(action).replace("_", " ").capitalize())
+    """ "no_show" -> "Mark no-show" (the label in the lifecycle table)."""
+    return lifecycle.action_label(str(action))

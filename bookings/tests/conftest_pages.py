@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from bookings import selectors, services
+from bookings import services
 from bookings.models import Booking
 from conftest import make_booking, make_user
 
@@ -47,7 +47,6 @@ def open_pro(pro):
     """The `pro` fixture (Europe/Paris) working 09:00-18:00 every day, default rules."""
     for weekday in range(7):
         services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(9), time(18))])
-    selectors.booking_rules_for(pro)  # a pro has rules once they have used any page
     return pro
 
 

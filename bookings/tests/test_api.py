@@ -4,6 +4,7 @@ from datetime import time, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -373,6 +374,31 @@ def test_review_through_the_api(logged_in, working_pro, service, client_user):
     again = post(logged_in, url, {"rating": 4})
     assert again.status_code == HTTPStatus.BAD_REQUEST
     assert "already reviewed" in again.json()["detail"]
+
+
+def test_api_refuses_booking_ones_own_service_with_the_services_reason(
+    client, working_pro, service
+):
+    with pytest.raises(ValidationError) as refused:
+        services.check_not_own_service(client=working_pro.user, pro=working_pro)
+    client.force_login(working_pro.user)
+    response = post(
+        client,
+        "/api/v1/bookings",
+        {"service": service.pk, "starts_at": local_at(4, 10).isoformat()},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["detail"] == refused.value.messages[0]
+
+
+def test_api_refuses_a_review_with_the_services_reason(
+    logged_in, working_pro, service, client_user
+):
+    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    refusal = services.review_refusal(booking=booking, by=client_user, now=timezone.now())
+    response = post(logged_in, f"/api/v1/bookings/{booking.pk}/review", {"rating": 5})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["detail"] == refusal
 
 
 def test_review_of_someone_elses_booking_is_404(client, working_pro, service, client_user):

@@ -62,6 +62,22 @@ def test_table_matches_expectations():
     assert derived == EXPECTED
 
 
+def test_user_actions_are_the_actions_the_table_gives_a_client_or_a_pro():
+    assert lifecycle.USER_ACTIONS == (
+        "confirm",
+        "decline",
+        "cancel",
+        "complete",
+        "no_show",
+        "reschedule",
+    )
+
+
+def test_every_action_of_the_table_has_a_past_tense():
+    for action in lifecycle.ACTIONS:
+        assert lifecycle.past_tense(action) != action
+
+
 def _actor(role, *, booking, staff_user):
     return {
         "client": booking.client,
@@ -394,6 +410,36 @@ def test_admin_cancel_action_uses_the_lifecycle_as_staff(
     text = response.content.decode()
     assert "1 booking(s) updated." in text
     assert f"#{done.pk}" in text
+
+
+def test_admin_offers_each_button_action_the_table_gives_staff():
+    from django.contrib import admin
+
+    booking_admin = admin.site._registry[Booking]
+    names = [action.__name__ for action in booking_admin.actions]
+    assert names == [
+        "staff_confirm",
+        "staff_decline",
+        "staff_cancel",
+        "staff_complete",
+        "staff_no_show",
+    ]
+
+
+def test_admin_decline_records_the_staff_reason_the_table_requires(
+    client, staff_user, working_pro, service, client_user
+):
+    requested = place_booking(
+        client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
+    )
+    client.force_login(staff_user)
+    client.post(
+        "/admin/bookings/booking/",
+        {"action": "staff_decline", "_selected_action": [requested.pk]},
+    )
+    requested.refresh_from_db()
+    assert requested.status == S.DECLINED
+    assert requested.events.last().reason == "Declined by Timz staff."
 
 
 def test_admin_booking_pages_render_with_status_read_only(

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from bookings import services
@@ -97,6 +98,53 @@ def test_reminder_is_sent_once_when_run_twice(
     assert mailoutbox[0].subject.startswith("[Timz] Reminder:")
     soon.refresh_from_db()
     assert soon.reminder_sent_at is not None
+
+
+def test_reminders_are_marked_by_the_reminders_service(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+
+    def service(*, now, limit):
+        calls.append((now, limit))
+        return 7
+
+    monkeypatch.setattr(services, "booking_reminders_send_due", service)
+    output = run(django_capture_on_commit_callbacks)
+    assert "sent 7 reminder(s)" in output
+    assert len(calls) == 1
+
+
+def test_reminder_service_marks_only_the_due_bookings_with_the_run_time(
+    working_pro, service, client_user, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    due = place_booking(client=client_user, service=service, starts_at=now + timedelta(hours=20))
+    later = place_booking(client=client_user, service=service, starts_at=now + timedelta(hours=30))
+    with django_capture_on_commit_callbacks() as callbacks:
+        count = services.booking_reminders_send_due(now=now)
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (count, len(callbacks)) == (1, 1)
+    assert (due.reminder_sent_at, later.reminder_sent_at) == (now, None)
+
+
+def test_reminder_marks_and_emails_roll_back_together(
+    working_pro, service, client_user, django_capture_on_commit_callbacks
+):
+    booking = place_booking(
+        client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=20)
+    )
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.booking_reminders_send_due(now=timezone.now())
+        raise RuntimeError("the surrounding work failed")
+    booking.refresh_from_db()
+    assert booking.reminder_sent_at is None
+    assert callbacks == []
 
 
 def test_reminder_hours_come_from_the_pros_rules(

@@ -111,3 +111,14 @@ def test_empty_reply_is_refused(completed, client_user, working_pro):
     review = services.review_create(booking=completed, by=client_user, rating=2)
     with pytest.raises(ValidationError, match="Write a reply"):
         services.review_reply(review=review, by=working_pro.user, text="   ")
+
+
+def test_review_refusal_is_none_for_the_client_of_a_fresh_completed_booking(completed, client_user):
+    assert services.review_refusal(booking=completed, by=client_user, now=timezone.now()) is None
+
+
+def test_review_refusal_says_a_reviewed_booking_was_reviewed(completed, client_user):
+    services.review_create(booking=completed, by=client_user, rating=4)
+    completed.refresh_from_db()
+    refusal = services.review_refusal(booking=completed, by=client_user, now=timezone.now())
+    assert refusal == "You have already reviewed this booking."

@@ -5,7 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings import selectors, services
@@ -65,6 +67,41 @@ def test_service_update_does_not_change_existing_bookings(working_pro, service, 
     services.service_update(service=service, name="Fancy cut", price_amount=9900)
     booking.refresh_from_db()
     assert (booking.service_name, booking.price_amount) == ("Haircut", 3500)
+
+
+def _names_in_order(pro) -> list[str]:
+    return list(Service.objects.filter(pro=pro).order_by("position").values_list("name", flat=True))
+
+
+def test_service_move_leaves_unique_positions_in_the_new_order(pro):
+    # Equal positions (rows written without one): the list falls back to id order.
+    a, b, c = (make_service(pro=pro, name=name, position=0) for name in "ABC")
+    services.service_move(service=c, direction="up")
+    assert _names_in_order(pro) == ["A", "C", "B"]
+    positions = list(Service.objects.filter(pro=pro).values_list("position", flat=True))
+    assert sorted(positions) == [0, 1, 2]
+
+
+def test_service_move_reads_and_writes_in_one_transaction(pro):
+    a, b, c = (make_service(pro=pro, name=name, position=i) for i, name in enumerate("ABC"))
+    with CaptureQueriesContext(connection) as queries:
+        services.service_move(service=a, direction="down")
+    sql = [query["sql"] for query in queries.captured_queries]
+    # Inside the test's own transaction, atomic() is a savepoint around the work.
+    assert sql[0].startswith("SAVEPOINT") and sql[-1].startswith("RELEASE SAVEPOINT")
+    assert [q.split()[0] for q in sql[1:-1]] == ["SELECT", "UPDATE"]
+    assert _names_in_order(pro) == ["B", "A", "C"]
+
+
+def test_service_move_at_the_end_of_the_list_changes_nothing(pro):
+    a, b = (make_service(pro=pro, name=name, position=i) for i, name in enumerate("AB"))
+    services.service_move(service=b, direction="down")
+    assert _names_in_order(pro) == ["A", "B"]
+
+
+def test_service_move_refuses_other_directions(service):
+    with pytest.raises(ValidationError, match="up or down"):
+        services.service_move(service=service, direction="sideways")
 
 
 def test_service_delete_removes_an_unused_service(service):
@@ -240,6 +277,13 @@ def test_online_service_of_a_pro_without_online_payments_books_normally(working_
     online = make_service(pro=working_pro, payment_mode=Service.PaymentMode.ONLINE)
     booking = services.booking_create(client=client_user, service=online, starts_at=local_at(4, 9))
     assert booking.status == S.CONFIRMED
+
+
+def test_a_pro_cannot_book_their_own_service(working_pro, service):
+    with pytest.raises(ValidationError, match="your own service") as refused:
+        services.booking_create(client=working_pro.user, service=service, starts_at=local_at(4, 10))
+    assert refused.value.code == "own_service"
+    assert not Booking.objects.exists()
 
 
 def test_taken_slot_is_unavailable(working_pro, service, client_user, other_client):

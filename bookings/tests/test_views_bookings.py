@@ -1,5 +1,6 @@
 """My bookings, the agenda, the booking detail and the actions taken from them."""
 
+import dataclasses
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -7,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import services
+from bookings import lifecycle, services
 from bookings.models import Booking, Review
 from bookings.tests.conftest_pages import *  # noqa: F403
 from bookings.tests.conftest_pages import book, day_at, page_client
@@ -193,6 +194,29 @@ def test_unknown_action_is_404(as_pro, confirmed):
     assert as_pro.post(reverse("bookings:act", args=[confirmed.pk, "explode"])).status_code == 404
 
 
+def test_reschedule_is_not_a_one_button_action(as_pro, confirmed):
+    response = as_pro.post(reverse("bookings:act", args=[confirmed.pk, "reschedule"]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_action_buttons_and_messages_read_the_lifecycle_table(monkeypatch, as_pro, requested):
+    relabelled = tuple(
+        dataclasses.replace(row, label="Say yes") if row.action == "confirm" else row
+        for row in lifecycle.TRANSITIONS
+    )
+    monkeypatch.setattr(lifecycle, "TRANSITIONS", relabelled)
+    monkeypatch.setattr(lifecycle, "done_message", lambda action: f"Table says: {action} done.")
+
+    page = as_pro.get(reverse("bookings:detail", args=[requested.pk])).content.decode()
+    done = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "confirm"]),
+        headers={"X-Timz-Fragment": "card"},
+    ).content.decode()
+
+    assert ">Say yes</button>" in page
+    assert "Table says: confirm done." in done
+
+
 def test_actions_need_post(as_pro, confirmed):
     response = as_pro.get(reverse("bookings:act", args=[confirmed.pk, "cancel"]))
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
@@ -373,9 +397,13 @@ def test_review_needs_a_rating(as_client, completed):
     assert not Review.objects.exists()
 
 
-def test_review_of_a_booking_not_completed_is_refused(as_client, confirmed):
+def test_review_of_a_booking_not_completed_is_refused_with_the_services_reason(
+    as_client, client_user, confirmed
+):
+    refusal = services.review_refusal(booking=confirmed, by=client_user, now=timezone.now())
     response = as_client.get(reverse("bookings:review", args=[confirmed.pk]), follow=True)
-    assert any("cannot be reviewed" in m for m in messages_of(response))
+    assert refusal == "You can review a booking once it is completed."
+    assert messages_of(response) == [refusal]
 
 
 def test_pro_replies_to_a_review_once(as_pro, client_user, completed):

@@ -5,6 +5,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -247,6 +248,23 @@ def test_pro_cannot_book_their_own_service(open_service):
     response = as_owner.get(confirm_url(open_service, day_at(2, 10)))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "You cannot book your own service." in response.content.decode()
+
+
+def test_pro_posting_the_confirm_step_for_their_own_service_gets_the_services_refusal(
+    open_service,
+):
+    from bookings.tests.conftest_pages import page_client
+
+    owner = open_service.pro.user
+    with pytest.raises(ValidationError) as refused:
+        services.check_not_own_service(client=owner, pro=open_service.pro)
+    url = reverse(
+        "bookings:confirm", kwargs={"slug": open_service.pro.slug, "service_id": open_service.pk}
+    )
+    response = page_client(owner).post(url, {"start": day_at(2, 10).isoformat()})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert refused.value.messages[0] in response.content.decode()
+    assert not Booking.objects.exists()
 
 
 def test_unlisted_pro_cannot_be_booked(client, open_service):

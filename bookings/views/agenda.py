@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import pro_required
 from accounts.timezones import zone_of
 from bookings import selectors, services
 from bookings.views.common import (
@@ -19,7 +20,6 @@ from bookings.views.common import (
     Card,
     bad_request,
     parse_date,
-    pro_required,
 )
 
 

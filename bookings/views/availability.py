@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import pro_required
 from accounts.timezones import zone_of
 from bookings import selectors, services
 from bookings.forms import (
@@ -21,7 +22,6 @@ from bookings.forms import (
     TimeOffForm,
 )
 from bookings.models import WeeklyHours
-from bookings.views.common import pro_required
 
 
 def _schedule_page(request, pro, *, bound=None, status=HTTPStatus.OK):

@@ -12,13 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import pro_required
 from accounts.models import ProProfile
 from bookings import selectors, services
 from bookings.forms import (
     ServiceForm,
 )
 from bookings.models import Service
-from bookings.views.common import pro_required
 
 
 def _pro_currency(pro: ProProfile, existing: list[Service]) -> str:
@@ -109,16 +109,7 @@ def service_delete(request, pk, *, pro):
 @pro_required
 @require_POST
 def service_move(request, pk, direction, *, pro):
-    if direction not in ("up", "down"):
+    if direction not in services.SERVICE_MOVES:
         raise Http404("Services move up or down.")
-    items = list(selectors.services_for_pro(pro=pro, include_inactive=True))
-    index = next((i for i, s in enumerate(items) if s.pk == pk), None)
-    if index is None:
-        raise Http404("No such service.")
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(items):
-        items[index], items[other] = items[other], items[index]
-        for position, item in enumerate(items):
-            if item.position != position:
-                services.service_update(service=item, position=position)
+    services.service_move(service=_own_service(pro, pk), direction=direction)
     return redirect(reverse("bookings:services") + f"#service-{pk}")

@@ -1,5 +1,6 @@
 """What the bookings pages share: parameter parsing and its 400 page, the viewer's zone,
-the booking card (a booking plus what the viewer may do with it now), and `pro_required`.
+and the booking card (a booking plus what the viewer may do with it now). Pro pages use
+accounts.access.pro_required.
 
 Views stay thin: they validate input (forms, query parameters), call one function of
 bookings.services / bookings.selectors, and map its errors to a message and a 4xx status.
@@ -13,32 +14,23 @@ header and swaps them in place; without JavaScript the same URLs render whole pa
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, date, datetime, timedelta
-from functools import wraps
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts.access import pro_for_user
 from accounts.models import ProProfile
 from accounts.timezones import viewer_zone
-from bookings import lifecycle
+from bookings import lifecycle, selectors, services
 from bookings.models import Booking, BookingRules, Review
 
 FRAGMENT_HEADER = "X-Timz-Fragment"
 
 
-REVIEW_DAYS = 30
-
-
 MAX_YEARS_AWAY = 10  # dates further away are refused (and never overflow date arithmetic)
-
-
-BOOKING_ACTIONS = ("confirm", "decline", "cancel", "complete", "no_show")
 
 
 class BadParameter(Exception):
@@ -106,22 +98,8 @@ def client_zone(request, pro: ProProfile) -> tuple[zoneinfo.ZoneInfo, bool]:
     return zone, not request.user.is_authenticated and not requested
 
 
-def _rules_of(pro: ProProfile) -> BookingRules:
-    """The pro's rules when they were joined in (select_related); defaults when there are none."""
-    try:
-        return pro.booking_rules
-    except BookingRules.DoesNotExist:
-        return BookingRules(pro=pro)
-
-
 def viewer_role(booking: Booking, user) -> str | None:
     return lifecycle.role_of(booking=booking, user=user)
-
-
-def can_review(booking: Booking, user, now: datetime) -> bool:
-    if booking.status != Booking.Status.COMPLETED or user.pk != booking.client_id:
-        return False
-    return review_of(booking) is None and now <= booking.ends_at + timedelta(days=REVIEW_DAYS)
 
 
 def client_name(booking: Booking) -> str:
@@ -143,9 +121,9 @@ class Card:
     def __init__(self, booking: Booking, *, user, now: datetime, rules: BookingRules | None = None):
         self.booking = booking
         self.role = viewer_role(booking, user)
-        rules = rules if rules is not None else _rules_of(booking.pro)
+        rules = rules if rules is not None else selectors.booking_rules_for(booking.pro)
         self.actions = lifecycle.allowed_actions(booking=booking, user=user, now=now, rules=rules)
-        self.can_review = can_review(booking, user, now)
+        self.can_review = services.review_refusal(booking=booking, by=user, now=now) is None
         self.late_cancel = "cancel" in self.actions and lifecycle.is_late_cancellation(
             booking=booking, role=self.role, now=now, rules=rules
         )
@@ -154,22 +132,12 @@ class Card:
         self.reason_actions = [
             a for a in self.actions if lifecycle.reason_required(a, self.role or "")
         ]
+        # Cancelling without a reason goes through its confirm page (bookings:cancel).
         self.quick_actions = [
             a
             for a in self.actions
-            if a in BOOKING_ACTIONS and a not in self.reason_actions and a != "cancel"
+            if a in lifecycle.BUTTON_ACTIONS and a not in self.reason_actions and a != "cancel"
         ]
-
-
-def pro_required(view):
-    """Login, then accounts.access.pro_for_user (403 for non-pros); the view gets `pro`."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        return view(request, *args, pro=pro_for_user(request.user), **kwargs)
-
-    return wrapper
 
 
 def first_message(exc: ValidationError) -> str:

@@ -23,7 +23,6 @@ from bookings.forms import (
     ReviewForm,
 )
 from bookings.views.common import (
-    BOOKING_ACTIONS,
     BadParameter,
     Card,
     bad_request,
@@ -72,7 +71,7 @@ def detail(request, pk):
 def act(request, pk, action):
     """One POST view for the lifecycle actions taken from pages (reschedule has its own)."""
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
-    if action not in BOOKING_ACTIONS:
+    if action not in lifecycle.BUTTON_ACTIONS:
         raise Http404("No such action.")
     back = next_url(request, reverse("bookings:detail", kwargs={"pk": booking.pk}))
     form = ReasonForm(request.POST)
@@ -101,7 +100,7 @@ def act(request, pk, action):
                 "card": card,
                 "zone": zone_of(booking.pro.timezone),
                 "error": error,
-                "done_message": None if error else _done_message(action),
+                "done_message": None if error else lifecycle.done_message(action),
                 "next": back,
             },
             status=status,
@@ -109,18 +108,8 @@ def act(request, pk, action):
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, _done_message(action))
+        messages.success(request, lifecycle.done_message(action))
     return redirect(back)
-
-
-def _done_message(action: str) -> str:
-    return {
-        "confirm": "Booking confirmed.",
-        "decline": "Request declined.",
-        "cancel": "Booking cancelled.",
-        "complete": "Marked as completed.",
-        "no_show": "Marked as a no-show.",
-    }.get(action, "Done.")
 
 
 @login_required

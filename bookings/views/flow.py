@@ -199,8 +199,10 @@ def confirm(request, slug, service_id):
         starts_at = parse_start(raw_start)
     except BadParameter as exc:
         return bad_request(request, str(exc), back=base_url)
-    if request.user.pk == pro.user_id:
-        return bad_request(request, "You cannot book your own service.", back=base_url)
+    try:
+        services.check_not_own_service(client=request.user, pro=pro)
+    except ValidationError as exc:
+        return bad_request(request, first_message(exc), back=base_url)
 
     form = BookingNoteForm(request.POST or None, initial={"start": starts_at.isoformat()})
     rate_limited = False

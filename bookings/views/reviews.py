@@ -18,7 +18,7 @@ from bookings.forms import (
     ReplyForm,
     ReviewForm,
 )
-from bookings.views.common import can_review, first_message, review_of
+from bookings.views.common import first_message, review_of
 from bookings.views.detail import render_detail
 
 
@@ -26,8 +26,9 @@ from bookings.views.detail import render_detail
 @require_http_methods(["GET", "POST"])
 def review(request, pk):
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
-    if not can_review(booking, request.user, timezone.now()):
-        messages.error(request, "This booking cannot be reviewed.")
+    refusal = services.review_refusal(booking=booking, by=request.user, now=timezone.now())
+    if refusal is not None:
+        messages.error(request, refusal)
         return redirect("bookings:detail", pk=booking.pk)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

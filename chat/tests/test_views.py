@@ -325,23 +325,53 @@ def test_start_with_client_is_post_only(as_pro, client_user):
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-def test_booking_link_opens_the_pairs_conversation_for_both_sides(client, client_user, pro):
+def test_booking_button_opens_the_pairs_conversation_for_both_sides(client, client_user, pro):
     booking = make_booking(client=client_user, pro=pro)
     client.force_login(client_user)
-    first = client.get(reverse("chat:for_booking", args=[booking.pk]))
+    first = client.post(reverse("chat:for_booking", args=[booking.pk]))
     conversation = Conversation.objects.get()
     assert first["Location"] == conversation.get_absolute_url()
     client.force_login(pro.user)
-    second = client.get(reverse("chat:for_booking", args=[booking.pk]))
+    second = client.post(reverse("chat:for_booking", args=[booking.pk]))
     assert second["Location"] == conversation.get_absolute_url()
     assert Conversation.objects.count() == 1
 
 
-def test_booking_link_is_404_for_outsiders(client, client_user, pro, other_client, staff_user):
+def test_booking_link_followed_with_get_creates_no_conversation(client, client_user, pro):
+    booking = make_booking(client=client_user, pro=pro)
+    client.force_login(client_user)
+    url = reverse("chat:for_booking", args=[booking.pk])
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert f'<form method="post" action="{url}"' in response.content.decode()
+    assert not Conversation.objects.exists()
+
+
+def test_booking_link_goes_to_an_existing_conversation(client, client_user, pro):
+    booking = make_booking(client=client_user, pro=pro)
+    conversation = make_conversation(client=client_user, pro=pro)
+    client.force_login(pro.user)
+    response = client.get(reverse("chat:for_booking", args=[booking.pk]))
+    assert response["Location"] == conversation.get_absolute_url()
+
+
+def test_booking_page_offers_the_conversation_as_a_post_button(client, client_user, pro):
+    booking = make_booking(client=client_user, pro=pro)
+    client.force_login(client_user)
+    html = client.get(reverse("bookings:detail", args=[booking.pk])).content.decode()
+    url = reverse("chat:for_booking", args=[booking.pk])
+    assert f'<form method="post" action="{url}"' in html
+    assert f'href="{url}"' not in html
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_booking_conversation_is_404_for_outsiders(
+    client, client_user, pro, other_client, staff_user, method
+):
     booking = make_booking(client=client_user, pro=pro)
     for outsider in (other_client, staff_user):
         client.force_login(outsider)
-        response = client.get(reverse("chat:for_booking", args=[booking.pk]))
+        response = getattr(client, method)(reverse("chat:for_booking", args=[booking.pk]))
         assert response.status_code == HTTPStatus.NOT_FOUND
     assert not Conversation.objects.exists()
 

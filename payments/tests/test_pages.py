@@ -37,6 +37,26 @@ def test_offline_get_paid_enables_a_simulated_account(offline, working_pro):
     assert "You can take online payments" in page.text
 
 
+def test_a_cross_site_get_of_the_refresh_page_creates_no_account(offline, working_pro):
+    page = login(working_pro.user).get(
+        reverse("payments:onboarding_refresh"),
+        headers={"Referer": "https://evil.example/", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert page.status_code == HTTPStatus.OK
+    assert f'<form method="post" action="{reverse("payments:get_paid")}"' in page.text
+    assert not ConnectedAccount.objects.exists()
+
+
+def test_the_refresh_pages_button_is_refused_without_the_csrf_token(offline, working_pro):
+    from django.test import Client
+
+    http = Client(enforce_csrf_checks=True)
+    http.force_login(working_pro.user)
+    response = http.post(reverse("payments:get_paid"))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not ConnectedAccount.objects.exists()
+
+
 def test_get_paid_page_query_count(offline_account, working_pro, django_assert_max_num_queries):
     http = login(working_pro.user)
     with django_assert_max_num_queries(6):

@@ -152,8 +152,11 @@ def test_onboarding_creates_one_express_account_and_fresh_links(stripe_backend, 
         "return_url": "https://timz.test/payments/get-paid/return/",
     }
     assert not account.charges_enabled and "external_account" in account.requirements_due
-    # The refresh page (an expired link) makes a new link for the same account.
-    again = http.get(reverse("payments:onboarding_refresh"))
+    # The refresh page (an expired link) asks first; its button makes a new link for the
+    # same account.
+    http.get(reverse("payments:onboarding_refresh"))
+    assert len(stripe_backend.requests_for("/v1/account_links", "POST")) == 1
+    again = http.post(reverse("payments:get_paid"))
     assert again["Location"].endswith(account.stripe_account_id)
     assert len(stripe_backend.requests_for("/v1/accounts", "POST")) == 1
     assert len(stripe_backend.requests_for("/v1/account_links", "POST")) == 2

@@ -662,7 +662,7 @@ MATRIX: dict[str, dict[str, Case]] = {
         "id beyond bigint": Case(lambda w: {"client_id": HUGE_ID}, POST=m(LOGIN, *[no(403)] * 5)),
         "a client of the pro": Case(
             lambda w: {"client_id": w.users[CLIENT].pk},
-            GET=POST_ONLY,
+            GET=PRO_POST_ONLY,
             POST=m(LOGIN, no(403), no(403), TO_CHAT, no(403), no(403)),
         ),
         "not a client of the pro": Case(

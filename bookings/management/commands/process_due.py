@@ -1,23 +1,18 @@
 """Expire stale requests and payment holds, send due reminders (and chat's unread emails).
 
 Idempotent: a booking is expired once (the lifecycle refuses a second time) and a reminder is
-sent once (reminder_sent_at is set in the same transaction that enqueues it, under a row lock
-with SKIP LOCKED on PostgreSQL, so two overlapping runs never pick the same booking).
+sent once (services.booking_reminders_send_due marks and enqueues it in one transaction).
 `make run` runs this every minute with --quiet.
 """
 
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings import services
 from bookings.lifecycle import TransitionNotAllowed
-from bookings.models import Booking, BookingRules
+from bookings.models import Booking
 from chat.services import send_due_unread_emails
 
-MAX_REMINDER_HOURS = 24 * 7
 BATCH = 500
 
 
@@ -36,45 +31,6 @@ def expire_due(*, now) -> int:
     return count
 
 
-def _lock(qs):
-    if connection.vendor == "postgresql":
-        return qs.select_for_update(skip_locked=True, of=("self",))
-    return qs
-
-
-def send_due_reminders(*, now) -> int:
-    """Remind clients of confirmed bookings starting within their pro's reminder_hours."""
-    from bookings.tasks import send_booking_emails
-
-    default_hours = BookingRules._meta.get_field("reminder_hours").default
-    count = 0
-    with transaction.atomic():
-        candidates = _lock(
-            Booking.objects.filter(
-                status=Booking.Status.CONFIRMED,
-                reminder_sent_at__isnull=True,
-                starts_at__gt=now,
-                starts_at__lte=now + timedelta(hours=MAX_REMINDER_HOURS),
-            )
-            .select_related("pro__booking_rules")
-            .order_by("starts_at")
-        )[:BATCH]
-        due_ids = []
-        for booking in candidates:
-            rules = getattr(booking.pro, "booking_rules", None)
-            hours = rules.reminder_hours if rules is not None else default_hours
-            if booking.starts_at <= now + timedelta(hours=hours):
-                due_ids.append(booking.pk)
-        if due_ids:
-            Booking.objects.filter(pk__in=due_ids).update(reminder_sent_at=now)
-            for pk in due_ids:
-                transaction.on_commit(
-                    lambda pk=pk: send_booking_emails.enqueue(pk, "reminder"), robust=True
-                )
-        count = len(due_ids)
-    return count
-
-
 class Command(BaseCommand):
     help = "Expire stale booking requests and payment holds; send due reminders. Idempotent."
 
@@ -84,7 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args, quiet=False, **options):
         now = timezone.now()
         expired = expire_due(now=now)
-        reminded = send_due_reminders(now=now)
+        reminded = services.booking_reminders_send_due(now=now, limit=BATCH)
         chat = send_due_unread_emails(now=now)
         if not quiet:
             self.stdout.write(
