@@ -1,13 +1,12 @@
 """Template filters and form conversions used by the bookings pages."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
 
-from bookings.forms import ServiceForm, TimeOffForm, price_to_minor
+from bookings.forms import ServiceForm, TimeOffForm
 from bookings.templatetags.bookings_tags import localtime_in, money, status_label
 
 WINTER = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -46,14 +45,29 @@ def test_status_label_uses_the_model_labels():
 
 
 def test_prices_in_zero_decimal_currencies_refuse_cents():
-    assert price_to_minor(Decimal("3500"), "JPY") == 3500
     form = ServiceForm(
         {"name": "Cut", "duration_minutes": 30, "price": "10.50", "payment_mode": "at_appointment"},
         pro=None,
         currency="JPY",
     )
     assert not form.is_valid()
-    assert form.errors["price"] == ["Prices in JPY take no decimals."]
+    assert form.errors["price"] == ["Amounts in JPY take no decimals."]
+
+
+def test_service_price_is_read_into_minor_units_of_the_pros_currency():
+    form = ServiceForm(
+        {"name": "Cut", "duration_minutes": 30, "price": "1.235", "payment_mode": "at_appointment"},
+        pro=None,
+        currency="KWD",
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["price"] == 1235
+
+
+@pytest.mark.parametrize(("currency", "step"), [("XOF", "1"), ("EUR", "0.01"), ("KWD", "0.001")])
+def test_service_price_input_steps_by_one_minor_unit(currency, step):
+    form = ServiceForm(pro=None, currency=currency)
+    assert form.fields["price"].widget.attrs["step"] == step
 
 
 def test_time_off_form_reads_wall_clock_times_in_the_given_zone():
