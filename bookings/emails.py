@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from bookings.models import Booking
+from timz.money import format_money
 
 CLIENT, PRO = "client", "pro"
 
@@ -43,15 +44,6 @@ KINDS: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
 
 # Kinds whose client email carries the .ics.
 ICS_KINDS = {"booked", "confirmed", "reschedule", "reminder"}
-
-
-def format_price(amount: int, currency: str) -> str:
-    """Minor units as text, with the currency's own decimals (the pages' `money` filter)."""
-    try:
-        from bookings.templatetags.bookings_tags import money
-    except ImportError:  # pragma: no cover - the pages' template tags are always there
-        return f"{amount / 100:.2f} {currency}"
-    return money(amount, currency)
 
 
 def _detail_url(booking: Booking) -> str:
@@ -85,7 +77,7 @@ def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
         "ends_local": booking.ends_at.astimezone(zone),
         "client_name": booking.client.display_name,
         "pro_name": booking.pro.display_name,
-        "price": format_price(booking.price_amount, booking.currency),
+        "price": format_money(booking.price_amount, booking.currency),
         "detail_url": _detail_url(booking),
         "last_event": _last_event(booking),
         "site_url": settings.SITE_URL,

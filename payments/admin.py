@@ -6,9 +6,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from payments import money, services
+from payments import services
 from payments.forms import StaffRefundForm
 from payments.models import ConnectedAccount, Payment, Refund, StripeEvent
+from timz.money import format_money
 
 
 class RefundInline(admin.TabularInline):
@@ -74,19 +75,19 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
-        return money.format_money(obj.amount, obj.currency)
+        return format_money(obj.amount, obj.currency)
 
     @admin.display(description="Fee", ordering="fee")
     def fee_display(self, obj):
-        return money.format_money(obj.fee, obj.currency)
+        return format_money(obj.fee, obj.currency)
 
     @admin.display(description="Net to pro")
     def net_display(self, obj):
-        return money.format_money(obj.net, obj.currency)
+        return format_money(obj.net, obj.currency)
 
     @admin.display(description="Refunded", ordering="amount_refunded")
     def refunded_display(self, obj):
-        return money.format_money(obj.amount_refunded, obj.currency)
+        return format_money(obj.amount_refunded, obj.currency)
 
     @admin.action(description="Refund selected payments…", permissions=["change"])
     def refund_payments(self, request, queryset):
@@ -159,7 +160,7 @@ class RefundAdmin(admin.ModelAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
-        return money.format_money(obj.amount, obj.payment.currency)
+        return format_money(obj.amount, obj.payment.currency)
 
     @admin.action(description="Re-send pending refunds to the payment provider")
     def resend(self, request, queryset):

@@ -7,22 +7,9 @@ import pytest
 from django.template import Context, Template
 
 from bookings.forms import ServiceForm, TimeOffForm
-from bookings.templatetags.bookings_tags import localtime_in, money, status_label
+from bookings.templatetags.bookings_tags import localtime_in, status_label
 
 WINTER = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    "amount, currency, shown",
-    [
-        (3500, "EUR", "€35.00"),
-        (5, "USD", "$0.05"),
-        (3500, "JPY", "¥3,500"),
-        (1999, "SEK", "19.99 SEK"),
-    ],
-)
-def test_money_shows_minor_units_in_major_units(amount, currency, shown):
-    assert money(amount, currency) == shown
 
 
 def test_localtime_in_survives_the_date_filter_in_the_active_utc_zone():

@@ -1,8 +1,7 @@
-"""Template helpers for payment pages and partials: money, and the payment box of a booking."""
+"""Template helpers for payment pages and partials: the payment box of a booking, payouts."""
 
 from django import template
 
-from payments import money as money_lib
 from payments import selectors
 
 register = template.Library()
@@ -15,14 +14,6 @@ PAYMENT_BADGES = {
     "failed": "badge-bad",
     "expired": "",
 }
-
-
-@register.filter
-def pay_money(amount, currency="EUR"):
-    """`{{ payment.amount|pay_money:payment.currency }}` -> "€35.00"."""
-    if amount is None or amount == "":
-        return ""
-    return money_lib.format_money(int(amount), currency)
 
 
 @register.filter

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
@@ -234,3 +235,19 @@ def test_from_stripe_amount_reverses_to_stripe_amount(amount, currency):
 def test_from_stripe_amount_refuses_a_fraction_of_a_minor_unit():
     with pytest.raises(ValueError, match="not a whole number of ISK units"):
         money.from_stripe_amount(500050, "ISK")
+
+
+def render(source: str, **context) -> str:
+    return Template("{% load money %}" + source).render(Context(context))
+
+
+def test_money_filter_formats_minor_units_in_the_active_language():
+    assert render("{{ a|money:c }}", a=1999, c="GBP") == "£19.99"
+
+
+def test_money_filter_is_empty_for_a_missing_amount():
+    assert render("[{{ a|money:c }}]", a=None, c="GBP") == "[]"
+
+
+def test_money_filter_is_empty_for_an_unknown_currency():
+    assert render("[{{ a|money:c }}]", a=1999, c="ZZZ") == "[]"
