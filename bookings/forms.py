@@ -89,6 +89,16 @@ class ServiceForm(forms.Form):
                 raise ValidationError(reason, code="online_unavailable")
         return mode
 
+    def clean(self):
+        """A price paid online must be one that Stripe can charge (KWD 1.230, not KWD 1.235)."""
+        cleaned = super().clean()
+        price = cleaned.get("price")
+        if price is not None and cleaned.get("payment_mode") == Service.PaymentMode.ONLINE:
+            error = money.stripe_amount_error(price, self.currency)
+            if error:
+                self.add_error("price", ValidationError(error, code="not_chargeable"))
+        return cleaned
+
     def clean_image(self):
         upload = self.cleaned_data.get("image")
         if not upload:

@@ -8,6 +8,7 @@ from django.template import Context, Template
 
 from bookings.forms import ServiceForm, TimeOffForm
 from bookings.templatetags.bookings_tags import localtime_in, status_label
+from payments.services import connected_account_enable_simulated
 
 WINTER = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -55,6 +56,20 @@ def test_service_price_is_read_into_minor_units_of_the_pros_currency():
 def test_service_price_input_steps_by_one_minor_unit(currency, step):
     form = ServiceForm(pro=None, currency=currency)
     assert form.fields["price"].widget.attrs["step"] == step
+
+
+@pytest.mark.django_db
+def test_an_online_price_that_stripe_cannot_charge_is_refused(offline_payments, pro):
+    connected_account_enable_simulated(pro=pro)
+    form = ServiceForm(
+        {"name": "Cut", "duration_minutes": 30, "price": "1.235", "payment_mode": "online"},
+        pro=pro,
+        currency="KWD",
+    )
+    assert not form.is_valid()
+    assert form.errors["price"] == [
+        "Online payments in KWD must be a multiple of KWD\xa00.010; KWD\xa01.235 is not."
+    ]
 
 
 def test_time_off_form_reads_wall_clock_times_in_the_given_zone():
