@@ -15,6 +15,7 @@ from django.db import transaction
 from accounts.demo_images import avatar_png
 from accounts.images import AVATAR_SIDE, process_image
 from accounts.models import Category, ClientProfile, ProProfile, User
+from timz import money
 
 PASSWORD = "timz-demo-pass"
 ADMIN_EMAIL = "admin@example.com"
@@ -385,7 +386,7 @@ def seed(*, stdout) -> SeedResult:
                     defaults={
                         "description": description,
                         "duration_minutes": minutes,
-                        "price_amount": price * 100,
+                        "price_amount": money.to_minor(price, currency),
                         "currency": currency,
                         "position": position,
                         "is_active": True,

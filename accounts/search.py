@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 
 from accounts import selectors
-from accounts.templatetags.money import SYMBOLS, to_minor_units
+from timz import money
 
 
 class DirectorySearchForm(forms.Form):
@@ -26,7 +26,6 @@ class DirectorySearchForm(forms.Form):
         required=False,
         min_value=Decimal("0"),
         max_value=Decimal("100000"),
-        decimal_places=2,
         label="Max price",
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
         error_messages={"invalid": "Enter the maximum price as a number, e.g. 40."},
@@ -38,9 +37,19 @@ class DirectorySearchForm(forms.Form):
         self.currency = settings.DEFAULT_CURRENCY
         self.fields["category"].choices = [("", "Any")] + [(c.slug, c.name) for c in categories]
         self.fields["city"].widget.choices = [("", "Any")] + [(c, c) for c in cities]
-        symbol = SYMBOLS.get(self.currency, self.currency)
+        symbol = money.currency_symbol(self.currency)
         self.fields["max_price"].label = f"Max price ({symbol})"
         self.fields["max_price"].widget.attrs["placeholder"] = "Any"
+
+    def clean_max_price(self):
+        """The typed price, refused when it has more decimals than the site currency."""
+        price = self.cleaned_data["max_price"]
+        if price is not None:
+            try:
+                money.to_minor(price, self.currency)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc), code="precision") from exc
+        return price
 
     def filters(self) -> dict:
         """Keyword arguments for selectors.pro_search from the fields that validated."""
@@ -50,7 +59,7 @@ class DirectorySearchForm(forms.Form):
             "q": data.get("q") or "",
             "category": data.get("category") or None,
             "city": data.get("city") or None,
-            "max_price": to_minor_units(max_price, self.currency)
+            "max_price": money.to_minor(max_price, self.currency)
             if max_price is not None
             else None,
             "sort": data.get("sort") or "relevance",

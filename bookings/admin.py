@@ -21,6 +21,7 @@ from bookings.models import (
     TimeOff,
     WeeklyHours,
 )
+from timz.money import format_money
 
 
 @admin.register(Service)
@@ -206,7 +207,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description="Price", ordering="price_amount")
     def price(self, obj):
-        return f"{obj.price_amount / 100:.2f} {obj.currency}"
+        return format_money(obj.price_amount, obj.currency)
 
     @admin.display(description="Staff may now")
     def allowed_staff_actions(self, obj):

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from accounts.timezones import viewer_zone, zone_of
 from bookings.models import Booking
+from timz.money import format_money
 
 CLIENT, PRO = "client", "pro"
 
@@ -46,15 +47,6 @@ KINDS: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
 ICS_KINDS = {"booked", "confirmed", "reschedule", "reminder"}
 
 
-def format_price(amount: int, currency: str) -> str:
-    """Minor units as text, with the currency's own decimals (the pages' `money` filter)."""
-    try:
-        from bookings.templatetags.bookings_tags import money
-    except ImportError:  # pragma: no cover - the pages' template tags are always there
-        return f"{amount / 100:.2f} {currency}"
-    return money(amount, currency)
-
-
 def _detail_url(booking: Booking) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("bookings:detail", kwargs={"pk": booking.pk})
 
@@ -81,7 +73,7 @@ def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
         "ends_local": booking.ends_at.astimezone(zone),
         "client_name": booking.client.display_name,
         "pro_name": booking.pro.display_name,
-        "price": format_price(booking.price_amount, booking.currency),
+        "price": format_money(booking.price_amount, booking.currency),
         "detail_url": _detail_url(booking),
         "last_event": _last_event(booking),
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,27 +14,13 @@ from django.utils import timezone
 
 from bookings.availability import day_intervals
 from bookings.models import BookingRules, Service
-from bookings.templatetags.bookings_tags import currency_exponent
+from timz import money
 
 SERVICE_IMAGE_MAX_SIDE = 1200
 INTERVAL_ROWS_MIN = 3
 NOTE_MAX = 1000
 REASON_MAX = 500
 REVIEW_MAX = 2000
-
-
-def price_to_minor(price: Decimal, currency: str) -> int:
-    """Major units ("35.50") to integer minor units (3550), refusing extra precision."""
-    exponent = currency_exponent(currency)
-    scaled = price.scaleb(exponent)
-    if scaled != scaled.to_integral_value():
-        places = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
-        raise ValidationError(f"Prices in {currency} take {places}.", code="precision")
-    return int(scaled)
-
-
-def minor_to_price(amount: int, currency: str) -> Decimal:
-    return Decimal(int(amount)).scaleb(-currency_exponent(currency))
 
 
 class ServiceForm(forms.Form):
@@ -72,9 +58,8 @@ class ServiceForm(forms.Form):
         self.pro = pro
         self.currency = currency
         self.fields["price"].label = f"Price ({currency})"
-        exponent = currency_exponent(currency)
-        step = "1" if exponent == 0 else "0." + "0" * (exponent - 1) + "1"
-        self.fields["price"].widget.attrs["step"] = step
+        # One minor unit: "0.01" for EUR, "1" for JPY, "0.001" for KWD.
+        self.fields["price"].widget.attrs["step"] = str(money.to_major(1, currency))
 
     @classmethod
     def initial_for(cls, service: Service) -> dict:
@@ -82,17 +67,17 @@ class ServiceForm(forms.Form):
             "name": service.name,
             "description": service.description,
             "duration_minutes": service.duration_minutes,
-            "price": minor_to_price(service.price_amount, service.currency),
+            "price": money.to_major(service.price_amount, service.currency),
             "payment_mode": service.payment_mode,
             "is_active": service.is_active,
         }
 
     def clean_price(self):
-        price = self.cleaned_data["price"]
+        """The price in minor units of the pro's currency."""
         try:
-            return price_to_minor(price, self.currency)
-        except InvalidOperation as exc:
-            raise ValidationError("Enter a valid price.", code="invalid") from exc
+            return money.to_minor(self.cleaned_data["price"], self.currency)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="precision") from exc
 
     def clean_payment_mode(self):
         """Allow "pay online" only while the pro can take charges (payments decides when)."""
@@ -104,6 +89,16 @@ class ServiceForm(forms.Form):
             if reason:
                 raise ValidationError(reason, code="online_unavailable")
         return mode
+
+    def clean(self):
+        """A price paid online must be one that Stripe can charge (KWD 1.230, not KWD 1.235)."""
+        cleaned = super().clean()
+        price = cleaned.get("price")
+        if price is not None and cleaned.get("payment_mode") == Service.PaymentMode.ONLINE:
+            error = money.stripe_amount_error(price, self.currency)
+            if error:
+                self.add_error("price", ValidationError(error, code="not_chargeable"))
+        return cleaned
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from bookings.models import Booking
+from timz.money import format_money
 
 FEED_PAST_DAYS = 30
 
@@ -60,11 +61,9 @@ def _event(booking: Booking, *, for_pro: bool) -> Event:
     location = ", ".join(p for p in (booking.pro.address_line, booking.pro.city) if p)
     if location:
         event.add("location", location)
-    from bookings.emails import format_price
-
     lines = [
         f"{booking.service_name} ({booking.duration_minutes} min) with {booking.pro.display_name}",
-        f"Price: {format_price(booking.price_amount, booking.currency)}",
+        f"Price: {format_money(booking.price_amount, booking.currency)}",
         f"Status: {booking.get_status_display()}",
     ]
     if booking.note:

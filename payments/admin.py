@@ -6,18 +6,36 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from payments import money, services
+from payments import services
 from payments.forms import StaffRefundForm
 from payments.models import ConnectedAccount, Payment, Refund, StripeEvent
+from timz.money import format_money
 
 
-class RefundInline(admin.TabularInline):
+def _shown_fields(model, money_displays: dict[str, str]) -> list[str]:
+    """The model's fields in order, each money field replaced by the display that formats it."""
+    return [money_displays.get(f.name, f.name) for f in model._meta.fields]
+
+
+class RefundMoney:
+    """A refund's amounts shown in its payment's currency, not as raw minor units."""
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.payment.currency)
+
+    @admin.display(description="Application fee refunded", ordering="application_fee_refunded")
+    def fee_refunded_display(self, obj):
+        return format_money(obj.application_fee_refunded, obj.payment.currency)
+
+
+class RefundInline(RefundMoney, admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
     fields = (
-        "amount",
-        "application_fee_refunded",
+        "amount_display",
+        "fee_refunded_display",
         "status",
         "reason",
         "stripe_refund_id",
@@ -54,7 +72,18 @@ class PaymentAdmin(admin.ModelAdmin):
     )
     list_select_related = ("booking", "booking__client")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Payment._meta.fields] + ["net_display"]
+    readonly_fields = fields = [
+        *_shown_fields(
+            Payment,
+            {
+                "amount": "amount_display",
+                "fee": "fee_display",
+                "amount_refunded": "refunded_display",
+                "fee_refunded": "fee_refunded_display",
+            },
+        ),
+        "net_display",
+    ]
     inlines = [RefundInline]
     actions = ["refund_payments"]
 
@@ -74,19 +103,23 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Amount", ordering="amount")
     def amount_display(self, obj):
-        return money.format_money(obj.amount, obj.currency)
+        return format_money(obj.amount, obj.currency)
 
     @admin.display(description="Fee", ordering="fee")
     def fee_display(self, obj):
-        return money.format_money(obj.fee, obj.currency)
+        return format_money(obj.fee, obj.currency)
 
     @admin.display(description="Net to pro")
     def net_display(self, obj):
-        return money.format_money(obj.net, obj.currency)
+        return format_money(obj.net, obj.currency)
 
     @admin.display(description="Refunded", ordering="amount_refunded")
     def refunded_display(self, obj):
-        return money.format_money(obj.amount_refunded, obj.currency)
+        return format_money(obj.amount_refunded, obj.currency)
+
+    @admin.display(description="Fee refunded", ordering="fee_refunded")
+    def fee_refunded_display(self, obj):
+        return format_money(obj.fee_refunded, obj.currency)
 
     @admin.action(description="Refund selected payments…", permissions=["change"])
     def refund_payments(self, request, queryset):
@@ -129,12 +162,12 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(RefundMoney, admin.ModelAdmin):
     list_display = (
         "id",
         "payment_link",
         "amount_display",
-        "application_fee_refunded",
+        "fee_refunded_display",
         "status",
         "reason",
         "requested_by",
@@ -143,7 +176,9 @@ class RefundAdmin(admin.ModelAdmin):
     list_filter = ("status", ("created_at", admin.DateFieldListFilter))
     search_fields = ("=payment__booking__id", "payment__booking__client__email", "stripe_refund_id")
     list_select_related = ("payment", "requested_by")
-    readonly_fields = [f.name for f in Refund._meta.fields]
+    readonly_fields = fields = _shown_fields(
+        Refund, {"amount": "amount_display", "application_fee_refunded": "fee_refunded_display"}
+    )
     actions = ["resend"]
 
     def has_add_permission(self, request):
@@ -156,10 +191,6 @@ class RefundAdmin(admin.ModelAdmin):
     def payment_link(self, obj):
         url = reverse("admin:payments_payment_change", args=[obj.payment_id])
         return format_html('<a href="{}">#{}</a>', url, obj.payment_id)
-
-    @admin.display(description="Amount", ordering="amount")
-    def amount_display(self, obj):
-        return money.format_money(obj.amount, obj.payment.currency)
 
     @admin.action(description="Re-send pending refunds to the payment provider")
     def resend(self, request, queryset):

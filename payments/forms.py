@@ -2,7 +2,7 @@
 
 from django import forms
 
-from payments import money
+from timz import money
 
 
 class StaffRefundForm(forms.Form):
@@ -34,6 +34,9 @@ class StaffRefundForm(forms.Form):
                 "A partial amount needs payments in a single currency; select fewer payments."
             )
         try:
-            return money.parse_major(text, next(iter(self.currencies)))
+            amount = money.parse_amount(text, next(iter(self.currencies)))
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
+        if amount == 0:
+            raise forms.ValidationError("Enter an amount greater than zero.")
+        return amount

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import stripe
 from django.conf import settings
 
+from timz import money
+
 
 @dataclass(frozen=True)
 class AccountInfo:
@@ -59,6 +61,7 @@ class CheckoutRequest:
 class RefundRequest:
     payment_intent_id: str
     amount: int
+    currency: str
     booking_id: int
     refund_id: int
     idempotency_key: str
@@ -110,6 +113,14 @@ class StripeGateway:
         # Retries are safe because every POST carries our own idempotency key.
         self.client = stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)
 
+    @staticmethod
+    def _amount(amount: int, currency: str) -> int:
+        """Our minor units in Stripe's units for `currency` (ISK is sent with two decimals)."""
+        try:
+            return money.to_stripe_amount(amount, currency)
+        except ValueError as exc:
+            raise GatewayError(str(exc)) from exc
+
     def _call(self, fn, *args):
         try:
             return fn(*args)
@@ -151,13 +162,13 @@ class StripeGateway:
                     "quantity": 1,
                     "price_data": {
                         "currency": request.currency.lower(),
-                        "unit_amount": request.amount,
+                        "unit_amount": self._amount(request.amount, request.currency),
                         "product_data": {"name": request.service_name},
                     },
                 }
             ],
             "payment_intent_data": {
-                "application_fee_amount": request.fee,
+                "application_fee_amount": self._amount(request.fee, request.currency),
                 "transfer_data": {"destination": request.destination},
                 "metadata": metadata,
             },
@@ -179,7 +190,7 @@ class StripeGateway:
     def create_refund(self, request: RefundRequest) -> RefundInfo:
         params = {
             "payment_intent": request.payment_intent_id,
-            "amount": request.amount,
+            "amount": self._amount(request.amount, request.currency),
             "reverse_transfer": True,
             "refund_application_fee": True,
             "metadata": {

@@ -424,6 +424,7 @@ def refund_send(*, refund_id: int) -> Refund:
     request = RefundRequest(
         payment_intent_id=payment.payment_intent_id,
         amount=refund.amount,
+        currency=payment.currency,
         booking_id=payment.booking_id,
         refund_id=refund.pk,
         idempotency_key=refund.idempotency_key,

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 from payments import services
 from payments.gateways import account_info
 from payments.models import Payment, Refund, StripeEvent
+from timz import money
 
 logger = logging.getLogger(__name__)
 
@@ -147,14 +148,23 @@ def _id(value) -> str:
     return value or ""
 
 
+def _minor_units(stripe_amount, payment: Payment) -> int:
+    """An amount Stripe reports about `payment` (in Stripe's units) in our minor units."""
+    try:
+        return money.from_stripe_amount(int(stripe_amount or 0), payment.currency)
+    except ValueError as exc:
+        raise EventNotApplicable(str(exc)) from exc
+
+
 def on_checkout_completed(session: dict, event: dict) -> None:
     # Delayed payment methods complete the session unpaid; async_payment_succeeded follows.
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return
+    payment = _payment_for_session(session)
     services.payment_succeeded(
-        payment=_payment_for_session(session),
+        payment=payment,
         payment_intent_id=_id(session.get("payment_intent")),
-        amount=int(session.get("amount_total") or 0),
+        amount=_minor_units(session.get("amount_total"), payment),
         currency=session.get("currency") or "",
     )
 
@@ -189,7 +199,7 @@ def _apply_refund(data: dict) -> None:
     services.refund_record_external(
         payment=payment,
         stripe_refund_id=refund_id,
-        amount=int(data.get("amount") or 0),
+        amount=_minor_units(data.get("amount"), payment),
         status=data.get("status", ""),
     )
 

@@ -221,6 +221,15 @@ def test_max_price_is_typed_in_major_units(client, barbers):
     assert list(response.context["pros"]) == [cheap]
 
 
+def test_max_price_with_more_decimals_than_the_site_currency_is_refused(client, barbers, settings):
+    settings.DEFAULT_CURRENCY = "JPY"
+
+    response = client.get(reverse("home"), {"max_price": "40.5"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["form"].errors["max_price"] == ["Amounts in JPY take no decimals."]
+
+
 @pytest.mark.parametrize(
     ("params", "field", "msg"),
     [

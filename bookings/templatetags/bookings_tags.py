@@ -1,7 +1,6 @@
-"""Template helpers for the bookings pages: a time with its zone, money, status badges."""
+"""Template helpers for the bookings pages: times in a given zone, status badges."""
 
 from datetime import datetime
-from decimal import Decimal
 
 from django import template
 from django.utils import timezone
@@ -13,10 +12,6 @@ from bookings.models import Booking
 
 register = template.Library()
 
-# ISO 4217 currencies whose minor unit is not the cent (exponent != 2).
-_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "HUF": 2, "BHD": 3, "KWD": 3}
-_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
-
 STATUS_BADGES = {
     "pending_payment": "badge-warn",
     "requested": "badge-warn",
@@ -27,10 +22,6 @@ STATUS_BADGES = {
     "no_show": "badge-bad",
     "expired": "",
 }
-
-
-def currency_exponent(currency: str) -> int:
-    return _EXPONENTS.get((currency or "").upper(), 2)
 
 
 @register.filter
@@ -66,19 +57,6 @@ def when(value, tz, fmt="D j M Y, H:i"):
         return ""
     local = timezone.localtime(value, zone_of(tz))
     return f"{date_format(local, fmt)} {local.tzname()}"
-
-
-@register.filter
-def money(amount, currency="EUR"):
-    """Integer minor units and a currency code, shown as "€35.00" / "3,500 JPY"."""
-    if amount is None or amount == "":
-        return ""
-    currency = (currency or "EUR").upper()
-    exponent = currency_exponent(currency)
-    major = Decimal(int(amount)).scaleb(-exponent)
-    text = f"{major:,.{exponent}f}"
-    symbol = _SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
 @register.filter

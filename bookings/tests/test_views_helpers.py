@@ -1,29 +1,16 @@
 """Template filters and form conversions used by the bookings pages."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
 
-from bookings.forms import ServiceForm, TimeOffForm, price_to_minor
-from bookings.templatetags.bookings_tags import money, status_label
+from bookings.forms import ServiceForm, TimeOffForm
+from bookings.templatetags.bookings_tags import status_label
+from payments.services import connected_account_enable_simulated
 
 WINTER = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    "amount, currency, shown",
-    [
-        (3500, "EUR", "€35.00"),
-        (5, "USD", "$0.05"),
-        (3500, "JPY", "¥3,500"),
-        (1999, "SEK", "19.99 SEK"),
-    ],
-)
-def test_money_shows_minor_units_in_major_units(amount, currency, shown):
-    assert money(amount, currency) == shown
 
 
 def test_when_tag_labels_the_time_with_the_zone_abbreviation():
@@ -55,14 +42,43 @@ def test_status_label_uses_the_model_labels():
 
 
 def test_prices_in_zero_decimal_currencies_refuse_cents():
-    assert price_to_minor(Decimal("3500"), "JPY") == 3500
     form = ServiceForm(
         {"name": "Cut", "duration_minutes": 30, "price": "10.50", "payment_mode": "at_appointment"},
         pro=None,
         currency="JPY",
     )
     assert not form.is_valid()
-    assert form.errors["price"] == ["Prices in JPY take no decimals."]
+    assert form.errors["price"] == ["Amounts in JPY take no decimals."]
+
+
+def test_service_price_is_read_into_minor_units_of_the_pros_currency():
+    form = ServiceForm(
+        {"name": "Cut", "duration_minutes": 30, "price": "1.235", "payment_mode": "at_appointment"},
+        pro=None,
+        currency="KWD",
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["price"] == 1235
+
+
+@pytest.mark.parametrize(("currency", "step"), [("XOF", "1"), ("EUR", "0.01"), ("KWD", "0.001")])
+def test_service_price_input_steps_by_one_minor_unit(currency, step):
+    form = ServiceForm(pro=None, currency=currency)
+    assert form.fields["price"].widget.attrs["step"] == step
+
+
+@pytest.mark.django_db
+def test_an_online_price_that_stripe_cannot_charge_is_refused(offline_payments, pro):
+    connected_account_enable_simulated(pro=pro)
+    form = ServiceForm(
+        {"name": "Cut", "duration_minutes": 30, "price": "1.235", "payment_mode": "online"},
+        pro=pro,
+        currency="KWD",
+    )
+    assert not form.is_valid()
+    assert form.errors["price"] == [
+        "Online payments in KWD must be a multiple of KWD\xa00.010; KWD\xa01.235 is not."
+    ]
 
 
 def test_time_off_form_reads_wall_clock_times_in_the_given_zone():

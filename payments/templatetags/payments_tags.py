@@ -1,9 +1,8 @@
-"""Template helpers for payment pages and partials: money, and the payment box of a booking."""
+"""Template helpers for payment pages and partials: the payment box of a booking, payouts."""
 
 from django import template
 
 from accounts.timezones import viewer_zone
-from payments import money as money_lib
 from payments import selectors
 
 register = template.Library()
@@ -16,14 +15,6 @@ PAYMENT_BADGES = {
     "failed": "badge-bad",
     "expired": "",
 }
-
-
-@register.filter
-def pay_money(amount, currency="EUR"):
-    """`{{ payment.amount|pay_money:payment.currency }}` -> "€35.00"."""
-    if amount is None or amount == "":
-        return ""
-    return money_lib.format_money(int(amount), currency)
 
 
 @register.filter

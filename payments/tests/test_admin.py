@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from payments import services
 from payments.models import StripeEvent
 from payments.tests.conftest import book, login, pay_offline
 
@@ -61,3 +62,31 @@ def test_stripe_events_are_read_only(staff_user):
 def test_clients_cannot_use_the_admin(paid, client_user):
     response = login(client_user).get(reverse("admin:payments_payment_changelist"))
     assert response.status_code == HTTPStatus.FOUND
+
+
+@pytest.fixture
+def refunded(paid, staff_user, commit):
+    with commit():
+        services.refund_create(payment=paid, amount=2500, reason="Goodwill", by=staff_user)
+    return paid.refunds.get()
+
+
+def test_refund_list_shows_the_fee_refunded_in_the_currency(refunded, staff_user):
+    page = login(staff_user).get(reverse("admin:payments_refund_changelist"))
+    assert page.status_code == HTTPStatus.OK
+    assert '<td class="field-fee_refunded_display">€2.50</td>' in page.text
+
+
+def test_refund_detail_shows_its_amounts_in_the_currency(refunded, staff_user):
+    page = login(staff_user).get(reverse("admin:payments_refund_change", args=[refunded.pk]))
+    assert '<div class="readonly">€25.00</div>' in page.text
+    assert '<div class="readonly">€2.50</div>' in page.text
+    assert '<div class="readonly">250</div>' not in page.text
+
+
+def test_payment_detail_shows_refunds_in_the_currency_not_minor_units(refunded, staff_user):
+    url = reverse("admin:payments_payment_change", args=[refunded.payment_id])
+    html = " ".join(login(staff_user).get(url).text.split())
+    assert '<td class="field-amount_display"> <p>€25.00</p>' in html
+    assert '<td class="field-fee_refunded_display"> <p>€2.50</p>' in html
+    assert "<p>2500</p>" not in html and "<p>250</p>" not in html

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import services as booking_services
-from bookings.models import Booking
+from bookings.models import Booking, Service
 from conftest import make_service
 from payments import services
 from payments.models import ConnectedAccount, Payment, Refund
@@ -321,14 +321,23 @@ def test_refund_that_cannot_reach_stripe_stays_pending_and_is_retried_once(
     assert len(stripe_backend.requests_for("/v1/refunds", "POST")) == 1
 
 
+def staff_refund(standin, commit, *, service, client, staff, amount):
+    """A booking of `service` paid through Stripe, then `amount` refunded by staff: the payment
+    and the refund request Stripe received."""
+    booking = book(client=client, service=service, days=5)
+    payment = pay(standin, login(client), booking, commit)
+    with commit():
+        services.refund_create(payment=payment, amount=amount, reason="Goodwill", by=staff)
+    (request,) = standin.requests_for("/v1/refunds", "POST")
+    return payment, request
+
+
 def test_staff_partial_refund_sends_the_amount(
     setup, stripe_backend, client_user, staff_user, commit
 ):
-    booking = book(client=client_user, service=setup, days=5)
-    payment = pay(stripe_backend, login(client_user), booking, commit)
-    with commit():
-        services.refund_create(payment=payment, amount=1234, reason="Goodwill", by=staff_user)
-    (request,) = stripe_backend.requests_for("/v1/refunds", "POST")
+    payment, request = staff_refund(
+        stripe_backend, commit, service=setup, client=client_user, staff=staff_user, amount=1234
+    )
     assert request.params["amount"] == "1234"
     assert request.params["refund_application_fee"] == "true"
     refund = payment.refunds.get()
@@ -352,3 +361,61 @@ def test_process_due_expires_the_hold_and_the_stripe_session(
         f"/v1/checkout/sessions/{payment.checkout_session_id}/expire", "POST"
     )
     assert stripe_backend.objects[payment.checkout_session_id]["status"] == "expired"
+
+
+@pytest.fixture
+def isk_service(stripe_account, working_pro):
+    """5,000 krónur (ISK has no decimals in ISO 4217; Stripe's API keeps two)."""
+    return make_service(
+        pro=working_pro,
+        name="Klipping",
+        price_amount=5000,
+        currency="ISK",
+        payment_mode=Service.PaymentMode.ONLINE,
+    )
+
+
+def test_isk_checkout_sends_the_price_and_fee_in_stripes_two_decimal_units(
+    isk_service, stripe_backend, client_user
+):
+    booking = book(client=client_user, service=isk_service)
+    start_checkout(login(client_user), booking)
+    (request,) = stripe_backend.requests_for("/v1/checkout/sessions", "POST")
+    assert request.params["line_items"][0]["price_data"]["unit_amount"] == "500000"
+    assert request.params["payment_intent_data"]["application_fee_amount"] == "50000"
+
+
+def test_isk_payment_reported_in_stripes_units_is_paid_in_kronur(
+    isk_service, stripe_backend, client_user, commit
+):
+    booking = book(client=client_user, service=isk_service)
+    payment = pay(stripe_backend, login(client_user), booking, commit)
+    assert (payment.status, payment.amount) == (Payment.Status.SUCCEEDED, 5000)
+
+
+def test_isk_refund_is_sent_in_stripes_two_decimal_units(
+    isk_service, stripe_backend, client_user, staff_user, commit
+):
+    payment, request = staff_refund(
+        stripe_backend,
+        commit,
+        service=isk_service,
+        client=client_user,
+        staff=staff_user,
+        amount=1200,
+    )
+    assert request.params["amount"] == "120000"
+    assert payment.refunds.get().status == Refund.Status.SUCCEEDED
+
+
+def test_a_price_stripe_cannot_charge_is_refused_before_checkout(
+    stripe_account, working_pro, stripe_backend, client_user
+):
+    service = make_service(
+        pro=working_pro, price_amount=1235, currency="KWD", payment_mode=Service.PaymentMode.ONLINE
+    )
+    booking = book(client=client_user, service=service)
+    response = login(client_user).post(reverse("payments:checkout", args=[booking.pk]), follow=True)
+    assert "Online payments in KWD must be a multiple of KWD" in response.text
+    assert not stripe_backend.requests_for("/v1/checkout/sessions", "POST")
+    assert not booking.payments.exists()

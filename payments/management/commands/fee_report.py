@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.money import format_money
 from payments.reports import fee_report, parse_month
+from timz.money import format_money
 
 
 class Command(BaseCommand):
