@@ -16,7 +16,8 @@ from pydantic import Field
 from accounts import selectors
 from accounts.data_export import account_export
 from accounts.models import Category, User
-from accounts.schemas import CategoryOut, Error, MeOut, ProOut, ProPage, me_json, pro_json
+from accounts.schemas import CategoryOut, MeOut, ProOut, ProPage, me_json, pro_json
+from timz.schemas import ErrorOut
 
 router = Router(tags=["directory"])
 
@@ -39,7 +40,7 @@ def categories(request):
     return list(selectors.categories_all())
 
 
-@router.get("/pros", response={200: ProPage, 400: Error}, summary="Search listed pros")
+@router.get("/pros", response={200: ProPage, 400: ErrorOut}, summary="Search listed pros")
 def pros(request, filters: Query[ProFilters]):
     if filters.category and not Category.objects.filter(slug=filters.category).exists():
         raise HttpError(400, f"Unknown category “{filters.category}”.")
@@ -60,13 +61,13 @@ def pros(request, filters: Query[ProFilters]):
     return {"count": paginator.count, "results": [pro_json(request, p) for p in page]}
 
 
-@router.get("/pros/{slug}", response={200: ProOut, 404: Error}, summary="One listed pro")
+@router.get("/pros/{slug}", response={200: ProOut, 404: ErrorOut}, summary="One listed pro")
 def pro(request, slug: str):
     return pro_json(request, selectors.pro_get_public(slug=slug))
 
 
 @router.get(
-    "/me", auth=django_auth, response={200: MeOut, 401: Error}, summary="The logged-in user"
+    "/me", auth=django_auth, response={200: MeOut, 401: ErrorOut}, summary="The logged-in user"
 )
 def me(request):
     user = (
@@ -80,7 +81,7 @@ def me(request):
 @router.get(
     "/me/export",
     auth=django_auth,
-    response={200: dict[str, Any], 401: Error},
+    response={200: dict[str, Any], 401: ErrorOut},
     summary="All your data as JSON (the profile page's export)",
 )
 def me_export(request):

@@ -1,4 +1,4 @@
-"""A user's own data as one JSON document (issue 6: "a data export of the user's own data").
+"""A user's own data as one JSON document.
 
 `account_export(*, user)` returns a plain dict, served by the profile page's download
 (`accounts:export_data`) and by `GET /api/v1/me/export`. accounts writes the account and the

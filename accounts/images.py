@@ -1,6 +1,6 @@
 """Uploaded pictures: checked, decoded, re-encoded and renamed before anything is stored.
 
-Rules (issue 2):
+Rules:
 - only JPEG, PNG and WebP are accepted, recognised by decoding with Pillow: the file name and the
   browser's content type are ignored, so a GIF or a text file renamed `.jpg` is refused;
 - at most `settings.IMAGE_MAX_BYTES` bytes and `settings.IMAGE_MAX_PIXELS` pixels; the pixel
@@ -12,7 +12,7 @@ Rules (issue 2):
   transparency;
 - a JPEG with more than `MAX_JPEG_SCANS` start-of-scan markers is refused before decoding:
   libjpeg decodes every progressive scan over the whole picture, so a small file made of
-  thousands of scans would keep a worker busy for minutes (issue 6 upload fuzzing found it);
+  thousands of scans would keep a worker busy for minutes (found by fuzzing uploads);
   real encoders write about 10;
 - the stored name is generated (`<uuid4 hex>.<ext>`), never the uploaded one.
 

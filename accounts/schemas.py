@@ -6,10 +6,6 @@ from ninja import Schema
 
 from accounts.models import ProProfile, User
 from accounts.timezones import viewer_zone
-from timz.schemas import ErrorOut
-
-# The API's one error shape, shared by every router (timz.schemas); the old name stays importable.
-Error = ErrorOut
 
 
 class CategoryOut(Schema):

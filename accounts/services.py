@@ -8,7 +8,7 @@
 - Pictures arrive already processed by `accounts.images` (a ContentFile with a generated name);
   a replaced or removed avatar file is deleted from storage once the transaction commits.
 
-Account deletion (issue 6), `account_delete(*, user, password)`: the user asks, re-entering the
+Account deletion, `account_delete(*, user, password)`: the user asks, re-entering the
 password. Personal data goes; what the *other* party of a booking, a payment or a conversation
 needs (and what accounting must keep) stays, attached to an anonymous shell. accounts handles
 its own rows and asks every other app to handle theirs (`accounts.signals.user_deleting`, in the

@@ -26,13 +26,13 @@ from bookings.schemas import (
     ActionIn,
     BookingIn,
     BookingOut,
-    Error,
     ReviewIn,
     ReviewOut,
     SlotsOut,
     booking_json,
     review_json,
 )
+from timz.schemas import ErrorOut
 
 router = Router(tags=["bookings"])
 
@@ -47,7 +47,7 @@ def _conflict(exc: ValidationError):
 
 @router.get(
     "/pros/{slug}/slots",
-    response={200: SlotsOut, 400: Error, 404: Error},
+    response={200: SlotsOut, 400: ErrorOut, 404: ErrorOut},
     summary="Free start times of a pro's service",
 )
 def slots(
@@ -91,7 +91,14 @@ def slots(
 @router.post(
     "/bookings",
     auth=django_auth,
-    response={201: BookingOut, 400: Error, 401: Error, 403: Error, 409: Error, 429: Error},
+    response={
+        201: BookingOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        429: ErrorOut,
+    },
     by_alias=True,
     summary="Book a service at a free time",
 )
@@ -115,7 +122,7 @@ def create_booking(request, payload: BookingIn):
 @router.get(
     "/bookings",
     auth=django_auth,
-    response={200: list[BookingOut], 400: Error, 401: Error},
+    response={200: list[BookingOut], 400: ErrorOut, 401: ErrorOut},
     by_alias=True,
     summary="The caller's bookings",
 )
@@ -133,7 +140,7 @@ def list_bookings(request, role: str | None = None, status: str | None = None):
 @router.get(
     "/bookings/{int:booking_id}",
     auth=django_auth,
-    response={200: BookingOut, 401: Error, 404: Error},
+    response={200: BookingOut, 401: ErrorOut, 404: ErrorOut},
     by_alias=True,
     summary="One of the caller's bookings",
 )
@@ -145,7 +152,7 @@ def get_booking(request, booking_id: int):
 @router.post(
     "/bookings/{int:booking_id}/review",
     auth=django_auth,
-    response={201: ReviewOut, 400: Error, 401: Error, 403: Error, 404: Error},
+    response={201: ReviewOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Review a completed booking (its client, once)",
 )
 def review_booking(request, booking_id: int, payload: ReviewIn):
@@ -159,7 +166,14 @@ def review_booking(request, booking_id: int, payload: ReviewIn):
 @router.post(
     "/bookings/{int:booking_id}/{action}",
     auth=django_auth,
-    response={200: BookingOut, 400: Error, 401: Error, 403: Error, 404: Error, 409: Error},
+    response={
+        200: BookingOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
     by_alias=True,
     summary="confirm, decline, cancel, complete, no_show or reschedule a booking",
 )

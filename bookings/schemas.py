@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 from bookings import lifecycle
 from bookings.models import Booking
 from payments.selectors import payment_summary_for
-from timz.schemas import ErrorOut, Id, WholeNumber
+from timz.schemas import Id, WholeNumber
 
 
 class SlotsOut(Schema):
@@ -98,10 +98,6 @@ class ReviewOut(Schema):
     text: str
     reply: str
     created_at: str
-
-
-# The API's one error shape, shared by every router (timz.schemas); the old name stays importable.
-Error = ErrorOut
 
 
 def iso(value: datetime) -> str:

@@ -13,6 +13,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from accounts.timezones import viewer_zone, zone_of
+from bookings import lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ def _local(moment, zone: ZoneInfo) -> str:
 
 
 # Booking pushes (connected to bookings.lifecycle.booking_transitioned in ChatConfig.ready()).
-CLIENT_ACTIONS = {"confirm": "confirmed", "decline": "declined"}
+# The pro's answers to a request, which the client hears about.
+CLIENT_NEWS_ACTIONS = ("confirm", "decline")
 # Actions that make a booking exist for the pro without a request to review.
 NEW_BOOKING_ACTIONS = ("create", "payment_received")
 
@@ -86,11 +88,11 @@ def on_booking_transitioned(
     elif to_status == "confirmed" and action in NEW_BOOKING_ACTIONS:
         when = _local(booking.starts_at, zone_of(booking.pro.timezone))
         user_id, message = booking.pro.user_id, f"New booking: {booking.service_name}, {when}."
-    elif action in CLIENT_ACTIONS:
+    elif action in CLIENT_NEWS_ACTIONS:
         user_id = booking.client_id
         client_zone = viewer_zone(booking.client, fallback=booking.pro.timezone)
         message = (
-            f"{booking.pro.display_name} {CLIENT_ACTIONS[action]} your booking: "
+            f"{booking.pro.display_name} {lifecycle.past_tense(action)} your booking: "
             f"{booking.service_name}, {_local(booking.starts_at, client_zone)}."
         )
     else:

@@ -5,6 +5,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from payments import selectors, services
+from timz.schemas import ErrorOut
 
 router = Router(tags=["payments"])
 
@@ -13,10 +14,16 @@ class CheckoutOut(Schema):
     checkout_url: str
 
 
-@router.post("/bookings/{int:booking_id}/pay", response=CheckoutOut, auth=django_auth)
+@router.post(
+    "/bookings/{int:booking_id}/pay",
+    response={200: CheckoutOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=django_auth,
+    summary="Pay a booking awaiting payment",
+)
 def pay_booking(request: HttpRequest, booking_id: int):
     """Start (or resume) paying a booking awaiting payment; only its client may. Follow
-    `checkout_url` to pay."""
+    `checkout_url` to pay. 400 when it cannot be paid now (not awaiting payment, hold expired,
+    already paid, the pro cannot take payments), 404 for a booking that is not the caller's."""
     booking = selectors.booking_for_payment(user=request.user, pk=booking_id)
     payment = services.checkout_start(booking=booking, user=request.user)
     return {"checkout_url": request.build_absolute_uri(payment.checkout_url)}

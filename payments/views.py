@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,10 +33,7 @@ logger = logging.getLogger(__name__)
 
 
 def booking_url(booking: Booking) -> str:
-    try:
-        return reverse("bookings:detail", kwargs={"pk": booking.pk})
-    except NoReverseMatch:
-        return reverse("payments:checkout_return", args=[booking.pk])
+    return reverse("bookings:detail", kwargs={"pk": booking.pk})
 
 
 # -- Get paid (pros) ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Account deletion by the user (issue 6): /profile/delete/ and accounts.services.account_delete."""
+"""Account deletion by the user: /profile/delete/ and accounts.services.account_delete."""
 
 from http import HTTPStatus
 

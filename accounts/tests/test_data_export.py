@@ -1,4 +1,4 @@
-"""The user's own data as JSON (issue 6): /profile/export/ and GET /api/v1/me/export."""
+"""The user's own data as JSON: /profile/export/ and GET /api/v1/me/export."""
 
 import json
 import re

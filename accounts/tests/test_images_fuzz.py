@@ -1,4 +1,4 @@
-"""Uploads fuzzed with malformed and hostile pictures (issue 6) against accounts.images.
+"""Uploads fuzzed with malformed and hostile pictures against accounts.images.
 
 The property, for every input: `process_image` either refuses it with a ValidationError that
 carries a clear message and one of the module's codes, or returns it re-encoded: it decodes
