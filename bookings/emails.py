@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from accounts.timezones import viewer_zone, zone_of
 from bookings.models import Booking
+from timz.links import absolute_url
 from timz.money import format_money
 
 CLIENT, PRO = "client", "pro"
@@ -48,7 +49,7 @@ ICS_KINDS = {"booked", "confirmed", "reschedule", "reminder"}
 
 
 def _detail_url(booking: Booking) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("bookings:detail", kwargs={"pk": booking.pk})
+    return absolute_url(reverse("bookings:detail", kwargs={"pk": booking.pk}))
 
 
 def _recipient(booking: Booking, side: str) -> tuple[str, str, ZoneInfo]:

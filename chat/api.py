@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
+from accounts.access import pro_for_user
 from accounts.models import ProProfile, User
 from chat import selectors, services
 from chat.models import Conversation
@@ -142,9 +143,7 @@ def start_conversation(request, payload: StartIn):
             raise Http404("No professional with that slug.")
         conversation, created = services.conversation_get_or_create(client=request.user, pro=pro)
     else:
-        pro = ProProfile.objects.filter(user=request.user).first()
-        if pro is None:
-            raise HttpError(403, "Only professionals can start a conversation with a client.")
+        pro = pro_for_user(request.user)
         client = User.objects.filter(pk=payload.client, is_active=True).first()
         if client is None:  # the answer a real user who never booked gets: ids reveal nobody
             raise PermissionDenied("You can only message clients who have booked you.")

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from chat.models import Conversation, Message
+from timz.links import absolute_url
 
 PREVIEW_COUNT = 5
 
@@ -42,7 +43,7 @@ def send_unread_email(*, conversation_id: int, recipient_id: int, up_to: int) ->
         "messages": latest,
         "count": count,
         "more": count - len(latest),
-        "url": settings.SITE_URL.rstrip("/") + reverse("chat:conversation", args=[conversation.pk]),
+        "url": absolute_url(reverse("chat:conversation", args=[conversation.pk])),
     }
     subject = render_to_string("chat/emails/unread_subject.txt", context).strip()
     email = EmailMultiAlternatives(

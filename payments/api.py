@@ -5,6 +5,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from payments import selectors, services
+from timz.links import absolute_url
 from timz.schemas import ErrorOut
 
 router = Router(tags=["payments"])
@@ -26,4 +27,4 @@ def pay_booking(request: HttpRequest, booking_id: int):
     already paid, the pro cannot take payments), 404 for a booking that is not the caller's."""
     booking = selectors.booking_for_payment(user=request.user, pk=booking_id)
     payment = services.checkout_start(booking=booking, user=request.user)
-    return {"checkout_url": request.build_absolute_uri(payment.checkout_url)}
+    return {"checkout_url": absolute_url(payment.checkout_url)}

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from accounts.timezones import viewer_zone
 from payments.models import Payment, Refund
+from timz.links import absolute_url
 
 
 def _detail_url(booking) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("bookings:detail", kwargs={"pk": booking.pk})
+    return absolute_url(reverse("bookings:detail", kwargs={"pk": booking.pk}))
 
 
 def _send(*, template: str, subject: str, payment: Payment, refund: Refund | None = None) -> int:

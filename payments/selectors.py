@@ -8,13 +8,13 @@ fetched with the user's permission checked in the same query (404 otherwise).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
 
 from bookings.models import Booking
 from payments.gateways import is_offline
 from payments.models import ConnectedAccount, Payment, Refund
+from timz.links import absolute_url
 
 
 def connected_account_for(pro) -> ConnectedAccount | None:
@@ -92,11 +92,6 @@ def viewer_sees_fee(*, booking: Booking, viewer) -> bool:
     return viewer.is_staff or viewer.pk == booking.pro.user_id
 
 
-def _absolute(url: str) -> str:
-    """Offline checkout URLs are site paths; the JSON always gives absolute URLs."""
-    return settings.SITE_URL.rstrip("/") + url if url.startswith("/") else url
-
-
 def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
     """The booking's ``payment`` JSON: None when nothing is paid online for it.
 
@@ -114,7 +109,7 @@ def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
         "fee": payment.fee if viewer_sees_fee(booking=booking, viewer=viewer) else None,
         "refunded": payment.amount_refunded,
         "currency": payment.currency,
-        "checkout_url": _absolute(payment.checkout_url) if (pending and is_client) else None,
+        "checkout_url": absolute_url(payment.checkout_url) if (pending and is_client) else None,
     }
 
 

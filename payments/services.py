@@ -48,6 +48,7 @@ from payments.gateways import (
     is_offline,
 )
 from payments.models import ConnectedAccount, Payment, Refund
+from timz.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +63,6 @@ def fee_policy() -> fees.FeePolicy:
         fixed=int(settings.PLATFORM_FEE_FIXED),
         minimum=int(settings.PLATFORM_FEE_MIN),
     )
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _gateway_for(payment: Payment):
