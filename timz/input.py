@@ -94,7 +94,8 @@ def request_has_nul(request: HttpRequest) -> bool:
 class InputGuardMiddleware:
     """Refuses oversized bodies (413) and NUL characters (400) before any view runs.
 
-    Placed right after SecurityMiddleware, so that CSRF and sessions never parse such input."""
+    Placed after the session and authentication middleware (so a refusal page shows who is
+    logged in) and before any view runs; CSRF's form check runs with the view, after it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
