@@ -16,7 +16,6 @@ from conftest import make_service
 from payments import services
 from payments.models import ConnectedAccount, Payment, Refund
 from payments.tests.conftest import book, login, post_event, session_event
-from payments.tests.stripe_standin import make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -254,9 +253,9 @@ def test_pending_refund_follows_refund_events_forward_only(
         booking_services.booking_transition(booking=booking, action="cancel", by=client_user)
     refund = payment.refunds.get()
     assert refund.status == Refund.Status.PENDING and refund.stripe_refund_id
-    stored = stripe_backend._public(stripe_backend.objects[refund.stripe_refund_id])
-    succeeded = make_event("refund.updated", {**stored, "status": "succeeded"})
-    older = make_event("refund.updated", {**stored, "status": "pending"})
+    older = stripe_backend.last_event("refund.created", refund.stripe_refund_id)
+    stripe_backend.set_refund_status(refund.stripe_refund_id, "succeeded")
+    succeeded = stripe_backend.last_event("refund.updated", refund.stripe_refund_id)
     with commit():
         assert post_event(http, succeeded).status_code == HTTPStatus.OK
         assert post_event(http, older).status_code == HTTPStatus.OK
