@@ -52,7 +52,11 @@ from timz.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
-CHECKOUT_MINUTES = 30  # Stripe's minimum session lifetime, and the booking hold.
+# Stripe refuses a Checkout Session that expires less than 30 minutes after Stripe creates it,
+# counted on Stripe's clock when the request arrives: one minute of margin covers the network,
+# retries and clock skew. The booking hold (bookings' PAYMENT_HOLD_MINUTES) still ends first,
+# and its expiry expires the session.
+CHECKOUT_SESSION_MINUTES = 31
 
 S = Booking.Status
 
@@ -217,7 +221,7 @@ def checkout_start(*, booking: Booking, user) -> Payment:
             success_url=absolute_url(reverse("payments:checkout_return", args=[locked.pk])),
             cancel_url=absolute_url(reverse("payments:checkout", args=[locked.pk]))
             + "?cancelled=1",
-            expires_at=now + timedelta(minutes=CHECKOUT_MINUTES),
+            expires_at=timezone.now() + timedelta(minutes=CHECKOUT_SESSION_MINUTES),
             idempotency_key=f"booking-{locked.pk}-checkout-{attempt}",
             customer_email=locked.client.email,
         )

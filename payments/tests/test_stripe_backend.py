@@ -55,7 +55,7 @@ def test_checkout_session_parameters_and_idempotency_key(setup, stripe_backend, 
     assert request.idempotency_key == f"booking-{booking.pk}-checkout-1"
     params = dict(request.params)
     expires_at = int(params.pop("expires_at"))
-    assert abs(expires_at - (time.time() + 30 * 60)) < 10
+    assert abs(expires_at - (time.time() + 31 * 60)) < 10
     assert params == {
         "mode": "payment",
         "line_items": [
@@ -81,6 +81,18 @@ def test_checkout_session_parameters_and_idempotency_key(setup, stripe_backend, 
     }
     assert request.header("Authorization") == "Bearer sk_test_timz"
     assert (payment.amount, payment.fee, payment.status) == (5000, 500, Payment.Status.PENDING)
+
+
+def test_checkout_session_is_accepted_when_stripe_receives_the_request_late(
+    setup, stripe_backend, client_user
+):
+    """Stripe counts the 30-minute minimum from its own clock when the request arrives."""
+    booking = book(client=client_user, service=setup)
+    stripe_backend.advance(20)  # a slow network, a retry, or Stripe's clock a little ahead
+
+    payment = services.checkout_start(booking=booking, user=client_user)
+
+    assert stripe_backend.objects[payment.checkout_session_id]["status"] == "open"
 
 
 def test_amount_comes_from_the_booking_snapshot(setup, stripe_backend, client_user):
