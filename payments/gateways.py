@@ -4,15 +4,21 @@ Services talk to a small ``Gateway`` protocol and never to the SDK directly. ``g
 picks Stripe when ``STRIPE_SECRET_KEY`` is set (``STRIPE_API_BASE`` points the SDK at another
 address, e.g. the tests' stand-in), else the offline backend, so ``make run`` needs no account.
 
-Every money-moving POST carries an idempotency key chosen by the caller (derived from our own
-row ids), so retrying a call that timed out can never create a second session or refund.
+Every money-moving POST carries an idempotency key: the caller's name for the operation
+(derived from our own row ids) followed by a hash of the exact parameters sent
+(``idempotency_key``). Retrying a call that timed out with the same parameters replays
+Stripe's first answer, so it never creates a second session or refund; and a key is never
+reused with other parameters, which Stripe would refuse for 24 hours.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import stripe
@@ -53,7 +59,7 @@ class CheckoutRequest:
     success_url: str
     cancel_url: str
     expires_at: datetime
-    idempotency_key: str
+    operation: str  # names the call; its idempotency key adds a hash of the parameters
     customer_email: str = ""
 
 
@@ -64,7 +70,7 @@ class RefundRequest:
     currency: str
     booking_id: int
     refund_id: int
-    idempotency_key: str
+    operation: str  # names the call; its idempotency key adds a hash of the parameters
 
 
 class GatewayError(Exception):
@@ -105,6 +111,12 @@ def account_info(account) -> AccountInfo:
     )
 
 
+def idempotency_key(operation: str, params: Mapping[str, Any]) -> str:
+    """``<operation>-<hash of params>``: the same key only ever goes with the same parameters."""
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{operation}-{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
+
+
 class StripeGateway:
     name = "stripe"
 
@@ -138,7 +150,7 @@ class StripeGateway:
             },
             "metadata": {"pro_id": str(pro_id)},
         }
-        options = {"idempotency_key": f"pro-{pro_id}-account"}
+        options = {"idempotency_key": idempotency_key(f"pro-{pro_id}-account", params)}
         return account_info(self._call(self.client.v1.accounts.create, params, options))
 
     def retrieve_account(self, *, account_id: str) -> AccountInfo:
@@ -180,7 +192,7 @@ class StripeGateway:
         }
         if request.customer_email:
             params["customer_email"] = request.customer_email
-        options = {"idempotency_key": request.idempotency_key}
+        options = {"idempotency_key": idempotency_key(request.operation, params)}
         session = self._call(self.client.v1.checkout.sessions.create, params, options)
         return CheckoutInfo(session_id=session.id, url=session.url)
 
@@ -198,7 +210,7 @@ class StripeGateway:
                 "refund_id": str(request.refund_id),
             },
         }
-        options = {"idempotency_key": request.idempotency_key}
+        options = {"idempotency_key": idempotency_key(request.operation, params)}
         refund = self._call(self.client.v1.refunds.create, params, options)
         return RefundInfo(id=refund.id, status=refund.status)
 
@@ -224,7 +236,7 @@ class OfflineGateway:
     def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
         from django.urls import reverse
 
-        session_id = f"offline_{request.idempotency_key}"
+        session_id = f"offline_{request.operation}"
         path = reverse("payments:test_checkout", kwargs={"session_id": session_id})
         return CheckoutInfo(session_id=session_id, url=path)
 
@@ -232,7 +244,7 @@ class OfflineGateway:
         return None
 
     def create_refund(self, request: RefundRequest) -> RefundInfo:
-        return RefundInfo(id=f"offline_{request.idempotency_key}", status="succeeded")
+        return RefundInfo(id=f"offline_{request.operation}", status="succeeded")
 
 
 def get_gateway() -> Gateway:

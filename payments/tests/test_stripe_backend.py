@@ -52,7 +52,7 @@ def test_checkout_session_parameters_and_idempotency_key(setup, stripe_backend, 
     payment = booking.payments.get()
     assert response["Location"] == payment.checkout_url
     assert payment.checkout_url.startswith(stripe_backend.url + "/checkout/pay/")
-    assert request.idempotency_key == f"booking-{booking.pk}-checkout-1"
+    assert request.idempotency_key.startswith(f"booking-{booking.pk}-checkout-1-")
     params = dict(request.params)
     expires_at = int(params.pop("expires_at"))
     assert abs(expires_at - (time.time() + 31 * 60)) < 10
@@ -113,8 +113,16 @@ def test_a_second_click_reuses_the_open_session(setup, stripe_backend, client_us
     assert len(stripe_backend.requests_for("/v1/checkout/sessions", "POST")) == 1
 
 
+@pytest.fixture
+def start_of_a_minute(time_machine):
+    """The clock one second into the next minute (ticking), so a test has a minute's room."""
+    now = timezone.now()
+    time_machine.move_to(now.replace(second=1, microsecond=0) + timedelta(minutes=1), tick=True)
+    return time_machine
+
+
 def test_a_retried_request_after_a_lost_row_gets_the_same_session(
-    setup, stripe_backend, client_user
+    setup, stripe_backend, client_user, start_of_a_minute
 ):
     """If our transaction rolled back after Stripe answered, the retry sends the same key."""
     booking = book(client=client_user, service=setup)
@@ -123,9 +131,40 @@ def test_a_retried_request_after_a_lost_row_gets_the_same_session(
     again = services.checkout_start(booking=booking, user=client_user)
     assert again.checkout_session_id == first.checkout_session_id
     requests = stripe_backend.requests_for("/v1/checkout/sessions", "POST")
-    assert [r.idempotency_key for r in requests] == [f"booking-{booking.pk}-checkout-1"] * 2
+    assert len({r.idempotency_key for r in requests}) == 1
     sessions = [o for o in stripe_backend.objects.values() if o["object"] == "checkout.session"]
     assert len(sessions) == 1
+
+
+def test_a_request_retried_a_minute_later_gets_a_new_session_not_an_idempotency_error(
+    setup, stripe_backend, client_user, start_of_a_minute
+):
+    booking = book(client=client_user, service=setup)
+    first = services.checkout_start(booking=booking, user=client_user)
+    Payment.objects.filter(pk=first.pk).delete()  # as if the transaction had rolled back
+    start_of_a_minute.shift(timedelta(minutes=1))
+
+    again = services.checkout_start(booking=booking, user=client_user)
+
+    assert again.checkout_session_id != first.checkout_session_id
+    assert stripe_backend.objects[again.checkout_session_id]["status"] == "open"
+    first_key, second_key = (
+        r.idempotency_key for r in stripe_backend.requests_for("/v1/checkout/sessions", "POST")
+    )
+    assert first_key != second_key
+
+
+def test_the_session_expires_on_a_whole_minute_at_least_31_minutes_ahead(
+    setup, stripe_backend, client_user
+):
+    booking = book(client=client_user, service=setup)
+    before = time.time()
+
+    payment = services.checkout_start(booking=booking, user=client_user)
+
+    expires_at = stripe_backend.objects[payment.checkout_session_id]["expires_at"]
+    assert expires_at % 60 == 0
+    assert before + 31 * 60 <= expires_at < time.time() + 32 * 60
 
 
 def test_pro_without_charges_enabled_cannot_take_payment(setup, stripe_backend, client_user):
@@ -145,7 +184,7 @@ def test_onboarding_creates_one_express_account_and_fresh_links(stripe_backend, 
         response["Location"] == f"{stripe_backend.url}/connect/onboard/{account.stripe_account_id}"
     )
     (create,) = stripe_backend.requests_for("/v1/accounts", "POST")
-    assert create.idempotency_key == f"pro-{working_pro.pk}-account"
+    assert create.idempotency_key.startswith(f"pro-{working_pro.pk}-account-")
     assert create.params == {
         "type": "express",
         "email": working_pro.user.email,
@@ -203,7 +242,7 @@ def test_journey_pay_confirm_then_cancel_early_full_refund(
     assert booking.status == S.CANCELLED
     refund = payment.refunds.get()
     (request,) = stripe_backend.requests_for("/v1/refunds", "POST")
-    assert request.idempotency_key == f"refund-{refund.pk}"
+    assert request.idempotency_key.startswith(f"refund-{refund.pk}-")
     assert request.params == {
         "payment_intent": payment.payment_intent_id,
         "amount": "5000",
