@@ -92,6 +92,8 @@ class Gateway(Protocol):
 
     def create_refund(self, request: RefundRequest) -> RefundInfo: ...
 
+    def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]: ...
+
 
 def account_info(account) -> AccountInfo:
     """AccountInfo from a Stripe account object or its dict (as in an account.updated event)."""
@@ -214,6 +216,10 @@ class StripeGateway:
         refund = self._call(self.client.v1.refunds.create, params, options)
         return RefundInfo(id=refund.id, status=refund.status)
 
+    def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]:
+        intent = self._call(self.client.v1.payment_intents.retrieve, payment_intent_id)
+        return intent.metadata.to_dict() if intent.metadata else {}
+
 
 class OfflineGateway:
     """No network: accounts are enabled at once, checkout is the local test payment page,
@@ -245,6 +251,9 @@ class OfflineGateway:
 
     def create_refund(self, request: RefundRequest) -> RefundInfo:
         return RefundInfo(id=f"offline_{request.operation}", status="succeeded")
+
+    def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]:
+        return {}
 
 
 def get_gateway() -> Gateway:

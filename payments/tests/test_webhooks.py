@@ -420,6 +420,19 @@ def test_refund_event_before_the_payment_is_known_is_retried_later(
     assert (payment.status, payment.amount_refunded) == (Payment.Status.PARTIALLY_REFUNDED, 500)
 
 
+def test_a_refund_of_a_payment_timz_did_not_take_is_acknowledged_and_logged(
+    stripe_backend, stripe_client, caplog
+):
+    other_product = stripe_backend.create_payment(amount=2000)
+    refund = stripe_client.v1.refunds.create({"payment_intent": other_product["id"]})
+
+    response = post_event(Client(), stripe_backend.last_event("refund.created", refund.id))
+
+    assert response.status_code == HTTPStatus.OK
+    assert StripeEvent.objects.get().error == ""
+    assert f"Refund {refund.id} is not of a Timz payment" in caplog.text
+
+
 def test_every_delivery_order_with_duplicates_ends_in_the_same_state(
     pending, stripe_backend, stripe_client, django_capture_on_commit_callbacks
 ):
