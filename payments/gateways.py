@@ -262,5 +262,11 @@ def get_gateway() -> Gateway:
     return OfflineGateway()
 
 
+def is_live() -> bool:
+    """Whether the configured key moves real money (``sk_live_``/``rk_live_``): Stripe's
+    events then carry ``livemode: true``."""
+    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+
+
 def is_offline() -> bool:
     return not settings.STRIPE_SECRET_KEY

@@ -24,7 +24,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
 from payments import services
-from payments.gateways import GatewayError, account_info, get_gateway
+from payments.gateways import GatewayError, account_info, get_gateway, is_live
 from payments.models import Payment, Refund, StripeEvent
 from timz import money
 
@@ -118,14 +118,20 @@ def _describe(exc: pydantic.ValidationError, prefix: str) -> str:
 
 
 def validate_event(payload: Any) -> dict:
-    """`payload` (decoded JSON) if it is an event whose read fields have their JSON types;
-    raises EventMalformed otherwise."""
+    """`payload` (decoded JSON) if it is an event whose read fields have their JSON types and
+    whose ``livemode`` matches the configured key (a test event must never move a live
+    payment, nor the reverse); raises EventMalformed otherwise."""
     if not isinstance(payload, dict):
         raise EventMalformed("Invalid payload: an event is a JSON object.")
     try:
         event = _Event.model_validate(payload)
     except pydantic.ValidationError as exc:
         raise EventMalformed(_describe(exc, "")) from None
+    if event.livemode is not is_live():
+        raise EventMalformed(
+            f"Invalid payload: livemode is {event.livemode} but the configured Stripe key is a "
+            f"{'live' if is_live() else 'test'} key."
+        )
     shape = OBJECT_SHAPES.get(event.type)
     if shape is not None:
         try:

@@ -5,13 +5,14 @@ import time
 from http import HTTPStatus
 
 import pytest
+import stripe
 from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Booking, BookingEvent
 from payments.models import ConnectedAccount, Payment, StripeEvent
 from payments.tests.conftest import book, login, post_event, session_event
-from payments.tests.stripe_standin import make_event, sign_webhook_payload
+from payments.tests.stripe_standin import StripeStandin, make_event, sign_webhook_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -540,3 +541,30 @@ def test_a_refund_event_with_a_non_text_metadata_value_is_a_400(stripe_backend):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["detail"].startswith("Invalid payload: data.object.metadata")
+
+
+def test_a_test_mode_event_is_refused_with_a_live_key_and_stores_nothing(
+    pending, stripe_backend, settings
+):
+    booking, payment = pending
+    settings.STRIPE_SECRET_KEY = "sk_live_timz"
+
+    response = post_event(Client(), completed_event(stripe_backend, payment))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "livemode" in response.json()["detail"]
+    assert not StripeEvent.objects.exists()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+
+
+def test_a_live_event_is_refused_with_a_test_key_and_stores_nothing(stripe_backend):
+    with StripeStandin(livemode=True) as live:
+        client = stripe.StripeClient("sk_live_other", base_addresses={"api": live.url})
+        account = client.v1.accounts.create({"type": "express"})
+        live.set_account(account.id)
+
+    response = post_event(Client(), live.last_event("account.updated"))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not StripeEvent.objects.exists()
