@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ import stripe
 from django.conf import settings
 
 from timz import money
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,18 @@ class RefundRequest:
 
 
 class GatewayError(Exception):
-    """The payment provider refused or could not be reached (message is safe to show)."""
+    """The payment provider refused or could not be reached.
+
+    ``str()`` is a plain sentence safe to show to anyone; ``detail`` is what the provider
+    said (for logs and staff pages only: it may name parameters, ids or internals).
+    """
+
+    def __init__(self, message: str, *, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail or message
+
+
+PROVIDER_FAILED = "The payment provider could not complete this just now. Please try again later."
 
 
 class Gateway(Protocol):
@@ -139,8 +153,14 @@ class StripeGateway:
         try:
             return fn(*args)
         except stripe.StripeError as exc:
-            message = getattr(exc, "user_message", None) or "The payment provider refused."
-            raise GatewayError(message) from exc
+            detail = str(getattr(exc, "user_message", None) or exc or type(exc).__name__)
+            logger.warning(
+                "Stripe error in %s (request %s): %s",
+                getattr(fn, "__qualname__", fn),
+                getattr(exc, "request_id", None),
+                detail,
+            )
+            raise GatewayError(PROVIDER_FAILED, detail=detail) from exc
 
     def create_account(self, *, pro_id: int, email: str) -> AccountInfo:
         params = {

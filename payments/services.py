@@ -125,7 +125,7 @@ def connected_account_onboard(*, pro) -> str:
             try:
                 info = gateway.create_account(pro_id=pro.pk, email=pro.user.email)
             except GatewayError as exc:
-                raise ValidationError(f"Stripe could not create your account: {exc}") from exc
+                raise ValidationError(f"Stripe could not create your account. {exc}") from exc
             account.stripe_account_id = info.id
             account.is_simulated = False
             _apply_account_info(account, info).save()
@@ -134,7 +134,7 @@ def connected_account_onboard(*, pro) -> str:
             account_id=account.stripe_account_id, refresh_url=refresh_url, return_url=return_url
         )
     except GatewayError as exc:
-        raise ValidationError(f"Stripe could not start the onboarding: {exc}") from exc
+        raise ValidationError(f"Stripe could not start the onboarding. {exc}") from exc
 
 
 def connected_account_sync(*, pro) -> ConnectedAccount | None:
@@ -240,7 +240,7 @@ def checkout_start(*, booking: Booking, user) -> Payment:
         try:
             info = gateway.create_checkout(request)
         except GatewayError as exc:
-            raise ValidationError(f"The payment could not be started: {exc}") from exc
+            raise ValidationError(f"The payment could not be started. {exc}") from exc
         return Payment.objects.create(
             booking=locked,
             attempt=attempt,
@@ -445,9 +445,10 @@ def refund_send(*, refund_id: int) -> Refund:
     try:
         info = _gateway_for(payment).create_refund(request)
     except GatewayError as exc:
-        logger.warning("Refund %s could not be sent: %s", refund.pk, exc)
-        Refund.objects.filter(pk=refund.pk).update(last_error=str(exc)[:500])
-        refund.last_error = str(exc)[:500]
+        # last_error is for staff (the admin), so it keeps the provider's own words.
+        logger.warning("Refund %s could not be sent: %s", refund.pk, exc.detail)
+        Refund.objects.filter(pk=refund.pk).update(last_error=exc.detail[:500])
+        refund.last_error = exc.detail[:500]
         return refund
     return refund_update(refund=refund, status=info.status, stripe_refund_id=info.id)
 

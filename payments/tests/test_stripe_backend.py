@@ -95,6 +95,19 @@ def test_checkout_session_is_accepted_when_stripe_receives_the_request_late(
     assert stripe_backend.objects[payment.checkout_session_id]["status"] == "open"
 
 
+def test_a_stripe_refusal_shows_a_plain_sentence_and_logs_stripes_words(
+    setup, stripe_backend, client_user, caplog
+):
+    ConnectedAccount.objects.filter(pro=setup.pro).update(stripe_account_id="acct_closed")
+    booking = book(client=client_user, service=setup)
+
+    response = login(client_user).post(reverse("payments:checkout", args=[booking.pk]), follow=True)
+
+    assert "The payment could not be started. The payment provider could not" in response.text
+    assert "acct_closed" not in response.text and "destination" not in response.text
+    assert "No such destination: 'acct_closed'" in caplog.text
+
+
 def test_amount_comes_from_the_booking_snapshot(setup, stripe_backend, client_user):
     booking = book(client=client_user, service=setup)
     setup.price_amount = 100
