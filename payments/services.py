@@ -52,6 +52,7 @@ from payments.gateways import (
     is_offline,
 )
 from payments.models import ConnectedAccount, Payment, Refund
+from timz import money
 from timz.links import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -221,8 +222,13 @@ def checkout_start(*, booking: Booking, user) -> Payment:
         if not account_can_charge(account):
             raise ValidationError("This professional cannot take online payments right now.")
         attempt = max((p.attempt for p in payments), default=0) + 1
-        split = fees.split(price=locked.price_amount, currency=locked.currency, policy=fee_policy())
+        # The price was checked when the service was saved, but Stripe's rules can change
+        # under a saved price; the offline page follows the same rules.
+        error = money.stripe_charge_error(locked.price_amount, locked.currency)
+        if error:
+            raise ValidationError(error)
         gateway = get_gateway()
+        split = fees.split(price=locked.price_amount, currency=locked.currency, policy=fee_policy())
         request = CheckoutRequest(
             booking_id=locked.pk,
             service_name=locked.service_name,

@@ -482,3 +482,17 @@ def test_a_price_stripe_cannot_charge_is_refused_before_checkout(
     assert "Online payments in KWD must be a multiple of KWD" in response.text
     assert not stripe_backend.requests_for("/v1/checkout/sessions", "POST")
     assert not booking.payments.exists()
+
+
+def test_a_price_below_stripes_minimum_is_refused_before_checkout(
+    stripe_account, working_pro, stripe_backend, client_user
+):
+    service = make_service(
+        pro=working_pro, price_amount=40, currency="EUR", payment_mode=Service.PaymentMode.ONLINE
+    )
+    booking = book(client=client_user, service=service)
+
+    response = login(client_user).post(reverse("payments:checkout", args=[booking.pk]), follow=True)
+
+    assert "Online payments in EUR must be at least €0.50." in response.text
+    assert not stripe_backend.requests_for("/v1/checkout/sessions", "POST")
