@@ -91,11 +91,12 @@ class ServiceForm(forms.Form):
         return mode
 
     def clean(self):
-        """A price paid online must be one that Stripe can charge (KWD 1.230, not KWD 1.235)."""
+        """A price paid online must be one that Stripe can charge (KWD 1.230, not KWD 1.235;
+        at least Stripe's minimum, EUR 0.50); the message names the rule it breaks."""
         cleaned = super().clean()
         price = cleaned.get("price")
         if price is not None and cleaned.get("payment_mode") == Service.PaymentMode.ONLINE:
-            error = money.stripe_amount_error(price, self.currency)
+            error = money.stripe_charge_error(price, self.currency)
             if error:
                 self.add_error("price", ValidationError(error, code="not_chargeable"))
         return cleaned

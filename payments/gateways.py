@@ -4,21 +4,30 @@ Services talk to a small ``Gateway`` protocol and never to the SDK directly. ``g
 picks Stripe when ``STRIPE_SECRET_KEY`` is set (``STRIPE_API_BASE`` points the SDK at another
 address, e.g. the tests' stand-in), else the offline backend, so ``make run`` needs no account.
 
-Every money-moving POST carries an idempotency key chosen by the caller (derived from our own
-row ids), so retrying a call that timed out can never create a second session or refund.
+Every money-moving POST carries an idempotency key: the caller's name for the operation
+(derived from our own row ids) followed by a hash of the exact parameters sent
+(``idempotency_key``). Retrying a call that timed out with the same parameters replays
+Stripe's first answer, so it never creates a second session or refund; and a key is never
+reused with other parameters, which Stripe would refuse for 24 hours.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
 
 from timz import money
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class CheckoutRequest:
     success_url: str
     cancel_url: str
     expires_at: datetime
-    idempotency_key: str
+    operation: str  # names the call; its idempotency key adds a hash of the parameters
     customer_email: str = ""
 
 
@@ -64,11 +73,22 @@ class RefundRequest:
     currency: str
     booking_id: int
     refund_id: int
-    idempotency_key: str
+    operation: str  # names the call; its idempotency key adds a hash of the parameters
 
 
 class GatewayError(Exception):
-    """The payment provider refused or could not be reached (message is safe to show)."""
+    """The payment provider refused or could not be reached.
+
+    ``str()`` is a plain sentence safe to show to anyone; ``detail`` is what the provider
+    said (for logs and staff pages only: it may name parameters, ids or internals).
+    """
+
+    def __init__(self, message: str, *, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail or message
+
+
+PROVIDER_FAILED = "The payment provider could not complete this just now. Please try again later."
 
 
 class Gateway(Protocol):
@@ -85,6 +105,8 @@ class Gateway(Protocol):
     def expire_checkout(self, *, session_id: str) -> None: ...
 
     def create_refund(self, request: RefundRequest) -> RefundInfo: ...
+
+    def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]: ...
 
 
 def account_info(account) -> AccountInfo:
@@ -103,6 +125,12 @@ def account_info(account) -> AccountInfo:
         details_submitted=bool(data.get("details_submitted")),
         requirements_due=due,
     )
+
+
+def idempotency_key(operation: str, params: Mapping[str, Any]) -> str:
+    """``<operation>-<hash of params>``: the same key only ever goes with the same parameters."""
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{operation}-{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
 
 
 class StripeGateway:
@@ -125,8 +153,14 @@ class StripeGateway:
         try:
             return fn(*args)
         except stripe.StripeError as exc:
-            message = getattr(exc, "user_message", None) or "The payment provider refused."
-            raise GatewayError(message) from exc
+            detail = str(getattr(exc, "user_message", None) or exc or type(exc).__name__)
+            logger.warning(
+                "Stripe error in %s (request %s): %s",
+                getattr(fn, "__qualname__", fn),
+                getattr(exc, "request_id", None),
+                detail,
+            )
+            raise GatewayError(PROVIDER_FAILED, detail=detail) from exc
 
     def create_account(self, *, pro_id: int, email: str) -> AccountInfo:
         params = {
@@ -138,7 +172,7 @@ class StripeGateway:
             },
             "metadata": {"pro_id": str(pro_id)},
         }
-        options = {"idempotency_key": f"pro-{pro_id}-account"}
+        options = {"idempotency_key": idempotency_key(f"pro-{pro_id}-account", params)}
         return account_info(self._call(self.client.v1.accounts.create, params, options))
 
     def retrieve_account(self, *, account_id: str) -> AccountInfo:
@@ -180,7 +214,7 @@ class StripeGateway:
         }
         if request.customer_email:
             params["customer_email"] = request.customer_email
-        options = {"idempotency_key": request.idempotency_key}
+        options = {"idempotency_key": idempotency_key(request.operation, params)}
         session = self._call(self.client.v1.checkout.sessions.create, params, options)
         return CheckoutInfo(session_id=session.id, url=session.url)
 
@@ -198,9 +232,13 @@ class StripeGateway:
                 "refund_id": str(request.refund_id),
             },
         }
-        options = {"idempotency_key": request.idempotency_key}
+        options = {"idempotency_key": idempotency_key(request.operation, params)}
         refund = self._call(self.client.v1.refunds.create, params, options)
         return RefundInfo(id=refund.id, status=refund.status)
+
+    def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]:
+        intent = self._call(self.client.v1.payment_intents.retrieve, payment_intent_id)
+        return intent.metadata.to_dict() if intent.metadata else {}
 
 
 class OfflineGateway:
@@ -224,7 +262,7 @@ class OfflineGateway:
     def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
         from django.urls import reverse
 
-        session_id = f"offline_{request.idempotency_key}"
+        session_id = f"offline_{request.operation}"
         path = reverse("payments:test_checkout", kwargs={"session_id": session_id})
         return CheckoutInfo(session_id=session_id, url=path)
 
@@ -232,13 +270,22 @@ class OfflineGateway:
         return None
 
     def create_refund(self, request: RefundRequest) -> RefundInfo:
-        return RefundInfo(id=f"offline_{request.idempotency_key}", status="succeeded")
+        return RefundInfo(id=f"offline_{request.operation}", status="succeeded")
+
+    def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]:
+        return {}
 
 
 def get_gateway() -> Gateway:
     if settings.STRIPE_SECRET_KEY:
         return StripeGateway(api_key=settings.STRIPE_SECRET_KEY, api_base=settings.STRIPE_API_BASE)
     return OfflineGateway()
+
+
+def is_live() -> bool:
+    """Whether the configured key moves real money (``sk_live_``/``rk_live_``): Stripe's
+    events then carry ``livemode: true``."""
+    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
 
 
 def is_offline() -> bool:

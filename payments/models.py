@@ -3,8 +3,8 @@
 Money is integer minor units with a three-letter currency code (as in ``bookings``). A booking has
 at most one *active* payment (pending, or money taken: succeeded / partially refunded / refunded);
 failed or expired attempts stay as history and a new attempt gets the next ``attempt`` number,
-which is also part of the Stripe idempotency key of its Checkout Session. Statuses only move
-forward (see ``payments.services``); refunds follow Stripe's refund statuses.
+which also names its Checkout Session's creation (``payments.gateways.idempotency_key``).
+Statuses only move forward (see ``payments.services``); refunds follow Stripe's refund statuses.
 """
 
 from django.conf import settings
@@ -176,7 +176,8 @@ class Refund(models.Model):
         return f"Refund #{self.pk} of payment #{self.payment_id} ({self.status})"
 
     @property
-    def idempotency_key(self) -> str:
+    def operation(self) -> str:
+        """The gateway call's name (its idempotency key adds a hash of the parameters)."""
         return f"refund-{self.pk}"
 
 

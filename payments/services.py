@@ -8,15 +8,19 @@ functions here (``payment_succeeded``, ``payment_failed``, ``payment_expired``,
   ``payments.fees.split`` with the settings' policy.
 * Statuses only move forward and every outcome is idempotent: applying the same Stripe fact
   twice, or an older one after a newer one, leaves the same end state.
-* Checkout Sessions are created inside the transaction that holds the booking row lock, with the
-  idempotency key ``booking-<id>-checkout-<attempt>``: a retried request (or a rolled-back
-  transaction retried) gets the same session back, never a second one.
+* Checkout Sessions are created inside the transaction that holds the booking row lock, named
+  ``booking-<id>-checkout-<attempt>``; the idempotency key adds a hash of the exact parameters
+  (``payments.gateways.idempotency_key``). The session's ``expires_at`` is rounded up to the
+  minute, so a request retried within that minute (or a rolled-back transaction retried) sends
+  the same parameters and gets the same session back; a later retry gets a fresh session (the
+  first one, whose URL nobody has, expires unpaid) instead of an error from Stripe.
 * Refunds are rows created in the same transaction as their cause (e.g. the booking's
   cancellation), and sent to the gateway on commit (a ``payments.tasks.send_refund`` task:
-  immediate in development, the worker in production) with the key ``refund-<refund id>``. So a
+  immediate in development, the worker in production) named ``refund-<refund id>``. So a
   cancellation never waits on, or fails with, Stripe, and a refund is never sent for a
   cancellation that rolled back; a refund whose call failed stays ``pending`` with
-  ``last_error`` and is re-sent (same key, so at most once) by ``refund_send``, from the admin
+  ``last_error`` and is re-sent (same parameters, same key, so at most once) by ``refund_send``,
+  from the admin
   or ``manage.py payments_retry``.
 
 Lock order is always booking, then payment (as ``bookings.services.booking_transition``).
@@ -48,11 +52,16 @@ from payments.gateways import (
     is_offline,
 )
 from payments.models import ConnectedAccount, Payment, Refund
+from timz import money
 from timz.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
-CHECKOUT_MINUTES = 30  # Stripe's minimum session lifetime, and the booking hold.
+# Stripe refuses a Checkout Session that expires less than 30 minutes after Stripe creates it,
+# counted on Stripe's clock when the request arrives: one minute of margin covers the network,
+# retries and clock skew. The booking hold (bookings' PAYMENT_HOLD_MINUTES) still ends first,
+# and its expiry expires the session.
+CHECKOUT_SESSION_MINUTES = 31
 
 S = Booking.Status
 
@@ -101,7 +110,7 @@ def connected_account_enable_simulated(*, pro) -> ConnectedAccount:
 def connected_account_onboard(*, pro) -> str:
     """Start (or continue) `pro`'s onboarding; returns the URL to send the pro to.
 
-    Stripe: creates the Express account once (idempotency key ``pro-<id>-account``) and a fresh
+    Stripe: creates the Express account once (operation ``pro-<id>-account``) and a fresh
     Account Link (links are single-use and short-lived). Offline: enables a simulated account
     and returns the local return page.
     """
@@ -117,7 +126,7 @@ def connected_account_onboard(*, pro) -> str:
             try:
                 info = gateway.create_account(pro_id=pro.pk, email=pro.user.email)
             except GatewayError as exc:
-                raise ValidationError(f"Stripe could not create your account: {exc}") from exc
+                raise ValidationError(f"Stripe could not create your account. {exc}") from exc
             account.stripe_account_id = info.id
             account.is_simulated = False
             _apply_account_info(account, info).save()
@@ -126,7 +135,7 @@ def connected_account_onboard(*, pro) -> str:
             account_id=account.stripe_account_id, refresh_url=refresh_url, return_url=return_url
         )
     except GatewayError as exc:
-        raise ValidationError(f"Stripe could not start the onboarding: {exc}") from exc
+        raise ValidationError(f"Stripe could not start the onboarding. {exc}") from exc
 
 
 def connected_account_sync(*, pro) -> ConnectedAccount | None:
@@ -177,6 +186,14 @@ def _lock_booking(booking_id: int) -> Booking:
     )
 
 
+def _session_expiry(now: datetime) -> datetime:
+    """At least CHECKOUT_SESSION_MINUTES from `now`, rounded up to the whole minute: requests
+    retried within one minute carry the same parameters, hence the same idempotency key."""
+    at = now + timedelta(minutes=CHECKOUT_SESSION_MINUTES)
+    whole = at.replace(second=0, microsecond=0)
+    return whole if whole == at else whole + timedelta(minutes=1)
+
+
 def checkout_start(*, booking: Booking, user) -> Payment:
     """The client's pending payment for `booking`, creating the checkout session if needed.
 
@@ -205,8 +222,13 @@ def checkout_start(*, booking: Booking, user) -> Payment:
         if not account_can_charge(account):
             raise ValidationError("This professional cannot take online payments right now.")
         attempt = max((p.attempt for p in payments), default=0) + 1
-        split = fees.split(price=locked.price_amount, currency=locked.currency, policy=fee_policy())
+        # The price was checked when the service was saved, but Stripe's rules can change
+        # under a saved price; the offline page follows the same rules.
+        error = money.stripe_charge_error(locked.price_amount, locked.currency)
+        if error:
+            raise ValidationError(error)
         gateway = get_gateway()
+        split = fees.split(price=locked.price_amount, currency=locked.currency, policy=fee_policy())
         request = CheckoutRequest(
             booking_id=locked.pk,
             service_name=locked.service_name,
@@ -217,14 +239,14 @@ def checkout_start(*, booking: Booking, user) -> Payment:
             success_url=absolute_url(reverse("payments:checkout_return", args=[locked.pk])),
             cancel_url=absolute_url(reverse("payments:checkout", args=[locked.pk]))
             + "?cancelled=1",
-            expires_at=now + timedelta(minutes=CHECKOUT_MINUTES),
-            idempotency_key=f"booking-{locked.pk}-checkout-{attempt}",
+            expires_at=_session_expiry(timezone.now()),
+            operation=f"booking-{locked.pk}-checkout-{attempt}",
             customer_email=locked.client.email,
         )
         try:
             info = gateway.create_checkout(request)
         except GatewayError as exc:
-            raise ValidationError(f"The payment could not be started: {exc}") from exc
+            raise ValidationError(f"The payment could not be started. {exc}") from exc
         return Payment.objects.create(
             booking=locked,
             attempt=attempt,
@@ -413,7 +435,7 @@ def _enqueue_refund(refund_id: int) -> None:
 
 
 def refund_send(*, refund_id: int) -> Refund:
-    """Send a pending refund to its gateway (idempotency key ``refund-<id>``); safe to repeat."""
+    """Send a pending refund to its gateway (operation ``refund-<id>``); safe to repeat."""
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status != Refund.Status.PENDING or refund.stripe_refund_id:
         return refund
@@ -424,14 +446,15 @@ def refund_send(*, refund_id: int) -> Refund:
         currency=payment.currency,
         booking_id=payment.booking_id,
         refund_id=refund.pk,
-        idempotency_key=refund.idempotency_key,
+        operation=refund.operation,
     )
     try:
         info = _gateway_for(payment).create_refund(request)
     except GatewayError as exc:
-        logger.warning("Refund %s could not be sent: %s", refund.pk, exc)
-        Refund.objects.filter(pk=refund.pk).update(last_error=str(exc)[:500])
-        refund.last_error = str(exc)[:500]
+        # last_error is for staff (the admin), so it keeps the provider's own words.
+        logger.warning("Refund %s could not be sent: %s", refund.pk, exc.detail)
+        Refund.objects.filter(pk=refund.pk).update(last_error=exc.detail[:500])
+        refund.last_error = exc.detail[:500]
         return refund
     return refund_update(refund=refund, status=info.status, stripe_refund_id=info.id)
 

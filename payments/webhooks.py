@@ -6,7 +6,8 @@ Stripe object id and call the same services as the offline test page, which only
 forward; so events arriving twice or out of order leave the same end state. A handler that
 cannot apply an event (unknown session, amount mismatch) raises ``ValidationError``: its effects
 are rolled back, the message is kept in ``StripeEvent.error`` and Stripe gets a 200 (retrying
-would not help). Unknown event types are recorded and answered 200 as well.
+would not help). Unknown event types, and refunds of payment intents Timz did not create
+(another product on the same Stripe account), are recorded, logged and answered 200 as well.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
 from payments import services
-from payments.gateways import account_info
+from payments.gateways import GatewayError, account_info, get_gateway, is_live
 from payments.models import Payment, Refund, StripeEvent
 from timz import money
 
@@ -117,14 +118,20 @@ def _describe(exc: pydantic.ValidationError, prefix: str) -> str:
 
 
 def validate_event(payload: Any) -> dict:
-    """`payload` (decoded JSON) if it is an event whose read fields have their JSON types;
-    raises EventMalformed otherwise."""
+    """`payload` (decoded JSON) if it is an event whose read fields have their JSON types and
+    whose ``livemode`` matches the configured key (a test event must never move a live
+    payment, nor the reverse); raises EventMalformed otherwise."""
     if not isinstance(payload, dict):
         raise EventMalformed("Invalid payload: an event is a JSON object.")
     try:
         event = _Event.model_validate(payload)
     except pydantic.ValidationError as exc:
         raise EventMalformed(_describe(exc, "")) from None
+    if event.livemode is not is_live():
+        raise EventMalformed(
+            f"Invalid payload: livemode is {event.livemode} but the configured Stripe key is a "
+            f"{'live' if is_live() else 'test'} key."
+        )
     shape = OBJECT_SHAPES.get(event.type)
     if shape is not None:
         try:
@@ -190,9 +197,15 @@ def _apply_refund(data: dict) -> None:
             refund=refund, status=data.get("status", ""), stripe_refund_id=refund_id
         )
         return
+    payment_intent_id = _id(data.get("payment_intent"))
     payment = Payment.objects.filter(
-        payment_intent_id=_id(data.get("payment_intent")), backend=Payment.Backend.STRIPE
+        payment_intent_id=payment_intent_id, backend=Payment.Backend.STRIPE
     ).first()
+    if payment is None and not _payment_intent_is_ours(payment_intent_id):
+        # Another product on the Stripe account: answering 409 would only make Stripe retry
+        # it for three days.
+        logger.info("Refund %s is not of a Timz payment; acknowledged.", refund_id)
+        return
     if payment is None or not payment.is_paid:
         # Its checkout.session.completed may still be on the way: ask Stripe to retry.
         raise EventNotReady(f"No paid payment for refund {refund_id} yet.")
@@ -201,6 +214,24 @@ def _apply_refund(data: dict) -> None:
         stripe_refund_id=refund_id,
         amount=_minor_units(data.get("amount"), payment),
         status=data.get("status", ""),
+    )
+
+
+def _payment_intent_is_ours(payment_intent_id: str) -> bool:
+    """Whether Timz created the payment intent: its metadata names a booking with a Stripe
+    payment (the intent only reaches our rows with checkout.session.completed).
+
+    Raises EventNotReady when Stripe cannot be asked now, so the event comes again.
+    """
+    if not payment_intent_id:
+        return False
+    try:
+        metadata = get_gateway().payment_intent_metadata(payment_intent_id=payment_intent_id)
+    except GatewayError as exc:
+        raise EventNotReady(f"Could not look up payment intent {payment_intent_id}.") from exc
+    booking_id = metadata.get("booking_id", "")
+    return booking_id.isdigit() and (
+        Payment.objects.filter(booking_id=int(booking_id), backend=Payment.Backend.STRIPE).exists()
     )
 
 

@@ -11,7 +11,8 @@ is and turns amounts into text or text into amounts:
 * ``parse_amount`` reads what a person typed (or what ``format_money`` wrote) back into minor
   units; ``to_minor``/``to_major`` convert a ``Decimal`` that a form field already parsed.
 * Stripe counts some currencies differently from ISO 4217: ``to_stripe_amount`` and
-  ``from_stripe_amount`` convert, ``stripe_amount_error`` says what Stripe cannot charge.
+  ``from_stripe_amount`` convert, ``stripe_amount_error`` says what Stripe cannot charge and
+  ``stripe_charge_error`` adds Stripe's minimum charge amounts.
 
 Pure functions, no ORM: the module is tested alone.
 """
@@ -51,6 +52,19 @@ STRIPE_WHOLE_IN_TWO_DECIMALS = frozenset({"ISK"})
 STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 # (Stripe's HUF and TWD special cases concern payouts, which Stripe makes on its own schedule;
 # Timz creates none.)
+# Stripe's minimum charge amounts, in major units (docs.stripe.com/currencies, "Minimum and
+# maximum charge amounts"). A currency not listed is held to the equivalent of USD 0.50 in the
+# account's settlement currency, which Stripe checks itself at payment time.
+STRIPE_MINIMUM_CHARGE = {
+    code: Decimal(amount)
+    for code, amount in {
+        "USD": "0.50", "EUR": "0.50", "GBP": "0.30", "CAD": "0.50", "AUD": "0.50",
+        "CHF": "0.50", "JPY": "50", "SEK": "3.00", "NOK": "3.00", "DKK": "2.50",
+        "PLN": "2.00", "CZK": "15.00", "HUF": "175.00", "MXN": "10", "SGD": "0.50",
+        "HKD": "4.00", "NZD": "0.50", "BRL": "0.50", "INR": "0.50", "AED": "2.00",
+        "RON": "2.00", "BGN": "1.00", "THB": "10",
+    }.items()
+}  # fmt: skip
 
 _MINUS_SIGNS = frozenset({"-", "\N{MINUS SIGN}"})
 _DIGITS = frozenset("0123456789")
@@ -258,6 +272,29 @@ def stripe_amount_error(amount: int, currency: str) -> str | None:
             f"Online payments in {code} must be a multiple of {format_money(step, code)}; "
             f"{format_money(amount, code)} is not."
         )
+    return None
+
+
+def stripe_minimum_charge(currency: str) -> int | None:
+    """Stripe's smallest charge in `currency`, in ISO minor units (EUR: 50), or None when Stripe
+    publishes no fixed minimum for it."""
+    minimum = STRIPE_MINIMUM_CHARGE.get(_code(currency))
+    return None if minimum is None else to_minor(minimum, currency)
+
+
+def stripe_charge_error(amount: int, currency: str) -> str | None:
+    """Why Stripe cannot take a payment of `amount` minor units of `currency`, or None.
+
+    ``stripe_amount_error``'s decimal rules plus Stripe's minimum charge amount (which refunds
+    and application fees are not held to).
+    """
+    error = stripe_amount_error(amount, currency)
+    if error:
+        return error
+    minimum = stripe_minimum_charge(currency)
+    if minimum is not None and amount < minimum:
+        shown = format_money(minimum, currency)
+        return f"Online payments in {_code(currency)} must be at least {shown}."
     return None
 
 

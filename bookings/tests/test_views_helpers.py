@@ -81,6 +81,18 @@ def test_an_online_price_that_stripe_cannot_charge_is_refused(offline_payments, 
     ]
 
 
+@pytest.mark.django_db
+def test_an_online_price_below_stripes_minimum_is_refused_with_the_minimum(offline_payments, pro):
+    connected_account_enable_simulated(pro=pro)
+    form = ServiceForm(
+        {"name": "Cut", "duration_minutes": 30, "price": "0.40", "payment_mode": "online"},
+        pro=pro,
+        currency="EUR",
+    )
+    assert not form.is_valid()
+    assert form.errors["price"] == ["Online payments in EUR must be at least €0.50."]
+
+
 def test_time_off_form_reads_wall_clock_times_in_the_given_zone():
     form = TimeOffForm(
         {"starts_at": "2030-07-01T09:00", "ends_at": "2030-07-01T11:30"},

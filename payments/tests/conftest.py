@@ -14,7 +14,7 @@ from bookings.models import Booking, Service
 from conftest import PASSWORD, make_service
 from payments.models import ConnectedAccount, Payment
 from payments.services import connected_account_enable_simulated
-from payments.tests.stripe_standin import StripeStandin, make_event, sign_webhook_payload
+from payments.tests.stripe_standin import StripeStandin, sign_webhook_payload
 
 PARIS = ZoneInfo("Europe/Paris")
 API_KEY = "sk_test_timz"
@@ -142,5 +142,15 @@ def post_event(http: Client, event: dict, *, secret=WEBHOOK_SECRET, timestamp=No
     )
 
 
-def session_event(standin, session_id: str, type_: str = "checkout.session.completed", **kw):
-    return make_event(type_, standin._public(standin.objects[session_id]), **kw)
+def session_event(standin, session_id: str, type_: str = "checkout.session.completed"):
+    """The newest `type_` event the stand-in emitted for the session."""
+    return standin.last_event(type_, session_id)
+
+
+@pytest.fixture
+def stripe_client(stripe_backend):
+    """The SDK pointed at the stand-in: what someone does in the Stripe dashboard, or another
+    product on the same Stripe account."""
+    import stripe
+
+    return stripe.StripeClient(API_KEY, base_addresses={"api": stripe_backend.url})

@@ -1,8 +1,8 @@
 """A local stand-in for the Stripe API, for tests (Stripe itself is unreachable here).
 
 ``StripeStandin`` runs a ``ThreadingHTTPServer`` on 127.0.0.1 (random port) in a
-background thread and answers the handful of endpoints Timz uses with Stripe-shaped
-JSON, so the official ``stripe`` SDK (v16) can be exercised end to end::
+background thread and answers the endpoints Timz uses with Stripe-shaped JSON, so the
+official ``stripe`` SDK (v16) can be exercised end to end::
 
     with StripeStandin() as standin:
         # 1) legacy global API: read on every request, so it can be set at any time
@@ -10,9 +10,8 @@ JSON, so the official ``stripe`` SDK (v16) can be exercised end to end::
         # 2) StripeClient: the "api" base address ("connect"/"files" keep their defaults)
         client = stripe.StripeClient("sk_test_x", base_addresses={"api": standin.url})
 
-Both overrides work in stripe 16.1.0 (checked in ``_requestor_options.py`` and
-``_stripe_client.py``). ``standin.url`` has no trailing slash: the SDK concatenates it
-with paths such as ``/v1/accounts``.
+``standin.url`` has no trailing slash: the SDK concatenates it with paths such as
+``/v1/accounts``.
 
 Wire-format notes (what the SDK really sends):
 
@@ -22,26 +21,47 @@ Wire-format notes (what the SDK really sends):
   dicts/lists but leaves every leaf a *string* (as Stripe receives it).
 * Every POST carries an ``Idempotency-Key`` header: the SDK generates a random UUID
   when the caller gives none, so a call is only idempotent across retries if *we*
-  pass ``idempotency_key=`` (legacy kwarg) / ``options={"idempotency_key": ...}``.
-* ``Stripe-Version`` is always sent (the SDK's pinned version); ``Stripe-Account``
-  only when a connected account is given.
+  pass ``options={"idempotency_key": ...}``.
 
 Endpoints: POST /v1/accounts, /v1/account_links, /v1/checkout/sessions,
-/v1/checkout/sessions/{id}/expire, /v1/refunds; GET /v1/accounts/{id},
-/v1/checkout/sessions/{id}, /v1/payment_intents/{id}, /v1/refunds/{id}. Top-level
-``expand`` (e.g. a session's ``payment_intent``) works; dotted expand paths do not.
-Checkout line items must use ``price_data`` (no stored prices); payment intents and
-charges exist only once ``complete_checkout()`` pays a session; refunds are checked
-against the unrefunded amount; set ``standin.refund_status = "pending"`` for pending
-refunds. Connected accounts named in ``transfer_data`` are not checked.
+/v1/checkout/sessions/{id}/expire, /v1/refunds, /v1/transfers/{id}/reversals; GET of one
+account, checkout session, payment intent, charge, refund, application fee, transfer or
+dispute. ``expand`` works, dotted paths included (``latest_charge.application_fee``).
 
-Behaviour: every request is recorded in ``standin.requests`` (before auth checks);
-a non ``Bearer sk_test_...`` Authorization gives 401; unknown paths/ids give 404 in
-Stripe's error shape; a reused Idempotency-Key (per Stripe-Account) replays the first
-2xx response (header ``Idempotent-Replayed: true``) without creating anything, and
-gives 400 ``idempotency_error`` if the method/path/params differ, like Stripe.
-Objects are global to the stand-in (not scoped by Stripe-Account). Unexpected
-exceptions become 500 with ``Stripe-Should-Retry: false`` and are kept in ``errors``.
+As strict as Stripe where Timz could get it wrong:
+
+* **Keys**: only ``Bearer sk_test_...`` (``sk_live_...`` for ``StripeStandin(livemode=True)``);
+  anything else is a 401. Objects and events carry the matching ``livemode``.
+* **Checkout sessions**: ``expires_at`` must lie 30 minutes to 24 hours after the session's
+  creation (by the stand-in's clock, when the request arrives); line items use ``price_data``;
+  the total must respect the currency's decimals (zero-decimal currencies, ISK in whole
+  krónur, three-decimal currencies ending in 0) and Stripe's minimum charge amount
+  (``CHARGE_MINIMUMS``); an ``application_fee_amount`` needs ``transfer_data[destination]``
+  naming an existing account and cannot exceed the total. A session's ``url`` is null once it
+  is complete or expired; an open session expires by itself when the clock passes its
+  ``expires_at``.
+* **Idempotency**: a result is cached for 24 hours per (Stripe-Account, Idempotency-Key) as
+  soon as the endpoint began executing (errors included; a request refused by parameter
+  validation caches nothing, as Stripe documents). A reuse with the same method, path and
+  parameters replays it (``Idempotent-Replayed: true``); with anything different it is a 400
+  ``idempotency_error``.
+* **Money**: paying a session creates its payment intent, charge, transfer (destination
+  charges) and application fee. A refund is checked against the unrefunded amount;
+  ``reverse_transfer`` reverses the transfer in proportion and ``refund_application_fee``
+  refunds the application fee in proportion, rounded *down* (Stripe does its own rounding,
+  which Timz must read back rather than assume). ``standin.refund_status = "pending"`` gives
+  pending refunds.
+
+Webhooks come from the stand-in's own state: every change it makes (a session completed or
+expired, a refund created or updated, an application fee refunded, a dispute opened, updated
+or closed, an account updated, a transfer reversed) appends the event Stripe would send to
+``standin.events``, with the object as it is then. Tests sign and deliver those
+(``events_of``, ``last_event``); they never build payloads by hand.
+
+The clock is the wall clock plus ``standin.advance(seconds)``. Every request is recorded in
+``standin.requests`` (before auth checks); unknown paths/ids give 404 in Stripe's error
+shape; unexpected exceptions become 500 with ``Stripe-Should-Retry: false`` and are kept in
+``errors``. Objects are global to the stand-in (not scoped by Stripe-Account).
 """
 
 from __future__ import annotations
@@ -71,18 +91,34 @@ _RETRIEVABLE = {
     "accounts": "account",
     "checkout/sessions": "checkout.session",
     "payment_intents": "payment_intent",
+    "charges": "charge",
     "refunds": "refund",
+    "application_fees": "application_fee",
+    "transfers": "transfer",
+    "disputes": "dispute",
 }
 _SESSION_ECHOED = ("cancel_url", "client_reference_id", "customer_email", "success_url")
 _ONBOARDING_DUE = ["business_type", "external_account", "tos_acceptance.date"]
+IDEMPOTENCY_SECONDS = 24 * 3600
+SESSION_MIN_SECONDS, SESSION_MAX_SECONDS = 30 * 60, 24 * 3600
+
+# Stripe's minimum charge amounts, in the API's units (docs.stripe.com/currencies, "Minimum
+# and maximum charge amounts"). Currencies not listed are not checked.
+CHARGE_MINIMUMS = {
+    "usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "chf": 50, "jpy": 50, "sek": 300,
+    "nok": 300, "dkk": 250, "pln": 200, "czk": 1500, "huf": 17500, "mxn": 1000, "sgd": 50,
+    "hkd": 400, "nzd": 50, "brl": 50, "inr": 50, "aed": 200, "ron": 200, "bgn": 100,
+    "thb": 1000,
+}  # fmt: skip
+# Stripe's decimal rules, as the API sees amounts: the step every amount is a multiple of.
+_ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"} | {
+    "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf",
+}  # fmt: skip
+_AMOUNT_STEP = {"isk": 100} | dict.fromkeys(("bhd", "jod", "kwd", "omr", "tnd"), 10)
 
 
 def _new_id(prefix: str) -> str:
     return prefix + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(24))
-
-
-def _now() -> int:
-    return int(time.time())
 
 
 def parse_form(body: str) -> Params:
@@ -114,22 +150,32 @@ def _listify(node: Any, key: str = "") -> Any:
 def sign_webhook_payload(payload: bytes | str, secret: str, timestamp: int | None = None) -> str:
     """``Stripe-Signature`` value: ``t=<ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<body>")>``."""
     body = payload.decode() if isinstance(payload, bytes) else payload
-    ts = _now() if timestamp is None else timestamp
+    ts = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{ts}.{body}".encode(), hashlib.sha256).hexdigest()
     return f"t={ts},v1={mac}"
 
 
 def make_event(
-    type: str, obj: dict, event_id: str | None = None, *, account: str | None = None
+    type: str,
+    obj: dict,
+    event_id: str | None = None,
+    *,
+    account: str | None = None,
+    created: int | None = None,
+    livemode: bool = False,
 ) -> dict:
-    """A Stripe event envelope around ``obj``; ``account`` marks a Connect event."""
+    """A Stripe event envelope around ``obj``; ``account`` marks a Connect event.
+
+    The stand-in uses it for the events of its own objects; tests use it only for payloads
+    Stripe would never send (malformed ones, unknown types).
+    """
     event = {
         "id": event_id or _new_id("evt"),
         "object": "event",
         "api_version": stripe.api_version,
-        "created": _now(),
+        "created": int(time.time()) if created is None else created,
         "data": {"object": copy.deepcopy(obj)},
-        "livemode": False,
+        "livemode": livemode,
         "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None},
         "type": type,
@@ -140,18 +186,30 @@ def make_event(
 
 
 class StripeStandinError(Exception):
-    """Raised by endpoint handlers; rendered as ``{"error": {...}}`` with ``status``."""
+    """Raised by endpoint handlers; rendered as ``{"error": {...}}`` with ``status``.
+
+    ``executed`` marks a refusal made once the endpoint began executing (e.g. a refund of a
+    refunded charge): Stripe caches those under the idempotency key, not validation errors.
+    """
 
     def __init__(
-        self, status: int, message: str, *, code=None, param=None, type="invalid_request_error"
+        self,
+        status: int,
+        message: str,
+        *,
+        code=None,
+        param=None,
+        type="invalid_request_error",
+        executed=False,
     ):
         super().__init__(message)
         self.status = status
+        self.executed = executed
         self.body: Params = {"type": type, "message": message}
         self.body |= {k: v for k, v in (("code", code), ("param", param)) if v}
 
 
-def _bad(message: str, **body: str) -> StripeStandinError:
+def _bad(message: str, **body: Any) -> StripeStandinError:
     """A 400 invalid_request_error (``body`` may carry ``code``/``param``/``type``)."""
     return StripeStandinError(400, message, **body)
 
@@ -169,6 +227,18 @@ def _int(params: Params, name: str, default: int | None = None) -> int:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise _bad(f"Invalid integer: {value}", param=name) from None
+
+
+def _check_amount(amount: int, currency: str, param: str) -> None:
+    """Stripe's decimal rules and minimum charge amount for a charge of `amount`."""
+    step = _AMOUNT_STEP.get(currency, 1)
+    if currency not in _ZERO_DECIMAL and amount % step:
+        message = f"Invalid amount for {currency.upper()}: it must be a multiple of {step}."
+        raise _bad(message, code="invalid_charge_amount", param=param)
+    minimum = CHARGE_MINIMUMS.get(currency)
+    if minimum is not None and amount < minimum:
+        message = f"Amount must be at least {minimum} {currency} (in the API's units)."
+        raise _bad(message, code="amount_too_small", param=param)
 
 
 @dataclass
@@ -191,17 +261,26 @@ class RecordedRequest:
         return self.header("Stripe-Account")
 
 
+@dataclass
+class _Cached:
+    fingerprint: tuple
+    at: int
+    status: int
+    body: Params
+
+
 class StripeStandin:
     """In-process fake of the Stripe endpoints Timz uses. See the module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, livemode: bool = False) -> None:
+        self.livemode = livemode
         self.requests: list[RecordedRequest] = []
         self.objects: dict[str, Params] = {}  # every created object, by id
+        self.events: list[Params] = []  # every event Stripe would send, in order
         self.errors: list[str] = []  # tracebacks of unexpected handler exceptions
         self.refund_status = "succeeded"  # set to "pending" to get pending refunds
-        # (Stripe-Account, Idempotency-Key) -> (request fingerprint, first 2xx response)
-        self._idempotent: dict[tuple[str | None, str], tuple[tuple, Params]] = {}
-        self._refunded: dict[str, int] = {}  # payment_intent id -> amount refunded
+        self._offset = 0  # seconds added to the wall clock (advance())
+        self._idempotent: dict[tuple[str | None, str], _Cached] = {}
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -212,6 +291,7 @@ class StripeStandin:
             ("POST", r"/v1/checkout/sessions", self._create_session),
             ("POST", r"/v1/checkout/sessions" + item + "/expire", self._expire_session),
             ("POST", r"/v1/refunds", self._create_refund),
+            ("POST", r"/v1/transfers" + item + "/reversals", self._create_transfer_reversal),
             ("GET", r"/v1/(?P<kind>" + "|".join(_RETRIEVABLE) + ")" + item, self._retrieve),
         ]
 
@@ -245,7 +325,52 @@ class StripeStandin:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    # -- test helpers (no HTTP) --------------------------------------------------------
+    # -- clock and events ----------------------------------------------------------------
+
+    def now(self) -> int:
+        """The stand-in's clock, in Unix seconds."""
+        return int(time.time()) + self._offset
+
+    def advance(self, seconds: int) -> None:
+        """Move the clock on: open sessions past their ``expires_at`` expire, cached
+        idempotent results older than 24 hours are forgotten."""
+        with self._lock:
+            self._offset += seconds
+            self._tick()
+
+    def _tick(self) -> None:
+        now = self.now()
+        for obj in list(self.objects.values()):
+            is_session = obj["object"] == "checkout.session"
+            if is_session and obj["status"] == "open" and obj["expires_at"] <= now:
+                obj.update(status="expired", url=None)
+                self._emit("checkout.session.expired", obj)
+        for key, cached in list(self._idempotent.items()):
+            if now - cached.at >= IDEMPOTENCY_SECONDS:
+                del self._idempotent[key]
+
+    def _emit(self, type: str, obj: Params, *, account: str | None = None) -> Params:
+        event = make_event(
+            type, self._public(obj), account=account, created=self.now(), livemode=self.livemode
+        )
+        self.events.append(event)
+        return event
+
+    def events_of(self, type: str, obj_id: str | None = None) -> list[Params]:
+        """The events of `type` emitted so far (about object `obj_id` only, if given)."""
+        return [
+            copy.deepcopy(e)
+            for e in self.events
+            if e["type"] == type and (obj_id is None or e["data"]["object"].get("id") == obj_id)
+        ]
+
+    def last_event(self, type: str, obj_id: str | None = None) -> Params:
+        """The newest event of `type` (about `obj_id`); AssertionError when there is none."""
+        found = self.events_of(type, obj_id)
+        assert found, f"the stand-in emitted no {type} event" + (f" for {obj_id}" if obj_id else "")
+        return found[-1]
+
+    # -- test helpers (no HTTP): what customers, banks and the dashboard do ---------------
 
     def requests_for(self, path: str, method: str | None = None) -> list[RecordedRequest]:
         """Recorded requests whose path (without query string) equals ``path``."""
@@ -255,34 +380,62 @@ class StripeStandin:
             if r.path == path and (method is None or r.method == method.upper())
         ]
 
-    def complete_checkout(self, session_id: str) -> Params:
-        """Pay an open session as a customer would: creates its payment intent and charge."""
+    def complete_checkout(self, session_id: str, *, delayed: bool = False) -> Params:
+        """Pay an open session as a customer would: creates its payment intent, charge,
+        transfer and application fee, and emits ``checkout.session.completed``.
+
+        ``delayed``: a delayed payment method (e.g. SEPA debit): the session completes
+        ``unpaid`` and ``settle_delayed_payment`` decides later.
+        """
         with self._lock:
+            self._tick()
             session = self._get(session_id, "checkout.session")
             if session["status"] != "open":
                 raise ValueError(f"session {session_id} is {session['status']}, not open")
-            pi_data = session.pop("_payment_intent_data", {})
-            fee = pi_data.get("application_fee_amount")
-            pi = self._store(
-                "pi",
-                "payment_intent",
+            pi = self._pay(
                 amount=session["amount_total"],
-                amount_received=session["amount_total"],
-                application_fee_amount=int(fee) if fee is not None else None,
                 currency=session["currency"],
-                latest_charge=_new_id("ch"),
-                metadata=pi_data.get("metadata", {}),
-                status="succeeded",
-                transfer_data=pi_data.get("transfer_data"),
-                transfer_group=pi_data.get("transfer_group"),
+                pi_data=session.pop("_payment_intent_data", {}),
             )
-            session.update(status="complete", payment_status="paid", payment_intent=pi["id"])
+            session.update(
+                status="complete",
+                payment_status="unpaid" if delayed else "paid",
+                payment_intent=pi["id"],
+                url=None,
+            )
+            if delayed:
+                pi["status"] = "processing"
+            self._emit("checkout.session.completed", session)
             return self._public(session)
+
+    def settle_delayed_payment(self, session_id: str, *, succeeded: bool = True) -> Params:
+        """The delayed payment of a completed session succeeds or fails:
+        ``checkout.session.async_payment_succeeded`` or ``..._failed``."""
+        with self._lock:
+            session = self._get(session_id, "checkout.session")
+            pi = self._get(session["payment_intent"], "payment_intent")
+            pi["status"] = "succeeded" if succeeded else "requires_payment_method"
+            session["payment_status"] = "paid" if succeeded else "unpaid"
+            outcome = "succeeded" if succeeded else "failed"
+            self._emit(f"checkout.session.async_payment_{outcome}", session)
+            return self._public(session)
+
+    def emit(self, type: str, obj_id: str) -> Params:
+        """One more event of `type` about the object as it is now, with a new event id (Stripe
+        may report one fact in several events)."""
+        with self._lock:
+            return copy.deepcopy(self._emit(type, self._get(obj_id)))
+
+    def create_payment(self, *, amount: int, currency: str = "eur") -> Params:
+        """A payment made on the same Stripe account outside Timz (another product)."""
+        with self._lock:
+            return self._public(self._pay(amount=amount, currency=currency, pi_data={}))
 
     def set_account(
         self, acct_id: str, *, charges_enabled: bool = True, payouts_enabled: bool = True
     ) -> Params:
-        """Simulate onboarding progress; both flags true clears the requirements."""
+        """Simulate onboarding progress (both flags true clears the requirements); emits
+        ``account.updated`` as a Connect event."""
         with self._lock:
             account = self._get(acct_id, "account")
             done = charges_enabled and payouts_enabled
@@ -296,7 +449,55 @@ class StripeStandin:
                 account["requirements"].update(
                     currently_due=[], eventually_due=[], past_due=[], disabled_reason=None
                 )
+            self._emit("account.updated", account, account=acct_id)
             return self._public(account)
+
+    def set_refund_status(self, refund_id: str, status: str) -> Params:
+        """The bank settles (or fails) a refund: ``refund.updated``, or ``refund.failed``."""
+        with self._lock:
+            refund = self._get(refund_id, "refund")
+            refund["status"] = status
+            if status == "failed":
+                refund["failure_reason"] = "expired_or_canceled_card"
+                self._emit("refund.failed", refund)
+            else:
+                self._emit("refund.updated", refund)
+            return self._public(refund)
+
+    def open_dispute(self, charge_id: str, *, reason: str = "fraudulent") -> Params:
+        """The cardholder disputes the whole charge: ``charge.dispute.created``."""
+        with self._lock:
+            charge = self._get(charge_id, "charge")
+            charge["disputed"] = True
+            dispute = self._store(
+                "dp",
+                "dispute",
+                amount=charge["amount"] - charge["amount_refunded"],
+                charge=charge_id,
+                currency=charge["currency"],
+                payment_intent=charge["payment_intent"],
+                reason=reason,
+                status="needs_response",
+                is_charge_refundable=False,
+                metadata={},
+            )
+            self._emit("charge.dispute.created", dispute)
+            return self._public(dispute)
+
+    def update_dispute(self, dispute_id: str, *, status: str = "under_review") -> Params:
+        with self._lock:
+            dispute = self._get(dispute_id, "dispute")
+            dispute["status"] = status
+            self._emit("charge.dispute.updated", dispute)
+            return self._public(dispute)
+
+    def close_dispute(self, dispute_id: str, *, won: bool) -> Params:
+        """The bank decides: ``charge.dispute.closed`` with status won or lost."""
+        with self._lock:
+            dispute = self._get(dispute_id, "dispute")
+            dispute["status"] = "won" if won else "lost"
+            self._emit("charge.dispute.closed", dispute)
+            return self._public(dispute)
 
     # -- request handling ----------------------------------------------------------------
 
@@ -312,6 +513,7 @@ class StripeStandin:
         request = RecordedRequest(method, split.path, params, headers)
         with self._lock:
             self.requests.append(request)
+            self._tick()
             try:
                 if form_error:
                     raise form_error
@@ -325,7 +527,8 @@ class StripeStandin:
 
     def _answer(self, req: RecordedRequest) -> tuple[int, Params, dict[str, str]]:
         auth = req.header("Authorization") or ""
-        if not auth.startswith("Bearer sk_test_"):
+        prefix = "Bearer sk_live_" if self.livemode else "Bearer sk_test_"
+        if not auth.startswith(prefix):
             message = (
                 f"Invalid API Key provided: {auth.removeprefix('Bearer ')[:12]}***"
                 if auth
@@ -338,24 +541,36 @@ class StripeStandin:
             raise StripeStandinError(404, f"Unrecognized request URL ({req.method}: {req.path}).")
         key = req.idempotency_key if req.method == "POST" else None
         fingerprint = (req.method, req.path, json.dumps(req.params, sort_keys=True))
-        if key and (stored := self._idempotent.get((req.stripe_account, key))):
-            if stored[0] != fingerprint:
+        if key and (cached := self._idempotent.get((req.stripe_account, key))):
+            if cached.fingerprint != fingerprint:
                 message = (
                     "Keys for idempotent requests can only be used with the same parameters "
-                    f"they were first used with. Try a key other than '{key}'."
+                    f"they were first used with. Try a key other than '{key}' if you meant "
+                    "to execute a different request."
                 )
                 raise _bad(message, type="idempotency_error")
-            return 200, copy.deepcopy(stored[1]), {"Idempotent-Replayed": "true"}
-        obj = self._public(handler(req.params, **match.groupdict()))
-        payload = self._expand(obj, req.params.get("expand", []))
+            return cached.status, copy.deepcopy(cached.body), {"Idempotent-Replayed": "true"}
+        try:
+            obj = self._public(handler(req.params, **match.groupdict()))
+            status, payload = 200, self._expand(obj, req.params.get("expand", []))
+        except StripeStandinError as exc:
+            if not exc.executed:
+                raise
+            status, payload = exc.status, {"error": exc.body}
         if key:
-            self._idempotent[(req.stripe_account, key)] = (fingerprint, payload)
-        return 200, copy.deepcopy(payload), {}
+            entry = _Cached(fingerprint, self.now(), status, copy.deepcopy(payload))
+            self._idempotent[(req.stripe_account, key)] = entry
+        return status, copy.deepcopy(payload), {}
 
     # -- storage -----------------------------------------------------------------------
 
     def _store(self, prefix: str, object_type: str, **fields: Any) -> Params:
-        obj = {"id": _new_id(prefix), "object": object_type, "created": _now(), "livemode": False}
+        obj = {
+            "id": _new_id(prefix),
+            "object": object_type,
+            "created": self.now(),
+            "livemode": self.livemode,
+        }
         obj.update(fields)
         self.objects[obj["id"]] = obj
         return obj
@@ -367,16 +582,83 @@ class StripeStandin:
         return obj
 
     def _expand(self, obj: Params, fields: list[str]) -> Params:
-        """Replace top-level id fields named in ``expand`` by the stored objects."""
-        for name in fields:
-            if isinstance(obj.get(name), str) and obj[name] in self.objects:
-                obj[name] = self._public(self.objects[obj[name]])
+        """Replace the id fields named in ``expand`` (dotted paths too) by the stored objects."""
+        for path in fields:
+            head, _, rest = path.partition(".")
+            value = obj.get(head)
+            if isinstance(value, str) and value in self.objects:
+                obj[head] = value = self._public(self.objects[value])
+            if rest and isinstance(value, dict):
+                self._expand(value, [rest])
         return obj
 
     @staticmethod
     def _public(obj: Params) -> Params:
         """A deep copy without private (``_``-prefixed) bookkeeping keys."""
         return copy.deepcopy({k: v for k, v in obj.items() if not k.startswith("_")})
+
+    def _pay(self, *, amount: int, currency: str, pi_data: Params) -> Params:
+        """A succeeded payment intent with its charge, and for a destination charge its
+        transfer (the amount less the fee) and application fee."""
+        fee = pi_data.get("application_fee_amount")
+        fee = int(fee) if fee is not None else None
+        destination = (pi_data.get("transfer_data") or {}).get("destination")
+        charge = self._store(
+            "ch",
+            "charge",
+            amount=amount,
+            amount_refunded=0,
+            application_fee=None,
+            application_fee_amount=fee,
+            currency=currency,
+            disputed=False,
+            paid=True,
+            refunded=False,
+            status="succeeded",
+            transfer=None,
+            transfer_data=pi_data.get("transfer_data"),
+        )
+        pi = self._store(
+            "pi",
+            "payment_intent",
+            amount=amount,
+            amount_received=amount,
+            application_fee_amount=fee,
+            currency=currency,
+            latest_charge=charge["id"],
+            metadata=pi_data.get("metadata", {}),
+            status="succeeded",
+            transfer_data=pi_data.get("transfer_data"),
+            transfer_group=pi_data.get("transfer_group"),
+        )
+        charge["payment_intent"] = pi["id"]
+        if destination:
+            transfer = self._store(
+                "tr",
+                "transfer",
+                amount=amount - (fee or 0),
+                amount_reversed=0,
+                currency=currency,
+                destination=destination,
+                reversed=False,
+                source_transaction=charge["id"],
+                metadata={},
+            )
+            charge["transfer"] = transfer["id"]
+        if fee is not None:
+            application_fee = self._store(
+                "fee",
+                "application_fee",
+                account=destination,
+                amount=fee,
+                amount_refunded=0,
+                charge=charge["id"],
+                currency=currency,
+                refunded=False,
+                refunds={"object": "list", "data": [], "has_more": False},
+            )
+            charge["application_fee"] = application_fee["id"]
+        return pi
 
     # -- endpoints ---------------------------------------------------------------------
 
@@ -407,9 +689,9 @@ class StripeStandin:
 
     def _create_account_link(self, params: Params) -> Params:
         account = params.get("account", "")
-        if account not in self.objects:
+        if self.objects.get(account, {}).get("object") != "account":
             raise _missing("account", account, param="account")
-        created = _now()
+        created = self.now()
         return {
             "object": "account_link",
             "created": created,
@@ -431,21 +713,34 @@ class StripeStandin:
             currencies.add(price_data.get("currency", ""))
         if len(currencies) != 1 or "" in currencies:
             raise _bad("All line items need the same currency.")
+        currency = currencies.pop().lower()
+        _check_amount(total, currency, "line_items[0][price_data][unit_amount]")
+        created = self.now()
+        expires_at = _int(params, "expires_at", created + SESSION_MAX_SECONDS)
+        if expires_at < created + SESSION_MIN_SECONDS:
+            message = (
+                "The `expires_at` timestamp must be at least 30 minutes from Checkout "
+                "Session creation."
+            )
+            raise _bad(message, param="expires_at")
+        if expires_at > created + SESSION_MAX_SECONDS:
+            message = (
+                "The `expires_at` timestamp must be less than 24 hours from Checkout "
+                "Session creation."
+            )
+            raise _bad(message, param="expires_at")
         pi_data = params.get("payment_intent_data", {})
-        if _int(pi_data, "application_fee_amount", 0) > total:
-            message = "The application fee cannot exceed the amount of the payment."
-            raise _bad(message, param="payment_intent_data[application_fee_amount]")
-        created = _now()
+        self._check_destination_charge(pi_data, total)
         session = self._store(
-            "cs_test",
+            "cs_live" if self.livemode else "cs_test",
             "checkout.session",
             **{k: params.get(k) for k in _SESSION_ECHOED},
             created=created,
             amount_subtotal=total,
             amount_total=total,
-            currency=currencies.pop().lower(),
+            currency=currency,
             customer=None,
-            expires_at=_int(params, "expires_at", created + 24 * 3600),
+            expires_at=expires_at,
             metadata=params.get("metadata", {}),
             mode=params.get("mode", "payment"),
             payment_intent=None,
@@ -456,45 +751,120 @@ class StripeStandin:
         session["url"] = f"{self.url}/checkout/pay/{session['id']}"
         return session
 
+    def _check_destination_charge(self, pi_data: Params, total: int) -> None:
+        destination = (pi_data.get("transfer_data") or {}).get("destination")
+        if "application_fee_amount" in pi_data:
+            if not destination:
+                message = (
+                    "Can only apply an application_fee_amount when the PaymentIntent is "
+                    "attempting a direct payment (using an OAuth key or Stripe-Account header) "
+                    "or destination payment (using `transfer_data[destination]`)."
+                )
+                raise _bad(message, param="payment_intent_data[application_fee_amount]")
+            if _int(pi_data, "application_fee_amount") > total:
+                message = "The application fee cannot exceed the amount of the payment."
+                raise _bad(message, param="payment_intent_data[application_fee_amount]")
+        if destination is not None and self.objects.get(destination, {}).get("object") != (
+            "account"
+        ):
+            raise _missing(
+                "destination", destination, param="payment_intent_data[transfer_data][destination]"
+            )
+
     def _expire_session(self, params: Params, id: str) -> Params:
         session = self._get(id, "checkout.session")
         if session["status"] != "open":
-            raise _bad(f"Only open Checkout Sessions can be expired, not {session['status']}.")
-        session["status"] = "expired"
+            message = f"Only open Checkout Sessions can be expired, not {session['status']}."
+            raise _bad(message, executed=True)
+        session.update(status="expired", url=None)
+        self._emit("checkout.session.expired", session)
         return session
 
     def _create_refund(self, params: Params) -> Params:
         if "payment_intent" in params:
             pi = self._get(params["payment_intent"], "payment_intent")
+            charge = self._get(pi["latest_charge"], "charge")
         elif "charge" in params:
-            charge = params["charge"]
-            found = [o for o in self.objects.values() if o.get("latest_charge") == charge]
-            if not found:
-                raise _missing("charge", charge, param="charge")
-            pi = found[0]
+            charge = self._get(params["charge"], "charge")
         else:
             raise _bad("One of payment_intent or charge is required.")
-        remaining = pi["amount"] - self._refunded.get(pi["id"], 0)
+        remaining = charge["amount"] - charge["amount_refunded"]
         amount = _int(params, "amount", remaining)
         if remaining == 0:
-            message = f"Charge {pi['latest_charge']} has already been refunded."
-            raise _bad(message, code="charge_already_refunded")
+            message = f"Charge {charge['id']} has already been refunded."
+            raise _bad(message, code="charge_already_refunded", executed=True)
         if not 0 < amount <= remaining:
             message = f"Refund amount ({amount}) must be in 1..{remaining} (unrefunded amount)."
             raise _bad(message, param="amount")
-        self._refunded[pi["id"]] = pi["amount"] - remaining + amount
-        return self._store(
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        refund = self._store(
             "re",
             "refund",
             amount=amount,
             balance_transaction=None,
-            charge=pi["latest_charge"],
-            currency=pi["currency"],
+            charge=charge["id"],
+            currency=charge["currency"],
             metadata=params.get("metadata", {}),
-            payment_intent=pi["id"],
+            payment_intent=charge["payment_intent"],
             reason=params.get("reason"),
             status=self.refund_status,
+            transfer_reversal=None,
         )
+        self._emit("charge.refunded", charge)
+        self._emit("refund.created", refund)
+        if params.get("reverse_transfer") == "true" and charge["transfer"]:
+            transfer = self.objects[charge["transfer"]]
+            share = amount * transfer["amount"] // charge["amount"]
+            if charge["refunded"]:
+                share = transfer["amount"] - transfer["amount_reversed"]
+            reversal = self._reverse(transfer, share, {})
+            refund["transfer_reversal"] = reversal["id"]
+        if params.get("refund_application_fee") == "true" and charge["application_fee"]:
+            self._refund_application_fee(charge, amount)
+        return refund
+
+    def _refund_application_fee(self, charge: Params, amount: int) -> None:
+        """Refund the fee in proportion to `amount`, rounded down; all that is left once the
+        charge is refunded in full."""
+        application_fee = self.objects[charge["application_fee"]]
+        left = application_fee["amount"] - application_fee["amount_refunded"]
+        share = application_fee["amount"] * amount // charge["amount"]
+        share = left if charge["refunded"] else min(share, left)
+        if share <= 0:
+            return
+        fee_refund = self._store(
+            "fr", "fee_refund", amount=share, currency=charge["currency"], fee=charge["id"]
+        )
+        application_fee["refunds"]["data"].insert(0, self._public(fee_refund))
+        application_fee["amount_refunded"] += share
+        application_fee["refunded"] = (
+            application_fee["amount_refunded"] == (application_fee["amount"])
+        )
+        self._emit("application_fee.refunded", application_fee)
+
+    def _create_transfer_reversal(self, params: Params, id: str) -> Params:
+        transfer = self._get(id, "transfer")
+        left = transfer["amount"] - transfer["amount_reversed"]
+        amount = _int(params, "amount", left)
+        if not 0 < amount <= left:
+            message = f"Reversal amount ({amount}) must be in 1..{left} (unreversed amount)."
+            raise _bad(message, param="amount", executed=left == 0)
+        return self._reverse(transfer, amount, params.get("metadata", {}))
+
+    def _reverse(self, transfer: Params, amount: int, metadata: Params) -> Params:
+        reversal = self._store(
+            "trr",
+            "transfer_reversal",
+            amount=amount,
+            currency=transfer["currency"],
+            transfer=transfer["id"],
+            metadata=metadata,
+        )
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+        self._emit("transfer.reversed", transfer)
+        return reversal
 
 
 class _Handler(BaseHTTPRequestHandler):

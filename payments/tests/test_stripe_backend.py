@@ -16,7 +16,6 @@ from conftest import make_service
 from payments import services
 from payments.models import ConnectedAccount, Payment, Refund
 from payments.tests.conftest import book, login, post_event, session_event
-from payments.tests.stripe_standin import make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -53,10 +52,10 @@ def test_checkout_session_parameters_and_idempotency_key(setup, stripe_backend, 
     payment = booking.payments.get()
     assert response["Location"] == payment.checkout_url
     assert payment.checkout_url.startswith(stripe_backend.url + "/checkout/pay/")
-    assert request.idempotency_key == f"booking-{booking.pk}-checkout-1"
+    assert request.idempotency_key.startswith(f"booking-{booking.pk}-checkout-1-")
     params = dict(request.params)
     expires_at = int(params.pop("expires_at"))
-    assert abs(expires_at - (time.time() + 30 * 60)) < 10
+    assert abs(expires_at - (time.time() + 31 * 60)) < 10
     assert params == {
         "mode": "payment",
         "line_items": [
@@ -84,6 +83,31 @@ def test_checkout_session_parameters_and_idempotency_key(setup, stripe_backend, 
     assert (payment.amount, payment.fee, payment.status) == (5000, 500, Payment.Status.PENDING)
 
 
+def test_checkout_session_is_accepted_when_stripe_receives_the_request_late(
+    setup, stripe_backend, client_user
+):
+    """Stripe counts the 30-minute minimum from its own clock when the request arrives."""
+    booking = book(client=client_user, service=setup)
+    stripe_backend.advance(20)  # a slow network, a retry, or Stripe's clock a little ahead
+
+    payment = services.checkout_start(booking=booking, user=client_user)
+
+    assert stripe_backend.objects[payment.checkout_session_id]["status"] == "open"
+
+
+def test_a_stripe_refusal_shows_a_plain_sentence_and_logs_stripes_words(
+    setup, stripe_backend, client_user, caplog
+):
+    ConnectedAccount.objects.filter(pro=setup.pro).update(stripe_account_id="acct_closed")
+    booking = book(client=client_user, service=setup)
+
+    response = login(client_user).post(reverse("payments:checkout", args=[booking.pk]), follow=True)
+
+    assert "The payment could not be started. The payment provider could not" in response.text
+    assert "acct_closed" not in response.text and "destination" not in response.text
+    assert "No such destination: 'acct_closed'" in caplog.text
+
+
 def test_amount_comes_from_the_booking_snapshot(setup, stripe_backend, client_user):
     booking = book(client=client_user, service=setup)
     setup.price_amount = 100
@@ -102,8 +126,16 @@ def test_a_second_click_reuses_the_open_session(setup, stripe_backend, client_us
     assert len(stripe_backend.requests_for("/v1/checkout/sessions", "POST")) == 1
 
 
+@pytest.fixture
+def start_of_a_minute(time_machine):
+    """The clock one second into the next minute (ticking), so a test has a minute's room."""
+    now = timezone.now()
+    time_machine.move_to(now.replace(second=1, microsecond=0) + timedelta(minutes=1), tick=True)
+    return time_machine
+
+
 def test_a_retried_request_after_a_lost_row_gets_the_same_session(
-    setup, stripe_backend, client_user
+    setup, stripe_backend, client_user, start_of_a_minute
 ):
     """If our transaction rolled back after Stripe answered, the retry sends the same key."""
     booking = book(client=client_user, service=setup)
@@ -112,9 +144,40 @@ def test_a_retried_request_after_a_lost_row_gets_the_same_session(
     again = services.checkout_start(booking=booking, user=client_user)
     assert again.checkout_session_id == first.checkout_session_id
     requests = stripe_backend.requests_for("/v1/checkout/sessions", "POST")
-    assert [r.idempotency_key for r in requests] == [f"booking-{booking.pk}-checkout-1"] * 2
+    assert len({r.idempotency_key for r in requests}) == 1
     sessions = [o for o in stripe_backend.objects.values() if o["object"] == "checkout.session"]
     assert len(sessions) == 1
+
+
+def test_a_request_retried_a_minute_later_gets_a_new_session_not_an_idempotency_error(
+    setup, stripe_backend, client_user, start_of_a_minute
+):
+    booking = book(client=client_user, service=setup)
+    first = services.checkout_start(booking=booking, user=client_user)
+    Payment.objects.filter(pk=first.pk).delete()  # as if the transaction had rolled back
+    start_of_a_minute.shift(timedelta(minutes=1))
+
+    again = services.checkout_start(booking=booking, user=client_user)
+
+    assert again.checkout_session_id != first.checkout_session_id
+    assert stripe_backend.objects[again.checkout_session_id]["status"] == "open"
+    first_key, second_key = (
+        r.idempotency_key for r in stripe_backend.requests_for("/v1/checkout/sessions", "POST")
+    )
+    assert first_key != second_key
+
+
+def test_the_session_expires_on_a_whole_minute_at_least_31_minutes_ahead(
+    setup, stripe_backend, client_user
+):
+    booking = book(client=client_user, service=setup)
+    before = time.time()
+
+    payment = services.checkout_start(booking=booking, user=client_user)
+
+    expires_at = stripe_backend.objects[payment.checkout_session_id]["expires_at"]
+    assert expires_at % 60 == 0
+    assert before + 31 * 60 <= expires_at < time.time() + 32 * 60
 
 
 def test_pro_without_charges_enabled_cannot_take_payment(setup, stripe_backend, client_user):
@@ -134,7 +197,7 @@ def test_onboarding_creates_one_express_account_and_fresh_links(stripe_backend, 
         response["Location"] == f"{stripe_backend.url}/connect/onboard/{account.stripe_account_id}"
     )
     (create,) = stripe_backend.requests_for("/v1/accounts", "POST")
-    assert create.idempotency_key == f"pro-{working_pro.pk}-account"
+    assert create.idempotency_key.startswith(f"pro-{working_pro.pk}-account-")
     assert create.params == {
         "type": "express",
         "email": working_pro.user.email,
@@ -192,7 +255,7 @@ def test_journey_pay_confirm_then_cancel_early_full_refund(
     assert booking.status == S.CANCELLED
     refund = payment.refunds.get()
     (request,) = stripe_backend.requests_for("/v1/refunds", "POST")
-    assert request.idempotency_key == f"refund-{refund.pk}"
+    assert request.idempotency_key.startswith(f"refund-{refund.pk}-")
     assert request.params == {
         "payment_intent": payment.payment_intent_id,
         "amount": "5000",
@@ -254,9 +317,9 @@ def test_pending_refund_follows_refund_events_forward_only(
         booking_services.booking_transition(booking=booking, action="cancel", by=client_user)
     refund = payment.refunds.get()
     assert refund.status == Refund.Status.PENDING and refund.stripe_refund_id
-    stored = stripe_backend._public(stripe_backend.objects[refund.stripe_refund_id])
-    succeeded = make_event("refund.updated", {**stored, "status": "succeeded"})
-    older = make_event("refund.updated", {**stored, "status": "pending"})
+    older = stripe_backend.last_event("refund.created", refund.stripe_refund_id)
+    stripe_backend.set_refund_status(refund.stripe_refund_id, "succeeded")
+    succeeded = stripe_backend.last_event("refund.updated", refund.stripe_refund_id)
     with commit():
         assert post_event(http, succeeded).status_code == HTTPStatus.OK
         assert post_event(http, older).status_code == HTTPStatus.OK
@@ -419,3 +482,17 @@ def test_a_price_stripe_cannot_charge_is_refused_before_checkout(
     assert "Online payments in KWD must be a multiple of KWD" in response.text
     assert not stripe_backend.requests_for("/v1/checkout/sessions", "POST")
     assert not booking.payments.exists()
+
+
+def test_a_price_below_stripes_minimum_is_refused_before_checkout(
+    stripe_account, working_pro, stripe_backend, client_user
+):
+    service = make_service(
+        pro=working_pro, price_amount=40, currency="EUR", payment_mode=Service.PaymentMode.ONLINE
+    )
+    booking = book(client=client_user, service=service)
+
+    response = login(client_user).post(reverse("payments:checkout", args=[booking.pk]), follow=True)
+
+    assert "Online payments in EUR must be at least €0.50." in response.text
+    assert not stripe_backend.requests_for("/v1/checkout/sessions", "POST")

@@ -40,7 +40,13 @@ def legacy(standin, monkeypatch):
     return stripe
 
 
-def session_params(destination="acct_pro1", **overrides):
+@pytest.fixture
+def destination(client):
+    """A connected account that exists in the stand-in (destination charges name one)."""
+    return client.v1.accounts.create({"type": "express"}).id
+
+
+def session_params(destination, **overrides):
     params = {
         "mode": "payment",
         "line_items": [
@@ -147,9 +153,9 @@ def test_account_link(standin, client):
     assert excinfo.value.code == "resource_missing"
 
 
-def test_checkout_session_params_and_idempotent_retry(standin, client):
+def test_checkout_session_params_and_idempotent_retry(standin, client, destination):
     options = {"idempotency_key": "booking-5-checkout"}
-    session = client.v1.checkout.sessions.create(session_params(), options)
+    session = client.v1.checkout.sessions.create(session_params(destination), options)
     assert session.id.startswith("cs_test_")
     assert session.object == "checkout.session"
     assert (session.status, session.payment_status) == ("open", "unpaid")
@@ -160,7 +166,7 @@ def test_checkout_session_params_and_idempotent_retry(standin, client):
     assert session.url.startswith(standin.url)
     assert session.expires_at > session.created
 
-    (request,) = standin.requests_for("/v1/checkout/sessions")
+    (request,) = standin.requests_for("/v1/checkout/sessions", "POST")
     assert request.idempotency_key == "booking-5-checkout"
     assert request.params == {
         "mode": "payment",
@@ -176,7 +182,7 @@ def test_checkout_session_params_and_idempotent_retry(standin, client):
         ],
         "payment_intent_data": {
             "application_fee_amount": "500",
-            "transfer_data": {"destination": "acct_pro1"},
+            "transfer_data": {"destination": destination},
             "metadata": {"booking_id": "5"},
         },
         "metadata": {"booking_id": "5"},
@@ -185,36 +191,39 @@ def test_checkout_session_params_and_idempotent_retry(standin, client):
         "cancel_url": "https://timz.test/cancel",
     }
 
-    retry = client.v1.checkout.sessions.create(session_params(), options)
+    retry = client.v1.checkout.sessions.create(session_params(destination), options)
     assert retry.id == session.id
     assert retry.last_response.headers["Idempotent-Replayed"] == "true"
-    assert len(standin.requests_for("/v1/checkout/sessions")) == 2
+    assert len(standin.requests_for("/v1/checkout/sessions", "POST")) == 2
     sessions = [o for o in standin.objects.values() if o["object"] == "checkout.session"]
     assert len(sessions) == 1
 
     # Same key, different params: Stripe refuses instead of replaying.
     with pytest.raises(stripe.IdempotencyError):
-        client.v1.checkout.sessions.create(session_params(client_reference_id="other"), options)
+        client.v1.checkout.sessions.create(
+            session_params(destination, client_reference_id="other"), options
+        )
     # Without a key the SDK still sends a fresh random one, so this creates a new session.
-    other = client.v1.checkout.sessions.create(session_params())
+    other = client.v1.checkout.sessions.create(session_params(destination))
     assert other.id != session.id
     assert standin.requests[-1].idempotency_key not in (None, "booking-5-checkout")
 
 
-def test_legacy_api_idempotency_key_and_stripe_account(standin, legacy):
-    first = legacy.checkout.Session.create(idempotency_key="k1", **session_params())
-    again = legacy.checkout.Session.create(idempotency_key="k1", **session_params())
+def test_legacy_api_idempotency_key_and_stripe_account(standin, legacy, destination):
+    first = legacy.checkout.Session.create(idempotency_key="k1", **session_params(destination))
+    again = legacy.checkout.Session.create(idempotency_key="k1", **session_params(destination))
     assert first.id == again.id
-    legacy.checkout.Session.retrieve(first.id, stripe_account="acct_pro1")
-    assert [r.idempotency_key for r in standin.requests] == ["k1", "k1", None]
-    assert standin.requests[-1].stripe_account == "acct_pro1"
+    legacy.checkout.Session.retrieve(first.id, stripe_account=destination)
+    assert [r.idempotency_key for r in standin.requests[1:]] == ["k1", "k1", None]
+    assert standin.requests[-1].stripe_account == destination
 
 
-def test_concurrent_retries_with_one_key_create_one_session(standin, client):
+def test_concurrent_retries_with_one_key_create_one_session(standin, client, destination):
     ids = []
 
     def create():
-        session = client.v1.checkout.sessions.create(session_params(), {"idempotency_key": "same"})
+        params, options = session_params(destination), {"idempotency_key": "same"}
+        session = client.v1.checkout.sessions.create(params, options)
         ids.append(session.id)
 
     threads = [threading.Thread(target=create) for _ in range(8)]
@@ -223,11 +232,12 @@ def test_concurrent_retries_with_one_key_create_one_session(standin, client):
     for thread in threads:
         thread.join()
     assert len(ids) == 8 and len(set(ids)) == 1
-    assert len(standin.objects) == 1
+    sessions = [o for o in standin.objects.values() if o["object"] == "checkout.session"]
+    assert len(sessions) == 1
 
 
-def test_complete_checkout_then_retrieve(standin, client):
-    session = client.v1.checkout.sessions.create(session_params())
+def test_complete_checkout_then_retrieve(standin, client, destination):
+    session = client.v1.checkout.sessions.create(session_params(destination))
     completed = standin.complete_checkout(session.id)
     assert (completed["status"], completed["payment_status"]) == ("complete", "paid")
     assert completed["payment_intent"].startswith("pi_")
@@ -240,14 +250,14 @@ def test_complete_checkout_then_retrieve(standin, client):
     intent = client.v1.payment_intents.retrieve(fetched.payment_intent)
     assert (intent.amount, intent.currency, intent.status) == (5000, "eur", "succeeded")
     assert intent.application_fee_amount == 500
-    assert intent.transfer_data.destination == "acct_pro1"
+    assert intent.transfer_data.destination == destination
     assert intent.metadata.to_dict() == {"booking_id": "5"}
     with pytest.raises(ValueError):
         standin.complete_checkout(session.id)
 
 
-def test_expire_session(client):
-    session = client.v1.checkout.sessions.create(session_params())
+def test_expire_session(client, destination):
+    session = client.v1.checkout.sessions.create(session_params(destination))
     expired = client.v1.checkout.sessions.expire(session.id)
     assert (expired.id, expired.status) == (session.id, "expired")
     assert client.v1.checkout.sessions.retrieve(session.id).status == "expired"
@@ -255,8 +265,8 @@ def test_expire_session(client):
         client.v1.checkout.sessions.expire(session.id)
 
 
-def test_refunds(standin, client):
-    session = client.v1.checkout.sessions.create(session_params())
+def test_refunds(standin, client, destination):
+    session = client.v1.checkout.sessions.create(session_params(destination))
     intent_id = standin.complete_checkout(session.id)["payment_intent"]
     refund = client.v1.refunds.create(
         {
@@ -318,9 +328,10 @@ def test_bad_or_missing_api_key_is_401(standin):
     assert standin.objects == {}
 
 
-def test_webhook_signature_round_trip(standin, client):
-    session = client.v1.checkout.sessions.create(session_params())
-    event = make_event("checkout.session.completed", standin.complete_checkout(session.id))
+def test_webhook_signature_round_trip(standin, client, destination):
+    session = client.v1.checkout.sessions.create(session_params(destination))
+    standin.complete_checkout(session.id)
+    event = standin.last_event("checkout.session.completed")
     payload = json.dumps(event).encode()
     header = sign_webhook_payload(payload, WEBHOOK_SECRET)
 
@@ -359,3 +370,211 @@ def test_make_event_envelope():
     assert event["api_version"] == stripe.api_version
     assert event["account"] == "acct_1"
     assert isinstance(event["created"], int)
+
+
+# -- As strict as Stripe ------------------------------------------------------------------
+
+
+def refused(call, *args) -> stripe.StripeError:
+    with pytest.raises(stripe.StripeError) as excinfo:
+        call(*args)
+    return excinfo.value
+
+
+@pytest.mark.parametrize("lifetime", [30 * 60 - 1, 24 * 3600 + 1])
+def test_session_expires_at_must_be_30_minutes_to_24_hours_away(
+    standin, client, destination, lifetime
+):
+    params = session_params(destination, expires_at=standin.now() + lifetime)
+
+    error = refused(client.v1.checkout.sessions.create, params)
+
+    assert (error.http_status, error.param) == (400, "expires_at")
+
+
+def test_session_expires_at_30_minutes_away_is_accepted(standin, client, destination):
+    params = session_params(destination, expires_at=standin.now() + 30 * 60 + 5)
+
+    assert client.v1.checkout.sessions.create(params).status == "open"
+
+
+@pytest.mark.parametrize(
+    "currency, unit_amount, code",
+    [
+        ("eur", 49, "amount_too_small"),
+        ("gbp", 29, "amount_too_small"),
+        ("jpy", 49, "amount_too_small"),
+        ("isk", 50050, "invalid_charge_amount"),  # whole krónur only, two decimals in the API
+        ("kwd", 1235, "invalid_charge_amount"),  # three decimals, the last one 0
+    ],
+)
+def test_a_charge_stripe_cannot_take_is_refused(client, destination, currency, unit_amount, code):
+    params = session_params(destination)
+    params["line_items"][0] |= {"quantity": 1}
+    params["line_items"][0]["price_data"] |= {"currency": currency, "unit_amount": unit_amount}
+    params["payment_intent_data"]["application_fee_amount"] = 0
+
+    error = refused(client.v1.checkout.sessions.create, params)
+
+    assert error.code == code
+
+
+def test_an_application_fee_needs_a_destination(client, destination):
+    params = session_params(destination)
+    del params["payment_intent_data"]["transfer_data"]
+
+    error = refused(client.v1.checkout.sessions.create, params)
+
+    assert error.param == "payment_intent_data[application_fee_amount]"
+
+
+def test_the_destination_must_be_an_existing_account(client):
+    error = refused(client.v1.checkout.sessions.create, session_params("acct_nobody"))
+
+    assert (error.code, error.param) == (
+        "resource_missing",
+        "payment_intent_data[transfer_data][destination]",
+    )
+
+
+def test_an_idempotency_key_is_remembered_for_24_hours_only(standin, client, destination):
+    options = {"idempotency_key": "k"}
+    first = client.v1.checkout.sessions.create(session_params(destination), options)
+    standin.advance(24 * 3600 - 60)
+    with pytest.raises(stripe.IdempotencyError):
+        client.v1.checkout.sessions.create(session_params(destination, mode="setup"), options)
+    standin.advance(60)
+
+    again = client.v1.checkout.sessions.create(session_params(destination), options)
+
+    assert again.id != first.id
+
+
+def test_an_error_of_an_executed_request_is_replayed_for_its_key(standin, client, destination):
+    session = client.v1.checkout.sessions.create(session_params(destination))
+    client.v1.checkout.sessions.expire(session.id)
+    options = {"idempotency_key": "expire-again"}
+    refused(client.v1.checkout.sessions.expire, session.id, None, options)
+
+    again = refused(client.v1.checkout.sessions.expire, session.id, None, options)
+
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_request_refused_by_validation_caches_nothing(client, destination):
+    options = {"idempotency_key": "k"}
+    bad = session_params(destination, expires_at=1)
+    refused(client.v1.checkout.sessions.create, bad, options)
+
+    session = client.v1.checkout.sessions.create(session_params(destination), options)
+
+    assert session.status == "open"
+
+
+def test_a_session_loses_its_url_once_complete(standin, client, destination):
+    session = client.v1.checkout.sessions.create(session_params(destination))
+    standin.complete_checkout(session.id)
+
+    assert client.v1.checkout.sessions.retrieve(session.id).url is None
+
+
+def test_an_open_session_expires_when_the_clock_passes_its_expires_at(standin, client, destination):
+    params = session_params(destination, expires_at=standin.now() + 31 * 60)
+    session = client.v1.checkout.sessions.create(params)
+
+    standin.advance(31 * 60)
+
+    fetched = client.v1.checkout.sessions.retrieve(session.id)
+    assert (fetched.status, fetched.url) == ("expired", None)
+    assert (
+        standin.last_event("checkout.session.expired", session.id)["data"]["object"]["url"] is None
+    )
+
+
+def paid_intent(standin, client, destination) -> stripe.PaymentIntent:
+    session = client.v1.checkout.sessions.create(session_params(destination))
+    intent_id = standin.complete_checkout(session.id)["payment_intent"]
+    return client.v1.payment_intents.retrieve(
+        intent_id, {"expand": ["latest_charge.application_fee", "latest_charge.transfer"]}
+    )
+
+
+def test_paying_a_destination_charge_transfers_the_amount_less_the_fee(
+    standin, client, destination
+):
+    charge = paid_intent(standin, client, destination).latest_charge
+
+    assert (charge.amount, charge.application_fee.amount) == (5000, 500)
+    assert (charge.transfer.destination, charge.transfer.amount) == (destination, 4500)
+
+
+def test_a_partial_refund_refunds_the_fee_in_proportion_rounded_down(standin, client, destination):
+    intent = paid_intent(standin, client, destination)
+    params = {"payment_intent": intent.id, "amount": 1235}
+    client.v1.refunds.create(params | {"refund_application_fee": True, "reverse_transfer": True})
+
+    fee = client.v1.application_fees.retrieve(intent.latest_charge.application_fee.id)
+    transfer = client.v1.transfers.retrieve(intent.latest_charge.transfer.id)
+    assert fee.amount_refunded == 123  # 123.5 rounded down
+    assert transfer.amount_reversed == 1111  # 1235 * 4500 / 5000, rounded down
+    assert standin.last_event("application_fee.refunded")["data"]["object"]["id"] == fee.id
+
+
+def test_a_refund_emits_its_events_from_the_stand_ins_state(standin, client, destination):
+    intent = paid_intent(standin, client, destination)
+    standin.refund_status = "pending"
+    refund = client.v1.refunds.create({"payment_intent": intent.id, "amount": 1000})
+
+    standin.set_refund_status(refund.id, "failed")
+
+    types = [e["type"] for e in standin.events if e["data"]["object"]["id"] == refund.id]
+    assert types == ["refund.created", "refund.failed"]
+    assert standin.last_event("refund.failed")["data"]["object"]["status"] == "failed"
+
+
+def test_a_dispute_emits_created_updated_and_closed(standin, client, destination):
+    charge = paid_intent(standin, client, destination).latest_charge
+    dispute = standin.open_dispute(charge.id)
+    standin.update_dispute(dispute["id"])
+    standin.close_dispute(dispute["id"], won=False)
+
+    events = [e for e in standin.events if e["data"]["object"]["id"] == dispute["id"]]
+
+    assert [(e["type"], e["data"]["object"]["status"]) for e in events] == [
+        ("charge.dispute.created", "needs_response"),
+        ("charge.dispute.updated", "under_review"),
+        ("charge.dispute.closed", "lost"),
+    ]
+    assert events[0]["data"]["object"]["amount"] == 5000
+
+
+def test_a_transfer_reversal_is_checked_against_the_unreversed_amount(standin, client, destination):
+    transfer = paid_intent(standin, client, destination).latest_charge.transfer
+    reversal = client.v1.transfers.reversals.create(transfer.id, {"amount": 4000})
+
+    error = refused(client.v1.transfers.reversals.create, transfer.id, {"amount": 501})
+
+    assert reversal.amount == 4000
+    assert error.param == "amount"
+
+
+def test_account_updates_are_connect_events(standin, destination):
+    standin.set_account(destination)
+
+    event = standin.last_event("account.updated", destination)
+
+    assert event["account"] == destination
+    assert event["data"]["object"]["charges_enabled"] is True
+
+
+def test_a_live_stand_in_takes_live_keys_and_marks_its_objects_live():
+    with StripeStandin(livemode=True) as live:
+        client = stripe.StripeClient("sk_live_x", base_addresses={"api": live.url})
+        account = client.v1.accounts.create({"type": "express"})
+        live.set_account(account.id)
+        test_client = stripe.StripeClient("sk_test_x", base_addresses={"api": live.url})
+        error = refused(test_client.v1.accounts.create, {"type": "express"})
+
+    assert account.livemode is True
+    assert live.last_event("account.updated")["livemode"] is True
+    assert error.http_status == 401

@@ -5,13 +5,14 @@ import time
 from http import HTTPStatus
 
 import pytest
+import stripe
 from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Booking, BookingEvent
 from payments.models import ConnectedAccount, Payment, StripeEvent
 from payments.tests.conftest import book, login, post_event, session_event
-from payments.tests.stripe_standin import make_event, sign_webhook_payload
+from payments.tests.stripe_standin import StripeStandin, make_event, sign_webhook_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -29,8 +30,8 @@ def pending(stripe_account, paid_service, client_user, stripe_backend):
     return booking, payment
 
 
-def completed_event(standin, payment, **kw):
-    return session_event(standin, payment.checkout_session_id, **kw)
+def completed_event(standin, payment, type_="checkout.session.completed"):
+    return session_event(standin, payment.checkout_session_id, type_)
 
 
 def test_the_webhook_url_is_stable():
@@ -138,9 +139,11 @@ def test_repeated_delivery_answers_200_and_changes_nothing(pending, stripe_backe
 def test_same_fact_in_two_events_is_applied_once(pending, stripe_backend, commit):
     """Stripe may send a new event id for the same object (e.g. a resent event)."""
     booking, payment = pending
+    first = completed_event(stripe_backend, payment)
+    again = stripe_backend.emit("checkout.session.completed", payment.checkout_session_id)
     with commit():
-        post_event(Client(), completed_event(stripe_backend, payment))
-        post_event(Client(), completed_event(stripe_backend, payment))
+        post_event(Client(), first)
+        post_event(Client(), again)
     assert StripeEvent.objects.count() == 2
     assert BookingEvent.objects.filter(booking=booking, to_status=S.CONFIRMED).count() == 1
     payment.refresh_from_db()
@@ -172,9 +175,10 @@ def test_expired_session_expires_the_payment_and_the_lapsed_booking(
     login(client_user).post(reverse("payments:checkout", args=[booking.pk]))
     payment = booking.payments.get()
     Booking.objects.filter(pk=booking.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    session = stripe_backend._public(stripe_backend.objects[payment.checkout_session_id])
+    stripe_backend.advance(24 * 3600)  # past the session's expires_at
     response = post_event(
-        Client(), make_event("checkout.session.expired", {**session, "status": "expired"})
+        Client(),
+        session_event(stripe_backend, payment.checkout_session_id, "checkout.session.expired"),
     )
     assert response.status_code == HTTPStatus.OK
     payment.refresh_from_db()
@@ -195,16 +199,19 @@ def test_amount_mismatch_is_recorded_and_not_applied(pending, stripe_backend):
     assert (payment.status, booking.status) == (Payment.Status.PENDING, S.PENDING_PAYMENT)
 
 
-def test_unpaid_completion_waits_for_the_async_payment(pending, stripe_backend, commit):
-    booking, payment = pending
-    event = completed_event(stripe_backend, payment)
-    event["data"]["object"]["payment_status"] = "unpaid"
+def test_unpaid_completion_waits_for_the_async_payment(
+    stripe_account, paid_service, client_user, stripe_backend, commit
+):
+    booking = book(client=client_user, service=paid_service)
+    login(client_user).post(reverse("payments:checkout", args=[booking.pk]))
+    payment = booking.payments.get()
+    stripe_backend.complete_checkout(payment.checkout_session_id, delayed=True)
     with commit():
-        post_event(Client(), event)
+        post_event(Client(), completed_event(stripe_backend, payment))
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PENDING
-    succeeded = completed_event(stripe_backend, payment)
-    succeeded["type"] = "checkout.session.async_payment_succeeded"
+    stripe_backend.settle_delayed_payment(payment.checkout_session_id)
+    succeeded = completed_event(stripe_backend, payment, "checkout.session.async_payment_succeeded")
     with commit():
         post_event(Client(), succeeded)
     payment.refresh_from_db()
@@ -283,18 +290,9 @@ def test_refund_events_out_of_order_end_in_the_same_state(pending, stripe_backen
     with commit():
         booking_services.booking_transition(booking=booking, action="cancel", by=booking.client)
     refund = Refund.objects.get()
-    data = stripe_backend._public(stripe_backend.objects[refund.stripe_refund_id])
-    updated = make_event("refund.updated", {**data, "status": "succeeded"})
-    charge = make_event(
-        "charge.refunded",
-        {
-            "id": data["charge"],
-            "object": "charge",
-            "payment_intent": data["payment_intent"],
-            "amount_refunded": data["amount"],
-            "refunds": {"object": "list", "data": [{**data, "status": "succeeded"}]},
-        },
-    )
+    charge = stripe_backend.last_event("charge.refunded")
+    stripe_backend.set_refund_status(refund.stripe_refund_id, "succeeded")
+    updated = stripe_backend.last_event("refund.updated", refund.stripe_refund_id)
     events = [updated, charge] if order == "updated_first" else [charge, updated]
     with commit():
         for event in events + events:
@@ -306,22 +304,21 @@ def test_refund_events_out_of_order_end_in_the_same_state(pending, stripe_backen
     assert Refund.objects.count() == 1
 
 
-def test_refund_made_in_the_stripe_dashboard_is_recorded(pending, stripe_backend, commit):
+def test_refund_made_in_the_stripe_dashboard_is_recorded(
+    pending, stripe_backend, stripe_client, commit
+):
     booking, payment = pending
     with commit():
         post_event(Client(), completed_event(stripe_backend, payment))
     payment.refresh_from_db()
-    data = {
-        "id": "re_dashboard",
-        "object": "refund",
-        "amount": 1000,
-        "status": "succeeded",
-        "payment_intent": payment.payment_intent_id,
-        "metadata": {},
-    }
+    dashboard = stripe_client.v1.refunds.create(
+        {"payment_intent": payment.payment_intent_id, "amount": 1000}
+    )
+    created = stripe_backend.last_event("refund.created", dashboard.id)
+    again = stripe_backend.emit("refund.updated", dashboard.id)
     with commit():
-        post_event(Client(), make_event("refund.updated", data))
-        post_event(Client(), make_event("refund.updated", data))
+        post_event(Client(), created)
+        post_event(Client(), again)
     refund = payment.refunds.get()
     assert (refund.amount, refund.application_fee_refunded, refund.status) == (
         1000,
@@ -389,9 +386,9 @@ def test_a_refund_that_fails_later_gives_the_amount_back_to_the_payment(
     refund = Refund.objects.get()
     payment.refresh_from_db()
     assert (refund.status, payment.status) == ("succeeded", Payment.Status.PARTIALLY_REFUNDED)
-    data = stripe_backend._public(stripe_backend.objects[refund.stripe_refund_id])
-    failed = make_event("refund.failed", {**data, "status": "failed"})
-    late_success = make_event("refund.updated", {**data, "status": "succeeded"})
+    late_success = stripe_backend.last_event("refund.created", refund.stripe_refund_id)
+    stripe_backend.set_refund_status(refund.stripe_refund_id, "failed")
+    failed = stripe_backend.last_event("refund.failed", refund.stripe_refund_id)
     with commit():
         post_event(Client(), failed)
         post_event(Client(), late_success)  # older news: ignored
@@ -406,20 +403,13 @@ def test_a_refund_that_fails_later_gives_the_amount_back_to_the_payment(
         services.refund_create(payment=payment, amount=5001, reason="Too much")
 
 
-def test_refund_event_before_the_payment_is_known_is_retried_later(pending, stripe_backend, commit):
+def test_refund_event_before_the_payment_is_known_is_retried_later(
+    pending, stripe_backend, stripe_client, commit
+):
     booking, payment = pending
     pi = stripe_backend.objects[payment.checkout_session_id]["payment_intent"]
-    refund = make_event(
-        "refund.updated",
-        {
-            "id": "re_early",
-            "object": "refund",
-            "amount": 500,
-            "status": "succeeded",
-            "payment_intent": pi,
-            "metadata": {},
-        },
-    )
+    early = stripe_client.v1.refunds.create({"payment_intent": pi, "amount": 500})
+    refund = stripe_backend.last_event("refund.created", early.id)
     response = post_event(Client(), refund)
     assert response.status_code == HTTPStatus.CONFLICT
     assert "yet" in response.json()["detail"]
@@ -431,8 +421,21 @@ def test_refund_event_before_the_payment_is_known_is_retried_later(pending, stri
     assert (payment.status, payment.amount_refunded) == (Payment.Status.PARTIALLY_REFUNDED, 500)
 
 
+def test_a_refund_of_a_payment_timz_did_not_take_is_acknowledged_and_logged(
+    stripe_backend, stripe_client, caplog
+):
+    other_product = stripe_backend.create_payment(amount=2000)
+    refund = stripe_client.v1.refunds.create({"payment_intent": other_product["id"]})
+
+    response = post_event(Client(), stripe_backend.last_event("refund.created", refund.id))
+
+    assert response.status_code == HTTPStatus.OK
+    assert StripeEvent.objects.get().error == ""
+    assert f"Refund {refund.id} is not of a Timz payment" in caplog.text
+
+
 def test_every_delivery_order_with_duplicates_ends_in_the_same_state(
-    pending, stripe_backend, django_capture_on_commit_callbacks
+    pending, stripe_backend, stripe_client, django_capture_on_commit_callbacks
 ):
     """Like Stripe: events arrive in any order, some twice; a non-2xx answer is retried later."""
     import itertools
@@ -442,19 +445,19 @@ def test_every_delivery_order_with_duplicates_ends_in_the_same_state(
     from payments.models import Refund
 
     booking, payment = pending
-    session = stripe_backend._public(stripe_backend.objects[payment.checkout_session_id])
-    refund = {
-        "id": "re_dash",
-        "object": "refund",
-        "amount": 1500,
-        "payment_intent": session["payment_intent"],
-        "metadata": {},
-    }
+    completed = completed_event(stripe_backend, payment)
+    session = completed["data"]["object"]
+    stripe_backend.refund_status = "pending"
+    refund = stripe_client.v1.refunds.create(
+        {"payment_intent": session["payment_intent"], "amount": 1500}
+    )
+    stripe_backend.set_refund_status(refund.id, "succeeded")
     events = {
-        "completed": make_event("checkout.session.completed", session),
+        "completed": completed,
+        # Stripe never expires a completed session; Timz must not be moved back if it did.
         "expired": make_event("checkout.session.expired", {**session, "status": "expired"}),
-        "refund_pending": make_event("refund.created", {**refund, "status": "pending"}),
-        "refund_done": make_event("refund.updated", {**refund, "status": "succeeded"}),
+        "refund_pending": stripe_backend.last_event("refund.created", refund.id),
+        "refund_done": stripe_backend.last_event("refund.updated", refund.id),
     }
     end_states = set()
     for order in itertools.permutations(events):
@@ -474,7 +477,7 @@ def test_every_delivery_order_with_duplicates_ends_in_the_same_state(
             end_states.add((payment.status, payment.amount_refunded, booking.status, refunds))
             transaction.set_rollback(True)
     assert end_states == {
-        ("partially_refunded", 1500, "confirmed", (("re_dash", 1500, "succeeded"),))
+        ("partially_refunded", 1500, "confirmed", ((refund.id, 1500, "succeeded"),))
     }
 
 
@@ -538,3 +541,30 @@ def test_a_refund_event_with_a_non_text_metadata_value_is_a_400(stripe_backend):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["detail"].startswith("Invalid payload: data.object.metadata")
+
+
+def test_a_test_mode_event_is_refused_with_a_live_key_and_stores_nothing(
+    pending, stripe_backend, settings
+):
+    booking, payment = pending
+    settings.STRIPE_SECRET_KEY = "sk_live_timz"
+
+    response = post_event(Client(), completed_event(stripe_backend, payment))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "livemode" in response.json()["detail"]
+    assert not StripeEvent.objects.exists()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+
+
+def test_a_live_event_is_refused_with_a_test_key_and_stores_nothing(stripe_backend):
+    with StripeStandin(livemode=True) as live:
+        client = stripe.StripeClient("sk_live_other", base_addresses={"api": live.url})
+        account = client.v1.accounts.create({"type": "express"})
+        live.set_account(account.id)
+
+    response = post_event(Client(), live.last_event("account.updated"))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert not StripeEvent.objects.exists()

@@ -251,3 +251,27 @@ def test_money_filter_is_empty_for_a_missing_amount():
 
 def test_money_filter_is_empty_for_an_unknown_currency():
     assert render("[{{ a|money:c }}]", a=1999, c="ZZZ") == "[]"
+
+
+@pytest.mark.parametrize(
+    ("currency", "minimum"),
+    [("EUR", 50), ("GBP", 30), ("JPY", 50), ("HUF", 17500), ("MXN", 1000), ("THB", 1000)],
+)
+def test_stripe_minimum_charge_is_in_iso_minor_units(currency, minimum):
+    assert money.stripe_minimum_charge(currency) == minimum
+
+
+def test_stripe_minimum_charge_is_none_for_a_currency_without_a_published_minimum():
+    assert money.stripe_minimum_charge("ISK") is None
+
+
+def test_stripe_charge_error_gives_the_minimum_for_a_price_below_it():
+    assert money.stripe_charge_error(49, "EUR") == "Online payments in EUR must be at least €0.50."
+
+
+def test_stripe_charge_error_accepts_the_minimum_itself():
+    assert money.stripe_charge_error(30, "GBP") is None
+
+
+def test_stripe_charge_error_keeps_the_decimal_rules():
+    assert "must be a multiple of" in money.stripe_charge_error(1235, "KWD")
