@@ -1,21 +1,99 @@
 """Fixtures and small factories shared by every app's tests.
 
 App-specific fixtures live in `<app>/tests/conftest.py`.
+
+The clock: a test that depends on what time it is asks for `now` (the clock stopped at the
+test's start) or `travel` (the clock stopped at a chosen instant), both built on time-machine.
+With TIMZ_TEST_NOW set to an ISO 8601 instant with an offset (`make test-instants`), every test
+starts at that instant instead of the real time.
 """
 
 import itertools
-from datetime import timedelta
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from channels.layers import channel_layers
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from accounts.models import Category, ClientProfile, ProProfile, User
 from bookings.models import Booking, BookingEvent, Service
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
+TEST_NOW_VARIABLE = "TIMZ_TEST_NOW"
+
+
+def _pinned_instant() -> datetime | None:
+    """The instant named by TIMZ_TEST_NOW, or None when it is unset or empty."""
+    value = os.environ.get(TEST_NOW_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise pytest.UsageError(
+            f"{TEST_NOW_VARIABLE}={value!r}: give an ISO 8601 instant with an offset, "
+            "e.g. 2027-03-28T01:30:00Z"
+        )
+    return instant
+
+
+def pytest_configure(config):
+    _pinned_instant()  # a malformed TIMZ_TEST_NOW stops the run before any test
+
+
+def pytest_report_header(config):
+    instant = _pinned_instant()
+    return f"clock: every test starts at {instant.isoformat()}" if instant else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pinned_clock():
+    """With TIMZ_TEST_NOW, the whole session (module-wide data included) runs at that instant,
+    and the clock ticks on from there. None without it: the real clock."""
+    instant = _pinned_instant()
+    if instant is None:
+        yield None
+        return
+    with time_machine.travel(instant, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _test_starts_at_the_pinned_instant(_pinned_clock):
+    # Each test starts at the instant itself, not at the instant plus the time the tests before
+    # it took: at "23:59" every test meets 23:59, whatever its place in the run.
+    if _pinned_clock is not None:
+        _pinned_clock.move_to(_pinned_instant())
+
+
+@pytest.fixture
+def travel(time_machine) -> Callable[[datetime], datetime]:
+    """`travel(instant)` stops the clock at `instant` (aware) for the rest of the test and
+    returns it; call it again to move on. `timezone.now()`, `time.time()` and `date.today()`
+    all read it."""
+
+    def to(instant: datetime) -> datetime:
+        if instant.tzinfo is None:
+            raise ValueError("travel() needs an aware datetime")
+        time_machine.move_to(instant, tick=False)
+        return instant
+
+    return to
+
+
+@pytest.fixture
+def now(travel) -> datetime:
+    """The test's start instant (real, or TIMZ_TEST_NOW's), with the clock stopped there: a
+    test that builds times from `now` cannot see the date change under it."""
+    return travel(timezone.now())
 
 
 @pytest.fixture(autouse=True)
