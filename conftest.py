@@ -18,6 +18,7 @@ import time_machine
 from channels.layers import channel_layers
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Category, ClientProfile, ProProfile, User
@@ -94,6 +95,14 @@ def now(travel) -> datetime:
     """The test's start instant (real, or TIMZ_TEST_NOW's), with the clock stopped there: a
     test that builds times from `now` cannot see the date change under it."""
     return travel(timezone.now())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """One hasher for the whole suite: a real hash costs about half a second and no test is
+    about its strength. Session-wide, so module-wide data is covered too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -19,11 +19,6 @@ from conftest import make_booking, make_pro, make_service, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def png_file(name="a.png"):
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 80, 40)).save(buf, "PNG")

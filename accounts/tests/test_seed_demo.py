@@ -16,11 +16,6 @@ from conftest import make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def seed(*args) -> str:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)

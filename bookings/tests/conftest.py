@@ -24,12 +24,6 @@ def set_every_day(pro, start=time(8), end=time(20)):
         services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(start, end)])
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Booking tests create many users; hashing their passwords properly is not what we test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def working_pro(pro):
     """The `pro` fixture (Europe/Paris) working 08:00-20:00 every day, default rules."""

@@ -27,7 +27,6 @@ __all__ = [
     "open_pro",
     "open_service",
     "page_client",
-    "_fast_password_hashing",
 ]
 
 
@@ -76,9 +75,3 @@ def as_pro(pro):
 def as_other(db):
     """A logged-in user who is neither the client nor the pro of the bookings."""
     return page_client(make_user(email="stranger@example.com", name="Stan Stranger"))
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The page tests create many users; hashing passwords at full strength only slows them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

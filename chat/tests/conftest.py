@@ -24,12 +24,6 @@ ORIGIN = b"http://testserver"
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Users are created by the dozen here; password strength is not what these tests check.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     yield
     layer = get_channel_layer()

@@ -34,12 +34,6 @@ def login(user) -> Client:
     return client
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing is not what these tests are about; the default hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """`with commit(): ...` runs the on_commit work (gateway calls, receipts) at the end,

@@ -29,7 +29,7 @@ import pytest
 import schemathesis
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
@@ -50,7 +50,6 @@ from timz.api import api
 from timz.asgi import application
 
 SEED = 20261126
-MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"
 MAX_EXAMPLES = 10
 CHECKS = [
     not_a_server_error,
@@ -140,8 +139,7 @@ def world(django_db_setup, django_db_blocker):
         if "test" not in name:
             pytest.fail(f"{name} is not a test database; run this module whole.")
         try:
-            with override_settings(PASSWORD_HASHERS=[MD5]):
-                yield _seed_world()
+            yield _seed_world()
         finally:
             call_command("flush", interactive=False, verbosity=0)
 

@@ -191,9 +191,8 @@ class World:
         return start
 
 
-# Password hashing is not under test; payments run on the offline backend.
+# Payments run on the offline backend.
 WORLD_SETTINGS = {
-    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
     "STRIPE_SECRET_KEY": "",
     "STRIPE_API_BASE": "",
     "SITE_URL": "http://testserver",

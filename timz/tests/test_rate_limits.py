@@ -47,12 +47,6 @@ NEW_PASSWORD = "plum-orbit-lantern-42"
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Dozens of users and logins per test; password hashing is not what is under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _private_counters(settings):
     """With Redis, this test's counters in their own keys, out of the other workers' reach.
 

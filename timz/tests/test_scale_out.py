@@ -73,12 +73,6 @@ def two_servers(django_db_setup, django_db_blocker, tmp_path_factory):
         yield servers
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Twenty clients per test; password hashing is not what is measured here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_a_chat_message_sent_through_one_process_reaches_a_user_on_the_other(two_servers):
     server_a, server_b = two_servers
     client, pro = make_user(), make_pro()
