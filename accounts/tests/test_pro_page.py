@@ -132,13 +132,6 @@ def test_pro_without_services_says_so(client, pro):
     assert "has not published any services yet" in body
 
 
-def test_unlisted_pro_is_not_found(client, pro):
-    pro.is_listed = False
-    pro.save()
-
-    assert page(client, pro).status_code == HTTPStatus.NOT_FOUND
-
-
 def test_unknown_slug_is_not_found(client, db):
     response = client.get(reverse("accounts:pro_detail", kwargs={"slug": "nobody"}))
 

@@ -290,19 +290,6 @@ def test_decline_without_reason_is_400(client, request_mode, service, client_use
     assert response.json()["events"][-1]["reason"] == "Away"
 
 
-def test_non_participant_action_is_404(client, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
-    client.force_login(make_user())
-    assert post(client, f"/api/v1/bookings/{booking.pk}/cancel").status_code == 404
-    booking.refresh_from_db()
-    assert booking.status == S.CONFIRMED
-
-
-def test_anonymous_action_is_401(client, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
-    assert post(client, f"/api/v1/bookings/{booking.pk}/cancel").status_code == 401
-
-
 def test_unknown_action_is_404(logged_in, working_pro, service, client_user):
     booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     assert post(logged_in, f"/api/v1/bookings/{booking.pk}/expire").status_code == 404
@@ -351,18 +338,6 @@ def test_review_through_the_api(logged_in, working_pro, service, client_user):
     again = post(logged_in, url, {"rating": 4})
     assert again.status_code == HTTPStatus.BAD_REQUEST
     assert "already reviewed" in again.json()["detail"]
-
-
-def test_review_of_someone_elses_booking_is_404(client, working_pro, service, client_user):
-    booking = place_booking(
-        client=client_user,
-        service=service,
-        starts_at=timezone.now() - timedelta(days=1),
-        status=S.COMPLETED,
-    )
-    client.force_login(make_user())
-    response = post(client, f"/api/v1/bookings/{booking.pk}/review", {"rating": 5})
-    assert response.status_code == HTTPStatus.NOT_FOUND
 
 
 @pytest.mark.parametrize("booking_id", ["abc", "-3", "1.5"])

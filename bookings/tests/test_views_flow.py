@@ -102,12 +102,6 @@ def test_days_outside_the_horizon_or_in_the_past_are_refused(client, open_servic
     assert client.get(book_url(open_service, date=far)).status_code == HTTPStatus.BAD_REQUEST
 
 
-def test_service_of_another_pro_is_404(client, open_service, other_pro):
-    foreign = make_service(pro=other_pro)
-    url = reverse("bookings:book", kwargs={"slug": open_service.pro.slug, "service_id": foreign.pk})
-    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
-
-
 def test_inactive_service_is_404(client, open_service):
     open_service.is_active = False
     open_service.save()
@@ -247,14 +241,3 @@ def test_pro_cannot_book_their_own_service(open_service):
     response = as_owner.get(confirm_url(open_service, day_at(2, 10)))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "You cannot book your own service." in response.content.decode()
-
-
-def test_unlisted_pro_cannot_be_booked(client, open_service):
-    open_service.pro.is_listed = False
-    open_service.pro.save()
-    assert client.get(book_url(open_service)).status_code == HTTPStatus.NOT_FOUND
-
-
-def test_done_page_of_someone_elses_booking_is_404(as_other, other_client, open_service):
-    booking = book(client=other_client, service=open_service, starts_at=day_at(3, 10))
-    assert as_other.get(reverse("bookings:done", args=[booking.pk])).status_code == 404

@@ -207,14 +207,6 @@ def test_read_messages_show_their_read_time(as_client, conversation, client_user
     assert message["read_at"] is not None
 
 
-def test_api_refuses_a_new_conversation_with_a_hidden_pro(as_client, pro):
-    pro.is_listed = False
-    pro.save()
-    response = post(as_client, BASE, {"pro": pro.slug})
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    assert not Conversation.objects.exists()
-
-
 def test_openapi_keeps_the_chat_pro_and_the_directory_pro_apart(client):
     """Regression (schemathesis): chat's pro schema was named ProOut like the directory's, and
     OpenAPI keys components by name, so GET /pros was documented with chat's shape."""
