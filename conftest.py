@@ -11,20 +11,23 @@ starts at that instant instead of the real time.
 import itertools
 import os
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from channels.layers import channel_layers
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts.models import Category, ClientProfile, ProProfile, User
+from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent, Service
 
 PASSWORD = "correct-horse-battery"
+PARIS = ZoneInfo("Europe/Paris")
 _seq = itertools.count(1)
 TEST_NOW_VARIABLE = "TIMZ_TEST_NOW"
 
@@ -209,6 +212,41 @@ def make_booking(*, client, service, starts_at, status=Booking.Status.CONFIRMED,
     return booking
 
 
+def local_at(days: int, hour: int, minute: int = 0, tz: ZoneInfo = PARIS) -> datetime:
+    """An aware datetime `days` calendar days after today's date in `tz`, at hour:minute there."""
+    day = timezone.now().astimezone(tz).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour, minute)).replace(tzinfo=tz)
+
+
+def set_every_day(pro, start: time = time(8), end: time = time(20)) -> None:
+    """Open `pro` from `start` to `end` (their own wall clock) on every day of the week."""
+    for weekday in range(7):
+        booking_services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(start, end)])
+
+
+def book(*, client, service, days: int = 3, hour: int = 10) -> Booking:
+    """Book `service` for `client` as a client would, through booking_create (availability, the
+    pro's rules, a payment hold for an online service), `days` Paris dates from today at `hour`.
+    """
+    return booking_services.booking_create(
+        client=client, service=service, starts_at=local_at(days, hour)
+    )
+
+
+def login(user) -> Client:
+    """A test client signed in with `user`'s password, through the authentication backends."""
+    http = Client()
+    assert http.login(email=user.email, password=PASSWORD)
+    return http
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit(): ...` runs the on_commit work (emails, gateway calls, file deletions) at
+    the block's end, as the test's own transaction never commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 @pytest.fixture
 def offline_payments(settings):
     """The offline payment backend (no Stripe keys) with the default 10 % platform fee."""
@@ -253,6 +291,20 @@ def other_pro(db, category):
 @pytest.fixture
 def service(db, pro):
     return make_service(pro=pro, name="Haircut", duration_minutes=45, price_amount=3500)
+
+
+@pytest.fixture
+def working_pro(pro):
+    """The `pro` fixture (Europe/Paris) working 08:00-20:00 every day, instant confirmation."""
+    set_every_day(pro)
+    return pro
+
+
+@pytest.fixture
+def request_mode(working_pro):
+    """`working_pro`, confirming each booking request by hand."""
+    booking_services.booking_rules_update(pro=working_pro, confirmation_mode="request")
+    return working_pro
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking, Review
-from bookings.tests.conftest import local_at, place_booking
-from conftest import make_pro, make_service, make_user
+from conftest import local_at, make_booking, make_pro, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +164,7 @@ def test_create_booking_returns_201_with_the_booking_json(logged_in, working_pro
 
 
 def test_create_booking_on_a_taken_time_is_409(logged_in, working_pro, service, other_client):
-    place_booking(client=other_client, service=service, starts_at=local_at(3, 10))
+    make_booking(client=other_client, service=service, starts_at=local_at(3, 10))
     response = post(
         logged_in,
         "/api/v1/bookings",
@@ -204,11 +203,11 @@ def test_create_booking_with_bad_input_is_400(logged_in, working_pro, service, d
 
 
 def test_list_bookings_by_role_and_status(client, working_pro, service, client_user, other_client):
-    as_client = place_booking(
+    as_client = make_booking(
         client=working_pro.user, service=make_service(pro=make_pro()), starts_at=local_at(3, 10)
     )
-    mine = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    place_booking(
+    mine = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    make_booking(
         client=other_client, service=service, starts_at=local_at(5, 10), status=S.CANCELLED
     )
     client.force_login(working_pro.user)
@@ -232,7 +231,7 @@ def test_list_bookings_query_count_is_bounded(
 ):
     services.booking_rules_update(pro=working_pro, buffer_minutes=0)
     for i in range(8):
-        place_booking(client=make_user(), service=service, starts_at=local_at(3 + i, 10))
+        make_booking(client=make_user(), service=service, starts_at=local_at(3 + i, 10))
     client.force_login(working_pro.user)
     with django_assert_max_num_queries(6):
         response = client.get("/api/v1/bookings")
@@ -244,7 +243,7 @@ def test_anonymous_list_is_401(client):
 
 
 def test_get_booking_for_participants_only(client, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     url = f"/api/v1/bookings/{booking.pk}"
     assert client.get(url).status_code == HTTPStatus.UNAUTHORIZED
     client.force_login(make_user())
@@ -259,7 +258,7 @@ def test_get_booking_for_participants_only(client, working_pro, service, client_
 
 
 def test_pro_confirms_a_request(client, request_mode, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(3, 10), status=S.REQUESTED
     )
     client.force_login(request_mode.user)
@@ -272,14 +271,14 @@ def test_pro_confirms_a_request(client, request_mode, service, client_user):
 
 
 def test_action_not_allowed_now_is_409(logged_in, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     response = post(logged_in, f"/api/v1/bookings/{booking.pk}/complete")
     assert response.status_code == HTTPStatus.CONFLICT
     assert "client cannot complete" in response.json()["detail"]
 
 
 def test_decline_without_reason_is_400(client, request_mode, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(3, 10), status=S.REQUESTED
     )
     client.force_login(request_mode.user)
@@ -291,13 +290,13 @@ def test_decline_without_reason_is_400(client, request_mode, service, client_use
 
 
 def test_unknown_action_is_404(logged_in, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     assert post(logged_in, f"/api/v1/bookings/{booking.pk}/expire").status_code == 404
 
 
 def test_reschedule_through_the_api(logged_in, working_pro, service, client_user, other_client):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
-    place_booking(client=other_client, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    make_booking(client=other_client, service=service, starts_at=local_at(4, 10))
     url = f"/api/v1/bookings/{booking.pk}/reschedule"
 
     assert post(logged_in, url).status_code == HTTPStatus.BAD_REQUEST
@@ -310,7 +309,7 @@ def test_reschedule_through_the_api(logged_in, working_pro, service, client_user
 
 
 def test_cancel_then_cancel_again_is_409(logged_in, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     url = f"/api/v1/bookings/{booking.pk}/cancel"
     first = post(logged_in, url, {"reason": "Changed plans"})
     assert first.status_code == HTTPStatus.OK
@@ -323,7 +322,7 @@ def test_cancel_then_cancel_again_is_409(logged_in, working_pro, service, client
 
 
 def test_review_through_the_api(logged_in, working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() - timedelta(days=1),

@@ -8,8 +8,7 @@ from icalendar import Calendar
 from accounts.services import account_delete
 from bookings import emails, services
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, place_booking
-from conftest import PASSWORD
+from conftest import PASSWORD, local_at, make_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +58,7 @@ def test_request_goes_to_the_pro_only(
 def test_accepting_a_request_confirms_to_the_client(
     request_mode, service, client_user, run_on_commit, mailoutbox
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     with run_on_commit():
@@ -72,7 +71,7 @@ def test_accepting_a_request_confirms_to_the_client(
 def test_decline_tells_the_client_the_reason(
     request_mode, service, client_user, run_on_commit, mailoutbox
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     with run_on_commit():
@@ -86,7 +85,7 @@ def test_decline_tells_the_client_the_reason(
 def test_client_cancellation_goes_to_the_pro(
     working_pro, service, client_user, run_on_commit, mailoutbox
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with run_on_commit():
         services.booking_transition(booking=booking, action="cancel", by=client_user)
     assert [m.to for m in mailoutbox] == [[working_pro.user.email]]
@@ -96,7 +95,7 @@ def test_client_cancellation_goes_to_the_pro(
 def test_pro_cancellation_goes_to_the_client(
     working_pro, service, client_user, run_on_commit, mailoutbox
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with run_on_commit():
         services.booking_transition(
             booking=booking, action="cancel", by=working_pro.user, reason="Ill today"
@@ -108,7 +107,7 @@ def test_pro_cancellation_goes_to_the_client(
 def test_booking_emails_are_not_sent_to_a_client_who_deleted_their_account(
     working_pro, service, client_user, run_on_commit, mailoutbox
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with run_on_commit():
         account_delete(user=client_user, password=PASSWORD)
     mailoutbox.clear()
@@ -123,7 +122,7 @@ def test_booking_emails_are_not_sent_to_a_client_who_deleted_their_account(
 def test_booking_emails_are_not_sent_to_a_pro_who_deleted_their_account(
     working_pro, service, client_user, run_on_commit, mailoutbox
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with run_on_commit():
         account_delete(user=working_pro.user, password=PASSWORD)
     mailoutbox.clear()
@@ -140,7 +139,7 @@ def test_reschedule_tells_the_other_side_the_new_time_in_their_zone(
     profile = client_user.client_profile
     profile.timezone = "America/New_York"
     profile.save()
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with run_on_commit():
         services.booking_transition(
             booking=booking, action="reschedule", by=working_pro.user, starts_at=local_at(5, 16)
@@ -160,7 +159,7 @@ def test_emails_of_a_missing_booking_send_nothing(db, mailoutbox):
 
 
 def test_every_kind_renders_for_both_sides(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     for kind in emails.KINDS:
         for side in ("client", "pro"):
             message = emails.build(booking, kind, side)
@@ -172,7 +171,7 @@ def test_every_kind_renders_for_both_sides(working_pro, service, client_user):
 def test_paid_booking_confirms_to_the_client_and_tells_the_pro(
     working_pro, service, client_user, run_on_commit, mailoutbox
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.PENDING_PAYMENT
     )
     with run_on_commit():
@@ -188,7 +187,7 @@ def test_expired_payment_hold_says_the_payment_was_not_completed(
 
     from django.utils import timezone
 
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),

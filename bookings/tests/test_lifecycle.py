@@ -8,8 +8,7 @@ from django.utils import timezone
 from bookings import lifecycle, services
 from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
 from bookings.models import Booking, BookingEvent
-from bookings.tests.conftest import local_at, place_booking
-from conftest import make_user
+from conftest import local_at, make_booking, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +80,7 @@ def _starts_for(action):
 def test_every_status_action_actor_combination(
     working_pro, service, client_user, staff_user, status, action, role
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=_starts_for(action),
@@ -109,7 +108,7 @@ def test_every_status_action_actor_combination(
 
 
 def test_a_stranger_can_take_no_action(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     stranger = make_user()
     assert lifecycle.allowed_actions(booking=booking, user=stranger, now=timezone.now()) == []
     with pytest.raises(TransitionNotAllowed):
@@ -117,7 +116,7 @@ def test_a_stranger_can_take_no_action(working_pro, service, client_user):
 
 
 def test_unknown_action_is_refused(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(TransitionNotAllowed, match="not a booking action"):
         services.booking_transition(booking=booking, action="teleport", by=client_user)
 
@@ -126,7 +125,7 @@ def test_unknown_action_is_refused(working_pro, service, client_user):
 
 
 def test_client_cancel_outside_the_window_is_not_late(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     done = services.booking_transition(booking=booking, action="cancel", by=client_user)
     assert done.status == S.CANCELLED
     assert done.is_late_cancellation is False
@@ -134,7 +133,7 @@ def test_client_cancel_outside_the_window_is_not_late(working_pro, service, clie
 
 
 def test_client_cancel_inside_the_window_is_a_late_cancellation(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=5)
     )
     done = services.booking_transition(
@@ -145,7 +144,7 @@ def test_client_cancel_inside_the_window_is_a_late_cancellation(working_pro, ser
 
 
 def test_cancelling_a_request_inside_the_window_is_not_late(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() + timedelta(hours=5),
@@ -156,7 +155,7 @@ def test_cancelling_a_request_inside_the_window_is_not_late(working_pro, service
 
 
 def test_client_cannot_cancel_after_the_start(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() - timedelta(minutes=5)
     )
     with pytest.raises(TransitionNotAllowed, match="before the appointment starts"):
@@ -164,13 +163,13 @@ def test_client_cannot_cancel_after_the_start(working_pro, service, client_user)
 
 
 def test_pro_cannot_complete_before_the_start(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(TransitionNotAllowed, match="once the appointment has started"):
         services.booking_transition(booking=booking, action="complete", by=working_pro.user)
 
 
 def test_pro_marks_a_started_booking_as_no_show(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() - timedelta(minutes=1)
     )
     done = services.booking_transition(booking=booking, action="no_show", by=working_pro.user)
@@ -178,7 +177,7 @@ def test_pro_marks_a_started_booking_as_no_show(working_pro, service, client_use
 
 
 def test_pro_must_give_a_reason_to_decline(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     with pytest.raises(TransitionNotAllowed) as caught:
@@ -187,7 +186,7 @@ def test_pro_must_give_a_reason_to_decline(working_pro, service, client_user):
 
 
 def test_pro_must_give_a_reason_to_cancel(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(TransitionNotAllowed, match="reason"):
         services.booking_transition(booking=booking, action="cancel", by=working_pro.user)
     done = services.booking_transition(
@@ -197,7 +196,7 @@ def test_pro_must_give_a_reason_to_cancel(working_pro, service, client_user):
 
 
 def test_system_cannot_expire_before_the_expiry_time(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
@@ -209,7 +208,7 @@ def test_system_cannot_expire_before_the_expiry_time(working_pro, service, clien
 
 
 def test_reschedule_is_refused_inside_the_cancellation_window(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=10)
     )
     with pytest.raises(TransitionNotAllowed, match="too close"):
@@ -222,7 +221,7 @@ def test_reschedule_is_refused_inside_the_cancellation_window(working_pro, servi
 
 
 def test_reschedule_to_a_free_slot_moves_the_booking(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), reminder_sent_at=None
     )
     new = local_at(5, 15)
@@ -237,8 +236,8 @@ def test_reschedule_to_a_free_slot_moves_the_booking(working_pro, service, clien
 
 
 def test_reschedule_to_a_taken_slot_is_refused(working_pro, service, client_user, other_client):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    place_booking(client=other_client, service=service, starts_at=local_at(5, 15))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    make_booking(client=other_client, service=service, starts_at=local_at(5, 15))
     with pytest.raises(SlotUnavailable):
         services.booking_transition(
             booking=booking, action="reschedule", by=client_user, starts_at=local_at(5, 15, 15)
@@ -248,7 +247,7 @@ def test_reschedule_to_a_taken_slot_is_refused(working_pro, service, client_user
 
 
 def test_reschedule_may_overlap_the_bookings_own_slot(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     done = services.booking_transition(
         booking=booking, action="reschedule", by=client_user, starts_at=local_at(4, 10, 15)
     )
@@ -256,7 +255,7 @@ def test_reschedule_may_overlap_the_bookings_own_slot(working_pro, service, clie
 
 
 def test_reschedule_to_the_same_time_is_refused(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(Exception, match="different time"):
         services.booking_transition(
             booking=booking, action="reschedule", by=client_user, starts_at=local_at(4, 10)
@@ -264,7 +263,7 @@ def test_reschedule_to_the_same_time_is_refused(working_pro, service, client_use
 
 
 def test_reschedule_outside_working_hours_is_refused(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(SlotUnavailable):
         services.booking_transition(
             booking=booking, action="reschedule", by=client_user, starts_at=local_at(5, 22)
@@ -274,7 +273,7 @@ def test_reschedule_outside_working_hours_is_refused(working_pro, service, clien
 def test_client_reschedule_in_request_mode_goes_back_to_requested(
     request_mode, service, client_user
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     done = services.booking_transition(
         booking=booking, action="reschedule", by=client_user, starts_at=local_at(6, 9)
     )
@@ -289,7 +288,7 @@ def test_client_reschedule_in_request_mode_goes_back_to_requested(
 def test_pro_reschedule_in_request_mode_keeps_the_booking_confirmed(
     request_mode, service, client_user
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     done = services.booking_transition(
         booking=booking, action="reschedule", by=request_mode.user, starts_at=local_at(6, 9)
     )
@@ -297,7 +296,7 @@ def test_pro_reschedule_in_request_mode_keeps_the_booking_confirmed(
 
 
 def test_reschedule_needs_a_new_time(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(Exception, match="Pick the new time"):
         services.booking_transition(booking=booking, action="reschedule", by=client_user)
 
@@ -307,7 +306,7 @@ def test_reschedule_needs_a_new_time(working_pro, service, client_user):
 
 def test_allowed_actions_follow_role_status_and_time(working_pro, service, client_user):
     now = timezone.now()
-    upcoming = place_booking(
+    upcoming = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     assert lifecycle.allowed_actions(booking=upcoming, user=client_user, now=now) == [
@@ -319,7 +318,7 @@ def test_allowed_actions_follow_role_status_and_time(working_pro, service, clien
         "decline",
         "reschedule",
     ]
-    started = place_booking(
+    started = make_booking(
         client=client_user, service=service, starts_at=now - timedelta(minutes=30)
     )
     assert lifecycle.allowed_actions(booking=started, user=working_pro.user, now=now) == [
@@ -330,7 +329,7 @@ def test_allowed_actions_follow_role_status_and_time(working_pro, service, clien
 
 
 def test_transition_sends_the_booking_transitioned_signal(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     received = []
@@ -352,7 +351,7 @@ def test_transition_sends_the_booking_transitioned_signal(working_pro, service, 
 
 
 def test_payment_received_in_request_mode_waits_for_the_pro(request_mode, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
@@ -370,8 +369,8 @@ def test_payment_received_in_request_mode_waits_for_the_pro(request_mode, servic
 def test_admin_cancel_action_uses_the_lifecycle_as_staff(
     client, staff_user, working_pro, service, client_user
 ):
-    upcoming = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    done = place_booking(
+    upcoming = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    done = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() - timedelta(days=2),
@@ -399,7 +398,7 @@ def test_admin_cancel_action_uses_the_lifecycle_as_staff(
 def test_admin_booking_pages_render_with_status_read_only(
     client, staff_user, working_pro, service, client_user
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     client.force_login(staff_user)
     listing = client.get("/admin/bookings/booking/", {"q": client_user.email})
     assert listing.status_code == 200

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, place_booking
+from conftest import local_at, make_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +27,21 @@ def test_stale_request_and_payment_hold_expire(
     working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
 ):
     past = timezone.now() - timedelta(minutes=1)
-    request = place_booking(
+    request = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
         status=S.REQUESTED,
         expires_at=past,
     )
-    hold = place_booking(
+    hold = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 12),
         status=S.PENDING_PAYMENT,
         expires_at=past,
     )
-    fresh = place_booking(
+    fresh = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 14),
@@ -63,7 +63,7 @@ def test_stale_request_and_payment_hold_expire(
 def test_expired_booking_frees_its_slot(
     working_pro, service, client_user, other_client, django_capture_on_commit_callbacks
 ):
-    place_booking(
+    make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
@@ -80,10 +80,10 @@ def test_expired_booking_frees_its_slot(
 def test_reminder_is_sent_once_when_run_twice(
     working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
 ):
-    soon = place_booking(
+    soon = make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=20)
     )
-    place_booking(
+    make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=30)
     )
 
@@ -103,7 +103,7 @@ def test_reminder_hours_come_from_the_pros_rules(
     working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
 ):
     services.booking_rules_update(pro=working_pro, reminder_hours=48)
-    place_booking(
+    make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=30)
     )
     run(django_capture_on_commit_callbacks)
@@ -113,15 +113,13 @@ def test_reminder_hours_come_from_the_pros_rules(
 def test_cancelled_or_past_bookings_get_no_reminder(
     working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
 ):
-    place_booking(
+    make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() + timedelta(hours=3),
         status=S.CANCELLED,
     )
-    place_booking(
-        client=client_user, service=service, starts_at=timezone.now() - timedelta(hours=3)
-    )
+    make_booking(client=client_user, service=service, starts_at=timezone.now() - timedelta(hours=3))
     run(django_capture_on_commit_callbacks)
     assert mailoutbox == []
 
@@ -129,7 +127,7 @@ def test_cancelled_or_past_bookings_get_no_reminder(
 def test_rescheduled_booking_is_reminded_again(
     working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() + timedelta(hours=20),

@@ -13,8 +13,7 @@ from PIL import Image
 from bookings import services
 from bookings.models import DateOverride, Service, TimeOff, WeeklyHours
 from bookings.tests.conftest_pages import *  # noqa: F403
-from bookings.tests.conftest_pages import PARIS, book, day_at
-from conftest import make_service
+from conftest import PARIS, local_at, make_booking, make_service
 from payments.services import connected_account_enable_simulated
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +171,7 @@ def test_deleting_a_service_without_bookings_removes_it(as_pro, pro):
 
 def test_deleting_a_booked_service_hides_it_instead(as_pro, pro, client_user):
     service = make_service(pro=pro)
-    book(client=client_user, service=service, starts_at=day_at(3, 10))
+    make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     response = as_pro.post(reverse("bookings:service_delete", args=[service.pk]), follow=True)
     service.refresh_from_db()
     assert service.is_active is False
@@ -257,7 +256,7 @@ def test_unknown_weekday_is_404(as_pro):
 
 
 def test_pro_closes_a_date_and_removes_it(as_pro, pro):
-    day = day_at(5, 9).date()
+    day = local_at(5, 9).date()
     response = as_pro.post(
         reverse("bookings:override_create"),
         {"override-day": day.isoformat(), "override-closed": "on", "override-note": "Holiday"},
@@ -272,7 +271,7 @@ def test_pro_closes_a_date_and_removes_it(as_pro, pro):
 
 
 def test_pro_sets_special_hours_on_a_date(as_pro, pro):
-    day = day_at(6, 9).date()
+    day = local_at(6, 9).date()
     as_pro.post(
         reverse("bookings:override_create"),
         {
@@ -288,7 +287,7 @@ def test_pro_sets_special_hours_on_a_date(as_pro, pro):
 
 def test_special_day_needs_hours_or_closed(as_pro, pro):
     response = as_pro.post(
-        reverse("bookings:override_create"), {"override-day": day_at(6, 9).date().isoformat()}
+        reverse("bookings:override_create"), {"override-day": local_at(6, 9).date().isoformat()}
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "tick “Closed all day”" in response.content.decode()
@@ -304,7 +303,7 @@ def test_special_day_in_the_past_is_refused(as_pro, pro):
 
 
 def test_time_off_is_entered_in_the_pros_zone_and_stored_in_utc(as_pro, pro):
-    start = day_at(3, 14)
+    start = local_at(3, 14)
     response = as_pro.post(
         reverse("bookings:time_off_create"),
         {
@@ -324,7 +323,7 @@ def test_time_off_is_entered_in_the_pros_zone_and_stored_in_utc(as_pro, pro):
 
 
 def test_time_off_must_end_after_it_starts(as_pro, pro):
-    start = day_at(3, 14)
+    start = local_at(3, 14)
     response = as_pro.post(
         reverse("bookings:time_off_create"),
         {
@@ -384,7 +383,7 @@ def test_calendar_feed_serves_the_pros_bookings_and_regenerating_kills_the_old_u
     as_pro, pro, client_user
 ):
     service = make_service(pro=pro, name="Cut")
-    book(client=client_user, service=service, starts_at=day_at(2, 10))
+    make_booking(client=client_user, service=service, starts_at=local_at(2, 10))
     as_pro.post(reverse("bookings:calendar_token"))
     pro.booking_rules.refresh_from_db()
     old_token = pro.booking_rules.calendar_token

@@ -5,7 +5,8 @@ from django.test import Client
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.tests.conftest import make_booking, make_conversation, make_message
+from chat.tests.conftest import make_conversation, make_message
+from conftest import local_at, make_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +72,8 @@ def test_client_starts_a_conversation_with_201_then_gets_200(as_client, client_u
     assert first.json()["id"] == again.json()["id"] == Conversation.objects.get().pk
 
 
-def test_pro_starts_a_conversation_with_a_client_who_booked_them(as_pro, client_user, pro):
-    make_booking(client=client_user, pro=pro)
+def test_pro_starts_a_conversation_with_a_client_who_booked_them(as_pro, client_user, service):
+    make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     response = post(as_pro, BASE, {"client": client_user.pk})
     assert response.status_code == HTTPStatus.CREATED
     assert response.json()["client"]["id"] == client_user.pk

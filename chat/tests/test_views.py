@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chat.models import Conversation, Message
-from chat.tests.conftest import make_booking, make_conversation, make_message
-from conftest import make_pro, make_user
+from chat.tests.conftest import make_conversation, make_message
+from conftest import local_at, make_booking, make_pro, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -268,8 +268,8 @@ def test_start_with_unknown_pro_is_404(as_client):
     assert response.status_code == HTTPStatus.NOT_FOUND
 
 
-def test_pro_starts_a_conversation_with_a_client_who_booked_them(as_pro, client_user, pro):
-    make_booking(client=client_user, pro=pro)
+def test_pro_starts_a_conversation_with_a_client_who_booked_them(as_pro, client_user, service):
+    make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     response = as_pro.post(reverse("chat:start_with_client", args=[client_user.pk]))
     conversation = Conversation.objects.get()
     assert response["Location"] == conversation.get_absolute_url()
@@ -277,7 +277,7 @@ def test_pro_starts_a_conversation_with_a_client_who_booked_them(as_pro, client_
 
 
 def test_pro_without_a_booking_with_that_client_is_refused(as_pro, client_user, pro, other_pro):
-    make_booking(client=client_user, pro=other_pro)
+    make_booking(client=client_user, service=make_service(pro=other_pro), starts_at=local_at(3, 10))
     response = as_pro.post(reverse("chat:start_with_client", args=[client_user.pk]))
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert "clients who have booked you" in response.content.decode()
@@ -294,8 +294,10 @@ def test_start_with_client_is_post_only(as_pro, client_user):
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-def test_booking_link_opens_the_pairs_conversation_for_both_sides(client, client_user, pro):
-    booking = make_booking(client=client_user, pro=pro)
+def test_booking_link_opens_the_pairs_conversation_for_both_sides(
+    client, client_user, pro, service
+):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     client.force_login(client_user)
     first = client.get(reverse("chat:for_booking", args=[booking.pk]))
     conversation = Conversation.objects.get()

@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 
 from bookings import services as booking_services
+from conftest import book, login
 from payments.models import Payment
 from payments.selectors import payment_summary_for
-from payments.tests.conftest import book, login, pay_offline
+from payments.tests.conftest import pay_offline
 
 pytestmark = pytest.mark.django_db
 

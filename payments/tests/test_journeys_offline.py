@@ -12,9 +12,9 @@ from django.utils import timezone
 from accounts.services import account_delete
 from bookings import services as booking_services
 from bookings.models import Booking
-from conftest import PASSWORD
+from conftest import PASSWORD, book, local_at, login
 from payments.models import Payment, Refund
-from payments.tests.conftest import book, local_at, login, pay_offline
+from payments.tests.conftest import pay_offline
 
 pytestmark = pytest.mark.django_db
 

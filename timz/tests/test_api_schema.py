@@ -42,10 +42,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from bookings import lifecycle
-from bookings import services as booking_services
 from bookings.models import Booking
 from chat.models import Conversation, Message
-from conftest import make_booking, make_category, make_pro, make_service, make_user
+from conftest import make_booking, make_category, make_pro, make_service, make_user, set_every_day
 from timz.api import api
 from timz.asgi import application
 
@@ -152,10 +151,7 @@ def _seed_world() -> World:
     beard = make_service(pro=pro, name="Beard", duration_minutes=30, price_amount=2000)
     shave = make_service(pro=other_pro, name="Shave", duration_minutes=30, price_amount=1500)
     for who in (pro, other_pro):
-        for weekday in range(7):
-            booking_services.weekly_hours_set(
-                pro=who, weekday=weekday, intervals=[(time(8), time(20))]
-            )
+        set_every_day(who)
     client = make_user(email="client@example.com", name="Chloé Client")
     other_client = make_user(email="oscar@example.com", name="Oscar Other")
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from http import HTTPStatus
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.forms import default_token_generator
@@ -48,11 +47,18 @@ from bookings import services as booking_services
 from bookings.models import Booking, Review, Service
 from bookings.selectors import slot_is_free
 from chat.models import Conversation, Message
-from conftest import make_booking, make_category, make_pro, make_service, make_user
+from conftest import (
+    local_at,
+    make_booking,
+    make_category,
+    make_pro,
+    make_service,
+    make_user,
+    set_every_day,
+)
 
 pytestmark = pytest.mark.django_db
 
-PARIS = ZoneInfo("Europe/Paris")
 API_PREFIX = "/api/v1/"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -137,22 +143,12 @@ class Case:
 # ---------------------------------------------------------------------------------------------
 
 
-def local_at(days: int, hour: int, minute: int = 0) -> datetime:
-    day = timezone.now().astimezone(PARIS).date() + timedelta(days=days)
-    return datetime.combine(day, time(hour, minute)).replace(tzinfo=PARIS)
-
-
 def _place(*, client, service, starts_at, status, **extra) -> Booking:
     """A booking row as the lifecycle would have left it (also in the past, which
     booking_create refuses)."""
     return make_booking(
         client=client, service=service, starts_at=starts_at, status=status, note=NOTE, **extra
     )
-
-
-def _work_every_day(pro):
-    for weekday in range(7):
-        booking_services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(8), time(20))])
 
 
 @dataclass
@@ -235,7 +231,7 @@ def build_world() -> World:
     staff_user = User.objects.create_superuser(email="admin@example.com", password="x" * 20)
     ClientProfile.objects.filter(user=client_user).update(phone=PHONE)
     for someone in (pro, other_pro):
-        _work_every_day(someone)
+        set_every_day(someone)
     other_service = make_service(pro=other_pro, name="Beard trim")
     online_service = make_service(
         pro=pro, name="Colour", price_amount=6000, payment_mode=Service.PaymentMode.ONLINE
@@ -244,7 +240,7 @@ def build_world() -> World:
     hidden_service = make_service(pro=hidden_pro, name="Secret cut")
     # A listed pro whose account was deactivated (closed, or banned by staff).
     gone_pro = make_pro(name="Gone Gina", slug="gone-gina")
-    _work_every_day(gone_pro)
+    set_every_day(gone_pro)
     gone_service = make_service(pro=gone_pro, name="Last cut")
     User.objects.filter(pk=gone_pro.user_id).update(is_active=False)
 

@@ -31,10 +31,9 @@ from accounts.models import User
 from bookings import services as booking_services
 from bookings.models import Booking
 from bookings.services import BookingRateLimited, parse_rate_limit
-from bookings.tests.conftest import local_at, set_every_day
 from chat import services as chat_services
 from chat.models import Message
-from conftest import PASSWORD, make_pro, make_service, make_user
+from conftest import PASSWORD, local_at, make_pro, make_service, make_user, set_every_day
 from timz.tests.processes import private_redis_url
 
 pytestmark = pytest.mark.django_db

@@ -29,11 +29,10 @@ import pytest
 from django.conf import settings
 
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, set_every_day
 from chat.models import Message
 from chat.services import conversation_get_or_create
 from chat.tests.conftest import session_cookie
-from conftest import make_pro, make_service, make_user
+from conftest import local_at, make_pro, make_service, make_user, set_every_day
 from timz.tests.processes import next_frame, private_redis_url, running_servers
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
