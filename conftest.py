@@ -10,7 +10,8 @@ starts at that instant instead of the real time.
 
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ import time_machine
 from channels.layers import channel_layers
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -121,6 +123,20 @@ def _isolated(settings, tmp_path):
     yield
     channel_layers.backends.clear()
     _clear_cache()
+
+
+@contextmanager
+def module_data(django_db_blocker) -> Iterator[None]:
+    """For a module-scoped fixture: a transaction, rolled back when the block ends, in which to
+    build data once for a whole module (what Django's TestCase.setUpTestData does). Each test's
+    own `db` transaction is a savepoint inside it, so every test meets the data as it was built
+    and none sees another's writes. Tests of such a module must all be able to run on that data.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
 
 
 def _clear_cache():

@@ -54,6 +54,7 @@ from conftest import (
     make_pro,
     make_service,
     make_user,
+    module_data,
     set_every_day,
 )
 
@@ -197,17 +198,9 @@ WORLD_SETTINGS = {
 
 @pytest.fixture(scope="module")
 def _module_world(django_db_setup, django_db_blocker):
-    """The world, built once for the module inside a transaction that is rolled back at its
-    end (what Django's TestCase.setUpTestData does). Each test's own `db` transaction is a
-    savepoint inside it, so no test sees another's writes."""
-    with django_db_blocker.unblock(), override_settings(**WORLD_SETTINGS):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    """The world, built once for the module (see `conftest.module_data`)."""
+    with module_data(django_db_blocker), override_settings(**WORLD_SETTINGS):
+        yield build_world()
 
 
 @pytest.fixture
