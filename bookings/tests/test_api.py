@@ -1,6 +1,6 @@
 """API v1: /api/v1/pros/{slug}/slots and /api/v1/bookings..., through the Django test client."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -50,7 +50,8 @@ def test_slots_are_listed_in_the_pros_zone_by_default(client, working_pro, servi
     assert len(body["slots"]) == 46
 
 
-def test_slots_in_the_clients_zone_around_paris_spring_forward(client, pro, service):
+def test_slots_in_the_clients_zone_around_paris_spring_forward(client, pro, service, travel):
+    travel(datetime(2027, 3, 20, 12, tzinfo=UTC))  # a week before the dates asked for
     services.booking_rules_update(pro=pro, horizon_days=365)
     for weekday in range(7):
         services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(9), time(17))])
@@ -70,7 +71,8 @@ def test_slots_in_the_clients_zone_around_paris_spring_forward(client, pro, serv
     assert all(s.endswith("-04:00") for s in body["slots"])
 
 
-def test_slots_of_a_new_york_pro_around_its_own_dst_change(client, service):
+def test_slots_of_a_new_york_pro_around_its_own_dst_change(client, service, travel):
+    travel(datetime(2027, 3, 6, 12, tzinfo=UTC))  # a week before the dates asked for
     pro = make_pro(timezone="America/New_York", slug="nyc-pro")
     offer = make_service(pro=pro, duration_minutes=60)
     services.booking_rules_update(pro=pro, horizon_days=365)
