@@ -16,15 +16,16 @@ pytestmark = pytest.mark.django_db
 S = Booking.Status
 
 
-def run(capture, *args):
+def run(commit, *args):
+    """process_due's output, its on_commit work (the emails) done."""
     out = StringIO()
-    with capture(execute=True):
+    with commit():
         call_command("process_due", *args, stdout=out)
     return out.getvalue()
 
 
 def test_stale_request_and_payment_hold_expire(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     past = timezone.now() - timedelta(minutes=1)
     request = make_booking(
@@ -49,7 +50,7 @@ def test_stale_request_and_payment_hold_expire(
         expires_at=timezone.now() + timedelta(hours=3),
     )
 
-    output = run(django_capture_on_commit_callbacks)
+    output = run(commit)
 
     assert "Expired 2 booking(s)" in output
     for booking, status in ((request, S.EXPIRED), (hold, S.EXPIRED), (fresh, S.REQUESTED)):
@@ -60,9 +61,7 @@ def test_stale_request_and_payment_hold_expire(
     assert all("expired" in m.subject for m in mailoutbox)
 
 
-def test_expired_booking_frees_its_slot(
-    working_pro, service, client_user, other_client, django_capture_on_commit_callbacks
-):
+def test_expired_booking_frees_its_slot(working_pro, service, client_user, other_client, commit):
     make_booking(
         client=client_user,
         service=service,
@@ -70,7 +69,7 @@ def test_expired_booking_frees_its_slot(
         status=S.REQUESTED,
         expires_at=timezone.now() - timedelta(minutes=1),
     )
-    run(django_capture_on_commit_callbacks)
+    run(commit)
     booking = services.booking_create(
         client=other_client, service=service, starts_at=local_at(4, 10)
     )
@@ -78,7 +77,7 @@ def test_expired_booking_frees_its_slot(
 
 
 def test_reminder_is_sent_once_when_run_twice(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     soon = make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=20)
@@ -87,8 +86,8 @@ def test_reminder_is_sent_once_when_run_twice(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=30)
     )
 
-    first = run(django_capture_on_commit_callbacks)
-    second = run(django_capture_on_commit_callbacks)
+    first = run(commit)
+    second = run(commit)
 
     assert "sent 1 reminder(s)" in first
     assert "sent 0 reminder(s)" in second
@@ -100,18 +99,18 @@ def test_reminder_is_sent_once_when_run_twice(
 
 
 def test_reminder_hours_come_from_the_pros_rules(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     services.booking_rules_update(pro=working_pro, reminder_hours=48)
     make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=30)
     )
-    run(django_capture_on_commit_callbacks)
+    run(commit)
     assert len(mailoutbox) == 1
 
 
 def test_cancelled_or_past_bookings_get_no_reminder(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     make_booking(
         client=client_user,
@@ -120,12 +119,12 @@ def test_cancelled_or_past_bookings_get_no_reminder(
         status=S.CANCELLED,
     )
     make_booking(client=client_user, service=service, starts_at=timezone.now() - timedelta(hours=3))
-    run(django_capture_on_commit_callbacks)
+    run(commit)
     assert mailoutbox == []
 
 
 def test_rescheduled_booking_is_reminded_again(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     booking = make_booking(
         client=client_user,
@@ -142,5 +141,5 @@ def test_rescheduled_booking_is_reminded_again(
     assert booking.reminder_sent_at is None
 
 
-def test_quiet_prints_nothing(working_pro, django_capture_on_commit_callbacks):
-    assert run(django_capture_on_commit_callbacks, "--quiet") == ""
+def test_quiet_prints_nothing(working_pro, commit):
+    assert run(commit, "--quiet") == ""
