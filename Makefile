@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve test test-postgres e2e lint format bench bench-load prod-check clean
+.PHONY: help venv run serve test test-instants test-postgres e2e lint format bench bench-load prod-check clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,25 @@ serve: venv ## Serve with daphne as production does (no autoreload)
 
 test: venv ## Run the whole test suite (SQLite, in-memory channel layer)
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The tests whose answers depend on the date, run as if at instants where calendars turn: just
+# before and after midnight UTC, just after midnight in Paris, both DST nights of 2027 in Paris
+# and in New York (just before the change, on the local wall clock), the last evening of a month
+# (already the next month in Paris) and New Year's Eve. A run is a few seconds of tests behind
+# seconds of start-up, so the runs go two at a time, one process each, without migrations
+# (tables straight from the models) or the plugins of the schema and property tests.
+DATE_TESTS := timz/tests/test_admin_dashboard.py bookings/tests/test_process_due.py \
+  bookings/tests/test_selectors.py bookings/tests/test_views_bookings.py \
+  payments/tests/test_journeys_offline.py payments/tests/test_fee_report.py
+INSTANTS := 2027-06-15T23:59:00Z 2027-06-16T00:01:00Z 2027-01-15T00:30:00+01:00 \
+  2027-03-28T01:30:00+01:00 2027-10-31T02:30:00+02:00 \
+  2027-03-14T01:30:00-05:00 2027-11-07T01:30:00-04:00 \
+  2027-02-28T23:30:00Z 2027-12-31T23:30:00Z
+test-instants: venv ## The date-sensitive tests at pinned instants (TIMZ_TEST_NOW)
+	@printf '%s\n' $(INSTANTS) | xargs -P 2 -I '{}' sh -c ' \
+	  out=$$(TIMZ_TEST_NOW={} $(PY) -m pytest -q -p no:xdist -p no:schemathesis \
+	    -p no:hypothesispytest --nomigrations $(DATE_TESTS) 2>&1); status=$$?; \
+	  printf "== TIMZ_TEST_NOW=%s\n%s\n" {} "$$out"; exit $$status'
 
 test-postgres: venv ## The suite against PostgreSQL and Redis on 127.0.0.1
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/timz} \

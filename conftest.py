@@ -1,20 +1,113 @@
 """Fixtures and small factories shared by every app's tests.
 
 App-specific fixtures live in `<app>/tests/conftest.py`.
+
+The clock: a test that depends on what time it is asks for `now` (the clock stopped at the
+test's start) or `travel` (the clock stopped at a chosen instant), both built on time-machine.
+With TIMZ_TEST_NOW set to an ISO 8601 instant with an offset (`make test-instants`), every test
+starts at that instant instead of the real time.
 """
 
 import itertools
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from channels.layers import channel_layers
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import transaction
+from django.test import Client, override_settings
+from django.utils import timezone
 
 from accounts.models import Category, ClientProfile, ProProfile, User
+from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent, Service
 
 PASSWORD = "correct-horse-battery"
+PARIS = ZoneInfo("Europe/Paris")
 _seq = itertools.count(1)
+TEST_NOW_VARIABLE = "TIMZ_TEST_NOW"
+
+
+def _pinned_instant() -> datetime | None:
+    """The instant named by TIMZ_TEST_NOW, or None when it is unset or empty."""
+    value = os.environ.get(TEST_NOW_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None:
+        raise pytest.UsageError(
+            f"{TEST_NOW_VARIABLE}={value!r}: give an ISO 8601 instant with an offset, "
+            "e.g. 2027-03-28T01:30:00Z"
+        )
+    return instant
+
+
+def pytest_configure(config):
+    _pinned_instant()  # a malformed TIMZ_TEST_NOW stops the run before any test
+
+
+def pytest_report_header(config):
+    instant = _pinned_instant()
+    return f"clock: every test starts at {instant.isoformat()}" if instant else None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pinned_clock():
+    """With TIMZ_TEST_NOW, the whole session (module-wide data included) runs at that instant,
+    and the clock ticks on from there. None without it: the real clock."""
+    instant = _pinned_instant()
+    if instant is None:
+        yield None
+        return
+    with time_machine.travel(instant, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def _test_starts_at_the_pinned_instant(_pinned_clock):
+    # Each test starts at the instant itself, not at the instant plus the time the tests before
+    # it took: at "23:59" every test meets 23:59, whatever its place in the run.
+    if _pinned_clock is not None:
+        _pinned_clock.move_to(_pinned_instant())
+
+
+@pytest.fixture
+def travel(time_machine) -> Callable[[datetime], datetime]:
+    """`travel(instant)` stops the clock at `instant` (aware) for the rest of the test and
+    returns it; call it again to move on. `timezone.now()`, `time.time()` and `date.today()`
+    all read it."""
+
+    def to(instant: datetime) -> datetime:
+        if instant.tzinfo is None:
+            raise ValueError("travel() needs an aware datetime")
+        time_machine.move_to(instant, tick=False)
+        return instant
+
+    return to
+
+
+@pytest.fixture
+def now(travel) -> datetime:
+    """The test's start instant (real, or TIMZ_TEST_NOW's), with the clock stopped there: a
+    test that builds times from `now` cannot see the date change under it."""
+    return travel(timezone.now())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """One hasher for the whole suite: a real hash costs about half a second and no test is
+    about its strength. Session-wide, so module-wide data is covered too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +123,20 @@ def _isolated(settings, tmp_path):
     yield
     channel_layers.backends.clear()
     _clear_cache()
+
+
+@contextmanager
+def module_data(django_db_blocker) -> Iterator[None]:
+    """For a module-scoped fixture: a transaction, rolled back when the block ends, in which to
+    build data once for a whole module (what Django's TestCase.setUpTestData does). Each test's
+    own `db` transaction is a savepoint inside it, so every test meets the data as it was built
+    and none sees another's writes. Tests of such a module must all be able to run on that data.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
 
 
 def _clear_cache():
@@ -112,6 +219,41 @@ def make_booking(*, client, service, starts_at, status=Booking.Status.CONFIRMED,
     return booking
 
 
+def local_at(days: int, hour: int, minute: int = 0, tz: ZoneInfo = PARIS) -> datetime:
+    """An aware datetime `days` calendar days after today's date in `tz`, at hour:minute there."""
+    day = timezone.now().astimezone(tz).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour, minute)).replace(tzinfo=tz)
+
+
+def set_every_day(pro, start: time = time(8), end: time = time(20)) -> None:
+    """Open `pro` from `start` to `end` (their own wall clock) on every day of the week."""
+    for weekday in range(7):
+        booking_services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(start, end)])
+
+
+def book(*, client, service, days: int = 3, hour: int = 10) -> Booking:
+    """Book `service` for `client` as a client would, through booking_create (availability, the
+    pro's rules, a payment hold for an online service), `days` Paris dates from today at `hour`.
+    """
+    return booking_services.booking_create(
+        client=client, service=service, starts_at=local_at(days, hour)
+    )
+
+
+def login(user) -> Client:
+    """A test client signed in with `user`'s password, through the authentication backends."""
+    http = Client()
+    assert http.login(email=user.email, password=PASSWORD)
+    return http
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit(): ...` runs the on_commit work (emails, gateway calls, file deletions) at
+    the block's end, as the test's own transaction never commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 @pytest.fixture
 def offline_payments(settings):
     """The offline payment backend (no Stripe keys) with the default 10 % platform fee."""
@@ -156,6 +298,20 @@ def other_pro(db, category):
 @pytest.fixture
 def service(db, pro):
     return make_service(pro=pro, name="Haircut", duration_minutes=45, price_amount=3500)
+
+
+@pytest.fixture
+def working_pro(pro):
+    """The `pro` fixture (Europe/Paris) working 08:00-20:00 every day, instant confirmation."""
+    set_every_day(pro)
+    return pro
+
+
+@pytest.fixture
+def request_mode(working_pro):
+    """`working_pro`, confirming each booking request by hand."""
+    booking_services.booking_rules_update(pro=working_pro, confirmation_mode="request")
+    return working_pro
 
 
 @pytest.fixture

@@ -4,8 +4,10 @@ month's gross volume and platform fees, and open refunds.
 `admin_stats(now)` reads them with at most three aggregate queries (bookings, payments of the
 month, open refunds). "Today" and "this month" are calendar periods in the platform's zone
 (settings.TIME_ZONE, UTC). Amounts are integer minor units, one row per currency: they are never
-added across currencies. The payments part is optional: without a `payments.Payment` model the
-dashboard shows bookings only.
+added across currencies.
+
+Each card links to the admin changelist of exactly the rows it counts: the filters of the link
+are built from the same statuses and bounds as the count.
 
 `install(site)` wraps the admin site's index view so that the template receives the figures as
 `timz_stats` (each block only for staff allowed to view that model). timz/urls.py calls it
@@ -17,24 +19,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import admin
 from django.db.models import Count, Q, Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Booking
+from payments.models import Payment, Refund
 
 # Bookings that count as "today's bookings": still happening or happened, not called off.
 _HELD_OR_DONE = (*Booking.ACTIVE_STATUSES, Booking.Status.COMPLETED, Booking.Status.NO_SHOW)
-
-
-def _payments_models():
-    """(Payment, Refund) when the payments app defines them, else (None, None)."""
-    try:
-        return apps.get_model("payments", "Payment"), apps.get_model("payments", "Refund")
-    except LookupError:
-        return None, None
 
 
 def _platform_local(now: datetime) -> datetime:
@@ -75,12 +69,12 @@ def _booking_stats(now: datetime) -> dict:
     )
 
 
-def _volume(payment_model, now: datetime) -> list[dict]:
+def _volume(now: datetime) -> list[dict]:
     """Money taken this month (by paid_at), per currency: gross, platform fees, refunded."""
     month_start, month_end = month_bounds(now)
     rows = (
-        payment_model.objects.filter(
-            status__in=payment_model.PAID_STATUSES, paid_at__gte=month_start, paid_at__lt=month_end
+        Payment.objects.filter(
+            status__in=Payment.PAID_STATUSES, paid_at__gte=month_start, paid_at__lt=month_end
         )
         .values("currency")
         .annotate(
@@ -98,10 +92,10 @@ def _volume(payment_model, now: datetime) -> list[dict]:
     ]
 
 
-def _open_refunds(refund_model) -> dict:
+def _open_refunds() -> dict:
     """Refunds asked for and not settled yet (Stripe status pending), per currency."""
     rows = list(
-        refund_model.objects.filter(status=refund_model.Status.PENDING)
+        Refund.objects.filter(status=Refund.Status.PENDING)
         .values("payment__currency")
         .annotate(count=Count("id"), amount=Sum("amount"))
         .order_by("payment__currency")
@@ -119,35 +113,25 @@ def admin_stats(now: datetime) -> dict:
     """The dashboard figures at `now` (aware). At most three queries.
 
     Keys: today, month_start, month_end, bookings {today, today_confirmed, pending_requests,
-    awaiting_payment}, payments_available, volume [{currency, payments, gross, fees, refunded,
-    fees_refunded, net_fees}], open_refunds {count, by_currency [{currency, count, amount}]}.
+    awaiting_payment}, volume [{currency, payments, gross, fees, refunded, fees_refunded,
+    net_fees}], open_refunds {count, by_currency [{currency, count, amount}]}.
     """
     month_start, month_end = month_bounds(now)
-    stats = {
+    return {
         "today": _platform_local(now).date(),
         "month_start": month_start,
         "month_end": month_end,
         "bookings": _booking_stats(now),
-        "payments_available": False,
-        "volume": [],
-        "open_refunds": {"count": 0, "by_currency": []},
+        "volume": _volume(now),
+        "open_refunds": _open_refunds(),
     }
-    payment_model, refund_model = _payments_models()
-    if payment_model is not None:
-        stats["payments_available"] = True
-        stats["volume"] = _volume(payment_model, now)
-        stats["open_refunds"] = _open_refunds(refund_model)
-    return stats
 
 
-def _changelist(model_label: str, **filters) -> str | None:
-    """Admin changelist URL of "app.model" filtered by `filters`; None if not registered."""
-    app_label, model_name = model_label.split(".")
-    try:
-        url = reverse(f"admin:{app_label}_{model_name}_changelist")
-    except NoReverseMatch:
-        return None
-    return f"{url}?{urlencode(filters)}" if filters else url
+def _changelist(model, **filters: str) -> str:
+    """The admin changelist URL of `model` with `filters` as its query string (the admin reads
+    an `__in` filter's values separated by commas)."""
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    return f"{url}?{urlencode(filters)}"
 
 
 def dashboard_context(request, now: datetime) -> dict:
@@ -161,21 +145,23 @@ def dashboard_context(request, now: datetime) -> dict:
     stats = admin_stats(now)
     day_start, day_end = day_bounds(now)
     stats["show_bookings"] = show_bookings
-    stats["show_volume"] = show_payments and stats["payments_available"]
-    stats["show_refunds"] = show_refunds and stats["payments_available"]
+    stats["show_volume"] = show_payments
+    stats["show_refunds"] = show_refunds
     stats["links"] = {
         "today": _changelist(
-            "bookings.booking",
+            Booking,
+            status__in=",".join(_HELD_OR_DONE),
             starts_at__gte=day_start.isoformat(),
             starts_at__lt=day_end.isoformat(),
         ),
-        "pending_requests": _changelist("bookings.booking", status=Booking.Status.REQUESTED),
+        "pending_requests": _changelist(Booking, status=Booking.Status.REQUESTED),
         "volume": _changelist(
-            "payments.payment",
+            Payment,
+            status__in=",".join(Payment.PAID_STATUSES),
             paid_at__gte=stats["month_start"].isoformat(),
             paid_at__lt=stats["month_end"].isoformat(),
         ),
-        "open_refunds": _changelist("payments.refund", status="pending"),
+        "open_refunds": _changelist(Refund, status=Refund.Status.PENDING),
     }
     return stats
 

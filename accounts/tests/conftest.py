@@ -44,12 +44,6 @@ def jpeg_with_exif(*, size=(1200, 800), orientation=None) -> bytes:
     return image_bytes("JPEG", size=size, exif=exif.tobytes())
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """allauth's views hash every password they see; a fast hasher keeps these tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def pro_client(client, pro):
     client.force_login(pro.user)

@@ -14,21 +14,19 @@ from accounts import services
 from accounts.models import ClientProfile, ProProfile, User
 from accounts.signals import user_deleting
 from accounts.tests import account_data
-from accounts.tests.account_data import book, login, pay_offline, place_past_booking, review
+from accounts.tests.account_data import pay_offline, review
 from accounts.tests.conftest import image_bytes
 from bookings import services as booking_services
 from bookings.models import Booking, BookingRules
 from chat import services as chat_services
-from conftest import PASSWORD, make_service, make_user
+from conftest import PASSWORD, book, local_at, login, make_booking, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
 URL = "/profile/delete/"
 
 # Fixtures shared with test_data_export.py.
-working_pro = account_data.working_pro
 paid_service = account_data.paid_service
-commit = account_data.commit
 
 
 def delete_via_form(http, password=PASSWORD, confirm=True):
@@ -332,7 +330,12 @@ def test_pro_future_bookings_are_cancelled_or_declined_by_the_table(
 
 
 def test_past_bookings_are_kept_as_they_were(client_user, service):
-    past = place_past_booking(client=client_user, service=service)
+    past = make_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(-3, 10),
+        status=Booking.Status.COMPLETED,
+    )
     services.account_delete(user=client_user, password=PASSWORD)
     past.refresh_from_db()
     assert past.status == Booking.Status.COMPLETED
@@ -410,7 +413,12 @@ def test_conversation_with_a_deleted_pro_shows_former_pro(client_user, pro):
 
 
 def test_reviews_are_kept_with_the_author_anonymised(client, client_user, service):
-    past = place_past_booking(client=client_user, service=service)
+    past = make_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(-3, 10),
+        status=Booking.Status.COMPLETED,
+    )
     review(booking=past, text="Best fade in town")
     services.account_delete(user=client_user, password=PASSWORD)
     html = client.get("/p/paula-pro/").content.decode()

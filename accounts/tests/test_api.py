@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def png_file(name="a.png"):
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), (10, 120, 200)).save(buf, "PNG")

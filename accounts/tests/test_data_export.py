@@ -9,10 +9,11 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.tests import account_data
-from accounts.tests.account_data import book, login, pay_offline, place_past_booking, review
+from accounts.tests.account_data import pay_offline, review
 from bookings import services as booking_services
+from bookings.models import Booking
 from chat import services as chat_services
-from conftest import make_service, make_user
+from conftest import book, local_at, login, make_booking, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,6 @@ API_URL = "/api/v1/me/export"
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 # Fixtures shared with test_account_deletion.py.
-working_pro = account_data.working_pro
 paid_service = account_data.paid_service
 
 
@@ -38,7 +38,9 @@ def history(client_user, other_client, working_pro, paid_service):
     upcoming = book(client=client_user, service=cut, days=4)
     paid = book(client=client_user, service=paid_service, days=5)
     pay_offline(booking=paid)
-    past = place_past_booking(client=client_user, service=cut)
+    past = make_booking(
+        client=client_user, service=cut, starts_at=local_at(-3, 10), status=Booking.Status.COMPLETED
+    )
     review(booking=past, text="Lovely")
     conversation, _ = chat_services.conversation_get_or_create(client=client_user, pro=working_pro)
     chat_services.message_send(conversation=conversation, sender=client_user, body="Hello there")
@@ -233,7 +235,14 @@ def test_queries_do_not_grow_with_the_data(
     for n in range(clients):
         someone = make_user()
         pay_offline(booking=book(client=someone, service=paid_service, days=3 + n))
-        review(booking=place_past_booking(client=someone, service=cut, days_ago=2 + n))
+        review(
+            booking=make_booking(
+                client=someone,
+                service=cut,
+                starts_at=local_at(-2 - n, 10),
+                status=Booking.Status.COMPLETED,
+            )
+        )
         conv, _ = chat_services.conversation_get_or_create(client=someone, pro=working_pro)
         chat_services.message_send(conversation=conv, sender=someone, body="hi")
         chat_services.message_send(conversation=conv, sender=working_pro.user, body="hello")

@@ -29,12 +29,6 @@ def barbers(db):
     return make_category(name="Barbers", slug="barbers")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The factories hash a password per user; the query-count tests create 40 pros.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- pro_search --------------------------------------------------------------------------------
 
 

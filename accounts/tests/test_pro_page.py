@@ -17,11 +17,6 @@ from conftest import make_booking, make_pro, make_service, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def png_file(name="a.png"):
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 80, 40)).save(buf, "PNG")
@@ -125,13 +120,6 @@ def test_pro_without_services_says_so(client, pro):
     body = page(client, pro).content.decode()
 
     assert "has not published any services yet" in body
-
-
-def test_unlisted_pro_is_not_found(client, pro):
-    pro.is_listed = False
-    pro.save()
-
-    assert page(client, pro).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_unknown_slug_is_not_found(client, db):

@@ -1,30 +1,48 @@
-"""`manage.py seed_demo`: demo data that is complete, idempotent and lets the demo logins in."""
+"""`manage.py seed_demo`: demo data that is complete, idempotent and lets the demo logins in.
+
+Seeding takes seconds, so the module seeds once (`seeded`) and every test starts from that data;
+`--if-empty` on an empty database is in test_seed_demo_if_empty.py.
+"""
 
 import io
+import shutil
 from http import HTTPStatus
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 
 from accounts import demo
 from accounts.models import Category, ClientProfile, ProProfile, User
 from bookings.models import Service
-from conftest import make_user
+from conftest import module_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def seed(*args) -> str:
     out = io.StringIO()
     call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """seed_demo's output, run once for the module; its pictures in a folder of their own."""
+    media = tmp_path_factory.mktemp("demo-media")
+    with module_data(django_db_blocker), override_settings(MEDIA_ROOT=media):
+        yield seed(), media
+
+
+@pytest.fixture
+def seeded(_seeded_once, settings) -> str:
+    """The demo data, with a copy of its pictures in this test's own media folder (a test may
+    change files, which no rollback undoes). Returns seed_demo's output."""
+    output, media = _seeded_once
+    shutil.copytree(media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    return output
 
 
 def counts(media_root) -> dict:
@@ -39,9 +57,7 @@ def counts(media_root) -> dict:
     }
 
 
-def test_seed_creates_the_documented_demo_data(settings):
-    output = seed()
-
+def test_seed_creates_the_documented_demo_data(seeded):
     assert {c.name for c in Category.objects.all()} >= {
         "Barbers",
         "Hair stylists",
@@ -69,21 +85,20 @@ def test_seed_creates_the_documented_demo_data(settings):
     assert not EmailAddress.objects.filter(verified=False).exists()
     assert EmailAddress.objects.filter(primary=True).count() == User.objects.count()
     for email in ("admin@example.com", "client1@example.com", "pro1@example.com"):
-        assert email in output
-    assert "timz-demo-pass" in output
+        assert email in seeded
+    assert "timz-demo-pass" in seeded
 
 
+@pytest.mark.usefixtures("seeded")
 def test_avatars_are_generated_pictures_in_media_storage(settings):
-    seed()
-
     pro = ProProfile.objects.get(slug="karim-benali")
     assert pro.avatar.name.startswith("avatars/")
     assert pro.avatar.width == pro.avatar.height == 512
     assert (settings.MEDIA_ROOT / pro.avatar.name).is_file()
 
 
+@pytest.mark.usefixtures("seeded")
 def test_seeding_twice_gives_the_same_counts(settings):
-    seed()
     first = counts(settings.MEDIA_ROOT)
 
     seed()
@@ -91,8 +106,8 @@ def test_seeding_twice_gives_the_same_counts(settings):
     assert counts(settings.MEDIA_ROOT) == first
 
 
-def test_seeding_again_repairs_edited_demo_rows(settings):
-    seed()
+@pytest.mark.usefixtures("seeded")
+def test_seeding_again_repairs_edited_demo_rows():
     pro = ProProfile.objects.get(slug="karim-benali")
     Service.objects.filter(pro=pro, name="Skin fade").update(price_amount=1)
     pro.avatar.delete(save=True)
@@ -104,16 +119,14 @@ def test_seeding_again_repairs_edited_demo_rows(settings):
     assert pro.avatar
 
 
+@pytest.mark.usefixtures("seeded")
 @pytest.mark.parametrize("email", ["client1@example.com", "pro1@example.com", "admin@example.com"])
 def test_demo_logins_work(client, email):
-    seed()
-
     assert client.login(email=email, password=demo.PASSWORD)
 
 
+@pytest.mark.usefixtures("seeded")
 def test_demo_login_through_the_login_page(client):
-    seed()
-
     response = client.post(
         reverse("account_login"), {"login": "client3@example.com", "password": demo.PASSWORD}
     )
@@ -122,32 +135,15 @@ def test_demo_login_through_the_login_page(client):
     assert client.get(reverse("api-v1:me")).json()["email"] == "client3@example.com"
 
 
+@pytest.mark.usefixtures("seeded")
 def test_demo_staff_can_open_the_admin(client):
-    seed()
     client.login(email="admin@example.com", password=demo.PASSWORD)
 
     assert client.get(reverse("admin:index")).status_code == HTTPStatus.OK
 
 
-def test_if_empty_does_nothing_when_a_user_exists(db):
-    make_user(email="someone@example.com")
-
-    output = seed("--if-empty")
-
-    assert "nothing to do" in output
-    assert User.objects.count() == 1
-    assert not ProProfile.objects.exists()
-
-
-def test_if_empty_seeds_an_empty_database(db):
-    seed("--if-empty")
-
-    assert ProProfile.objects.count() == len(demo.PROS)
-
-
+@pytest.mark.usefixtures("seeded")
 def test_demo_pros_are_searchable_on_the_home_page(client):
-    seed()
-
     response = client.get(reverse("home"), {"city": "London"})
 
     assert response.status_code == HTTPStatus.OK
@@ -164,6 +160,7 @@ def seed_hook(*, stdout, pros, clients, scale=None):
     stdout.write("hook: called")
 
 
+@pytest.mark.usefixtures("seeded")
 def test_each_present_app_demo_module_is_called_with_the_pros_and_clients(monkeypatch):
     # This module plays the part of an app's demo module; a missing module is skipped.
     monkeypatch.setattr(

@@ -1,6 +1,6 @@
 """API v1: /api/v1/pros/{slug}/slots and /api/v1/bookings..., through the Django test client."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking, Review
-from bookings.tests.conftest import local_at, place_booking
-from conftest import make_pro, make_service, make_user
+from conftest import local_at, make_booking, make_pro, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +51,8 @@ def test_slots_are_listed_in_the_pros_zone_by_default(client, working_pro, servi
     assert len(body["slots"]) == 46
 
 
-def test_slots_in_the_clients_zone_around_paris_spring_forward(client, pro, service):
+def test_slots_in_the_clients_zone_around_paris_spring_forward(client, pro, service, travel):
+    travel(datetime(2027, 3, 20, 12, tzinfo=UTC))  # a week before the dates asked for
     services.booking_rules_update(pro=pro, horizon_days=365)
     for weekday in range(7):
         services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(9), time(17))])
@@ -72,7 +72,8 @@ def test_slots_in_the_clients_zone_around_paris_spring_forward(client, pro, serv
     assert all(s.endswith("-04:00") for s in body["slots"])
 
 
-def test_slots_of_a_new_york_pro_around_its_own_dst_change(client, service):
+def test_slots_of_a_new_york_pro_around_its_own_dst_change(client, service, travel):
+    travel(datetime(2027, 3, 6, 12, tzinfo=UTC))  # a week before the dates asked for
     pro = make_pro(timezone="America/New_York", slug="nyc-pro")
     offer = make_service(pro=pro, duration_minutes=60)
     services.booking_rules_update(pro=pro, horizon_days=365)
@@ -174,7 +175,7 @@ def test_create_booking_returns_201_with_the_booking_json(logged_in, working_pro
 
 
 def test_create_booking_on_a_taken_time_is_409(logged_in, working_pro, service, other_client):
-    place_booking(client=other_client, service=service, starts_at=local_at(3, 10))
+    make_booking(client=other_client, service=service, starts_at=local_at(3, 10))
     response = post(
         logged_in,
         "/api/v1/bookings",
@@ -227,11 +228,11 @@ def test_booking_a_service_that_cannot_be_booked_is_400_with_the_reason(
 
 
 def test_list_bookings_by_role_and_status(client, working_pro, service, client_user, other_client):
-    as_client = place_booking(
+    as_client = make_booking(
         client=working_pro.user, service=make_service(pro=make_pro()), starts_at=local_at(3, 10)
     )
-    mine = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    place_booking(
+    mine = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    make_booking(
         client=other_client, service=service, starts_at=local_at(5, 10), status=S.CANCELLED
     )
     client.force_login(working_pro.user)
@@ -255,7 +256,7 @@ def test_list_bookings_query_count_is_bounded(
 ):
     services.booking_rules_update(pro=working_pro, buffer_minutes=0)
     for i in range(8):
-        place_booking(client=make_user(), service=service, starts_at=local_at(3 + i, 10))
+        make_booking(client=make_user(), service=service, starts_at=local_at(3 + i, 10))
     client.force_login(working_pro.user)
     with django_assert_max_num_queries(6):
         response = client.get("/api/v1/bookings")
@@ -267,7 +268,7 @@ def test_anonymous_list_is_401(client):
 
 
 def test_get_booking_for_participants_only(client, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     url = f"/api/v1/bookings/{booking.pk}"
     assert client.get(url).status_code == HTTPStatus.UNAUTHORIZED
     client.force_login(make_user())
@@ -282,7 +283,7 @@ def test_get_booking_for_participants_only(client, working_pro, service, client_
 
 
 def test_pro_confirms_a_request(client, request_mode, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(3, 10), status=S.REQUESTED
     )
     client.force_login(request_mode.user)
@@ -295,14 +296,14 @@ def test_pro_confirms_a_request(client, request_mode, service, client_user):
 
 
 def test_action_not_allowed_now_is_409(logged_in, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     response = post(logged_in, f"/api/v1/bookings/{booking.pk}/complete")
     assert response.status_code == HTTPStatus.CONFLICT
     assert "client cannot complete" in response.json()["detail"]
 
 
 def test_decline_without_reason_is_400(client, request_mode, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(3, 10), status=S.REQUESTED
     )
     client.force_login(request_mode.user)
@@ -313,27 +314,14 @@ def test_decline_without_reason_is_400(client, request_mode, service, client_use
     assert response.json()["events"][-1]["reason"] == "Away"
 
 
-def test_non_participant_action_is_404(client, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
-    client.force_login(make_user())
-    assert post(client, f"/api/v1/bookings/{booking.pk}/cancel").status_code == 404
-    booking.refresh_from_db()
-    assert booking.status == S.CONFIRMED
-
-
-def test_anonymous_action_is_401(client, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
-    assert post(client, f"/api/v1/bookings/{booking.pk}/cancel").status_code == 401
-
-
 def test_unknown_action_is_404(logged_in, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     assert post(logged_in, f"/api/v1/bookings/{booking.pk}/expire").status_code == 404
 
 
 def test_reschedule_through_the_api(logged_in, working_pro, service, client_user, other_client):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
-    place_booking(client=other_client, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    make_booking(client=other_client, service=service, starts_at=local_at(4, 10))
     url = f"/api/v1/bookings/{booking.pk}/reschedule"
 
     assert post(logged_in, url).status_code == HTTPStatus.BAD_REQUEST
@@ -346,7 +334,7 @@ def test_reschedule_through_the_api(logged_in, working_pro, service, client_user
 
 
 def test_cancel_then_cancel_again_is_409(logged_in, working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     url = f"/api/v1/bookings/{booking.pk}/cancel"
     first = post(logged_in, url, {"reason": "Changed plans"})
     assert first.status_code == HTTPStatus.OK
@@ -359,7 +347,7 @@ def test_cancel_then_cancel_again_is_409(logged_in, working_pro, service, client
 
 
 def test_review_through_the_api(logged_in, working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() - timedelta(days=1),
@@ -394,23 +382,11 @@ def test_api_refuses_booking_ones_own_service_with_the_services_reason(
 def test_api_refuses_a_review_with_the_services_reason(
     logged_in, working_pro, service, client_user
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     refusal = services.review_refusal(booking=booking, by=client_user, now=timezone.now())
     response = post(logged_in, f"/api/v1/bookings/{booking.pk}/review", {"rating": 5})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["detail"] == refusal
-
-
-def test_review_of_someone_elses_booking_is_404(client, working_pro, service, client_user):
-    booking = place_booking(
-        client=client_user,
-        service=service,
-        starts_at=timezone.now() - timedelta(days=1),
-        status=S.COMPLETED,
-    )
-    client.force_login(make_user())
-    response = post(client, f"/api/v1/bookings/{booking.pk}/review", {"rating": 5})
-    assert response.status_code == HTTPStatus.NOT_FOUND
 
 
 @pytest.mark.parametrize("booking_id", ["abc", "-3", "1.5"])

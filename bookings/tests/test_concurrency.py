@@ -12,8 +12,7 @@ from django.db import connection
 from bookings import services
 from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, set_every_day
-from conftest import make_pro, make_service, make_user
+from conftest import local_at, make_pro, make_service, make_user, set_every_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -150,16 +149,16 @@ def test_racing_reschedules_into_one_slot_move_exactly_one_booking():
 def test_postgres_exclusion_constraint_refuses_overlapping_active_rows():
     from django.db import IntegrityError, transaction
 
-    from bookings.tests.conftest import place_booking
+    from conftest import make_booking
 
     pro = make_pro()
     service = make_service(pro=pro, duration_minutes=60)
     first, second = make_user(), make_user()
-    place_booking(client=first, service=service, starts_at=local_at(3, 10))
+    make_booking(client=first, service=service, starts_at=local_at(3, 10))
     with pytest.raises(IntegrityError), transaction.atomic():
-        place_booking(client=second, service=service, starts_at=local_at(3, 10, 30))
+        make_booking(client=second, service=service, starts_at=local_at(3, 10, 30))
     # Inactive bookings do not hold the slot.
-    place_booking(client=second, service=service, starts_at=local_at(3, 10, 30), status="cancelled")
+    make_booking(client=second, service=service, starts_at=local_at(3, 10, 30), status="cancelled")
 
 
 def _confirmed_booking():

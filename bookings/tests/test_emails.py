@@ -8,23 +8,17 @@ from icalendar import Calendar
 from accounts.services import account_delete
 from bookings import emails, services
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, place_booking
-from conftest import PASSWORD
+from conftest import PASSWORD, local_at, make_booking
 
 pytestmark = pytest.mark.django_db
 
 S = Booking.Status
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
 def test_instant_booking_confirms_to_the_client_with_ics_and_tells_the_pro(
-    working_pro, service, client_user, run_on_commit, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
-    with run_on_commit():
+    with commit():
         booking = services.booking_create(
             client=client_user, service=service, starts_at=local_at(4, 10), note="Short please"
         )
@@ -46,10 +40,8 @@ def test_instant_booking_confirms_to_the_client_with_ics_and_tells_the_pro(
     assert to_pro.attachments == []
 
 
-def test_request_goes_to_the_pro_only(
-    request_mode, service, client_user, run_on_commit, mailoutbox
-):
-    with run_on_commit():
+def test_request_goes_to_the_pro_only(request_mode, service, client_user, commit, mailoutbox):
+    with commit():
         services.booking_create(client=client_user, service=service, starts_at=local_at(4, 10))
     assert [m.to for m in mailoutbox] == [[request_mode.user.email]]
     assert "request" in mailoutbox[0].subject.lower()
@@ -57,12 +49,12 @@ def test_request_goes_to_the_pro_only(
 
 
 def test_accepting_a_request_confirms_to_the_client(
-    request_mode, service, client_user, run_on_commit, mailoutbox
+    request_mode, service, client_user, commit, mailoutbox
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
-    with run_on_commit():
+    with commit():
         services.booking_transition(booking=booking, action="confirm", by=request_mode.user)
     assert [m.to for m in mailoutbox] == [[client_user.email]]
     assert "confirmed" in mailoutbox[0].subject
@@ -70,12 +62,12 @@ def test_accepting_a_request_confirms_to_the_client(
 
 
 def test_decline_tells_the_client_the_reason(
-    request_mode, service, client_user, run_on_commit, mailoutbox
+    request_mode, service, client_user, commit, mailoutbox
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
-    with run_on_commit():
+    with commit():
         services.booking_transition(
             booking=booking, action="decline", by=request_mode.user, reason="Fully booked, sorry"
         )
@@ -83,21 +75,17 @@ def test_decline_tells_the_client_the_reason(
     assert "Fully booked, sorry" in mailoutbox[0].body
 
 
-def test_client_cancellation_goes_to_the_pro(
-    working_pro, service, client_user, run_on_commit, mailoutbox
-):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    with run_on_commit():
+def test_client_cancellation_goes_to_the_pro(working_pro, service, client_user, commit, mailoutbox):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    with commit():
         services.booking_transition(booking=booking, action="cancel", by=client_user)
     assert [m.to for m in mailoutbox] == [[working_pro.user.email]]
     assert "cancelled" in mailoutbox[0].subject
 
 
-def test_pro_cancellation_goes_to_the_client(
-    working_pro, service, client_user, run_on_commit, mailoutbox
-):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    with run_on_commit():
+def test_pro_cancellation_goes_to_the_client(working_pro, service, client_user, commit, mailoutbox):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    with commit():
         services.booking_transition(
             booking=booking, action="cancel", by=working_pro.user, reason="Ill today"
         )
@@ -106,10 +94,10 @@ def test_pro_cancellation_goes_to_the_client(
 
 
 def test_booking_emails_are_not_sent_to_a_client_who_deleted_their_account(
-    working_pro, service, client_user, run_on_commit, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    with run_on_commit():
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    with commit():
         account_delete(user=client_user, password=PASSWORD)
     mailoutbox.clear()
 
@@ -121,10 +109,10 @@ def test_booking_emails_are_not_sent_to_a_client_who_deleted_their_account(
 
 
 def test_booking_emails_are_not_sent_to_a_pro_who_deleted_their_account(
-    working_pro, service, client_user, run_on_commit, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    with run_on_commit():
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    with commit():
         account_delete(user=working_pro.user, password=PASSWORD)
     mailoutbox.clear()
 
@@ -135,13 +123,13 @@ def test_booking_emails_are_not_sent_to_a_pro_who_deleted_their_account(
 
 
 def test_reschedule_tells_the_other_side_the_new_time_in_their_zone(
-    working_pro, service, client_user, run_on_commit, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     profile = client_user.client_profile
     profile.timezone = "America/New_York"
     profile.save()
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    with run_on_commit():
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    with commit():
         services.booking_transition(
             booking=booking, action="reschedule", by=working_pro.user, starts_at=local_at(5, 16)
         )
@@ -160,7 +148,7 @@ def test_emails_of_a_missing_booking_send_nothing(db, mailoutbox):
 
 
 def test_every_kind_renders_for_both_sides(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     for kind in emails.KINDS:
         for side in ("client", "pro"):
             message = emails.build(booking, kind, side)
@@ -170,45 +158,45 @@ def test_every_kind_renders_for_both_sides(working_pro, service, client_user):
 
 
 def test_paid_booking_confirms_to_the_client_and_tells_the_pro(
-    working_pro, service, client_user, run_on_commit, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.PENDING_PAYMENT
     )
-    with run_on_commit():
+    with commit():
         services.booking_transition(booking=booking, action="payment_received", by=None)
     assert [m.to for m in mailoutbox] == [[client_user.email], [working_pro.user.email]]
     assert mailoutbox[0].attachments
 
 
 def test_expired_payment_hold_says_the_payment_was_not_completed(
-    working_pro, service, client_user, run_on_commit, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
         status=S.PENDING_PAYMENT,
         expires_at=timezone.now() - timedelta(minutes=1),
     )
-    with run_on_commit():
+    with commit():
         services.booking_transition(booking=booking, action="expire", by=None)
     (message,) = mailoutbox
     assert "payment for your booking was not completed" in message.body
 
 
 def test_with_the_database_backend_emails_wait_for_the_worker(
-    settings, working_pro, service, client_user, run_on_commit, mailoutbox
+    settings, working_pro, service, client_user, commit, mailoutbox
 ):
     """Production (TASKS_BACKEND=database): the email is a queued task row for `db_worker`."""
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    with run_on_commit():
+    with commit():
         services.booking_create(client=client_user, service=service, starts_at=local_at(4, 10))
     assert mailoutbox == []
     queued = DBTaskResult.objects.get()

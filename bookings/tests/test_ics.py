@@ -9,7 +9,7 @@ from icalendar import Calendar
 from bookings import services
 from bookings.ics import booking_ics, calendar_feed_for_pro
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, place_booking
+from conftest import local_at, make_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def test_booking_ics_has_uid_utc_times_summary_location_and_status(
 ):
     working_pro.address_line = "12 rue de la Paix"
     working_pro.save()
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
 
     cal = Calendar.from_ical(booking_ics(booking))
     (event,) = cal.walk("VEVENT")
@@ -42,7 +42,7 @@ def test_booking_ics_has_uid_utc_times_summary_location_and_status(
 
 
 def test_uid_is_stable_and_sequence_bumps_on_reschedule(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     before = events(booking_ics(booking))[0]
     moved = services.booking_transition(
         booking=booking, action="reschedule", by=client_user, starts_at=local_at(5, 11)
@@ -54,7 +54,7 @@ def test_uid_is_stable_and_sequence_bumps_on_reschedule(working_pro, service, cl
 
 
 def test_cancelled_booking_is_status_cancelled(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     cancelled = services.booking_transition(booking=booking, action="cancel", by=client_user)
     cal = Calendar.from_ical(booking_ics(cancelled))
     assert str(cal["METHOD"]) == "CANCEL"
@@ -65,20 +65,20 @@ def test_cancelled_booking_is_status_cancelled(working_pro, service, client_user
 def test_feed_lists_active_and_recent_bookings_of_the_pro_only(
     working_pro, other_pro, service, client_user, other_client
 ):
-    upcoming = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    recent = place_booking(
+    upcoming = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    recent = make_booking(
         client=other_client,
         service=service,
         starts_at=timezone.now() - timedelta(days=3),
         status=Booking.Status.COMPLETED,
     )
-    place_booking(  # too old for the feed
+    make_booking(  # too old for the feed
         client=other_client,
         service=service,
         starts_at=timezone.now() - timedelta(days=90),
         status=Booking.Status.COMPLETED,
     )
-    place_booking(  # expired requests never held time
+    make_booking(  # expired requests never held time
         client=other_client,
         service=service,
         starts_at=local_at(6, 10),
@@ -87,7 +87,7 @@ def test_feed_lists_active_and_recent_bookings_of_the_pro_only(
     from conftest import make_service
 
     elsewhere = make_service(pro=other_pro)
-    place_booking(client=client_user, service=elsewhere, starts_at=local_at(4, 15))
+    make_booking(client=client_user, service=elsewhere, starts_at=local_at(4, 15))
 
     found = events(calendar_feed_for_pro(working_pro))
 

@@ -8,8 +8,7 @@ from django.utils import timezone
 from bookings import lifecycle, services
 from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
 from bookings.models import Booking, BookingEvent
-from bookings.tests.conftest import local_at, place_booking
-from conftest import make_user
+from conftest import local_at, make_booking, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +96,7 @@ def _starts_for(action):
 def test_every_status_action_actor_combination(
     working_pro, service, client_user, staff_user, status, action, role
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=_starts_for(action),
@@ -125,7 +124,7 @@ def test_every_status_action_actor_combination(
 
 
 def test_a_stranger_can_take_no_action(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     stranger = make_user()
     assert lifecycle.allowed_actions(booking=booking, user=stranger, now=timezone.now()) == []
     with pytest.raises(TransitionNotAllowed):
@@ -133,7 +132,7 @@ def test_a_stranger_can_take_no_action(working_pro, service, client_user):
 
 
 def test_unknown_action_is_refused(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(TransitionNotAllowed, match="not a booking action"):
         services.booking_transition(booking=booking, action="teleport", by=client_user)
 
@@ -142,7 +141,7 @@ def test_unknown_action_is_refused(working_pro, service, client_user):
 
 
 def test_client_cancel_outside_the_window_is_not_late(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     done = services.booking_transition(booking=booking, action="cancel", by=client_user)
     assert done.status == S.CANCELLED
     assert done.is_late_cancellation is False
@@ -150,7 +149,7 @@ def test_client_cancel_outside_the_window_is_not_late(working_pro, service, clie
 
 
 def test_client_cancel_inside_the_window_is_a_late_cancellation(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=5)
     )
     done = services.booking_transition(
@@ -161,7 +160,7 @@ def test_client_cancel_inside_the_window_is_a_late_cancellation(working_pro, ser
 
 
 def test_cancelling_a_request_inside_the_window_is_not_late(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() + timedelta(hours=5),
@@ -172,7 +171,7 @@ def test_cancelling_a_request_inside_the_window_is_not_late(working_pro, service
 
 
 def test_client_cannot_cancel_after_the_start(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() - timedelta(minutes=5)
     )
     with pytest.raises(TransitionNotAllowed, match="before the appointment starts"):
@@ -180,13 +179,13 @@ def test_client_cannot_cancel_after_the_start(working_pro, service, client_user)
 
 
 def test_pro_cannot_complete_before_the_start(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(TransitionNotAllowed, match="once the appointment has started"):
         services.booking_transition(booking=booking, action="complete", by=working_pro.user)
 
 
 def test_pro_marks_a_started_booking_as_no_show(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() - timedelta(minutes=1)
     )
     done = services.booking_transition(booking=booking, action="no_show", by=working_pro.user)
@@ -194,7 +193,7 @@ def test_pro_marks_a_started_booking_as_no_show(working_pro, service, client_use
 
 
 def test_pro_must_give_a_reason_to_decline(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     with pytest.raises(TransitionNotAllowed) as caught:
@@ -203,7 +202,7 @@ def test_pro_must_give_a_reason_to_decline(working_pro, service, client_user):
 
 
 def test_pro_must_give_a_reason_to_cancel(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(TransitionNotAllowed, match="reason"):
         services.booking_transition(booking=booking, action="cancel", by=working_pro.user)
     done = services.booking_transition(
@@ -213,7 +212,7 @@ def test_pro_must_give_a_reason_to_cancel(working_pro, service, client_user):
 
 
 def test_system_cannot_expire_before_the_expiry_time(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
@@ -225,7 +224,7 @@ def test_system_cannot_expire_before_the_expiry_time(working_pro, service, clien
 
 
 def test_reschedule_is_refused_inside_the_cancellation_window(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=10)
     )
     with pytest.raises(TransitionNotAllowed, match="too close"):
@@ -238,7 +237,7 @@ def test_reschedule_is_refused_inside_the_cancellation_window(working_pro, servi
 
 
 def test_reschedule_to_a_free_slot_moves_the_booking(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), reminder_sent_at=None
     )
     new = local_at(5, 15)
@@ -253,8 +252,8 @@ def test_reschedule_to_a_free_slot_moves_the_booking(working_pro, service, clien
 
 
 def test_reschedule_to_a_taken_slot_is_refused(working_pro, service, client_user, other_client):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    place_booking(client=other_client, service=service, starts_at=local_at(5, 15))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    make_booking(client=other_client, service=service, starts_at=local_at(5, 15))
     with pytest.raises(SlotUnavailable):
         services.booking_transition(
             booking=booking, action="reschedule", by=client_user, starts_at=local_at(5, 15, 15)
@@ -264,7 +263,7 @@ def test_reschedule_to_a_taken_slot_is_refused(working_pro, service, client_user
 
 
 def test_reschedule_may_overlap_the_bookings_own_slot(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     done = services.booking_transition(
         booking=booking, action="reschedule", by=client_user, starts_at=local_at(4, 10, 15)
     )
@@ -272,7 +271,7 @@ def test_reschedule_may_overlap_the_bookings_own_slot(working_pro, service, clie
 
 
 def test_reschedule_to_the_same_time_is_refused(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(Exception, match="different time"):
         services.booking_transition(
             booking=booking, action="reschedule", by=client_user, starts_at=local_at(4, 10)
@@ -280,7 +279,7 @@ def test_reschedule_to_the_same_time_is_refused(working_pro, service, client_use
 
 
 def test_reschedule_outside_working_hours_is_refused(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(SlotUnavailable):
         services.booking_transition(
             booking=booking, action="reschedule", by=client_user, starts_at=local_at(5, 22)
@@ -290,7 +289,7 @@ def test_reschedule_outside_working_hours_is_refused(working_pro, service, clien
 def test_client_reschedule_in_request_mode_goes_back_to_requested(
     request_mode, service, client_user
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     done = services.booking_transition(
         booking=booking, action="reschedule", by=client_user, starts_at=local_at(6, 9)
     )
@@ -305,7 +304,7 @@ def test_client_reschedule_in_request_mode_goes_back_to_requested(
 def test_pro_reschedule_in_request_mode_keeps_the_booking_confirmed(
     request_mode, service, client_user
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     done = services.booking_transition(
         booking=booking, action="reschedule", by=request_mode.user, starts_at=local_at(6, 9)
     )
@@ -313,7 +312,7 @@ def test_pro_reschedule_in_request_mode_keeps_the_booking_confirmed(
 
 
 def test_reschedule_needs_a_new_time(working_pro, service, client_user):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     with pytest.raises(Exception, match="Pick the new time"):
         services.booking_transition(booking=booking, action="reschedule", by=client_user)
 
@@ -323,7 +322,7 @@ def test_reschedule_needs_a_new_time(working_pro, service, client_user):
 
 def test_allowed_actions_follow_role_status_and_time(working_pro, service, client_user):
     now = timezone.now()
-    upcoming = place_booking(
+    upcoming = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     assert lifecycle.allowed_actions(booking=upcoming, user=client_user, now=now) == [
@@ -335,7 +334,7 @@ def test_allowed_actions_follow_role_status_and_time(working_pro, service, clien
         "decline",
         "reschedule",
     ]
-    started = place_booking(
+    started = make_booking(
         client=client_user, service=service, starts_at=now - timedelta(minutes=30)
     )
     assert lifecycle.allowed_actions(booking=started, user=working_pro.user, now=now) == [
@@ -346,7 +345,7 @@ def test_allowed_actions_follow_role_status_and_time(working_pro, service, clien
 
 
 def test_transition_sends_the_booking_transitioned_signal(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     received = []
@@ -368,7 +367,7 @@ def test_transition_sends_the_booking_transitioned_signal(working_pro, service, 
 
 
 def test_payment_received_in_request_mode_waits_for_the_pro(request_mode, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
@@ -386,8 +385,8 @@ def test_payment_received_in_request_mode_waits_for_the_pro(request_mode, servic
 def test_admin_cancel_action_uses_the_lifecycle_as_staff(
     client, staff_user, working_pro, service, client_user
 ):
-    upcoming = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
-    done = place_booking(
+    upcoming = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    done = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() - timedelta(days=2),
@@ -429,7 +428,7 @@ def test_admin_offers_each_button_action_the_table_gives_staff():
 def test_admin_decline_records_the_staff_reason_the_table_requires(
     client, staff_user, working_pro, service, client_user
 ):
-    requested = place_booking(
+    requested = make_booking(
         client=client_user, service=service, starts_at=local_at(4, 10), status=S.REQUESTED
     )
     client.force_login(staff_user)
@@ -445,7 +444,7 @@ def test_admin_decline_records_the_staff_reason_the_table_requires(
 def test_admin_booking_pages_render_with_status_read_only(
     client, staff_user, working_pro, service, client_user
 ):
-    booking = place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     client.force_login(staff_user)
     listing = client.get("/admin/bookings/booking/", {"q": client_user.email})
     assert listing.status_code == 200

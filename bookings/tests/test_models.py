@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
-from bookings.tests.conftest import local_at
-from conftest import make_service
+from conftest import local_at, make_service
 
 pytestmark = pytest.mark.django_db
 

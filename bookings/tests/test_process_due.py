@@ -10,39 +10,40 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, place_booking
+from conftest import local_at, make_booking
 
 pytestmark = pytest.mark.django_db
 
 S = Booking.Status
 
 
-def run(capture, *args):
+def run(commit, *args):
+    """process_due's output, its on_commit work (the emails) done."""
     out = StringIO()
-    with capture(execute=True):
+    with commit():
         call_command("process_due", *args, stdout=out)
     return out.getvalue()
 
 
 def test_stale_request_and_payment_hold_expire(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     past = timezone.now() - timedelta(minutes=1)
-    request = place_booking(
+    request = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
         status=S.REQUESTED,
         expires_at=past,
     )
-    hold = place_booking(
+    hold = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 12),
         status=S.PENDING_PAYMENT,
         expires_at=past,
     )
-    fresh = place_booking(
+    fresh = make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 14),
@@ -50,7 +51,7 @@ def test_stale_request_and_payment_hold_expire(
         expires_at=timezone.now() + timedelta(hours=3),
     )
 
-    output = run(django_capture_on_commit_callbacks)
+    output = run(commit)
 
     assert "Expired 2 booking(s)" in output
     for booking, status in ((request, S.EXPIRED), (hold, S.EXPIRED), (fresh, S.REQUESTED)):
@@ -61,17 +62,15 @@ def test_stale_request_and_payment_hold_expire(
     assert all("expired" in m.subject for m in mailoutbox)
 
 
-def test_expired_booking_frees_its_slot(
-    working_pro, service, client_user, other_client, django_capture_on_commit_callbacks
-):
-    place_booking(
+def test_expired_booking_frees_its_slot(working_pro, service, client_user, other_client, commit):
+    make_booking(
         client=client_user,
         service=service,
         starts_at=local_at(4, 10),
         status=S.REQUESTED,
         expires_at=timezone.now() - timedelta(minutes=1),
     )
-    run(django_capture_on_commit_callbacks)
+    run(commit)
     booking = services.booking_create(
         client=other_client, service=service, starts_at=local_at(4, 10)
     )
@@ -79,17 +78,17 @@ def test_expired_booking_frees_its_slot(
 
 
 def test_reminder_is_sent_once_when_run_twice(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
-    soon = place_booking(
+    soon = make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=20)
     )
-    place_booking(
+    make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=30)
     )
 
-    first = run(django_capture_on_commit_callbacks)
-    second = run(django_capture_on_commit_callbacks)
+    first = run(commit)
+    second = run(commit)
 
     assert "sent 1 reminder(s)" in first
     assert "sent 0 reminder(s)" in second
@@ -119,8 +118,8 @@ def test_reminder_service_marks_only_the_due_bookings_with_the_run_time(
     working_pro, service, client_user, django_capture_on_commit_callbacks
 ):
     now = timezone.now()
-    due = place_booking(client=client_user, service=service, starts_at=now + timedelta(hours=20))
-    later = place_booking(client=client_user, service=service, starts_at=now + timedelta(hours=30))
+    due = make_booking(client=client_user, service=service, starts_at=now + timedelta(hours=20))
+    later = make_booking(client=client_user, service=service, starts_at=now + timedelta(hours=30))
     with django_capture_on_commit_callbacks() as callbacks:
         count = services.booking_reminders_send_due(now=now)
     due.refresh_from_db()
@@ -132,7 +131,7 @@ def test_reminder_service_marks_only_the_due_bookings_with_the_run_time(
 def test_reminder_marks_and_emails_roll_back_together(
     working_pro, service, client_user, django_capture_on_commit_callbacks
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=20)
     )
     with (
@@ -148,36 +147,34 @@ def test_reminder_marks_and_emails_roll_back_together(
 
 
 def test_reminder_hours_come_from_the_pros_rules(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
     services.booking_rules_update(pro=working_pro, reminder_hours=48)
-    place_booking(
+    make_booking(
         client=client_user, service=service, starts_at=timezone.now() + timedelta(hours=30)
     )
-    run(django_capture_on_commit_callbacks)
+    run(commit)
     assert len(mailoutbox) == 1
 
 
 def test_cancelled_or_past_bookings_get_no_reminder(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
-    place_booking(
+    make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() + timedelta(hours=3),
         status=S.CANCELLED,
     )
-    place_booking(
-        client=client_user, service=service, starts_at=timezone.now() - timedelta(hours=3)
-    )
-    run(django_capture_on_commit_callbacks)
+    make_booking(client=client_user, service=service, starts_at=timezone.now() - timedelta(hours=3))
+    run(commit)
     assert mailoutbox == []
 
 
 def test_rescheduled_booking_is_reminded_again(
-    working_pro, service, client_user, django_capture_on_commit_callbacks, mailoutbox
+    working_pro, service, client_user, commit, mailoutbox
 ):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() + timedelta(hours=20),
@@ -192,5 +189,5 @@ def test_rescheduled_booking_is_reminded_again(
     assert booking.reminder_sent_at is None
 
 
-def test_quiet_prints_nothing(working_pro, django_capture_on_commit_callbacks):
-    assert run(django_capture_on_commit_callbacks, "--quiet") == ""
+def test_quiet_prints_nothing(working_pro, commit):
+    assert run(commit, "--quiet") == ""

@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
-from bookings.tests.conftest import place_booking
+from conftest import make_booking
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def completed(working_pro, service, client_user):
-    return place_booking(
+    return make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() - timedelta(days=2),
@@ -28,7 +28,7 @@ def test_client_reviews_a_completed_booking_and_the_pro_rating_updates(
     completed, client_user, other_client, service
 ):
     services.review_create(booking=completed, by=client_user, rating=5, text="Great cut")
-    second = place_booking(
+    second = make_booking(
         client=other_client,
         service=service,
         starts_at=timezone.now() - timedelta(days=3),
@@ -57,7 +57,7 @@ def test_a_booking_is_reviewed_once(completed, client_user):
     "status", [s for s in Booking.Status.values if s != Booking.Status.COMPLETED]
 )
 def test_only_completed_bookings_can_be_reviewed(working_pro, service, client_user, status):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() - timedelta(days=1),
@@ -68,7 +68,7 @@ def test_only_completed_bookings_can_be_reviewed(working_pro, service, client_us
 
 
 def test_reviews_close_thirty_days_after_the_end(working_pro, service, client_user):
-    booking = place_booking(
+    booking = make_booking(
         client=client_user,
         service=service,
         starts_at=timezone.now() - timedelta(days=31),

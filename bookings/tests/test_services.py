@@ -13,8 +13,7 @@ from django.utils import timezone
 from bookings import selectors, services
 from bookings.lifecycle import SlotUnavailable
 from bookings.models import Booking, DateOverride, Service, TimeOff, WeeklyHours
-from bookings.tests.conftest import local_at, place_booking
-from conftest import make_pro, make_service
+from conftest import local_at, make_booking, make_pro, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +109,7 @@ def test_service_delete_removes_an_unused_service(service):
 
 
 def test_service_delete_deactivates_a_booked_service(working_pro, service, client_user):
-    place_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
     services.service_delete(service=service)
     service.refresh_from_db()
     assert service.is_active is False
@@ -294,7 +293,7 @@ def test_taken_slot_is_unavailable(working_pro, service, client_user, other_clie
 
 def test_client_cannot_double_book_two_pros(working_pro, service, client_user):
     other = make_pro()
-    from bookings.tests.conftest import set_every_day
+    from conftest import set_every_day
 
     set_every_day(other)
     elsewhere = make_service(pro=other)

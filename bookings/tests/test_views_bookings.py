@@ -3,6 +3,7 @@
 import dataclasses
 from datetime import timedelta
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -11,8 +12,8 @@ from django.utils import timezone
 from bookings import lifecycle, services
 from bookings.models import Booking, Review
 from bookings.tests.conftest_pages import *  # noqa: F403
-from bookings.tests.conftest_pages import book, day_at, page_client
-from conftest import make_pro
+from bookings.tests.conftest_pages import page_client
+from conftest import local_at, make_booking, make_pro
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +22,13 @@ S = Booking.Status
 
 @pytest.fixture
 def confirmed(client_user, open_service):
-    return book(client=client_user, service=open_service, starts_at=day_at(5, 10))
+    return make_booking(client=client_user, service=open_service, starts_at=local_at(5, 10))
 
 
 @pytest.fixture
 def requested(client_user, open_service):
-    return book(
-        client=client_user, service=open_service, starts_at=day_at(4, 15), status=S.REQUESTED
+    return make_booking(
+        client=client_user, service=open_service, starts_at=local_at(4, 15), status=S.REQUESTED
     )
 
 
@@ -48,10 +49,8 @@ def test_my_bookings_lists_upcoming_with_status_time_pro_price_and_actions(
     html = response.content.decode()
     assert "Haircut" in html and "Paula Pro" in html and "€35.00" in html
     assert 'class="badge badge-ok">Confirmed<' in html
-    new_york = confirmed.starts_at.astimezone(timezone.get_fixed_timezone(0)).astimezone(
-        __import__("zoneinfo").ZoneInfo("America/New_York")
-    )
-    assert new_york.strftime("%H:%M") + " EST" in html
+    new_york = confirmed.starts_at.astimezone(ZoneInfo("America/New_York"))
+    assert f"{new_york:%H:%M} {new_york.tzname()}" in html  # EST or EDT, whatever the date
     assert reverse("bookings:reschedule", args=[confirmed.pk]) in html
     assert reverse("bookings:cancel", args=[confirmed.pk]) in html
 
@@ -59,14 +58,14 @@ def test_my_bookings_lists_upcoming_with_status_time_pro_price_and_actions(
 def test_my_bookings_past_tab_offers_a_review_only_when_allowed(
     as_client, client_user, open_service
 ):
-    recent = book(
-        client=client_user, service=open_service, starts_at=day_at(-2, 10), status=S.COMPLETED
+    recent = make_booking(
+        client=client_user, service=open_service, starts_at=local_at(-2, 10), status=S.COMPLETED
     )
-    old = book(
-        client=client_user, service=open_service, starts_at=day_at(-40, 10), status=S.COMPLETED
+    old = make_booking(
+        client=client_user, service=open_service, starts_at=local_at(-40, 10), status=S.COMPLETED
     )
-    reviewed = book(
-        client=client_user, service=open_service, starts_at=day_at(-3, 10), status=S.COMPLETED
+    reviewed = make_booking(
+        client=client_user, service=open_service, starts_at=local_at(-3, 10), status=S.COMPLETED
     )
     Review.objects.create(booking=reviewed, pro=reviewed.pro, author=client_user, rating=5)
     html = as_client.get(reverse("bookings:my_bookings") + "?tab=past").content.decode()
@@ -163,7 +162,7 @@ def test_next_pointing_elsewhere_is_ignored(as_pro, requested):
 
 
 def test_pro_marks_a_started_booking_completed(as_pro, client_user, open_service):
-    started = book(
+    started = make_booking(
         client=client_user, service=open_service, starts_at=timezone.now() - timedelta(hours=2)
     )
     as_pro.post(reverse("bookings:act", args=[started.pk, "complete"]))
@@ -231,46 +230,6 @@ def test_actions_are_csrf_protected(pro, confirmed):
     assert confirmed.status == S.CONFIRMED
 
 
-BOOKING_PAGES = [
-    ("bookings:detail", {}),
-    ("bookings:done", {}),
-    ("bookings:ics", {}),
-    ("bookings:cancel", {}),
-    ("bookings:reschedule", {}),
-    ("bookings:review", {}),
-]
-BOOKING_POSTS = [
-    ("bookings:act", {"action": "cancel"}),
-    ("bookings:act", {"action": "confirm"}),
-    ("bookings:reschedule", {}),
-    ("bookings:review", {}),
-    ("bookings:review_reply", {}),
-]
-
-
-@pytest.mark.parametrize("name, kwargs", BOOKING_PAGES)
-def test_booking_pages_are_404_for_non_participants(as_other, confirmed, name, kwargs):
-    url = reverse(name, kwargs={"pk": confirmed.pk, **kwargs})
-    assert as_other.get(url).status_code == HTTPStatus.NOT_FOUND
-
-
-@pytest.mark.parametrize("name, kwargs", BOOKING_POSTS)
-def test_booking_actions_are_404_for_non_participants(as_other, confirmed, name, kwargs):
-    url = reverse(name, kwargs={"pk": confirmed.pk, **kwargs})
-    response = as_other.post(url, {"reason": "x", "start": day_at(6, 10).isoformat(), "rating": 5})
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    confirmed.refresh_from_db()
-    assert confirmed.status == S.CONFIRMED
-
-
-@pytest.mark.parametrize("name, kwargs", BOOKING_PAGES + BOOKING_POSTS)
-def test_booking_pages_send_visitors_to_login(client, confirmed, name, kwargs):
-    url = reverse(name, kwargs={"pk": confirmed.pk, **kwargs})
-    response = client.post(url) if (name, kwargs) in BOOKING_POSTS else client.get(url)
-    assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"].startswith(reverse("account_login"))
-
-
 # Detail, cancel, reschedule, ics -------------------------------------------------------------
 
 
@@ -294,7 +253,7 @@ def test_a_pro_who_booked_another_pro_reads_the_booking_in_their_own_pro_zone(op
     booker = make_pro(timezone="America/New_York")
     booker.user.client_profile.timezone = "Asia/Tokyo"
     booker.user.client_profile.save()
-    booking = book(client=booker.user, service=open_service, starts_at=day_at(5, 10))
+    booking = make_booking(client=booker.user, service=open_service, starts_at=local_at(5, 10))
     response = page_client(booker.user).get(reverse("bookings:detail", args=[booking.pk]))
     assert response.context["zone"].key == "America/New_York"
 
@@ -310,7 +269,7 @@ def test_client_cancels_through_the_confirm_step(as_client, confirmed):
 
 
 def test_cancel_page_warns_about_a_late_cancellation(as_client, client_user, open_service):
-    soon = book(
+    soon = make_booking(
         client=client_user, service=open_service, starts_at=timezone.now() + timedelta(hours=5)
     )
     services.booking_rules_update(pro=open_service.pro, late_cancellation_fee_percent=40)
@@ -332,7 +291,7 @@ def test_client_reschedules_to_a_free_time(as_client, confirmed):
     page = as_client.get(reverse("bookings:reschedule", args=[confirmed.pk]))
     assert page.status_code == HTTPStatus.OK
     assert page.context["picker"]["times"]
-    new_start = day_at(6, 14)
+    new_start = local_at(6, 14)
     response = as_client.post(
         reverse("bookings:reschedule", args=[confirmed.pk]), {"start": new_start.isoformat()}
     )
@@ -344,8 +303,8 @@ def test_client_reschedules_to_a_free_time(as_client, confirmed):
 def test_rescheduling_to_a_taken_time_says_it_is_no_longer_available(
     as_client, other_client, open_service, confirmed
 ):
-    taken = day_at(6, 14)
-    book(client=other_client, service=open_service, starts_at=taken)
+    taken = local_at(6, 14)
+    make_booking(client=other_client, service=open_service, starts_at=taken)
     response = as_client.post(
         reverse("bookings:reschedule", args=[confirmed.pk]), {"start": taken.isoformat()}
     )
@@ -353,7 +312,7 @@ def test_rescheduling_to_a_taken_time_says_it_is_no_longer_available(
     assert "no longer available" in response.content.decode()
     assert response.context["picker"]["day"] == taken.date()
     confirmed.refresh_from_db()
-    assert confirmed.starts_at == day_at(5, 10)
+    assert confirmed.starts_at == local_at(5, 10)
 
 
 def test_reschedule_with_a_bad_start_is_400(as_client, confirmed):
@@ -375,8 +334,8 @@ def test_ics_download_for_participants(as_client, as_pro, confirmed):
 
 @pytest.fixture
 def completed(client_user, open_service):
-    return book(
-        client=client_user, service=open_service, starts_at=day_at(-1, 10), status=S.COMPLETED
+    return make_booking(
+        client=client_user, service=open_service, starts_at=local_at(-1, 10), status=S.COMPLETED
     )
 
 
@@ -465,7 +424,7 @@ def test_out_of_range_start_is_400(as_client, open_service, start):
 
 def test_reschedule_picker_opens_on_the_bookings_current_day(as_client, confirmed):
     page = as_client.get(reverse("bookings:reschedule", args=[confirmed.pk]))
-    assert page.context["picker"]["day"] == day_at(5, 10).date()
+    assert page.context["picker"]["day"] == local_at(5, 10).date()
 
 
 def test_staff_can_read_any_booking(staff_user, confirmed):
@@ -476,7 +435,7 @@ def test_staff_can_read_any_booking(staff_user, confirmed):
 def test_reschedule_picker_fragment(as_client, confirmed):
     response = as_client.get(
         reverse("bookings:reschedule", args=[confirmed.pk]),
-        {"date": day_at(6, 9).date().isoformat()},
+        {"date": local_at(6, 9).date().isoformat()},
         headers={"X-Timz-Fragment": "picker"},
     )
     html = response.content.decode()
@@ -485,7 +444,7 @@ def test_reschedule_picker_fragment(as_client, confirmed):
 
 
 def test_pro_reschedules_from_the_agenda_link(as_pro, confirmed):
-    new_start = day_at(7, 11)
+    new_start = local_at(7, 11)
     response = as_pro.post(
         reverse("bookings:reschedule", args=[confirmed.pk]), {"start": new_start.isoformat()}
     )

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from bookings.models import Booking
 from bookings.tests.conftest_pages import *  # noqa: F403
-from bookings.tests.conftest_pages import book, day_at
-from conftest import make_service, make_user
+from conftest import local_at, make_booking, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +31,13 @@ def fill(n, *, open_service, client_user, other_pro):
     other_service = make_service(pro=other_pro, name="Massage")
     for i in range(n):
         service = open_service if i % 2 == 0 else other_service
-        start = day_at(1, 9) + timedelta(hours=3 * i) if i % 5 else day_at(-i - 1, 9)
+        start = local_at(1, 9) + timedelta(hours=3 * i) if i % 5 else local_at(-i - 1, 9)
         status = [Booking.Status.CONFIRMED, Booking.Status.REQUESTED, Booking.Status.COMPLETED][
             i % 3
         ]
         if i % 5 == 0:
             status = Booking.Status.COMPLETED
-        book(
+        make_booking(
             client=client_user if i % 4 else make_user(),
             service=service,
             starts_at=start,
@@ -62,7 +61,7 @@ def test_booking_flow_fragment_for_a_logged_in_client(
     as_client, open_service, many, django_assert_max_num_queries
 ):
     url = reverse("bookings:book", args=[open_service.pro.slug, open_service.pk])
-    date = day_at(3, 9).date().isoformat()
+    date = local_at(3, 9).date().isoformat()
     with django_assert_max_num_queries(FLOW_FRAGMENT):
         response = as_client.get(f"{url}?date={date}", headers={"X-Timz-Fragment": "picker"})
         assert response.status_code == 200
@@ -70,7 +69,7 @@ def test_booking_flow_fragment_for_a_logged_in_client(
 
 def test_confirm_page(as_client, open_service, many, django_assert_max_num_queries):
     url = reverse("bookings:confirm", args=[open_service.pro.slug, open_service.pk])
-    start = day_at(20, 11).isoformat()
+    start = local_at(20, 11).isoformat()
     with django_assert_max_num_queries(CONFIRM_PAGE):
         response = as_client.get(url, {"start": start})
         assert response.status_code == 200
@@ -86,7 +85,7 @@ def test_my_bookings(as_client, many, tab, django_assert_max_num_queries):
 
 @pytest.mark.parametrize("view", ["day", "week"])
 def test_agenda(as_pro, many, view, django_assert_max_num_queries):
-    date = day_at(1, 9).date().isoformat()
+    date = local_at(1, 9).date().isoformat()
     with django_assert_max_num_queries(AGENDA):
         response = as_pro.get(reverse("bookings:agenda"), {"view": view, "date": date})
         assert response.status_code == 200

@@ -1,4 +1,4 @@
-"""Chat fixtures: a conversation between `client_user` and `pro`, bookings, and websocket
+"""Chat fixtures: a conversation between `client_user` and `pro`, and websocket
 helpers that authenticate a WebsocketCommunicator with a real session cookie through the full
 `timz.asgi.application` stack (origin check, session auth, URL routing).
 
@@ -6,27 +6,17 @@ Async scenarios run under `asgiref.sync.async_to_sync` (no pytest-asyncio); data
 them goes through `database_sync_to_async`.
 """
 
-from datetime import timedelta
-
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
-from bookings.models import Booking
 from chat.models import Conversation, Message
 from timz.asgi import application
 
 ORIGIN = b"http://testserver"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Users are created by the dozen here; password strength is not what these tests check.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -45,22 +35,6 @@ def make_message(*, conversation, sender, body="Hello", **extra) -> Message:
     message = Message.objects.create(conversation=conversation, sender=sender, body=body, **extra)
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     return message
-
-
-def make_booking(*, client, pro, service=None, status=Booking.Status.CONFIRMED, days=3) -> Booking:
-    starts = timezone.now().replace(microsecond=0) + timedelta(days=days)
-    return Booking.objects.create(
-        client=client,
-        pro=pro,
-        service=service,
-        service_name=service.name if service else "Haircut",
-        duration_minutes=45,
-        price_amount=3500,
-        currency="EUR",
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=45),
-        status=status,
-    )
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from chat.tests.conftest import (
     chat_path,
     communicator,
     connected,
-    make_booking,
     make_message,
     receive,
     run,
 )
+from conftest import local_at, make_booking
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,7 +137,10 @@ def test_notify_user_waits_for_the_commit_and_skips_rolled_back_work(client_user
 
 def test_new_booking_request_is_pushed_to_the_pro(client_user, pro, service):
     booking = make_booking(
-        client=client_user, pro=pro, service=service, status=Booking.Status.REQUESTED
+        client=client_user,
+        service=service,
+        starts_at=local_at(3, 10),
+        status=Booking.Status.REQUESTED,
     )
     page = communicator(PATH, pro.user)
 
@@ -175,7 +178,9 @@ def test_new_booking_request_is_pushed_to_the_pro(client_user, pro, service):
 def test_confirmation_or_decline_is_pushed_to_the_client(
     client_user, pro, service, action, to_status
 ):
-    booking = make_booking(client=client_user, pro=pro, service=service, status=to_status)
+    booking = make_booking(
+        client=client_user, service=service, starts_at=local_at(3, 10), status=to_status
+    )
     page = communicator(PATH, client_user)
 
     @database_sync_to_async
@@ -206,7 +211,10 @@ def test_confirmation_or_decline_is_pushed_to_the_client(
 
 def test_other_transitions_push_nothing(client_user, pro, service):
     booking = make_booking(
-        client=client_user, pro=pro, service=service, status=Booking.Status.CANCELLED
+        client=client_user,
+        service=service,
+        starts_at=local_at(3, 10),
+        status=Booking.Status.CANCELLED,
     )
     client_page = communicator(PATH, client_user)
     pro_page = communicator(PATH, pro.user)
@@ -242,7 +250,10 @@ def test_the_bookings_lifecycle_signal_reaches_the_pros_notification_socket(
     from bookings import lifecycle
 
     booking = make_booking(
-        client=client_user, pro=pro, service=service, status=Booking.Status.REQUESTED
+        client=client_user,
+        service=service,
+        starts_at=local_at(3, 10),
+        status=Booking.Status.REQUESTED,
     )
     page = communicator(PATH, pro.user)
 
@@ -273,7 +284,7 @@ def test_the_bookings_lifecycle_signal_reaches_the_pros_notification_socket(
 
 @pytest.mark.parametrize("action", ["create", "payment_received"])
 def test_a_booking_confirmed_without_review_is_pushed_to_the_pro(client_user, pro, service, action):
-    booking = make_booking(client=client_user, pro=pro, service=service)
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     page = communicator(PATH, pro.user)
 
     @database_sync_to_async

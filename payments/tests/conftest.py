@@ -1,50 +1,20 @@
 """Fixtures of the payments tests: both backends, the Stripe stand-in, paid bookings."""
 
 import json
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from bookings import services as booking_services
 from bookings.models import Booking, Service
-from conftest import PASSWORD, make_service
+from conftest import make_service
 from payments.models import ConnectedAccount, Payment
 from payments.services import connected_account_enable_simulated
 from payments.tests.stripe_standin import StripeStandin, sign_webhook_payload
 
-PARIS = ZoneInfo("Europe/Paris")
 API_KEY = "sk_test_timz"
 WEBHOOK_SECRET = "whsec_test_timz"
 CONNECT_WEBHOOK_SECRET = "whsec_test_connect"
-
-
-def local_at(days: int, hour: int, minute: int = 0) -> datetime:
-    """An aware datetime `days` Paris dates from today at hour:minute."""
-    day = timezone.now().astimezone(PARIS).date() + timedelta(days=days)
-    return datetime.combine(day, time(hour, minute)).replace(tzinfo=PARIS)
-
-
-def login(user) -> Client:
-    client = Client()
-    assert client.login(email=user.email, password=PASSWORD)
-    return client
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing is not what these tests are about; the default hasher is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """`with commit(): ...` runs the on_commit work (gateway calls, receipts) at the end,
-    as the test's own transaction never commits."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture
@@ -73,20 +43,6 @@ def stripe_backend(settings, standin):
 
 
 @pytest.fixture
-def working_pro(pro):
-    """`pro` (Europe/Paris) working 08:00-20:00 every day, instant confirmation."""
-    for weekday in range(7):
-        booking_services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(8), time(20))])
-    return pro
-
-
-@pytest.fixture
-def request_mode(working_pro):
-    booking_services.booking_rules_update(pro=working_pro, confirmation_mode="request")
-    return working_pro
-
-
-@pytest.fixture
 def paid_service(working_pro):
     return make_service(
         pro=working_pro,
@@ -112,12 +68,6 @@ def stripe_account(stripe_backend, working_pro):
     stripe_backend.set_account(acct.id)
     return ConnectedAccount.objects.create(
         pro=working_pro, stripe_account_id=acct.id, charges_enabled=True, payouts_enabled=True
-    )
-
-
-def book(*, client, service, days=3, hour=10) -> Booking:
-    return booking_services.booking_create(
-        client=client, service=service, starts_at=local_at(days, hour)
     )
 
 

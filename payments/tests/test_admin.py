@@ -5,9 +5,10 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from conftest import book, login
 from payments import services
 from payments.models import StripeEvent
-from payments.tests.conftest import book, login, pay_offline
+from payments.tests.conftest import pay_offline
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ import threading
 import pytest
 from django.db import connection
 
+from conftest import book
 from payments import services, webhooks
 from payments.models import Payment, StripeEvent
-from payments.tests.conftest import book
 from payments.tests.stripe_standin import make_event
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 
 from bookings.models import Service
-from conftest import make_pro, make_service
+from conftest import local_at, make_booking, make_pro, make_service
 from payments import demo
 from payments.selectors import pro_accepts_online_payments
 
@@ -29,28 +29,11 @@ def test_seed_makes_every_demo_pro_payable_and_some_services_online(offline):
 
 
 def test_seed_gives_confirmed_bookings_of_online_services_a_paid_payment(offline, client_user):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from bookings.models import Booking
     from payments.models import Payment
 
     pro = make_pro()
     service = make_service(pro=pro, price_amount=4000)
-    start = timezone.now() + timedelta(days=2)
-    booking = Booking.objects.create(
-        client=client_user,
-        pro=pro,
-        service=service,
-        service_name=service.name,
-        duration_minutes=60,
-        price_amount=4000,
-        currency="EUR",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        status=Booking.Status.CONFIRMED,
-    )
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(2, 10))
     demo.seed(stdout=StringIO(), pros=[pro], clients=[client_user])
     payment = Payment.objects.get(booking=booking)
     assert (payment.status, payment.amount, payment.fee) == ("succeeded", 4000, 400)

@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from conftest import book
 from payments.models import Payment, Refund
-from payments.tests.conftest import book
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
+from conftest import book, login
 from payments.models import ConnectedAccount
-from payments.tests.conftest import book, login, pay_offline
+from payments.tests.conftest import pay_offline
 
 pytestmark = pytest.mark.django_db
 

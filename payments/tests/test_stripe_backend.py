@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from bookings import services as booking_services
 from bookings.models import Booking, Service
-from conftest import make_service
+from conftest import book, login, make_service
 from payments import services
 from payments.models import ConnectedAccount, Payment, Refund
-from payments.tests.conftest import book, login, post_event, session_event
+from payments.tests.conftest import post_event, session_event
 
 pytestmark = pytest.mark.django_db
 

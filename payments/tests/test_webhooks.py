@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Booking, BookingEvent
+from conftest import book, login
 from payments.models import ConnectedAccount, Payment, StripeEvent
-from payments.tests.conftest import book, login, post_event, session_event
+from payments.tests.conftest import post_event, session_event
 from payments.tests.stripe_standin import StripeStandin, make_event, sign_webhook_payload
 
 pytestmark = pytest.mark.django_db

@@ -29,7 +29,7 @@ import pytest
 import schemathesis
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
@@ -42,15 +42,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from bookings import lifecycle
-from bookings import services as booking_services
 from bookings.models import Booking
 from chat.models import Conversation, Message
-from conftest import make_booking, make_category, make_pro, make_service, make_user
+from conftest import make_booking, make_category, make_pro, make_service, make_user, set_every_day
 from timz.api import api
 from timz.asgi import application
 
 SEED = 20261126
-MD5 = "django.contrib.auth.hashers.MD5PasswordHasher"
 MAX_EXAMPLES = 10
 CHECKS = [
     not_a_server_error,
@@ -133,8 +131,7 @@ def world(django_db_setup, django_db_blocker):
         if "test" not in name:
             pytest.fail(f"{name} is not a test database; run this module whole.")
         try:
-            with override_settings(PASSWORD_HASHERS=[MD5]):
-                yield _seed_world()
+            yield _seed_world()
         finally:
             call_command("flush", interactive=False, verbosity=0)
 
@@ -147,10 +144,7 @@ def _seed_world() -> World:
     beard = make_service(pro=pro, name="Beard", duration_minutes=30, price_amount=2000)
     shave = make_service(pro=other_pro, name="Shave", duration_minutes=30, price_amount=1500)
     for who in (pro, other_pro):
-        for weekday in range(7):
-            booking_services.weekly_hours_set(
-                pro=who, weekday=weekday, intervals=[(time(8), time(20))]
-            )
+        set_every_day(who)
     client = make_user(email="client@example.com", name="Chloé Client")
     other_client = make_user(email="oscar@example.com", name="Oscar Other")
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from http import HTTPStatus
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.forms import default_token_generator
@@ -48,11 +47,19 @@ from bookings import services as booking_services
 from bookings.models import Booking, Review, Service
 from bookings.selectors import slot_is_free
 from chat.models import Conversation, Message
-from conftest import make_booking, make_category, make_pro, make_service, make_user
+from conftest import (
+    local_at,
+    make_booking,
+    make_category,
+    make_pro,
+    make_service,
+    make_user,
+    module_data,
+    set_every_day,
+)
 
 pytestmark = pytest.mark.django_db
 
-PARIS = ZoneInfo("Europe/Paris")
 API_PREFIX = "/api/v1/"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -137,22 +144,12 @@ class Case:
 # ---------------------------------------------------------------------------------------------
 
 
-def local_at(days: int, hour: int, minute: int = 0) -> datetime:
-    day = timezone.now().astimezone(PARIS).date() + timedelta(days=days)
-    return datetime.combine(day, time(hour, minute)).replace(tzinfo=PARIS)
-
-
 def _place(*, client, service, starts_at, status, **extra) -> Booking:
     """A booking row as the lifecycle would have left it (also in the past, which
     booking_create refuses)."""
     return make_booking(
         client=client, service=service, starts_at=starts_at, status=status, note=NOTE, **extra
     )
-
-
-def _work_every_day(pro):
-    for weekday in range(7):
-        booking_services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(8), time(20))])
 
 
 @dataclass
@@ -191,9 +188,8 @@ class World:
         return start
 
 
-# Password hashing is not under test; payments run on the offline backend.
+# Payments run on the offline backend.
 WORLD_SETTINGS = {
-    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
     "STRIPE_SECRET_KEY": "",
     "STRIPE_API_BASE": "",
     "SITE_URL": "http://testserver",
@@ -202,17 +198,9 @@ WORLD_SETTINGS = {
 
 @pytest.fixture(scope="module")
 def _module_world(django_db_setup, django_db_blocker):
-    """The world, built once for the module inside a transaction that is rolled back at its
-    end (what Django's TestCase.setUpTestData does). Each test's own `db` transaction is a
-    savepoint inside it, so no test sees another's writes."""
-    with django_db_blocker.unblock(), override_settings(**WORLD_SETTINGS):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    """The world, built once for the module (see `conftest.module_data`)."""
+    with module_data(django_db_blocker), override_settings(**WORLD_SETTINGS):
+        yield build_world()
 
 
 @pytest.fixture
@@ -236,7 +224,7 @@ def build_world() -> World:
     staff_user = User.objects.create_superuser(email="admin@example.com", password="x" * 20)
     ClientProfile.objects.filter(user=client_user).update(phone=PHONE)
     for someone in (pro, other_pro):
-        _work_every_day(someone)
+        set_every_day(someone)
     other_service = make_service(pro=other_pro, name="Beard trim")
     online_service = make_service(
         pro=pro, name="Colour", price_amount=6000, payment_mode=Service.PaymentMode.ONLINE
@@ -245,7 +233,7 @@ def build_world() -> World:
     hidden_service = make_service(pro=hidden_pro, name="Secret cut")
     # A listed pro whose account was deactivated (closed, or banned by staff).
     gone_pro = make_pro(name="Gone Gina", slug="gone-gina")
-    _work_every_day(gone_pro)
+    set_every_day(gone_pro)
     gone_service = make_service(pro=gone_pro, name="Last cut")
     User.objects.filter(pk=gone_pro.user_id).update(is_active=False)
 

@@ -28,11 +28,6 @@ pytestmark = pytest.mark.django_db
 LAYOUT = {"emails/_base.html", "emails/_base.txt"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def templates_used():
     """Names of the templates rendered during the test, parents and includes too."""

@@ -11,9 +11,8 @@ import pytest
 from channels.testing import HttpCommunicator
 
 from bookings.models import Booking, Review
-from bookings.tests.conftest import local_at, set_every_day
 from chat.models import Conversation
-from conftest import make_booking
+from conftest import local_at, make_booking, set_every_day
 from timz.asgi import application
 from timz.input import NUL_MESSAGE
 

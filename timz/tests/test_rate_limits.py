@@ -32,10 +32,9 @@ from accounts import services as account_services
 from accounts.models import User
 from bookings import services as booking_services
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, set_every_day
 from chat import services as chat_services
 from chat.models import Message
-from conftest import PASSWORD, make_pro, make_service, make_user
+from conftest import PASSWORD, local_at, make_pro, make_service, make_user, set_every_day
 from timz import ratelimit
 from timz.ratelimit import RateLimited
 from timz.tests.processes import private_redis_url
@@ -47,12 +46,6 @@ TOO_FAST_MESSAGE = "You are sending messages too fast."
 ALLAUTH_429 = "Too many attempts"
 TOO_MANY_FAILURES = "Too many failed login attempts"
 NEW_PASSWORD = "plum-orbit-lantern-42"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Dozens of users and logins per test; password hashing is not what is under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -31,11 +31,10 @@ import pytest
 from django.conf import settings
 
 from bookings.models import Booking
-from bookings.tests.conftest import local_at, set_every_day
 from chat.models import Message
 from chat.services import conversation_get_or_create
 from chat.tests.conftest import session_cookie
-from conftest import make_pro, make_service, make_user
+from conftest import local_at, make_pro, make_service, make_user, set_every_day
 from timz.tests.processes import next_frame, private_redis_url, running_servers
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -78,12 +77,6 @@ def two_servers(django_db_setup, django_db_blocker, tmp_path_factory):
     }
     with running_servers(2, tmp_path_factory.mktemp("daphne"), **options) as servers:
         yield servers
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Twenty clients per test; password hashing is not what is measured here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_a_chat_message_sent_through_one_process_reaches_a_user_on_the_other(two_servers):
