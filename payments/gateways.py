@@ -108,6 +108,8 @@ class Gateway(Protocol):
 
     def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]: ...
 
+    def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None: ...
+
 
 def account_info(account) -> AccountInfo:
     """AccountInfo from a Stripe account object or its dict (as in an account.updated event)."""
@@ -240,6 +242,23 @@ class StripeGateway:
         intent = self._call(self.client.v1.payment_intents.retrieve, payment_intent_id)
         return intent.metadata.to_dict() if intent.metadata else {}
 
+    def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None:
+        """How much of the payment's application fee Stripe has refunded so far, in our minor
+        units (Stripe rounds each fee refund its own way); None when it took no fee."""
+        intent = self._call(
+            self.client.v1.payment_intents.retrieve,
+            payment_intent_id,
+            {"expand": ["latest_charge.application_fee"]},
+        )
+        charge = intent.latest_charge
+        application_fee = getattr(charge, "application_fee", None) if charge else None
+        if application_fee is None or isinstance(application_fee, str):
+            return None
+        try:
+            return money.from_stripe_amount(application_fee.amount_refunded, currency)
+        except ValueError as exc:
+            raise GatewayError(PROVIDER_FAILED, detail=str(exc)) from exc
+
 
 class OfflineGateway:
     """No network: accounts are enabled at once, checkout is the local test payment page,
@@ -274,6 +293,9 @@ class OfflineGateway:
 
     def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]:
         return {}
+
+    def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None:
+        return None  # No provider: the fee refunds Timz computed are the only figures.
 
 
 def get_gateway() -> Gateway:

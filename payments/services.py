@@ -491,12 +491,51 @@ def refund_update(*, refund: Refund, status: str, stripe_refund_id: str | None =
             fields += ["status", "completed_at", "last_error"]
         if not fields:
             return refund
+        if "status" in fields and status == Refund.Status.SUCCEEDED:
+            refund.application_fee_refunded = _fee_refunded_by_provider(refund)
+            fields.append("application_fee_refunded")
         refund.save(update_fields=[*fields, "updated_at"])
         if "status" in fields:
             _payment_recompute(refund.payment_id)
             if status == Refund.Status.SUCCEEDED:
                 _on_commit_receipt("refund", refund.pk)
     return refund
+
+
+def _fee_refunded_by_provider(refund: Refund) -> int:
+    """The part of the platform fee `refund` (just succeeded) gave back, as the provider
+    reports it: Stripe refunds the application fee with its own rounding, so its running total
+    (the application fee's ``amount_refunded``) less what the payment's other succeeded refunds
+    carry is this refund's share. If two refunds succeed before either is recorded, the first
+    one recorded carries both shares; the payment's total is Stripe's either way.
+
+    The figure Timz computed is kept when the provider has none (offline backend) or cannot be
+    asked now (logged).
+    """
+    payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+    if payment.backend != Payment.Backend.STRIPE or not payment.payment_intent_id:
+        return refund.application_fee_refunded
+    try:
+        total = _gateway_for(payment).application_fee_refunded(
+            payment_intent_id=payment.payment_intent_id, currency=payment.currency
+        )
+    except GatewayError as exc:
+        logger.warning(
+            "Could not read the fee refunded for refund %s; keeping %s: %s",
+            refund.pk,
+            refund.application_fee_refunded,
+            exc.detail,
+        )
+        return refund.application_fee_refunded
+    if total is None:
+        return refund.application_fee_refunded
+    others = (
+        payment.refunds.filter(status=Refund.Status.SUCCEEDED)
+        .exclude(pk=refund.pk)
+        .aggregate(fee=Sum("application_fee_refunded"))["fee"]
+        or 0
+    )
+    return max(0, min(total - others, refund.amount, payment.fee - others))
 
 
 def _payment_recompute(payment_id: int) -> Payment:
