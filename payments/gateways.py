@@ -76,6 +76,18 @@ class RefundRequest:
     operation: str  # names the call; its idempotency key adds a hash of the parameters
 
 
+@dataclass(frozen=True)
+class TransferReversalRequest:
+    """Take `amount` back from the pro's transfer of the payment `payment_intent_id`."""
+
+    payment_intent_id: str
+    amount: int
+    currency: str
+    booking_id: int
+    dispute_id: str
+    operation: str  # names the call; its idempotency key adds a hash of the parameters
+
+
 class GatewayError(Exception):
     """The payment provider refused or could not be reached.
 
@@ -109,6 +121,8 @@ class Gateway(Protocol):
     def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]: ...
 
     def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None: ...
+
+    def reverse_transfer(self, request: TransferReversalRequest) -> str: ...
 
 
 def account_info(account) -> AccountInfo:
@@ -259,6 +273,31 @@ class StripeGateway:
         except ValueError as exc:
             raise GatewayError(PROVIDER_FAILED, detail=str(exc)) from exc
 
+    def reverse_transfer(self, request: TransferReversalRequest) -> str:
+        """Reverse part of the destination charge's transfer; returns the reversal's id."""
+        intent = self._call(
+            self.client.v1.payment_intents.retrieve,
+            request.payment_intent_id,
+            {"expand": ["latest_charge"]},
+        )
+        transfer = getattr(intent.latest_charge, "transfer", None) if intent.latest_charge else None
+        if not transfer:
+            detail = f"Payment intent {request.payment_intent_id} has no transfer to reverse."
+            raise GatewayError(PROVIDER_FAILED, detail=detail)
+        transfer_id = transfer if isinstance(transfer, str) else transfer.id
+        params = {
+            "amount": self._amount(request.amount, request.currency),
+            "metadata": {
+                "booking_id": str(request.booking_id),
+                "dispute_id": request.dispute_id,
+            },
+        }
+        options = {"idempotency_key": idempotency_key(request.operation, params)}
+        reversal = self._call(
+            self.client.v1.transfers.reversals.create, transfer_id, params, options
+        )
+        return reversal.id
+
 
 class OfflineGateway:
     """No network: accounts are enabled at once, checkout is the local test payment page,
@@ -296,6 +335,9 @@ class OfflineGateway:
 
     def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None:
         return None  # No provider: the fee refunds Timz computed are the only figures.
+
+    def reverse_transfer(self, request: TransferReversalRequest) -> str:
+        return f"offline_{request.operation}"
 
 
 def get_gateway() -> Gateway:

@@ -148,6 +148,26 @@ def session_event(standin, session_id: str, type_: str = "checkout.session.compl
 
 
 @pytest.fixture
+def pending(stripe_account, paid_service, client_user, stripe_backend):
+    """A booking awaiting payment, its checkout session paid on Stripe's side."""
+    booking = book(client=client_user, service=paid_service)
+    login(client_user).post(reverse("payments:checkout", args=[booking.pk]))
+    payment = booking.payments.get()
+    stripe_backend.complete_checkout(payment.checkout_session_id)
+    return booking, payment
+
+
+@pytest.fixture
+def stripe_paid(pending, stripe_backend, commit):
+    """`pending`'s payment once its checkout.session.completed has been delivered."""
+    booking, payment = pending
+    with commit():
+        post_event(Client(), session_event(stripe_backend, payment.checkout_session_id))
+    payment.refresh_from_db()
+    return payment
+
+
+@pytest.fixture
 def stripe_client(stripe_backend):
     """The SDK pointed at the stand-in: what someone does in the Stripe dashboard, or another
     product on the same Stripe account."""

@@ -20,28 +20,8 @@ S = Booking.Status
 URL = "/payments/stripe/webhook/"
 
 
-@pytest.fixture
-def pending(stripe_account, paid_service, client_user, stripe_backend):
-    """A booking awaiting payment, its checkout session paid on Stripe's side."""
-    booking = book(client=client_user, service=paid_service)
-    login(client_user).post(reverse("payments:checkout", args=[booking.pk]))
-    payment = booking.payments.get()
-    stripe_backend.complete_checkout(payment.checkout_session_id)
-    return booking, payment
-
-
 def completed_event(standin, payment, type_="checkout.session.completed"):
     return session_event(standin, payment.checkout_session_id, type_)
-
-
-@pytest.fixture
-def paid(pending, stripe_backend, commit):
-    """`pending`'s payment once its checkout.session.completed has been delivered."""
-    booking, payment = pending
-    with commit():
-        post_event(Client(), completed_event(stripe_backend, payment))
-    payment.refresh_from_db()
-    return payment
 
 
 def test_the_webhook_url_is_stable():
@@ -315,9 +295,9 @@ def test_refund_events_out_of_order_end_in_the_same_state(pending, stripe_backen
 
 
 def test_refund_made_in_the_stripe_dashboard_is_recorded(
-    paid, stripe_backend, stripe_client, commit
+    stripe_paid, stripe_backend, stripe_client, commit
 ):
-    payment = paid
+    payment = stripe_paid
     dashboard = stripe_client.v1.refunds.create(
         {"payment_intent": payment.payment_intent_id, "amount": 1000}
     )
@@ -338,9 +318,9 @@ def test_refund_made_in_the_stripe_dashboard_is_recorded(
 
 
 def test_a_dashboard_refund_that_refunds_the_fee_records_stripes_fee_refund(
-    paid, stripe_backend, stripe_client, commit
+    stripe_paid, stripe_backend, stripe_client, commit
 ):
-    payment = paid
+    payment = stripe_paid
     dashboard = stripe_client.v1.refunds.create(
         {
             "payment_intent": payment.payment_intent_id,
