@@ -1,20 +1,31 @@
-"""Staff tools: payments (with the refund action), refunds, connected accounts, Stripe events."""
+"""Staff tools: payments (with the refund action), refunds, disputes, connected accounts, Stripe
+events."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from payments import services
 from payments.forms import StaffRefundForm
-from payments.models import ConnectedAccount, Payment, Refund, StripeEvent
+from payments.models import ConnectedAccount, Dispute, Payment, Refund, StripeEvent
 from timz.money import format_money
 
 
 def _shown_fields(model, money_displays: dict[str, str]) -> list[str]:
     """The model's fields in order, each money field replaced by the display that formats it."""
     return [money_displays.get(f.name, f.name) for f in model._meta.fields]
+
+
+class PaymentLink:
+    """A link to the payment a refund or dispute belongs to."""
+
+    @admin.display(description="Payment")
+    def payment_link(self, obj):
+        url = reverse("admin:payments_payment_change", args=[obj.payment_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.payment_id)
 
 
 class RefundMoney:
@@ -29,10 +40,18 @@ class RefundMoney:
         return format_money(obj.application_fee_refunded, obj.payment.currency)
 
 
-class RefundInline(RefundMoney, admin.TabularInline):
-    model = Refund
+class ReadOnlyInline(admin.TabularInline):
+    """Rows a payment's page shows but staff never add or delete there."""
+
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RefundInline(RefundMoney, ReadOnlyInline):
+    model = Refund
     fields = (
         "amount_display",
         "fee_refunded_display",
@@ -45,12 +64,62 @@ class RefundInline(RefundMoney, admin.TabularInline):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class AmountInCurrency:
+    """The `amount` of an object that carries its own `currency` (a payment, a dispute)."""
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_display(self, obj):
+        return format_money(obj.amount, obj.currency)
+
+
+class DisputeMoney(AmountInCurrency):
+    """A dispute's amounts shown in its currency."""
+
+    @admin.display(description="Recovered from the pro", ordering="funds_recovered")
+    def recovered_display(self, obj):
+        return format_money(obj.funds_recovered, obj.currency)
+
+
+class DisputeInline(DisputeMoney, ReadOnlyInline):
+    model = Dispute
+    fields = (
+        "stripe_dispute_id",
+        "amount_display",
+        "reason",
+        "status",
+        "opened_at",
+        "closed_at",
+        "recovered_display",
+        "last_error",
+    )
+    readonly_fields = fields
+
+
+class DisputeFilter(admin.SimpleListFilter):
+    """Payments by their disputes: any open one, any lost one, or none at all."""
+
+    title = "dispute"
+    parameter_name = "dispute"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("lost", "Lost"), ("any", "Any"), ("none", "None")]
+
+    def queryset(self, request, queryset):
+        disputes = Dispute.objects.filter(payment=OuterRef("pk"))
+        if self.value() == "open":
+            return queryset.filter(Exists(disputes.exclude(status__in=Dispute.CLOSED_STATUSES)))
+        if self.value() == "lost":
+            return queryset.filter(Exists(disputes.filter(status=Dispute.Status.LOST)))
+        if self.value() == "any":
+            return queryset.filter(Exists(disputes))
+        if self.value() == "none":
+            return queryset.exclude(Exists(disputes))
+        return queryset
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(AmountInCurrency, admin.ModelAdmin):
     list_display = (
         "id",
         "booking_link",
@@ -60,10 +129,11 @@ class PaymentAdmin(admin.ModelAdmin):
         "net_display",
         "refunded_display",
         "status",
+        "dispute_display",
         "backend",
         "created_at",
     )
-    list_filter = ("status", "backend", ("created_at", admin.DateFieldListFilter))
+    list_filter = ("status", DisputeFilter, "backend", ("created_at", admin.DateFieldListFilter))
     search_fields = (
         "=booking__id",
         "booking__client__email",
@@ -84,14 +154,27 @@ class PaymentAdmin(admin.ModelAdmin):
         ),
         "net_display",
     ]
-    inlines = [RefundInline]
+    inlines = [RefundInline, DisputeInline]
     actions = ["refund_payments"]
+
+    def get_queryset(self, request):
+        newest = Dispute.objects.filter(payment=OuterRef("pk")).order_by("-opened_at", "-id")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(dispute_status=Subquery(newest.values("status")[:1]))
+        )
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Dispute", ordering="dispute_status")
+    def dispute_display(self, obj):
+        status = getattr(obj, "dispute_status", None)
+        return Dispute.Status(status).label if status in Dispute.Status.values else status or ""
 
     @admin.display(description="Booking", ordering="booking_id")
     def booking_link(self, obj):
@@ -100,10 +183,6 @@ class PaymentAdmin(admin.ModelAdmin):
     @admin.display(description="Client", ordering="booking__client__email")
     def client_email(self, obj):
         return obj.booking.client.email
-
-    @admin.display(description="Amount", ordering="amount")
-    def amount_display(self, obj):
-        return format_money(obj.amount, obj.currency)
 
     @admin.display(description="Fee", ordering="fee")
     def fee_display(self, obj):
@@ -162,7 +241,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(RefundMoney, admin.ModelAdmin):
+class RefundAdmin(PaymentLink, RefundMoney, admin.ModelAdmin):
     list_display = (
         "id",
         "payment_link",
@@ -187,11 +266,6 @@ class RefundAdmin(RefundMoney, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Payment")
-    def payment_link(self, obj):
-        url = reverse("admin:payments_payment_change", args=[obj.payment_id])
-        return format_html('<a href="{}">#{}</a>', url, obj.payment_id)
-
     @admin.action(description="Re-send pending refunds to the payment provider")
     def resend(self, request, queryset):
         sent = 0
@@ -199,6 +273,32 @@ class RefundAdmin(RefundMoney, admin.ModelAdmin):
             refund = services.refund_send(refund_id=refund.pk)
             sent += 0 if refund.last_error else 1
         self.message_user(request, f"{sent} refund(s) sent.")
+
+
+@admin.register(Dispute)
+class DisputeAdmin(PaymentLink, DisputeMoney, admin.ModelAdmin):
+    list_display = (
+        "stripe_dispute_id",
+        "payment_link",
+        "amount_display",
+        "reason",
+        "status",
+        "opened_at",
+        "closed_at",
+        "recovered_display",
+    )
+    list_filter = ("status", "reason", ("opened_at", admin.DateFieldListFilter))
+    search_fields = ("=stripe_dispute_id", "=payment__booking__id")
+    list_select_related = ("payment",)
+    readonly_fields = fields = _shown_fields(
+        Dispute, {"amount": "amount_display", "funds_recovered": "recovered_display"}
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ConnectedAccount)

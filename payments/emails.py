@@ -1,4 +1,5 @@
-"""Receipts to the client: one when a payment succeeds, one per refund that succeeds.
+"""Receipts to the client: one when a payment succeeds, one per refund that succeeds; and to
+staff, a notice when a dispute opens or closes.
 
 Nothing is sent to an inactive (deleted) account, as in chat.tasks.
 """
@@ -6,14 +7,16 @@ Nothing is sent to an inactive (deleted) account, as in chat.tasks.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.timezones import viewer_zone
-from payments.models import Payment, Refund
+from payments.models import Dispute, Payment, Refund
 from timz.links import absolute_url
+from timz.money import format_money
 
 
 def _detail_url(booking) -> str:
@@ -75,3 +78,47 @@ def send_refund_receipt(*, refund_id: int) -> int:
         return 0
     subject = f"Refund: {refund.payment.booking.service_name}"
     return _send(template="refund", subject=subject, payment=refund.payment, refund=refund)
+
+
+def staff_addresses() -> list[str]:
+    """Every active staff member's address, and ``settings.ADMINS``'."""
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
+    admins = [admin[1] if isinstance(admin, tuple | list) else admin for admin in settings.ADMINS]
+    return sorted({*staff.values_list("email", flat=True), *admins})
+
+
+def send_dispute_notice(*, dispute_id: int, notice: str) -> int:
+    """Tell staff a dispute `notice` ("opened" or "closed"): with destination charges the
+    platform answers to Stripe for it, and has days, not weeks, to respond."""
+    dispute = (
+        Dispute.objects.select_related("payment", "payment__booking", "payment__booking__pro")
+        .filter(pk=dispute_id)
+        .first()
+    )
+    to = staff_addresses()
+    if dispute is None or not to:
+        return 0
+    payment, booking = dispute.payment, dispute.payment.booking
+    amount = format_money(dispute.amount, dispute.currency)
+    subject = (
+        f"Dispute {notice}: {amount} on booking #{booking.pk}"
+        if notice == "opened"
+        else f"Dispute {dispute.get_status_display().lower()}: {amount} on booking #{booking.pk}"
+    )
+    admin_url = absolute_url(reverse("admin:payments_payment_change", args=[payment.pk]))
+    lines = [
+        f"Stripe dispute {dispute.stripe_dispute_id} ({dispute.reason or 'no reason given'})",
+        f"Status: {dispute.get_status_display()}",
+        f"Amount: {amount}",
+        f"Booking #{booking.pk}: {booking.service_name} with {booking.pro.display_name}",
+        f"Payment: {admin_url}",
+    ]
+    if notice == "opened":
+        lines.append("Answer it in the Stripe dashboard before its due date.")
+    elif dispute.status == Dispute.Status.LOST:
+        lines.append(
+            "Lost: the disputed amount is taken back from the professional's transfer "
+            "(up to what they received); the dispute fee stays with the platform."
+        )
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject
+    return EmailMultiAlternatives(subject=subject, body="\n".join(lines) + "\n", to=to).send()

@@ -76,6 +76,18 @@ class RefundRequest:
     operation: str  # names the call; its idempotency key adds a hash of the parameters
 
 
+@dataclass(frozen=True)
+class TransferReversalRequest:
+    """Take `amount` back from the pro's transfer of the payment `payment_intent_id`."""
+
+    payment_intent_id: str
+    amount: int
+    currency: str
+    booking_id: int
+    dispute_id: str
+    operation: str  # names the call; its idempotency key adds a hash of the parameters
+
+
 class GatewayError(Exception):
     """The payment provider refused or could not be reached.
 
@@ -107,6 +119,10 @@ class Gateway(Protocol):
     def create_refund(self, request: RefundRequest) -> RefundInfo: ...
 
     def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]: ...
+
+    def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None: ...
+
+    def reverse_transfer(self, request: TransferReversalRequest) -> str: ...
 
 
 def account_info(account) -> AccountInfo:
@@ -240,6 +256,48 @@ class StripeGateway:
         intent = self._call(self.client.v1.payment_intents.retrieve, payment_intent_id)
         return intent.metadata.to_dict() if intent.metadata else {}
 
+    def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None:
+        """How much of the payment's application fee Stripe has refunded so far, in our minor
+        units (Stripe rounds each fee refund its own way); None when it took no fee."""
+        intent = self._call(
+            self.client.v1.payment_intents.retrieve,
+            payment_intent_id,
+            {"expand": ["latest_charge.application_fee"]},
+        )
+        charge = intent.latest_charge
+        application_fee = getattr(charge, "application_fee", None) if charge else None
+        if application_fee is None or isinstance(application_fee, str):
+            return None
+        try:
+            return money.from_stripe_amount(application_fee.amount_refunded, currency)
+        except ValueError as exc:
+            raise GatewayError(PROVIDER_FAILED, detail=str(exc)) from exc
+
+    def reverse_transfer(self, request: TransferReversalRequest) -> str:
+        """Reverse part of the destination charge's transfer; returns the reversal's id."""
+        intent = self._call(
+            self.client.v1.payment_intents.retrieve,
+            request.payment_intent_id,
+            {"expand": ["latest_charge"]},
+        )
+        transfer = getattr(intent.latest_charge, "transfer", None) if intent.latest_charge else None
+        if not transfer:
+            detail = f"Payment intent {request.payment_intent_id} has no transfer to reverse."
+            raise GatewayError(PROVIDER_FAILED, detail=detail)
+        transfer_id = transfer if isinstance(transfer, str) else transfer.id
+        params = {
+            "amount": self._amount(request.amount, request.currency),
+            "metadata": {
+                "booking_id": str(request.booking_id),
+                "dispute_id": request.dispute_id,
+            },
+        }
+        options = {"idempotency_key": idempotency_key(request.operation, params)}
+        reversal = self._call(
+            self.client.v1.transfers.reversals.create, transfer_id, params, options
+        )
+        return reversal.id
+
 
 class OfflineGateway:
     """No network: accounts are enabled at once, checkout is the local test payment page,
@@ -274,6 +332,12 @@ class OfflineGateway:
 
     def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]:
         return {}
+
+    def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None:
+        return None  # No provider: the fee refunds Timz computed are the only figures.
+
+    def reverse_transfer(self, request: TransferReversalRequest) -> str:
+        return f"offline_{request.operation}"
 
 
 def get_gateway() -> Gateway:

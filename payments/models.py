@@ -1,4 +1,5 @@
-"""Payments: pros' connected accounts, booking payments, refunds and received Stripe events.
+"""Payments: pros' connected accounts, booking payments, refunds, disputes and received Stripe
+events.
 
 Money is integer minor units with a three-letter currency code (as in ``bookings``). A booking has
 at most one *active* payment (pending, or money taken: succeeded / partially refunded / refunded);
@@ -196,3 +197,63 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class Dispute(models.Model):
+    """A cardholder's dispute (chargeback or inquiry) of a payment, as Stripe reports it.
+
+    With destination charges the platform is liable: Stripe debits the platform's balance.
+    A lost dispute is recovered from the pro by reversing their transfer (``funds_recovered``,
+    ``payments.services.dispute_recover_funds``); the policy is in docs/deploy.md.
+    """
+
+    class Status(models.TextChoices):
+        # Stripe's dispute statuses.
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs response"
+        WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
+        WARNING_CLOSED = "warning_closed", "Inquiry closed"
+        NEEDS_RESPONSE = "needs_response", "Needs response"
+        UNDER_REVIEW = "under_review", "Under review"
+        APPEAL_NEEDS_RESPONSE = "appeal_needs_response", "Appeal: needs response"
+        APPEAL_UNDER_REVIEW = "appeal_under_review", "Appeal: under review"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        PREVENTED = "prevented", "Prevented"
+
+    CLOSED_STATUSES = (Status.WARNING_CLOSED, Status.WON, Status.LOST, Status.PREVENTED)
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    amount = models.PositiveIntegerField(help_text="Disputed amount, in minor units.")
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, db_index=True)
+    funds_recovered = models.PositiveIntegerField(
+        default=0, help_text="Taken back from the pro's transfer, in minor units."
+    )
+    transfer_reversal_id = models.CharField(max_length=255, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    opened_at = models.DateTimeField(help_text="When Stripe opened it.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(funds_recovered__lte=F("amount")),
+                name="dispute_recovered_lte_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Dispute {self.stripe_dispute_id} of payment #{self.payment_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED_STATUSES
+
+    @property
+    def operation(self) -> str:
+        """The recovery call's name (its idempotency key adds a hash of the parameters)."""
+        return f"dispute-{self.pk}-recovery"

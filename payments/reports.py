@@ -1,4 +1,4 @@
-"""Monthly fee figures per currency (``manage.py fee_report``). Reads only."""
+"""Monthly fee and dispute figures per currency (``manage.py fee_report``). Reads only."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from django.db.models import Count, Sum
 
-from payments.models import Payment, Refund
+from payments.models import Dispute, Payment, Refund
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,49 @@ def fee_report(*, start: datetime, end: datetime) -> list[FeeLine]:
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class DisputeLine:
+    currency: str
+    opened: int
+    lost: int
+    lost_amount: int
+    recovered: int
+
+    @property
+    def platform_loss(self) -> int:
+        """What lost disputes cost the platform beyond what the pros gave back (Stripe's
+        dispute fees come on top)."""
+        return self.lost_amount - self.recovered
+
+
+def dispute_report(*, start: datetime, end: datetime) -> list[DisputeLine]:
+    """Disputes opened in [start, end), and disputes lost in it (by their closing date), per
+    currency."""
+    opened = dict(
+        Dispute.objects.filter(opened_at__gte=start, opened_at__lt=end)
+        .values("currency")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("currency", "n")
+    )
+    lost = {
+        row["currency"]: row
+        for row in Dispute.objects.filter(
+            status=Dispute.Status.LOST, closed_at__gte=start, closed_at__lt=end
+        )
+        .values("currency")
+        .annotate(n=Count("id"), amount=Sum("amount"), recovered=Sum("funds_recovered"))
+        .order_by()
+    }
+    return [
+        DisputeLine(
+            currency=currency,
+            opened=opened.get(currency, 0),
+            lost=lost.get(currency, {}).get("n") or 0,
+            lost_amount=lost.get(currency, {}).get("amount") or 0,
+            recovered=lost.get(currency, {}).get("recovered") or 0,
+        )
+        for currency in sorted(set(opened) | set(lost))
+    ]

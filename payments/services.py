@@ -48,10 +48,11 @@ from payments.gateways import (
     GatewayError,
     OfflineGateway,
     RefundRequest,
+    TransferReversalRequest,
     get_gateway,
     is_offline,
 )
-from payments.models import ConnectedAccount, Payment, Refund
+from payments.models import ConnectedAccount, Dispute, Payment, Refund
 from timz import money
 from timz.links import absolute_url
 
@@ -72,6 +73,14 @@ def fee_policy() -> fees.FeePolicy:
         fixed=int(settings.PLATFORM_FEE_FIXED),
         minimum=int(settings.PLATFORM_FEE_MIN),
     )
+
+
+def _keep_gateway_error(obj: Refund | Dispute, exc: GatewayError) -> None:
+    """Log a failed gateway call about `obj` and keep the provider's words in its
+    ``last_error``, for staff (the admin) only."""
+    logger.warning("%s: the gateway call failed: %s", obj, exc.detail)
+    type(obj).objects.filter(pk=obj.pk).update(last_error=exc.detail[:500])
+    obj.last_error = exc.detail[:500]
 
 
 def _gateway_for(payment: Payment):
@@ -451,10 +460,7 @@ def refund_send(*, refund_id: int) -> Refund:
     try:
         info = _gateway_for(payment).create_refund(request)
     except GatewayError as exc:
-        # last_error is for staff (the admin), so it keeps the provider's own words.
-        logger.warning("Refund %s could not be sent: %s", refund.pk, exc.detail)
-        Refund.objects.filter(pk=refund.pk).update(last_error=exc.detail[:500])
-        refund.last_error = exc.detail[:500]
+        _keep_gateway_error(refund, exc)
         return refund
     return refund_update(refund=refund, status=info.status, stripe_refund_id=info.id)
 
@@ -491,12 +497,51 @@ def refund_update(*, refund: Refund, status: str, stripe_refund_id: str | None =
             fields += ["status", "completed_at", "last_error"]
         if not fields:
             return refund
+        if "status" in fields and status == Refund.Status.SUCCEEDED:
+            refund.application_fee_refunded = _fee_refunded_by_provider(refund)
+            fields.append("application_fee_refunded")
         refund.save(update_fields=[*fields, "updated_at"])
         if "status" in fields:
             _payment_recompute(refund.payment_id)
             if status == Refund.Status.SUCCEEDED:
                 _on_commit_receipt("refund", refund.pk)
     return refund
+
+
+def _fee_refunded_by_provider(refund: Refund) -> int:
+    """The part of the platform fee `refund` (just succeeded) gave back, as the provider
+    reports it: Stripe refunds the application fee with its own rounding, so its running total
+    (the application fee's ``amount_refunded``) less what the payment's other succeeded refunds
+    carry is this refund's share. If two refunds succeed before either is recorded, the first
+    one recorded carries both shares; the payment's total is Stripe's either way.
+
+    The figure Timz computed is kept when the provider has none (offline backend) or cannot be
+    asked now (logged).
+    """
+    payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+    if payment.backend != Payment.Backend.STRIPE or not payment.payment_intent_id:
+        return refund.application_fee_refunded
+    try:
+        total = _gateway_for(payment).application_fee_refunded(
+            payment_intent_id=payment.payment_intent_id, currency=payment.currency
+        )
+    except GatewayError as exc:
+        logger.warning(
+            "Could not read the fee refunded for refund %s; keeping %s: %s",
+            refund.pk,
+            refund.application_fee_refunded,
+            exc.detail,
+        )
+        return refund.application_fee_refunded
+    if total is None:
+        return refund.application_fee_refunded
+    others = (
+        payment.refunds.filter(status=Refund.Status.SUCCEEDED)
+        .exclude(pk=refund.pk)
+        .aggregate(fee=Sum("application_fee_refunded"))["fee"]
+        or 0
+    )
+    return max(0, min(total - others, refund.amount, payment.fee - others))
 
 
 def _payment_recompute(payment_id: int) -> Payment:
@@ -538,6 +583,123 @@ def refund_record_external(
     except IntegrityError:
         refund = Refund.objects.get(stripe_refund_id=stripe_refund_id)
     return refund_update(refund=refund, status=status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Disputes
+# ---------------------------------------------------------------------------------------------
+
+# Forward-only, as Stripe moves a dispute: an inquiry may become a chargeback, a chargeback may
+# be appealed, and every closed status is final. A status Timz does not know ranks as open.
+_DISPUTE_RANK = {
+    Dispute.Status.WARNING_NEEDS_RESPONSE: 0,
+    Dispute.Status.WARNING_UNDER_REVIEW: 1,
+    Dispute.Status.NEEDS_RESPONSE: 2,
+    Dispute.Status.UNDER_REVIEW: 3,
+    Dispute.Status.APPEAL_NEEDS_RESPONSE: 4,
+    Dispute.Status.APPEAL_UNDER_REVIEW: 5,
+    **dict.fromkeys(Dispute.CLOSED_STATUSES, 6),
+}
+_DISPUTE_OPEN_RANK = _DISPUTE_RANK[Dispute.Status.UNDER_REVIEW]
+
+
+def _dispute_rank(status: str) -> int:
+    return _DISPUTE_RANK.get(status, _DISPUTE_OPEN_RANK)
+
+
+def dispute_update_from_stripe(
+    *,
+    payment: Payment,
+    stripe_dispute_id: str,
+    amount: int,
+    reason: str,
+    status: str,
+    opened_at: datetime | None = None,
+) -> Dispute:
+    """Apply what Stripe says about a dispute of `payment` (idempotent, forward only).
+
+    Staff are emailed when a dispute opens and when it closes; a lost dispute is then
+    recovered from the pro (``dispute_recover_funds``, on commit).
+    """
+    with transaction.atomic():
+        dispute, created = Dispute.objects.select_for_update().get_or_create(
+            stripe_dispute_id=stripe_dispute_id,
+            defaults={
+                "payment": payment,
+                "amount": amount,
+                "currency": payment.currency,
+                "reason": reason[:100],
+                "status": status,
+                "opened_at": opened_at or timezone.now(),
+            },
+        )
+        closes = status in Dispute.CLOSED_STATUSES and (created or dispute.is_open)
+        if not created:
+            if _dispute_rank(status) < _dispute_rank(dispute.status):
+                return dispute
+            dispute.amount, dispute.reason, dispute.status = amount, reason[:100], status
+        if closes:
+            dispute.closed_at = timezone.now()
+        dispute.save()
+        if created:
+            transaction.on_commit(partial(_enqueue_dispute_notice, dispute.pk, "opened"))
+        if closes:
+            transaction.on_commit(partial(_enqueue_dispute_notice, dispute.pk, "closed"))
+            if status == Dispute.Status.LOST:
+                transaction.on_commit(partial(_enqueue_dispute_recovery, dispute.pk))
+    return dispute
+
+
+def _enqueue_dispute_notice(dispute_id: int, notice: str) -> None:
+    from payments.tasks import notify_staff_of_dispute
+
+    notify_staff_of_dispute.enqueue(dispute_id, notice)
+
+
+def _enqueue_dispute_recovery(dispute_id: int) -> None:
+    from payments.tasks import recover_dispute_funds
+
+    recover_dispute_funds.enqueue(dispute_id)
+
+
+def dispute_recoverable(dispute: Dispute) -> int:
+    """What a lost dispute takes back from the pro: the disputed amount, but never more than
+    the pro still holds of the payment (its transfer less the refunds' reversals). The platform
+    bears the rest (its own fee) and Stripe's dispute fee."""
+    return max(0, min(dispute.amount, dispute.payment.net_after_refunds))
+
+
+def dispute_recover_funds(*, dispute_id: int) -> Dispute:
+    """Reverse the pro's transfer for a lost dispute (operation ``dispute-<id>-recovery``);
+    safe to repeat. A failure stays in ``last_error`` for staff; ``payments_retry`` retries."""
+    dispute = Dispute.objects.select_related("payment").get(pk=dispute_id)
+    if dispute.status != Dispute.Status.LOST or dispute.transfer_reversal_id:
+        return dispute
+    payment = dispute.payment
+    amount = dispute_recoverable(dispute)
+    if amount <= 0:
+        return dispute
+    request = TransferReversalRequest(
+        payment_intent_id=payment.payment_intent_id,
+        amount=amount,
+        currency=payment.currency,
+        booking_id=payment.booking_id,
+        dispute_id=dispute.stripe_dispute_id,
+        operation=dispute.operation,
+    )
+    try:
+        reversal_id = _gateway_for(payment).reverse_transfer(request)
+    except GatewayError as exc:
+        _keep_gateway_error(dispute, exc)
+        return dispute
+    Dispute.objects.filter(pk=dispute.pk, transfer_reversal_id="").update(
+        transfer_reversal_id=reversal_id,
+        funds_recovered=amount,
+        last_error="",
+        updated_at=timezone.now(),
+    )
+    dispute.refresh_from_db()
+    return dispute
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Background work of payments (django.tasks): the client's receipts.
+"""Background work of payments (django.tasks): receipts, refunds, dispute follow-ups.
 
 Tasks take ids and re-read the database when they run (immediately in development and tests,
 in ``manage.py db_worker`` in production).
@@ -27,3 +27,18 @@ def send_refund(refund_id: int) -> str:
     from payments.services import refund_send
 
     return refund_send(refund_id=refund_id).status
+
+
+@task
+def notify_staff_of_dispute(dispute_id: int, notice: str) -> int:
+    from payments import emails
+
+    return emails.send_dispute_notice(dispute_id=dispute_id, notice=notice)
+
+
+@task
+def recover_dispute_funds(dispute_id: int) -> int:
+    """Take a lost dispute back from the pro (idempotent; see services.dispute_recover_funds)."""
+    from payments.services import dispute_recover_funds
+
+    return dispute_recover_funds(dispute_id=dispute_id).funds_recovered

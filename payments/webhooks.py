@@ -6,8 +6,9 @@ Stripe object id and call the same services as the offline test page, which only
 forward; so events arriving twice or out of order leave the same end state. A handler that
 cannot apply an event (unknown session, amount mismatch) raises ``ValidationError``: its effects
 are rolled back, the message is kept in ``StripeEvent.error`` and Stripe gets a 200 (retrying
-would not help). Unknown event types, and refunds of payment intents Timz did not create
-(another product on the same Stripe account), are recorded, logged and answered 200 as well.
+would not help). Unknown event types, and refunds or disputes of payment intents Timz did not
+create (another product on the same Stripe account), are recorded, logged and answered 200 as
+well.
 """
 
 from __future__ import annotations
@@ -96,6 +97,16 @@ class _RefundList(_Shape):
 class _Charge(_Shape):
     id: StrictStr
     refunds: _RefundList | None = None
+
+
+class _Dispute(_Shape):
+    id: StrictStr
+    amount: StrictInt
+    currency: StrictStr | None = None
+    reason: StrictStr | None = None
+    status: StrictStr
+    created: StrictInt | None = None
+    payment_intent: _IdOrObject = None
 
 
 class _Requirements(_Shape):
@@ -197,24 +208,31 @@ def _apply_refund(data: dict) -> None:
             refund=refund, status=data.get("status", ""), stripe_refund_id=refund_id
         )
         return
-    payment_intent_id = _id(data.get("payment_intent"))
-    payment = Payment.objects.filter(
-        payment_intent_id=payment_intent_id, backend=Payment.Backend.STRIPE
-    ).first()
-    if payment is None and not _payment_intent_is_ours(payment_intent_id):
-        # Another product on the Stripe account: answering 409 would only make Stripe retry
-        # it for three days.
-        logger.info("Refund %s is not of a Timz payment; acknowledged.", refund_id)
+    payment = _paid_payment_for_intent(_id(data.get("payment_intent")), f"Refund {refund_id}")
+    if payment is None:
         return
-    if payment is None or not payment.is_paid:
-        # Its checkout.session.completed may still be on the way: ask Stripe to retry.
-        raise EventNotReady(f"No paid payment for refund {refund_id} yet.")
     services.refund_record_external(
         payment=payment,
         stripe_refund_id=refund_id,
         amount=_minor_units(data.get("amount"), payment),
         status=data.get("status", ""),
     )
+
+
+def _paid_payment_for_intent(payment_intent_id: str, what: str) -> Payment | None:
+    """Our paid Stripe payment of `payment_intent_id`, which `what` ("Refund re_...",
+    "Dispute dp_...") is about; None when the intent is not Timz's at all (another product on
+    the Stripe account: answering 409 would only make Stripe retry the event for three days).
+    Raises EventNotReady when it is ours but its checkout.session.completed has not arrived."""
+    payment = Payment.objects.filter(
+        payment_intent_id=payment_intent_id, backend=Payment.Backend.STRIPE
+    ).first()
+    if payment is None and not _payment_intent_is_ours(payment_intent_id):
+        logger.info("%s is not of a Timz payment; acknowledged.", what)
+        return None
+    if payment is None or not payment.is_paid:
+        raise EventNotReady(f"No paid payment yet for {what}.")
+    return payment
 
 
 def _payment_intent_is_ours(payment_intent_id: str) -> bool:
@@ -245,6 +263,23 @@ def on_charge_refunded(charge: dict, event: dict) -> None:
         _apply_refund(refund)
 
 
+def on_dispute_event(dispute: dict, event: dict) -> None:
+    payment = _paid_payment_for_intent(
+        _id(dispute.get("payment_intent")), f"Dispute {dispute['id']}"
+    )
+    if payment is None:
+        return
+    created = dispute.get("created")
+    services.dispute_update_from_stripe(
+        payment=payment,
+        stripe_dispute_id=dispute["id"],
+        amount=_minor_units(dispute.get("amount"), payment),
+        reason=dispute.get("reason") or "",
+        status=dispute["status"],
+        opened_at=datetime.fromtimestamp(int(created), tz=UTC) if created else None,
+    )
+
+
 def on_account_updated(account: dict, event: dict) -> None:
     created = event.get("created")
     at = datetime.fromtimestamp(int(created), tz=UTC) if created else None
@@ -263,6 +298,9 @@ HANDLERS: dict[str, Handler] = {
     "refund.updated": on_refund_event,
     "refund.failed": on_refund_event,
     "charge.refund.updated": on_refund_event,
+    "charge.dispute.created": on_dispute_event,
+    "charge.dispute.updated": on_dispute_event,
+    "charge.dispute.closed": on_dispute_event,
     "account.updated": on_account_updated,
 }
 
@@ -277,6 +315,9 @@ OBJECT_SHAPES: dict[str, type[_Shape]] = {
     "refund.updated": _Refund,
     "refund.failed": _Refund,
     "charge.refund.updated": _Refund,
+    "charge.dispute.created": _Dispute,
+    "charge.dispute.updated": _Dispute,
+    "charge.dispute.closed": _Dispute,
     "account.updated": _Account,
 }
 

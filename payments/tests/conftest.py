@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Booking, Service
-from conftest import make_service
+from conftest import book, login, make_service
 from payments.models import ConnectedAccount, Payment
 from payments.services import connected_account_enable_simulated
 from payments.tests.stripe_standin import StripeStandin, sign_webhook_payload
@@ -95,6 +95,26 @@ def post_event(http: Client, event: dict, *, secret=WEBHOOK_SECRET, timestamp=No
 def session_event(standin, session_id: str, type_: str = "checkout.session.completed"):
     """The newest `type_` event the stand-in emitted for the session."""
     return standin.last_event(type_, session_id)
+
+
+@pytest.fixture
+def pending(stripe_account, paid_service, client_user, stripe_backend):
+    """A booking awaiting payment, its checkout session paid on Stripe's side."""
+    booking = book(client=client_user, service=paid_service)
+    login(client_user).post(reverse("payments:checkout", args=[booking.pk]))
+    payment = booking.payments.get()
+    stripe_backend.complete_checkout(payment.checkout_session_id)
+    return booking, payment
+
+
+@pytest.fixture
+def stripe_paid(pending, stripe_backend, commit):
+    """`pending`'s payment once its checkout.session.completed has been delivered."""
+    booking, payment = pending
+    with commit():
+        post_event(Client(), session_event(stripe_backend, payment.checkout_session_id))
+    payment.refresh_from_db()
+    return payment
 
 
 @pytest.fixture

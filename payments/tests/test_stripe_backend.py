@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -407,6 +408,55 @@ def test_staff_partial_refund_sends_the_amount(
     assert request.params["refund_application_fee"] == "true"
     refund = payment.refunds.get()
     assert refund.application_fee_refunded == 123
+
+
+def test_the_fee_refunded_is_stripes_figure_not_timzs_rounding(
+    setup, stripe_backend, client_user, staff_user, commit
+):
+    # 10% of 1235 is 123.5: Timz would round it up to 124, the stand-in (as Stripe may) to 123.
+    payment, _ = staff_refund(
+        stripe_backend, commit, service=setup, client=client_user, staff=staff_user, amount=1235
+    )
+    refund = payment.refunds.get()
+    payment.refresh_from_db()
+    assert refund.application_fee_refunded == 123
+    assert payment.fee_refunded == 123
+
+
+def test_the_fee_refunded_is_read_back_when_a_pending_refund_succeeds_by_webhook(
+    setup, stripe_backend, client_user, staff_user, commit
+):
+    stripe_backend.refund_status = "pending"
+    payment, _ = staff_refund(
+        stripe_backend, commit, service=setup, client=client_user, staff=staff_user, amount=1235
+    )
+    refund = payment.refunds.get()
+    assert refund.application_fee_refunded == 124  # Timz's own figure while it is pending
+    stripe_backend.set_refund_status(refund.stripe_refund_id, "succeeded")
+    with commit():
+        response = post_event(
+            Client(), stripe_backend.last_event("refund.updated", refund.stripe_refund_id)
+        )
+    assert response.status_code == HTTPStatus.OK
+    refund.refresh_from_db()
+    payment.refresh_from_db()
+    assert (refund.status, refund.application_fee_refunded) == (Refund.Status.SUCCEEDED, 123)
+    assert payment.fee_refunded == 123
+
+
+def test_fee_refunds_of_two_partial_refunds_add_up_to_stripes_total(
+    setup, stripe_backend, client_user, staff_user, commit
+):
+    payment, _ = staff_refund(
+        stripe_backend, commit, service=setup, client=client_user, staff=staff_user, amount=1235
+    )
+    with commit():
+        services.refund_create(payment=payment, amount=1235, reason="Goodwill", by=staff_user)
+    fee_refunds = list(payment.refunds.values_list("application_fee_refunded", flat=True))
+    payment.refresh_from_db()
+    # The stand-in refunds 500 * 1235 // 5000 = 123 of the fee each time; Timz would say 124.
+    assert fee_refunds == [123, 123]
+    assert payment.fee_refunded == 246
 
 
 def test_process_due_expires_the_hold_and_the_stripe_session(

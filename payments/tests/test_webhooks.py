@@ -21,16 +21,6 @@ S = Booking.Status
 URL = "/payments/stripe/webhook/"
 
 
-@pytest.fixture
-def pending(stripe_account, paid_service, client_user, stripe_backend):
-    """A booking awaiting payment, its checkout session paid on Stripe's side."""
-    booking = book(client=client_user, service=paid_service)
-    login(client_user).post(reverse("payments:checkout", args=[booking.pk]))
-    payment = booking.payments.get()
-    stripe_backend.complete_checkout(payment.checkout_session_id)
-    return booking, payment
-
-
 def completed_event(standin, payment, type_="checkout.session.completed"):
     return session_event(standin, payment.checkout_session_id, type_)
 
@@ -306,12 +296,9 @@ def test_refund_events_out_of_order_end_in_the_same_state(pending, stripe_backen
 
 
 def test_refund_made_in_the_stripe_dashboard_is_recorded(
-    pending, stripe_backend, stripe_client, commit
+    stripe_paid, stripe_backend, stripe_client, commit
 ):
-    booking, payment = pending
-    with commit():
-        post_event(Client(), completed_event(stripe_backend, payment))
-    payment.refresh_from_db()
+    payment = stripe_paid
     dashboard = stripe_client.v1.refunds.create(
         {"payment_intent": payment.payment_intent_id, "amount": 1000}
     )
@@ -321,13 +308,30 @@ def test_refund_made_in_the_stripe_dashboard_is_recorded(
         post_event(Client(), created)
         post_event(Client(), again)
     refund = payment.refunds.get()
+    # Refunded without refund_application_fee: Stripe kept the whole fee, and so does Timz.
     assert (refund.amount, refund.application_fee_refunded, refund.status) == (
         1000,
-        100,
+        0,
         "succeeded",
     )
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PARTIALLY_REFUNDED
+
+
+def test_a_dashboard_refund_that_refunds_the_fee_records_stripes_fee_refund(
+    stripe_paid, stripe_backend, stripe_client, commit
+):
+    payment = stripe_paid
+    dashboard = stripe_client.v1.refunds.create(
+        {
+            "payment_intent": payment.payment_intent_id,
+            "amount": 1000,
+            "refund_application_fee": True,
+        }
+    )
+    with commit():
+        post_event(Client(), stripe_backend.last_event("refund.created", dashboard.id))
+    assert payment.refunds.get().application_fee_refunded == 100
 
 
 def test_connect_endpoint_secret_is_accepted_too(stripe_backend, working_pro):

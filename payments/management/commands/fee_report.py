@@ -1,8 +1,9 @@
-"""manage.py fee_report --month YYYY-MM: gross volume, fees, refunds, net fee revenue."""
+"""manage.py fee_report --month YYYY-MM: gross volume, fees, refunds, net fee revenue, and the
+month's disputes."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.reports import fee_report, parse_month
+from payments.reports import dispute_report, fee_report, parse_month
 from timz.money import format_money
 
 
@@ -18,33 +19,61 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         lines = fee_report(start=start, end=end)
+        disputes = dispute_report(start=start, end=end)
         self.stdout.write(f"Fee report for {start:%B %Y} (UTC)")
         if not lines:
             self.stdout.write("No payments or refunds in this month.")
-            return
-        header = (
-            "Currency",
-            "Payments",
-            "Gross volume",
-            "Platform fees",
-            "Refunds",
-            "Fees refunded",
-            "Net fee revenue",
-        )
-        rows = [header]
-        for line in lines:
-            c = line.currency
-            rows.append(
+        else:
+            self._table(
                 (
-                    c,
-                    str(line.payments),
-                    format_money(line.gross, c),
-                    format_money(line.fees, c),
-                    format_money(line.refunds, c),
-                    format_money(line.fee_refunds, c),
-                    format_money(line.net_fee_revenue, c),
-                )
+                    "Currency",
+                    "Payments",
+                    "Gross volume",
+                    "Platform fees",
+                    "Refunds",
+                    "Fees refunded",
+                    "Net fee revenue",
+                ),
+                [
+                    (
+                        line.currency,
+                        str(line.payments),
+                        *(
+                            format_money(value, line.currency)
+                            for value in (
+                                line.gross,
+                                line.fees,
+                                line.refunds,
+                                line.fee_refunds,
+                                line.net_fee_revenue,
+                            )
+                        ),
+                    )
+                    for line in lines
+                ],
             )
+        if disputes:
+            self.stdout.write("")
+            self.stdout.write("Disputes (lost: by closing date; without Stripe's dispute fees)")
+            self._table(
+                ("Currency", "Opened", "Lost", "Lost amount", "Recovered", "Platform loss"),
+                [
+                    (
+                        line.currency,
+                        str(line.opened),
+                        str(line.lost),
+                        *(
+                            format_money(value, line.currency)
+                            for value in (line.lost_amount, line.recovered, line.platform_loss)
+                        ),
+                    )
+                    for line in disputes
+                ],
+            )
+
+    def _table(self, header: tuple[str, ...], body: list[tuple[str, ...]]) -> None:
+        """Columns padded to their widest cell: the first left-aligned, the rest right."""
+        rows = [header, *body]
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         for row in rows:
             self.stdout.write(
