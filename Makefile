@@ -68,10 +68,11 @@ e2e: venv ## Browser tests in headless Chromium (needs the chromium package; nod
 	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund
 	$(PY) -m pytest -q -p no:xdist e2e
 
-lint: venv ## ruff check, ruff format --check, makemigrations --check
+lint: venv ## ruff check, ruff format --check, makemigrations --check, mypy over payments/
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy
 
 format: venv ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .

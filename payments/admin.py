@@ -2,6 +2,7 @@
 events."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Subquery
 from django.template.response import TemplateResponse
@@ -14,9 +15,9 @@ from payments.models import ConnectedAccount, Dispute, Payment, Refund, StripeEv
 from timz.money import format_money
 
 
-def _shown_fields(model, money_displays: dict[str, str]) -> list[str]:
+def _shown_fields(model, money_displays: dict[str, str]) -> tuple[str, ...]:
     """The model's fields in order, each money field replaced by the display that formats it."""
-    return [money_displays.get(f.name, f.name) for f in model._meta.fields]
+    return tuple(money_displays.get(f.name, f.name) for f in model._meta.fields)
 
 
 class PaymentLink:
@@ -142,18 +143,15 @@ class PaymentAdmin(AmountInCurrency, admin.ModelAdmin):
     )
     list_select_related = ("booking", "booking__client")
     date_hierarchy = "created_at"
-    readonly_fields = fields = [
-        *_shown_fields(
-            Payment,
-            {
-                "amount": "amount_display",
-                "fee": "fee_display",
-                "amount_refunded": "refunded_display",
-                "fee_refunded": "fee_refunded_display",
-            },
-        ),
-        "net_display",
-    ]
+    readonly_fields = fields = _shown_fields(
+        Payment,
+        {
+            "amount": "amount_display",
+            "fee": "fee_display",
+            "amount_refunded": "refunded_display",
+            "fee_refunded": "fee_refunded_display",
+        },
+    ) + ("net_display",)
     inlines = [RefundInline, DisputeInline]
     actions = ["refund_payments"]
 
@@ -235,7 +233,7 @@ class PaymentAdmin(AmountInCurrency, admin.ModelAdmin):
             "form": form,
             "opts": self.model._meta,
             "action_name": "refund_payments",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/payments/refund_form.html", context)
 

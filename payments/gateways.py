@@ -9,6 +9,10 @@ Every money-moving POST carries an idempotency key: the caller's name for the op
 (``idempotency_key``). Retrying a call that timed out with the same parameters replays
 Stripe's first answer, so it never creates a second session or refund; and a key is never
 reused with other parameters, which Stripe would refuse for 24 hours.
+
+Each request's parameters are built as the SDK's generated ``TypedDict`` for that call
+(``SessionCreateParams``, ``RefundCreateParams``, ...), so mypy (``make lint``) refuses a
+misspelt or mistyped parameter before Stripe does.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -24,6 +28,15 @@ from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
+from stripe import RequestOptions
+from stripe.params import (
+    AccountCreateParams,
+    AccountLinkCreateParams,
+    PaymentIntentRetrieveParams,
+    RefundCreateParams,
+    TransferReversalCreateParams,
+)
+from stripe.params.checkout import SessionCreateParams
 
 from timz import money
 
@@ -58,7 +71,7 @@ class CheckoutRequest:
     amount: int
     fee: int
     currency: str
-    destination: str | None
+    destination: str  # the pro's connected account; "" with the offline gateway
     success_url: str
     cancel_url: str
     expires_at: datetime
@@ -153,9 +166,12 @@ class StripeGateway:
     name = "stripe"
 
     def __init__(self, *, api_key: str, api_base: str = ""):
-        base = {"api": api_base.rstrip("/")} if api_base else None
         # Retries are safe because every POST carries our own idempotency key.
-        self.client = stripe.StripeClient(api_key, base_addresses=base, max_network_retries=2)
+        self.client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base.rstrip("/")} if api_base else None,
+            max_network_retries=2,
+        )
 
     @staticmethod
     def _amount(amount: int, currency: str) -> int:
@@ -165,9 +181,10 @@ class StripeGateway:
         except ValueError as exc:
             raise GatewayError(str(exc)) from exc
 
-    def _call(self, fn, *args):
+    def _call[**P, R](self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """``fn(*args, **kwargs)``, its Stripe errors turned into a ``GatewayError``."""
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except stripe.StripeError as exc:
             detail = str(getattr(exc, "user_message", None) or exc or type(exc).__name__)
             logger.warning(
@@ -179,7 +196,7 @@ class StripeGateway:
             raise GatewayError(PROVIDER_FAILED, detail=detail) from exc
 
     def create_account(self, *, pro_id: int, email: str) -> AccountInfo:
-        params = {
+        params: AccountCreateParams = {
             "type": "express",
             "email": email,
             "capabilities": {
@@ -188,14 +205,16 @@ class StripeGateway:
             },
             "metadata": {"pro_id": str(pro_id)},
         }
-        options = {"idempotency_key": idempotency_key(f"pro-{pro_id}-account", params)}
+        options: RequestOptions = {
+            "idempotency_key": idempotency_key(f"pro-{pro_id}-account", params)
+        }
         return account_info(self._call(self.client.v1.accounts.create, params, options))
 
     def retrieve_account(self, *, account_id: str) -> AccountInfo:
         return account_info(self._call(self.client.v1.accounts.retrieve, account_id))
 
     def create_account_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
-        params = {
+        params: AccountLinkCreateParams = {
             "account": account_id,
             "type": "account_onboarding",
             "refresh_url": refresh_url,
@@ -205,7 +224,7 @@ class StripeGateway:
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
         metadata = {"booking_id": str(request.booking_id)}
-        params = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
                 {
@@ -230,15 +249,17 @@ class StripeGateway:
         }
         if request.customer_email:
             params["customer_email"] = request.customer_email
-        options = {"idempotency_key": idempotency_key(request.operation, params)}
+        options: RequestOptions = {"idempotency_key": idempotency_key(request.operation, params)}
         session = self._call(self.client.v1.checkout.sessions.create, params, options)
+        # Only embedded and custom sessions lack a URL; this one is hosted (the default).
+        assert session.url is not None
         return CheckoutInfo(session_id=session.id, url=session.url)
 
     def expire_checkout(self, *, session_id: str) -> None:
         self._call(self.client.v1.checkout.sessions.expire, session_id)
 
     def create_refund(self, request: RefundRequest) -> RefundInfo:
-        params = {
+        params: RefundCreateParams = {
             "payment_intent": request.payment_intent_id,
             "amount": self._amount(request.amount, request.currency),
             "reverse_transfer": True,
@@ -248,9 +269,10 @@ class StripeGateway:
                 "refund_id": str(request.refund_id),
             },
         }
-        options = {"idempotency_key": idempotency_key(request.operation, params)}
+        options: RequestOptions = {"idempotency_key": idempotency_key(request.operation, params)}
         refund = self._call(self.client.v1.refunds.create, params, options)
-        return RefundInfo(id=refund.id, status=refund.status)
+        # The SDK declares the status nullable; the services read a missing one as pending.
+        return RefundInfo(id=refund.id, status=refund.status or "")
 
     def payment_intent_metadata(self, *, payment_intent_id: str) -> dict[str, str]:
         intent = self._call(self.client.v1.payment_intents.retrieve, payment_intent_id)
@@ -259,11 +281,8 @@ class StripeGateway:
     def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None:
         """How much of the payment's application fee Stripe has refunded so far, in our minor
         units (Stripe rounds each fee refund its own way); None when it took no fee."""
-        intent = self._call(
-            self.client.v1.payment_intents.retrieve,
-            payment_intent_id,
-            {"expand": ["latest_charge.application_fee"]},
-        )
+        params: PaymentIntentRetrieveParams = {"expand": ["latest_charge.application_fee"]}
+        intent = self._call(self.client.v1.payment_intents.retrieve, payment_intent_id, params)
         charge = intent.latest_charge
         application_fee = getattr(charge, "application_fee", None) if charge else None
         if application_fee is None or isinstance(application_fee, str):
@@ -275,24 +294,23 @@ class StripeGateway:
 
     def reverse_transfer(self, request: TransferReversalRequest) -> str:
         """Reverse part of the destination charge's transfer; returns the reversal's id."""
+        expand: PaymentIntentRetrieveParams = {"expand": ["latest_charge"]}
         intent = self._call(
-            self.client.v1.payment_intents.retrieve,
-            request.payment_intent_id,
-            {"expand": ["latest_charge"]},
+            self.client.v1.payment_intents.retrieve, request.payment_intent_id, expand
         )
         transfer = getattr(intent.latest_charge, "transfer", None) if intent.latest_charge else None
         if not transfer:
             detail = f"Payment intent {request.payment_intent_id} has no transfer to reverse."
             raise GatewayError(PROVIDER_FAILED, detail=detail)
         transfer_id = transfer if isinstance(transfer, str) else transfer.id
-        params = {
+        params: TransferReversalCreateParams = {
             "amount": self._amount(request.amount, request.currency),
             "metadata": {
                 "booking_id": str(request.booking_id),
                 "dispute_id": request.dispute_id,
             },
         }
-        options = {"idempotency_key": idempotency_key(request.operation, params)}
+        options: RequestOptions = {"idempotency_key": idempotency_key(request.operation, params)}
         reversal = self._call(
             self.client.v1.transfers.reversals.create, transfer_id, params, options
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import Count, Sum
 
@@ -48,8 +50,8 @@ def fee_report(*, start: datetime, end: datetime) -> list[FeeLine]:
         .annotate(gross=Sum("amount"), fees=Sum("fee"), n=Count("id"))
         .order_by()
     )
-    counts = {row["currency"]: row for row in paid}
-    refunds = {
+    counts: dict[str, Mapping[str, Any]] = {row["currency"]: row for row in paid}
+    refunds: dict[str, Mapping[str, Any]] = {
         row["payment__currency"]: row
         for row in Refund.objects.filter(
             status=Refund.Status.SUCCEEDED, completed_at__gte=start, completed_at__lt=end
@@ -99,7 +101,7 @@ def dispute_report(*, start: datetime, end: datetime) -> list[DisputeLine]:
         .order_by()
         .values_list("currency", "n")
     )
-    lost = {
+    lost: dict[str, Mapping[str, Any]] = {
         row["currency"]: row
         for row in Dispute.objects.filter(
             status=Dispute.Status.LOST, closed_at__gte=start, closed_at__lt=end

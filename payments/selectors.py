@@ -8,6 +8,8 @@ fetched with the user's permission checked in the same query (404 otherwise).
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from django.db.models import Prefetch
 from django.http import Http404
 
@@ -25,7 +27,7 @@ def connected_account_for(pro) -> ConnectedAccount | None:
         return None
 
 
-def account_can_charge(account: ConnectedAccount | None) -> bool:
+def account_can_charge(account: ConnectedAccount | None) -> TypeGuard[ConnectedAccount]:
     if account is None or not account.charges_enabled:
         return False
     if is_offline():

@@ -139,6 +139,8 @@ def connected_account_onboard(*, pro) -> str:
             account.stripe_account_id = info.id
             account.is_simulated = False
             _apply_account_info(account, info).save()
+    # Stripe names every account it creates; only the offline gateway answers without an id.
+    assert account.stripe_account_id is not None
     try:
         return gateway.create_account_link(
             account_id=account.stripe_account_id, refresh_url=refresh_url, return_url=return_url
@@ -244,7 +246,7 @@ def checkout_start(*, booking: Booking, user) -> Payment:
             amount=split.price,
             fee=split.fee,
             currency=locked.currency,
-            destination=account.stripe_account_id,
+            destination=account.stripe_account_id or "",
             success_url=absolute_url(reverse("payments:checkout_return", args=[locked.pk])),
             cancel_url=absolute_url(reverse("payments:checkout", args=[locked.pk]))
             + "?cancelled=1",
@@ -467,7 +469,7 @@ def refund_send(*, refund_id: int) -> Refund:
 
 # Forward-only: a refund leaves pending once; a succeeded refund can still fail later (Stripe
 # reports it with refund.failed), but nothing ever goes back to pending or succeeded.
-_REFUND_RANK = {
+_REFUND_RANK: dict[str, int] = {
     Refund.Status.PENDING: 0,
     Refund.Status.SUCCEEDED: 1,
     Refund.Status.CANCELED: 2,
@@ -591,7 +593,7 @@ def refund_record_external(
 
 # Forward-only, as Stripe moves a dispute: an inquiry may become a chargeback, a chargeback may
 # be appealed, and every closed status is final. A status Timz does not know ranks as open.
-_DISPUTE_RANK = {
+_DISPUTE_RANK: dict[str, int] = {
     Dispute.Status.WARNING_NEEDS_RESPONSE: 0,
     Dispute.Status.WARNING_UNDER_REVIEW: 1,
     Dispute.Status.NEEDS_RESPONSE: 2,

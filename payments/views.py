@@ -97,11 +97,11 @@ def checkout(request, pk):
     booking = selectors.booking_for_payment(user=request.user, pk=pk)
     if request.method == "POST":
         try:
-            payment = services.checkout_start(booking=booking, user=request.user)
+            started = services.checkout_start(booking=booking, user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("payments:checkout", pk=booking.pk)
-        return HttpResponseRedirect(payment.checkout_url, status=HTTPStatus.SEE_OTHER)
+        return HttpResponseRedirect(started.checkout_url, status=HTTPStatus.SEE_OTHER)
     payment = selectors.current_payment_for(booking)
     return render(
         request,
