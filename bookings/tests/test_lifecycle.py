@@ -5,10 +5,21 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from bookings import lifecycle, services
 from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
 from bookings.models import Booking, BookingEvent
-from conftest import local_at, make_booking, make_user
+from conftest import (
+    PASSWORD,
+    local_at,
+    make_booking,
+    make_category,
+    make_pro,
+    make_service,
+    make_user,
+    module_data,
+    set_every_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,10 +103,32 @@ def _starts_for(action):
     return local_at(4, 10)  # before the start, outside the cancellation window
 
 
+@pytest.fixture(scope="module")
+def _module_cast(django_db_setup, django_db_blocker):
+    """The people of the combination test, built once for its hundreds of cases (see
+    `conftest.module_data`): a pro working every day in instant mode with a 45-minute service,
+    a client and a staff member. Their addresses are their own, so that the other tests' `pro`,
+    `client_user` and `staff_user` fixtures can still be made next to them."""
+    with module_data(django_db_blocker):
+        pro = make_pro(category=make_category())
+        set_every_day(pro)
+        yield {
+            "service": make_service(pro=pro, duration_minutes=45, price_amount=3500),
+            "client_user": make_user(),
+            "staff_user": User.objects.create_superuser(
+                email="lifecycle-staff@example.com", password=PASSWORD
+            ),
+        }
+
+
+@pytest.fixture
+def cast(_module_cast, db):
+    return _module_cast
+
+
 @pytest.mark.parametrize(("status", "action", "role"), COMBINATIONS)
-def test_every_status_action_actor_combination(
-    working_pro, service, client_user, staff_user, status, action, role
-):
+def test_every_status_action_actor_combination(cast, status, action, role):
+    service, client_user, staff_user = cast["service"], cast["client_user"], cast["staff_user"]
     booking = make_booking(
         client=client_user,
         service=service,
