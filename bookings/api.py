@@ -32,6 +32,7 @@ from bookings.schemas import (
     booking_json,
     review_json,
 )
+from timz.ratelimit import RateLimited
 from timz.schemas import ErrorOut
 
 router = Router(tags=["bookings"])
@@ -113,7 +114,7 @@ def create_booking(request, payload: BookingIn):
         )
     except lifecycle.SlotUnavailable as exc:
         raise _conflict(exc) from exc
-    except services.BookingRateLimited as exc:
+    except RateLimited as exc:
         raise HttpError(429, " ".join(exc.messages)) from exc
     booking = selectors.booking_get_for_user(user=request.user, pk=booking.pk)
     return Status(201, booking_json(booking, user=request.user, now=timezone.now()))

@@ -24,7 +24,6 @@ from bookings.services.booking import (
     EMAIL_KINDS,
     NOTE_MAX,
     PAYMENT_HOLD_MINUTES,
-    BookingRateLimited,
     booking_create,
     booking_transition,
     check_not_own_service,
@@ -61,7 +60,6 @@ from bookings.services.schedule import (
 __all__ = [
     "ACCOUNT_DELETED_REASON",
     "BOOKABLE_RANGE",
-    "BookingRateLimited",
     "EMAIL_KINDS",
     "NOTE_MAX",
     "PAYMENT_HOLD_MINUTES",

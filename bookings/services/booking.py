@@ -33,7 +33,7 @@ from bookings.models import (
     BookingRules,
     Service,
 )
-from timz.ratelimit import RateLimit, RateLimited
+from timz.ratelimit import RateLimit
 
 PAYMENT_HOLD_MINUTES = 30
 
@@ -149,8 +149,6 @@ BOOKING_ATTEMPTS = RateLimit(
     setting="BOOKING_RATE_LIMIT",
     message="You are booking too fast. Try again in a few minutes.",
 )
-# The pages and the API catch this name; it is the one RateLimited of timz.ratelimit.
-BookingRateLimited = RateLimited
 
 
 def check_not_own_service(*, client, pro: ProProfile) -> None:
@@ -176,8 +174,8 @@ def booking_create(
     Initial status: ``pending_payment`` for an online-paid service of a pro who accepts online
     payments (30-minute hold), else ``confirmed`` (instant mode) or ``requested`` (request mode,
     expiring after the pro's request expiry). Raises SlotUnavailable when the time is not free,
-    BookingRateLimited when the client tried too often (every valid attempt counts, successful
-    or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
+    timz.ratelimit.RateLimited when the client tried too often (every valid attempt counts,
+    successful or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
     """
     from bookings.selectors import booking_rules_for
     from payments.selectors import pro_accepts_online_payments

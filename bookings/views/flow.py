@@ -29,6 +29,7 @@ from bookings.views.common import (
     parse_start,
     wants_fragment,
 )
+from timz.ratelimit import RateLimited
 
 STRIP_DAYS = 14
 
@@ -224,7 +225,7 @@ def confirm(request, slug, service_id):
                 starts_at=starts_at,
                 message=first_message(exc),
             )
-        except services.BookingRateLimited as exc:
+        except RateLimited as exc:
             form.add_error(None, exc)
             rate_limited = True
         except ValidationError as exc:
