@@ -250,14 +250,20 @@ def _gap_transition(wall: datetime, tz: ZoneInfo) -> datetime:
 
 def _instants(wall: datetime, tz: ZoneInfo) -> tuple[datetime, ...]:
     """The UTC instants a naive local wall time stands for, ascending: none in a
-    spring-forward gap, two in a fall-back fold, else one."""
-    first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    if first.astimezone(tz).replace(tzinfo=None) != wall:
+    spring-forward gap, two in a fall-back fold, else one.
+
+    Read from the two offsets ``fold`` can give the wall time (no round trip: this runs for
+    every candidate): equal, the time is ordinary; the earlier offset larger, the clocks went
+    back over it (a fold); smaller, they jumped over it (a gap)."""
+    first_offset = wall.replace(tzinfo=tz).utcoffset()
+    second_offset = wall.replace(tzinfo=tz, fold=1).utcoffset()
+    assert first_offset is not None and second_offset is not None  # a ZoneInfo always answers
+    naive_utc = wall - first_offset
+    if first_offset == second_offset:
+        return (naive_utc.replace(tzinfo=UTC),)
+    if first_offset < second_offset:
         return ()
-    second = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    if second != first and second.astimezone(tz).replace(tzinfo=None) == wall:
-        return (first, second)
-    return (first,)
+    return (naive_utc.replace(tzinfo=UTC), (wall - second_offset).replace(tzinfo=UTC))
 
 
 def _boundary_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
