@@ -1,10 +1,21 @@
 from django.urls import path
 
-from bookings.views import agenda, availability, catalog, detail, flow, my_bookings, reviews
+from bookings.views import (
+    agenda,
+    availability,
+    catalog,
+    detail,
+    flow,
+    my_bookings,
+    reviews,
+    search,
+)
 
 app_name = "bookings"
 
 urlpatterns = [
+    # Find a free time across pros (linked from the home page).
+    path("find/", search.find, name="search"),
     # Booking flow (linked from the pro page).
     path("new/<slug:slug>/<int:service_id>/", flow.book, name="book"),
     path("new/<slug:slug>/<int:service_id>/confirm/", flow.confirm, name="confirm"),
