@@ -52,9 +52,9 @@ WHEN = {
 }
 PERIODS: dict[str, tuple[str, time, time | None]] = {
     "any": ("Any time", time(0), None),
-    "morning": ("Morning (6–12)", time(6), time(12)),
-    "afternoon": ("Afternoon (12–17)", time(12), time(17)),
-    "evening": ("Evening (17–22)", time(17), time(22)),
+    "morning": ("Morning", time(6), time(12)),
+    "afternoon": ("Afternoon", time(12), time(17)),
+    "evening": ("Evening", time(17), time(22)),
 }
 SORTS = {
     "time": "Earliest time",
