@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from e2e.conftest import LAPTOP, PHONE, screenshot
+from e2e.conftest import LAPTOP, PHONE, log_in, screenshot
 
 PASSWORD = "correct-horse-battery"
 
@@ -44,22 +44,13 @@ def data(server):
     server.manage("shell", "-c", SETUP)
 
 
-def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url
-
-
 @pytest.mark.parametrize(
     ("viewport", "name", "email"),
     [(PHONE, "phone", "finder1@example.com"), (LAPTOP, "laptop", "finder2@example.com")],
 )
 def test_client_finds_a_free_time_near_a_city_and_books_it(new_page, data, viewport, name, email):
     page = new_page(viewport)
-    log_in(page, email)
+    log_in(page, email, PASSWORD)
 
     # The home page's "Find a free time" form: a service, tomorrow, near Lyon.
     page.goto("/")

@@ -244,6 +244,13 @@ def test_pro_page_describes_the_pro_as_a_local_business_offering_services(client
     }
 
 
+def test_a_pro_who_travels_says_how_far(client, pro):
+    pro.travel_km = 12
+    pro.save()
+
+    assert "Comes to you within 12 km" in page(client, pro).content.decode()
+
+
 def test_the_markup_cannot_close_its_script_element(client, pro):
     pro.headline = "</script><script>alert(1)</script>"
     pro.save()
