@@ -24,6 +24,7 @@ from accounts.models import ProProfile
 from accounts.timezones import parse_zone
 from bookings import availability, search
 from bookings.models import (
+    SERVICE_MAX_MINUTES,
     Booking,
     BookingRules,
     DateOverride,
@@ -213,7 +214,8 @@ def load_engine_inputs(
     )
     weekly: dict[int, list[availability.WeeklyHours]] = {pk: [] for pk in ids}
     by_day: dict[int, dict[date, list]] = {pk: {} for pk in ids}
-    for pro_id, weekday, day, start, end in _raw_rows(weekly_q.union(override_q, all=True)):
+    working = _raw_rows(weekly_q.union(override_q, all=True).order_by())
+    for pro_id, weekday, day, start, end in working:
         if day is None:
             weekly[pro_id].append(availability.WeeklyHours(weekday, _time(start), _time(end)))
         else:
@@ -232,6 +234,9 @@ def load_engine_inputs(
         status__in=Booking.ACTIVE_STATUSES,
         starts_at__lt=reach_end,
         ends_at__gt=window_start - buffer,
+        # Implied by the line above (no booking is longer than a service may be); it bounds the
+        # (pro, status, starts_at) index scan on both sides instead of reading every past booking.
+        starts_at__gt=window_start - buffer - timedelta(minutes=SERVICE_MAX_MINUTES),
     )
     if exclude_booking_id is not None:
         busy_q = busy_q.exclude(pk=exclude_booking_id)
@@ -240,7 +245,8 @@ def load_engine_inputs(
     )
     time_off: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
     busy: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
-    for pro_id, kind, starts_at, ends_at in _raw_rows(off_q.union(busy_q, all=True)):
+    blocked = _raw_rows(off_q.union(busy_q, all=True).order_by())
+    for pro_id, kind, starts_at, ends_at in blocked:
         interval = availability.Interval(_aware(starts_at), _aware(ends_at))
         (busy if kind == 1 else time_off)[pro_id].append(interval)
 
