@@ -184,6 +184,22 @@ def services_offered(services: Sequence[Any], terms: Sequence[str]) -> list[Any]
     return [services[0]]
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceCard:
+    """A service as a search reads and shows it: plain values, not a model instance (a search
+    reads the services of every matching pro; instances cost more than the engine)."""
+
+    id: int
+    name: str
+    duration_minutes: int
+    price_amount: int
+    currency: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 @dataclass(slots=True)
 class Offer:
     """One result: a pro, one of their services, how far, and the free starts (client's zone)."""

@@ -383,15 +383,24 @@ def availability_search(
     far) with their free starts in `window`, sorted (bookings.search has the rules).
 
     Four SQL queries whatever the number of pros: the pros (with category, rules and distance),
-    their active services, working time, blocked time."""
+    their active services (`pro.active_services`: search.ServiceCard, in the pro's order),
+    working time, blocked time."""
     pros_qs = directory.pros_matching(category=category, q=q)
     if near is not None:
         pros_qs = pros_qs.near(near[0], near[1], km, with_travel=True)
-    pros = list(
-        pros_qs.select_related("category", "booking_rules").prefetch_related(
-            directory.active_services_prefetch()
-        )
+    pros = list(pros_qs.select_related("category", "booking_rules"))
+    if not pros:
+        return []
+    cards: dict[int, list[search.ServiceCard]] = {pro.pk: [] for pro in pros}
+    rows = (
+        Service.objects.filter(is_active=True, pro__in=list(cards))
+        .order_by("pro_id", "position", "id")
+        .values_list("pro_id", "id", "name", "duration_minutes", "price_amount", "currency")
     )
+    for pro_id, *fields in rows:
+        cards[pro_id].append(search.ServiceCard(*fields))
+    for pro in pros:
+        pro.active_services = cards[pro.pk]
     pros = [pro for pro in pros if pro.active_services]
     if not pros:
         return []
