@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='proprofile',
             name='travel_km',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='The pro travels to clients within this distance; empty: does not travel.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)]),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='The pro travels to clients within this distance; empty: does not travel.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(200)]),
         ),
         migrations.AddIndex(
             model_name='proprofile',
