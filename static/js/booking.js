@@ -91,7 +91,8 @@
     document.querySelectorAll("[data-add-row]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
-        var rows = button.closest("form").querySelector("[data-interval-rows]");
+        var scope = button.closest("[data-interval-scope]") || button.closest("form");
+        var rows = scope.querySelector("[data-interval-rows]");
         var all = rows.querySelectorAll(".interval-row");
         var last = all[all.length - 1];
         var copy = last.cloneNode(true);
