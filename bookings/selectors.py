@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateField, IntegerField, Q, QuerySet, Value
+from django.db.models import DateField, Exists, IntegerField, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -346,6 +346,14 @@ def bookings_for_pro(
     if end is not None:
         qs = qs.filter(starts_at__lt=end)
     return qs.order_by("starts_at", "id")
+
+
+def with_prepaid(queryset):
+    """Annotate `is_prepaid`: the client has paid online for the booking (the agenda marks it)."""
+    from payments.models import Payment  # payments builds on bookings; this is a read of it
+
+    paid = Payment.objects.filter(booking=OuterRef("pk"), status__in=Payment.PAID_STATUSES)
+    return queryset.annotate(is_prepaid=Exists(paid))
 
 
 def pending_requests_for_pro(*, pro: ProProfile):

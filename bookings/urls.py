@@ -28,7 +28,6 @@ urlpatterns = [
     path("services/<int:pk>/delete/", catalog.service_delete, name="service_delete"),
     path("services/<int:pk>/move/<str:direction>/", catalog.service_move, name="service_move"),
     path("schedule/", availability.schedule, name="schedule"),
-    path("schedule/day/<int:weekday>/", availability.schedule_day, name="schedule_day"),
     path("schedule/overrides/", availability.override_create, name="override_create"),
     path(
         "schedule/overrides/<int:pk>/delete/",

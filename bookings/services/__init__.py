@@ -55,6 +55,7 @@ from bookings.services.schedule import (
     time_off_create,
     time_off_delete,
     weekly_hours_set,
+    weekly_hours_set_week,
 )
 
 __all__ = [
@@ -92,4 +93,5 @@ __all__ = [
     "time_off_delete",
     "user_bookings_end",
     "weekly_hours_set",
+    "weekly_hours_set_week",
 ]

@@ -55,6 +55,27 @@ def weekly_hours_set(
     return rows
 
 
+def weekly_hours_set_week(
+    *, pro: ProProfile, week: dict[int, list[tuple[time, time]]]
+) -> list[WeeklyHours]:
+    """Replace the whole week's working intervals at once (weekday 0=Monday to 6=Sunday; a
+    weekday left out or given an empty list is a day off). Every day is checked before anything
+    is written, so one bad day saves nothing."""
+    unknown = sorted(set(week) - set(range(7)), key=str)
+    if unknown:
+        raise ValidationError("Weekday must be 0 (Monday) to 6 (Sunday).")
+    cleaned = {weekday: _clean_intervals(week.get(weekday, [])) for weekday in range(7)}
+    with transaction.atomic():
+        WeeklyHours.objects.filter(pro=pro).delete()
+        return WeeklyHours.objects.bulk_create(
+            [
+                WeeklyHours(pro=pro, weekday=weekday, start=s, end=e)
+                for weekday, pairs in cleaned.items()
+                for s, e in pairs
+            ]
+        )
+
+
 def date_override_set(
     *, pro: ProProfile, day: date, intervals: list[tuple[time, time]], note: str = ""
 ) -> DateOverride:

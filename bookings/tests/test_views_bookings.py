@@ -111,6 +111,91 @@ def test_agenda_week_view_shows_seven_days(as_pro, confirmed, requested):
     assert confirmed.pk in shown
 
 
+def test_agenda_week_places_each_booking_on_the_grid_by_its_time(as_pro, confirmed, requested):
+    response = as_pro.get(
+        reverse("bookings:agenda") + f"?view=week&date={confirmed.starts_at.date()}"
+    )
+    placed = {
+        p["card"].booking.pk: (p["row"], p["span"], p["lane"])
+        for d in response.context["days"]
+        for p in d["pieces"]
+    }
+    # The window starts at 08:00 in 5-minute rows: 10:00 is row 25; 45 minutes span 9 rows.
+    assert placed[confirmed.pk] == (25, 9, "lane-1-0")
+    html = response.content.decode()
+    assert 'class="agenda-slot ag-r25 ag-s9 lane-1-0' in html
+    assert '<ol class="agenda-track ag-h10">' in html  # 08:00-18:00, read as lists per day
+
+
+def test_agenda_marks_requests_and_prepaid_bookings(as_pro, confirmed, requested):
+    from payments.models import Payment
+
+    Payment.objects.create(
+        booking=confirmed,
+        backend=Payment.Backend.OFFLINE,
+        amount=confirmed.price_amount,
+        fee=0,
+        currency=confirmed.currency,
+        status=Payment.Status.SUCCEEDED,
+        paid_at=timezone.now(),
+    )
+    html = as_pro.get(
+        reverse("bookings:agenda") + f"?view=week&date={confirmed.starts_at.date()}"
+    ).content.decode()
+    assert f'status-confirmed is-prepaid" id="agenda-{confirmed.pk}"' in html
+    assert f'status-requested" id="agenda-{requested.pk}"' in html
+    assert html.count('data-testid="prepaid"') == 1
+
+
+def test_agenda_shows_an_overnight_booking_on_both_days(as_pro, client_user, open_service):
+    late = make_booking(client=client_user, service=open_service, starts_at=local_at(2, 23, 30))
+    response = as_pro.get(reverse("bookings:agenda") + f"?view=day&date={local_at(3, 9).date()}")
+    assert [c.booking.pk for c in response.context["days"][0]["cards"]] == [late.pk]
+
+
+def test_agenda_fragment_is_the_part_below_the_title(as_pro, confirmed, requested):
+    response = as_pro.get(
+        reverse("bookings:agenda") + "?view=week", headers={"X-Timz-Fragment": "agenda"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode().strip()
+    assert html.startswith('<div id="agenda-live"') and "<html" not in html
+    assert 'data-url="/bookings/agenda/?view=week"' in html
+
+
+def test_a_confirmed_request_leaves_requests_waiting_after_the_redirect(as_pro, requested):
+    back = reverse("bookings:agenda") + f"?date={requested.starts_at.date()}"
+    response = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "confirm"]), {"next": back}, follow=True
+    )
+    assert response.context["requests"] == []
+    (card,) = response.context["days"][0]["cards"]
+    assert (card.booking.pk, card.booking.status) == (requested.pk, S.CONFIRMED)
+    assert "Requests waiting" not in response.content.decode()
+
+
+def test_a_request_card_answered_in_place_keeps_its_date(as_pro, requested):
+    response = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "decline"]),
+        {"reason": " ", "show_date": "1"},
+        headers={"X-Timz-Fragment": "card"},
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    when = requested.starts_at.astimezone(ZoneInfo("Europe/Paris"))
+    assert f'<span data-testid="date">{when:%a} {when.day} {when:%b}</span>' in (
+        response.content.decode()
+    )
+
+
+def test_agenda_opens_on_todays_list_and_the_week_is_one_click_away(as_pro, pro, now):
+    response = as_pro.get(reverse("bookings:agenda"))
+    today = now.astimezone(ZoneInfo(pro.timezone)).date()
+    assert response.context["view"] == "day" and response.context["days"][0]["day"] == today
+    html = response.content.decode()
+    assert 'class="agenda-days"' in html and "agenda-grid" not in html
+    assert f'href="/bookings/agenda/?view=week&amp;date={today.isoformat()}"' in html
+
+
 @pytest.mark.parametrize("query", ["?view=month", "?date=2026-13-01", "?date=soon"])
 def test_agenda_bad_parameters_are_400(as_pro, query):
     assert as_pro.get(reverse("bookings:agenda") + query).status_code == HTTPStatus.BAD_REQUEST

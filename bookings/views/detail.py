@@ -102,6 +102,8 @@ def act(request, pk, action):
                 "error": error,
                 "done_message": None if error else lifecycle.done_message(action),
                 "next": back,
+                # A card from "Requests waiting" keeps showing its date.
+                "show_date": request.POST.get("show_date") == "1",
             },
             status=status,
         )

@@ -209,7 +209,9 @@ def test_confirmation_or_decline_is_pushed_to_the_client(
     assert frame["message"].startswith(f"Paula Pro {to_status} your booking: Haircut, ")
 
 
-def test_other_transitions_push_nothing(client_user, pro, service):
+def _cancelled_by(actor, *, client_user, pro, service):
+    """Open a page of the client and one of the pro, let `actor` cancel, return both pages'
+    frames (None: nothing came)."""
     booking = make_booking(
         client=client_user,
         service=service,
@@ -221,27 +223,48 @@ def test_other_transitions_push_nothing(client_user, pro, service):
 
     @database_sync_to_async
     def transition():
-        notifications.on_booking_transitioned(
-            sender=Booking,
-            booking=booking,
-            action="cancel",
-            from_status="confirmed",
-            to_status="cancelled",
-            actor=client_user,
-            reason="",
-        )
+        with transaction.atomic():
+            notifications.on_booking_transitioned(
+                sender=Booking,
+                booking=booking,
+                action="cancel",
+                from_status="confirmed",
+                to_status="cancelled",
+                actor=actor,
+                reason="",
+            )
 
     async def scenario():
         for comm in (client_page, pro_page):
             await connected(comm)
             await receive(comm)
         await transition()
-        assert await client_page.receive_nothing(timeout=0.2)
-        assert await pro_page.receive_nothing(timeout=0.1)
+        frames = []
         for comm in (client_page, pro_page):
+            frames.append(None if await comm.receive_nothing(timeout=0.3) else await receive(comm))
             await comm.disconnect()
+        return frames
 
-    run(scenario)
+    return booking, run(scenario)
+
+
+def test_a_clients_cancellation_is_pushed_to_the_pro_not_back_to_the_client(
+    client_user, pro, service
+):
+    booking, (to_client, to_pro) = _cancelled_by(
+        client_user, client_user=client_user, pro=pro, service=service
+    )
+    assert to_client is None
+    assert (to_pro["id"], to_pro["status"]) == (booking.pk, "cancelled")
+    assert to_pro["message"].startswith("Chloé Client cancelled: Haircut, ")
+
+
+def test_the_pros_own_change_refreshes_their_pages_without_a_message(client_user, pro, service):
+    booking, (to_client, to_pro) = _cancelled_by(
+        pro.user, client_user=client_user, pro=pro, service=service
+    )
+    assert to_client is None
+    assert to_pro == {"type": "booking", "id": booking.pk, "status": "cancelled", "message": ""}
 
 
 def test_the_bookings_lifecycle_signal_reaches_the_pros_notification_socket(

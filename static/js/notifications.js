@@ -49,8 +49,9 @@
     if (!frame || typeof frame !== "object") return;
     if (frame.type === "unread" && typeof frame.count === "number") {
       setCount(frame.count);
-    } else if (frame.type === "booking" && frame.message) {
-      toast(frame.message);
+    } else if (frame.type === "booking") {
+      // A change without a message is the user's own (another tab): pages refresh, no toast.
+      if (frame.message) toast(frame.message);
       document.dispatchEvent(new CustomEvent("timz:booking", { detail: frame }));
     }
   }

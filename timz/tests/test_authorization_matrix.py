@@ -584,17 +584,6 @@ MATRIX: dict[str, dict[str, Case]] = {
             POST=m(LOGIN, no(403), no(403), no(), no(), no(403)),
         ),
     },
-    "bookings:schedule_day": {
-        # A weekday, not an object: each pro edits their own week.
-        "monday": Case(
-            lambda w: {"weekday": 0},
-            GET=PRO_POST_ONLY,
-            POST=m(LOGIN, no(403), no(403), TO_SCHEDULE, TO_SCHEDULE, no(403)),
-        ),
-        "no such weekday": Case(
-            lambda w: {"weekday": 9}, POST=m(LOGIN, no(403), no(403), no(), no(), no(403))
-        ),
-    },
     "bookings:override_delete": {
         "pro's special day": Case(
             lambda w: {"pk": w.override.pk},
