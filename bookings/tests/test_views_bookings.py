@@ -68,7 +68,7 @@ def test_my_bookings_past_tab_offers_a_review_only_when_allowed(
         client=client_user, service=open_service, starts_at=local_at(-3, 10), status=S.COMPLETED
     )
     Review.objects.create(booking=reviewed, pro=reviewed.pro, author=client_user, rating=5)
-    html = as_client.get(reverse("bookings:my_bookings") + "?tab=past").content.decode()
+    html = as_client.get(reverse("bookings:my_bookings") + "?scope=past").content.decode()
     assert reverse("bookings:review", args=[recent.pk]) in html
     assert reverse("bookings:review", args=[old.pk]) not in html
     assert reverse("bookings:review", args=[reviewed.pk]) not in html
@@ -77,8 +77,60 @@ def test_my_bookings_past_tab_offers_a_review_only_when_allowed(
 def test_my_bookings_shows_only_the_users_own_bookings(as_other, confirmed):
     response = as_other.get(reverse("bookings:my_bookings"))
     assert response.status_code == HTTPStatus.OK
-    assert response.context["upcoming"] == []
+    assert response.context["cards"] == []
     assert "Haircut" not in response.content.decode()
+
+
+@pytest.fixture
+def one_of_each(client_user, open_service, now):
+    """A booking of `client_user` in each state a tab is about, by name."""
+    made = {}
+    for name, days, status in [
+        ("confirmed", 5, S.CONFIRMED),
+        ("requested", 6, S.REQUESTED),
+        ("cancelled", 7, S.CANCELLED),
+        ("declined", 8, S.DECLINED),
+        ("expired", 9, S.EXPIRED),
+        ("completed", -2, S.COMPLETED),
+        ("no_show", -3, S.NO_SHOW),
+        ("past_confirmed", -4, S.CONFIRMED),
+    ]:
+        made[name] = make_booking(
+            client=client_user, service=open_service, starts_at=local_at(days, 10), status=status
+        )
+    return made
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ("upcoming", ["confirmed", "requested"]),
+        ("past", ["completed", "no_show", "past_confirmed"]),
+        ("cancelled", ["expired", "declined", "cancelled"]),
+    ],
+)
+def test_my_bookings_tabs_hold_their_own_bookings(as_client, one_of_each, scope, expected):
+    response = as_client.get(reverse("bookings:my_bookings"), {"scope": scope})
+    assert response.status_code == HTTPStatus.OK
+    assert [card.booking.pk for card in response.context["cards"]] == [
+        one_of_each[name].pk for name in expected
+    ]
+    counts = {tab["scope"]: tab["count"] for tab in response.context["tabs"]}
+    assert counts == {"upcoming": 2, "past": 3, "cancelled": 3}
+    html = response.content.decode()
+    assert f'href="?scope={scope}" aria-current="page"' in html
+
+
+def test_my_bookings_upcoming_is_the_default_tab(as_client, one_of_each):
+    response = as_client.get(reverse("bookings:my_bookings"))
+    assert response.context["scope"] == "upcoming"
+    assert one_of_each["cancelled"].pk not in [c.booking.pk for c in response.context["cards"]]
+
+
+def test_my_bookings_unknown_scope_is_400(as_client):
+    response = as_client.get(reverse("bookings:my_bookings"), {"scope": "someday"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Upcoming, Past or Cancelled" in response.content.decode()
 
 
 def test_my_bookings_sends_visitors_to_login(client):
