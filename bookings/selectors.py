@@ -81,6 +81,17 @@ def service_get_bookable(*, service_id: int, pro_slug: str | None = None) -> Ser
     return service
 
 
+def service_pays_online(service: Service) -> bool:
+    """Whether booking `service` now starts with an online payment (a payment hold): the
+    service asks for it and its pro can take online payments. The flow's "Pay now" line and
+    booking_create both ask here."""
+    from payments.selectors import pro_accepts_online_payments
+
+    return service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(
+        service.pro
+    )
+
+
 def schedule_for_pro(*, pro: ProProfile) -> dict:
     """The pro's schedule for the schedule page.
 

@@ -177,8 +177,7 @@ def booking_create(
     timz.ratelimit.RateLimited when the client tried too often (every valid attempt counts,
     successful or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
     """
-    from bookings.selectors import booking_rules_for
-    from payments.selectors import pro_accepts_online_payments
+    from bookings.selectors import booking_rules_for, service_pays_online
 
     starts_at = _require_aware(starts_at)
     note = (note or "").strip()
@@ -197,7 +196,7 @@ def booking_create(
         BOOKING_ATTEMPTS.hit(client.pk)
     starts_at = _require_bookable(starts_at)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    online = service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(pro)
+    online = service_pays_online(service)
     try:
         with transaction.atomic():
             _lock_participants(pro=pro, client=client)
