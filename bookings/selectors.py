@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DateField, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -377,6 +388,22 @@ def scope_counts(qs: QuerySet[Booking], *, now: datetime) -> dict[str, int]:
         **{scope: Count("pk", filter=_scope_q(scope, now=now)) for scope in SCOPES}
     )
     return {scope: counts[scope] or 0 for scope in SCOPES}
+
+
+def booking_for_pair(*, client_id: int, pro_id: int, now: datetime) -> Booking | None:
+    """The booking a client and a pro are most likely talking about, in one query: their
+    soonest upcoming booking, else their latest one; None when they have none."""
+    upcoming_start = Case(
+        When(_scope_q("upcoming", now=now), then=F("starts_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+    return (
+        Booking.objects.filter(client_id=client_id, pro_id=pro_id)
+        .annotate(upcoming_start=upcoming_start)
+        .order_by(F("upcoming_start").asc(nulls_last=True), "-starts_at", "-id")
+        .first()
+    )
 
 
 def bookings_for_client(*, user):
