@@ -103,6 +103,7 @@ def test_pay_online_says_pay_now_and_reaches_done_only_after_paying(
     page.goto(f"/bookings/new/{data['slug']}/{data['service_id']}/")
     month = page.get_by_test_id("strip-month").inner_text()
     assert re.fullmatch(r"\w+ (\d{4} )?(– \w+ )?\d{4}", month), month
+    screenshot(page, f"client-flows-book-{name}")
     page.locator("a.time").first.click()
 
     pay_now = page.get_by_test_id("pay-now")

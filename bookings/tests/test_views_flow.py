@@ -295,6 +295,11 @@ def pay_online(offline_payments, open_service):
     return open_service
 
 
+def test_pay_online_steps_include_paying_before_done(client, pay_online):
+    html = client.get(book_url(pay_online)).content.decode()
+    assert "<span>4</span> Pay" in html and "<span>5</span> Done" in html
+
+
 def test_pay_online_confirm_step_says_pay_now_before_the_button(as_client, pay_online):
     html = as_client.get(confirm_url(pay_online, local_at(3, 11))).content.decode()
     assert "Pay €35.00 now" in html

@@ -163,6 +163,7 @@ def _render_book(
         "error": error,
         "confirm_url": confirm_url,
         "pro_zone": zone_of(pro.timezone),
+        "pays_online": selectors.service_pays_online(service),
     }
     template = (
         "bookings/book.html#picker" if wants_fragment(request, "picker") else ("bookings/book.html")
