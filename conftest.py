@@ -260,7 +260,7 @@ def make_booking(*, client, service, starts_at, status=Booking.Status.CONFIRMED,
     )
     booking.save(force_insert=True)
     BookingEvent.objects.create(
-        booking=booking, actor=client, actor_role="client", to_status=status
+        booking=booking, actor=client, actor_role="client", action="create", to_status=status
     )
     return booking
 

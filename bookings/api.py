@@ -127,13 +127,20 @@ def create_booking(request, payload: BookingIn):
     by_alias=True,
     summary="The caller's bookings",
 )
-def list_bookings(request, role: str | None = None, status: str | None = None):
+def list_bookings(
+    request, role: str | None = None, status: str | None = None, scope: str | None = None
+):
+    """`scope` (upcoming, past or cancelled) is the "My bookings" tab of the same name."""
     if role not in (None, "", "client", "pro"):
         raise HttpError(400, "role must be client or pro.")
     if status and status not in Booking.Status.values:
         raise HttpError(400, f"status must be one of: {', '.join(Booking.Status.values)}.")
+    if scope and scope not in selectors.SCOPES:
+        raise HttpError(400, f"scope must be one of: {', '.join(selectors.SCOPES)}.")
     now = timezone.now()
-    rows = selectors.bookings_for_api(user=request.user, role=role or None, status=status or None)
+    rows = selectors.bookings_for_api(
+        user=request.user, role=role or None, status=status or None, scope=scope or None
+    )
     rows = rows.prefetch_related("payments")  # the "payment" key (payments): one query
     return [booking_json(b, user=request.user, now=now) for b in rows[:200]]
 

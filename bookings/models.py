@@ -274,7 +274,8 @@ class Booking(models.Model):
 
 
 class BookingEvent(models.Model):
-    """One row per status transition: who, from, to, when, why."""
+    """One row per status transition: who, which action (bookings.lifecycle; "create" for the
+    first row), from, to, when, why; a reschedule also keeps the old and the new start."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -283,7 +284,10 @@ class BookingEvent(models.Model):
     actor_role = models.CharField(max_length=10)  # client, pro, staff or system
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, blank=True)
     reason = models.CharField(max_length=500, blank=True)
+    old_starts_at = models.DateTimeField(null=True, blank=True)
+    new_starts_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateField, Exists, IntegerField, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -79,6 +92,17 @@ def service_get_bookable(*, service_id: int, pro_slug: str | None = None) -> Ser
     if service is None:
         raise Http404(NOT_BOOKABLE)
     return service
+
+
+def service_pays_online(service: Service) -> bool:
+    """Whether booking `service` now starts with an online payment (a payment hold): the
+    service asks for it and its pro can take online payments. The flow's "Pay now" line and
+    booking_create both ask here."""
+    from payments.selectors import pro_accepts_online_payments
+
+    return service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(
+        service.pro
+    )
 
 
 def schedule_for_pro(*, pro: ProProfile) -> dict:
@@ -331,6 +355,59 @@ def booking_get_for_user(*, user, pk) -> Booking:
         raise Http404("No such booking.") from exc
 
 
+# The lists of bookings a person reads ("My bookings" tabs and ``GET /api/v1/bookings?scope=``):
+# upcoming holds the time still to come, cancelled what never happened, past everything else.
+SCOPES = ("upcoming", "past", "cancelled")
+CANCELLED_STATUSES = (
+    Booking.Status.CANCELLED,
+    Booking.Status.DECLINED,
+    Booking.Status.EXPIRED,
+)
+
+
+def _scope_q(scope: str, *, now: datetime) -> Q:
+    upcoming = Q(status__in=Booking.ACTIVE_STATUSES, ends_at__gte=now)
+    cancelled = Q(status__in=CANCELLED_STATUSES)
+    if scope == "upcoming":
+        return upcoming
+    if scope == "cancelled":
+        return cancelled
+    if scope == "past":
+        return ~upcoming & ~cancelled
+    raise ValueError(f"scope must be one of: {', '.join(SCOPES)}.")
+
+
+def bookings_in_scope(qs: QuerySet[Booking], *, scope: str, now: datetime) -> QuerySet[Booking]:
+    """`qs` limited to one of SCOPES at `now`: upcoming soonest first, the others newest first.
+    Raises ValueError for an unknown scope."""
+    ordering = ("starts_at", "id") if scope == "upcoming" else ("-starts_at", "-id")
+    return qs.filter(_scope_q(scope, now=now)).order_by(*ordering)
+
+
+def scope_counts(qs: QuerySet[Booking], *, now: datetime) -> dict[str, int]:
+    """How many bookings of `qs` each scope holds, in one query."""
+    counts = qs.order_by().aggregate(
+        **{scope: Count("pk", filter=_scope_q(scope, now=now)) for scope in SCOPES}
+    )
+    return {scope: counts[scope] or 0 for scope in SCOPES}
+
+
+def booking_for_pair(*, client_id: int, pro_id: int, now: datetime) -> Booking | None:
+    """The booking a client and a pro are most likely talking about, in one query: their
+    soonest upcoming booking, else their latest one; None when they have none."""
+    upcoming_start = Case(
+        When(_scope_q("upcoming", now=now), then=F("starts_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+    return (
+        Booking.objects.filter(client_id=client_id, pro_id=pro_id)
+        .annotate(upcoming_start=upcoming_start)
+        .order_by(F("upcoming_start").asc(nulls_last=True), "-starts_at", "-id")
+        .first()
+    )
+
+
 def bookings_for_client(*, user):
     """The user's bookings as a client, newest start first."""
     return _booking_qs().filter(client=user).order_by("-starts_at", "-id")
@@ -365,8 +442,11 @@ def pending_requests_for_pro(*, pro: ProProfile):
     )
 
 
-def bookings_for_api(*, user, role: str | None = None, status: str | None = None):
-    """The caller's bookings (as client, as pro, or both) with events, for the JSON list."""
+def bookings_for_api(
+    *, user, role: str | None = None, status: str | None = None, scope: str | None = None
+):
+    """The caller's bookings (as client, as pro, or both) with events, for the JSON list;
+    `scope` is one of SCOPES, as in bookings_in_scope."""
     if role == "client":
         qs = _booking_qs().filter(client=user)
     elif role == "pro":
@@ -375,4 +455,7 @@ def bookings_for_api(*, user, role: str | None = None, status: str | None = None
         qs = _booking_qs().filter(Q(client=user) | Q(pro__user=user))
     if status:
         qs = qs.filter(status=status)
-    return qs.prefetch_related("events", "events__actor").order_by("-starts_at", "-id")
+    qs = qs.prefetch_related("events", "events__actor").order_by("-starts_at", "-id")
+    if scope:
+        qs = bookings_in_scope(qs, scope=scope, now=timezone.now())
+    return qs

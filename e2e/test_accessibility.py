@@ -110,7 +110,7 @@ def test_client_pages_and_booking_flow_have_no_serious_axe_violation(
     axe.audit("booking: confirmation")
 
     axe.visit("/bookings/mine/", "my bookings")
-    axe.visit("/bookings/mine/?tab=past", "my bookings, past")
+    axe.visit("/bookings/mine/?scope=past", "my bookings, past")
     page.get_by_test_id("booking-card").first.get_by_role("link").first.click()
     axe.audit("booking detail")
     axe.visit("/messages/", "inbox")

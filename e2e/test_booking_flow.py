@@ -197,9 +197,10 @@ def test_client_reschedules_then_cancels(new_page, data):
     client.get_by_role("link", name="Reschedule").click()
     assert client.get_by_role("heading", name="Pick a new time").is_visible()
     screenshot(client, "bookings-reschedule-phone")
-    new_time = client.locator("button.time").first
+    new_time = client.locator("a.time").first
     label = new_time.inner_text()
     new_time.click()
+    client.get_by_role("button", name="Confirm the new time").click()
     assert client.url == detail_url
     assert client.get_by_text("The booking was moved to the new time.").is_visible()
     assert label in client.locator(".summary").inner_text()
@@ -217,7 +218,7 @@ def test_client_reschedules_then_cancels(new_page, data):
 def test_client_reviews_a_completed_booking_and_the_pro_replies(new_page, data):
     client = new_page(LAPTOP)
     log_in(client, "regular@example.com")
-    client.goto("/bookings/mine/?tab=past")
+    client.goto("/bookings/mine/?scope=past")
     client.get_by_role("link", name="Leave a review").first.click()
     client.get_by_label("5 stars").check()
     client.fill("textarea[name=text]", "Quick, friendly and a great fade.")

@@ -101,14 +101,21 @@ def _check_slot(*, pro, client, starts_at, ends_at, duration, now, exclude_booki
         raise SlotUnavailable("You already have another booking at that time.")
 
 
-def _record(*, booking, action, actor, role, from_status, to_status, reason) -> BookingEvent:
+def _record(
+    *, booking, action, actor, role, from_status, to_status, reason, moved_from=None
+) -> BookingEvent:
+    """The event row of `action` (a reschedule passes the old start as `moved_from`), then the
+    booking_transitioned signal."""
     event = BookingEvent.objects.create(
         booking=booking,
         actor=actor,
         actor_role=role,
+        action=action,
         from_status=from_status,
         to_status=to_status,
         reason=reason[:500],
+        old_starts_at=moved_from,
+        new_starts_at=booking.starts_at if moved_from is not None else None,
     )
     lifecycle.booking_transitioned.send(
         sender=Booking,
@@ -177,8 +184,7 @@ def booking_create(
     timz.ratelimit.RateLimited when the client tried too often (every valid attempt counts,
     successful or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
     """
-    from bookings.selectors import booking_rules_for
-    from payments.selectors import pro_accepts_online_payments
+    from bookings.selectors import booking_rules_for, service_pays_online
 
     starts_at = _require_aware(starts_at)
     note = (note or "").strip()
@@ -197,7 +203,7 @@ def booking_create(
         BOOKING_ATTEMPTS.hit(client.pk)
     starts_at = _require_bookable(starts_at)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    online = service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(pro)
+    online = service_pays_online(service)
     try:
         with transaction.atomic():
             _lock_participants(pro=pro, client=client)
@@ -295,6 +301,7 @@ def booking_transition(
             fields = ["status", "updated_at"]
             event_reason = reason
             kind = action
+            moved_from = None
 
             if action == "cancel":
                 late = lifecycle.is_late_cancellation(
@@ -326,7 +333,7 @@ def booking_transition(
                     now=now,
                     exclude_booking_id=locked.pk,
                 )
-                old = locked.starts_at
+                old = moved_from = locked.starts_at
                 locked.starts_at, locked.ends_at = starts_at, ends_at
                 locked.reminder_sent_at = None
                 locked.sequence += 1
@@ -366,6 +373,7 @@ def booking_transition(
                 from_status=from_status,
                 to_status=to_status,
                 reason=event_reason,
+                moved_from=moved_from,
             )
             if kind in EMAIL_KINDS:
                 _notify(locked.pk, f"{kind}:{role}")

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -105,8 +105,19 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
         "prev_url": url(**{"from": prev_start.isoformat()}) if strip_start > today else None,
         "next_url": url(**{"from": next_start.isoformat()}) if next_start <= last_day else None,
         "strip_start": strip_start,
+        "month": month_span(strip[0][0], strip[-1][0]) if strip else month_span(day, day),
         "any_free": any(count for _, count in strip),
     }
+
+
+def month_span(first: date, last: date) -> str:
+    """The month header over days `first`..`last`: "December 2026", "November – December
+    2026" or "December 2026 – January 2027"."""
+    if (first.year, first.month) == (last.year, last.month):
+        return dateformat.format(first, "F Y")
+    if first.year == last.year:
+        return f"{dateformat.format(first, 'F')} – {dateformat.format(last, 'F Y')}"
+    return f"{dateformat.format(first, 'F Y')} – {dateformat.format(last, 'F Y')}"
 
 
 def _periods(times: list[datetime]) -> list[tuple[str, list[datetime]]]:
@@ -152,6 +163,7 @@ def _render_book(
         "error": error,
         "confirm_url": confirm_url,
         "pro_zone": zone_of(pro.timezone),
+        "pays_online": selectors.service_pays_online(service),
     }
     template = (
         "bookings/book.html#picker" if wants_fragment(request, "picker") else ("bookings/book.html")
@@ -231,6 +243,9 @@ def confirm(request, slug, service_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if booking.status == booking.Status.PENDING_PAYMENT:
+                # Pay first: the Done step comes once the payment went through.
+                return redirect("payments:checkout", pk=booking.pk)
             return redirect("bookings:done", pk=booking.pk)
     elif request.method == "GET":
         day = starts_at.astimezone(zone).date()
@@ -253,6 +268,8 @@ def confirm(request, slug, service_id):
         != starts_at.astimezone(pro_zone).utcoffset()
         or zone.key != pro_zone.key,
         "rules": selectors.booking_rules_for(pro),
+        "pays_online": selectors.service_pays_online(service),
+        "hold_minutes": services.PAYMENT_HOLD_MINUTES,
         "back_url": f"{base_url}?{urlencode({'date': starts_at.astimezone(zone).date()})}",
     }
     if rate_limited:
@@ -265,7 +282,14 @@ def confirm(request, slug, service_id):
 @login_required
 @require_GET
 def done(request, pk):
+    """The flow's last step. A booking still waiting for its payment is not done: its client
+    is sent to pay (the checkout page shows the hold and, once it lapsed, the expiry)."""
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+    if (
+        booking.status == booking.Status.PENDING_PAYMENT
+        and lifecycle.role_of(booking=booking, user=request.user) == lifecycle.CLIENT
+    ):
+        return redirect("payments:checkout", pk=booking.pk)
     rules_row = selectors.booking_rules_for(booking.pro)
     return render(
         request,
@@ -274,5 +298,6 @@ def done(request, pk):
             "booking": booking,
             "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
             "rules": rules_row,
+            "paid_online": booking.payments.exists(),
         },
     )
