@@ -10,7 +10,9 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from bookings.availability import day_intervals
 from bookings.models import BookingRules, Service
@@ -42,7 +44,7 @@ class ServiceForm(forms.Form):
     )
     image = forms.FileField(
         required=False,
-        label="Picture (optional)",
+        label="Picture",
         help_text="JPEG, PNG or WebP, at most 5 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
@@ -54,6 +56,7 @@ class ServiceForm(forms.Form):
     )
 
     def __init__(self, *args, pro, currency: str, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.pro = pro
         self.currency = currency
@@ -87,7 +90,11 @@ class ServiceForm(forms.Form):
 
             reason = online_payment_unavailable_reason(self.pro)
             if reason:
-                raise ValidationError(reason, code="online_unavailable")
+                # The way out is one click away: the message links to the Payouts page.
+                message = format_html(
+                    '{} <a href="{}">Open Payouts</a>', reason, reverse("payments:get_paid")
+                )
+                raise ValidationError(message, code="online_unavailable")
         return mode
 
     def clean(self):
