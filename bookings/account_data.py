@@ -7,8 +7,8 @@
 - Deletion page (``user_deletion_previewing``): ``upcoming_as_client`` and ``upcoming_as_pro``,
   the active bookings that deleting the account will end.
 - Deletion (``user_deleting``): the user's future bookings are ended and a pro's offer withdrawn
-  by ``bookings.services`` (see ``bookings.services.account_deletion``); returns
-  ``bookings_ended``.
+  by ``bookings.services`` (see ``bookings.services.account_deletion``), and the pros' private
+  notes about the user deleted; returns ``bookings_ended``.
 
 Connected in ``BookingsConfig.ready()``.
 """
@@ -52,8 +52,10 @@ def preview_user_deletion(sender, *, user: User, **kwargs) -> dict:
 
 
 def end_user_bookings(sender, *, user: User, **kwargs) -> dict:
-    """End `user`'s future bookings and withdraw a pro's offer, inside the deletion."""
+    """End `user`'s future bookings, withdraw a pro's offer and delete the pros' private notes
+    about the user, inside the deletion."""
     ended = services.user_bookings_end(user=user)
+    services.client_notes_forget(client=user)
     pro = ProProfile.objects.filter(user=user).first()
     if pro is not None:
         services.pro_offer_withdraw(pro=pro)

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from bookings.availability import day_intervals
 from bookings.models import BookingRules, Service
+from bookings.services.clients import CLIENT_NOTE_MAX
 from timz import money
 
 SERVICE_IMAGE_MAX_SIDE = 1200
@@ -329,3 +330,34 @@ class ReplyForm(forms.Form):
         max_length=REVIEW_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REVIEW_MAX}),
     )
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(label="Search your clients", max_length=100, required=False)
+
+
+class ClientNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Private note",
+        required=False,
+        max_length=CLIENT_NOTE_MAX,
+        help_text="Only you see this: preferences, allergies, what you did last time.",
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": CLIENT_NOTE_MAX}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class RebookNudgeForm(forms.Form):
+    weeks = forms.TypedChoiceField(
+        label="Invite to book again in",
+        coerce=int,
+        choices=[(n, f"{n} week{'s' if n > 1 else ''}") for n in (1, 2, 3, 4, 5, 6, 8, 10, 12)],
+        initial=4,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

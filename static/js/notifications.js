@@ -52,6 +52,9 @@
     } else if (frame.type === "booking" && frame.message) {
       toast(frame.message);
       document.dispatchEvent(new CustomEvent("timz:booking", { detail: frame }));
+    } else if (frame.type === "review" && frame.message) {
+      toast(frame.message);
+      document.dispatchEvent(new CustomEvent("timz:review", { detail: frame }));
     }
   }
 
