@@ -868,6 +868,32 @@ MATRIX: dict[str, dict[str, Case]] = {
             _api_booking("pending_payment"), POST=m(UNAUTH, ok(), no(), no(), no(), no())
         ),
     },
+    # A pro's clients: only someone who booked them; clients and staff are not pros (403).
+    "GET /api/v1/me/clients/{client_id}": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            GET=m(UNAUTH, no(403), no(403), ok(), no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            GET=m(UNAUTH, no(403), no(403), no(), ok(), no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"client_id": HUGE_ID}, GET=m(UNAUTH, no(403), no(403), no(), no(), no(403))
+        ),
+    },
+    "PATCH /api/v1/me/clients/{client_id}": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            body=lambda w: {"notes": "Prefers mornings"},
+            PATCH=m(UNAUTH, no(403), no(403), WROTE, no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            body=lambda w: {"notes": "Prefers mornings"},
+            PATCH=m(UNAUTH, no(403), no(403), no(), WROTE, no(403)),
+        ),
+    },
     "POST /api/v1/bookings/{booking_id}/review": {
         "completed": Case(
             _api_booking("completed"),
