@@ -6,12 +6,14 @@ from http import HTTPStatus
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from accounts.services import account_delete
 from bookings import selectors, services
 from bookings.models import Booking, ClientNote, RebookNudge
-from conftest import local_at, login, make_booking, make_service, make_user
+from conftest import PASSWORD, local_at, login, make_booking, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -237,9 +239,17 @@ def test_without_a_bookable_service_the_link_is_the_pros_page(
 def test_deleting_a_clients_account_deletes_the_notes_about_them(regular, working_pro):
     services.client_note_set(pro=working_pro, client=regular, text="Private")
 
-    services.client_notes_forget(client=regular)
+    account_delete(user=regular, password=PASSWORD)
 
     assert not ClientNote.objects.exists()
+
+
+def test_a_closed_account_gets_no_invitation(regular, working_pro):
+    regular.is_active = False
+    regular.save()
+
+    with pytest.raises(ValidationError, match="closed their account"):
+        services.client_rebook_nudge(pro=working_pro, client=regular, weeks=2)
 
 
 def test_history_is_bounded(working_pro, service, client_user):
@@ -254,3 +264,14 @@ def test_history_is_bounded(working_pro, service, client_user):
     history = selectors.client_history(pro=working_pro, client=client_user)
 
     assert len(history) == selectors.CLIENT_HISTORY_MAX
+
+
+def test_the_booking_page_leads_the_pro_to_the_client_card(regular, working_pro, as_pro):
+    visit = regular.client_bookings.get(status=COMPLETED, starts_at=local_at(-10, 10))
+
+    html = as_pro.get(reverse("bookings:detail", args=[visit.pk])).content.decode()
+    seen_by_client = login(regular).get(reverse("bookings:detail", args=[visit.pk]))
+
+    assert f'href="{card_url(regular)}"' in html
+    assert f'href="{card_url(regular)}#rebook">Invite to book again' in html
+    assert card_url(regular) not in seen_by_client.content.decode()
