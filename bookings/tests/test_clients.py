@@ -275,3 +275,10 @@ def test_the_booking_page_leads_the_pro_to_the_client_card(regular, working_pro,
     assert f'href="{card_url(regular)}"' in html
     assert f'href="{card_url(regular)}#rebook">Invite to book again' in html
     assert card_url(regular) not in seen_by_client.content.decode()
+
+
+def test_a_search_too_long_is_a_400_that_says_so(regular, as_pro):
+    response = as_pro.get(reverse("bookings:clients"), {"q": "x" * 101})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "at most 100 characters" in response.content.decode()
