@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Literal
+
+from ninja import Field, Schema
 
 from accounts.models import ProProfile, User
 from accounts.timezones import viewer_zone
@@ -35,6 +37,9 @@ class ProOut(Schema):
     avatar_url: str | None
     rating: float | None
     review_count: int
+    confirmation_mode: Literal["instant", "request"] = Field(
+        description="instant: a free time is booked at once; request: the pro confirms each one"
+    )
     services: list[ServiceOut]
 
 
@@ -68,7 +73,8 @@ def _absolute(request, field) -> str | None:
 
 
 def pro_json(request, pro: ProProfile) -> dict:
-    """A pro from selectors.pro_search / pro_get_public (active services already prefetched)."""
+    """A pro from selectors.pro_search / pro_get_public (booking rules joined, active services
+    prefetched)."""
     return {
         "slug": pro.slug,
         "display_name": pro.display_name,
@@ -79,6 +85,7 @@ def pro_json(request, pro: ProProfile) -> dict:
         "avatar_url": _absolute(request, pro.avatar),
         "rating": float(pro.rating_avg) if pro.rating_avg is not None else None,
         "review_count": pro.review_count,
+        "confirmation_mode": pro.booking_rules.confirmation_mode,
         "services": [
             {
                 "id": s.id,

@@ -1,8 +1,10 @@
 """Bookings API v1 (mounted at /api/v1/ by timz.api). Thin: parse, call one service, map errors.
 
 Errors are ``{"detail": "..."}`` (timz.schemas.ErrorOut): 400 invalid input, 401 anonymous,
-403 a write without the CSRF token, 404 not found or not a participant, 409 when the time is
-not free or the lifecycle table does not allow the action now, 429 when the client made too
+403 a write without the CSRF token or a pro's endpoint (``/me/clients``, ``/me/reviews``)
+asked by someone who is not a pro, 404 not found or not a participant (or not the pro's
+client), 409 when the time is not free or the lifecycle table does not allow the action now,
+429 when the client made too
 many booking attempts lately (settings.BOOKING_RATE_LIMIT). A service that cannot be booked
 (selectors.service_get_bookable) is a 404 where the URL names it and a 400 where the request
 body does, with the same message.
@@ -13,12 +15,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from accounts.access import pro_for_user
 from accounts.timezones import viewer_zone
 from bookings import lifecycle, selectors, services
 from bookings.models import Booking
@@ -26,10 +30,16 @@ from bookings.schemas import (
     ActionIn,
     BookingIn,
     BookingOut,
+    ClientDetailOut,
+    ClientNotesIn,
+    ClientPage,
+    ProReviewPage,
     ReviewIn,
     ReviewOut,
     SlotsOut,
     booking_json,
+    client_json,
+    pro_review_json,
     review_json,
 )
 from timz.ratelimit import RateLimited
@@ -204,3 +214,92 @@ def act(request, booking_id: int, action: str, payload: ActionIn | None = None):
         raise _conflict(exc) from exc
     booking = selectors.booking_get_for_user(user=request.user, pk=booking_id)
     return booking_json(booking, user=request.user, now=timezone.now())
+
+
+# The pro's clients and reviews ------------------------------------------------------------------
+
+ME_PAGE_SIZE = 50
+
+
+def _page(qs, page: int):
+    paginator = Paginator(qs, ME_PAGE_SIZE)
+    try:
+        return paginator.page(page)
+    except InvalidPage as exc:
+        raise HttpError(
+            400, f"Page {page} does not exist; pages run from 1 to {paginator.num_pages}."
+        ) from exc
+
+
+def _client_detail(pro, client) -> dict:
+    return client_json(
+        client,
+        spend=selectors.client_spend(pro=pro, client_ids=[client.pk]).get(client.pk, []),
+        history=selectors.client_history(pro=pro, client=client),
+    )
+
+
+@router.get(
+    "/me/clients",
+    auth=django_auth,
+    response={200: ClientPage, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Your clients, last seen first (pros)",
+)
+def my_clients(
+    request,
+    q: str = Query("", max_length=100, description="Words matched against the name"),
+    page: int = Query(1, description=f"1-based; {ME_PAGE_SIZE} clients per page"),
+):
+    pro = pro_for_user(request.auth)
+    found = _page(selectors.clients_for_pro(pro=pro, q=q), page)
+    spend = selectors.client_spend(pro=pro, client_ids=[c.pk for c in found])
+    return {
+        "count": found.paginator.count,
+        "results": [client_json(c, spend=spend.get(c.pk, [])) for c in found],
+    }
+
+
+@router.get(
+    "/me/clients/{int:client_id}",
+    auth=django_auth,
+    response={200: ClientDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One of your clients: history, spend, no-shows, notes (pros)",
+)
+def my_client(request, client_id: int):
+    pro = pro_for_user(request.auth)
+    return _client_detail(pro, selectors.client_get_for_pro(pro=pro, client_id=client_id))
+
+
+@router.patch(
+    "/me/clients/{int:client_id}",
+    auth=django_auth,
+    response={200: ClientDetailOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Set your private notes on a client (pros)",
+)
+def my_client_notes(request, client_id: int, payload: ClientNotesIn):
+    pro = pro_for_user(request.auth)
+    client = selectors.client_get_for_pro(pro=pro, client_id=client_id)
+    services.client_note_set(pro=pro, client=client, text=payload.notes)
+    return _client_detail(pro, selectors.client_get_for_pro(pro=pro, client_id=client_id))
+
+
+@router.get(
+    "/me/reviews",
+    auth=django_auth,
+    response={200: ProReviewPage, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Reviews of your services, newest first (pros)",
+)
+def my_reviews(
+    request,
+    unanswered: bool = Query(False, description="Only those waiting for your reply"),
+    page: int = Query(1, description=f"1-based; {ME_PAGE_SIZE} reviews per page"),
+):
+    pro = pro_for_user(request.auth)
+    found = _page(selectors.reviews_for_pro(pro=pro, unanswered=unanswered), page)
+    counts = selectors.review_counts_for_pro(pro=pro)
+    return {
+        "count": found.paginator.count,
+        "average": float(pro.rating_avg) if pro.rating_avg is not None else None,
+        "unanswered": counts["unanswered"],
+        "results": [pro_review_json(r) for r in found],
+    }

@@ -10,10 +10,13 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from bookings.availability import day_intervals
 from bookings.models import BookingRules, Service
+from bookings.services.clients import CLIENT_NOTE_MAX
 from timz import money
 
 SERVICE_IMAGE_MAX_SIDE = 1200
@@ -42,7 +45,7 @@ class ServiceForm(forms.Form):
     )
     image = forms.FileField(
         required=False,
-        label="Picture (optional)",
+        label="Picture",
         help_text="JPEG, PNG or WebP, at most 5 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
@@ -54,6 +57,7 @@ class ServiceForm(forms.Form):
     )
 
     def __init__(self, *args, pro, currency: str, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.pro = pro
         self.currency = currency
@@ -87,7 +91,11 @@ class ServiceForm(forms.Form):
 
             reason = online_payment_unavailable_reason(self.pro)
             if reason:
-                raise ValidationError(reason, code="online_unavailable")
+                # The way out is one click away: the message links to the Payouts page.
+                message = format_html(
+                    '{} <a href="{}">Open Payouts</a>', reason, reverse("payments:get_paid")
+                )
+                raise ValidationError(message, code="online_unavailable")
         return mode
 
     def clean(self):
@@ -424,3 +432,34 @@ class ReplyForm(forms.Form):
         max_length=REVIEW_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REVIEW_MAX}),
     )
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(label="Search your clients", max_length=100, required=False)
+
+
+class ClientNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Private note",
+        required=False,
+        max_length=CLIENT_NOTE_MAX,
+        help_text="Only you see this: preferences, allergies, what you did last time.",
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": CLIENT_NOTE_MAX}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class RebookNudgeForm(forms.Form):
+    weeks = forms.TypedChoiceField(
+        label="Invite to book again in",
+        coerce=int,
+        choices=[(n, f"{n} week{'s' if n > 1 else ''}") for n in (1, 2, 3, 4, 5, 6, 8, 10, 12)],
+        initial=4,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

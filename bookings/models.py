@@ -321,3 +321,42 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.rating}★ for {self.pro}"
+
+
+class ClientNote(models.Model):
+    """A pro's private note about one of their clients: only that pro ever reads it."""
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="client_notes")
+    client = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "client"], name="client_note_one_per_client"),
+        ]
+
+    def __str__(self):
+        return f"Note of {self.pro} on client #{self.client_id}"
+
+
+class RebookNudge(models.Model):
+    """One "book again in N weeks" email a pro sent a client (the log the client card reads)."""
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="rebook_nudges")
+    client = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    weeks = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    # The local date (pro's zone) the email's link opens the booking calendar at.
+    suggested_date = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["pro", "client", "-sent_at"], name="nudge_pro_client_idx"),
+        ]
+
+    def __str__(self):
+        return f"Nudge from {self.pro} to client #{self.client_id} ({self.weeks} weeks)"

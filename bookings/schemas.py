@@ -143,3 +143,98 @@ def review_json(review) -> dict:
         "reply": review.reply,
         "created_at": iso(review.created_at),
     }
+
+
+# A pro's clients and reviews (GET/PATCH /me/clients, GET /me/reviews) ----------------------------
+
+
+class ClientVisitOut(Schema):
+    id: int
+    service: str
+    starts_at: str
+    status: str
+    price: Money
+
+
+class ClientOut(Schema):
+    id: int = Field(description="The client's user id")
+    display_name: str
+    bookings: int = Field(description="Bookings with you, any status")
+    visits: int = Field(description="Completed bookings")
+    no_shows: int
+    last_visit: str | None = Field(description="Start of the latest booking already begun")
+    next_visit: str | None = Field(description="Start of the next active booking")
+    spend: list[Money] = Field(description="Completed bookings' prices, per currency")
+    notes: str = Field(description="Your private note (only you see it)")
+    nudged_at: str | None = Field(description="When you last invited them to book again")
+
+
+class ClientDetailOut(ClientOut):
+    history: list[ClientVisitOut] = Field(description="Newest first, at most 100")
+
+
+class ClientPage(Schema):
+    count: int
+    results: list[ClientOut]
+
+
+class ClientNotesIn(Schema):
+    notes: str = Field(max_length=2000)
+
+
+class ProReviewOut(ReviewOut):
+    author: str
+    service: str
+    visit_starts_at: str
+    replied_at: str | None
+
+
+class ProReviewPage(Schema):
+    count: int
+    average: float | None
+    unanswered: int
+    results: list[ProReviewOut]
+
+
+def _iso_or_none(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def client_json(client, *, spend: list[tuple[str, int]], history=None) -> dict:
+    """A client from bookings.selectors.clients_for_pro (with its figures), its spend from
+    client_spend and, for the detail, its history from client_history."""
+    data = {
+        "id": client.pk,
+        "display_name": client.display_name,
+        "bookings": client.bookings_count,
+        "visits": client.visits,
+        "no_shows": client.no_shows,
+        "last_visit": _iso_or_none(client.last_visit),
+        "next_visit": _iso_or_none(client.next_visit),
+        "spend": [{"amount": amount, "currency": currency} for currency, amount in spend],
+        "notes": client.note_text,
+        "nudged_at": _iso_or_none(client.nudged_at),
+    }
+    if history is not None:
+        data["history"] = [
+            {
+                "id": b.pk,
+                "service": b.service_name,
+                "starts_at": iso(b.starts_at),
+                "status": b.status,
+                "price": {"amount": b.price_amount, "currency": b.currency},
+            }
+            for b in history
+        ]
+    return data
+
+
+def pro_review_json(review) -> dict:
+    """A review from bookings.selectors.reviews_for_pro."""
+    return {
+        **review_json(review),
+        "author": review.author.display_name if review.author else "A client",
+        "service": review.booking.service_name,
+        "visit_starts_at": iso(review.booking.starts_at),
+        "replied_at": _iso_or_none(review.replied_at),
+    }

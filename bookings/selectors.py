@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
     Case,
     Count,
@@ -21,22 +22,31 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Sum,
+    TextField,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import ProProfile
+from accounts.models import ProProfile, User
 from accounts.timezones import parse_zone
 from bookings import availability
 from bookings.models import (
     Booking,
     BookingRules,
+    ClientNote,
     DateOverride,
+    RebookNudge,
+    Review,
     Service,
     TimeOff,
     WeeklyHours,
@@ -459,3 +469,124 @@ def bookings_for_api(
     if scope:
         qs = bookings_in_scope(qs, scope=scope, now=timezone.now())
     return qs
+
+
+# ---------------------------------------------------------------------------------------------
+# A pro's clients
+# ---------------------------------------------------------------------------------------------
+
+CLIENT_HISTORY_MAX = 100  # visits listed on a client card (the counts cover them all)
+
+
+def clients_for_pro(*, pro: ProProfile, q: str = "") -> QuerySet:
+    """The people who booked `pro` (any status), most recently seen first, one query.
+
+    Each user carries, over their bookings with this pro only: ``bookings_count``, ``visits``
+    (completed), ``no_shows``, ``last_visit`` (start of the latest booking already begun, None
+    when all lie ahead), ``next_visit`` (the next active booking), ``note_text`` (the pro's
+    private note, "" when none) and ``nudged_at`` (the last "book again" email, or None).
+    `q` keeps the clients whose name contains it.
+    """
+    now = timezone.now()
+    mine = Q(client_bookings__pro=pro)
+    note = ClientNote.objects.filter(pro=pro, client=OuterRef("pk")).values("text")[:1]
+    nudge = (
+        RebookNudge.objects.filter(pro=pro, client=OuterRef("pk"))
+        .order_by("-sent_at", "-id")
+        .values("sent_at")[:1]
+    )
+    qs = User.objects.filter(mine)
+    terms = (q or "").split()[:5]
+    for term in terms:
+        qs = qs.filter(
+            Q(client_profile__display_name__icontains=term)
+            | Q(pro_profile__display_name__icontains=term)
+        )
+    status = "client_bookings__status"
+    started = Q(client_bookings__starts_at__lte=now)
+    return (
+        qs.select_related("client_profile", "pro_profile")
+        .annotate(
+            bookings_count=Count("client_bookings", filter=mine),
+            visits=Count("client_bookings", filter=mine & Q(**{status: Booking.Status.COMPLETED})),
+            no_shows=Count("client_bookings", filter=mine & Q(**{status: Booking.Status.NO_SHOW})),
+            last_visit=Max("client_bookings__starts_at", filter=mine & started),
+            next_visit=Min(
+                "client_bookings__starts_at",
+                filter=mine & ~started & Q(**{f"{status}__in": Booking.ACTIVE_STATUSES}),
+            ),
+            note_text=Coalesce(Subquery(note), Value(""), output_field=TextField()),
+            nudged_at=Subquery(nudge),
+        )
+        .order_by(F("last_visit").desc(nulls_last=True), "next_visit", "pk")
+    )
+
+
+def client_get_for_pro(*, pro: ProProfile, client_id) -> User:
+    """One of `pro`'s clients (a User with clients_for_pro's figures), else Http404: someone
+    who never booked this pro is nobody's business here."""
+    try:
+        return clients_for_pro(pro=pro).get(pk=client_id)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such client.") from exc
+
+
+def client_spend(*, pro: ProProfile, client_ids) -> dict[int, list[tuple[str, int]]]:
+    """What each client paid `pro` for completed visits, per currency in minor units:
+    ``{client_id: [(currency, amount), ...]}`` sorted by currency; one query."""
+    rows = (
+        Booking.objects.filter(
+            pro=pro, client_id__in=list(client_ids), status=Booking.Status.COMPLETED
+        )
+        .order_by()
+        .values_list("client_id", "currency")
+        .annotate(total=Sum("price_amount"))
+        .order_by("client_id", "currency")
+    )
+    spend: dict[int, list[tuple[str, int]]] = {}
+    for client_id, currency, total in rows:
+        spend.setdefault(client_id, []).append((currency, total))
+    return spend
+
+
+def client_history(*, pro: ProProfile, client) -> list[Booking]:
+    """The client's bookings with `pro`, newest first (at most CLIENT_HISTORY_MAX), one query."""
+    return list(
+        Booking.objects.filter(pro=pro, client=client)
+        .select_related("review")
+        .order_by("-starts_at", "-id")[:CLIENT_HISTORY_MAX]
+    )
+
+
+def client_nudges(*, pro: ProProfile, client, limit: int = 5):
+    """The latest "book again" emails `pro` sent `client`, newest first."""
+    return list(RebookNudge.objects.filter(pro=pro, client=client)[:limit])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviews
+# ---------------------------------------------------------------------------------------------
+
+
+def reviews_for_pro(*, pro: ProProfile, unanswered: bool = False) -> QuerySet:
+    """`pro`'s reviews, newest first, with the booking and the author's profiles joined;
+    `unanswered` keeps those still waiting for the pro's reply."""
+    qs = Review.objects.filter(pro=pro).select_related(
+        "booking", "author__client_profile", "author__pro_profile"
+    )
+    if unanswered:
+        qs = qs.filter(reply="")
+    return qs.order_by("-created_at", "-pk")
+
+
+def review_counts_for_pro(*, pro: ProProfile) -> dict:
+    """``{"total": n, "unanswered": n, "by_rating": {5: n, ..., 1: n}}`` in one query."""
+    stars = {f"r{n}": Count("pk", filter=Q(rating=n)) for n in range(1, 6)}
+    row = Review.objects.filter(pro=pro).aggregate(
+        total=Count("pk"), unanswered=Count("pk", filter=Q(reply="")), **stars
+    )
+    return {
+        "total": row["total"],
+        "unanswered": row["unanswered"],
+        "by_rating": {n: row[f"r{n}"] for n in range(5, 0, -1)},
+    }

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from bookings.views import agenda, availability, catalog, detail, flow, my_bookings, reviews
+from bookings.views import (
+    agenda,
+    availability,
+    catalog,
+    clients,
+    detail,
+    flow,
+    my_bookings,
+    reviews,
+)
 
 app_name = "bookings"
 
@@ -41,4 +50,9 @@ urlpatterns = [
         name="time_off_delete",
     ),
     path("rules/", availability.rules, name="rules"),
+    path("reviews/", reviews.review_list, name="reviews"),
+    path("clients/", clients.client_list, name="clients"),
+    path("clients/<int:client_id>/", clients.client_detail, name="client_detail"),
+    path("clients/<int:client_id>/note/", clients.client_note, name="client_note"),
+    path("clients/<int:client_id>/nudge/", clients.client_nudge, name="client_nudge"),
 ]

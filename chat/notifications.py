@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.timezones import viewer_zone, zone_of
 from bookings import lifecycle
@@ -121,3 +122,19 @@ def on_booking_transitioned(
                 ),
             },
         )
+
+
+def on_review_created(sender, *, review, **kwargs):
+    """Tell the reviewed pro, live, that a review arrived (connected to
+    bookings.signals.review_created in ChatConfig.ready(); pushed after the commit)."""
+    stars = "★" * review.rating
+    notify_user(
+        user_id=review.pro.user_id,
+        payload={
+            "type": "review",
+            "id": review.pk,
+            "rating": review.rating,
+            "message": f"New review {stars} ({review.rating}/5) for {review.booking.service_name}.",
+            "url": reverse("bookings:reviews") + f"#review-{review.pk}",
+        },
+    )

@@ -317,6 +317,9 @@ CHAT_RATE_LIMIT = env.str("CHAT_RATE_LIMIT", default="20/10s")
 # Password attempts per account when deleting it (accounts.services.account_delete): a stolen
 # session must not become a way to guess the password.
 ACCOUNT_DELETE_RATE_LIMIT = env.str("ACCOUNT_DELETE_RATE_LIMIT", default="5/15m")
+# "Book again" emails per pro and client (bookings.services.client_rebook_nudge): a reminder,
+# not a stream of mail.
+REBOOK_NUDGE_RATE_LIMIT = env.str("REBOOK_NUDGE_RATE_LIMIT", default="1/d")
 
 LOGGING = {
     "version": 1,

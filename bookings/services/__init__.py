@@ -5,6 +5,7 @@
 - ``booking``: creating bookings and moving them through the lifecycle;
 - ``reminders``: reminding clients of their coming bookings, once;
 - ``reviews``: reviews and replies;
+- ``clients``: a pro's private notes on their clients and "book again" emails;
 - ``account_deletion``: what a user's account deletion ends (future bookings, a pro's offer).
 
 Every function takes keyword-only arguments, validates, opens its own transaction and raises
@@ -37,6 +38,13 @@ from bookings.services.catalog import (
     service_move,
     service_update,
 )
+from bookings.services.clients import (
+    CLIENT_NOTE_MAX,
+    NUDGE_WEEKS,
+    client_note_set,
+    client_notes_forget,
+    client_rebook_nudge,
+)
 from bookings.services.reminders import booking_reminders_send_due
 from bookings.services.reviews import (
     REVIEW_DAYS,
@@ -61,8 +69,10 @@ from bookings.services.schedule import (
 __all__ = [
     "ACCOUNT_DELETED_REASON",
     "BOOKABLE_RANGE",
+    "CLIENT_NOTE_MAX",
     "EMAIL_KINDS",
     "NOTE_MAX",
+    "NUDGE_WEEKS",
     "PAYMENT_HOLD_MINUTES",
     "REVIEW_DAYS",
     "REVIEW_TEXT_MAX",
@@ -78,6 +88,9 @@ __all__ = [
     "booking_transition",
     "calendar_token_regenerate",
     "check_not_own_service",
+    "client_note_set",
+    "client_notes_forget",
+    "client_rebook_nudge",
     "date_override_delete",
     "date_override_set",
     "emails_suppressed",

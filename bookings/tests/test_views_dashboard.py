@@ -78,6 +78,30 @@ def test_pro_adds_a_service_with_the_price_in_major_units(as_pro, pro):
     assert service.duration_minutes == 90
 
 
+def test_the_service_form_has_labels_without_colons_and_a_picture_button(as_pro, pro):
+    html = as_pro.get(reverse("bookings:service_create")).content.decode()
+
+    assert '<label for="id_name">Name</label>' in html
+    assert ":</label>" not in html
+    button = 'class="btn btn-secondary file-field-button" for="id_image">Choose a picture</label>'
+    assert button in html
+
+
+def test_the_edit_form_shows_the_picture_and_can_remove_it(as_pro, pro):
+    upload = SimpleUploadedFile("cut.png", png_bytes(), content_type="image/png")
+    as_pro.post(reverse("bookings:service_create"), {**service_data(), "image": upload})
+    service = Service.objects.get(pro=pro)
+    edit = reverse("bookings:service_edit", args=[service.pk])
+
+    html = as_pro.get(edit).content.decode()
+    assert f'src="{service.image.url}" alt="Current picture of Colour"' in html
+    response = as_pro.post(edit, {**service_data(), "image-clear": "on"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    service.refresh_from_db()
+    assert not service.image
+
+
 def test_pro_adds_a_service_with_a_picture(as_pro, pro):
     upload = SimpleUploadedFile("cut.png", png_bytes(), content_type="image/png")
     response = as_pro.post(reverse("bookings:service_create"), {**service_data(), "image": upload})
@@ -117,9 +141,12 @@ def test_choosing_online_payment_without_an_enabled_account_is_a_form_error(as_p
     response = as_pro.post(reverse("bookings:service_create"), service_data(payment_mode="online"))
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
+    payouts = reverse("payments:get_paid")
     assert response.context["form"].errors["payment_mode"] == [
-        "Set up payouts on the Payouts page before offering online payment."
+        "Set up payouts on the Payouts page before offering online payment. "
+        f'<a href="{payouts}">Open Payouts</a>'
     ]
+    assert f'<a href="{payouts}">Open Payouts</a>' in response.content.decode()
     assert not Service.objects.filter(pro=pro).exists()
 
 

@@ -333,3 +333,34 @@ def test_a_booking_confirmed_without_review_is_pushed_to_the_pro(client_user, pr
     frame = run(scenario)
     assert frame["status"] == "confirmed"
     assert frame["message"].startswith("New booking: Haircut, ")
+
+
+def test_a_new_review_is_pushed_to_the_pro(client_user, pro, service):
+    from bookings import services as booking_services
+
+    booking = make_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(-2, 10),
+        status=Booking.Status.COMPLETED,
+    )
+    page = communicator(PATH, pro.user)
+
+    @database_sync_to_async
+    def review():
+        return booking_services.review_create(
+            booking=booking, by=client_user, rating=4, text="Lovely"
+        )
+
+    async def scenario():
+        await connected(page)
+        await receive(page)  # the unread count on connect
+        made = await review()
+        frame = await receive(page)
+        await page.disconnect()
+        return made, frame
+
+    made, frame = run(scenario)
+    assert (frame["type"], frame["id"], frame["rating"]) == ("review", made.pk, 4)
+    assert frame["message"] == f"New review ★★★★ (4/5) for {service.name}."
+    assert frame["url"].endswith(f"/bookings/reviews/#review-{made.pk}")

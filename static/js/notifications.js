@@ -53,6 +53,9 @@
       // A change without a message is the user's own (another tab): pages refresh, no toast.
       if (frame.message) toast(frame.message);
       document.dispatchEvent(new CustomEvent("timz:booking", { detail: frame }));
+    } else if (frame.type === "review" && frame.message) {
+      toast(frame.message);
+      document.dispatchEvent(new CustomEvent("timz:review", { detail: frame }));
     }
   }
 

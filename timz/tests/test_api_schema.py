@@ -195,6 +195,7 @@ def _seed_world() -> World:
             "slug": [pro.slug, other_pro.slug],
             "pro": [pro.slug, other_pro.slug],
             "client": [client.pk, other_client.pk],
+            "client_id": [client.pk, other_client.pk],
             "booking_id": [b.pk for b in bookings],
             "action": list(lifecycle.USER_ACTIONS),
             "conversation_id": [conversation.pk],

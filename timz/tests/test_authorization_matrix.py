@@ -367,6 +367,8 @@ FINGERPRINT_MODELS = (
     "bookings.Booking",
     "bookings.BookingEvent",
     "bookings.Review",
+    "bookings.ClientNote",
+    "bookings.RebookNudge",
     "chat.Conversation",
     "chat.Message",
     "payments.ConnectedAccount",
@@ -429,6 +431,7 @@ MOVED = ok(302, to="bookings:detail", writes=True)  # the booking changed; back 
 BOOKED = ok(302, to="bookings:done", writes=True)
 TO_SERVICES = ok(302, to="bookings:services", writes=True)
 TO_SCHEDULE = ok(302, to="bookings:schedule", writes=True)
+TO_CLIENT = ok(302, to="bookings:client_detail", writes=True)
 TO_CHAT = ok(302, to="chat:conversation")  # the conversation that already exists
 NEW_CHAT = ok(302, to="chat:conversation", writes=True)
 PAID = ok(302, to="payments:checkout_return", writes=True)
@@ -603,6 +606,41 @@ MATRIX: dict[str, dict[str, Case]] = {
         "pro's token": Case(lambda w: {"token": w.calendar_token}, GET=everyone(ok())),
         "unknown token": Case(lambda w: {"token": "x" * 43}, GET=everyone(no())),
         "short token": Case(lambda w: {"token": "abc"}, GET=everyone(no())),
+    },
+    # -- bookings: the pro's clients (someone who booked them; anyone else is a 404) ------------
+    "bookings:client_detail": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            GET=m(LOGIN, no(403), no(403), ok(), no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            GET=m(LOGIN, no(403), no(403), no(), ok(), no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"client_id": HUGE_ID}, GET=m(LOGIN, no(403), no(403), no(), no(), no(403))
+        ),
+    },
+    "bookings:client_note": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            body=lambda w: {"text": "Prefers mornings"},
+            GET=PRO_POST_ONLY,
+            POST=m(LOGIN, no(403), no(403), TO_CLIENT, no(), no(403)),
+        ),
+    },
+    "bookings:client_nudge": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            body=lambda w: {"weeks": "4"},
+            GET=PRO_POST_ONLY,
+            POST=m(LOGIN, no(403), no(403), TO_CLIENT, no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            body=lambda w: {"weeks": "4"},
+            POST=m(LOGIN, no(403), no(403), no(), TO_CLIENT, no(403)),
+        ),
     },
     # -- chat ----------------------------------------------------------------------------------
     "chat:conversation": {
@@ -817,6 +855,32 @@ MATRIX: dict[str, dict[str, Case]] = {
     "POST /api/v1/bookings/{booking_id}/pay": {
         "awaiting payment": Case(
             _api_booking("pending_payment"), POST=m(UNAUTH, ok(), no(), no(), no(), no())
+        ),
+    },
+    # A pro's clients: only someone who booked them; clients and staff are not pros (403).
+    "GET /api/v1/me/clients/{client_id}": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            GET=m(UNAUTH, no(403), no(403), ok(), no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            GET=m(UNAUTH, no(403), no(403), no(), ok(), no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"client_id": HUGE_ID}, GET=m(UNAUTH, no(403), no(403), no(), no(), no(403))
+        ),
+    },
+    "PATCH /api/v1/me/clients/{client_id}": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            body=lambda w: {"notes": "Prefers mornings"},
+            PATCH=m(UNAUTH, no(403), no(403), WROTE, no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            body=lambda w: {"notes": "Prefers mornings"},
+            PATCH=m(UNAUTH, no(403), no(403), no(), WROTE, no(403)),
         ),
     },
     "POST /api/v1/bookings/{booking_id}/review": {
