@@ -19,6 +19,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from accounts.models import Category
 from accounts.timezones import viewer_zone
 from bookings import lifecycle, selectors, services
 from bookings.models import Booking
@@ -29,8 +30,11 @@ from bookings.schemas import (
     ReviewIn,
     ReviewOut,
     SlotsOut,
+    WaitlistIn,
+    WaitlistOut,
     booking_json,
     review_json,
+    waitlist_json,
 )
 from timz.ratelimit import RateLimited
 from timz.schemas import ErrorOut
@@ -197,3 +201,72 @@ def act(request, booking_id: int, action: str, payload: ActionIn | None = None):
         raise _conflict(exc) from exc
     booking = selectors.booking_get_for_user(user=request.user, pk=booking_id)
     return booking_json(booking, user=request.user, now=timezone.now())
+
+
+@router.post(
+    "/waitlist",
+    auth=django_auth,
+    response={201: WaitlistOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    by_alias=True,
+    summary="Join a waitlist: a pro's service, or a search, with a window",
+)
+def waitlist_join(request, payload: WaitlistIn):
+    try:
+        zone = viewer_zone(request.user, requested=payload.timezone)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    service = category = None
+    if payload.pro is not None or payload.service is not None:
+        if payload.pro is None or payload.service is None:
+            raise HttpError(400, "A pro's waitlist needs both the pro and the service.")
+        try:
+            service = selectors.service_get_bookable(
+                service_id=payload.service, pro_slug=payload.pro
+            )
+        except Http404 as exc:  # a reference in the request body: bad input
+            raise HttpError(400, str(exc)) from exc
+    if payload.category:
+        category = Category.objects.filter(slug=payload.category).first()
+        if category is None:
+            raise HttpError(400, "No such category.")
+    entry = services.waitlist_join(
+        client=request.user,
+        day=payload.date,
+        from_time=payload.from_,
+        to_time=payload.to,
+        zone=zone.key,
+        pro=service.pro if service else None,
+        service=service,
+        category=category,
+        q=payload.q,
+        latitude=payload.lat,
+        longitude=payload.lng,
+        km=payload.km,
+    )
+    entry = selectors.waitlist_entry_get_for_user(user=request.user, pk=entry.pk)
+    return Status(201, waitlist_json(entry, now=timezone.now()))
+
+
+@router.get(
+    "/waitlist",
+    auth=django_auth,
+    response={200: list[WaitlistOut], 401: ErrorOut},
+    by_alias=True,
+    summary="The caller's waitlist entries",
+)
+def waitlist_list(request):
+    now = timezone.now()
+    rows = selectors.waitlist_for_client(user=request.user)[:200]
+    return [waitlist_json(entry, now=now) for entry in rows]
+
+
+@router.delete(
+    "/waitlist/{int:entry_id}",
+    auth=django_auth,
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Leave a waitlist (one of the caller's entries)",
+)
+def waitlist_leave(request, entry_id: int):
+    entry = selectors.waitlist_entry_get_for_user(user=request.user, pk=entry_id)
+    services.waitlist_leave(entry=entry)
+    return Status(204, None)

@@ -322,3 +322,33 @@ class ReplyForm(forms.Form):
         max_length=REVIEW_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REVIEW_MAX}),
     )
+
+
+class WaitlistJoinForm(forms.Form):
+    """Join the waitlist: a pro's service (`pro` + `service`) or a search (`category`, `q`,
+    and `lat`/`lng`/`km` together), a local date and a from/to window in the viewer's zone."""
+
+    pro = forms.SlugField(required=False, widget=forms.HiddenInput)
+    service = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    category = forms.SlugField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    km = forms.IntegerField(required=False, min_value=1, max_value=500, widget=forms.HiddenInput)
+    date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    from_time = forms.TimeField(
+        label="From", initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    to_time = forms.TimeField(
+        label="To", initial=time(18), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from_time"), cleaned.get("to_time")
+        if start and end and not start < end:
+            self.add_error("to_time", "The window must end after it starts (on the same day).")
+        wants = cleaned.get("pro") or cleaned.get("category") or cleaned.get("q")
+        if not wants and not self.has_error("date"):
+            raise ValidationError("Say what you are waiting for: a pro, a category or words.")
+        return cleaned

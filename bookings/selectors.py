@@ -3,7 +3,8 @@
 ``free_slots`` loads everything the slot engine needs for a window in at most three SQL queries:
 the pro's rules (none when the caller already holds them on ``pro.booking_rules``), the working
 time (weekly hours UNION ALL the date overrides' intervals) and the blocked time (time off UNION
-ALL the active bookings). Everything is converted to the engine's dataclasses and handed to the
+ALL the active bookings UNION ALL the live waitlist offers, which hold their time for their
+client only). Everything is converted to the engine's dataclasses and handed to the
 pure ``bookings.availability`` module.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateField, IntegerField, Q, QuerySet, Value
+from django.db.models import Case, DateField, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,6 +27,8 @@ from bookings.models import (
     DateOverride,
     Service,
     TimeOff,
+    WaitlistEntry,
+    WaitlistOffer,
     WeeklyHours,
 )
 
@@ -135,8 +138,14 @@ def load_engine_input(
     window_end: datetime,
     duration_minutes: int,
     exclude_booking_id: int | None = None,
+    holder=None,
+    now: datetime | None = None,
 ) -> EngineInput:
-    """Everything the engine needs for starts in [window_start, window_end): <= 3 queries."""
+    """Everything the engine needs for starts in [window_start, window_end): <= 3 queries.
+
+    Busy time is the pro's active bookings and the waitlist offers live at `now` (default: the
+    clock), except those held for `holder` (the client asking: their own offer is free to them).
+    """
     rules = booking_rules_for(pro)
     tz = parse_zone(pro.timezone)
     buffer = timedelta(minutes=rules.buffer_minutes)
@@ -191,9 +200,19 @@ def load_engine_input(
     if exclude_booking_id is not None:
         busy_q = busy_q.exclude(pk=exclude_booking_id)
     busy_q = busy_q.values_list(Value(1, output_field=IntegerField()), "starts_at", "ends_at")
+    held_q = WaitlistOffer.objects.order_by().filter(
+        pro=pro,
+        status=WaitlistOffer.Status.OFFERED,
+        expires_at__gt=now or timezone.now(),
+        starts_at__lt=reach_end,
+        ends_at__gt=window_start - buffer,
+    )
+    if holder is not None:
+        held_q = held_q.exclude(entry__client=holder)
+    held_q = held_q.values_list(Value(1, output_field=IntegerField()), "starts_at", "ends_at")
     time_off: list[availability.Interval] = []
     busy: list[availability.Interval] = []
-    for kind, starts_at, ends_at in off_q.union(busy_q, all=True).order_by():
+    for kind, starts_at, ends_at in off_q.union(busy_q, held_q, all=True).order_by():
         starts_at, ends_at = _aware(starts_at), _aware(ends_at)
         (busy if kind == 1 else time_off).append(availability.Interval(starts_at, ends_at))
 
@@ -231,19 +250,24 @@ def free_slots(
     days: int,
     now: datetime | None = None,
     tz=None,
+    holder=None,
 ) -> list[datetime]:
     """Free start times for `service` on the `days` local dates from `start`.
 
     Dates are local to `tz` (default: the pro's zone). Returns aware datetimes (in the pro's zone;
-    format them in the viewer's zone). At most 3 SQL queries.
+    format them in the viewer's zone). A waitlist offer held for `holder` counts as free.
+    At most 3 SQL queries.
     """
     zone = parse_zone(tz or pro.timezone)
     window_start, window_end = local_window(start=start, days=days, tz=zone)
+    now = now or timezone.now()
     data = load_engine_input(
         pro=pro,
         window_start=window_start,
         window_end=window_end,
         duration_minutes=service.duration_minutes,
+        holder=holder,
+        now=now,
     )
     return availability.free_slots(
         tz=data.tz,
@@ -255,7 +279,7 @@ def free_slots(
         duration_minutes=service.duration_minutes,
         window_start=window_start,
         window_end=window_end,
-        now=now or timezone.now(),
+        now=now,
     )
 
 
@@ -266,14 +290,18 @@ def slot_is_free(
     starts_at: datetime,
     now: datetime,
     exclude_booking_id: int | None = None,
+    holder=None,
 ) -> bool:
-    """Whether `starts_at` is a free start (used inside the booking transaction)."""
+    """Whether `starts_at` is a free start for `holder` (used inside the booking transaction;
+    a waitlist offer held for `holder` does not block them)."""
     data = load_engine_input(
         pro=pro,
         window_start=starts_at,
         window_end=starts_at + timedelta(microseconds=1),
         duration_minutes=duration_minutes,
         exclude_booking_id=exclude_booking_id,
+        holder=holder,
+        now=now,
     )
     return availability.is_slot_free(
         tz=data.tz,
@@ -289,13 +317,23 @@ def slot_is_free(
 
 
 def free_slots_by_day(
-    *, pro: ProProfile, service: Service, start: date, days: int, tz, now: datetime | None = None
+    *,
+    pro: ProProfile,
+    service: Service,
+    start: date,
+    days: int,
+    tz,
+    now: datetime | None = None,
+    holder=None,
 ) -> dict[date, list[datetime]]:
     """Free starts for each of `days` local dates in `tz`, in that zone (dates without a free
     start map to []). One load of the engine's data for the whole window."""
     zone = parse_zone(tz)
     by_day: dict[date, list[datetime]] = {start + timedelta(days=i): [] for i in range(days)}
-    for slot in free_slots(pro=pro, service=service, start=start, days=days, now=now, tz=zone):
+    found = free_slots(
+        pro=pro, service=service, start=start, days=days, now=now, tz=zone, holder=holder
+    )
+    for slot in found:
         local = slot.astimezone(zone)
         by_day.setdefault(local.date(), []).append(local)
     return by_day
@@ -368,3 +406,49 @@ def bookings_for_api(*, user, role: str | None = None, status: str | None = None
     if status:
         qs = qs.filter(status=status)
     return qs.prefetch_related("events", "events__actor").order_by("-starts_at", "-id")
+
+
+# ---------------------------------------------------------------------------------------------
+# Waitlist
+# ---------------------------------------------------------------------------------------------
+
+
+def waitlist_for_client(*, user):
+    """The client's waitlist entries, open ones first then the newest, each with its pro,
+    service and category joined and its offers prefetched (newest first)."""
+    open_first = Case(
+        When(status__in=WaitlistEntry.OPEN_STATUSES, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        WaitlistEntry.objects.filter(client=user)
+        .select_related("pro", "service", "category")
+        .prefetch_related("offers")
+        .order_by(open_first, "date", "from_time", "-id")
+    )
+
+
+def waitlist_entry_get_for_user(*, user, pk) -> WaitlistEntry:
+    """The waitlist entry if `user` is its client; else Http404 (staff use the admin)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such waitlist entry.")
+    try:
+        return waitlist_for_client(user=user).get(pk=pk)
+    except (WaitlistEntry.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such waitlist entry.") from exc
+
+
+def waitlist_offer_get_for_user(*, user, token: str) -> WaitlistOffer:
+    """The waitlist offer with this token if `user` is the client it was made to; else Http404.
+    The token alone opens nothing: the link in the email needs its client's login."""
+    if not getattr(user, "is_authenticated", False) or not token:
+        raise Http404("No such offer.")
+    offer = (
+        WaitlistOffer.objects.select_related("entry", "pro", "pro__user", "service")
+        .filter(token=token, entry__client=user)
+        .first()
+    )
+    if offer is None:
+        raise Http404("No such offer.")
+    return offer

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from bookings.views import agenda, availability, catalog, detail, flow, my_bookings, reviews
+from bookings.views import (
+    agenda,
+    availability,
+    catalog,
+    detail,
+    flow,
+    my_bookings,
+    reviews,
+    waitlist,
+)
 
 app_name = "bookings"
 
@@ -18,6 +27,12 @@ urlpatterns = [
     path("<int:pk>/action/<slug:action>/", detail.act, name="act"),
     path("<int:pk>/review/", reviews.review, name="review"),
     path("<int:pk>/review/reply/", reviews.review_reply, name="review_reply"),
+    # Waitlist (clients).
+    path("waitlist/", waitlist.my_waitlist, name="waitlist"),
+    path("waitlist/join/", waitlist.join, name="waitlist_join"),
+    path("waitlist/<int:pk>/leave/", waitlist.leave, name="waitlist_leave"),
+    path("waitlist/offer/<str:token>/", waitlist.offer, name="waitlist_offer"),
+    path("waitlist/offer/<str:token>/decline/", waitlist.decline, name="waitlist_offer_decline"),
     # Pro dashboard.
     path("agenda/", agenda.agenda, name="agenda"),
     path("calendar/<str:token>.ics", agenda.calendar_feed, name="calendar_feed"),

@@ -5,6 +5,7 @@
 - ``booking``: creating bookings and moving them through the lifecycle;
 - ``reminders``: reminding clients of their coming bookings, once;
 - ``reviews``: reviews and replies;
+- ``waitlist``: joining and leaving the waitlist, offering freed times, declining, expiry;
 - ``account_deletion``: what a user's account deletion ends (future bookings, a pro's offer).
 
 Every function takes keyword-only arguments, validates, opens its own transaction and raises
@@ -56,6 +57,16 @@ from bookings.services.schedule import (
     time_off_delete,
     weekly_hours_set,
 )
+from bookings.services.waitlist import (
+    waitlist_check_pro,
+    waitlist_check_pro_on_commit,
+    waitlist_join,
+    waitlist_leave,
+    waitlist_offer_decline,
+    waitlist_offer_redeem,
+    waitlist_offered,
+    waitlist_process_due,
+)
 
 __all__ = [
     "ACCOUNT_DELETED_REASON",
@@ -91,5 +102,13 @@ __all__ = [
     "time_off_create",
     "time_off_delete",
     "user_bookings_end",
+    "waitlist_check_pro",
+    "waitlist_check_pro_on_commit",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_offer_decline",
+    "waitlist_offer_redeem",
+    "waitlist_offered",
+    "waitlist_process_due",
     "weekly_hours_set",
 ]
