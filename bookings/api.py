@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from accounts.models import Category
-from accounts.timezones import viewer_zone
+from accounts.timezones import parse_zone, viewer_zone
 from bookings import lifecycle, selectors, services
 from bookings.models import Booking
 from bookings.schemas import (
@@ -212,7 +212,8 @@ def act(request, booking_id: int, action: str, payload: ActionIn | None = None):
 )
 def waitlist_join(request, payload: WaitlistIn):
     try:
-        zone = viewer_zone(request.user, requested=payload.timezone)
+        # The window's zone as given, else the caller's own (their profile's).
+        zone = parse_zone(payload.timezone) if payload.timezone else viewer_zone(request.user)
     except ValueError as exc:
         raise HttpError(400, str(exc)) from exc
     service = category = None
