@@ -66,28 +66,20 @@ def _rating_order() -> list:
     return [F("rating_avg").desc(nulls_last=True), "-review_count"]
 
 
-def pro_search(
-    *,
-    q: str = "",
-    category: str | None = None,
-    city: str | None = None,
-    max_price: int | None = None,
-    sort: str = "relevance",
-) -> QuerySet[ProProfile]:
-    """Public pros matching the filters, with `category`, `active_services` and `min_price`."""
-    qs = ProProfile.objects.public().select_related("category")
+def search_terms(q: str | None) -> list[str]:
+    """The words of a free-text search (at most `MAX_TERMS`)."""
+    return (q or "").split()[:MAX_TERMS]
+
+
+def pros_matching(*, category: str | None = None, q: str = "") -> QuerySet[ProProfile]:
+    """Public pros of `category` (a slug) matching every word of `q` (see the module's rules),
+    annotated with `relevance`; unordered. The one text+category matcher of the directory, the
+    availability search and the waitlist."""
+    qs = ProProfile.objects.public()
     if category:
         qs = qs.filter(category__slug=category)
-    if city:
-        qs = qs.filter(city__iexact=city.strip())
-    if max_price is not None:
-        qs = qs.filter(
-            Exists(_active_services().filter(pro=OuterRef("pk"), price_amount__lte=max_price))
-        )
-
-    terms = (q or "").split()[:MAX_TERMS]
     score = Value(0)
-    for term in terms:
+    for term in search_terms(q):
         in_name = Q(display_name__icontains=term)
         in_headline = Q(headline__icontains=term)
         in_category = Q(category__name__icontains=term)
@@ -99,7 +91,26 @@ def pro_search(
             default=Value(1),
             output_field=IntegerField(),
         )
-    qs = _with_min_price(qs).annotate(relevance=score).prefetch_related(_services_prefetch())
+    return qs.annotate(relevance=score)
+
+
+def pro_search(
+    *,
+    q: str = "",
+    category: str | None = None,
+    city: str | None = None,
+    max_price: int | None = None,
+    sort: str = "relevance",
+) -> QuerySet[ProProfile]:
+    """Public pros matching the filters, with `category`, `active_services` and `min_price`."""
+    qs = pros_matching(category=category, q=q).select_related("category")
+    if city:
+        qs = qs.filter(city__iexact=city.strip())
+    if max_price is not None:
+        qs = qs.filter(
+            Exists(_active_services().filter(pro=OuterRef("pk"), price_amount__lte=max_price))
+        )
+    qs = _with_min_price(qs).prefetch_related(_services_prefetch())
 
     if sort == "price":
         order = [F("min_price").asc(nulls_last=True), *_rating_order()]
