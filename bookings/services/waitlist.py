@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.geo import MAX_SEARCH_KM, haversine_km
 from accounts.models import Category, ProProfile
 from accounts.timezones import parse_zone
 from bookings.models import Booking, Service, WaitlistEntry, WaitlistOffer
@@ -40,7 +41,6 @@ waitlist_offered = django.dispatch.Signal()
 MAX_DAYS_AHEAD = 365
 MAX_OPEN_ENTRIES = 20
 Q_MAX = 100
-KM_MAX = 500
 
 
 def _lock_pro(pro: ProProfile) -> None:
@@ -122,8 +122,8 @@ def waitlist_join(
         if km is not None:
             if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
                 raise ValidationError("That place is not on the map.")
-            if not 1 <= km <= KM_MAX:
-                raise ValidationError(f"The distance must be between 1 and {KM_MAX} km.")
+            if not 1 <= km <= MAX_SEARCH_KM:
+                raise ValidationError(f"The distance must be between 1 and {MAX_SEARCH_KM} km.")
     with transaction.atomic():
         if (
             WaitlistEntry.objects.filter(
@@ -231,7 +231,7 @@ def _expire_held(*, pro_id: int, now: datetime) -> int:
 def _entries_for(pro: ProProfile, *, now: datetime) -> list[WaitlistEntry]:
     """The waiting entries a free time of `pro` can go to, first come first served: those for
     the pro, then (for a public pro) the search-wide ones whose criteria the pro matches."""
-    from accounts.selectors import pro_search
+    from accounts.selectors import pros_matching
 
     soonest = (now - timedelta(days=1)).date()  # a window's date is local to its own zone
     waiting = WaitlistEntry.objects.filter(
@@ -243,10 +243,21 @@ def _entries_for(pro: ProProfile, *, now: datetime) -> list[WaitlistEntry]:
             Q(category__isnull=True) | Q(category_id=pro.category_id)
         )
         for entry in wide:
-            if entry.q and not pro_search(q=entry.q).filter(pk=pro.pk).exists():
+            if entry.km is not None and not _within_reach(pro, entry):
+                continue
+            if entry.q and not pros_matching(q=entry.q).filter(pk=pro.pk).exists():
                 continue
             found.append(entry)
     return sorted(found, key=lambda e: (e.created_at, e.pk))
+
+
+def _within_reach(pro: ProProfile, entry: WaitlistEntry) -> bool:
+    """Whether `pro` is within the entry's distance of its point, or travels that far to
+    clients (as ProProfile.objects.near(..., with_travel=True) reads it)."""
+    if pro.latitude is None or pro.longitude is None:
+        return False
+    distance = haversine_km(entry.latitude, entry.longitude, pro.latitude, pro.longitude)
+    return distance <= entry.km or (pro.travel_km is not None and distance <= pro.travel_km)
 
 
 def _service_for(entry: WaitlistEntry, services: list[Service]) -> Service | None:

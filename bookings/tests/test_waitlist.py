@@ -6,6 +6,7 @@ client's booking holds 10:00.
 """
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from http import HTTPStatus
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ClientProfile
+from accounts.models import ClientProfile, ProProfile
 from bookings import services
 from bookings.lifecycle import SlotUnavailable
 from bookings.models import Booking, WaitlistEntry, WaitlistOffer
@@ -341,6 +342,35 @@ def test_a_search_wide_entry_gets_a_freed_time_of_a_pro_of_its_category(
     assert offer.service == service
     elsewhere.refresh_from_db()
     assert elsewhere.status == ENTRY.WAITING
+
+
+def test_a_search_wide_entry_with_a_distance_gets_only_a_pro_near_enough(
+    taken, service, working_pro, category, client_user, commit
+):
+    ProProfile.objects.filter(pk=working_pro.pk).update(
+        latitude=Decimal("48.8566"),
+        longitude=Decimal("2.3522"),  # Paris
+    )
+    window = {
+        "day": local_at(3, 12).date(),
+        "from_time": time(10),
+        "to_time": time(10, 15),
+        "zone": "Europe/Paris",
+        "category": category,
+        "km": 20,
+    }
+    in_lyon = services.waitlist_join(
+        client=make_user(), latitude=45.764, longitude=4.8357, **window
+    )
+    in_versailles = services.waitlist_join(
+        client=client_user, latitude=48.8049, longitude=2.1204, **window
+    )
+
+    cancel(taken, commit)
+
+    assert [o.entry for o in live_offers()] == [in_versailles]
+    in_lyon.refresh_from_db()
+    assert in_lyon.status == ENTRY.WAITING
 
 
 # --- refusals ----------------------------------------------------------------------------------
