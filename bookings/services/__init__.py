@@ -60,6 +60,7 @@ from bookings.services.schedule import (
 from bookings.services.waitlist import (
     waitlist_check_pro,
     waitlist_check_pro_on_commit,
+    waitlist_entries_end,
     waitlist_join,
     waitlist_leave,
     waitlist_offer_decline,
@@ -104,6 +105,7 @@ __all__ = [
     "user_bookings_end",
     "waitlist_check_pro",
     "waitlist_check_pro_on_commit",
+    "waitlist_entries_end",
     "waitlist_join",
     "waitlist_leave",
     "waitlist_offer_decline",

@@ -174,6 +174,19 @@ def waitlist_leave(*, entry: WaitlistEntry) -> WaitlistEntry:
     return locked
 
 
+def waitlist_entries_end(*, user) -> int:
+    """Take `user` off every waitlist (their account is being deleted); the times held for them
+    go to the next waiting clients. Returns how many entries were open."""
+    open_entries = WaitlistEntry.objects.filter(
+        client=user, status__in=WaitlistEntry.OPEN_STATUSES
+    ).order_by("pk")
+    ended = 0
+    for entry in open_entries:
+        waitlist_leave(entry=entry)
+        ended += 1
+    return ended
+
+
 def waitlist_offer_decline(*, offer: WaitlistOffer) -> WaitlistOffer:
     """The client lets the held time go: it passes to the next waiting client at once, and the
     entry keeps waiting for another time in its window."""

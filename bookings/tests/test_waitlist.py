@@ -505,3 +505,52 @@ def test_a_hidden_pros_service_cannot_be_waited_for(client_user):
         reverse("bookings:waitlist_join"), {"pro": hidden.slug, "service": offered.pk}
     )
     assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+# --- the client's data -------------------------------------------------------------------------
+
+
+def test_a_deleted_account_leaves_every_waitlist_and_its_held_time_goes_on(
+    taken, service, client_user, commit
+):
+    from accounts.services import account_delete
+    from conftest import PASSWORD
+
+    entry = wait(client_user, service)
+    second = wait(make_user(), service)
+    cancel(taken, commit)
+
+    with commit():
+        account_delete(user=client_user, password=PASSWORD)
+
+    entry.refresh_from_db()
+    assert entry.status == ENTRY.CANCELLED
+    assert [o.entry for o in live_offers()] == [second]
+
+
+def test_the_export_lists_the_clients_waitlist(working_pro, service, client_user):
+    from accounts.data_export import account_export
+
+    wait(client_user, service, start=time(21), end=time(22))
+
+    (row,) = account_export(user=client_user)["waitlist"]
+    assert (row["service"], row["from"], row["to"], row["status"]) == (
+        "Haircut",
+        "21:00",
+        "22:00",
+        "waiting",
+    )
+
+
+def test_staff_read_entries_and_their_offers_in_the_admin(
+    taken, service, client_user, staff_user, commit
+):
+    entry = wait(client_user, service)
+    cancel(taken, commit)
+    http = login(staff_user)
+
+    listing = http.get(reverse("admin:bookings_waitlistentry_changelist"))
+    assert listing.status_code == HTTPStatus.OK
+    page = http.get(reverse("admin:bookings_waitlistentry_change", args=[entry.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert "Held for you" in page.content.decode()
