@@ -343,6 +343,10 @@ class WaitlistJoinForm(forms.Form):
         label="To", initial=time(18), widget=forms.TimeInput(attrs={"type": "time"})
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("from_time"), cleaned.get("to_time")

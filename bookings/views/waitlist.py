@@ -105,6 +105,9 @@ def join(request):
         "pro": service.pro if service else None,
         "offered": offered,
         "search_summary": "" if service else _search_summary(form),
+        "search_url": reverse("home")
+        + "?"
+        + urlencode({k: params[k] for k in ("q", "category") if params.get(k)}),
     }
     status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
     return render(request, "bookings/waitlist_join.html", context, status=status)
