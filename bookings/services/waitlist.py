@@ -40,6 +40,9 @@ waitlist_offered = django.dispatch.Signal()
 # How far ahead a window may be, and how many open entries one client may keep.
 MAX_DAYS_AHEAD = 365
 MAX_OPEN_ENTRIES = 20
+# The most waiting entries one check serves (first come first): bounded work per check; the
+# entries after them are served by the next check, once these got their offers.
+MAX_ENTRIES_PER_CHECK = 200
 Q_MAX = 100
 
 
@@ -242,18 +245,22 @@ def _expire_held(*, pro_id: int, now: datetime) -> int:
 
 
 def _entries_for(pro: ProProfile, *, now: datetime) -> list[WaitlistEntry]:
-    """The waiting entries a free time of `pro` can go to, first come first served: those for
-    the pro, then (for a public pro) the search-wide ones whose criteria the pro matches."""
+    """The waiting entries a free time of `pro` can go to, in the order they joined: those for
+    the pro and (for a public pro) the search-wide ones whose criteria the pro matches."""
     from accounts.selectors import pros_matching
 
     soonest = (now - timedelta(days=1)).date()  # a window's date is local to its own zone
     waiting = WaitlistEntry.objects.filter(
         status=WaitlistEntry.Status.WAITING, date__gte=soonest
     ).select_related("client", "service")
-    found = list(waiting.filter(pro=pro))
+    found = list(waiting.filter(pro=pro).order_by("created_at", "pk")[:MAX_ENTRIES_PER_CHECK])
     if pro.is_public:
-        wide = waiting.filter(pro__isnull=True).filter(
-            Q(category__isnull=True) | Q(category_id=pro.category_id)
+        wide = (
+            waiting.filter(pro__isnull=True)
+            .order_by("created_at", "pk")
+            .filter(Q(category__isnull=True) | Q(category_id=pro.category_id))[
+                :MAX_ENTRIES_PER_CHECK
+            ]
         )
         for entry in wide:
             if entry.km is not None and not _within_reach(pro, entry):
@@ -261,7 +268,7 @@ def _entries_for(pro: ProProfile, *, now: datetime) -> list[WaitlistEntry]:
             if entry.q and not pros_matching(q=entry.q).filter(pk=pro.pk).exists():
                 continue
             found.append(entry)
-    return sorted(found, key=lambda e: (e.created_at, e.pk))
+    return sorted(found, key=lambda e: (e.created_at, e.pk))[:MAX_ENTRIES_PER_CHECK]
 
 
 def _within_reach(pro: ProProfile, entry: WaitlistEntry) -> bool:
@@ -394,8 +401,9 @@ def waitlist_process_due(*, now: datetime, limit: int = 500) -> tuple[int, int]:
             pro_id=pro_id, status=WaitlistOffer.Status.OFFERED, expires_at__lte=now
         ).count()
         waitlist_check_pro(pro=ProProfile(pk=pro_id), now=now)
-    # A window's date is local to its zone: a day's grace covers every zone.
+    # A window's date is local to its zone: a local date D is over everywhere (UTC-12 the
+    # latest) by D+1 12:00 UTC, that is once D is before the UTC date of 12 hours ago.
     over = WaitlistEntry.objects.filter(
-        status=WaitlistEntry.Status.WAITING, date__lt=(now - timedelta(days=1)).date()
+        status=WaitlistEntry.Status.WAITING, date__lt=(now - timedelta(hours=12)).date()
     ).update(status=WaitlistEntry.Status.EXPIRED)
     return handled, over
