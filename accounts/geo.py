@@ -139,3 +139,23 @@ def bounding_box(lat: float, lng: float, km: float) -> tuple[float, float, float
     if min_lng < -180 or max_lng > 180:
         return None
     return min_lat, max_lat, min_lng, max_lng
+
+
+DEFAULT_KM = 10
+
+
+def parse_near(text: str | None, km: float | None) -> tuple[Place | None, float]:
+    """A search's place and radius from what a person typed: (None, km) without a place.
+    ValueError, with a message for them, for an unknown place or a radius out of range."""
+    radius = DEFAULT_KM if km is None else km
+    if not 0 < radius <= MAX_SEARCH_KM or math.isnan(radius):
+        raise ValueError(f"The distance must be more than 0 and at most {MAX_SEARCH_KM} km.")
+    if not (text or "").strip():
+        return None, radius
+    place = resolve_place(text)
+    if place is None:
+        raise ValueError(
+            f"We do not know the place “{text.strip()[:60]}”: pick a city from the list or "
+            "give coordinates as latitude,longitude."
+        )
+    return place, radius

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from accounts.models import ProProfile, User
 from accounts.timezones import viewer_zone
@@ -25,12 +25,20 @@ class ServiceOut(Schema):
     price: PriceOut
 
 
+class LocationOut(Schema):
+    city: str
+    lat: float | None
+    lng: float | None
+    travel_km: int | None = Field(description="The pro travels to clients this far; null: no")
+
+
 class ProOut(Schema):
     slug: str
     display_name: str
     headline: str
     category: str | None
     city: str
+    location: LocationOut
     timezone: str
     avatar_url: str | None
     rating: float | None
@@ -67,6 +75,24 @@ def _absolute(request, field) -> str | None:
     return request.build_absolute_uri(field.url) if field else None
 
 
+def service_json(service) -> dict:
+    return {
+        "id": service.id,
+        "name": service.name,
+        "duration_minutes": service.duration_minutes,
+        "price": {"amount": service.price_amount, "currency": service.currency},
+    }
+
+
+def location_json(pro: ProProfile) -> dict:
+    return {
+        "city": pro.city,
+        "lat": float(pro.latitude) if pro.latitude is not None else None,
+        "lng": float(pro.longitude) if pro.longitude is not None else None,
+        "travel_km": pro.travel_km,
+    }
+
+
 def pro_json(request, pro: ProProfile) -> dict:
     """A pro from selectors.pro_search / pro_get_public (active services already prefetched)."""
     return {
@@ -75,19 +101,12 @@ def pro_json(request, pro: ProProfile) -> dict:
         "headline": pro.headline,
         "category": pro.category.slug if pro.category else None,
         "city": pro.city,
+        "location": location_json(pro),
         "timezone": pro.timezone,
         "avatar_url": _absolute(request, pro.avatar),
         "rating": float(pro.rating_avg) if pro.rating_avg is not None else None,
         "review_count": pro.review_count,
-        "services": [
-            {
-                "id": s.id,
-                "name": s.name,
-                "duration_minutes": s.duration_minutes,
-                "price": {"amount": s.price_amount, "currency": s.currency},
-            }
-            for s in pro.active_services
-        ],
+        "services": [service_json(s) for s in pro.active_services],
     }
 
 

@@ -46,7 +46,8 @@ def _active_services():
     return Service.objects.filter(is_active=True)
 
 
-def _services_prefetch() -> Prefetch:
+def active_services_prefetch() -> Prefetch:
+    """Prefetch of a pro's active services, in their order, on `pro.active_services`."""
     return Prefetch(
         "services",
         queryset=_active_services().order_by("position", "id"),
@@ -110,7 +111,7 @@ def pro_search(
         qs = qs.filter(
             Exists(_active_services().filter(pro=OuterRef("pk"), price_amount__lte=max_price))
         )
-    qs = _with_min_price(qs).prefetch_related(_services_prefetch())
+    qs = _with_min_price(qs).prefetch_related(active_services_prefetch())
 
     if sort == "price":
         order = [F("min_price").asc(nulls_last=True), *_rating_order()]
@@ -128,7 +129,7 @@ def pro_get_public(*, slug: str) -> ProProfile:
     qs = (
         _with_min_price(ProProfile.objects.public())
         .select_related("category", "user")
-        .prefetch_related(_services_prefetch())
+        .prefetch_related(active_services_prefetch())
     )
     return get_object_or_404(qs, slug=slug)
 
@@ -140,6 +141,10 @@ def pro_latest_reviews(*, pro: ProProfile, limit: int = 5) -> list:
             "-created_at", "-pk"
         )[:limit]
     )
+
+
+def category_exists(slug: str) -> bool:
+    return Category.objects.filter(slug=slug).exists()
 
 
 def categories_all() -> QuerySet[Category]:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from accounts.schemas import ProOut, ServiceOut, pro_json, service_json
 from bookings import lifecycle
 from bookings.models import Booking
 from payments.selectors import payment_summary_for
@@ -18,6 +19,31 @@ class SlotsOut(Schema):
     service: int
     timezone: str
     slots: list[str]
+
+
+class AvailabilityResultOut(Schema):
+    pro: ProOut
+    service: ServiceOut
+    distance_km: float | None = Field(description="From `near`, in km; null without a place")
+    slots: list[str] = Field(description="Free start times, ISO 8601 with the offset of `tz`")
+
+
+class AvailabilityOut(Schema):
+    count: int
+    timezone: str
+    results: list[AvailabilityResultOut]
+
+
+def availability_json(request, offers) -> list[dict]:
+    return [
+        {
+            "pro": pro_json(request, offer.pro),
+            "service": service_json(offer.service),
+            "distance_km": round(offer.distance_km, 2) if offer.distance_km is not None else None,
+            "slots": [slot.isoformat() for slot in offer.slots],
+        }
+        for offer in offers
+    ]
 
 
 class ServiceRef(Schema):

@@ -18,9 +18,10 @@ from django.db.models import Case, DateField, IntegerField, Q, QuerySet, Value, 
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import selectors as directory
 from accounts.models import ProProfile
 from accounts.timezones import parse_zone
-from bookings import availability
+from bookings import availability, search
 from bookings.models import (
     Booking,
     BookingRules,
@@ -121,6 +122,29 @@ class EngineInput:
     busy: list[availability.Interval]
     rules: availability.Rules
 
+    def engine_kwargs(self) -> dict:
+        """The pro's side of the engine's arguments."""
+        return {
+            "tz": self.tz,
+            "weekly": self.weekly,
+            "overrides": self.overrides,
+            "time_off": self.time_off,
+            "busy": self.busy,
+            "rules": self.rules,
+        }
+
+    def free_slots(
+        self, *, duration_minutes: int, window_start: datetime, window_end: datetime, now
+    ) -> list[datetime]:
+        """The engine's free starts for this data (bookings.availability.free_slots)."""
+        return availability.free_slots(
+            **self.engine_kwargs(),
+            duration_minutes=duration_minutes,
+            window_start=window_start,
+            window_end=window_end,
+            now=now,
+        )
+
 
 def engine_rules(rules: BookingRules) -> availability.Rules:
     return availability.Rules(
@@ -146,62 +170,90 @@ def load_engine_input(
     Busy time is the pro's active bookings and the waitlist offers live at `now` (default: the
     clock), except those held for `holder` (the client asking: their own offer is free to them).
     """
-    rules = booking_rules_for(pro)
-    tz = parse_zone(pro.timezone)
-    buffer = timedelta(minutes=rules.buffer_minutes)
+    return load_engine_inputs(
+        pros=[pro],
+        window_start=window_start,
+        window_end=window_end,
+        duration_minutes=duration_minutes,
+        exclude_booking_id=exclude_booking_id,
+        holder=holder,
+        now=now,
+    )[pro.pk]
+
+
+def load_engine_inputs(
+    *,
+    pros: list[ProProfile],
+    window_start: datetime,
+    window_end: datetime,
+    duration_minutes: int,
+    exclude_booking_id: int | None = None,
+    holder=None,
+    now: datetime | None = None,
+) -> dict[int, EngineInput]:
+    """What the engine needs for each pro, for starts in [window_start, window_end) of a service
+    of up to `duration_minutes`: two queries whatever the number of pros (plus one per pro
+    whose `booking_rules` were neither joined nor read before). Busy time: active bookings and
+    waitlist offers live at `now`, except those held for `holder`."""
+    rules_of = {pro.pk: booking_rules_for(pro) for pro in pros}
+    ids = list(rules_of)
+    buffer = timedelta(minutes=max((r.buffer_minutes for r in rules_of.values()), default=0))
     reach_end = window_end + timedelta(minutes=duration_minutes) + buffer
-    # Local dates the window can touch (a day either side for zone offsets).
-    first_day = window_start.astimezone(tz).date() - timedelta(days=1)
-    last_day = reach_end.astimezone(tz).date() + timedelta(days=1)
+    # Local dates the window can touch in any zone (UTC offsets stay within a day), and the
+    # day before for overnight hours.
+    first_day = window_start.astimezone(UTC).date() - timedelta(days=2)
+    last_day = reach_end.astimezone(UTC).date() + timedelta(days=2)
 
     # Query 1: working time. Weekly hours UNION ALL override intervals (LEFT JOIN: a closed
     # override has no interval and comes back with NULL times).
     null_date = Value(None, output_field=DateField())
     weekly_q = (
-        WeeklyHours.objects.filter(pro=pro)
+        WeeklyHours.objects.filter(pro__in=ids)
         .order_by()
-        .values_list("weekday", null_date, "start", "end")
+        .values_list("pro_id", "weekday", null_date, "start", "end")
     )
     override_q = (
         DateOverride.objects.order_by()
-        .filter(pro=pro, date__range=(first_day, last_day))
+        .filter(pro__in=ids, date__range=(first_day, last_day))
         .values_list(
+            "pro_id",
             Value(-1, output_field=IntegerField()),
             "date",
             "intervals__start",
             "intervals__end",
         )
     )
-    weekly: list[availability.WeeklyHours] = []
-    by_day: dict[date, list] = {}
-    for weekday, day, start, end in weekly_q.union(override_q, all=True).order_by():
+    weekly: dict[int, list[availability.WeeklyHours]] = {pk: [] for pk in ids}
+    by_day: dict[int, dict[date, list]] = {pk: {} for pk in ids}
+    for pro_id, weekday, day, start, end in weekly_q.union(override_q, all=True).order_by():
         if day is None:
-            weekly.append(availability.WeeklyHours(weekday, start, end))
+            weekly[pro_id].append(availability.WeeklyHours(weekday, start, end))
         else:
             if isinstance(day, datetime):  # defensive: some backends hand back datetimes
                 day = day.date()
-            intervals = by_day.setdefault(day, [])
+            intervals = by_day[pro_id].setdefault(day, [])
             if start is not None:
                 intervals.append((start, end))
-    overrides = [availability.DayOverride(day, tuple(iv)) for day, iv in by_day.items()]
 
-    # Query 2: blocked time. Time off UNION ALL the pro's active bookings near the window.
+    # Query 2: blocked time. Time off UNION ALL the pros' active bookings near the window.
     off_q = (
         TimeOff.objects.order_by()
-        .filter(pro=pro, starts_at__lt=reach_end, ends_at__gt=window_start)
-        .values_list(Value(0, output_field=IntegerField()), "starts_at", "ends_at")
+        .filter(pro__in=ids, starts_at__lt=reach_end, ends_at__gt=window_start)
+        .values_list("pro_id", Value(0, output_field=IntegerField()), "starts_at", "ends_at")
     )
     busy_q = Booking.objects.order_by().filter(
-        pro=pro,
+        pro__in=ids,
         status__in=Booking.ACTIVE_STATUSES,
         starts_at__lt=reach_end,
         ends_at__gt=window_start - buffer,
     )
     if exclude_booking_id is not None:
         busy_q = busy_q.exclude(pk=exclude_booking_id)
-    busy_q = busy_q.values_list(Value(1, output_field=IntegerField()), "starts_at", "ends_at")
+    busy_q = busy_q.values_list(
+        "pro_id", Value(1, output_field=IntegerField()), "starts_at", "ends_at"
+    )
     held_q = WaitlistOffer.objects.order_by().filter(
-        pro=pro,
+        pro__in=ids,
         status=WaitlistOffer.Status.OFFERED,
         expires_at__gt=now or timezone.now(),
         starts_at__lt=reach_end,
@@ -209,21 +261,28 @@ def load_engine_input(
     )
     if holder is not None:
         held_q = held_q.exclude(entry__client=holder)
-    held_q = held_q.values_list(Value(1, output_field=IntegerField()), "starts_at", "ends_at")
-    time_off: list[availability.Interval] = []
-    busy: list[availability.Interval] = []
-    for kind, starts_at, ends_at in off_q.union(busy_q, held_q, all=True).order_by():
-        starts_at, ends_at = _aware(starts_at), _aware(ends_at)
-        (busy if kind == 1 else time_off).append(availability.Interval(starts_at, ends_at))
-
-    return EngineInput(
-        tz=tz,
-        weekly=weekly,
-        overrides=overrides,
-        time_off=time_off,
-        busy=busy,
-        rules=engine_rules(rules),
+    held_q = held_q.values_list(
+        "pro_id", Value(1, output_field=IntegerField()), "starts_at", "ends_at"
     )
+    time_off: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
+    busy: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
+    for pro_id, kind, starts_at, ends_at in off_q.union(busy_q, held_q, all=True).order_by():
+        interval = availability.Interval(_aware(starts_at), _aware(ends_at))
+        (busy if kind == 1 else time_off)[pro_id].append(interval)
+
+    return {
+        pro.pk: EngineInput(
+            tz=parse_zone(pro.timezone),
+            weekly=weekly[pro.pk],
+            overrides=[
+                availability.DayOverride(day, tuple(iv)) for day, iv in by_day[pro.pk].items()
+            ],
+            time_off=time_off[pro.pk],
+            busy=busy[pro.pk],
+            rules=engine_rules(rules_of[pro.pk]),
+        )
+        for pro in pros
+    }
 
 
 def _aware(value) -> datetime:
@@ -269,13 +328,7 @@ def free_slots(
         holder=holder,
         now=now,
     )
-    return availability.free_slots(
-        tz=data.tz,
-        weekly=data.weekly,
-        overrides=data.overrides,
-        time_off=data.time_off,
-        busy=data.busy,
-        rules=data.rules,
+    return data.free_slots(
         duration_minutes=service.duration_minutes,
         window_start=window_start,
         window_end=window_end,
@@ -304,15 +357,7 @@ def slot_is_free(
         now=now,
     )
     return availability.is_slot_free(
-        tz=data.tz,
-        weekly=data.weekly,
-        overrides=data.overrides,
-        time_off=data.time_off,
-        busy=data.busy,
-        rules=data.rules,
-        duration_minutes=duration_minutes,
-        starts_at=starts_at,
-        now=now,
+        **data.engine_kwargs(), duration_minutes=duration_minutes, starts_at=starts_at, now=now
     )
 
 
@@ -337,6 +382,54 @@ def free_slots_by_day(
         local = slot.astimezone(zone)
         by_day.setdefault(local.date(), []).append(local)
     return by_day
+
+
+def availability_search(
+    *,
+    window: search.Window,
+    category: str | None = None,
+    q: str = "",
+    near: tuple[float, float] | None = None,
+    km: float = 10,
+    sort: str = "time",
+    now: datetime | None = None,
+) -> list[search.Offer]:
+    """Public pros of `category` matching `q` (and within `km` of `near`, or travelling that
+    far) with their free starts in `window`, sorted (bookings.search has the rules).
+
+    Four SQL queries whatever the number of pros: the pros (with category, rules and distance),
+    their active services, working time, blocked time."""
+    pros_qs = directory.pros_matching(category=category, q=q)
+    if near is not None:
+        pros_qs = pros_qs.near(near[0], near[1], km, with_travel=True)
+    pros = list(
+        pros_qs.select_related("category", "booking_rules").prefetch_related(
+            directory.active_services_prefetch()
+        )
+    )
+    pros = [pro for pro in pros if pro.active_services]
+    if not pros:
+        return []
+    window_start, window_end = window.bounds()
+    longest = max(s.duration_minutes for pro in pros for s in pro.active_services)
+    engine = load_engine_inputs(
+        pros=pros, window_start=window_start, window_end=window_end, duration_minutes=longest
+    )
+    offers = search.find_offers(
+        candidates=(
+            search.Candidate(
+                pro=pro,
+                services=pro.active_services,
+                engine=engine[pro.pk],
+                distance_km=getattr(pro, "distance_km", None),
+            )
+            for pro in pros
+        ),
+        window=window,
+        terms=directory.search_terms(q),
+        now=now or timezone.now(),
+    )
+    return search.sort_offers(offers, sort)
 
 
 # ---------------------------------------------------------------------------------------------

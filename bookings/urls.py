@@ -8,12 +8,15 @@ from bookings.views import (
     flow,
     my_bookings,
     reviews,
+    search,
     waitlist,
 )
 
 app_name = "bookings"
 
 urlpatterns = [
+    # Find a free time across pros (linked from the home page).
+    path("find/", search.find, name="search"),
     # Booking flow (linked from the pro page).
     path("new/<slug:slug>/<int:service_id>/", flow.book, name="book"),
     path("new/<slug:slug>/<int:service_id>/confirm/", flow.confirm, name="confirm"),

@@ -8,6 +8,7 @@ from django.utils.dateformat import format as date_format
 
 from accounts.timezones import zone_of
 from bookings import lifecycle
+from bookings.forms import FreeTimeSearchForm
 from bookings.models import Booking
 
 register = template.Library()
@@ -84,3 +85,13 @@ def zone_label(tz):
 def action_label(action):
     """ "no_show" -> "Mark no-show" (the label in the lifecycle table)."""
     return lifecycle.action_label(str(action))
+
+
+@register.inclusion_tag("bookings/includes/_free_time_form.html", takes_context=True)
+def free_time_form(context, categories):
+    """The "Find a free time" form, empty, for pages of other apps (the home page)."""
+    request = context.get("request")
+    return {
+        "form": FreeTimeSearchForm(categories=categories, user=getattr(request, "user", None)),
+        "request": request,
+    }

@@ -441,10 +441,17 @@ def test_a_bad_window_on_the_page_is_a_400_with_the_reason(working_pro, service,
     assert not WaitlistEntry.objects.exists()
 
 
-def test_the_search_empty_state_offers_the_search_wide_waitlist(db, client_user):
-    page = login(client_user).get(reverse("home"), {"q": "underwater basket weaving"})
+def test_the_search_empty_state_offers_the_search_wide_waitlist_for_its_window(db, client_user):
+    page = login(client_user).get(
+        reverse("bookings:search"),
+        {"q": "underwater basket weaving", "when": "tomorrow", "period": "morning"},
+    )
     assert b'data-testid="waitlist-form"' in page.content
-    assert b'value="underwater basket weaving"' in page.content
+    html = page.content.decode()
+    assert 'name="q" value="underwater basket weaving"' in html
+    assert f'name="date" value="{local_at(1, 12).date().isoformat()}"' in html
+    assert 'name="from_time" value="06:00"' in html
+    assert 'name="to_time" value="12:00"' in html
 
 
 def test_the_offer_page_shows_the_held_time_only_to_its_client(
