@@ -214,6 +214,25 @@ def test_an_offered_time_is_busy_for_everyone_else_for_15_minutes_then_free(
     assert booking.status == Booking.Status.CONFIRMED
 
 
+def test_the_free_time_search_shows_a_held_time_only_once_the_hold_is_over(
+    taken, service, client_user, commit, travel, now
+):
+    from bookings import search
+    from bookings.selectors import availability_search
+
+    wait(client_user, service)
+    window = search.Window(
+        zone=PARIS, days=(local_at(3, 12).date(),), start=time(10), end=time(10, 15)
+    )
+    cancel(taken, commit)
+    assert live_offers()
+
+    assert availability_search(window=window) == []  # held for the waiting client
+    travel(now + timedelta(minutes=16))
+    (found,) = availability_search(window=window)
+    assert found.slots == [local_at(3, 10)]
+
+
 def test_the_offered_client_books_the_held_time_and_the_entry_is_booked(
     taken, service, client_user, commit
 ):
