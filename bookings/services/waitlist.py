@@ -339,7 +339,7 @@ def waitlist_check_pro(*, pro: ProProfile, now: datetime | None = None) -> list[
         _lock_pro(pro)
         pro = ProProfile.objects.select_related("user", "booking_rules").get(pk=pro.pk)
         _expire_held(pro_id=pro.pk, now=now)
-        if not pro.user.is_active:
+        if not pro.is_public:  # a hidden or closed pro cannot be booked: nothing to offer
             return made
         entries = _entries_for(pro, now=now)
         if not entries:

@@ -184,6 +184,15 @@ def test_removed_time_off_and_removed_closed_day_offer_their_time(
     assert sorted(o.starts_at for o in live_offers()) == [local_at(3, 10), local_at(4, 10)]
 
 
+def test_a_pro_hidden_meanwhile_offers_nothing(taken, service, working_pro, client_user, commit):
+    wait(client_user, service)
+    ProProfile.objects.filter(pk=working_pro.pk).update(is_listed=False)
+
+    cancel(taken, commit)
+
+    assert live_offers() == []
+
+
 def test_joining_a_window_with_a_free_time_offers_it_at_once(
     working_pro, service, client_user, commit
 ):
