@@ -277,6 +277,15 @@ def set_every_day(pro, start: time = time(8), end: time = time(20)) -> None:
         booking_services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(start, end)])
 
 
+def make_open_pro(*, hours: tuple[time, time] = (time(9), time(17)), **extra) -> ProProfile:
+    """A public pro (make_pro's arguments) open every day during `hours` of their own wall
+    clock, booking a year ahead with no notice (the other rules: their defaults)."""
+    pro = make_pro(**extra)
+    set_every_day(pro, *hours)
+    booking_services.booking_rules_update(pro=pro, horizon_days=365, min_notice_minutes=0)
+    return pro
+
+
 def book(*, client, service, days: int = 3, hour: int = 10) -> Booking:
     """Book `service` for `client` as a client would, through booking_create (availability, the
     pro's rules, a payment hold for an online service), `days` Paris dates from today at `hour`.

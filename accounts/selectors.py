@@ -46,7 +46,8 @@ def _active_services():
     return Service.objects.filter(is_active=True)
 
 
-def _services_prefetch() -> Prefetch:
+def active_services_prefetch() -> Prefetch:
+    """Prefetch of a pro's active services, in their order, on `pro.active_services`."""
     return Prefetch(
         "services",
         queryset=_active_services().order_by("position", "id"),
@@ -66,29 +67,20 @@ def _rating_order() -> list:
     return [F("rating_avg").desc(nulls_last=True), "-review_count"]
 
 
-def pro_search(
-    *,
-    q: str = "",
-    category: str | None = None,
-    city: str | None = None,
-    max_price: int | None = None,
-    sort: str = "relevance",
-) -> QuerySet[ProProfile]:
-    """Public pros matching the filters, with `category`, `booking_rules`, `active_services` and
-    `min_price`."""
-    qs = ProProfile.objects.public().select_related("category", "booking_rules")
+def search_terms(q: str | None) -> list[str]:
+    """The words of a free-text search (at most `MAX_TERMS`)."""
+    return (q or "").split()[:MAX_TERMS]
+
+
+def pros_matching(*, category: str | None = None, q: str = "") -> QuerySet[ProProfile]:
+    """Public pros of `category` (a slug) matching every word of `q` (see the module's rules),
+    annotated with `relevance`; unordered. The one text+category matcher of the directory, the
+    availability search and the waitlist."""
+    qs = ProProfile.objects.public()
     if category:
         qs = qs.filter(category__slug=category)
-    if city:
-        qs = qs.filter(city__iexact=city.strip())
-    if max_price is not None:
-        qs = qs.filter(
-            Exists(_active_services().filter(pro=OuterRef("pk"), price_amount__lte=max_price))
-        )
-
-    terms = (q or "").split()[:MAX_TERMS]
     score = Value(0)
-    for term in terms:
+    for term in search_terms(q):
         in_name = Q(display_name__icontains=term)
         in_headline = Q(headline__icontains=term)
         in_category = Q(category__name__icontains=term)
@@ -100,7 +92,27 @@ def pro_search(
             default=Value(1),
             output_field=IntegerField(),
         )
-    qs = _with_min_price(qs).annotate(relevance=score).prefetch_related(_services_prefetch())
+    return qs.annotate(relevance=score)
+
+
+def pro_search(
+    *,
+    q: str = "",
+    category: str | None = None,
+    city: str | None = None,
+    max_price: int | None = None,
+    sort: str = "relevance",
+) -> QuerySet[ProProfile]:
+    """Public pros matching the filters, with `category`, `booking_rules`, `active_services` and
+    `min_price`."""
+    qs = pros_matching(category=category, q=q).select_related("category", "booking_rules")
+    if city:
+        qs = qs.filter(city__iexact=city.strip())
+    if max_price is not None:
+        qs = qs.filter(
+            Exists(_active_services().filter(pro=OuterRef("pk"), price_amount__lte=max_price))
+        )
+    qs = _with_min_price(qs).prefetch_related(active_services_prefetch())
 
     if sort == "price":
         order = [F("min_price").asc(nulls_last=True), *_rating_order()]
@@ -119,7 +131,7 @@ def pro_get_public(*, slug: str) -> ProProfile:
     qs = (
         _with_min_price(ProProfile.objects.public())
         .select_related("category", "user", "booking_rules")
-        .prefetch_related(_services_prefetch())
+        .prefetch_related(active_services_prefetch())
     )
     return get_object_or_404(qs, slug=slug)
 
@@ -131,6 +143,10 @@ def pro_latest_reviews(*, pro: ProProfile, limit: int = 5) -> list:
             "-created_at", "-pk"
         )[:limit]
     )
+
+
+def category_exists(slug: str) -> bool:
+    return Category.objects.filter(slug=slug).exists()
 
 
 def categories_all() -> QuerySet[Category]:

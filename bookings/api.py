@@ -13,21 +13,26 @@ body does, with the same message.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from accounts import geo
 from accounts.access import pro_for_user
-from accounts.timezones import viewer_zone
-from bookings import lifecycle, selectors, services
+from accounts.models import Category
+from accounts.selectors import category_exists
+from accounts.timezones import parse_zone, viewer_zone
+from bookings import lifecycle, search, selectors, services
 from bookings.models import Booking
 from bookings.schemas import (
     ActionIn,
+    AvailabilityOut,
     BookingIn,
     BookingOut,
     ClientDetailOut,
@@ -37,17 +42,22 @@ from bookings.schemas import (
     ReviewIn,
     ReviewOut,
     SlotsOut,
+    WaitlistIn,
+    WaitlistOut,
+    availability_json,
     booking_json,
     client_json,
     pro_review_json,
     review_json,
+    waitlist_json,
 )
 from timz.ratelimit import RateLimited
-from timz.schemas import ErrorOut
+from timz.schemas import ErrorOut, page_or_400
 
 router = Router(tags=["bookings"])
 
 MAX_DAYS = 62
+SEARCH_PAGE_SIZE = 20
 # How far from today a slots window may start (keeps date arithmetic sane).
 MAX_START_OFFSET = timedelta(days=400)
 
@@ -96,6 +106,68 @@ def slots(
         "service": offered.pk,
         "timezone": zone.key,
         "slots": [slot.astimezone(zone).isoformat() for slot in found],
+    }
+
+
+class AvailabilityQuery(Schema):
+    category: str | None = Field(None, max_length=80, description="A category slug")
+    q: str = Field("", max_length=100, description="Words matched against pros and services")
+    date: str | None = Field(
+        None, max_length=10, description="YYYY-MM-DD, or today, tomorrow, weekend (default today)"
+    )
+    from_: str | None = Field(None, alias="from", max_length=8, description="HH:MM, default 00:00")
+    to: str | None = Field(None, max_length=8, description="HH:MM (or 24:00), default 24:00")
+    tz: str | None = Field(
+        None, max_length=64, description="Zone of the window and the answers (default: near's, UTC)"
+    )
+    near: str | None = Field(
+        None, max_length=120, description="lat,lng (or a known city) to search around"
+    )
+    km: float | None = Field(None, description="Radius around `near` (default 10, at most 500)")
+    sort: Literal["time", "distance", "price", "rating"] = "time"
+    page: int = Field(1, description=f"1-based page number; {SEARCH_PAGE_SIZE} results per page")
+
+
+@router.get(
+    "/availability",
+    response={200: AvailabilityOut, 400: ErrorOut},
+    summary="Pros free in a window: their real free start times",
+)
+def availability_search(request, query: Query[AvailabilityQuery]):
+    """Public pros matching `category` and `q` (and near a place) with their free start times
+    in one day's window, or a weekend's (bookings.search has the rules). 400 for a bad window,
+    zone or place."""
+    try:
+        place, km = geo.parse_near(query.near, query.km)
+        zone = viewer_zone(requested=query.tz, fallback=place.timezone if place else "UTC")
+        date_is_word = (query.date or "") in search.WHEN
+        window = search.parse_window(
+            zone=zone,
+            now=timezone.now(),
+            when=query.date if date_is_word else "",
+            day="" if date_is_word else (query.date or ""),
+            start=query.from_ or "",
+            end=query.to or "",
+        )
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    if query.sort == "distance" and place is None:
+        raise HttpError(400, "Sorting by distance needs a place: give near=lat,lng.")
+    offers = selectors.availability_search(
+        window=window,
+        category=query.category,
+        q=query.q,
+        near=(place.lat, place.lng) if place else None,
+        km=km,
+        sort=query.sort,
+    )
+    if not offers and query.category and not category_exists(query.category):
+        raise HttpError(400, f"Unknown category “{query.category}”.")
+    page = page_or_400(offers, query.page, SEARCH_PAGE_SIZE)
+    return {
+        "count": page.paginator.count,
+        "timezone": zone.key,
+        "results": availability_json(request, page.object_list),
     }
 
 
@@ -303,3 +375,73 @@ def my_reviews(
         "unanswered": counts["unanswered"],
         "results": [pro_review_json(r) for r in found],
     }
+
+
+@router.post(
+    "/waitlist",
+    auth=django_auth,
+    response={201: WaitlistOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    by_alias=True,
+    summary="Join a waitlist: a pro's service, or a search, with a window",
+)
+def waitlist_join(request, payload: WaitlistIn):
+    try:
+        # The window's zone as given, else the caller's own (their profile's).
+        zone = parse_zone(payload.timezone) if payload.timezone else viewer_zone(request.user)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    service = category = None
+    if payload.pro is not None or payload.service is not None:
+        if payload.pro is None or payload.service is None:
+            raise HttpError(400, "A pro's waitlist needs both the pro and the service.")
+        try:
+            service = selectors.service_get_bookable(
+                service_id=payload.service, pro_slug=payload.pro
+            )
+        except Http404 as exc:  # a reference in the request body: bad input
+            raise HttpError(400, str(exc)) from exc
+    if payload.category:
+        category = Category.objects.filter(slug=payload.category).first()
+        if category is None:
+            raise HttpError(400, "No such category.")
+    entry = services.waitlist_join(
+        client=request.user,
+        day=payload.date,
+        from_time=payload.from_,
+        to_time=payload.to,
+        zone=zone.key,
+        pro=service.pro if service else None,
+        service=service,
+        category=category,
+        q=payload.q,
+        latitude=payload.lat,
+        longitude=payload.lng,
+        km=payload.km,
+    )
+    entry = selectors.waitlist_entry_get_for_user(user=request.user, pk=entry.pk)
+    return Status(201, waitlist_json(entry, now=timezone.now()))
+
+
+@router.get(
+    "/waitlist",
+    auth=django_auth,
+    response={200: list[WaitlistOut], 401: ErrorOut},
+    by_alias=True,
+    summary="The caller's waitlist entries",
+)
+def waitlist_list(request):
+    now = timezone.now()
+    rows = selectors.waitlist_for_client(user=request.user)[:200]
+    return [waitlist_json(entry, now=now) for entry in rows]
+
+
+@router.delete(
+    "/waitlist/{int:entry_id}",
+    auth=django_auth,
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Leave a waitlist (one of the caller's entries)",
+)
+def waitlist_leave(request, entry_id: int):
+    entry = selectors.waitlist_entry_get_for_user(user=request.user, pk=entry_id)
+    services.waitlist_leave(entry=entry)
+    return Status(204, None)

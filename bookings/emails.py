@@ -210,3 +210,41 @@ def send_review_email(*, review_id: int) -> int:
     }
     subject = f"New review: {review.rating}/5 from {context['author_name']}"
     return _message("review", subject, context, to=review.pro.user.email).send()
+
+
+def offer_url(offer) -> str:
+    """The absolute link of a waitlist offer (its page holds the Book and Decline buttons)."""
+    return absolute_url(reverse("bookings:waitlist_offer", kwargs={"token": offer.token}))
+
+
+def send_waitlist_offer(*, offer_id: int) -> int:
+    """Email the client of a live waitlist offer: the time held for them, the link, and the
+    deadline in their zone. Nothing for an offer already gone or an inactive account."""
+    from bookings.models import WaitlistOffer
+
+    offer = (
+        WaitlistOffer.objects.select_related(
+            "entry__client__client_profile", "entry__client__pro_profile", "pro", "service"
+        )
+        .filter(pk=offer_id, status=WaitlistOffer.Status.OFFERED)
+        .first()
+    )
+    if offer is None or not offer.entry.client.is_active:
+        return 0
+    client = offer.entry.client
+    zone = viewer_zone(client, fallback=offer.pro.timezone)
+    local_start = offer.starts_at.astimezone(zone)
+    context = {
+        "offer": offer,
+        "recipient_name": client.display_name,
+        "zone": zone.key,
+        "starts_local": local_start,
+        "ends_local": offer.ends_at.astimezone(zone),
+        "expires_local": offer.expires_at.astimezone(zone),
+        "pro_name": offer.pro.display_name,
+        "price": format_money(offer.service.price_amount, offer.service.currency),
+        "offer_url": offer_url(offer),
+    }
+    when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
+    subject = f"A time freed up: {offer.service.name} on {when}"
+    return _message("waitlist_offer", subject, context, to=client.email).send()

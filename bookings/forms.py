@@ -14,6 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts import geo
+from accounts.timezones import viewer_zone
+from bookings import search
 from bookings.availability import day_intervals
 from bookings.models import BookingRules, Service
 from bookings.services.clients import CLIENT_NOTE_MAX
@@ -463,3 +466,146 @@ class RebookNudgeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class WaitlistJoinForm(forms.Form):
+    """Join the waitlist: a pro's service (`pro` + `service`) or a search (`category`, `q`,
+    and `lat`/`lng`/`km` together), a local date and a from/to window in the viewer's zone."""
+
+    pro = forms.SlugField(required=False, widget=forms.HiddenInput)
+    service = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    category = forms.SlugField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    km = forms.IntegerField(required=False, min_value=1, max_value=500, widget=forms.HiddenInput)
+    date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    from_time = forms.TimeField(
+        label="From", initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    to_time = forms.TimeField(
+        label="To", initial=time(18), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from_time"), cleaned.get("to_time")
+        if start and end and not start < end:
+            self.add_error("to_time", "The window must end after it starts (on the same day).")
+        wants = cleaned.get("pro") or cleaned.get("category") or cleaned.get("q")
+        if not wants and not self.has_error("date"):
+            raise ValidationError("Say what you are waiting for: a pro, a category or words.")
+        return cleaned
+
+
+class FreeTimeSearchForm(forms.Form):
+    """ "Find a free time" (GET): what, when, where, and the order. Bound to request.GET.
+
+    `clean()` turns the fields into `self.search` (keyword arguments for
+    bookings.selectors.availability_search) and `self.zone`; each mistake is an error on the
+    field that caused it."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Service",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Haircut, massage…"}),
+    )
+    category = forms.ChoiceField(required=False, label="Category")
+    when = forms.ChoiceField(
+        required=False, label="Day", choices=list(search.WHEN.items()), initial="today"
+    )
+    date = forms.CharField(
+        required=False,
+        max_length=10,
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    period = forms.ChoiceField(
+        required=False,
+        label="Time of day",
+        choices=[(key, label) for key, (label, _, _) in search.PERIODS.items()],
+    )
+    start = forms.CharField(
+        required=False,
+        max_length=8,
+        label="From",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    end = forms.CharField(
+        required=False, max_length=8, label="To", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    near = forms.CharField(
+        required=False,
+        max_length=120,
+        label="Near",
+        widget=forms.TextInput(
+            attrs={"list": "search-places", "placeholder": "City", "autocomplete": "off"}
+        ),
+    )
+    km = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=geo.MAX_SEARCH_KM,
+        label="Within (km)",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "10"}),
+    )
+    sort = forms.ChoiceField(required=False, label="Sort by", choices=list(search.SORTS.items()))
+    # Filled by static/js/search.js from the browser (Intl API) for visitors.
+    tz = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    known_places = staticmethod(geo.city_names)
+
+    def __init__(self, *args, categories, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["category"].choices = [("", "Any")] + [(c.slug, c.name) for c in categories]
+        self.search: dict = {}
+        self.zone = None
+
+    def clean(self):
+        data = super().clean()
+        place = None
+        km = data.get("km")
+        if "near" in data and "km" not in self.errors:
+            try:
+                place, km = geo.parse_near(data["near"], km)
+            except ValueError as exc:
+                self.add_error("near", str(exc))
+        try:
+            self.zone = viewer_zone(
+                self.user, requested=data.get("tz"), fallback=place.timezone if place else "UTC"
+            )
+        except ValueError:
+            self.zone = viewer_zone(self.user, fallback=place.timezone if place else "UTC")
+        try:
+            window = search.parse_window(
+                zone=self.zone,
+                now=timezone.now(),
+                when=data.get("when", ""),
+                day=data.get("date", ""),
+                period=data.get("period", ""),
+                start=data.get("start", ""),
+                end=data.get("end", ""),
+            )
+        except search.SearchError as exc:
+            self.add_error(exc.field, str(exc))
+            window = None
+        sort = data.get("sort") or "time"
+        if sort == "distance" and place is None and "near" not in self.errors:
+            self.add_error("near", "Choose a place to sort by distance.")
+        if not self.errors:
+            self.search = {
+                "window": window,
+                "category": data.get("category") or None,
+                "q": data.get("q", ""),
+                "near": (place.lat, place.lng) if place else None,
+                "km": km,
+                "sort": sort,
+            }
+        self.place = place
+        return data

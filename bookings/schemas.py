@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from accounts.schemas import ProOut, ServiceOut, pro_json, service_json
 from bookings import lifecycle
 from bookings.models import Booking
 from payments.selectors import payment_summary_for
@@ -18,6 +19,31 @@ class SlotsOut(Schema):
     service: int
     timezone: str
     slots: list[str]
+
+
+class AvailabilityResultOut(Schema):
+    pro: ProOut
+    service: ServiceOut
+    distance_km: float | None = Field(description="From `near`, in km; null without a place")
+    slots: list[str] = Field(description="Free start times, ISO 8601 with the offset of `tz`")
+
+
+class AvailabilityOut(Schema):
+    count: int
+    timezone: str
+    results: list[AvailabilityResultOut]
+
+
+def availability_json(request, offers) -> list[dict]:
+    return [
+        {
+            "pro": pro_json(request, offer.pro),
+            "service": service_json(offer.service),
+            "distance_km": round(offer.distance_km, 2) if offer.distance_km is not None else None,
+            "slots": [slot.isoformat() for slot in offer.slots],
+        }
+        for offer in offers
+    ]
 
 
 class ServiceRef(Schema):
@@ -98,6 +124,78 @@ class ReviewOut(Schema):
     text: str
     reply: str
     created_at: str
+
+
+class WaitlistIn(Schema):
+    """A pro's waitlist (`pro` and `service`) or a search-wide one (`category` and/or `q`,
+    and `lat`/`lng`/`km` together), for the window `date` `from`-`to` in `timezone` (default:
+    the caller's zone)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    pro: str | None = Field(None, description="A pro's slug.")
+    service: Id | None = Field(None, description="One of the pro's services (with `pro`).")
+    category: str | None = Field(None, description="A category slug (search-wide).")
+    q: str = Field("", description="Search words (search-wide).")
+    lat: float | None = None
+    lng: float | None = None
+    km: WholeNumber | None = Field(None, description="Distance from lat/lng (search-wide).")
+    date: date
+    from_: time = Field(alias="from", description="Wall-clock start of the window.")
+    to: time = Field(description="Wall-clock end of the window (same day).")
+    timezone: str | None = Field(None, description="IANA zone of the window.")
+
+
+class WaitlistOfferOut(Schema):
+    starts_at: str
+    ends_at: str
+    expires_at: str
+    url: str = Field(description="The offer's page: book the held time or let it go.")
+
+
+class WaitlistOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    status: str = Field(description="waiting, offered, booked, expired or cancelled")
+    pro: str | None
+    service: int | None
+    category: str | None
+    q: str
+    km: int | None
+    date: str
+    from_: str = Field(alias="from")
+    to: str
+    timezone: str
+    offer: WaitlistOfferOut | None = Field(description="The time held for the caller now")
+
+
+def waitlist_json(entry, *, now: datetime) -> dict:
+    """An entry's JSON. Expects the entry from bookings.selectors.waitlist_for_client."""
+    from bookings.emails import offer_url
+
+    live = next((o for o in entry.offers.all() if o.is_live(now)), None)
+    return {
+        "id": entry.pk,
+        "status": entry.status,
+        "pro": entry.pro.slug if entry.pro_id else None,
+        "service": entry.service_id,
+        "category": entry.category.slug if entry.category_id else None,
+        "q": entry.q,
+        "km": entry.km,
+        "date": entry.date.isoformat(),
+        "from": entry.from_time.strftime("%H:%M"),
+        "to": entry.to_time.strftime("%H:%M"),
+        "timezone": entry.timezone,
+        "offer": {
+            "starts_at": iso(live.starts_at),
+            "ends_at": iso(live.ends_at),
+            "expires_at": iso(live.expires_at),
+            "url": offer_url(live),
+        }
+        if live
+        else None,
+    }
 
 
 def iso(value: datetime) -> str:

@@ -30,3 +30,22 @@ def send_review_email(review_id: int) -> int:
     from bookings import emails
 
     return emails.send_review_email(review_id=review_id)
+
+
+@task
+def waitlist_check(pro_id: int) -> int:
+    """Offer a pro's free times to the waitlist (services.waitlist_check_pro). Returns the
+    number of offers made."""
+    from accounts.models import ProProfile
+    from bookings.services import waitlist_check_pro
+
+    pro = ProProfile.objects.filter(pk=pro_id).first()
+    return len(waitlist_check_pro(pro=pro)) if pro is not None else 0
+
+
+@task
+def send_waitlist_offer_email(offer_id: int) -> int:
+    """Email a waitlist offer to its client (bookings.emails.send_waitlist_offer)."""
+    from bookings import emails
+
+    return emails.send_waitlist_offer(offer_id=offer_id)

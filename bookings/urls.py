@@ -9,11 +9,15 @@ from bookings.views import (
     flow,
     my_bookings,
     reviews,
+    search,
+    waitlist,
 )
 
 app_name = "bookings"
 
 urlpatterns = [
+    # Find a free time across pros (linked from the home page).
+    path("find/", search.find, name="search"),
     # Booking flow (linked from the pro page).
     path("new/<slug:slug>/<int:service_id>/", flow.book, name="book"),
     path("new/<slug:slug>/<int:service_id>/confirm/", flow.confirm, name="confirm"),
@@ -27,6 +31,12 @@ urlpatterns = [
     path("<int:pk>/action/<slug:action>/", detail.act, name="act"),
     path("<int:pk>/review/", reviews.review, name="review"),
     path("<int:pk>/review/reply/", reviews.review_reply, name="review_reply"),
+    # Waitlist (clients).
+    path("waitlist/", waitlist.my_waitlist, name="waitlist"),
+    path("waitlist/join/", waitlist.join, name="waitlist_join"),
+    path("waitlist/<int:pk>/leave/", waitlist.leave, name="waitlist_leave"),
+    path("waitlist/offer/<str:token>/", waitlist.offer, name="waitlist_offer"),
+    path("waitlist/offer/<str:token>/decline/", waitlist.decline, name="waitlist_offer_decline"),
     # Pro dashboard.
     path("agenda/", agenda.agenda, name="agenda"),
     path("calendar/<str:token>.ics", agenda.calendar_feed, name="calendar_feed"),

@@ -138,3 +138,26 @@ def on_review_created(sender, *, review, **kwargs):
             "url": reverse("bookings:reviews") + f"#review-{review.pk}",
         },
     )
+
+
+def on_waitlist_offered(sender, *, offer, **kwargs):
+    """Tell the client that a time they waited for is held for them (connected to
+    bookings.signals.waitlist_offered in ChatConfig.ready())."""
+    from bookings.emails import offer_url
+
+    client = offer.entry.client
+    zone = viewer_zone(client, fallback=offer.pro.timezone)
+    message = (
+        f"A time freed up with {offer.pro.display_name}: {offer.service.name}, "
+        f"{_local(offer.starts_at, zone)}. Held for you until "
+        f"{offer.expires_at.astimezone(zone):%H:%M}."
+    )
+    notify_user(
+        user_id=client.pk,
+        payload={
+            "type": "waitlist",
+            "id": offer.pk,
+            "message": message,
+            "url": offer_url(offer),
+        },
+    )

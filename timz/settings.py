@@ -229,6 +229,10 @@ TASKS = {
     }
 }
 
+# Turns a typed place into coordinates: a callable (text) -> accounts.geo.Place | None. The
+# default knows the built-in city table; point it at a geocoder's adapter to know every address.
+PLACE_RESOLVER = env.str("PLACE_RESOLVER", default="accounts.geo.city_table_resolver")
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True

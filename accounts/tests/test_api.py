@@ -47,6 +47,7 @@ def test_pros_returns_count_and_pros_in_the_documented_shape(client, pro, servic
     pro.headline = "Sharp cuts"
     pro.rating_avg = Decimal("4.50")
     pro.review_count = 8
+    pro.latitude, pro.longitude, pro.travel_km = Decimal("48.8566"), Decimal("2.3522"), 12
     pro.save()
     make_service(pro=pro, name="Old", is_active=False)
 
@@ -62,6 +63,7 @@ def test_pros_returns_count_and_pros_in_the_documented_shape(client, pro, servic
                 "headline": "Sharp cuts",
                 "category": "barbers",
                 "city": "Paris",
+                "location": {"city": "Paris", "lat": 48.8566, "lng": 2.3522, "travel_km": 12},
                 "timezone": "Europe/Paris",
                 "avatar_url": None,
                 "rating": 4.5,

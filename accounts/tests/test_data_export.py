@@ -228,6 +228,7 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
         "reviews_written",
         "reviews_received",
         "client_notes",
+        "waitlist",
         "conversations",
         "payments_as_client",
         "payments_as_pro",

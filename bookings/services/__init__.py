@@ -6,6 +6,7 @@
 - ``reminders``: reminding clients of their coming bookings, once;
 - ``reviews``: reviews and replies;
 - ``clients``: a pro's private notes on their clients and "book again" emails;
+- ``waitlist``: joining and leaving the waitlist, offering freed times, declining, expiry;
 - ``account_deletion``: what a user's account deletion ends (future bookings, a pro's offer).
 
 Every function takes keyword-only arguments, validates, opens its own transaction and raises
@@ -65,6 +66,16 @@ from bookings.services.schedule import (
     weekly_hours_set,
     weekly_hours_set_week,
 )
+from bookings.services.waitlist import (
+    waitlist_check_pro,
+    waitlist_check_pro_on_commit,
+    waitlist_entries_end,
+    waitlist_join,
+    waitlist_leave,
+    waitlist_offer_decline,
+    waitlist_offer_redeem,
+    waitlist_process_due,
+)
 
 __all__ = [
     "ACCOUNT_DELETED_REASON",
@@ -105,6 +116,14 @@ __all__ = [
     "time_off_create",
     "time_off_delete",
     "user_bookings_end",
+    "waitlist_check_pro",
+    "waitlist_check_pro_on_commit",
+    "waitlist_entries_end",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_offer_decline",
+    "waitlist_offer_redeem",
+    "waitlist_process_due",
     "weekly_hours_set",
     "weekly_hours_set_week",
 ]

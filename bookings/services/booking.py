@@ -33,6 +33,7 @@ from bookings.models import (
     BookingRules,
     Service,
 )
+from bookings.services.waitlist import waitlist_check_pro_on_commit, waitlist_offer_redeem
 from timz.ratelimit import RateLimit
 
 PAYMENT_HOLD_MINUTES = 30
@@ -93,6 +94,7 @@ def _check_slot(*, pro, client, starts_at, ends_at, duration, now, exclude_booki
         starts_at=starts_at,
         now=now,
         exclude_booking_id=exclude_booking_id,
+        holder=client,
     ):
         raise SlotUnavailable()
     if not _client_is_free(
@@ -235,6 +237,7 @@ def booking_create(
                     expires_at=expires_at,
                 )
                 booking.save(force_insert=True)
+            waitlist_offer_redeem(booking=booking)
             _record(
                 booking=booking,
                 action="create",
@@ -377,10 +380,15 @@ def booking_transition(
             )
             if kind in EMAIL_KINDS:
                 _notify(locked.pk, f"{kind}:{role}")
+            if action in FREEING_ACTIONS:
+                waitlist_check_pro_on_commit(pro=locked.pro)
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
     return locked
 
+
+# Transitions that free the booking's time (a reschedule frees the old one): the waitlist hears.
+FREEING_ACTIONS = {"cancel", "decline", "expire", "reschedule"}
 
 # Transitions that send emails (bookings.emails knows who gets what).
 EMAIL_KINDS = {"requested", "booked", "confirmed", "decline", "cancel", "reschedule", "expire"}

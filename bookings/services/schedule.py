@@ -22,6 +22,7 @@ from bookings.models import (
     TimeOff,
     WeeklyHours,
 )
+from bookings.services.waitlist import waitlist_check_pro_on_commit
 
 
 def _clean_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
@@ -52,6 +53,7 @@ def weekly_hours_set(
         rows = WeeklyHours.objects.bulk_create(
             [WeeklyHours(pro=pro, weekday=weekday, start=s, end=e) for s, e in cleaned]
         )
+        waitlist_check_pro_on_commit(pro=pro)
     return rows
 
 
@@ -94,13 +96,16 @@ def date_override_set(
         DateOverrideInterval.objects.bulk_create(
             [DateOverrideInterval(override=override, start=s, end=e) for s, e in cleaned]
         )
+        waitlist_check_pro_on_commit(pro=pro)
     return override
 
 
 def date_override_delete(*, pro: ProProfile, pk: int) -> None:
-    deleted, _ = DateOverride.objects.filter(pro=pro, pk=pk).delete()
-    if not deleted:
-        raise Http404("No such date override.")
+    with transaction.atomic():
+        deleted, _ = DateOverride.objects.filter(pro=pro, pk=pk).delete()
+        if not deleted:
+            raise Http404("No such date override.")
+        waitlist_check_pro_on_commit(pro=pro)
 
 
 def time_off_create(
@@ -129,9 +134,11 @@ def time_off_create(
 
 
 def time_off_delete(*, pro: ProProfile, pk: int) -> None:
-    deleted, _ = TimeOff.objects.filter(pro=pro, pk=pk).delete()
-    if not deleted:
-        raise Http404("No such time off.")
+    with transaction.atomic():
+        deleted, _ = TimeOff.objects.filter(pro=pro, pk=pk).delete()
+        if not deleted:
+            raise Http404("No such time off.")
+        waitlist_check_pro_on_commit(pro=pro)
 
 
 RULES_FIELDS = (
@@ -164,6 +171,7 @@ def booking_rules_update(*, pro: ProProfile, **fields) -> BookingRules:
             setattr(rules, key, value)
         rules.full_clean(exclude=["pro"])
         rules.save()
+        waitlist_check_pro_on_commit(pro=pro)  # a shorter notice or a longer horizon frees time
     return rules
 
 

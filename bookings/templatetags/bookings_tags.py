@@ -9,6 +9,7 @@ from django.utils.dateformat import format as date_format
 
 from accounts.timezones import zone_of
 from bookings import lifecycle
+from bookings.forms import FreeTimeSearchForm
 from bookings.models import Booking
 
 register = template.Library()
@@ -112,3 +113,13 @@ def event_status(event):
     if event.action in _STATUS_WORTH_SAYING and event.from_status != event.to_status:
         return status_label(event.to_status)
     return ""
+
+
+@register.inclusion_tag("bookings/includes/_free_time_form.html", takes_context=True)
+def free_time_form(context, categories):
+    """The "Find a free time" form, empty, for pages of other apps (the home page)."""
+    request = context.get("request")
+    return {
+        "form": FreeTimeSearchForm(categories=categories, user=getattr(request, "user", None)),
+        "request": request,
+    }

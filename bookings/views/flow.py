@@ -41,9 +41,17 @@ def _bookable(slug: str, service_id: int) -> tuple[ProProfile, Service, list[Ser
     return service.pro, service, offered
 
 
-def _slots_on(*, pro, service, day: date, zone) -> list[datetime]:
-    """Free starts on the local date `day` in `zone` (the viewer's zone), in that zone."""
-    found = selectors.free_slots(pro=pro, service=service, start=day, days=1, tz=zone)
+def _holder(request):
+    """The user whose waitlist offers count as free for them (None for a visitor)."""
+    return request.user if request.user.is_authenticated else None
+
+
+def _slots_on(*, pro, service, day: date, zone, holder=None) -> list[datetime]:
+    """Free starts on the local date `day` in `zone` (the viewer's zone), in that zone; a time
+    held for `holder` by a waitlist offer counts as free."""
+    found = selectors.free_slots(
+        pro=pro, service=service, start=day, days=1, tz=zone, holder=holder
+    )
     return [s.astimezone(zone) for s in found]
 
 
@@ -69,8 +77,9 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
         strip_start = today
     strip_days = max(1, min(STRIP_DAYS, (last_day - strip_start).days + 1))
     # One load for the strip; the chosen day's times come from it when it lies in the strip.
+    holder = _holder(request)
     by_day = selectors.free_slots_by_day(
-        pro=pro, service=service, start=strip_start, days=strip_days, tz=zone
+        pro=pro, service=service, start=strip_start, days=strip_days, tz=zone, holder=holder
     )
     strip = [(d, len(by_day[d])) for d in sorted(by_day)][:strip_days]
     if day is None:
@@ -78,7 +87,7 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
     if day in by_day:
         times = by_day[day]
     else:
-        times = _slots_on(pro=pro, service=service, day=day, zone=zone)
+        times = _slots_on(pro=pro, service=service, day=day, zone=zone, holder=holder)
 
     query = dict(extra_query or {})
 
@@ -164,6 +173,9 @@ def _render_book(
         "confirm_url": confirm_url,
         "pro_zone": zone_of(pro.timezone),
         "pays_online": selectors.service_pays_online(service),
+        "waitlist_url": reverse("bookings:waitlist_join")
+        + "?"
+        + urlencode({"pro": pro.slug, "service": service.pk, "date": picker["day"].isoformat()}),
     }
     template = (
         "bookings/book.html#picker" if wants_fragment(request, "picker") else ("bookings/book.html")
@@ -249,7 +261,7 @@ def confirm(request, slug, service_id):
             return redirect("bookings:done", pk=booking.pk)
     elif request.method == "GET":
         day = starts_at.astimezone(zone).date()
-        free = _slots_on(pro=pro, service=service, day=day, zone=zone)
+        free = _slots_on(pro=pro, service=service, day=day, zone=zone, holder=request.user)
         if starts_at not in {s.astimezone(UTC) for s in free}:
             return _unavailable(
                 request, pro=pro, service=service, offered=offered, zone=zone, starts_at=starts_at

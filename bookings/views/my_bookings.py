@@ -31,6 +31,16 @@ def _with_joins(queryset):
     )
 
 
+def booking_tabs(user, *, scope: str | None, now) -> list[dict]:
+    """The tabs over the client's pages: each booking list with its count (one query);
+    `scope` is the current one (None on the waitlist page)."""
+    counts = selectors.scope_counts(selectors.bookings_for_client(user=user), now=now)
+    return [
+        {"scope": key, "label": label, "count": counts[key], "current": key == scope}
+        for key, label, _ in TABS
+    ]
+
+
 @login_required
 @require_GET
 def my_bookings(request):
@@ -44,18 +54,13 @@ def my_bookings(request):
     now = timezone.now()
     mine = selectors.bookings_for_client(user=request.user)
     rows = selectors.bookings_in_scope(_with_joins(mine), scope=scope, now=now)
-    counts = selectors.scope_counts(mine, now=now)
-    tabs = [
-        {"scope": key, "label": label, "count": counts[key], "current": key == scope}
-        for key, label, _ in TABS
-    ]
     return render(
         request,
         "bookings/my_bookings.html",
         {
             "cards": [Card(b, user=request.user, now=now) for b in rows[:LIST_LIMIT]],
             "scope": scope,
-            "tabs": tabs,
+            "tabs": booking_tabs(request.user, scope=scope, now=now),
             "empty": next(text for key, _, text in TABS if key == scope),
             "zone": viewer_zone(request.user),
             "now": now,

@@ -14,7 +14,7 @@ from chat.tests.conftest import (
     receive,
     run,
 )
-from conftest import local_at, make_booking
+from conftest import local_at, make_booking, set_every_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -364,3 +364,39 @@ def test_a_new_review_is_pushed_to_the_pro(client_user, pro, service):
     assert (frame["type"], frame["id"], frame["rating"]) == ("review", made.pk, 4)
     assert frame["message"] == f"New review ★★★★ (4/5) for {service.name}."
     assert frame["url"].endswith(f"/bookings/reviews/#review-{made.pk}")
+
+
+def test_a_waitlist_offer_is_pushed_to_the_waiting_client(client_user, other_client, pro, service):
+    from datetime import time
+
+    from bookings import services as booking_services
+
+    set_every_day(pro)
+    taken = make_booking(client=other_client, service=service, starts_at=local_at(3, 10))
+    booking_services.waitlist_join(
+        client=client_user,
+        day=local_at(3, 12).date(),
+        from_time=time(10),
+        to_time=time(10, 15),
+        zone="Europe/Paris",
+        pro=pro,
+        service=service,
+    )
+    page = communicator(PATH, client_user)
+
+    @database_sync_to_async
+    def cancel():
+        booking_services.booking_transition(booking=taken, action="cancel", by=other_client)
+
+    async def scenario():
+        await connected(page)
+        await receive(page)
+        await cancel()
+        frame = await receive(page)
+        await page.disconnect()
+        return frame
+
+    frame = run(scenario)
+    assert frame["type"] == "waitlist"
+    assert frame["message"].startswith(f"A time freed up with {pro.display_name}: Haircut, ")
+    assert "/bookings/waitlist/offer/" in frame["url"]

@@ -174,7 +174,24 @@
     });
   }
 
+  // Waitlist offer: a live countdown of the hold (the page shows the minutes without JS).
+  function startCountdowns() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var ends = Date.now() + 1000 * parseInt(el.getAttribute("data-countdown"), 10);
+      function tick() {
+        var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
+        var minutes = Math.floor(left / 60);
+        var seconds = left % 60;
+        el.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+        if (left === 0) { window.location.reload(); return; }
+        setTimeout(tick, 1000);
+      }
+      tick();
+    });
+  }
+
   revealSelectedDay();
+  startCountdowns();
   askBrowserZone();
   enableAddRow();
   enableSelectOnFocus();
