@@ -14,8 +14,10 @@ from bookings.models import (
     Booking,
     BookingEvent,
     BookingRules,
+    ClientNote,
     DateOverride,
     DateOverrideInterval,
+    RebookNudge,
     Review,
     Service,
     TimeOff,
@@ -255,17 +257,8 @@ class WaitlistOfferInline(admin.TabularInline):
         return False
 
 
-@admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
-    """Read-only: entries and offers move through bookings.services (joining, leaving, offers)
-    only; staff look here to answer a client's question."""
-
-    list_display = ("client", "pro", "service", "q", "date", "from_time", "to_time", "status")
-    list_filter = ("status",)
-    search_fields = ("client__email", "pro__display_name", "q")
-    list_select_related = ("client", "pro", "service")
-    date_hierarchy = "date"
-    inlines = [WaitlistOfferInline]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only bookings.services write: staff read them to answer a question."""
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
@@ -275,3 +268,43 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadOnlyAdmin):
+    """Entries and offers move through bookings.services (joining, leaving, offers) only."""
+
+    list_display = ("client", "pro", "service", "q", "date", "from_time", "to_time", "status")
+    list_filter = ("status",)
+    search_fields = ("client__email", "pro__display_name", "q")
+    list_select_related = ("client", "pro", "service")
+    date_hierarchy = "date"
+    inlines = [WaitlistOfferInline]
+
+
+@admin.register(WaitlistOffer)
+class WaitlistOfferAdmin(ReadOnlyAdmin):
+    list_display = ("starts_at", "pro", "service", "entry", "status", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("pro__display_name", "entry__client__email")
+    list_select_related = ("pro", "service", "entry__client")
+    exclude = ("token",)  # the offer link's secret stays out of staff screens
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in super().get_readonly_fields(request, obj) if f != "token"]
+
+
+@admin.register(ClientNote)
+class ClientNoteAdmin(ReadOnlyAdmin):
+    """A pro's private note: written by the pro only (bookings.services.client_note_set)."""
+
+    list_display = ("pro", "client", "updated_at")
+    search_fields = ("pro__display_name", "client__email")
+    list_select_related = ("pro", "client")
+
+
+@admin.register(RebookNudge)
+class RebookNudgeAdmin(ReadOnlyAdmin):
+    list_display = ("pro", "client", "weeks", "suggested_date", "sent_at")
+    search_fields = ("pro__display_name", "client__email")
+    list_select_related = ("pro", "client")

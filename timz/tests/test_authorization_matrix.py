@@ -329,6 +329,9 @@ def build_world() -> World:
         pro=pro,
         service=service,
     )
+    # Under a transactional test the join's on-commit check may have offered a time already:
+    # the world holds this one instead, whatever the test's transaction mode.
+    WaitlistOffer.objects.filter(entry=waitlist_entry).delete()
     waitlist_offer = WaitlistOffer.objects.create(
         entry=waitlist_entry,
         pro=pro,
