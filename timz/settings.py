@@ -41,8 +41,8 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "allauth",
-    "allauth.account",
-    "allauth.mfa",
+    "accounts.apps.SignInEmailConfig",  # allauth.account, named apart from our accounts
+    "accounts.apps.SignInFactorsConfig",  # allauth.mfa
     "django_tasks_db",
     "accounts",
     "bookings",
@@ -242,7 +242,10 @@ TASKS = {
 }
 
 LANGUAGE_CODE = "en"
+# The platform's zone: the admin, the staff dashboard and fee reports read times in it.
 TIME_ZONE = "UTC"
+# A 24-hour clock and the zone written out wherever a date is shown with Django's defaults.
+FORMAT_MODULE_PATH = ["timz.formats"]
 USE_I18N = True
 USE_TZ = True
 
