@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.mfa import LAST_FACTOR_MESSAGE, STAFF_SETUP_MESSAGE
-from conftest import PASSWORD, give_totp, make_user, totp_code
+from conftest import PASSWORD, TOTP_SECRET, give_totp, make_user, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,30 @@ def test_someone_elses_passkey_is_not_found(member, staff):
 
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert Authenticator.objects.filter(pk=key.pk).exists()
+
+
+def test_the_admin_shows_who_has_a_factor_but_never_its_secret(member, staff_user, client):
+    give_totp(member)
+    key = Authenticator.objects.get(user=member)
+    client.force_login(staff_user)
+
+    listing = client.get(reverse("admin:mfa_authenticator_changelist", query={"q": member.email}))
+    page = client.get(reverse("admin:mfa_authenticator_change", args=[key.pk]))
+
+    assert member.email in listing.text
+    assert page.status_code == HTTPStatus.OK
+    assert TOTP_SECRET not in page.text
+    assert 'name="data"' not in page.text
+
+
+def test_staff_may_remove_the_factor_of_someone_who_lost_their_phone(member, staff_user, client):
+    give_totp(member)
+    key = Authenticator.objects.get(user=member)
+    client.force_login(staff_user)
+
+    response = client.post(
+        reverse("admin:mfa_authenticator_delete", args=[key.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Authenticator.objects.filter(user=member).exists()
