@@ -5,6 +5,7 @@ which call bookings.services.booking_transition as ``staff`` so that the lifecyc
 event row, the signal and the emails apply exactly as everywhere else.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -25,17 +26,75 @@ from bookings.models import (
     WaitlistOffer,
     WeeklyHours,
 )
+from timz import money
 from timz.money import format_money
 
 
+class PriceInCurrency:
+    """`price_amount` (minor units) written with its `currency`, as the site writes it."""
+
+    @admin.display(description="Price", ordering="price_amount")
+    def price(self, obj):
+        return format_money(obj.price_amount, obj.currency)
+
+
+class ServiceAdminForm(forms.ModelForm):
+    """The service's price typed in major units of its currency ("35.50"), stored in minor."""
+
+    price = forms.DecimalField(min_value=0, help_text="In the service's currency, e.g. 35.50.")
+
+    class Meta:
+        model = Service
+        fields = (
+            "pro",
+            "name",
+            "description",
+            "duration_minutes",
+            "currency",
+            "payment_mode",
+            "image",
+            "is_active",
+            "position",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["price"] = money.to_major(
+                self.instance.price_amount, self.instance.currency
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        price, currency = cleaned.get("price"), cleaned.get("currency")
+        if price is not None and currency:
+            try:
+                self.instance.price_amount = money.to_minor(price, currency)
+            except ValueError as exc:
+                self.add_error("price", str(exc))
+        return cleaned
+
+
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(PriceInCurrency, admin.ModelAdmin):
+    form = ServiceAdminForm
+    fields = (
+        "pro",
+        "name",
+        "description",
+        "duration_minutes",
+        "price",
+        "currency",
+        "payment_mode",
+        "image",
+        "is_active",
+        "position",
+    )
     list_display = (
         "name",
         "pro",
         "duration_minutes",
-        "price_amount",
-        "currency",
+        "price",
         "is_active",
         "payment_mode",
     )
@@ -156,7 +215,7 @@ def _transition_action(action: str):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(PriceInCurrency, admin.ModelAdmin):
     list_display = (
         "id",
         "starts_at",
@@ -178,8 +237,7 @@ class BookingAdmin(admin.ModelAdmin):
         "service",
         "service_name",
         "duration_minutes",
-        "price_amount",
-        "currency",
+        "price",
         "starts_at",
         "ends_at",
         "is_late_cancellation",
@@ -208,10 +266,6 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="Client", ordering="client__email")
     def client_email(self, obj):
         return obj.client.email
-
-    @admin.display(description="Price", ordering="price_amount")
-    def price(self, obj):
-        return format_money(obj.price_amount, obj.currency)
 
     @admin.display(description="Staff may now")
     def allowed_staff_actions(self, obj):
