@@ -1,5 +1,18 @@
+from allauth.account.apps import AccountConfig
+from allauth.mfa.apps import MFAConfig
 from django.apps import AppConfig
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+
+
+# allauth's two apps under names of their own in the admin: allauth calls its email app
+# "Accounts" too, which gave staff two "Accounts" sections. Labels (and so tables and
+# migrations) stay allauth's.
+class SignInEmailConfig(AccountConfig):
+    verbose_name = "Sign-in: email addresses"
+
+
+class SignInFactorsConfig(MFAConfig):
+    verbose_name = "Sign-in: two-factor"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ninja import Field, Schema
 
 from accounts.models import ProProfile, User
@@ -43,6 +45,9 @@ class ProOut(Schema):
     avatar_url: str | None
     rating: float | None
     review_count: int
+    confirmation_mode: Literal["instant", "request"] = Field(
+        description="instant: a free time is booked at once; request: the pro confirms each one"
+    )
     services: list[ServiceOut]
 
 
@@ -94,7 +99,8 @@ def location_json(pro: ProProfile) -> dict:
 
 
 def pro_json(request, pro: ProProfile) -> dict:
-    """A pro from selectors.pro_search / pro_get_public (active services already prefetched)."""
+    """A pro from selectors.pro_search / pro_get_public (booking rules joined, active services
+    prefetched)."""
     return {
         "slug": pro.slug,
         "display_name": pro.display_name,
@@ -106,6 +112,7 @@ def pro_json(request, pro: ProProfile) -> dict:
         "avatar_url": _absolute(request, pro.avatar),
         "rating": float(pro.rating_avg) if pro.rating_avg is not None else None,
         "review_count": pro.review_count,
+        "confirmation_mode": pro.booking_rules.confirmation_mode,
         "services": [service_json(s) for s in pro.active_services],
     }
 

@@ -103,8 +103,9 @@ def pro_search(
     max_price: int | None = None,
     sort: str = "relevance",
 ) -> QuerySet[ProProfile]:
-    """Public pros matching the filters, with `category`, `active_services` and `min_price`."""
-    qs = pros_matching(category=category, q=q).select_related("category")
+    """Public pros matching the filters, with `category`, `booking_rules`, `active_services` and
+    `min_price`."""
+    qs = pros_matching(category=category, q=q).select_related("category", "booking_rules")
     if city:
         qs = qs.filter(city__iexact=city.strip())
     if max_price is not None:
@@ -125,10 +126,11 @@ def pro_search(
 
 
 def pro_get_public(*, slug: str) -> ProProfile:
-    """The public pro with this slug (category, active services, min price), else Http404."""
+    """The public pro with this slug (category, booking rules, active services, min price),
+    else Http404."""
     qs = (
         _with_min_price(ProProfile.objects.public())
-        .select_related("category", "user")
+        .select_related("category", "user", "booking_rules")
         .prefetch_related(active_services_prefetch())
     )
     return get_object_or_404(qs, slug=slug)

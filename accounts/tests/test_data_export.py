@@ -13,7 +13,16 @@ from accounts.tests.account_data import pay_offline, review
 from bookings import services as booking_services
 from bookings.models import Booking
 from chat import services as chat_services
-from conftest import book, local_at, login, make_booking, make_service, make_user
+from conftest import (
+    TOTP_SECRET,
+    book,
+    give_totp,
+    local_at,
+    login,
+    make_booking,
+    make_service,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +106,18 @@ def test_account_section_has_email_role_and_date_joined(client_user):
     assert data["pro_profile"] is None and data["services"] == []
 
 
+def test_account_section_lists_second_factors_but_not_their_secrets(client_user):
+    give_totp(client_user)
+
+    account = export(client_user)["account"]
+
+    [factor] = account["sign_in_factors"]
+    assert factor["type"] == "totp"
+    assert ISO_UTC.match(factor["added_at"])
+    assert factor["last_used_at"] is None
+    assert TOTP_SECRET not in json.dumps(account)
+
+
 def test_pro_export_has_profile_services_and_hours(working_pro):
     make_service(pro=working_pro, name="Beard trim", price_amount=1500)
     data = export(working_pro.user)
@@ -154,6 +175,19 @@ def test_reviews_written_and_received(client_user, working_pro, history):
     assert [(r["text"], r["author"]["display_name"]) for r in received] == [
         ("Lovely", "Chloé Client")
     ]
+
+
+def test_a_pro_exports_their_private_notes_and_the_client_does_not_see_them(
+    client_user, working_pro, history
+):
+    booking_services.client_note_set(pro=working_pro, client=client_user, text="Likes it short")
+
+    notes = export(working_pro.user)["client_notes"]
+
+    assert [(n["client"]["display_name"], n["text"]) for n in notes] == [
+        ("Chloé Client", "Likes it short")
+    ]
+    assert "Likes it short" not in json.dumps(export(client_user))
 
 
 def test_conversations_hold_own_and_received_messages(client_user, history):
@@ -214,6 +248,8 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
         "bookings_as_pro",
         "reviews_written",
         "reviews_received",
+        "client_notes",
+        "waitlist",
         "conversations",
         "payments_as_client",
         "payments_as_pro",
@@ -221,8 +257,9 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
     ]
 
 
-# Session, user, then one query per section or prefetch of the pro's export: 18 whatever the data.
-EXPORT_MAX_QUERIES = 18
+# Session, user, then one query per section or prefetch of the pro's export: 21 whatever the data
+# (client notes, waitlist entries and second factors are a section each).
+EXPORT_MAX_QUERIES = 21
 
 
 @pytest.mark.parametrize("clients", [1, 10], ids=["2-bookings", "20-bookings"])

@@ -1,4 +1,5 @@
-"""Template helpers for the bookings pages: times in a given zone, status badges."""
+"""Template helpers for the bookings pages: times in a given zone, status badges, timeline
+events."""
 
 from datetime import datetime
 
@@ -85,6 +86,33 @@ def zone_label(tz):
 def action_label(action):
     """ "no_show" -> "Mark no-show" (the label in the lifecycle table)."""
     return lifecycle.action_label(str(action))
+
+
+# Actions whose event is worth the status it led to ("Booked · Awaiting payment").
+_STATUS_WORTH_SAYING = {"create", "payment_received", "reschedule"}
+
+
+@register.simple_tag
+def event_title(event, tz):
+    """What a timeline event did, times in the zone `tz`: "Moved from Tue 3 Mar, 10:00 CET to
+    Thu 5 Mar, 14:00 CET", else the lifecycle's past tense ("Cancelled", "Marked as paid")."""
+    if event.action == "reschedule" and event.old_starts_at and event.new_starts_at:
+        return (
+            f"Moved from {when(event.old_starts_at, tz, 'D j M, H:i')} "
+            f"to {when(event.new_starts_at, tz, 'D j M, H:i')}"
+        )
+    if event.action:
+        text = lifecycle.past_tense(event.action)
+        return text[:1].upper() + text[1:]
+    return status_label(event.to_status)
+
+
+@register.filter
+def event_status(event):
+    """The status an event led to when its title does not say it, else ""."""
+    if event.action in _STATUS_WORTH_SAYING and event.from_status != event.to_status:
+        return status_label(event.to_status)
+    return ""
 
 
 @register.inclusion_tag("bookings/includes/_free_time_form.html", takes_context=True)

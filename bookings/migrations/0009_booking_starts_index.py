@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_pro_location'),
-        ('bookings', '0005_booking_rules_for_every_pro'),
+        ('bookings', '0008_waitlist'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
