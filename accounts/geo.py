@@ -22,7 +22,8 @@ from django.utils.module_loading import import_string
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 MAX_SEARCH_KM = 500
-# The furthest a pro may say they travel; `near(..., with_travel=True)` widens its box by this.
+# The furthest a pro may say they travel (ProProfile.travel_km's validator says the same);
+# `near(..., with_travel=True)` widens its bounding box to this, so keep it modest.
 MAX_TRAVEL_KM = 200
 
 

@@ -191,7 +191,7 @@ class ProProfile(models.Model):
     travel_km = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        validators=[MinValueValidator(1), MaxValueValidator(200)],  # accounts.geo.MAX_TRAVEL_KM
         help_text="The pro travels to clients within this distance; empty: does not travel.",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])

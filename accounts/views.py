@@ -18,6 +18,7 @@ from accounts.data_export import account_export
 from accounts.forms import AccountDeleteForm, ProfileForm, ProProfileForm
 from accounts.models import ClientProfile
 from accounts.search import DirectorySearchForm, matching_services_first
+from accounts.structured_data import json_ld_script_text, pro_json_ld
 
 HOME_PAGE_SIZE = 12
 
@@ -51,7 +52,11 @@ def pro_detail(request, slug):
     """A pro's public page: profile, active services with a Book button each, latest reviews."""
     pro = directory.pro_get_public(slug=slug)
     reviews = directory.pro_latest_reviews(pro=pro)
-    return render(request, "accounts/pro_detail.html", {"pro": pro, "reviews": reviews})
+    return render(
+        request,
+        "accounts/pro_detail.html",
+        {"pro": pro, "reviews": reviews, "json_ld": json_ld_script_text(pro_json_ld(pro))},
+    )
 
 
 # Profile editing and the pro dashboard ------------------------------------------------------

@@ -458,8 +458,13 @@ def free_slots(
         if latest_start < lower or block.start >= upper:
             continue
         wall = block.wall_start
+        # Most blocks hold no clock change: one offset maps every wall time of the block to
+        # its instant (a wall time's other instant, in a fold, lies outside the block and is
+        # refused below anyway), which spares two zone look-ups per candidate.
+        offset = block.start.astimezone(tz).utcoffset()
+        steady = offset == block.end.astimezone(tz).utcoffset()
         while wall < block.wall_end:
-            instants = _instants(wall, tz)
+            instants = ((wall - offset).replace(tzinfo=UTC),) if steady else _instants(wall, tz)
             wall += step
             if instants and (instants[0] >= upper or instants[0] > latest_start):
                 break  # a wall's first instant grows with the wall: later walls are later

@@ -561,6 +561,8 @@ class FreeTimeSearchForm(forms.Form):
     known_places = staticmethod(geo.city_names)
 
     def __init__(self, *args, categories, user=None, **kwargs):
+        # Its own ids: the home page also holds the directory's form (id_q, id_category).
+        kwargs.setdefault("auto_id", "free_%s")
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["category"].choices = [("", "Any")] + [(c.slug, c.name) for c in categories]

@@ -17,6 +17,11 @@ def service_image_path(instance, filename):
     return f"services/{filename}"
 
 
+# The longest a service lasts; a booking lasts as long as its service (Booking.from_service),
+# so no booking is longer either (the slot loader bounds its search for bookings with it).
+SERVICE_MAX_MINUTES = 480
+
+
 class Service(models.Model):
     class PaymentMode(models.TextChoices):
         AT_APPOINTMENT = "at_appointment", "Pay at the appointment"
@@ -26,7 +31,7 @@ class Service(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(max_length=2000, blank=True)
     duration_minutes = models.PositiveIntegerField(
-        validators=[MinValueValidator(5), MaxValueValidator(480)]
+        validators=[MinValueValidator(5), MaxValueValidator(SERVICE_MAX_MINUTES)]
     )
     price_amount = models.PositiveIntegerField(help_text="In minor units (cents).")
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
@@ -42,7 +47,9 @@ class Service(models.Model):
         ordering = ["pro", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                condition=models.Q(
+                    duration_minutes__gte=5, duration_minutes__lte=SERVICE_MAX_MINUTES
+                ),
                 name="service_duration_range",
             ),
         ]
@@ -245,6 +252,8 @@ class Booking(models.Model):
             models.Index(fields=["pro", "status", "starts_at"], name="booking_pro_idx"),
             models.Index(fields=["client", "status", "starts_at"], name="booking_client_idx"),
             models.Index(fields=["status", "expires_at"], name="booking_expiry_idx"),
+            # The free-time search reads every matching pro's bookings around one window.
+            models.Index(fields=["starts_at"], name="booking_starts_idx"),
         ]
 
     def __str__(self):

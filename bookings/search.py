@@ -52,9 +52,9 @@ WHEN = {
 }
 PERIODS: dict[str, tuple[str, time, time | None]] = {
     "any": ("Any time", time(0), None),
-    "morning": ("Morning (6–12)", time(6), time(12)),
-    "afternoon": ("Afternoon (12–17)", time(12), time(17)),
-    "evening": ("Evening (17–22)", time(17), time(22)),
+    "morning": ("Morning", time(6), time(12)),
+    "afternoon": ("Afternoon", time(12), time(17)),
+    "evening": ("Evening", time(17), time(22)),
 }
 SORTS = {
     "time": "Earliest time",
@@ -182,6 +182,22 @@ def services_offered(services: Sequence[Any], terms: Sequence[str]) -> list[Any]
         if named:
             return named
     return [services[0]]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCard:
+    """A service as a search reads and shows it: plain values, not a model instance (a search
+    reads the services of every matching pro; instances cost more than the engine)."""
+
+    id: int
+    name: str
+    duration_minutes: int
+    price_amount: int
+    currency: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
 
 
 @dataclass(slots=True)

@@ -11,10 +11,11 @@ pure ``bookings.availability`` module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import EmptyResultSet, ObjectDoesNotExist
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -43,6 +44,7 @@ from accounts.models import ProProfile, User
 from accounts.timezones import parse_zone
 from bookings import availability, search
 from bookings.models import (
+    SERVICE_MAX_MINUTES,
     Booking,
     BookingRules,
     ClientNote,
@@ -259,15 +261,14 @@ def load_engine_inputs(
     )
     weekly: dict[int, list[availability.WeeklyHours]] = {pk: [] for pk in ids}
     by_day: dict[int, dict[date, list]] = {pk: {} for pk in ids}
-    for pro_id, weekday, day, start, end in weekly_q.union(override_q, all=True).order_by():
+    working = _raw_rows(weekly_q.union(override_q, all=True).order_by())
+    for pro_id, weekday, day, start, end in working:
         if day is None:
-            weekly[pro_id].append(availability.WeeklyHours(weekday, start, end))
+            weekly[pro_id].append(availability.WeeklyHours(weekday, _time(start), _time(end)))
         else:
-            if isinstance(day, datetime):  # defensive: some backends hand back datetimes
-                day = day.date()
-            intervals = by_day[pro_id].setdefault(day, [])
+            intervals = by_day[pro_id].setdefault(_date(day), [])
             if start is not None:
-                intervals.append((start, end))
+                intervals.append((_time(start), _time(end)))
 
     # Query 2: blocked time. Time off UNION ALL the pros' active bookings near the window.
     off_q = (
@@ -280,6 +281,9 @@ def load_engine_inputs(
         status__in=Booking.ACTIVE_STATUSES,
         starts_at__lt=reach_end,
         ends_at__gt=window_start - buffer,
+        # Implied by the line above (no booking is longer than a service may be); it bounds the
+        # (pro, status, starts_at) index scan on both sides instead of reading every past booking.
+        starts_at__gt=window_start - buffer - timedelta(minutes=SERVICE_MAX_MINUTES),
     )
     if exclude_booking_id is not None:
         busy_q = busy_q.exclude(pk=exclude_booking_id)
@@ -300,7 +304,8 @@ def load_engine_inputs(
     )
     time_off: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
     busy: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
-    for pro_id, kind, starts_at, ends_at in off_q.union(busy_q, held_q, all=True).order_by():
+    blocked = _raw_rows(off_q.union(busy_q, held_q, all=True).order_by())
+    for pro_id, kind, starts_at, ends_at in blocked:
         interval = availability.Interval(_aware(starts_at), _aware(ends_at))
         (busy if kind == 1 else time_off)[pro_id].append(interval)
 
@@ -319,8 +324,32 @@ def load_engine_inputs(
     }
 
 
+def _raw_rows(qs) -> list[tuple]:
+    """The rows of `qs` as the database driver hands them over, without Django's per-value
+    converters: for a few thousand rows of a search those were most of the load's time. The
+    loader reads the few types it needs with `_time`, `_date` and `_aware`."""
+    try:
+        sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _time(value) -> time:
+    # SQLite hands back "HH:MM:SS[.ffffff]"; PostgreSQL a time.
+    return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _date(value) -> date:
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value.date() if isinstance(value, datetime) else value
+
+
 def _aware(value) -> datetime:
-    # UNION of annotated values can lose the field's converter on SQLite: parse if needed.
+    # SQLite hands back "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC; PostgreSQL an aware datetime.
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if timezone.is_naive(value):
@@ -432,22 +461,36 @@ def availability_search(
     far) with their free starts in `window`, sorted (bookings.search has the rules).
 
     Four SQL queries whatever the number of pros: the pros (with category, rules and distance),
-    their active services, working time, blocked time."""
+    their active services (`pro.active_services`: search.ServiceCard, in the pro's order),
+    working time, blocked time."""
     pros_qs = directory.pros_matching(category=category, q=q)
     if near is not None:
         pros_qs = pros_qs.near(near[0], near[1], km, with_travel=True)
-    pros = list(
-        pros_qs.select_related("category", "booking_rules").prefetch_related(
-            directory.active_services_prefetch()
-        )
+    pros = list(pros_qs.select_related("category", "booking_rules"))
+    if not pros:
+        return []
+    cards: dict[int, list[search.ServiceCard]] = {pro.pk: [] for pro in pros}
+    rows = (
+        Service.objects.filter(is_active=True, pro__in=list(cards))
+        .order_by("pro_id", "position", "id")
+        .values_list("pro_id", "id", "name", "duration_minutes", "price_amount", "currency")
     )
+    for pro_id, *fields in rows:
+        cards[pro_id].append(search.ServiceCard(*fields))
+    for pro in pros:
+        pro.active_services = cards[pro.pk]
     pros = [pro for pro in pros if pro.active_services]
     if not pros:
         return []
+    now = now or timezone.now()
     window_start, window_end = window.bounds()
     longest = max(s.duration_minutes for pro in pros for s in pro.active_services)
     engine = load_engine_inputs(
-        pros=pros, window_start=window_start, window_end=window_end, duration_minutes=longest
+        pros=pros,
+        window_start=window_start,
+        window_end=window_end,
+        duration_minutes=longest,
+        now=now,
     )
     offers = search.find_offers(
         candidates=(
@@ -461,7 +504,7 @@ def availability_search(
         ),
         window=window,
         terms=directory.search_terms(q),
-        now=now or timezone.now(),
+        now=now,
     )
     return search.sort_offers(offers, sort)
 

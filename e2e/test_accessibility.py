@@ -81,6 +81,8 @@ def test_visitor_pages_have_no_serious_axe_violation(new_page, demo, axe_source,
     axe.visit("/", "home")
     axe.visit("/?q=hair", "home search")
     axe.visit(f"/p/{PRO_SLUG}/", "pro page")
+    axe.visit("/bookings/find/?when=tomorrow&near=Paris&km=30", "find a free time")
+    axe.visit("/bookings/find/?when=today&period=evening&near=Nice", "find a free time, nobody")
     axe.visit("/accounts/login/", "login")
     axe.visit("/accounts/signup/", "signup")
     axe.check()

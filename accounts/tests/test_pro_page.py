@@ -1,6 +1,7 @@
 """The public pro page /p/<slug>/."""
 
 import io
+import json
 from datetime import timedelta
 from decimal import Decimal
 from http import HTTPStatus
@@ -227,3 +228,71 @@ def test_pay_online_services_are_marked(client, pro, service):
 
     assert body.count("Pay online") == 1
     assert body.index("Colour") < body.index("Pay online")
+
+
+# --- schema.org markup -------------------------------------------------------------------------
+
+
+def json_ld(response) -> dict:
+    html = response.content.decode()
+    start = html.index('<script type="application/ld+json">') + len(
+        '<script type="application/ld+json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_pro_page_describes_the_pro_as_a_local_business_offering_services(client, pro, settings):
+    settings.SITE_URL = "https://timz.example"
+    pro.headline = "Fades </script><b>and</b> beards"
+    pro.address_line = "18 rue Oberkampf"
+    pro.latitude, pro.longitude, pro.travel_km = Decimal("48.8655"), Decimal("2.3780"), 5
+    pro.rating_avg, pro.review_count = Decimal("4.50"), 8
+    pro.save()
+    cut = make_service(pro=pro, name="Skin fade", price_amount=3550, description="Blended")
+    make_service(pro=pro, name="Gone", is_active=False)
+
+    data = json_ld(page(client, pro))
+
+    url = f"https://timz.example/p/{pro.slug}/"
+    assert data["@context"] == "https://schema.org"
+    assert (data["@type"], data["@id"], data["name"]) == ("LocalBusiness", url, pro.display_name)
+    assert data["description"] == "Fades </script><b>and</b> beards"  # escaped, then read back
+    assert data["address"] == {
+        "@type": "PostalAddress",
+        "streetAddress": "18 rue Oberkampf",
+        "addressLocality": "Paris",
+    }
+    assert data["geo"] == {"@type": "GeoCoordinates", "latitude": 48.8655, "longitude": 2.378}
+    assert data["areaServed"]["geoRadius"] == 5000
+    assert data["aggregateRating"]["ratingValue"] == "4.50"
+    assert data["aggregateRating"]["reviewCount"] == 8
+    (offer,) = data["makesOffer"]
+    assert offer == {
+        "@type": "Offer",
+        "price": "35.50",
+        "priceCurrency": "EUR",
+        "url": f"https://timz.example/bookings/new/{pro.slug}/{cut.pk}/",
+        "itemOffered": {
+            "@type": "Service",
+            "name": "Skin fade",
+            "description": "Blended",
+            "provider": {"@id": url},
+        },
+    }
+
+
+def test_a_pro_who_travels_says_how_far(client, pro):
+    pro.travel_km = 12
+    pro.save()
+
+    assert "Comes to you within 12 km" in page(client, pro).content.decode()
+
+
+def test_the_markup_cannot_close_its_script_element(client, pro):
+    pro.headline = "</script><script>alert(1)</script>"
+    pro.save()
+
+    html = page(client, pro).content.decode()
+
+    assert "</script><script>alert(1)" not in html
+    assert json_ld(page(client, pro))["description"] == pro.headline

@@ -51,6 +51,7 @@ def test_each_free_time_links_to_the_confirm_step_with_that_start(client, barber
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
     assert "Karim Barber" in html and "Skin fade" in html
+    assert "Paris time" in html  # the zone the times are written in
     (row,) = response.context["rows"]
     assert [f"{t:%H:%M}" for t in row["times"]] == ["10:00", "10:15", "10:30", "10:45"]
     link = urlsplit(
