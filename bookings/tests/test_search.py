@@ -296,12 +296,14 @@ def test_the_search_runs_four_queries_whatever_the_number_of_pros(
     count, travel, django_assert_num_queries
 ):
     now = travel(WEDNESDAY_NOON)
-    client = make_user()
     for n in range(count):
         pro = open_pro(latitude=Decimal("48.85"), longitude=Decimal("2.35"))
         cut = make_service(pro=pro, name="Haircut", duration_minutes=30)
+        # A client each: one person cannot hold two bookings at once (PostgreSQL refuses it).
         make_booking(
-            client=client, service=cut, starts_at=datetime(2027, 6, 10, 10 + n % 5, tzinfo=PARIS)
+            client=make_user(),
+            service=cut,
+            starts_at=datetime(2027, 6, 10, 10 + n % 5, tzinfo=PARIS),
         )
         services.time_off_create(
             pro=pro,
