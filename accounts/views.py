@@ -18,10 +18,13 @@ from accounts.data_export import account_export
 from accounts.forms import AccountDeleteForm, ProfileForm, ProProfileForm
 from accounts.models import ClientProfile
 from accounts.search import DirectorySearchForm, matching_services_first
+from timz import pagecache
+from timz.pagecache import cache_public_page
 
 HOME_PAGE_SIZE = 12
 
 
+@cache_public_page()
 def home(request):
     """The directory: hero search form, category chips, paginated results (12 per page)."""
     categories = list(directory.categories_all())
@@ -47,6 +50,7 @@ def home(request):
     )
 
 
+@cache_public_page(pro_id_of=lambda slug: pagecache.pro_id_for_slug(slug))
 def pro_detail(request, slug):
     """A pro's public page: profile, active services with a Book button each, latest reviews."""
     pro = directory.pro_get_public(slug=slug)

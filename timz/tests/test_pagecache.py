@@ -1,0 +1,116 @@
+"""Visitors get the directory and pro pages from the cache; a write shows on the next request."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services as account_services
+from bookings.models import Booking
+from bookings.services import review_create
+from conftest import book, login, make_booking, make_service, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def pro_page(http, pro):
+    return http.get(reverse("accounts:pro_detail", kwargs={"slug": pro.slug}))
+
+
+def test_a_visitor_gets_the_second_view_of_a_pro_page_from_the_cache_without_a_query(
+    client, pro, service, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        assert pro_page(client, pro)["X-Page-Cache"] == "miss"
+    with django_assert_max_num_queries(0):
+        response = pro_page(client, pro)
+    assert response["X-Page-Cache"] == "hit"
+    assert "Haircut" in response.text
+
+
+def test_a_visitor_gets_the_second_view_of_the_directory_from_the_cache_without_a_query(
+    client, pro, service, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("home"), {"q": "hair"})["X-Page-Cache"] == "miss"
+    with django_assert_max_num_queries(0):
+        response = client.get(reverse("home"), {"q": "hair"})
+    assert response["X-Page-Cache"] == "hit"
+    assert "Paula Pro" in response.text
+
+
+def test_the_query_string_is_part_of_the_key(client, pro, service):
+    client.get(reverse("home"), {"q": "hair"})
+    response = client.get(reverse("home"), {"q": "nothing-like-it"})
+    assert response["X-Page-Cache"] == "miss"
+    assert "Paula Pro" not in response.text
+
+
+def test_a_profile_edit_shows_on_the_next_request(client, pro, service, commit):
+    pro_page(client, pro)
+    client.get(reverse("home"))
+    with commit():
+        account_services.pro_profile_update(pro=pro, display_name="Paula Renamed")
+    assert "Paula Renamed" in pro_page(client, pro).text
+    assert "Paula Renamed" in client.get(reverse("home")).text
+
+
+def test_a_review_shows_its_rating_on_the_next_request(client, pro, client_user, commit):
+    service = make_service(pro=pro, name="Colour")
+    booking = make_booking(
+        client=client_user,
+        service=service,
+        starts_at=timezone.now() - timedelta(days=2),
+        status=Booking.Status.COMPLETED,
+    )
+    assert "4.0" not in pro_page(client, pro).text
+    with commit():
+        review_create(booking=booking, by=client_user, rating=4, text="Lovely colour")
+    body = pro_page(client, pro).text
+    assert "Lovely colour" in body
+    assert "4.0" in body
+
+
+def test_a_booking_invalidates_the_pros_page_and_the_directory_but_not_other_pros(
+    client, working_pro, service, other_pro, client_user, commit
+):
+    other_service = make_service(pro=other_pro, name="Massage")
+    pro_page(client, working_pro)
+    pro_page(client, other_pro)
+    client.get(reverse("home"))
+    with commit():
+        book(client=client_user, service=service)
+    assert pro_page(client, working_pro)["X-Page-Cache"] == "miss"
+    assert client.get(reverse("home"))["X-Page-Cache"] == "miss"
+    assert pro_page(client, other_pro)["X-Page-Cache"] == "hit"
+    assert other_service.name in pro_page(client, other_pro).text
+
+
+def test_a_service_added_shows_on_the_next_request(client, pro, service, commit):
+    pro_page(client, pro)
+    with commit():
+        make_service(pro=pro, name="Beard trim")
+    assert "Beard trim" in pro_page(client, pro).text
+
+
+def test_a_signed_in_user_is_never_served_from_or_stored_in_the_cache(client, pro, service):
+    member = login(make_user(email="member@example.com"))
+    response = pro_page(member, pro)
+    assert "X-Page-Cache" not in response
+    assert "csrfmiddlewaretoken" in response.text  # the Message form posts
+    assert pro_page(client, pro)["X-Page-Cache"] == "miss"
+    assert "csrfmiddlewaretoken" not in pro_page(client, pro).text
+
+
+def test_an_unknown_pro_is_not_cached(client, db):
+    response = client.get(reverse("accounts:pro_detail", kwargs={"slug": "nobody"}))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "X-Page-Cache" not in response
+
+
+def test_page_caching_can_be_turned_off(client, pro, service, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    pro_page(client, pro)
+    assert "X-Page-Cache" not in pro_page(client, pro)
