@@ -50,10 +50,11 @@ def home(request):
     )
 
 
-@cache_public_page(pro_id_of=lambda slug: pagecache.pro_id_for_slug(slug))
+@cache_public_page(pro_id_of=pagecache.pro_id_for_slug)
 def pro_detail(request, slug):
     """A pro's public page: profile, active services with a Book button each, latest reviews."""
     pro = directory.pro_get_public(slug=slug)
+    pagecache.pro_slug_seen(slug=slug, pro_id=pro.pk)
     reviews = directory.pro_latest_reviews(pro=pro)
     return render(request, "accounts/pro_detail.html", {"pro": pro, "reviews": reviews})
 

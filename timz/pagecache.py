@@ -92,17 +92,22 @@ def connect_signals() -> None:
             signal.connect(_on_change, sender=label, weak=False, dispatch_uid=f"pagecache.{label}")
 
 
-def pro_id_for_slug(slug: str) -> int | None:
-    """The id of the pro with this slug, remembered in the cache (None: no such pro)."""
-    from accounts.models import ProProfile
+def _slug_key(slug: str) -> str:
+    # Under the counter a slug change bumps: a slug given up and taken by another pro never
+    # leads to the first pro's counter.
+    version = cache.get(EVERYWHERE, 0)
+    return f"pagecache:slug:{version}:{hashlib.sha256(slug.encode()).hexdigest()[:32]}"
 
-    key = f"pagecache:slug:{hashlib.sha256(slug.encode()).hexdigest()[:32]}"
-    pro_id = cache.get(key)
-    if pro_id is None:
-        pro_id = ProProfile.objects.filter(slug=slug).values_list("pk", flat=True).first()
-        if pro_id is not None:
-            cache.set(key, pro_id, settings.PAGE_CACHE_SECONDS)
-    return pro_id
+
+def pro_id_for_slug(slug: str) -> int | None:
+    """The id of the pro with this slug if a page served it lately (no query), else None."""
+    return cache.get(_slug_key(slug))
+
+
+def pro_slug_seen(*, slug: str, pro_id: int) -> None:
+    """Remember which pro a slug led to, for `pro_id_for_slug`."""
+    if settings.PAGE_CACHE_SECONDS > 0:
+        cache.set(_slug_key(slug), pro_id, settings.PAGE_CACHE_SECONDS)
 
 
 def _shareable_request(request) -> bool:
@@ -123,12 +128,38 @@ def _shareable_response(request, response) -> bool:
     )
 
 
+def _key(kind: str, pro_id: int | None, parts: tuple) -> str:
+    """A cache key for `parts` under the counters of the directory (pro_id None) or a pro."""
+    version_keys = [DIRECTORY] if pro_id is None else [EVERYWHERE, _pro_key(pro_id)]
+    versions = cache.get_many(version_keys)
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return "pagecache:{}:{}:{}".format(
+        kind, "-".join(str(versions.get(k, 0)) for k in version_keys), digest
+    )
+
+
+def remember(*, pro_id: int | None, parts: tuple, compute: Callable):
+    """`compute()`, kept until a write invalidates the pro's rows (`pro_id`; None: not
+    kept), or for
+    PAGE_CACHE_SECONDS. `parts` names the value; a value that depends on the clock must include
+    the instant it was computed for (e.g. the minute). Nothing private may be remembered."""
+    if settings.PAGE_CACHE_SECONDS <= 0 or pro_id is None:
+        return compute()
+    key = _key("data", pro_id, parts)
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+    return value
+
+
 def cache_public_page(pro_id_of: Callable | None = None):
     """Decorator: serve the view from the cache to anonymous visitors (see the module doc).
 
     Without `pro_id_of` the page is keyed on the directory's counter. With it,
     `pro_id_of(**view_kwargs)` names the pro the page shows and the page is keyed on that pro's
-    counter (None: no such pro, the view answers uncached).
+    counter (None: the pro is not known yet, the view answers uncached and should call
+    `pro_slug_seen`).
     """
 
     def decorator(view):
@@ -137,17 +168,12 @@ def cache_public_page(pro_id_of: Callable | None = None):
             if not _shareable_request(request):
                 return view(request, *args, **kwargs)
             if pro_id_of is None:
-                version_keys = [DIRECTORY]
+                pro_id = None
             else:
                 pro_id = pro_id_of(**kwargs)
                 if pro_id is None:
                     return view(request, *args, **kwargs)
-                version_keys = [EVERYWHERE, _pro_key(pro_id)]
-            versions = cache.get_many(version_keys)
-            digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-            key = "pagecache:page:{}:{}:{}".format(
-                get_language(), "-".join(str(versions.get(k, 0)) for k in version_keys), digest
-            )
+            key = _key("page", pro_id, (get_language(), request.get_full_path()))
             cached = cache.get(key)
             if cached is not None:
                 content_type, content = cached
