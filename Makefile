@@ -49,6 +49,7 @@ test: venv ## Run the whole test suite (SQLite, in-memory channel layer)
 # (tables straight from the models) or the plugins of the schema and property tests.
 DATE_TESTS := timz/tests/test_admin_dashboard.py bookings/tests/test_process_due.py \
   bookings/tests/test_selectors.py bookings/tests/test_views_bookings.py \
+  bookings/tests/test_waitlist.py \
   payments/tests/test_journeys_offline.py payments/tests/test_fee_report.py
 INSTANTS := 2027-06-15T23:59:00Z 2027-06-16T00:01:00Z 2027-01-15T00:30:00+01:00 \
   2027-03-28T01:30:00+01:00 2027-10-31T02:30:00+02:00 \

@@ -260,7 +260,7 @@ def make_booking(*, client, service, starts_at, status=Booking.Status.CONFIRMED,
     )
     booking.save(force_insert=True)
     BookingEvent.objects.create(
-        booking=booking, actor=client, actor_role="client", to_status=status
+        booking=booking, actor=client, actor_role="client", action="create", to_status=status
     )
     return booking
 
@@ -275,6 +275,15 @@ def set_every_day(pro, start: time = time(8), end: time = time(20)) -> None:
     """Open `pro` from `start` to `end` (their own wall clock) on every day of the week."""
     for weekday in range(7):
         booking_services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(start, end)])
+
+
+def make_open_pro(*, hours: tuple[time, time] = (time(9), time(17)), **extra) -> ProProfile:
+    """A public pro (make_pro's arguments) open every day during `hours` of their own wall
+    clock, booking a year ahead with no notice (the other rules: their defaults)."""
+    pro = make_pro(**extra)
+    set_every_day(pro, *hours)
+    booking_services.booking_rules_update(pro=pro, horizon_days=365, min_notice_minutes=0)
+    return pro
 
 
 def book(*, client, service, days: int = 3, hour: int = 10) -> Booking:

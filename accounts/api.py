@@ -7,7 +7,6 @@ Reads only; each endpoint calls one selector. Errors are `{"detail": "..."}`: 40
 
 from typing import Any, Literal
 
-from django.core.paginator import InvalidPage, Paginator
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
@@ -15,9 +14,9 @@ from pydantic import Field
 
 from accounts import selectors
 from accounts.data_export import account_export
-from accounts.models import Category, User
+from accounts.models import User
 from accounts.schemas import CategoryOut, MeOut, ProOut, ProPage, me_json, pro_json
-from timz.schemas import ErrorOut
+from timz.schemas import ErrorOut, page_or_400
 
 router = Router(tags=["directory"])
 
@@ -42,7 +41,7 @@ def categories(request):
 
 @router.get("/pros", response={200: ProPage, 400: ErrorOut}, summary="Search listed pros")
 def pros(request, filters: Query[ProFilters]):
-    if filters.category and not Category.objects.filter(slug=filters.category).exists():
+    if filters.category and not selectors.category_exists(filters.category):
         raise HttpError(400, f"Unknown category “{filters.category}”.")
     found = selectors.pro_search(
         q=filters.q,
@@ -51,14 +50,8 @@ def pros(request, filters: Query[ProFilters]):
         max_price=filters.max_price,
         sort=filters.sort,
     )
-    paginator = Paginator(found, PAGE_SIZE)
-    try:
-        page = paginator.page(filters.page)
-    except InvalidPage as exc:
-        raise HttpError(
-            400, f"Page {filters.page} does not exist; pages run from 1 to {paginator.num_pages}."
-        ) from exc
-    return {"count": paginator.count, "results": [pro_json(request, p) for p in page]}
+    page = page_or_400(found, filters.page, PAGE_SIZE)
+    return {"count": page.paginator.count, "results": [pro_json(request, p) for p in page]}
 
 
 @router.get("/pros/{slug}", response={200: ProOut, 404: ErrorOut}, summary="One listed pro")

@@ -5,13 +5,16 @@ services on (pro, name); running it twice leaves the same rows. Passwords are se
 user is created, and an avatar is drawn only for a pro who has none.
 """
 
+import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from accounts import geo
 from accounts.demo_images import avatar_png
 from accounts.images import AVATAR_SIDE, process_image
 from accounts.models import Category, ClientProfile, ProProfile, User
@@ -29,7 +32,10 @@ CATEGORIES = [
     ("nail-artists", "Nail artists"),
 ]
 
-# city -> (IANA zone, currency)
+# Who travels to clients, and how far (km); the others receive clients at their address.
+TRAVEL_KM = {"personal-trainers": 15, "massage-therapists": 10, "tutors": 5}
+
+# city -> (IANA zone, currency); coordinates come from accounts.geo.CITIES.
 CITIES = {
     "Paris": ("Europe/Paris", "EUR"),
     "Lyon": ("Europe/Paris", "EUR"),
@@ -292,6 +298,17 @@ class SeedResult:
     created_users: int = 0
 
 
+def demo_coordinates(city: str, n: int) -> tuple[Decimal, Decimal]:
+    """A point a few km from the city's centre, the same for the same `n` (so that the demo
+    pros of one city are at different distances from it)."""
+    place = geo.CITIES[city]
+    angle = n * 2.399963  # the golden angle: neighbours spread around the centre
+    radius = 0.01 + 0.006 * (n % 5)  # degrees: about 1 to 3.5 km
+    lat = Decimal(str(round(place.lat + radius * math.sin(angle), 6)))
+    lng = Decimal(str(round(place.lng + radius * math.cos(angle), 6)))
+    return lat, lng
+
+
 def _user(email: str, *, role: str, password_hash: str, result: SeedResult, **flags) -> User:
     user, created = User.objects.get_or_create(
         email=email, defaults={"role": role, "password": password_hash, **flags}
@@ -356,6 +373,7 @@ def seed(*, stdout) -> SeedResult:
             result.clients.append(user)
         for n, spec in enumerate(PROS, start=1):
             zone, currency = CITIES[spec.city]
+            lat, lng = demo_coordinates(spec.city, n)
             user = _user(
                 f"pro{n}@example.com",
                 role=User.Role.PRO,
@@ -375,6 +393,9 @@ def seed(*, stdout) -> SeedResult:
                     "category": categories[spec.category],
                     "city": spec.city,
                     "address_line": spec.address,
+                    "latitude": lat,
+                    "longitude": lng,
+                    "travel_km": TRAVEL_KM.get(spec.category),
                     "timezone": zone,
                     "is_listed": True,
                 },

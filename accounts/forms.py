@@ -4,9 +4,12 @@ The profile forms only bind and validate input; `accounts.services` writes. Pict
 `accounts.images.ImageUploadField`, so `cleaned_data["avatar"]` is already re-encoded.
 """
 
+from decimal import Decimal
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
+from accounts import geo
 from accounts.images import AVATAR_SIDE, ImageUploadField
 from accounts.models import Category, User, timezone_choices
 from accounts.services import SLUG_MAX, pro_slug_validate
@@ -117,12 +120,43 @@ class ProProfileForm(_AvatarMixin):
         required=False,
         empty_label="Choose a category",
     )
-    city = forms.CharField(max_length=80, required=False)
+    city = forms.CharField(
+        max_length=80,
+        required=False,
+        help_text="Pick a city from the list to place you on the map, or type coordinates below.",
+        widget=forms.TextInput(attrs={"list": "known-cities", "autocomplete": "off"}),
+    )
     address_line = forms.CharField(
         max_length=200,
         required=False,
         label="Address",
         help_text="Where clients meet you (shown on your public page).",
+    )
+    latitude = forms.DecimalField(
+        required=False,
+        min_value=-90,
+        max_value=90,
+        max_digits=9,
+        decimal_places=6,
+        help_text="From -90 to 90, e.g. 48.8566. Leave empty to use your city's centre.",
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    longitude = forms.DecimalField(
+        required=False,
+        min_value=-180,
+        max_value=180,
+        max_digits=9,
+        decimal_places=6,
+        help_text="From -180 to 180, e.g. 2.3522.",
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    travel_km = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=geo.MAX_TRAVEL_KM,
+        label="I travel to clients within (km)",
+        help_text="Leave empty if clients come to you.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     timezone = _timezone_field(help_text="Your weekly hours are in this zone.")
 
@@ -134,10 +168,15 @@ class ProProfileForm(_AvatarMixin):
         "category",
         "city",
         "address_line",
+        "latitude",
+        "longitude",
+        "travel_km",
         "timezone",
         "avatar",
         "remove_avatar",
     ]
+
+    known_cities = staticmethod(geo.city_names)
 
     def __init__(self, *args, pro=None, **kwargs):
         self.pro = pro
@@ -145,6 +184,32 @@ class ProProfileForm(_AvatarMixin):
 
     def clean_slug(self):
         return pro_slug_validate(slug=self.cleaned_data["slug"], pro=self.pro)
+
+    def clean(self):
+        """Coordinates: both or neither. Left empty, or left as they were while the city changed,
+        they come from the city when the place resolver knows it (else stay empty)."""
+        data = super().clean()
+        lat, lng = data.get("latitude"), data.get("longitude")
+        if "latitude" in self.errors or "longitude" in self.errors:
+            return data
+        typed = {"latitude", "longitude"} & set(self.changed_data)
+        if (lat is None) != (lng is None) and typed:
+            self.add_error(
+                "longitude" if lng is None else "latitude",
+                "Enter both the latitude and the longitude, or neither.",
+            )
+            return data
+        city_moved = "city" in self.changed_data and not typed
+        if (lat is None or city_moved) and "city" in data:
+            try:
+                place = geo.resolve_place(data["city"])
+            except ValueError:
+                place = None
+            data["latitude"] = data["longitude"] = None
+            if place is not None:
+                data["latitude"] = round(Decimal(str(place.lat)), 6)
+                data["longitude"] = round(Decimal(str(place.lng)), 6)
+        return data
 
 
 class AccountDeleteForm(forms.Form):

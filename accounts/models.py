@@ -4,12 +4,16 @@ Email is the login (no username). Every user has a ClientProfile (a pro can book
 client); users who signed up as pros also have a ProProfile, the public face in the directory.
 """
 
+import math
 import zoneinfo
 from functools import cache
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
 from django.urls import reverse
 from django.utils import timezone
 
@@ -110,6 +114,21 @@ class ClientProfile(models.Model):
         return self.display_name or self.user.email
 
 
+def distance_km_expression(lat: float, lng: float):
+    """SQL for the haversine distance in km from (lat, lng) to a row's latitude/longitude
+    (the same formula as accounts.geo.haversine_km; SQLite and PostgreSQL alike)."""
+    from accounts.geo import EARTH_RADIUS_KM
+
+    lat_r = Radians(Cast("latitude", FloatField()))
+    lng_r = Radians(Cast("longitude", FloatField()))
+    here_lat = math.radians(float(lat))
+    here_lng = math.radians(float(lng))
+    h = Power(Sin((lat_r - here_lat) / 2), 2) + math.cos(here_lat) * Cos(lat_r) * Power(
+        Sin((lng_r - here_lng) / 2), 2
+    )
+    return 2 * EARTH_RADIUS_KM * ASin(Sqrt(h), output_field=FloatField())
+
+
 class ProProfileQuerySet(models.QuerySet):
     def public(self):
         """Pros anyone may find, view, book and message: listed by staff, with an active account.
@@ -117,6 +136,30 @@ class ProProfileQuerySet(models.QuerySet):
         `ProProfile.is_public` is the same rule for one loaded profile.
         """
         return self.filter(is_listed=True, user__is_active=True)
+
+    def near(self, lat: float, lng: float, km: float, *, with_travel: bool = False):
+        """Pros with coordinates within `km` of (lat, lng), annotated with `distance_km`
+        (haversine, computed in the database: a bounding box first, then the exact distance).
+
+        `with_travel=True` also keeps pros further away who travel to clients that far
+        (`travel_km` >= the distance): "who can come to me".
+        """
+        from accounts import geo
+
+        reach = max(km, geo.MAX_TRAVEL_KM) if with_travel else km
+        qs = self.filter(latitude__isnull=False, longitude__isnull=False)
+        box = geo.bounding_box(lat, lng, reach)
+        if box is not None:
+            min_lat, max_lat, min_lng, max_lng = box
+            qs = qs.filter(
+                latitude__range=(round(min_lat, 6), round(max_lat, 6)),
+                longitude__range=(round(min_lng, 6), round(max_lng, 6)),
+            )
+        qs = qs.annotate(distance_km=distance_km_expression(lat, lng))
+        within = Q(distance_km__lte=km)
+        if with_travel:
+            within |= Q(travel_km__isnull=False, distance_km__lte=F("travel_km"))
+        return qs.filter(within)
 
 
 class ProProfile(models.Model):
@@ -130,6 +173,27 @@ class ProProfile(models.Model):
     )
     city = models.CharField(max_length=80, blank=True, db_index=True)
     address_line = models.CharField(max_length=200, blank=True)
+    # Where the pro works (accounts.geo: filled from a known city or typed); both or neither.
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    travel_km = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text="The pro travels to clients within this distance; empty: does not travel.",
+    )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
     is_listed = models.BooleanField(
@@ -146,13 +210,34 @@ class ProProfile(models.Model):
 
     class Meta:
         ordering = ["display_name"]
-        indexes = [models.Index(fields=["city"], name="pro_city_idx")]
+        indexes = [
+            models.Index(fields=["city"], name="pro_city_idx"),
+            models.Index(fields=["latitude", "longitude"], name="pro_lat_lng_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="pro_coordinates_both_and_in_range",
+            ),
+        ]
 
     def __str__(self):
         return self.display_name
 
     def get_absolute_url(self):
         return reverse("accounts:pro_detail", kwargs={"slug": self.slug})
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
     @property
     def is_public(self) -> bool:

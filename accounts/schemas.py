@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Literal
+
+from ninja import Field, Schema
 
 from accounts.models import ProProfile, User
 from accounts.timezones import viewer_zone
@@ -25,16 +27,27 @@ class ServiceOut(Schema):
     price: PriceOut
 
 
+class LocationOut(Schema):
+    city: str
+    lat: float | None
+    lng: float | None
+    travel_km: int | None = Field(description="The pro travels to clients this far; null: no")
+
+
 class ProOut(Schema):
     slug: str
     display_name: str
     headline: str
     category: str | None
     city: str
+    location: LocationOut
     timezone: str
     avatar_url: str | None
     rating: float | None
     review_count: int
+    confirmation_mode: Literal["instant", "request"] = Field(
+        description="instant: a free time is booked at once; request: the pro confirms each one"
+    )
     services: list[ServiceOut]
 
 
@@ -67,27 +80,40 @@ def _absolute(request, field) -> str | None:
     return request.build_absolute_uri(field.url) if field else None
 
 
+def service_json(service) -> dict:
+    return {
+        "id": service.id,
+        "name": service.name,
+        "duration_minutes": service.duration_minutes,
+        "price": {"amount": service.price_amount, "currency": service.currency},
+    }
+
+
+def location_json(pro: ProProfile) -> dict:
+    return {
+        "city": pro.city,
+        "lat": float(pro.latitude) if pro.latitude is not None else None,
+        "lng": float(pro.longitude) if pro.longitude is not None else None,
+        "travel_km": pro.travel_km,
+    }
+
+
 def pro_json(request, pro: ProProfile) -> dict:
-    """A pro from selectors.pro_search / pro_get_public (active services already prefetched)."""
+    """A pro from selectors.pro_search / pro_get_public (booking rules joined, active services
+    prefetched)."""
     return {
         "slug": pro.slug,
         "display_name": pro.display_name,
         "headline": pro.headline,
         "category": pro.category.slug if pro.category else None,
         "city": pro.city,
+        "location": location_json(pro),
         "timezone": pro.timezone,
         "avatar_url": _absolute(request, pro.avatar),
         "rating": float(pro.rating_avg) if pro.rating_avg is not None else None,
         "review_count": pro.review_count,
-        "services": [
-            {
-                "id": s.id,
-                "name": s.name,
-                "duration_minutes": s.duration_minutes,
-                "price": {"amount": s.price_amount, "currency": s.currency},
-            }
-            for s in pro.active_services
-        ],
+        "confirmation_mode": pro.booking_rules.confirmation_mode,
+        "services": [service_json(s) for s in pro.active_services],
     }
 
 

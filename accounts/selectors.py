@@ -53,7 +53,8 @@ def _active_services():
     return Service.objects.filter(is_active=True)
 
 
-def _services_prefetch() -> Prefetch:
+def active_services_prefetch() -> Prefetch:
+    """Prefetch of a pro's active services, in their order, on `pro.active_services`."""
     return Prefetch(
         "services",
         queryset=_active_services().order_by("position", "id"),
@@ -73,13 +74,18 @@ def _rating_order() -> list:
     return [F("rating_avg").desc(nulls_last=True), "-review_count"]
 
 
+def search_terms(q: str | None) -> list[str]:
+    """The words of a free-text search (at most `MAX_TERMS`)."""
+    return (q or "").split()[:MAX_TERMS]
+
+
 def pros_matching_text(qs: QuerySet[ProProfile], *, q: str) -> tuple[QuerySet, Expression]:
     """The pros of `qs` matching the free text `q`, and their relevance expression.
 
-    The one home of text matching (the directory, the API and any other search call it).
+    The one home of text matching (`pros_matching` calls it for every search).
     Every word (at most `MAX_TERMS`) must be in the display name, headline, category name or
     an active service name (case-insensitive substring; on PostgreSQL the GIN trigram indexes
-    of accounts migration 0002 serve these scans). Relevance: 100 per word in the name, 10 in
+    of accounts migration 0003 serve these scans). Relevance: 100 per word in the name, 10 in
     the headline, 1 elsewhere.
 
     On PostgreSQL, when no pro of `qs` matches that way, the pros whose name, headline,
@@ -88,7 +94,7 @@ def pros_matching_text(qs: QuerySet[ProProfile], *, q: str) -> tuple[QuerySet, E
     first. Typos thus find something without diluting exact results. SQLite has no trigram
     functions and keeps the exact rule only.
     """
-    terms = (q or "").split()[:MAX_TERMS]
+    terms = search_terms(q)
     if not terms:
         return qs, Value(0)
     exact = Q()
@@ -136,6 +142,17 @@ def pros_matching_text(qs: QuerySet[ProProfile], *, q: str) -> tuple[QuerySet, E
     return qs, ExpressionWrapper(score + fuzzy_bonus, output_field=FloatField())
 
 
+def pros_matching(*, category: str | None = None, q: str = "") -> QuerySet[ProProfile]:
+    """Public pros of `category` (a slug) matching every word of `q` (see the module's rules),
+    annotated with `relevance`; unordered. The one text+category matcher of the directory, the
+    availability search and the waitlist."""
+    qs = ProProfile.objects.public()
+    if category:
+        qs = qs.filter(category__slug=category)
+    qs, relevance = pros_matching_text(qs, q=q)
+    return qs.annotate(relevance=relevance)
+
+
 def pro_search(
     *,
     q: str = "",
@@ -144,19 +161,16 @@ def pro_search(
     max_price: int | None = None,
     sort: str = "relevance",
 ) -> QuerySet[ProProfile]:
-    """Public pros matching the filters, with `category`, `active_services` and `min_price`."""
-    qs = ProProfile.objects.public().select_related("category")
-    if category:
-        qs = qs.filter(category__slug=category)
+    """Public pros matching the filters, with `category`, `booking_rules`, `active_services` and
+    `min_price`."""
+    qs = pros_matching(category=category, q=q).select_related("category", "booking_rules")
     if city:
         qs = qs.filter(city__iexact=city.strip())
     if max_price is not None:
         qs = qs.filter(
             Exists(_active_services().filter(pro=OuterRef("pk"), price_amount__lte=max_price))
         )
-
-    qs, score = pros_matching_text(qs, q=q)
-    qs = _with_min_price(qs).annotate(relevance=score).prefetch_related(_services_prefetch())
+    qs = _with_min_price(qs).prefetch_related(active_services_prefetch())
 
     if sort == "price":
         order = [F("min_price").asc(nulls_last=True), *_rating_order()]
@@ -170,11 +184,12 @@ def pro_search(
 
 
 def pro_get_public(*, slug: str) -> ProProfile:
-    """The public pro with this slug (category, active services, min price), else Http404."""
+    """The public pro with this slug (category, booking rules, active services, min price),
+    else Http404."""
     qs = (
         _with_min_price(ProProfile.objects.public())
-        .select_related("category", "user")
-        .prefetch_related(_services_prefetch())
+        .select_related("category", "user", "booking_rules")
+        .prefetch_related(active_services_prefetch())
     )
     return get_object_or_404(qs, slug=slug)
 
@@ -186,6 +201,10 @@ def pro_latest_reviews(*, pro: ProProfile, limit: int = 5) -> list:
             "-created_at", "-pk"
         )[:limit]
     )
+
+
+def category_exists(slug: str) -> bool:
+    return Category.objects.filter(slug=slug).exists()
 
 
 def categories_all() -> QuerySet[Category]:

@@ -230,6 +230,9 @@ def pro_profile_update(
     category=_UNSET,
     city=_UNSET,
     address_line=_UNSET,
+    latitude=_UNSET,
+    longitude=_UNSET,
+    travel_km=_UNSET,
     timezone=_UNSET,
     avatar=None,
     remove_avatar: bool = False,
@@ -264,6 +267,15 @@ def pro_profile_update(
                     errors["category"] = ["Choose a category from the list."]
             if "category" not in errors:
                 pro.category = category
+        for name, value in (
+            ("latitude", latitude),
+            ("longitude", longitude),
+            ("travel_km", travel_km),
+        ):
+            if value is not _UNSET:
+                setattr(pro, name, value)
+        if (pro.latitude is None) != (pro.longitude is None):
+            errors["latitude"] = ["Enter both the latitude and the longitude, or neither."]
         if timezone is not _UNSET:
             pro.timezone = timezone
         if errors:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import get_timezone_location
+
 UTC = ZoneInfo("UTC")
 
 
@@ -47,6 +49,23 @@ def zone_of(value: str | ZoneInfo | None) -> ZoneInfo:
         return parse_zone(value) if value else UTC
     except ValueError:
         return UTC
+
+
+def zone_city(value: str | ZoneInfo | None) -> str:
+    """The place a zone is named after, for people: "America/New_York" -> "New York".
+
+    Babel's CLDR exemplar city where it knows one (in English), else the zone name's last part
+    with underscores as spaces; "UTC" for a blank or unknown zone."""
+    zone = zone_of(value)
+    if zone.key in ("UTC", "Etc/UTC"):
+        return "UTC"
+    try:
+        city = get_timezone_location(zone.key, locale="en", return_city=True)
+    except LookupError:
+        city = ""
+    if not city or "/" in city:
+        city = zone.key.rsplit("/", 1)[-1].replace("_", " ")
+    return city
 
 
 def own_zone(user) -> ZoneInfo | None:

@@ -112,8 +112,22 @@ def profile(request):
 @pro_required
 def pro_profile_edit(request, *, pro):
     """The pro's public profile: name, page address, headline, bio, category, place, photo."""
+    initial = {
+        "display_name": pro.display_name,
+        "slug": pro.slug,
+        "headline": pro.headline,
+        "bio": pro.bio,
+        "category": pro.category_id,
+        "city": pro.city,
+        "address_line": pro.address_line,
+        "latitude": pro.latitude,
+        "longitude": pro.longitude,
+        "travel_km": pro.travel_km,
+        "timezone": pro.timezone,
+    }
     if request.method == "POST":
-        form = ProProfileForm(request.POST, request.FILES, pro=pro)
+        # `initial` tells the form what changed (a new city moves untouched coordinates).
+        form = ProProfileForm(request.POST, request.FILES, pro=pro, initial=initial)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -126,6 +140,9 @@ def pro_profile_edit(request, *, pro):
                     category=data["category"],
                     city=data["city"],
                     address_line=data["address_line"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                    travel_km=data["travel_km"],
                     timezone=data["timezone"],
                     avatar=data["avatar"],
                     remove_avatar=data["remove_avatar"],
@@ -136,19 +153,7 @@ def pro_profile_edit(request, *, pro):
                 messages.success(request, "Your public profile is saved.")
                 return redirect("accounts:pro_profile_edit")
     else:
-        form = ProProfileForm(
-            pro=pro,
-            initial={
-                "display_name": pro.display_name,
-                "slug": pro.slug,
-                "headline": pro.headline,
-                "bio": pro.bio,
-                "category": pro.category_id,
-                "city": pro.city,
-                "address_line": pro.address_line,
-                "timezone": pro.timezone,
-            },
-        )
+        form = ProProfileForm(pro=pro, initial=initial)
     return render(request, "accounts/pro_profile_edit.html", {"form": form, "pro": pro})
 
 

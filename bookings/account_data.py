@@ -2,13 +2,14 @@
 
 - Export (``user_exporting``): a pro's ``services``, ``weekly_hours`` and ``time_off``;
   ``bookings_as_client`` and ``bookings_as_pro`` with their events; ``reviews_written`` and
-  ``reviews_received``. The other party of a booking or a review appears by display name only.
-  The payments of these bookings are the payments app's own sections.
+  ``reviews_received``; a pro's private ``client_notes``; the ``waitlist`` entries the user
+  joined. The other party of a booking, a review or a note appears by display name only. The
+  payments of these bookings are the payments app's own sections.
 - Deletion page (``user_deletion_previewing``): ``upcoming_as_client`` and ``upcoming_as_pro``,
   the active bookings that deleting the account will end.
 - Deletion (``user_deleting``): the user's future bookings are ended and a pro's offer withdrawn
-  by ``bookings.services`` (see ``bookings.services.account_deletion``); returns
-  ``bookings_ended``.
+  by ``bookings.services`` (see ``bookings.services.account_deletion``), the pros' private
+  notes about the user deleted, and the user leaves every waitlist; returns ``bookings_ended``.
 
 Connected in ``BookingsConfig.ready()``.
 """
@@ -21,7 +22,7 @@ from django.utils import timezone
 from accounts.data_export import file_url, iso
 from accounts.models import ProProfile, User
 from bookings import services
-from bookings.models import Booking, BookingEvent, Review
+from bookings.models import Booking, BookingEvent, ClientNote, Review, WaitlistEntry
 
 
 def export_user_data(sender, *, user: User, **kwargs) -> dict:
@@ -37,7 +38,29 @@ def export_user_data(sender, *, user: User, **kwargs) -> dict:
         ),
         "reviews_written": _reviews_written(user),
         "reviews_received": _reviews_received(pro) if pro else [],
+        "client_notes": _client_notes(pro) if pro else [],
+        "waitlist": _waitlist(user),
     }
+
+
+def _waitlist(user: User) -> list[dict]:
+    return [
+        {
+            "pro": entry.pro.display_name if entry.pro_id else None,
+            "service": entry.service.name if entry.service_id else None,
+            "category": entry.category.name if entry.category_id else None,
+            "q": entry.q,
+            "date": entry.date.isoformat(),
+            "from": entry.from_time.strftime("%H:%M"),
+            "to": entry.to_time.strftime("%H:%M"),
+            "timezone": entry.timezone,
+            "status": entry.status,
+            "created_at": iso(entry.created_at),
+        }
+        for entry in WaitlistEntry.objects.filter(client=user)
+        .select_related("pro", "service", "category")
+        .order_by("created_at", "pk")
+    ]
 
 
 def preview_user_deletion(sender, *, user: User, **kwargs) -> dict:
@@ -52,8 +75,11 @@ def preview_user_deletion(sender, *, user: User, **kwargs) -> dict:
 
 
 def end_user_bookings(sender, *, user: User, **kwargs) -> dict:
-    """End `user`'s future bookings and withdraw a pro's offer, inside the deletion."""
+    """End `user`'s future bookings, withdraw a pro's offer and delete the pros' private notes
+    about the user, inside the deletion."""
     ended = services.user_bookings_end(user=user)
+    services.client_notes_forget(client=user)
+    services.waitlist_entries_end(user=user)
     pro = ProProfile.objects.filter(user=user).first()
     if pro is not None:
         services.pro_offer_withdraw(pro=pro)
@@ -162,4 +188,21 @@ def _reviews_received(pro: ProProfile) -> list[dict]:
             who={"author": {"display_name": r.author.display_name if r.author else "A client"}},
         )
         for r in reviews
+    ]
+
+
+def _client_notes(pro: ProProfile) -> list[dict]:
+    notes = (
+        ClientNote.objects.filter(pro=pro)
+        .exclude(text="")
+        .select_related("client__client_profile", "client__pro_profile")
+        .order_by("updated_at", "pk")
+    )
+    return [
+        {
+            "client": {"display_name": n.client.display_name},
+            "text": n.text,
+            "updated_at": iso(n.updated_at),
+        }
+        for n in notes
     ]

@@ -19,6 +19,8 @@ from bookings.models import (
     Review,
     Service,
     TimeOff,
+    WaitlistEntry,
+    WaitlistOffer,
     WeeklyHours,
 )
 from timz.money import format_money
@@ -239,3 +241,37 @@ class ReviewAdmin(admin.ModelAdmin):
     search_fields = ("pro__display_name", "author__email", "text")
     list_select_related = ("pro", "author")
     readonly_fields = ("booking", "pro", "author", "created_at", "replied_at")
+
+
+class WaitlistOfferInline(admin.TabularInline):
+    model = WaitlistOffer
+    extra = 0
+    can_delete = False
+    fields = ("starts_at", "service", "status", "offered_at", "expires_at")
+    readonly_fields = fields
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries and offers move through bookings.services (joining, leaving, offers)
+    only; staff look here to answer a client's question."""
+
+    list_display = ("client", "pro", "service", "q", "date", "from_time", "to_time", "status")
+    list_filter = ("status",)
+    search_fields = ("client__email", "pro__display_name", "q")
+    list_select_related = ("client", "pro", "service")
+    date_hierarchy = "date"
+    inlines = [WaitlistOfferInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

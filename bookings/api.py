@@ -1,8 +1,10 @@
 """Bookings API v1 (mounted at /api/v1/ by timz.api). Thin: parse, call one service, map errors.
 
 Errors are ``{"detail": "..."}`` (timz.schemas.ErrorOut): 400 invalid input, 401 anonymous,
-403 a write without the CSRF token, 404 not found or not a participant, 409 when the time is
-not free or the lifecycle table does not allow the action now, 429 when the client made too
+403 a write without the CSRF token or a pro's endpoint (``/me/clients``, ``/me/reviews``)
+asked by someone who is not a pro, 404 not found or not a participant (or not the pro's
+client), 409 when the time is not free or the lifecycle table does not allow the action now,
+429 when the client made too
 many booking attempts lately (settings.BOOKING_RATE_LIMIT). A service that cannot be booked
 (selectors.service_get_bookable) is a 404 where the URL names it and a 400 where the request
 body does, with the same message.
@@ -11,34 +13,52 @@ body does, with the same message.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from accounts.timezones import viewer_zone
-from bookings import lifecycle, selectors, services
+from accounts import geo
+from accounts.access import pro_for_user
+from accounts.models import Category
+from accounts.selectors import category_exists
+from accounts.timezones import parse_zone, viewer_zone
+from bookings import lifecycle, search, selectors, services
 from bookings.models import Booking
 from bookings.schemas import (
     ActionIn,
+    AvailabilityOut,
     BookingIn,
     BookingOut,
+    ClientDetailOut,
+    ClientNotesIn,
+    ClientPage,
+    ProReviewPage,
     ReviewIn,
     ReviewOut,
     SlotsOut,
+    WaitlistIn,
+    WaitlistOut,
+    availability_json,
     booking_json,
+    client_json,
+    pro_review_json,
     review_json,
+    waitlist_json,
 )
 from timz import pagecache
 from timz.ratelimit import RateLimited
-from timz.schemas import ErrorOut
+from timz.schemas import ErrorOut, page_or_400
 
 router = Router(tags=["bookings"])
 
 MAX_DAYS = 62
+SEARCH_PAGE_SIZE = 20
 # How far from today a slots window may start (keeps date arithmetic sane).
 MAX_START_OFFSET = timedelta(days=400)
 
@@ -102,6 +122,68 @@ def _slots_answer(*, slug: str, service: int, start: str | None, days: int, tz: 
     }
 
 
+class AvailabilityQuery(Schema):
+    category: str | None = Field(None, max_length=80, description="A category slug")
+    q: str = Field("", max_length=100, description="Words matched against pros and services")
+    date: str | None = Field(
+        None, max_length=10, description="YYYY-MM-DD, or today, tomorrow, weekend (default today)"
+    )
+    from_: str | None = Field(None, alias="from", max_length=8, description="HH:MM, default 00:00")
+    to: str | None = Field(None, max_length=8, description="HH:MM (or 24:00), default 24:00")
+    tz: str | None = Field(
+        None, max_length=64, description="Zone of the window and the answers (default: near's, UTC)"
+    )
+    near: str | None = Field(
+        None, max_length=120, description="lat,lng (or a known city) to search around"
+    )
+    km: float | None = Field(None, description="Radius around `near` (default 10, at most 500)")
+    sort: Literal["time", "distance", "price", "rating"] = "time"
+    page: int = Field(1, description=f"1-based page number; {SEARCH_PAGE_SIZE} results per page")
+
+
+@router.get(
+    "/availability",
+    response={200: AvailabilityOut, 400: ErrorOut},
+    summary="Pros free in a window: their real free start times",
+)
+def availability_search(request, query: Query[AvailabilityQuery]):
+    """Public pros matching `category` and `q` (and near a place) with their free start times
+    in one day's window, or a weekend's (bookings.search has the rules). 400 for a bad window,
+    zone or place."""
+    try:
+        place, km = geo.parse_near(query.near, query.km)
+        zone = viewer_zone(requested=query.tz, fallback=place.timezone if place else "UTC")
+        date_is_word = (query.date or "") in search.WHEN
+        window = search.parse_window(
+            zone=zone,
+            now=timezone.now(),
+            when=query.date if date_is_word else "",
+            day="" if date_is_word else (query.date or ""),
+            start=query.from_ or "",
+            end=query.to or "",
+        )
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    if query.sort == "distance" and place is None:
+        raise HttpError(400, "Sorting by distance needs a place: give near=lat,lng.")
+    offers = selectors.availability_search(
+        window=window,
+        category=query.category,
+        q=query.q,
+        near=(place.lat, place.lng) if place else None,
+        km=km,
+        sort=query.sort,
+    )
+    if not offers and query.category and not category_exists(query.category):
+        raise HttpError(400, f"Unknown category “{query.category}”.")
+    page = page_or_400(offers, query.page, SEARCH_PAGE_SIZE)
+    return {
+        "count": page.paginator.count,
+        "timezone": zone.key,
+        "results": availability_json(request, page.object_list),
+    }
+
+
 @router.post(
     "/bookings",
     auth=django_auth,
@@ -140,13 +222,20 @@ def create_booking(request, payload: BookingIn):
     by_alias=True,
     summary="The caller's bookings",
 )
-def list_bookings(request, role: str | None = None, status: str | None = None):
+def list_bookings(
+    request, role: str | None = None, status: str | None = None, scope: str | None = None
+):
+    """`scope` (upcoming, past or cancelled) is the "My bookings" tab of the same name."""
     if role not in (None, "", "client", "pro"):
         raise HttpError(400, "role must be client or pro.")
     if status and status not in Booking.Status.values:
         raise HttpError(400, f"status must be one of: {', '.join(Booking.Status.values)}.")
+    if scope and scope not in selectors.SCOPES:
+        raise HttpError(400, f"scope must be one of: {', '.join(selectors.SCOPES)}.")
     now = timezone.now()
-    rows = selectors.bookings_for_api(user=request.user, role=role or None, status=status or None)
+    rows = selectors.bookings_for_api(
+        user=request.user, role=role or None, status=status or None, scope=scope or None
+    )
     rows = rows.prefetch_related("payments")  # the "payment" key (payments): one query
     return [booking_json(b, user=request.user, now=now) for b in rows[:200]]
 
@@ -210,3 +299,162 @@ def act(request, booking_id: int, action: str, payload: ActionIn | None = None):
         raise _conflict(exc) from exc
     booking = selectors.booking_get_for_user(user=request.user, pk=booking_id)
     return booking_json(booking, user=request.user, now=timezone.now())
+
+
+# The pro's clients and reviews ------------------------------------------------------------------
+
+ME_PAGE_SIZE = 50
+
+
+def _page(qs, page: int):
+    paginator = Paginator(qs, ME_PAGE_SIZE)
+    try:
+        return paginator.page(page)
+    except InvalidPage as exc:
+        raise HttpError(
+            400, f"Page {page} does not exist; pages run from 1 to {paginator.num_pages}."
+        ) from exc
+
+
+def _client_detail(pro, client) -> dict:
+    return client_json(
+        client,
+        spend=selectors.client_spend(pro=pro, client_ids=[client.pk]).get(client.pk, []),
+        history=selectors.client_history(pro=pro, client=client),
+    )
+
+
+@router.get(
+    "/me/clients",
+    auth=django_auth,
+    response={200: ClientPage, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Your clients, last seen first (pros)",
+)
+def my_clients(
+    request,
+    q: str = Query("", max_length=100, description="Words matched against the name"),
+    page: int = Query(1, description=f"1-based; {ME_PAGE_SIZE} clients per page"),
+):
+    pro = pro_for_user(request.auth)
+    found = _page(selectors.clients_for_pro(pro=pro, q=q), page)
+    spend = selectors.client_spend(pro=pro, client_ids=[c.pk for c in found])
+    return {
+        "count": found.paginator.count,
+        "results": [client_json(c, spend=spend.get(c.pk, [])) for c in found],
+    }
+
+
+@router.get(
+    "/me/clients/{int:client_id}",
+    auth=django_auth,
+    response={200: ClientDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One of your clients: history, spend, no-shows, notes (pros)",
+)
+def my_client(request, client_id: int):
+    pro = pro_for_user(request.auth)
+    return _client_detail(pro, selectors.client_get_for_pro(pro=pro, client_id=client_id))
+
+
+@router.patch(
+    "/me/clients/{int:client_id}",
+    auth=django_auth,
+    response={200: ClientDetailOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Set your private notes on a client (pros)",
+)
+def my_client_notes(request, client_id: int, payload: ClientNotesIn):
+    pro = pro_for_user(request.auth)
+    client = selectors.client_get_for_pro(pro=pro, client_id=client_id)
+    services.client_note_set(pro=pro, client=client, text=payload.notes)
+    return _client_detail(pro, selectors.client_get_for_pro(pro=pro, client_id=client_id))
+
+
+@router.get(
+    "/me/reviews",
+    auth=django_auth,
+    response={200: ProReviewPage, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Reviews of your services, newest first (pros)",
+)
+def my_reviews(
+    request,
+    unanswered: bool = Query(False, description="Only those waiting for your reply"),
+    page: int = Query(1, description=f"1-based; {ME_PAGE_SIZE} reviews per page"),
+):
+    pro = pro_for_user(request.auth)
+    found = _page(selectors.reviews_for_pro(pro=pro, unanswered=unanswered), page)
+    counts = selectors.review_counts_for_pro(pro=pro)
+    return {
+        "count": found.paginator.count,
+        "average": float(pro.rating_avg) if pro.rating_avg is not None else None,
+        "unanswered": counts["unanswered"],
+        "results": [pro_review_json(r) for r in found],
+    }
+
+
+@router.post(
+    "/waitlist",
+    auth=django_auth,
+    response={201: WaitlistOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    by_alias=True,
+    summary="Join a waitlist: a pro's service, or a search, with a window",
+)
+def waitlist_join(request, payload: WaitlistIn):
+    try:
+        # The window's zone as given, else the caller's own (their profile's).
+        zone = parse_zone(payload.timezone) if payload.timezone else viewer_zone(request.user)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    service = category = None
+    if payload.pro is not None or payload.service is not None:
+        if payload.pro is None or payload.service is None:
+            raise HttpError(400, "A pro's waitlist needs both the pro and the service.")
+        try:
+            service = selectors.service_get_bookable(
+                service_id=payload.service, pro_slug=payload.pro
+            )
+        except Http404 as exc:  # a reference in the request body: bad input
+            raise HttpError(400, str(exc)) from exc
+    if payload.category:
+        category = Category.objects.filter(slug=payload.category).first()
+        if category is None:
+            raise HttpError(400, "No such category.")
+    entry = services.waitlist_join(
+        client=request.user,
+        day=payload.date,
+        from_time=payload.from_,
+        to_time=payload.to,
+        zone=zone.key,
+        pro=service.pro if service else None,
+        service=service,
+        category=category,
+        q=payload.q,
+        latitude=payload.lat,
+        longitude=payload.lng,
+        km=payload.km,
+    )
+    entry = selectors.waitlist_entry_get_for_user(user=request.user, pk=entry.pk)
+    return Status(201, waitlist_json(entry, now=timezone.now()))
+
+
+@router.get(
+    "/waitlist",
+    auth=django_auth,
+    response={200: list[WaitlistOut], 401: ErrorOut},
+    by_alias=True,
+    summary="The caller's waitlist entries",
+)
+def waitlist_list(request):
+    now = timezone.now()
+    rows = selectors.waitlist_for_client(user=request.user)[:200]
+    return [waitlist_json(entry, now=now) for entry in rows]
+
+
+@router.delete(
+    "/waitlist/{int:entry_id}",
+    auth=django_auth,
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Leave a waitlist (one of the caller's entries)",
+)
+def waitlist_leave(request, entry_id: int):
+    entry = selectors.waitlist_entry_get_for_user(user=request.user, pk=entry_id)
+    services.waitlist_leave(entry=entry)
+    return Status(204, None)

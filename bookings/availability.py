@@ -271,6 +271,15 @@ def _boundary_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
     return utc if exists else _gap_transition(wall, tz)
 
 
+def boundary(day: date, at: time | None, tz: ZoneInfo) -> datetime:
+    """The UTC instant where the wall time `at` (None: the next midnight) on the local date
+    `day` begins or ends a span of wall-clock time, by the rules for working hours: a time
+    in a spring-forward gap is the transition, a time in a fold its first occurrence."""
+    if at is None:
+        day, at = day + _ONE_DAY, time(0)
+    return _boundary_to_utc(datetime.combine(day, at), tz)
+
+
 # --------------------------------------------------------------------------
 # Working time
 # --------------------------------------------------------------------------

@@ -100,6 +100,15 @@ def _book_upcoming(pro, service, client, *, pick: int):
     return None
 
 
+# The action that leads a demo booking from its first status to a past one.
+PAST_ACTIONS = {
+    S.CANCELLED: "cancel",
+    S.DECLINED: "decline",
+    S.COMPLETED: "complete",
+    S.NO_SHOW: "no_show",
+}
+
+
 def _past_row(pro, service, client, *, days_ago: int, hour: int, status: str, reason=""):
     zone = ZoneInfo(pro.timezone)
     day = timezone.now().astimezone(zone).date() - timedelta(days=days_ago)
@@ -110,7 +119,11 @@ def _past_row(pro, service, client, *, days_ago: int, hour: int, status: str, re
     booking.save(force_insert=True)
     created = starts_at - timedelta(days=5)
     first = S.REQUESTED if status == S.DECLINED else S.CONFIRMED
-    events = [BookingEvent(booking=booking, actor=client, actor_role="client", to_status=first)]
+    events = [
+        BookingEvent(
+            booking=booking, actor=client, actor_role="client", action="create", to_status=first
+        )
+    ]
     if status != first:
         actor, role = (client, "client") if status == S.CANCELLED else (pro.user, "pro")
         events.append(
@@ -118,6 +131,7 @@ def _past_row(pro, service, client, *, days_ago: int, hour: int, status: str, re
                 booking=booking,
                 actor=actor,
                 actor_role=role,
+                action=PAST_ACTIONS[status],
                 from_status=first,
                 to_status=status,
                 reason=reason,
@@ -267,7 +281,11 @@ def seed_scale(*, stdout, count: int) -> None:
         BookingEvent.objects.bulk_create(
             [
                 BookingEvent(
-                    booking=b, actor_id=b.client_id, actor_role="client", to_status=b.status
+                    booking=b,
+                    actor_id=b.client_id,
+                    actor_role="client",
+                    action="create",
+                    to_status=b.status,
                 )
                 for b in bookings
             ],

@@ -129,3 +129,122 @@ def send_for(*, booking_id: int, kind: str) -> int:
     if base == "booked" and _is_active(booking, PRO):
         sent += build(booking, "booked_pro", PRO).send()
     return sent
+
+
+def _message(template: str, subject: str, context: dict, *, to: str) -> EmailMultiAlternatives:
+    """An email from templates/bookings/emails/<template>.txt and .html (the _base layout)."""
+    message = EmailMultiAlternatives(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body=render_to_string(f"bookings/emails/{template}.txt", context),
+        to=[to],
+    )
+    message.attach_alternative(
+        render_to_string(f"bookings/emails/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def rebook_url(nudge) -> str:
+    """Where a "book again" email leads: the booking calendar of the service the client last
+    had (when it can still be booked) at the suggested date, else the pro's services."""
+    from bookings.selectors import services_bookable
+
+    last = (
+        Booking.objects.filter(pro=nudge.pro, client=nudge.client, service__isnull=False)
+        .filter(service__in=services_bookable())
+        .order_by("-starts_at", "-id")
+        .values_list("service_id", flat=True)
+        .first()
+    )
+    if last is None:
+        return absolute_url(nudge.pro.get_absolute_url() + "#services")
+    path = reverse("bookings:book", kwargs={"slug": nudge.pro.slug, "service_id": last})
+    return absolute_url(f"{path}?date={nudge.suggested_date.isoformat()}")
+
+
+def send_rebook_nudge(*, nudge_id: int) -> int:
+    """Send the "book again" email of one RebookNudge to its client (0 if gone or closed)."""
+    from bookings.models import RebookNudge
+
+    nudge = (
+        RebookNudge.objects.select_related(
+            "pro", "pro__user", "client", "client__client_profile", "client__pro_profile"
+        )
+        .filter(pk=nudge_id)
+        .first()
+    )
+    if nudge is None or not nudge.client.is_active:
+        return 0
+    context = {
+        "recipient_name": nudge.client.display_name,
+        "pro_name": nudge.pro.display_name,
+        "weeks": nudge.weeks,
+        "suggested_date": nudge.suggested_date,
+        "url": rebook_url(nudge),
+    }
+    subject = f"Time to book {nudge.pro.display_name} again?"
+    return _message("rebook", subject, context, to=nudge.client.email).send()
+
+
+def send_review_email(*, review_id: int) -> int:
+    """Email the reviewed pro about a new review, with a link to reply (0 if gone or closed)."""
+    from bookings.models import Review
+
+    review = (
+        Review.objects.select_related(
+            "pro__user", "booking", "author__client_profile", "author__pro_profile"
+        )
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None or not review.pro.user.is_active:
+        return 0
+    zone = zone_of(review.pro.timezone)
+    context = {
+        "recipient_name": review.pro.display_name,
+        "review": review,
+        "author_name": review.author.display_name if review.author else "A client",
+        "zone": zone.key,
+        "starts_local": review.booking.starts_at.astimezone(zone),
+        "url": absolute_url(reverse("bookings:reviews") + f"#review-{review.pk}"),
+    }
+    subject = f"New review: {review.rating}/5 from {context['author_name']}"
+    return _message("review", subject, context, to=review.pro.user.email).send()
+
+
+def offer_url(offer) -> str:
+    """The absolute link of a waitlist offer (its page holds the Book and Decline buttons)."""
+    return absolute_url(reverse("bookings:waitlist_offer", kwargs={"token": offer.token}))
+
+
+def send_waitlist_offer(*, offer_id: int) -> int:
+    """Email the client of a live waitlist offer: the time held for them, the link, and the
+    deadline in their zone. Nothing for an offer already gone or an inactive account."""
+    from bookings.models import WaitlistOffer
+
+    offer = (
+        WaitlistOffer.objects.select_related(
+            "entry__client__client_profile", "entry__client__pro_profile", "pro", "service"
+        )
+        .filter(pk=offer_id, status=WaitlistOffer.Status.OFFERED)
+        .first()
+    )
+    if offer is None or not offer.entry.client.is_active:
+        return 0
+    client = offer.entry.client
+    zone = viewer_zone(client, fallback=offer.pro.timezone)
+    local_start = offer.starts_at.astimezone(zone)
+    context = {
+        "offer": offer,
+        "recipient_name": client.display_name,
+        "zone": zone.key,
+        "starts_local": local_start,
+        "ends_local": offer.ends_at.astimezone(zone),
+        "expires_local": offer.expires_at.astimezone(zone),
+        "pro_name": offer.pro.display_name,
+        "price": format_money(offer.service.price_amount, offer.service.currency),
+        "offer_url": offer_url(offer),
+    }
+    when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
+    subject = f"A time freed up: {offer.service.name} on {when}"
+    return _message("waitlist_offer", subject, context, to=client.email).send()

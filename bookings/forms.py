@@ -10,10 +10,16 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
+from accounts import geo
+from accounts.timezones import viewer_zone
+from bookings import search
 from bookings.availability import day_intervals
 from bookings.models import BookingRules, Service
+from bookings.services.clients import CLIENT_NOTE_MAX
 from timz import money
 
 SERVICE_IMAGE_MAX_SIDE = 1200
@@ -42,7 +48,7 @@ class ServiceForm(forms.Form):
     )
     image = forms.FileField(
         required=False,
-        label="Picture (optional)",
+        label="Picture",
         help_text="JPEG, PNG or WebP, at most 5 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
@@ -54,6 +60,7 @@ class ServiceForm(forms.Form):
     )
 
     def __init__(self, *args, pro, currency: str, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.pro = pro
         self.currency = currency
@@ -87,7 +94,11 @@ class ServiceForm(forms.Form):
 
             reason = online_payment_unavailable_reason(self.pro)
             if reason:
-                raise ValidationError(reason, code="online_unavailable")
+                # The way out is one click away: the message links to the Payouts page.
+                message = format_html(
+                    '{} <a href="{}">Open Payouts</a>', reason, reverse("payments:get_paid")
+                )
+                raise ValidationError(message, code="online_unavailable")
         return mode
 
     def clean(self):
@@ -127,6 +138,38 @@ class ServiceForm(forms.Form):
         return fields
 
 
+# Every time on the pro's pages is written 24-hour, "HH:MM", as the badges show it: a text box
+# rather than <input type="time">, whose display follows the browser's locale ("09:00 AM").
+TIME_FORMATS = ["%H:%M", "%H.%M", "%H%M"]
+TIME_PATTERN = r"([01]?[0-9]|2[0-3])[:.]?[0-5][0-9]"
+TIME_INVALID = "Enter a time as HH:MM on the 24-hour clock, e.g. 09:30 or 17:45."
+
+
+class Time24Input(forms.TimeInput):
+    """A 24-hour "HH:MM" text box (numeric keyboard on phones)."""
+
+    def __init__(self, attrs=None):
+        defaults = {
+            "inputmode": "numeric",
+            "pattern": TIME_PATTERN,
+            "placeholder": "HH:MM",
+            "maxlength": "5",
+            "size": "5",
+            "autocomplete": "off",
+            "class": "time-input",
+        }
+        super().__init__({**defaults, **(attrs or {})}, format="%H:%M")
+
+
+class Time24Field(forms.TimeField):
+    widget = Time24Input
+    default_error_messages = {"invalid": TIME_INVALID}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", TIME_FORMATS)
+        super().__init__(**kwargs)
+
+
 class IntervalsForm(forms.Form):
     """Any number of start/end rows (blank rows ignored), checked for overlaps; an end not after
     its start runs overnight (bookings.availability.day_intervals).
@@ -148,15 +191,18 @@ class IntervalsForm(forms.Form):
             posted = sum(1 for key in self.data if key.startswith(marker))
             self.rows = max(self.rows, min(posted, 24))
         for i in range(self.rows):
-            self.fields[f"start_{i}"] = forms.TimeField(
-                required=False, label="From", widget=forms.TimeInput(attrs={"type": "time"})
-            )
-            self.fields[f"end_{i}"] = forms.TimeField(
-                required=False, label="To", widget=forms.TimeInput(attrs={"type": "time"})
-            )
+            self.fields[f"start_{i}"] = Time24Field(required=False, label="From")
+            self.fields[f"end_{i}"] = Time24Field(required=False, label="To")
 
     def row_fields(self):
         return [(self[f"start_{i}"], self[f"end_{i}"]) for i in range(self.rows)]
+
+    def posted_rows(self) -> list[tuple[str, str]]:
+        """The rows as typed (bound form), for copying them to another day unchanged."""
+        return [
+            (self[f"start_{i}"].value() or "", self[f"end_{i}"].value() or "")
+            for i in range(self.rows)
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -166,6 +212,8 @@ class IntervalsForm(forms.Form):
             if start is None and end is None:
                 continue
             if start is None or end is None:
+                if f"start_{i}" in self.errors or f"end_{i}" in self.errors:
+                    continue
                 self.add_error(f"start_{i}" if start is None else f"end_{i}", "Give both times.")
                 continue
             intervals.append((start, end))
@@ -174,6 +222,52 @@ class IntervalsForm(forms.Form):
         except ValueError as exc:
             raise ValidationError(str(exc), code="intervals") from exc
         return cleaned
+
+
+WORKING_WEEKDAYS = range(5)  # Monday-Friday, the targets of "Copy to all weekdays"
+
+
+class WeekHoursForm:
+    """The whole week's hours on one form: one IntervalsForm per weekday (prefix ``day-<n>``,
+    0=Monday). Valid only when every day is; ``week`` is then {weekday: intervals}.
+
+    ``copied(data, source=n)`` is the posted form with day n's rows, as typed, copied to
+    Monday-Friday: the pro sees the result and saves it (the "Copy to all weekdays" button).
+    """
+
+    def __init__(self, data=None, *, weekly: dict[int, list[tuple[time, time]]] | None = None):
+        weekly = weekly or {}
+        self.is_bound = data is not None
+        self.days = [
+            IntervalsForm(data, prefix=f"day-{weekday}", intervals=weekly.get(weekday, []))
+            for weekday in range(7)
+        ]
+
+    @classmethod
+    def copied(cls, data, *, source: int) -> WeekHoursForm:
+        bound = cls(data)
+        rows = bound.days[source].posted_rows()
+        copy = dict(data.items())
+        for weekday in WORKING_WEEKDAYS:
+            form = bound.days[weekday]
+            for key in [k for k in copy if k.startswith(form.add_prefix(""))]:
+                del copy[key]
+            for i, (start, end) in enumerate(rows):
+                copy[form.add_prefix(f"start_{i}")] = start
+                copy[form.add_prefix(f"end_{i}")] = end
+        return cls(copy)
+
+    def is_valid(self) -> bool:
+        valid = [form.is_valid() for form in self.days]  # every day, so each shows its errors
+        return all(valid)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(form.errors for form in self.days)
+
+    @property
+    def week(self) -> dict[int, list[tuple[time, time]]]:
+        return {weekday: form.cleaned_data["intervals"] for weekday, form in enumerate(self.days)}
 
 
 class DateOverrideForm(IntervalsForm):
@@ -202,21 +296,40 @@ class DateOverrideForm(IntervalsForm):
         return cleaned
 
 
+class Split24DateWidget(forms.SplitDateTimeWidget):
+    """A date box and a 24-hour "HH:MM" text box (Time24Input)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, date_attrs={"type": "date"}, date_format="%Y-%m-%d")
+        self.widgets[1] = Time24Input()
+
+
+class Split24DateTimeField(forms.SplitDateTimeField):
+    widget = Split24DateWidget
+    default_error_messages = {
+        **forms.SplitDateTimeField.default_error_messages,
+        "invalid_time": TIME_INVALID,
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_time_formats", TIME_FORMATS)
+        super().__init__(**kwargs)
+
+
 class TimeOffForm(forms.Form):
     """Start and end entered as wall-clock date-times in the pro's zone; cleaned to aware UTC."""
 
-    starts_at = forms.DateTimeField(
-        label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    ends_at = forms.DateTimeField(
-        label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    starts_at = Split24DateTimeField(label="From")
+    ends_at = Split24DateTimeField(label="Until")
     reason = forms.CharField(max_length=120, required=False, label="Reason (optional)")
 
     def __init__(self, *args, tz: zoneinfo.ZoneInfo, **kwargs):
         super().__init__(*args, **kwargs)
         self.tz = tz
-        self.fields["starts_at"].help_text = f"In your time zone ({tz.key})."
+        for name in ("starts_at", "ends_at"):
+            label = self.fields[name].label
+            self.fields[name].widget.widgets[1].attrs["aria-label"] = f"{label}: time (HH:MM)"
+        self.fields["starts_at"].help_text = f"Date, then time (24-hour), in {tz.key}."
 
     def _aware(self, name):
         value: datetime = self.cleaned_data[name]
@@ -322,3 +435,177 @@ class ReplyForm(forms.Form):
         max_length=REVIEW_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REVIEW_MAX}),
     )
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(label="Search your clients", max_length=100, required=False)
+
+
+class ClientNoteForm(forms.Form):
+    text = forms.CharField(
+        label="Private note",
+        required=False,
+        max_length=CLIENT_NOTE_MAX,
+        help_text="Only you see this: preferences, allergies, what you did last time.",
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": CLIENT_NOTE_MAX}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class RebookNudgeForm(forms.Form):
+    weeks = forms.TypedChoiceField(
+        label="Invite to book again in",
+        coerce=int,
+        choices=[(n, f"{n} week{'s' if n > 1 else ''}") for n in (1, 2, 3, 4, 5, 6, 8, 10, 12)],
+        initial=4,
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class WaitlistJoinForm(forms.Form):
+    """Join the waitlist: a pro's service (`pro` + `service`) or a search (`category`, `q`,
+    and `lat`/`lng`/`km` together), a local date and a from/to window in the viewer's zone."""
+
+    pro = forms.SlugField(required=False, widget=forms.HiddenInput)
+    service = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    category = forms.SlugField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    km = forms.IntegerField(required=False, min_value=1, max_value=500, widget=forms.HiddenInput)
+    date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    from_time = forms.TimeField(
+        label="From", initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    to_time = forms.TimeField(
+        label="To", initial=time(18), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from_time"), cleaned.get("to_time")
+        if start and end and not start < end:
+            self.add_error("to_time", "The window must end after it starts (on the same day).")
+        wants = cleaned.get("pro") or cleaned.get("category") or cleaned.get("q")
+        if not wants and not self.has_error("date"):
+            raise ValidationError("Say what you are waiting for: a pro, a category or words.")
+        return cleaned
+
+
+class FreeTimeSearchForm(forms.Form):
+    """ "Find a free time" (GET): what, when, where, and the order. Bound to request.GET.
+
+    `clean()` turns the fields into `self.search` (keyword arguments for
+    bookings.selectors.availability_search) and `self.zone`; each mistake is an error on the
+    field that caused it."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Service",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Haircut, massage…"}),
+    )
+    category = forms.ChoiceField(required=False, label="Category")
+    when = forms.ChoiceField(
+        required=False, label="Day", choices=list(search.WHEN.items()), initial="today"
+    )
+    date = forms.CharField(
+        required=False,
+        max_length=10,
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    period = forms.ChoiceField(
+        required=False,
+        label="Time of day",
+        choices=[(key, label) for key, (label, _, _) in search.PERIODS.items()],
+    )
+    start = forms.CharField(
+        required=False,
+        max_length=8,
+        label="From",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    end = forms.CharField(
+        required=False, max_length=8, label="To", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    near = forms.CharField(
+        required=False,
+        max_length=120,
+        label="Near",
+        widget=forms.TextInput(
+            attrs={"list": "search-places", "placeholder": "City", "autocomplete": "off"}
+        ),
+    )
+    km = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=geo.MAX_SEARCH_KM,
+        label="Within (km)",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "10"}),
+    )
+    sort = forms.ChoiceField(required=False, label="Sort by", choices=list(search.SORTS.items()))
+    # Filled by static/js/search.js from the browser (Intl API) for visitors.
+    tz = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    known_places = staticmethod(geo.city_names)
+
+    def __init__(self, *args, categories, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["category"].choices = [("", "Any")] + [(c.slug, c.name) for c in categories]
+        self.search: dict = {}
+        self.zone = None
+
+    def clean(self):
+        data = super().clean()
+        place = None
+        km = data.get("km")
+        if "near" in data and "km" not in self.errors:
+            try:
+                place, km = geo.parse_near(data["near"], km)
+            except ValueError as exc:
+                self.add_error("near", str(exc))
+        try:
+            self.zone = viewer_zone(
+                self.user, requested=data.get("tz"), fallback=place.timezone if place else "UTC"
+            )
+        except ValueError:
+            self.zone = viewer_zone(self.user, fallback=place.timezone if place else "UTC")
+        try:
+            window = search.parse_window(
+                zone=self.zone,
+                now=timezone.now(),
+                when=data.get("when", ""),
+                day=data.get("date", ""),
+                period=data.get("period", ""),
+                start=data.get("start", ""),
+                end=data.get("end", ""),
+            )
+        except search.SearchError as exc:
+            self.add_error(exc.field, str(exc))
+            window = None
+        sort = data.get("sort") or "time"
+        if sort == "distance" and place is None and "near" not in self.errors:
+            self.add_error("near", "Choose a place to sort by distance.")
+        if not self.errors:
+            self.search = {
+                "window": window,
+                "category": data.get("category") or None,
+                "q": data.get("q", ""),
+                "near": (place.lat, place.lng) if place else None,
+                "km": km,
+                "sort": sort,
+            }
+        self.place = place
+        return data

@@ -211,6 +211,7 @@ def check(
 
 
 _PAST_TENSE = {
+    "create": "booked",
     "confirm": "confirmed",
     "decline": "declined",
     "cancel": "cancelled",

@@ -274,7 +274,8 @@ class Booking(models.Model):
 
 
 class BookingEvent(models.Model):
-    """One row per status transition: who, from, to, when, why."""
+    """One row per status transition: who, which action (bookings.lifecycle; "create" for the
+    first row), from, to, when, why; a reschedule also keeps the old and the new start."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -283,7 +284,10 @@ class BookingEvent(models.Model):
     actor_role = models.CharField(max_length=10)  # client, pro, staff or system
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, blank=True)
     reason = models.CharField(max_length=500, blank=True)
+    old_starts_at = models.DateTimeField(null=True, blank=True)
+    new_starts_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -317,3 +321,175 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.rating}★ for {self.pro}"
+
+
+class ClientNote(models.Model):
+    """A pro's private note about one of their clients: only that pro ever reads it."""
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="client_notes")
+    client = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pro", "client"], name="client_note_one_per_client"),
+        ]
+
+    def __str__(self):
+        return f"Note of {self.pro} on client #{self.client_id}"
+
+
+class RebookNudge(models.Model):
+    """One "book again in N weeks" email a pro sent a client (the log the client card reads)."""
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="rebook_nudges")
+    client = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    weeks = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    # The local date (pro's zone) the email's link opens the booking calendar at.
+    suggested_date = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["pro", "client", "-sent_at"], name="nudge_pro_client_idx"),
+        ]
+
+    def __str__(self):
+        return f"Nudge from {self.pro} to client #{self.client_id} ({self.weeks} weeks)"
+
+
+class WaitlistEntry(models.Model):
+    """A client waiting for a time in a window: with one pro (and service), or search-wide.
+
+    The window is a local date and wall-clock from/to times in the client's zone (``timezone``,
+    stored with the entry so a later change of profile zone does not move it). A search-wide
+    entry has no pro: it matches any public pro of its ``category`` and ``q`` (and, when set,
+    within ``km`` of ``latitude``/``longitude``). Offers of a freed time go to the waiting
+    entries first come, first served (bookings.services.waitlist).
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Time offered"
+        BOOKED = "booked", "Booked"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Left the waitlist"
+
+    # Statuses of an entry still on the waitlist.
+    OPEN_STATUSES = (Status.WAITING, Status.OFFERED)
+
+    client = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    pro = models.ForeignKey(
+        ProProfile, on_delete=models.CASCADE, null=True, blank=True, related_name="waitlist"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, null=True, blank=True, related_name="waitlist"
+    )
+    # Search-wide criteria (no pro).
+    category = models.ForeignKey(
+        "accounts.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    q = models.CharField(max_length=100, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    km = models.PositiveIntegerField(null=True, blank=True)
+    # The window, wall-clock in `timezone` (the client's zone when they joined).
+    date = models.DateField()
+    from_time = models.TimeField()
+    to_time = models.TimeField()
+    timezone = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(from_time__lt=models.F("to_time")),
+                name="waitlist_from_before_to",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pro__isnull=False)
+                | models.Q(category__isnull=False)
+                | ~models.Q(q=""),
+                name="waitlist_pro_or_search",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "date"], name="waitlist_status_date_idx")]
+
+    def __str__(self):
+        what = self.pro or self.q or self.category or "search"
+        window = f"{self.date} {self.from_time:%H:%M}-{self.to_time:%H:%M}"
+        return f"{self.client} waiting for {what} on {window}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to one waiting client, held for them until ``expires_at``.
+
+    While an offer is live (status ``offered`` and not past ``expires_at``) the slot engine
+    counts its time as busy for everyone but its client (bookings.selectors.load_engine_input).
+    At most one live offer per pro and start time, whatever the concurrency: the partial unique
+    constraint below backs the pro-row lock of bookings.services.waitlist.
+    """
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", "Held for you"
+        BOOKED = "booked", "Booked"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+
+    HOLD_MINUTES = 15
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="waitlist_offers")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="waitlist_offers")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    offered_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    token = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OFFERED, db_index=True
+    )
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("ends_at")),
+                name="waitlist_offer_start_before_end",
+            ),
+            models.UniqueConstraint(
+                fields=["pro", "starts_at"],
+                condition=models.Q(status="offered"),
+                name="waitlist_one_live_offer_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(status="offered"),
+                name="waitlist_one_live_offer_per_entry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["pro", "status", "starts_at"], name="waitlist_offer_pro_idx"),
+            models.Index(fields=["status", "expires_at"], name="waitlist_offer_expiry_idx"),
+        ]
+
+    def __str__(self):
+        return f"Offer of {self.starts_at:%Y-%m-%d %H:%M} to {self.entry.client} ({self.status})"
+
+    def is_live(self, now: datetime) -> bool:
+        return self.status == self.Status.OFFERED and now < self.expires_at

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from accounts.schemas import ProOut, ServiceOut, pro_json, service_json
 from bookings import lifecycle
 from bookings.models import Booking
 from payments.selectors import payment_summary_for
@@ -18,6 +19,31 @@ class SlotsOut(Schema):
     service: int
     timezone: str
     slots: list[str]
+
+
+class AvailabilityResultOut(Schema):
+    pro: ProOut
+    service: ServiceOut
+    distance_km: float | None = Field(description="From `near`, in km; null without a place")
+    slots: list[str] = Field(description="Free start times, ISO 8601 with the offset of `tz`")
+
+
+class AvailabilityOut(Schema):
+    count: int
+    timezone: str
+    results: list[AvailabilityResultOut]
+
+
+def availability_json(request, offers) -> list[dict]:
+    return [
+        {
+            "pro": pro_json(request, offer.pro),
+            "service": service_json(offer.service),
+            "distance_km": round(offer.distance_km, 2) if offer.distance_km is not None else None,
+            "slots": [slot.isoformat() for slot in offer.slots],
+        }
+        for offer in offers
+    ]
 
 
 class ServiceRef(Schema):
@@ -100,6 +126,78 @@ class ReviewOut(Schema):
     created_at: str
 
 
+class WaitlistIn(Schema):
+    """A pro's waitlist (`pro` and `service`) or a search-wide one (`category` and/or `q`,
+    and `lat`/`lng`/`km` together), for the window `date` `from`-`to` in `timezone` (default:
+    the caller's zone)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    pro: str | None = Field(None, description="A pro's slug.")
+    service: Id | None = Field(None, description="One of the pro's services (with `pro`).")
+    category: str | None = Field(None, description="A category slug (search-wide).")
+    q: str = Field("", description="Search words (search-wide).")
+    lat: float | None = None
+    lng: float | None = None
+    km: WholeNumber | None = Field(None, description="Distance from lat/lng (search-wide).")
+    date: date
+    from_: time = Field(alias="from", description="Wall-clock start of the window.")
+    to: time = Field(description="Wall-clock end of the window (same day).")
+    timezone: str | None = Field(None, description="IANA zone of the window.")
+
+
+class WaitlistOfferOut(Schema):
+    starts_at: str
+    ends_at: str
+    expires_at: str
+    url: str = Field(description="The offer's page: book the held time or let it go.")
+
+
+class WaitlistOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    status: str = Field(description="waiting, offered, booked, expired or cancelled")
+    pro: str | None
+    service: int | None
+    category: str | None
+    q: str
+    km: int | None
+    date: str
+    from_: str = Field(alias="from")
+    to: str
+    timezone: str
+    offer: WaitlistOfferOut | None = Field(description="The time held for the caller now")
+
+
+def waitlist_json(entry, *, now: datetime) -> dict:
+    """An entry's JSON. Expects the entry from bookings.selectors.waitlist_for_client."""
+    from bookings.emails import offer_url
+
+    live = next((o for o in entry.offers.all() if o.is_live(now)), None)
+    return {
+        "id": entry.pk,
+        "status": entry.status,
+        "pro": entry.pro.slug if entry.pro_id else None,
+        "service": entry.service_id,
+        "category": entry.category.slug if entry.category_id else None,
+        "q": entry.q,
+        "km": entry.km,
+        "date": entry.date.isoformat(),
+        "from": entry.from_time.strftime("%H:%M"),
+        "to": entry.to_time.strftime("%H:%M"),
+        "timezone": entry.timezone,
+        "offer": {
+            "starts_at": iso(live.starts_at),
+            "ends_at": iso(live.ends_at),
+            "expires_at": iso(live.expires_at),
+            "url": offer_url(live),
+        }
+        if live
+        else None,
+    }
+
+
 def iso(value: datetime) -> str:
     return value.isoformat()
 
@@ -142,4 +240,99 @@ def review_json(review) -> dict:
         "text": review.text,
         "reply": review.reply,
         "created_at": iso(review.created_at),
+    }
+
+
+# A pro's clients and reviews (GET/PATCH /me/clients, GET /me/reviews) ----------------------------
+
+
+class ClientVisitOut(Schema):
+    id: int
+    service: str
+    starts_at: str
+    status: str
+    price: Money
+
+
+class ClientOut(Schema):
+    id: int = Field(description="The client's user id")
+    display_name: str
+    bookings: int = Field(description="Bookings with you, any status")
+    visits: int = Field(description="Completed bookings")
+    no_shows: int
+    last_visit: str | None = Field(description="Start of the latest booking already begun")
+    next_visit: str | None = Field(description="Start of the next active booking")
+    spend: list[Money] = Field(description="Completed bookings' prices, per currency")
+    notes: str = Field(description="Your private note (only you see it)")
+    nudged_at: str | None = Field(description="When you last invited them to book again")
+
+
+class ClientDetailOut(ClientOut):
+    history: list[ClientVisitOut] = Field(description="Newest first, at most 100")
+
+
+class ClientPage(Schema):
+    count: int
+    results: list[ClientOut]
+
+
+class ClientNotesIn(Schema):
+    notes: str = Field(max_length=2000)
+
+
+class ProReviewOut(ReviewOut):
+    author: str
+    service: str
+    visit_starts_at: str
+    replied_at: str | None
+
+
+class ProReviewPage(Schema):
+    count: int
+    average: float | None
+    unanswered: int
+    results: list[ProReviewOut]
+
+
+def _iso_or_none(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def client_json(client, *, spend: list[tuple[str, int]], history=None) -> dict:
+    """A client from bookings.selectors.clients_for_pro (with its figures), its spend from
+    client_spend and, for the detail, its history from client_history."""
+    data = {
+        "id": client.pk,
+        "display_name": client.display_name,
+        "bookings": client.bookings_count,
+        "visits": client.visits,
+        "no_shows": client.no_shows,
+        "last_visit": _iso_or_none(client.last_visit),
+        "next_visit": _iso_or_none(client.next_visit),
+        "spend": [{"amount": amount, "currency": currency} for currency, amount in spend],
+        "notes": client.note_text,
+        "nudged_at": _iso_or_none(client.nudged_at),
+    }
+    if history is not None:
+        data["history"] = [
+            {
+                "id": b.pk,
+                "service": b.service_name,
+                "starts_at": iso(b.starts_at),
+                "status": b.status,
+                "price": {"amount": b.price_amount, "currency": b.currency},
+            }
+            for b in history
+        ]
+    return data
+
+
+def pro_review_json(review) -> dict:
+    """A review from bookings.selectors.reviews_for_pro."""
+    return {
+        **review_json(review),
+        "author": review.author.display_name if review.author else "A client",
+        "service": review.booking.service_name,
+        "visit_starts_at": iso(review.booking.starts_at),
+        "replied_at": _iso_or_none(review.replied_at),
     }

@@ -3,7 +3,8 @@
 ``free_slots`` loads everything the slot engine needs for a window in at most three SQL queries:
 the pro's rules (none when the caller already holds them on ``pro.booking_rules``), the working
 time (weekly hours UNION ALL the date overrides' intervals) and the blocked time (time off UNION
-ALL the active bookings). Everything is converted to the engine's dataclasses and handed to the
+ALL the active bookings UNION ALL the live waitlist offers, which hold their time for their
+client only). Everything is converted to the engine's dataclasses and handed to the
 pure ``bookings.availability`` module.
 """
 
@@ -13,19 +14,45 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateField, IntegerField, Q, QuerySet, Value
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import ProProfile
+from accounts import selectors as directory
+from accounts.models import ProProfile, User
 from accounts.timezones import parse_zone
-from bookings import availability
+from bookings import availability, search
 from bookings.models import (
     Booking,
     BookingRules,
+    ClientNote,
     DateOverride,
+    RebookNudge,
+    Review,
     Service,
     TimeOff,
+    WaitlistEntry,
+    WaitlistOffer,
     WeeklyHours,
 )
 
@@ -81,6 +108,17 @@ def service_get_bookable(*, service_id: int, pro_slug: str | None = None) -> Ser
     return service
 
 
+def service_pays_online(service: Service) -> bool:
+    """Whether booking `service` now starts with an online payment (a payment hold): the
+    service asks for it and its pro can take online payments. The flow's "Pay now" line and
+    booking_create both ask here."""
+    from payments.selectors import pro_accepts_online_payments
+
+    return service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(
+        service.pro
+    )
+
+
 def schedule_for_pro(*, pro: ProProfile) -> dict:
     """The pro's schedule for the schedule page.
 
@@ -118,6 +156,29 @@ class EngineInput:
     busy: list[availability.Interval]
     rules: availability.Rules
 
+    def engine_kwargs(self) -> dict:
+        """The pro's side of the engine's arguments."""
+        return {
+            "tz": self.tz,
+            "weekly": self.weekly,
+            "overrides": self.overrides,
+            "time_off": self.time_off,
+            "busy": self.busy,
+            "rules": self.rules,
+        }
+
+    def free_slots(
+        self, *, duration_minutes: int, window_start: datetime, window_end: datetime, now
+    ) -> list[datetime]:
+        """The engine's free starts for this data (bookings.availability.free_slots)."""
+        return availability.free_slots(
+            **self.engine_kwargs(),
+            duration_minutes=duration_minutes,
+            window_start=window_start,
+            window_end=window_end,
+            now=now,
+        )
+
 
 def engine_rules(rules: BookingRules) -> availability.Rules:
     return availability.Rules(
@@ -135,76 +196,127 @@ def load_engine_input(
     window_end: datetime,
     duration_minutes: int,
     exclude_booking_id: int | None = None,
+    holder=None,
+    now: datetime | None = None,
 ) -> EngineInput:
-    """Everything the engine needs for starts in [window_start, window_end): <= 3 queries."""
-    rules = booking_rules_for(pro)
-    tz = parse_zone(pro.timezone)
-    buffer = timedelta(minutes=rules.buffer_minutes)
+    """Everything the engine needs for starts in [window_start, window_end): <= 3 queries.
+
+    Busy time is the pro's active bookings and the waitlist offers live at `now` (default: the
+    clock), except those held for `holder` (the client asking: their own offer is free to them).
+    """
+    return load_engine_inputs(
+        pros=[pro],
+        window_start=window_start,
+        window_end=window_end,
+        duration_minutes=duration_minutes,
+        exclude_booking_id=exclude_booking_id,
+        holder=holder,
+        now=now,
+    )[pro.pk]
+
+
+def load_engine_inputs(
+    *,
+    pros: list[ProProfile],
+    window_start: datetime,
+    window_end: datetime,
+    duration_minutes: int,
+    exclude_booking_id: int | None = None,
+    holder=None,
+    now: datetime | None = None,
+) -> dict[int, EngineInput]:
+    """What the engine needs for each pro, for starts in [window_start, window_end) of a service
+    of up to `duration_minutes`: two queries whatever the number of pros (plus one per pro
+    whose `booking_rules` were neither joined nor read before). Busy time: active bookings and
+    waitlist offers live at `now`, except those held for `holder`."""
+    rules_of = {pro.pk: booking_rules_for(pro) for pro in pros}
+    ids = list(rules_of)
+    buffer = timedelta(minutes=max((r.buffer_minutes for r in rules_of.values()), default=0))
     reach_end = window_end + timedelta(minutes=duration_minutes) + buffer
-    # Local dates the window can touch (a day either side for zone offsets).
-    first_day = window_start.astimezone(tz).date() - timedelta(days=1)
-    last_day = reach_end.astimezone(tz).date() + timedelta(days=1)
+    # Local dates the window can touch in any zone (UTC offsets stay within a day), and the
+    # day before for overnight hours.
+    first_day = window_start.astimezone(UTC).date() - timedelta(days=2)
+    last_day = reach_end.astimezone(UTC).date() + timedelta(days=2)
 
     # Query 1: working time. Weekly hours UNION ALL override intervals (LEFT JOIN: a closed
     # override has no interval and comes back with NULL times).
     null_date = Value(None, output_field=DateField())
     weekly_q = (
-        WeeklyHours.objects.filter(pro=pro)
+        WeeklyHours.objects.filter(pro__in=ids)
         .order_by()
-        .values_list("weekday", null_date, "start", "end")
+        .values_list("pro_id", "weekday", null_date, "start", "end")
     )
     override_q = (
         DateOverride.objects.order_by()
-        .filter(pro=pro, date__range=(first_day, last_day))
+        .filter(pro__in=ids, date__range=(first_day, last_day))
         .values_list(
+            "pro_id",
             Value(-1, output_field=IntegerField()),
             "date",
             "intervals__start",
             "intervals__end",
         )
     )
-    weekly: list[availability.WeeklyHours] = []
-    by_day: dict[date, list] = {}
-    for weekday, day, start, end in weekly_q.union(override_q, all=True).order_by():
+    weekly: dict[int, list[availability.WeeklyHours]] = {pk: [] for pk in ids}
+    by_day: dict[int, dict[date, list]] = {pk: {} for pk in ids}
+    for pro_id, weekday, day, start, end in weekly_q.union(override_q, all=True).order_by():
         if day is None:
-            weekly.append(availability.WeeklyHours(weekday, start, end))
+            weekly[pro_id].append(availability.WeeklyHours(weekday, start, end))
         else:
             if isinstance(day, datetime):  # defensive: some backends hand back datetimes
                 day = day.date()
-            intervals = by_day.setdefault(day, [])
+            intervals = by_day[pro_id].setdefault(day, [])
             if start is not None:
                 intervals.append((start, end))
-    overrides = [availability.DayOverride(day, tuple(iv)) for day, iv in by_day.items()]
 
-    # Query 2: blocked time. Time off UNION ALL the pro's active bookings near the window.
+    # Query 2: blocked time. Time off UNION ALL the pros' active bookings near the window.
     off_q = (
         TimeOff.objects.order_by()
-        .filter(pro=pro, starts_at__lt=reach_end, ends_at__gt=window_start)
-        .values_list(Value(0, output_field=IntegerField()), "starts_at", "ends_at")
+        .filter(pro__in=ids, starts_at__lt=reach_end, ends_at__gt=window_start)
+        .values_list("pro_id", Value(0, output_field=IntegerField()), "starts_at", "ends_at")
     )
     busy_q = Booking.objects.order_by().filter(
-        pro=pro,
+        pro__in=ids,
         status__in=Booking.ACTIVE_STATUSES,
         starts_at__lt=reach_end,
         ends_at__gt=window_start - buffer,
     )
     if exclude_booking_id is not None:
         busy_q = busy_q.exclude(pk=exclude_booking_id)
-    busy_q = busy_q.values_list(Value(1, output_field=IntegerField()), "starts_at", "ends_at")
-    time_off: list[availability.Interval] = []
-    busy: list[availability.Interval] = []
-    for kind, starts_at, ends_at in off_q.union(busy_q, all=True).order_by():
-        starts_at, ends_at = _aware(starts_at), _aware(ends_at)
-        (busy if kind == 1 else time_off).append(availability.Interval(starts_at, ends_at))
-
-    return EngineInput(
-        tz=tz,
-        weekly=weekly,
-        overrides=overrides,
-        time_off=time_off,
-        busy=busy,
-        rules=engine_rules(rules),
+    busy_q = busy_q.values_list(
+        "pro_id", Value(1, output_field=IntegerField()), "starts_at", "ends_at"
     )
+    held_q = WaitlistOffer.objects.order_by().filter(
+        pro__in=ids,
+        status=WaitlistOffer.Status.OFFERED,
+        expires_at__gt=now or timezone.now(),
+        starts_at__lt=reach_end,
+        ends_at__gt=window_start - buffer,
+    )
+    if holder is not None:
+        held_q = held_q.exclude(entry__client=holder)
+    held_q = held_q.values_list(
+        "pro_id", Value(1, output_field=IntegerField()), "starts_at", "ends_at"
+    )
+    time_off: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
+    busy: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
+    for pro_id, kind, starts_at, ends_at in off_q.union(busy_q, held_q, all=True).order_by():
+        interval = availability.Interval(_aware(starts_at), _aware(ends_at))
+        (busy if kind == 1 else time_off)[pro_id].append(interval)
+
+    return {
+        pro.pk: EngineInput(
+            tz=parse_zone(pro.timezone),
+            weekly=weekly[pro.pk],
+            overrides=[
+                availability.DayOverride(day, tuple(iv)) for day, iv in by_day[pro.pk].items()
+            ],
+            time_off=time_off[pro.pk],
+            busy=busy[pro.pk],
+            rules=engine_rules(rules_of[pro.pk]),
+        )
+        for pro in pros
+    }
 
 
 def _aware(value) -> datetime:
@@ -231,31 +343,30 @@ def free_slots(
     days: int,
     now: datetime | None = None,
     tz=None,
+    holder=None,
 ) -> list[datetime]:
     """Free start times for `service` on the `days` local dates from `start`.
 
     Dates are local to `tz` (default: the pro's zone). Returns aware datetimes (in the pro's zone;
-    format them in the viewer's zone). At most 3 SQL queries.
+    format them in the viewer's zone). A waitlist offer held for `holder` counts as free.
+    At most 3 SQL queries.
     """
     zone = parse_zone(tz or pro.timezone)
     window_start, window_end = local_window(start=start, days=days, tz=zone)
+    now = now or timezone.now()
     data = load_engine_input(
         pro=pro,
         window_start=window_start,
         window_end=window_end,
         duration_minutes=service.duration_minutes,
+        holder=holder,
+        now=now,
     )
-    return availability.free_slots(
-        tz=data.tz,
-        weekly=data.weekly,
-        overrides=data.overrides,
-        time_off=data.time_off,
-        busy=data.busy,
-        rules=data.rules,
+    return data.free_slots(
         duration_minutes=service.duration_minutes,
         window_start=window_start,
         window_end=window_end,
-        now=now or timezone.now(),
+        now=now,
     )
 
 
@@ -266,39 +377,93 @@ def slot_is_free(
     starts_at: datetime,
     now: datetime,
     exclude_booking_id: int | None = None,
+    holder=None,
 ) -> bool:
-    """Whether `starts_at` is a free start (used inside the booking transaction)."""
+    """Whether `starts_at` is a free start for `holder` (used inside the booking transaction;
+    a waitlist offer held for `holder` does not block them)."""
     data = load_engine_input(
         pro=pro,
         window_start=starts_at,
         window_end=starts_at + timedelta(microseconds=1),
         duration_minutes=duration_minutes,
         exclude_booking_id=exclude_booking_id,
+        holder=holder,
+        now=now,
     )
     return availability.is_slot_free(
-        tz=data.tz,
-        weekly=data.weekly,
-        overrides=data.overrides,
-        time_off=data.time_off,
-        busy=data.busy,
-        rules=data.rules,
-        duration_minutes=duration_minutes,
-        starts_at=starts_at,
-        now=now,
+        **data.engine_kwargs(), duration_minutes=duration_minutes, starts_at=starts_at, now=now
     )
 
 
 def free_slots_by_day(
-    *, pro: ProProfile, service: Service, start: date, days: int, tz, now: datetime | None = None
+    *,
+    pro: ProProfile,
+    service: Service,
+    start: date,
+    days: int,
+    tz,
+    now: datetime | None = None,
+    holder=None,
 ) -> dict[date, list[datetime]]:
     """Free starts for each of `days` local dates in `tz`, in that zone (dates without a free
     start map to []). One load of the engine's data for the whole window."""
     zone = parse_zone(tz)
     by_day: dict[date, list[datetime]] = {start + timedelta(days=i): [] for i in range(days)}
-    for slot in free_slots(pro=pro, service=service, start=start, days=days, now=now, tz=zone):
+    found = free_slots(
+        pro=pro, service=service, start=start, days=days, now=now, tz=zone, holder=holder
+    )
+    for slot in found:
         local = slot.astimezone(zone)
         by_day.setdefault(local.date(), []).append(local)
     return by_day
+
+
+def availability_search(
+    *,
+    window: search.Window,
+    category: str | None = None,
+    q: str = "",
+    near: tuple[float, float] | None = None,
+    km: float = 10,
+    sort: str = "time",
+    now: datetime | None = None,
+) -> list[search.Offer]:
+    """Public pros of `category` matching `q` (and within `km` of `near`, or travelling that
+    far) with their free starts in `window`, sorted (bookings.search has the rules).
+
+    Four SQL queries whatever the number of pros: the pros (with category, rules and distance),
+    their active services, working time, blocked time."""
+    pros_qs = directory.pros_matching(category=category, q=q)
+    if near is not None:
+        pros_qs = pros_qs.near(near[0], near[1], km, with_travel=True)
+    pros = list(
+        pros_qs.select_related("category", "booking_rules").prefetch_related(
+            directory.active_services_prefetch()
+        )
+    )
+    pros = [pro for pro in pros if pro.active_services]
+    if not pros:
+        return []
+    window_start, window_end = window.bounds()
+    longest = max(s.duration_minutes for pro in pros for s in pro.active_services)
+    engine = load_engine_inputs(
+        pros=pros, window_start=window_start, window_end=window_end, duration_minutes=longest
+    )
+    offers = search.find_offers(
+        candidates=(
+            search.Candidate(
+                pro=pro,
+                services=pro.active_services,
+                engine=engine[pro.pk],
+                distance_km=getattr(pro, "distance_km", None),
+            )
+            for pro in pros
+        ),
+        window=window,
+        terms=directory.search_terms(q),
+        now=now or timezone.now(),
+    )
+    return search.sort_offers(offers, sort)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,6 +496,59 @@ def booking_get_for_user(*, user, pk) -> Booking:
         raise Http404("No such booking.") from exc
 
 
+# The lists of bookings a person reads ("My bookings" tabs and ``GET /api/v1/bookings?scope=``):
+# upcoming holds the time still to come, cancelled what never happened, past everything else.
+SCOPES = ("upcoming", "past", "cancelled")
+CANCELLED_STATUSES = (
+    Booking.Status.CANCELLED,
+    Booking.Status.DECLINED,
+    Booking.Status.EXPIRED,
+)
+
+
+def _scope_q(scope: str, *, now: datetime) -> Q:
+    upcoming = Q(status__in=Booking.ACTIVE_STATUSES, ends_at__gte=now)
+    cancelled = Q(status__in=CANCELLED_STATUSES)
+    if scope == "upcoming":
+        return upcoming
+    if scope == "cancelled":
+        return cancelled
+    if scope == "past":
+        return ~upcoming & ~cancelled
+    raise ValueError(f"scope must be one of: {', '.join(SCOPES)}.")
+
+
+def bookings_in_scope(qs: QuerySet[Booking], *, scope: str, now: datetime) -> QuerySet[Booking]:
+    """`qs` limited to one of SCOPES at `now`: upcoming soonest first, the others newest first.
+    Raises ValueError for an unknown scope."""
+    ordering = ("starts_at", "id") if scope == "upcoming" else ("-starts_at", "-id")
+    return qs.filter(_scope_q(scope, now=now)).order_by(*ordering)
+
+
+def scope_counts(qs: QuerySet[Booking], *, now: datetime) -> dict[str, int]:
+    """How many bookings of `qs` each scope holds, in one query."""
+    counts = qs.order_by().aggregate(
+        **{scope: Count("pk", filter=_scope_q(scope, now=now)) for scope in SCOPES}
+    )
+    return {scope: counts[scope] or 0 for scope in SCOPES}
+
+
+def booking_for_pair(*, client_id: int, pro_id: int, now: datetime) -> Booking | None:
+    """The booking a client and a pro are most likely talking about, in one query: their
+    soonest upcoming booking, else their latest one; None when they have none."""
+    upcoming_start = Case(
+        When(_scope_q("upcoming", now=now), then=F("starts_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+    return (
+        Booking.objects.filter(client_id=client_id, pro_id=pro_id)
+        .annotate(upcoming_start=upcoming_start)
+        .order_by(F("upcoming_start").asc(nulls_last=True), "-starts_at", "-id")
+        .first()
+    )
+
+
 def bookings_for_client(*, user):
     """The user's bookings as a client, newest start first."""
     return _booking_qs().filter(client=user).order_by("-starts_at", "-id")
@@ -348,6 +566,14 @@ def bookings_for_pro(
     return qs.order_by("starts_at", "id")
 
 
+def with_prepaid(queryset):
+    """Annotate `is_prepaid`: the client has paid online for the booking (the agenda marks it)."""
+    from payments.models import Payment  # payments builds on bookings; this is a read of it
+
+    paid = Payment.objects.filter(booking=OuterRef("pk"), status__in=Payment.PAID_STATUSES)
+    return queryset.annotate(is_prepaid=Exists(paid))
+
+
 def pending_requests_for_pro(*, pro: ProProfile):
     """Requests waiting for the pro's answer, soonest first."""
     return (
@@ -357,8 +583,11 @@ def pending_requests_for_pro(*, pro: ProProfile):
     )
 
 
-def bookings_for_api(*, user, role: str | None = None, status: str | None = None):
-    """The caller's bookings (as client, as pro, or both) with events, for the JSON list."""
+def bookings_for_api(
+    *, user, role: str | None = None, status: str | None = None, scope: str | None = None
+):
+    """The caller's bookings (as client, as pro, or both) with events, for the JSON list;
+    `scope` is one of SCOPES, as in bookings_in_scope."""
     if role == "client":
         qs = _booking_qs().filter(client=user)
     elif role == "pro":
@@ -367,4 +596,174 @@ def bookings_for_api(*, user, role: str | None = None, status: str | None = None
         qs = _booking_qs().filter(Q(client=user) | Q(pro__user=user))
     if status:
         qs = qs.filter(status=status)
-    return qs.prefetch_related("events", "events__actor").order_by("-starts_at", "-id")
+    qs = qs.prefetch_related("events", "events__actor").order_by("-starts_at", "-id")
+    if scope:
+        qs = bookings_in_scope(qs, scope=scope, now=timezone.now())
+    return qs
+
+
+# ---------------------------------------------------------------------------------------------
+# A pro's clients
+# ---------------------------------------------------------------------------------------------
+
+CLIENT_HISTORY_MAX = 100  # visits listed on a client card (the counts cover them all)
+
+
+def clients_for_pro(*, pro: ProProfile, q: str = "") -> QuerySet:
+    """The people who booked `pro` (any status), most recently seen first, one query.
+
+    Each user carries, over their bookings with this pro only: ``bookings_count``, ``visits``
+    (completed), ``no_shows``, ``last_visit`` (start of the latest booking already begun, None
+    when all lie ahead), ``next_visit`` (the next active booking), ``note_text`` (the pro's
+    private note, "" when none) and ``nudged_at`` (the last "book again" email, or None).
+    `q` keeps the clients whose name contains it.
+    """
+    now = timezone.now()
+    mine = Q(client_bookings__pro=pro)
+    note = ClientNote.objects.filter(pro=pro, client=OuterRef("pk")).values("text")[:1]
+    nudge = (
+        RebookNudge.objects.filter(pro=pro, client=OuterRef("pk"))
+        .order_by("-sent_at", "-id")
+        .values("sent_at")[:1]
+    )
+    qs = User.objects.filter(mine)
+    terms = (q or "").split()[:5]
+    for term in terms:
+        qs = qs.filter(
+            Q(client_profile__display_name__icontains=term)
+            | Q(pro_profile__display_name__icontains=term)
+        )
+    status = "client_bookings__status"
+    started = Q(client_bookings__starts_at__lte=now)
+    return (
+        qs.select_related("client_profile", "pro_profile")
+        .annotate(
+            bookings_count=Count("client_bookings", filter=mine),
+            visits=Count("client_bookings", filter=mine & Q(**{status: Booking.Status.COMPLETED})),
+            no_shows=Count("client_bookings", filter=mine & Q(**{status: Booking.Status.NO_SHOW})),
+            last_visit=Max("client_bookings__starts_at", filter=mine & started),
+            next_visit=Min(
+                "client_bookings__starts_at",
+                filter=mine & ~started & Q(**{f"{status}__in": Booking.ACTIVE_STATUSES}),
+            ),
+            note_text=Coalesce(Subquery(note), Value(""), output_field=TextField()),
+            nudged_at=Subquery(nudge),
+        )
+        .order_by(F("last_visit").desc(nulls_last=True), "next_visit", "pk")
+    )
+
+
+def client_get_for_pro(*, pro: ProProfile, client_id) -> User:
+    """One of `pro`'s clients (a User with clients_for_pro's figures), else Http404: someone
+    who never booked this pro is nobody's business here."""
+    try:
+        return clients_for_pro(pro=pro).get(pk=client_id)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such client.") from exc
+
+
+def client_spend(*, pro: ProProfile, client_ids) -> dict[int, list[tuple[str, int]]]:
+    """What each client paid `pro` for completed visits, per currency in minor units:
+    ``{client_id: [(currency, amount), ...]}`` sorted by currency; one query."""
+    rows = (
+        Booking.objects.filter(
+            pro=pro, client_id__in=list(client_ids), status=Booking.Status.COMPLETED
+        )
+        .order_by()
+        .values_list("client_id", "currency")
+        .annotate(total=Sum("price_amount"))
+        .order_by("client_id", "currency")
+    )
+    spend: dict[int, list[tuple[str, int]]] = {}
+    for client_id, currency, total in rows:
+        spend.setdefault(client_id, []).append((currency, total))
+    return spend
+
+
+def client_history(*, pro: ProProfile, client) -> list[Booking]:
+    """The client's bookings with `pro`, newest first (at most CLIENT_HISTORY_MAX), one query."""
+    return list(
+        Booking.objects.filter(pro=pro, client=client)
+        .select_related("review")
+        .order_by("-starts_at", "-id")[:CLIENT_HISTORY_MAX]
+    )
+
+
+def client_nudges(*, pro: ProProfile, client, limit: int = 5):
+    """The latest "book again" emails `pro` sent `client`, newest first."""
+    return list(RebookNudge.objects.filter(pro=pro, client=client)[:limit])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviews
+# ---------------------------------------------------------------------------------------------
+
+
+def reviews_for_pro(*, pro: ProProfile, unanswered: bool = False) -> QuerySet:
+    """`pro`'s reviews, newest first, with the booking and the author's profiles joined;
+    `unanswered` keeps those still waiting for the pro's reply."""
+    qs = Review.objects.filter(pro=pro).select_related(
+        "booking", "author__client_profile", "author__pro_profile"
+    )
+    if unanswered:
+        qs = qs.filter(reply="")
+    return qs.order_by("-created_at", "-pk")
+
+
+def review_counts_for_pro(*, pro: ProProfile) -> dict:
+    """``{"total": n, "unanswered": n, "by_rating": {5: n, ..., 1: n}}`` in one query."""
+    stars = {f"r{n}": Count("pk", filter=Q(rating=n)) for n in range(1, 6)}
+    row = Review.objects.filter(pro=pro).aggregate(
+        total=Count("pk"), unanswered=Count("pk", filter=Q(reply="")), **stars
+    )
+    return {
+        "total": row["total"],
+        "unanswered": row["unanswered"],
+        "by_rating": {n: row[f"r{n}"] for n in range(5, 0, -1)},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Waitlist
+# ---------------------------------------------------------------------------------------------
+
+
+def waitlist_for_client(*, user):
+    """The client's waitlist entries, open ones first then the newest, each with its pro,
+    service and category joined and its offers prefetched (newest first)."""
+    open_first = Case(
+        When(status__in=WaitlistEntry.OPEN_STATUSES, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        WaitlistEntry.objects.filter(client=user)
+        .select_related("pro", "service", "category")
+        .prefetch_related("offers")
+        .order_by(open_first, "date", "from_time", "-id")
+    )
+
+
+def waitlist_entry_get_for_user(*, user, pk) -> WaitlistEntry:
+    """The waitlist entry if `user` is its client; else Http404 (staff use the admin)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such waitlist entry.")
+    try:
+        return waitlist_for_client(user=user).get(pk=pk)
+    except (WaitlistEntry.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such waitlist entry.") from exc
+
+
+def waitlist_offer_get_for_user(*, user, token: str) -> WaitlistOffer:
+    """The waitlist offer with this token if `user` is the client it was made to; else Http404.
+    The token alone opens nothing: the link in the email needs its client's login."""
+    if not getattr(user, "is_authenticated", False) or not token:
+        raise Http404("No such offer.")
+    offer = (
+        WaitlistOffer.objects.select_related("entry", "pro", "pro__user", "service")
+        .filter(token=token, entry__client=user)
+        .first()
+    )
+    if offer is None:
+        raise Http404("No such offer.")
+    return offer

@@ -1,10 +1,23 @@
 from django.urls import path
 
-from bookings.views import agenda, availability, catalog, detail, flow, my_bookings, reviews
+from bookings.views import (
+    agenda,
+    availability,
+    catalog,
+    clients,
+    detail,
+    flow,
+    my_bookings,
+    reviews,
+    search,
+    waitlist,
+)
 
 app_name = "bookings"
 
 urlpatterns = [
+    # Find a free time across pros (linked from the home page).
+    path("find/", search.find, name="search"),
     # Booking flow (linked from the pro page).
     path("new/<slug:slug>/<int:service_id>/", flow.book, name="book"),
     path("new/<slug:slug>/<int:service_id>/confirm/", flow.confirm, name="confirm"),
@@ -18,6 +31,12 @@ urlpatterns = [
     path("<int:pk>/action/<slug:action>/", detail.act, name="act"),
     path("<int:pk>/review/", reviews.review, name="review"),
     path("<int:pk>/review/reply/", reviews.review_reply, name="review_reply"),
+    # Waitlist (clients).
+    path("waitlist/", waitlist.my_waitlist, name="waitlist"),
+    path("waitlist/join/", waitlist.join, name="waitlist_join"),
+    path("waitlist/<int:pk>/leave/", waitlist.leave, name="waitlist_leave"),
+    path("waitlist/offer/<str:token>/", waitlist.offer, name="waitlist_offer"),
+    path("waitlist/offer/<str:token>/decline/", waitlist.decline, name="waitlist_offer_decline"),
     # Pro dashboard.
     path("agenda/", agenda.agenda, name="agenda"),
     path("calendar/<str:token>.ics", agenda.calendar_feed, name="calendar_feed"),
@@ -28,7 +47,6 @@ urlpatterns = [
     path("services/<int:pk>/delete/", catalog.service_delete, name="service_delete"),
     path("services/<int:pk>/move/<str:direction>/", catalog.service_move, name="service_move"),
     path("schedule/", availability.schedule, name="schedule"),
-    path("schedule/day/<int:weekday>/", availability.schedule_day, name="schedule_day"),
     path("schedule/overrides/", availability.override_create, name="override_create"),
     path(
         "schedule/overrides/<int:pk>/delete/",
@@ -42,4 +60,9 @@ urlpatterns = [
         name="time_off_delete",
     ),
     path("rules/", availability.rules, name="rules"),
+    path("reviews/", reviews.review_list, name="reviews"),
+    path("clients/", clients.client_list, name="clients"),
+    path("clients/<int:client_id>/", clients.client_detail, name="client_detail"),
+    path("clients/<int:client_id>/note/", clients.client_note, name="client_note"),
+    path("clients/<int:client_id>/nudge/", clients.client_nudge, name="client_nudge"),
 ]

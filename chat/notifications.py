@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
 
 from accounts.timezones import viewer_zone, zone_of
 from bookings import lifecycle
@@ -68,36 +69,95 @@ def _local(moment, zone: ZoneInfo) -> str:
 
 
 # Booking pushes (connected to bookings.lifecycle.booking_transitioned in ChatConfig.ready()).
+# Every change reaches the pro's open pages: static/js/booking.js refreshes the agenda on it.
 # The pro's answers to a request, which the client hears about.
 CLIENT_NEWS_ACTIONS = ("confirm", "decline")
 # Actions that make a booking exist for the pro without a request to review.
 NEW_BOOKING_ACTIONS = ("create", "payment_received")
+# What the client did to a booking, told to the pro ({name}, {service}, {when}).
+CLIENT_CHANGE_MESSAGES = {
+    "cancel": "{name} cancelled: {service}, {when}.",
+    "reschedule": "{name} moved their booking: {service}, now {when}.",
+}
 
 
 def on_booking_transitioned(
     sender, *, booking, action, from_status, to_status, actor=None, reason="", **kwargs
 ):
     """Push booking news to the person who has to know:
-    - the pro: a new request, or a new booking confirmed straight away (instant or paid);
+    - the pro, on every change of one of their bookings, so that their open agenda refreshes
+      itself; with a message when it is news from someone else: a new request, a new booking
+      confirmed straight away (instant or paid), the client cancelling or moving it;
     - the client: the pro confirmed or declined their request."""
-    # Only transitions someone must hear about touch booking.pro / booking.client (queries).
-    if to_status == "requested" and from_status != "requested":
-        when = _local(booking.starts_at, zone_of(booking.pro.timezone))
-        user_id, message = booking.pro.user_id, f"New booking request: {booking.service_name}, "
-        message += f"{when}."
+    pro = booking.pro
+    pro_zone = zone_of(pro.timezone)
+    by_client = actor is not None and actor.pk == booking.client_id
+    message = ""
+    if to_status == "requested" and from_status != "requested" and action != "reschedule":
+        message = f"New booking request: {booking.service_name}, "
+        message += f"{_local(booking.starts_at, pro_zone)}."
     elif to_status == "confirmed" and action in NEW_BOOKING_ACTIONS:
-        when = _local(booking.starts_at, zone_of(booking.pro.timezone))
-        user_id, message = booking.pro.user_id, f"New booking: {booking.service_name}, {when}."
-    elif action in CLIENT_NEWS_ACTIONS:
-        user_id = booking.client_id
-        client_zone = viewer_zone(booking.client, fallback=booking.pro.timezone)
-        message = (
-            f"{booking.pro.display_name} {lifecycle.past_tense(action)} your booking: "
-            f"{booking.service_name}, {_local(booking.starts_at, client_zone)}."
+        message = f"New booking: {booking.service_name}, {_local(booking.starts_at, pro_zone)}."
+    elif action in CLIENT_CHANGE_MESSAGES and by_client:
+        message = CLIENT_CHANGE_MESSAGES[action].format(
+            name=booking.client.display_name,
+            service=booking.service_name,
+            when=_local(booking.starts_at, pro_zone),
         )
-    else:
-        return
     notify_user(
-        user_id=user_id,
+        user_id=pro.user_id,
         payload={"type": "booking", "id": booking.pk, "status": to_status, "message": message},
+    )
+    if action in CLIENT_NEWS_ACTIONS:
+        client_zone = viewer_zone(booking.client, fallback=pro.timezone)
+        notify_user(
+            user_id=booking.client_id,
+            payload={
+                "type": "booking",
+                "id": booking.pk,
+                "status": to_status,
+                "message": (
+                    f"{pro.display_name} {lifecycle.past_tense(action)} your booking: "
+                    f"{booking.service_name}, {_local(booking.starts_at, client_zone)}."
+                ),
+            },
+        )
+
+
+def on_review_created(sender, *, review, **kwargs):
+    """Tell the reviewed pro, live, that a review arrived (connected to
+    bookings.signals.review_created in ChatConfig.ready(); pushed after the commit)."""
+    stars = "★" * review.rating
+    notify_user(
+        user_id=review.pro.user_id,
+        payload={
+            "type": "review",
+            "id": review.pk,
+            "rating": review.rating,
+            "message": f"New review {stars} ({review.rating}/5) for {review.booking.service_name}.",
+            "url": reverse("bookings:reviews") + f"#review-{review.pk}",
+        },
+    )
+
+
+def on_waitlist_offered(sender, *, offer, **kwargs):
+    """Tell the client that a time they waited for is held for them (connected to
+    bookings.signals.waitlist_offered in ChatConfig.ready())."""
+    from bookings.emails import offer_url
+
+    client = offer.entry.client
+    zone = viewer_zone(client, fallback=offer.pro.timezone)
+    message = (
+        f"A time freed up with {offer.pro.display_name}: {offer.service.name}, "
+        f"{_local(offer.starts_at, zone)}. Held for you until "
+        f"{offer.expires_at.astimezone(zone):%H:%M}."
+    )
+    notify_user(
+        user_id=client.pk,
+        payload={
+            "type": "waitlist",
+            "id": offer.pk,
+            "message": message,
+            "url": offer_url(offer),
+        },
     )

@@ -9,12 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import pro_required
 from accounts.models import ProProfile, User
 from accounts.timezones import viewer_zone
-from bookings.selectors import booking_get_for_user
+from bookings.selectors import booking_for_pair, booking_get_for_user
 from chat import selectors, services
 from chat.forms import MessageForm
 from chat.models import Conversation
@@ -111,6 +112,9 @@ def conversation_detail(request, pk):
         "seen_id": seen_id,
         "form": form,
         "tz": viewer_zone(request.user),
+        "booking": booking_for_pair(
+            client_id=conversation.client_id, pro_id=conversation.pro_id, now=timezone.now()
+        ),
     }
     return render(request, "chat/conversation.html", context, status=status)
 

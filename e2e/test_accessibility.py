@@ -110,7 +110,11 @@ def test_client_pages_and_booking_flow_have_no_serious_axe_violation(
     axe.audit("booking: confirmation")
 
     axe.visit("/bookings/mine/", "my bookings")
-    axe.visit("/bookings/mine/?tab=past", "my bookings, past")
+    axe.visit("/bookings/mine/?scope=past", "my bookings, past")
+    axe.visit("/bookings/waitlist/", "my waitlist")
+    axe.visit("/bookings/waitlist/join/?q=massage", "join the waitlist")
+    axe.visit("/bookings/find/?q=nothing+matches&when=tomorrow", "free time, none (waitlist)")
+    page.goto("/bookings/mine/")
     page.get_by_test_id("booking-card").first.get_by_role("link").first.click()
     axe.audit("booking detail")
     axe.visit("/messages/", "inbox")

@@ -127,10 +127,10 @@ def test_client_books_a_slot_and_the_pro_confirms_it(
     assert request_card.count() == 1
     screenshot(pro, f"bookings-agenda-requests-{name}")
     request_card.get_by_role("button", name="Confirm").click()
-    updated = pro.locator(".requests [data-card]", has_text=client_name)
-    updated.get_by_text("Booking confirmed.").wait_for()
-    assert updated.get_by_test_id("status").inner_text() == "Confirmed"
-    assert "/bookings/agenda/" in pro.url  # no page load: the card was swapped in place
+    pro.get_by_role("status").filter(has_text="Booking confirmed.").wait_for()
+    # It left "Requests waiting" at once and is now one of the day's bookings.
+    assert pro.locator(".requests [data-card]", has_text=client_name).count() == 0
+    assert "/bookings/agenda/" in pro.url  # no page load: the agenda was refreshed in place
 
     client.goto("/bookings/mine/")
     assert "Confirmed" in client.get_by_test_id("booking-card").first.inner_text()
@@ -165,8 +165,8 @@ def test_pro_dashboard_pages_look_finished(new_page, data, viewport, name):
         sunday.locator("input[name=day-6-end_0]").fill("12:00")
         sunday.locator("input[name=day-6-start_3]").fill("14:00")
         sunday.locator("input[name=day-6-end_3]").fill("16:00")
-        sunday.get_by_role("button", name="Save Sunday").click()
-        assert pro.get_by_text("Sunday hours saved.").is_visible()
+        pro.get_by_role("button", name="Save the week").click()
+        assert pro.get_by_text("Weekly hours saved.").is_visible()
         assert "10:00–12:00, 14:00–16:00" in pro.locator("#day-6").inner_text()
     assert pro.csp_violations == []
 
@@ -197,9 +197,10 @@ def test_client_reschedules_then_cancels(new_page, data):
     client.get_by_role("link", name="Reschedule").click()
     assert client.get_by_role("heading", name="Pick a new time").is_visible()
     screenshot(client, "bookings-reschedule-phone")
-    new_time = client.locator("button.time").first
+    new_time = client.locator("a.time").first
     label = new_time.inner_text()
     new_time.click()
+    client.get_by_role("button", name="Confirm the new time").click()
     assert client.url == detail_url
     assert client.get_by_text("The booking was moved to the new time.").is_visible()
     assert label in client.locator(".summary").inner_text()
@@ -217,7 +218,7 @@ def test_client_reschedules_then_cancels(new_page, data):
 def test_client_reviews_a_completed_booking_and_the_pro_replies(new_page, data):
     client = new_page(LAPTOP)
     log_in(client, "regular@example.com")
-    client.goto("/bookings/mine/?tab=past")
+    client.goto("/bookings/mine/?scope=past")
     client.get_by_role("link", name="Leave a review").first.click()
     client.get_by_label("5 stars").check()
     client.fill("textarea[name=text]", "Quick, friendly and a great fade.")

@@ -8,6 +8,9 @@ fetched with the user's permission checked in the same query (404 otherwise).
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeGuard
 
 from django.db.models import Prefetch
@@ -17,6 +20,35 @@ from bookings.models import Booking
 from payments.gateways import is_offline
 from payments.models import ConnectedAccount, Payment, Refund
 from timz.links import absolute_url
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """The time held for a booking while its client pays (``Booking.expires_at``)."""
+
+    deadline: datetime
+    seconds_left: int
+
+    @property
+    def lapsed(self) -> bool:
+        return self.seconds_left <= 0
+
+    @property
+    def in_words(self) -> str:
+        """ "in 28 minutes", "in 1 minute", "in less than a minute"."""
+        if self.seconds_left < 60:
+            return "in less than a minute"
+        minutes = math.ceil(self.seconds_left / 60)
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def payment_hold(booking: Booking, *, now: datetime) -> Hold | None:
+    """The hold of a booking waiting for its payment at `now` (lapsed once the deadline has
+    passed, even before process_due expires the booking); None for any other booking."""
+    if booking.status != Booking.Status.PENDING_PAYMENT or booking.expires_at is None:
+        return None
+    left = math.ceil((booking.expires_at - now).total_seconds())
+    return Hold(deadline=booking.expires_at, seconds_left=max(0, left))
 
 
 def connected_account_for(pro) -> ConnectedAccount | None:

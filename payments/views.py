@@ -109,6 +109,7 @@ def checkout(request, pk):
         {
             "booking": booking,
             "payment": payment,
+            "hold": selectors.payment_hold(booking, now=timezone.now()),
             "cancelled": request.GET.get("cancelled") == "1",
             "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
             "booking_url": booking_url(booking),

@@ -235,6 +235,10 @@ TASKS = {
     }
 }
 
+# Turns a typed place into coordinates: a callable (text) -> accounts.geo.Place | None. The
+# default knows the built-in city table; point it at a geocoder's adapter to know every address.
+PLACE_RESOLVER = env.str("PLACE_RESOLVER", default="accounts.geo.city_table_resolver")
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -323,6 +327,9 @@ CHAT_RATE_LIMIT = env.str("CHAT_RATE_LIMIT", default="20/10s")
 # Password attempts per account when deleting it (accounts.services.account_delete): a stolen
 # session must not become a way to guess the password.
 ACCOUNT_DELETE_RATE_LIMIT = env.str("ACCOUNT_DELETE_RATE_LIMIT", default="5/15m")
+# "Book again" emails per pro and client (bookings.services.client_rebook_nudge): a reminder,
+# not a stream of mail.
+REBOOK_NUDGE_RATE_LIMIT = env.str("REBOOK_NUDGE_RATE_LIMIT", default="1/d")
 
 LOGGING = {
     "version": 1,

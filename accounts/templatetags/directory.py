@@ -1,8 +1,11 @@
-"""Small display helpers for directory pages: initials, a stable avatar tone, star ratings."""
+"""Small display helpers for directory pages: initials, a stable avatar tone, star ratings,
+a zone named by its city."""
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
+
+from accounts import timezones
 
 register = template.Library()
 
@@ -47,3 +50,9 @@ def duration(minutes) -> str:
     if not hours:
         return f"{rest} min"
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+@register.filter
+def zone_city(zone) -> str:
+    """A zone name for people: "America/New_York" -> "New York" (accounts.timezones)."""
+    return timezones.zone_city(zone)

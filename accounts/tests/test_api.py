@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from accounts.models import User
+from bookings import services as booking_services
 from conftest import make_category, make_pro, make_service
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,7 @@ def test_pros_returns_count_and_pros_in_the_documented_shape(client, pro, servic
     pro.headline = "Sharp cuts"
     pro.rating_avg = Decimal("4.50")
     pro.review_count = 8
+    pro.latitude, pro.longitude, pro.travel_km = Decimal("48.8566"), Decimal("2.3522"), 12
     pro.save()
     make_service(pro=pro, name="Old", is_active=False)
 
@@ -61,10 +63,12 @@ def test_pros_returns_count_and_pros_in_the_documented_shape(client, pro, servic
                 "headline": "Sharp cuts",
                 "category": "barbers",
                 "city": "Paris",
+                "location": {"city": "Paris", "lat": 48.8566, "lng": 2.3522, "travel_km": 12},
                 "timezone": "Europe/Paris",
                 "avatar_url": None,
                 "rating": 4.5,
                 "review_count": 8,
+                "confirmation_mode": "instant",
                 "services": [
                     {
                         "id": service.id,
@@ -201,6 +205,17 @@ def test_pro_detail_returns_the_pro(client, pro, service):
     assert response.status_code == HTTPStatus.OK
     assert response.json()["display_name"] == "Paula Pro"
     assert response.json()["services"][0]["price"] == {"amount": 3500, "currency": "EUR"}
+    assert response.json()["confirmation_mode"] == "instant"
+
+
+def test_a_request_mode_pro_says_so_in_the_search_and_the_pro(client, pro, service):
+    booking_services.booking_rules_update(pro=pro, confirmation_mode="request")
+
+    one = client.get(f"{API}/pros/paula-pro").json()
+    found = client.get(f"{API}/pros").json()["results"]
+
+    assert one["confirmation_mode"] == "request"
+    assert [p["confirmation_mode"] for p in found] == ["request"]
 
 
 @pytest.mark.parametrize("slug", ["nobody", "hidden"])

@@ -156,6 +156,19 @@ def test_reviews_written_and_received(client_user, working_pro, history):
     ]
 
 
+def test_a_pro_exports_their_private_notes_and_the_client_does_not_see_them(
+    client_user, working_pro, history
+):
+    booking_services.client_note_set(pro=working_pro, client=client_user, text="Likes it short")
+
+    notes = export(working_pro.user)["client_notes"]
+
+    assert [(n["client"]["display_name"], n["text"]) for n in notes] == [
+        ("Chloé Client", "Likes it short")
+    ]
+    assert "Likes it short" not in json.dumps(export(client_user))
+
+
 def test_conversations_hold_own_and_received_messages(client_user, history):
     [conversation] = export(client_user)["conversations"]
     assert conversation["you_are"] == "client"
@@ -214,6 +227,8 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
         "bookings_as_pro",
         "reviews_written",
         "reviews_received",
+        "client_notes",
+        "waitlist",
         "conversations",
         "payments_as_client",
         "payments_as_pro",
@@ -221,8 +236,8 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
     ]
 
 
-# Session, user, then one query per section or prefetch of the pro's export: 18 whatever the data.
-EXPORT_MAX_QUERIES = 18
+# Session, user, then one query per section or prefetch of the pro's export: 19 whatever the data.
+EXPORT_MAX_QUERIES = 19
 
 
 @pytest.mark.parametrize("clients", [1, 10], ids=["2-bookings", "20-bookings"])

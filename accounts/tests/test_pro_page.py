@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from bookings.models import Booking, Review
+from bookings import services as booking_services
+from bookings.models import Booking, Review, Service
 from conftest import make_booking, make_pro, make_service, make_user
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def test_pro_page_shows_profile_and_services(client, pro, service):
     body = response.content.decode()
     for text in ("Paula Pro", "Sharp cuts, no fuss", "Barbers", "Paris", "12 rue de la Paix"):
         assert text in body
-    assert "Europe/Paris" in body
+    assert "Paris time" in body
     assert "Haircut" in body and "45 min" in body and "€35.00" in body
 
 
@@ -161,7 +162,7 @@ def test_pro_without_reviews_shows_a_placeholder(client, pro):
     assert "New on Timz" in body
 
 
-PRO_PAGE_MAX_QUERIES = 4  # measured 3: pro (+category, user, min price), services, reviews
+PRO_PAGE_MAX_QUERIES = 4  # measured 3: pro (+category, user, rules, min price), services, reviews
 
 
 @pytest.mark.parametrize("n", [1, 15])
@@ -190,3 +191,39 @@ def test_the_pro_sees_an_edit_link_instead_of_message_on_their_own_page(client, 
 
     assert "Edit your page" in body
     assert "Message</button>" not in body
+
+
+def test_the_zone_reads_as_its_city(client, db):
+    pro = make_pro(slug="nyc", city="Brooklyn", timezone="America/New_York")
+
+    body = page(client, pro).content.decode()
+
+    assert "New York time" in body
+    assert "America/New_York" not in body
+
+
+def test_an_instant_mode_pro_promises_instant_confirmation(client, pro, service):
+    body = page(client, pro).content.decode()
+
+    assert "instant confirmation" in body
+    assert "confirms within" not in body
+
+
+def test_a_request_mode_pro_says_within_how_many_hours_they_confirm(client, pro, service):
+    booking_services.booking_rules_update(
+        pro=pro, confirmation_mode="request", request_expiry_hours=6
+    )
+
+    body = page(client, pro).content.decode()
+
+    assert "Paula Pro confirms within 6 hours" in body
+    assert "instant confirmation" not in body.lower()
+
+
+def test_pay_online_services_are_marked(client, pro, service):
+    make_service(pro=pro, name="Colour", payment_mode=Service.PaymentMode.ONLINE)
+
+    body = page(client, pro).content.decode()
+
+    assert body.count("Pay online") == 1
+    assert body.index("Colour") < body.index("Pay online")

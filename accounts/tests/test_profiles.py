@@ -1,8 +1,10 @@
 """Profile editing (client and pro), the pro dashboard, and who may open them."""
 
+from decimal import Decimal
 from http import HTTPStatus
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import ClientProfile, ProProfile
@@ -28,6 +30,9 @@ def _pro_form(pro, **changes):
         "category": pro.category_id or "",
         "city": pro.city,
         "address_line": pro.address_line,
+        "latitude": pro.latitude or "",
+        "longitude": pro.longitude or "",
+        "travel_km": pro.travel_km or "",
         "timezone": pro.timezone,
     }
     data.update(changes)
@@ -216,6 +221,69 @@ def test_pro_profile_update_service_reports_a_slug_clash(pro, other_pro):
         pro_profile_update(pro=pro, slug=other_pro.slug)
 
     assert excinfo.value.message_dict["slug"] == ["This address is already taken."]
+
+
+# Where the pro works ----------------------------------------------------------------------
+
+
+def test_picking_a_known_city_places_the_pro_at_its_centre(pro_client, pro):
+    response = pro_client.post(PRO_EDIT, _pro_form(pro, city="Lyon", travel_km="12"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    pro.refresh_from_db()
+    assert (pro.latitude, pro.longitude, pro.travel_km) == (
+        Decimal("45.764000"),
+        Decimal("4.835700"),
+        12,
+    )
+
+
+def test_typed_coordinates_win_over_the_city(pro_client, pro):
+    response = pro_client.post(
+        PRO_EDIT, _pro_form(pro, city="Lyon", latitude="45.75", longitude="4.85")
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    pro.refresh_from_db()
+    assert (pro.latitude, pro.longitude) == (Decimal("45.75"), Decimal("4.85"))
+
+
+def test_moving_city_moves_coordinates_left_as_they_were(pro_client, pro):
+    pro_profile_update(pro=pro, city="Paris", latitude=Decimal("48.8"), longitude=Decimal("2.3"))
+    pro.refresh_from_db()
+
+    pro_client.post(PRO_EDIT, _pro_form(pro, city="Berlin"))
+
+    pro.refresh_from_db()
+    assert (pro.latitude, pro.longitude) == (Decimal("52.52"), Decimal("13.405"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"latitude": "91", "longitude": "2"}, "latitude", "less than or equal to 90"),
+        ({"latitude": "48", "longitude": "-181"}, "longitude", "greater than or equal to -180"),
+        ({"latitude": "48", "longitude": ""}, "longitude", "both the latitude and the longitude"),
+        ({"travel_km": "0"}, "travel_km", "greater than or equal to 1"),
+        ({"latitude": "north", "longitude": "2"}, "latitude", "Enter a number"),
+    ],
+)
+def test_bad_coordinates_are_form_errors_and_change_nothing(
+    pro_client, pro, changes, field, message
+):
+    response = pro_client.post(PRO_EDIT, _pro_form(pro, **changes))
+
+    assert response.status_code == HTTPStatus.OK
+    assert message in " ".join(response.context["form"].errors[field])
+    pro.refresh_from_db()
+    assert pro.latitude is None
+
+
+def test_the_service_refuses_half_a_position(pro):
+    with pytest.raises(ValidationError) as caught:
+        pro_profile_update(pro=pro, latitude=Decimal("48"))
+
+    assert "both the latitude and the longitude" in str(caught.value)
 
 
 def test_a_client_cannot_edit_a_pro_profile(logged_in_client):

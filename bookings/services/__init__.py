@@ -5,6 +5,8 @@
 - ``booking``: creating bookings and moving them through the lifecycle;
 - ``reminders``: reminding clients of their coming bookings, once;
 - ``reviews``: reviews and replies;
+- ``clients``: a pro's private notes on their clients and "book again" emails;
+- ``waitlist``: joining and leaving the waitlist, offering freed times, declining, expiry;
 - ``account_deletion``: what a user's account deletion ends (future bookings, a pro's offer).
 
 Every function takes keyword-only arguments, validates, opens its own transaction and raises
@@ -37,6 +39,13 @@ from bookings.services.catalog import (
     service_move,
     service_update,
 )
+from bookings.services.clients import (
+    CLIENT_NOTE_MAX,
+    NUDGE_WEEKS,
+    client_note_set,
+    client_notes_forget,
+    client_rebook_nudge,
+)
 from bookings.services.reminders import booking_reminders_send_due
 from bookings.services.reviews import (
     REVIEW_DAYS,
@@ -55,13 +64,26 @@ from bookings.services.schedule import (
     time_off_create,
     time_off_delete,
     weekly_hours_set,
+    weekly_hours_set_week,
+)
+from bookings.services.waitlist import (
+    waitlist_check_pro,
+    waitlist_check_pro_on_commit,
+    waitlist_entries_end,
+    waitlist_join,
+    waitlist_leave,
+    waitlist_offer_decline,
+    waitlist_offer_redeem,
+    waitlist_process_due,
 )
 
 __all__ = [
     "ACCOUNT_DELETED_REASON",
     "BOOKABLE_RANGE",
+    "CLIENT_NOTE_MAX",
     "EMAIL_KINDS",
     "NOTE_MAX",
+    "NUDGE_WEEKS",
     "PAYMENT_HOLD_MINUTES",
     "REVIEW_DAYS",
     "REVIEW_TEXT_MAX",
@@ -77,6 +99,9 @@ __all__ = [
     "booking_transition",
     "calendar_token_regenerate",
     "check_not_own_service",
+    "client_note_set",
+    "client_notes_forget",
+    "client_rebook_nudge",
     "date_override_delete",
     "date_override_set",
     "emails_suppressed",
@@ -91,5 +116,14 @@ __all__ = [
     "time_off_create",
     "time_off_delete",
     "user_bookings_end",
+    "waitlist_check_pro",
+    "waitlist_check_pro_on_commit",
+    "waitlist_entries_end",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_offer_decline",
+    "waitlist_offer_redeem",
+    "waitlist_process_due",
     "weekly_hours_set",
+    "weekly_hours_set_week",
 ]

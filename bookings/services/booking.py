@@ -33,6 +33,7 @@ from bookings.models import (
     BookingRules,
     Service,
 )
+from bookings.services.waitlist import waitlist_check_pro_on_commit, waitlist_offer_redeem
 from timz.ratelimit import RateLimit
 
 PAYMENT_HOLD_MINUTES = 30
@@ -93,6 +94,7 @@ def _check_slot(*, pro, client, starts_at, ends_at, duration, now, exclude_booki
         starts_at=starts_at,
         now=now,
         exclude_booking_id=exclude_booking_id,
+        holder=client,
     ):
         raise SlotUnavailable()
     if not _client_is_free(
@@ -101,14 +103,21 @@ def _check_slot(*, pro, client, starts_at, ends_at, duration, now, exclude_booki
         raise SlotUnavailable("You already have another booking at that time.")
 
 
-def _record(*, booking, action, actor, role, from_status, to_status, reason) -> BookingEvent:
+def _record(
+    *, booking, action, actor, role, from_status, to_status, reason, moved_from=None
+) -> BookingEvent:
+    """The event row of `action` (a reschedule passes the old start as `moved_from`), then the
+    booking_transitioned signal."""
     event = BookingEvent.objects.create(
         booking=booking,
         actor=actor,
         actor_role=role,
+        action=action,
         from_status=from_status,
         to_status=to_status,
         reason=reason[:500],
+        old_starts_at=moved_from,
+        new_starts_at=booking.starts_at if moved_from is not None else None,
     )
     lifecycle.booking_transitioned.send(
         sender=Booking,
@@ -177,8 +186,7 @@ def booking_create(
     timz.ratelimit.RateLimited when the client tried too often (every valid attempt counts,
     successful or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
     """
-    from bookings.selectors import booking_rules_for
-    from payments.selectors import pro_accepts_online_payments
+    from bookings.selectors import booking_rules_for, service_pays_online
 
     starts_at = _require_aware(starts_at)
     note = (note or "").strip()
@@ -197,7 +205,7 @@ def booking_create(
         BOOKING_ATTEMPTS.hit(client.pk)
     starts_at = _require_bookable(starts_at)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    online = service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(pro)
+    online = service_pays_online(service)
     try:
         with transaction.atomic():
             _lock_participants(pro=pro, client=client)
@@ -229,6 +237,7 @@ def booking_create(
                     expires_at=expires_at,
                 )
                 booking.save(force_insert=True)
+            waitlist_offer_redeem(booking=booking)
             _record(
                 booking=booking,
                 action="create",
@@ -295,6 +304,7 @@ def booking_transition(
             fields = ["status", "updated_at"]
             event_reason = reason
             kind = action
+            moved_from = None
 
             if action == "cancel":
                 late = lifecycle.is_late_cancellation(
@@ -326,7 +336,7 @@ def booking_transition(
                     now=now,
                     exclude_booking_id=locked.pk,
                 )
-                old = locked.starts_at
+                old = moved_from = locked.starts_at
                 locked.starts_at, locked.ends_at = starts_at, ends_at
                 locked.reminder_sent_at = None
                 locked.sequence += 1
@@ -366,13 +376,19 @@ def booking_transition(
                 from_status=from_status,
                 to_status=to_status,
                 reason=event_reason,
+                moved_from=moved_from,
             )
             if kind in EMAIL_KINDS:
                 _notify(locked.pk, f"{kind}:{role}")
+            if action in FREEING_ACTIONS:
+                waitlist_check_pro_on_commit(pro=locked.pro)
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
     return locked
 
+
+# Transitions that free the booking's time (a reschedule frees the old one): the waitlist hears.
+FREEING_ACTIONS = {"cancel", "decline", "expire", "reschedule"}
 
 # Transitions that send emails (bookings.emails knows who gets what).
 EMAIL_KINDS = {"requested", "booked", "confirmed", "decline", "cancel", "reschedule", "expire"}

@@ -15,6 +15,7 @@ from bookings.models import (
     Booking,
     Review,
 )
+from bookings.signals import review_created
 
 REVIEW_DAYS = 30
 
@@ -58,7 +59,8 @@ def review_create(*, booking: Booking, by, rating: int, text: str = "") -> Revie
     """The booking's client reviews a completed booking, once, within 30 days of its end.
 
     Raises ValidationError with review_refusal's sentence (code ``review_refused``) when the
-    review is not allowed, checked under a lock on the booking.
+    review is not allowed, checked under a lock on the booking. On commit the pro gets an email
+    and a live notification (``bookings.signals.review_created``).
     """
     text = (text or "").strip()
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -80,6 +82,12 @@ def review_create(*, booking: Booking, by, rating: int, text: str = "") -> Revie
         except IntegrityError as exc:
             raise ValidationError("You have already reviewed this booking.") from exc
         _refresh_pro_rating(locked.pro)
+        # The pro hears of it: an email (bookings.emails) and, through the signal, a live
+        # notification (chat); both once the review is committed.
+        from bookings.tasks import send_review_email
+
+        transaction.on_commit(lambda: send_review_email.enqueue(review.pk), robust=True)
+        review_created.send(sender=Review, review=review)
     return review
 
 

@@ -22,6 +22,7 @@ from bookings.models import (
     TimeOff,
     WeeklyHours,
 )
+from bookings.services.waitlist import waitlist_check_pro_on_commit
 
 
 def _clean_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
@@ -52,7 +53,29 @@ def weekly_hours_set(
         rows = WeeklyHours.objects.bulk_create(
             [WeeklyHours(pro=pro, weekday=weekday, start=s, end=e) for s, e in cleaned]
         )
+        waitlist_check_pro_on_commit(pro=pro)
     return rows
+
+
+def weekly_hours_set_week(
+    *, pro: ProProfile, week: dict[int, list[tuple[time, time]]]
+) -> list[WeeklyHours]:
+    """Replace the whole week's working intervals at once (weekday 0=Monday to 6=Sunday; a
+    weekday left out or given an empty list is a day off). Every day is checked before anything
+    is written, so one bad day saves nothing."""
+    unknown = sorted(set(week) - set(range(7)), key=str)
+    if unknown:
+        raise ValidationError("Weekday must be 0 (Monday) to 6 (Sunday).")
+    cleaned = {weekday: _clean_intervals(week.get(weekday, [])) for weekday in range(7)}
+    with transaction.atomic():
+        WeeklyHours.objects.filter(pro=pro).delete()
+        return WeeklyHours.objects.bulk_create(
+            [
+                WeeklyHours(pro=pro, weekday=weekday, start=s, end=e)
+                for weekday, pairs in cleaned.items()
+                for s, e in pairs
+            ]
+        )
 
 
 def date_override_set(
@@ -73,13 +96,16 @@ def date_override_set(
         DateOverrideInterval.objects.bulk_create(
             [DateOverrideInterval(override=override, start=s, end=e) for s, e in cleaned]
         )
+        waitlist_check_pro_on_commit(pro=pro)
     return override
 
 
 def date_override_delete(*, pro: ProProfile, pk: int) -> None:
-    deleted, _ = DateOverride.objects.filter(pro=pro, pk=pk).delete()
-    if not deleted:
-        raise Http404("No such date override.")
+    with transaction.atomic():
+        deleted, _ = DateOverride.objects.filter(pro=pro, pk=pk).delete()
+        if not deleted:
+            raise Http404("No such date override.")
+        waitlist_check_pro_on_commit(pro=pro)
 
 
 def time_off_create(
@@ -108,9 +134,11 @@ def time_off_create(
 
 
 def time_off_delete(*, pro: ProProfile, pk: int) -> None:
-    deleted, _ = TimeOff.objects.filter(pro=pro, pk=pk).delete()
-    if not deleted:
-        raise Http404("No such time off.")
+    with transaction.atomic():
+        deleted, _ = TimeOff.objects.filter(pro=pro, pk=pk).delete()
+        if not deleted:
+            raise Http404("No such time off.")
+        waitlist_check_pro_on_commit(pro=pro)
 
 
 RULES_FIELDS = (
@@ -143,6 +171,7 @@ def booking_rules_update(*, pro: ProProfile, **fields) -> BookingRules:
             setattr(rules, key, value)
         rules.full_clean(exclude=["pro"])
         rules.save()
+        waitlist_check_pro_on_commit(pro=pro)  # a shorter notice or a longer horizon frees time
     return rules
 
 

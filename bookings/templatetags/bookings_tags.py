@@ -1,4 +1,5 @@
-"""Template helpers for the bookings pages: times in a given zone, status badges."""
+"""Template helpers for the bookings pages: times in a given zone, status badges, timeline
+events."""
 
 from datetime import datetime
 
@@ -8,6 +9,7 @@ from django.utils.dateformat import format as date_format
 
 from accounts.timezones import zone_of
 from bookings import lifecycle
+from bookings.forms import FreeTimeSearchForm
 from bookings.models import Booking
 
 register = template.Library()
@@ -84,3 +86,40 @@ def zone_label(tz):
 def action_label(action):
     """ "no_show" -> "Mark no-show" (the label in the lifecycle table)."""
     return lifecycle.action_label(str(action))
+
+
+# Actions whose event is worth the status it led to ("Booked · Awaiting payment").
+_STATUS_WORTH_SAYING = {"create", "payment_received", "reschedule"}
+
+
+@register.simple_tag
+def event_title(event, tz):
+    """What a timeline event did, times in the zone `tz`: "Moved from Tue 3 Mar, 10:00 CET to
+    Thu 5 Mar, 14:00 CET", else the lifecycle's past tense ("Cancelled", "Marked as paid")."""
+    if event.action == "reschedule" and event.old_starts_at and event.new_starts_at:
+        return (
+            f"Moved from {when(event.old_starts_at, tz, 'D j M, H:i')} "
+            f"to {when(event.new_starts_at, tz, 'D j M, H:i')}"
+        )
+    if event.action:
+        text = lifecycle.past_tense(event.action)
+        return text[:1].upper() + text[1:]
+    return status_label(event.to_status)
+
+
+@register.filter
+def event_status(event):
+    """The status an event led to when its title does not say it, else ""."""
+    if event.action in _STATUS_WORTH_SAYING and event.from_status != event.to_status:
+        return status_label(event.to_status)
+    return ""
+
+
+@register.inclusion_tag("bookings/includes/_free_time_form.html", takes_context=True)
+def free_time_form(context, categories):
+    """The "Find a free time" form, empty, for pages of other apps (the home page)."""
+    request = context.get("request")
+    return {
+        "form": FreeTimeSearchForm(categories=categories, user=getattr(request, "user", None)),
+        "request": request,
+    }

@@ -246,7 +246,28 @@ def test_list_bookings_by_role_and_status(client, working_pro, service, client_u
     assert ids(client.get("/api/v1/bookings", {"role": "pro", "status": "confirmed"})) == [mine.pk]
 
 
-@pytest.mark.parametrize("params", [{"role": "boss"}, {"status": "happy"}])
+def test_list_bookings_scope_matches_the_my_bookings_tabs(logged_in, client_user, service):
+    coming = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    done = make_booking(
+        client=client_user, service=service, starts_at=local_at(-4, 10), status=S.COMPLETED
+    )
+    dropped = make_booking(
+        client=client_user, service=service, starts_at=local_at(5, 10), status=S.CANCELLED
+    )
+    lapsed = make_booking(
+        client=client_user, service=service, starts_at=local_at(6, 10), status=S.EXPIRED
+    )
+
+    def ids(scope):
+        response = logged_in.get("/api/v1/bookings", {"scope": scope})
+        return [b["id"] for b in response.json()]
+
+    assert ids("upcoming") == [coming.pk]
+    assert ids("past") == [done.pk]
+    assert ids("cancelled") == [lapsed.pk, dropped.pk]
+
+
+@pytest.mark.parametrize("params", [{"role": "boss"}, {"status": "happy"}, {"scope": "soon"}])
 def test_list_bookings_bad_filters_are_400(logged_in, params):
     assert logged_in.get("/api/v1/bookings", params).status_code == HTTPStatus.BAD_REQUEST
 

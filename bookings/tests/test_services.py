@@ -173,6 +173,35 @@ def test_weekday_must_be_zero_to_six(pro, weekday):
         services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[])
 
 
+def test_the_whole_week_is_replaced_at_once(pro):
+    services.weekly_hours_set(pro=pro, weekday=6, intervals=[(time(10), time(14))])
+    services.weekly_hours_set_week(
+        pro=pro, week={0: [(time(9), time(17))], 4: [(time(22), time(2)), (time(10), time(14))]}
+    )
+    rows = WeeklyHours.objects.filter(pro=pro).order_by("weekday", "start")
+    assert [(h.weekday, h.start, h.end) for h in rows] == [
+        (0, time(9), time(17)),
+        (4, time(10), time(14)),
+        (4, time(22), time(2)),
+    ]  # Sunday, left out, is a day off now
+
+
+@pytest.mark.parametrize(
+    "week",
+    [
+        {0: [(time(9), time(17))], 3: [(time(9), time(13)), (time(12), time(18))]},
+        {0: [(time(9), time(17))], 7: [(time(9), time(17))]},
+    ],
+    ids=["one day overlaps", "no such weekday"],
+)
+def test_one_bad_day_leaves_the_whole_week_as_it_was(pro, week):
+    services.weekly_hours_set(pro=pro, weekday=1, intervals=[(time(8), time(12))])
+    with pytest.raises(ValidationError):
+        services.weekly_hours_set_week(pro=pro, week=week)
+    rows = WeeklyHours.objects.filter(pro=pro)
+    assert [(h.weekday, h.start, h.end) for h in rows] == [(1, time(8), time(12))]
+
+
 def test_date_override_special_hours_then_closed(pro):
     day = date(2026, 12, 24)
     override = services.date_override_set(

@@ -1,6 +1,7 @@
 """My bookings, the agenda, the booking detail and the actions taken from them."""
 
 import dataclasses
+import re
 from datetime import timedelta
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
@@ -68,7 +69,7 @@ def test_my_bookings_past_tab_offers_a_review_only_when_allowed(
         client=client_user, service=open_service, starts_at=local_at(-3, 10), status=S.COMPLETED
     )
     Review.objects.create(booking=reviewed, pro=reviewed.pro, author=client_user, rating=5)
-    html = as_client.get(reverse("bookings:my_bookings") + "?tab=past").content.decode()
+    html = as_client.get(reverse("bookings:my_bookings") + "?scope=past").content.decode()
     assert reverse("bookings:review", args=[recent.pk]) in html
     assert reverse("bookings:review", args=[old.pk]) not in html
     assert reverse("bookings:review", args=[reviewed.pk]) not in html
@@ -77,8 +78,60 @@ def test_my_bookings_past_tab_offers_a_review_only_when_allowed(
 def test_my_bookings_shows_only_the_users_own_bookings(as_other, confirmed):
     response = as_other.get(reverse("bookings:my_bookings"))
     assert response.status_code == HTTPStatus.OK
-    assert response.context["upcoming"] == []
+    assert response.context["cards"] == []
     assert "Haircut" not in response.content.decode()
+
+
+@pytest.fixture
+def one_of_each(client_user, open_service, now):
+    """A booking of `client_user` in each state a tab is about, by name."""
+    made = {}
+    for name, days, status in [
+        ("confirmed", 5, S.CONFIRMED),
+        ("requested", 6, S.REQUESTED),
+        ("cancelled", 7, S.CANCELLED),
+        ("declined", 8, S.DECLINED),
+        ("expired", 9, S.EXPIRED),
+        ("completed", -2, S.COMPLETED),
+        ("no_show", -3, S.NO_SHOW),
+        ("past_confirmed", -4, S.CONFIRMED),
+    ]:
+        made[name] = make_booking(
+            client=client_user, service=open_service, starts_at=local_at(days, 10), status=status
+        )
+    return made
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ("upcoming", ["confirmed", "requested"]),
+        ("past", ["completed", "no_show", "past_confirmed"]),
+        ("cancelled", ["expired", "declined", "cancelled"]),
+    ],
+)
+def test_my_bookings_tabs_hold_their_own_bookings(as_client, one_of_each, scope, expected):
+    response = as_client.get(reverse("bookings:my_bookings"), {"scope": scope})
+    assert response.status_code == HTTPStatus.OK
+    assert [card.booking.pk for card in response.context["cards"]] == [
+        one_of_each[name].pk for name in expected
+    ]
+    counts = {tab["scope"]: tab["count"] for tab in response.context["tabs"]}
+    assert counts == {"upcoming": 2, "past": 3, "cancelled": 3}
+    html = response.content.decode()
+    assert f'href="?scope={scope}" aria-current="page"' in html
+
+
+def test_my_bookings_upcoming_is_the_default_tab(as_client, one_of_each):
+    response = as_client.get(reverse("bookings:my_bookings"))
+    assert response.context["scope"] == "upcoming"
+    assert one_of_each["cancelled"].pk not in [c.booking.pk for c in response.context["cards"]]
+
+
+def test_my_bookings_unknown_scope_is_400(as_client):
+    response = as_client.get(reverse("bookings:my_bookings"), {"scope": "someday"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Upcoming, Past or Cancelled" in response.content.decode()
 
 
 def test_my_bookings_sends_visitors_to_login(client):
@@ -109,6 +162,91 @@ def test_agenda_week_view_shows_seven_days(as_pro, confirmed, requested):
     assert len(days) == 7 and days[0]["day"].weekday() == 0
     shown = [c.booking.pk for d in days for c in d["cards"]]
     assert confirmed.pk in shown
+
+
+def test_agenda_week_places_each_booking_on_the_grid_by_its_time(as_pro, confirmed, requested):
+    response = as_pro.get(
+        reverse("bookings:agenda") + f"?view=week&date={confirmed.starts_at.date()}"
+    )
+    placed = {
+        p["card"].booking.pk: (p["row"], p["span"], p["lane"])
+        for d in response.context["days"]
+        for p in d["pieces"]
+    }
+    # The window starts at 08:00 in 5-minute rows: 10:00 is row 25; 45 minutes span 9 rows.
+    assert placed[confirmed.pk] == (25, 9, "lane-1-0")
+    html = response.content.decode()
+    assert 'class="agenda-slot ag-r25 ag-s9 lane-1-0' in html
+    assert '<ol class="agenda-track ag-h10">' in html  # 08:00-18:00, read as lists per day
+
+
+def test_agenda_marks_requests_and_prepaid_bookings(as_pro, confirmed, requested):
+    from payments.models import Payment
+
+    Payment.objects.create(
+        booking=confirmed,
+        backend=Payment.Backend.OFFLINE,
+        amount=confirmed.price_amount,
+        fee=0,
+        currency=confirmed.currency,
+        status=Payment.Status.SUCCEEDED,
+        paid_at=timezone.now(),
+    )
+    html = as_pro.get(
+        reverse("bookings:agenda") + f"?view=week&date={confirmed.starts_at.date()}"
+    ).content.decode()
+    assert f'status-confirmed is-prepaid" id="agenda-{confirmed.pk}"' in html
+    assert f'status-requested" id="agenda-{requested.pk}"' in html
+    assert html.count('data-testid="prepaid"') == 1
+
+
+def test_agenda_shows_an_overnight_booking_on_both_days(as_pro, client_user, open_service):
+    late = make_booking(client=client_user, service=open_service, starts_at=local_at(2, 23, 30))
+    response = as_pro.get(reverse("bookings:agenda") + f"?view=day&date={local_at(3, 9).date()}")
+    assert [c.booking.pk for c in response.context["days"][0]["cards"]] == [late.pk]
+
+
+def test_agenda_fragment_is_the_part_below_the_title(as_pro, confirmed, requested):
+    response = as_pro.get(
+        reverse("bookings:agenda") + "?view=week", headers={"X-Timz-Fragment": "agenda"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode().strip()
+    assert html.startswith('<div id="agenda-live"') and "<html" not in html
+    assert 'data-url="/bookings/agenda/?view=week"' in html
+
+
+def test_a_confirmed_request_leaves_requests_waiting_after_the_redirect(as_pro, requested):
+    back = reverse("bookings:agenda") + f"?date={requested.starts_at.date()}"
+    response = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "confirm"]), {"next": back}, follow=True
+    )
+    assert response.context["requests"] == []
+    (card,) = response.context["days"][0]["cards"]
+    assert (card.booking.pk, card.booking.status) == (requested.pk, S.CONFIRMED)
+    assert "Requests waiting" not in response.content.decode()
+
+
+def test_a_request_card_answered_in_place_keeps_its_date(as_pro, requested):
+    response = as_pro.post(
+        reverse("bookings:act", args=[requested.pk, "decline"]),
+        {"reason": " ", "show_date": "1"},
+        headers={"X-Timz-Fragment": "card"},
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    when = requested.starts_at.astimezone(ZoneInfo("Europe/Paris"))
+    assert f'<span data-testid="date">{when:%a} {when.day} {when:%b}</span>' in (
+        response.content.decode()
+    )
+
+
+def test_agenda_opens_on_todays_list_and_the_week_is_one_click_away(as_pro, pro, now):
+    response = as_pro.get(reverse("bookings:agenda"))
+    today = now.astimezone(ZoneInfo(pro.timezone)).date()
+    assert response.context["view"] == "day" and response.context["days"][0]["day"] == today
+    html = response.content.decode()
+    assert 'class="agenda-days"' in html and "agenda-grid" not in html
+    assert f'href="/bookings/agenda/?view=week&amp;date={today.isoformat()}"' in html
 
 
 @pytest.mark.parametrize("query", ["?view=month", "?date=2026-13-01", "?date=soon"])
@@ -237,7 +375,8 @@ def test_detail_shows_summary_timeline_and_links_for_the_client(as_client, confi
     response = as_client.get(reverse("bookings:detail", args=[confirmed.pk]))
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
-    assert "Timeline" in html and "<strong>Confirmed</strong>" in html
+    assert "Timeline" in html
+    assert 'event-title">Booked</strong> <span class="badge badge-ok">Confirmed</span>' in html
     assert reverse("bookings:ics", args=[confirmed.pk]) in html
     assert response.context["card"].actions == ["cancel", "reschedule"]
 
@@ -313,6 +452,84 @@ def test_rescheduling_to_a_taken_time_says_it_is_no_longer_available(
     assert response.context["picker"]["day"] == taken.date()
     confirmed.refresh_from_db()
     assert confirmed.starts_at == local_at(5, 10)
+
+
+def test_picking_a_new_time_asks_to_confirm_before_moving(as_client, confirmed):
+    new_start = local_at(6, 14)
+    url = reverse("bookings:reschedule", args=[confirmed.pk])
+    page = as_client.get(url, {"start": new_start.isoformat()})
+    assert page.status_code == HTTPStatus.OK
+    html = page.content.decode()
+    old, new = local_at(5, 10), new_start
+    assert f"Move your booking from {old:%a %-d %b %H:%M} {old.tzname()} to " in html
+    assert f"{new:%a %-d %b %H:%M} {new.tzname()}?" in html
+    assert f'name="sequence" value="{confirmed.sequence}"' in html
+    assert "Confirm the new time" in html
+    confirmed.refresh_from_db()
+    assert confirmed.starts_at == local_at(5, 10)  # nothing moved yet
+
+    response = as_client.post(
+        url, {"start": new_start.isoformat(), "sequence": str(confirmed.sequence)}
+    )
+    assert response["Location"] == reverse("bookings:detail", args=[confirmed.pk])
+    confirmed.refresh_from_db()
+    assert confirmed.starts_at == new_start
+
+
+def test_confirming_a_move_of_a_booking_changed_meanwhile_is_409(as_client, confirmed):
+    url = reverse("bookings:reschedule", args=[confirmed.pk])
+    shown = confirmed.sequence
+    services.booking_transition(
+        booking=confirmed, action="reschedule", by=confirmed.client, starts_at=local_at(7, 9)
+    )
+    response = as_client.post(url, {"start": local_at(6, 14).isoformat(), "sequence": shown})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "changed in the meantime" in response.content.decode()
+    confirmed.refresh_from_db()
+    assert confirmed.starts_at == local_at(7, 9)
+
+
+def test_confirm_step_for_a_taken_time_shows_the_picker_with_409(
+    as_client, other_client, open_service, confirmed
+):
+    taken = local_at(6, 14)
+    make_booking(client=other_client, service=open_service, starts_at=taken)
+    response = as_client.get(
+        reverse("bookings:reschedule", args=[confirmed.pk]), {"start": taken.isoformat()}
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "no longer available" in response.content.decode()
+
+
+def test_timeline_reads_moved_from_to_in_the_viewers_zone(as_client, client_user, confirmed):
+    client_user.client_profile.timezone = "America/New_York"
+    client_user.client_profile.save()
+    new_start = local_at(6, 14)
+    as_client.post(
+        reverse("bookings:reschedule", args=[confirmed.pk]), {"start": new_start.isoformat()}
+    )
+    event = confirmed.events.last()
+    assert (event.action, event.old_starts_at, event.new_starts_at) == (
+        "reschedule",
+        local_at(5, 10),
+        new_start,
+    )
+    html = as_client.get(reverse("bookings:detail", args=[confirmed.pk])).content.decode()
+    york = ZoneInfo("America/New_York")
+    old, new = local_at(5, 10).astimezone(york), new_start.astimezone(york)
+    assert (
+        f"Moved from {old:%a %-d %b, %H:%M} {old.tzname()} to {new:%a %-d %b, %H:%M} {new.tzname()}"
+    ) in html
+    assert "Confirmed →" not in html and " UTC" not in html
+    assert '<strong data-testid="event-title">Booked</strong>' in html
+
+
+def test_timeline_reads_other_events_in_past_tenses(as_client, as_pro, requested):
+    as_pro.post(reverse("bookings:act", args=[requested.pk, "confirm"]))
+    as_client.post(reverse("bookings:act", args=[requested.pk, "cancel"]))
+    html = as_client.get(reverse("bookings:detail", args=[requested.pk])).content.decode()
+    titles = re.findall(r'data-testid="event-title">([^<]+)<', html)
+    assert titles == ["Booked", "Confirmed", "Cancelled"]
 
 
 def test_reschedule_with_a_bad_start_is_400(as_client, confirmed):
@@ -440,7 +657,9 @@ def test_reschedule_picker_fragment(as_client, confirmed):
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<div class="picker"')
-    assert 'name="start"' in html  # times are buttons posting the new start
+    # Times lead to the confirm step (a GET), never straight to the move.
+    assert f'href="{reverse("bookings:reschedule", args=[confirmed.pk])}?start=' in html
+    assert 'method="post"' not in html
 
 
 def test_pro_reschedules_from_the_agenda_link(as_pro, confirmed):

@@ -78,6 +78,30 @@ def test_pro_adds_a_service_with_the_price_in_major_units(as_pro, pro):
     assert service.duration_minutes == 90
 
 
+def test_the_service_form_has_labels_without_colons_and_a_picture_button(as_pro, pro):
+    html = as_pro.get(reverse("bookings:service_create")).content.decode()
+
+    assert '<label for="id_name">Name</label>' in html
+    assert ":</label>" not in html
+    button = 'class="btn btn-secondary file-field-button" for="id_image">Choose a picture</label>'
+    assert button in html
+
+
+def test_the_edit_form_shows_the_picture_and_can_remove_it(as_pro, pro):
+    upload = SimpleUploadedFile("cut.png", png_bytes(), content_type="image/png")
+    as_pro.post(reverse("bookings:service_create"), {**service_data(), "image": upload})
+    service = Service.objects.get(pro=pro)
+    edit = reverse("bookings:service_edit", args=[service.pk])
+
+    html = as_pro.get(edit).content.decode()
+    assert f'src="{service.image.url}" alt="Current picture of Colour"' in html
+    response = as_pro.post(edit, {**service_data(), "image-clear": "on"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    service.refresh_from_db()
+    assert not service.image
+
+
 def test_pro_adds_a_service_with_a_picture(as_pro, pro):
     upload = SimpleUploadedFile("cut.png", png_bytes(), content_type="image/png")
     response = as_pro.post(reverse("bookings:service_create"), {**service_data(), "image": upload})
@@ -117,9 +141,12 @@ def test_choosing_online_payment_without_an_enabled_account_is_a_form_error(as_p
     response = as_pro.post(reverse("bookings:service_create"), service_data(payment_mode="online"))
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
+    payouts = reverse("payments:get_paid")
     assert response.context["form"].errors["payment_mode"] == [
-        "Set up payouts on the Payouts page before offering online payment."
+        "Set up payouts on the Payouts page before offering online payment. "
+        f'<a href="{payouts}">Open Payouts</a>'
     ]
+    assert f'<a href="{payouts}">Open Payouts</a>' in response.content.decode()
     assert not Service.objects.filter(pro=pro).exists()
 
 
@@ -202,17 +229,20 @@ def test_service_pages_refuse_get_for_writes(as_pro, pro):
 # Schedule ----------------------------------------------------------------------------------
 
 
-def day_post(weekday, rows):
+def day_post(weekday, rows, **week):
+    """The week form's POST with `rows` on `weekday` and, in `week` (day_<n>=rows), other days."""
     data = {}
-    for i, (start, end) in enumerate(rows):
-        data[f"day-{weekday}-start_{i}"] = start
-        data[f"day-{weekday}-end_{i}"] = end
+    days = {weekday: rows, **{int(k.split("_")[1]): v for k, v in week.items()}}
+    for day, day_rows in days.items():
+        for i, (start, end) in enumerate(day_rows):
+            data[f"day-{day}-start_{i}"] = start
+            data[f"day-{day}-end_{i}"] = end
     return data
 
 
 def test_pro_sets_several_intervals_on_a_weekday(as_pro, pro):
     response = as_pro.post(
-        reverse("bookings:schedule_day", args=[1]),
+        reverse("bookings:schedule"),
         day_post(1, [("09:00", "12:00"), ("13:00", "18:00"), ("", "")]),
     )
     assert response.status_code == HTTPStatus.FOUND
@@ -222,15 +252,70 @@ def test_pro_sets_several_intervals_on_a_weekday(as_pro, pro):
     assert "09:00–12:00, 13:00–18:00" in page
 
 
+def test_pro_saves_the_whole_week_in_one_post(as_pro, pro):
+    services.weekly_hours_set(pro=pro, weekday=6, intervals=[(time(10), time(14))])
+    response = as_pro.post(
+        reverse("bookings:schedule"),
+        day_post(0, [("09:00", "17:00")], day_2=[("10:00", "12:00"), ("14:00", "19:30")]),
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    week = list(WeeklyHours.objects.filter(pro=pro).values_list("weekday", "start", "end"))
+    assert sorted(week) == [
+        (0, time(9), time(17)),
+        (2, time(10), time(12)),
+        (2, time(14), time(19, 30)),
+    ]  # Sunday's rows were not posted: a day off now
+
+
+def test_one_bad_day_saves_nothing_and_marks_the_day(as_pro, pro):
+    services.weekly_hours_set(pro=pro, weekday=0, intervals=[(time(8), time(12))])
+    response = as_pro.post(
+        reverse("bookings:schedule"),
+        day_post(0, [("09:00", "17:00")], day_4=[("09:00", "13:00"), ("12:00", "18:00")]),
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert "Nothing was saved" in html and "09:00–13:00 and 12:00–18:00 overlap." in html
+    assert 'value="09:00"' in html  # what the pro typed is kept for correcting
+    hours = list(WeeklyHours.objects.filter(pro=pro).values_list("weekday", "start", "end"))
+    assert hours == [(0, time(8), time(12))]
+
+
+def test_copy_monday_fills_the_weekdays_for_review_without_saving(as_pro, pro):
+    response = as_pro.post(
+        reverse("bookings:schedule"),
+        {
+            **day_post(0, [("09:00", "12:30"), ("13:30", "18:00")], day_5=[("10:00", "14:00")]),
+            "copy": "0",
+        },
+    )
+    assert response.status_code == HTTPStatus.OK
+    form = response.context["week"]
+    for weekday in range(5):
+        assert form.days[weekday]["start_1"].value() == "13:30"
+        assert form.days[weekday]["end_0"].value() == "12:30"
+    assert form.days[5]["start_0"].value() == "10:00"  # Saturday keeps its own rows
+    assert form.days[6]["start_0"].value() in (None, "")
+    assert "copied to Tuesday–Friday" in response.content.decode()
+    assert not WeeklyHours.objects.filter(pro=pro).exists()
+
+
+def test_time_boxes_are_24_hour_text_inputs(as_pro, pro):
+    services.weekly_hours_set(pro=pro, weekday=0, intervals=[(time(17, 5), time(21))])
+    html = as_pro.get(reverse("bookings:schedule")).content.decode()
+    assert 'type="time"' not in html and 'type="datetime-local"' not in html
+    assert 'name="day-0-start_0" value="17:05"' in html and 'placeholder="HH:MM"' in html
+
+
 def test_clearing_every_row_makes_a_day_off(as_pro, pro):
     services.weekly_hours_set(pro=pro, weekday=2, intervals=[(time(9), time(17))])
-    as_pro.post(reverse("bookings:schedule_day", args=[2]), day_post(2, [("", "")]))
+    as_pro.post(reverse("bookings:schedule"), day_post(2, [("", "")]))
     assert not WeeklyHours.objects.filter(pro=pro, weekday=2).exists()
 
 
 def test_more_rows_than_shown_are_accepted(as_pro, pro):
     rows = [(f"{h:02d}:00", f"{h:02d}:30") for h in range(8, 14)]
-    as_pro.post(reverse("bookings:schedule_day", args=[0]), day_post(0, rows))
+    as_pro.post(reverse("bookings:schedule"), day_post(0, rows))
     assert WeeklyHours.objects.filter(pro=pro, weekday=0).count() == 6
 
 
@@ -241,30 +326,26 @@ def test_more_rows_than_shown_are_accepted(as_pro, pro):
         ([("20:00", "02:00"), ("23:00", "23:30")], "20:00–02:00 and 23:00–23:30 overlap."),
         ([("09:00", "13:00"), ("12:00", "18:00")], "09:00–13:00 and 12:00–18:00 overlap."),
         ([("09:00", "")], "Give both times."),
-        ([("9 o'clock", "12:00")], "Enter a valid time."),
+        ([("9 o'clock", "12:00")], "Enter a time as HH:MM on the 24-hour clock"),
+        ([("09:00 PM", "12:00")], "Enter a time as HH:MM on the 24-hour clock"),
+        ([("24:00", "12:00")], "Enter a time as HH:MM on the 24-hour clock"),
     ],
 )
 def test_weekly_hours_validation_messages(as_pro, pro, rows, message):
-    response = as_pro.post(reverse("bookings:schedule_day", args=[3]), day_post(3, rows))
+    response = as_pro.post(reverse("bookings:schedule"), day_post(3, rows))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not WeeklyHours.objects.filter(pro=pro, weekday=3).exists()
 
 
 def test_hours_that_cross_midnight_are_saved_and_shown_as_running_into_the_next_day(as_pro, pro):
-    response = as_pro.post(
-        reverse("bookings:schedule_day", args=[4]), day_post(4, [("22:00", "02:00")])
-    )
+    response = as_pro.post(reverse("bookings:schedule"), day_post(4, [("22:00", "02:00")]))
 
     assert response.status_code == HTTPStatus.FOUND
     (hours,) = WeeklyHours.objects.filter(pro=pro, weekday=4)
     assert (hours.start, hours.end) == (time(22), time(2))
     html = as_pro.get(reverse("bookings:schedule")).content.decode()
     assert "22:00–02:00 (next day)" in html
-
-
-def test_unknown_weekday_is_404(as_pro):
-    assert as_pro.post(reverse("bookings:schedule_day", args=[7]), {}).status_code == 404
 
 
 def test_pro_closes_a_date_and_removes_it(as_pro, pro):
@@ -314,13 +395,18 @@ def test_special_day_in_the_past_is_refused(as_pro, pro):
     assert "Pick today or a later date." in response.content.decode()
 
 
+def split_post(name, moment):
+    """A date box and a 24-hour time box, as the time-off form posts them."""
+    return {f"{name}_0": moment.strftime("%Y-%m-%d"), f"{name}_1": moment.strftime("%H:%M")}
+
+
 def test_time_off_is_entered_in_the_pros_zone_and_stored_in_utc(as_pro, pro):
     start = local_at(3, 14)
     response = as_pro.post(
         reverse("bookings:time_off_create"),
         {
-            "off-starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-            "off-ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            **split_post("off-starts_at", start.astimezone(PARIS)),
+            **split_post("off-ends_at", (start + timedelta(hours=2)).astimezone(PARIS)),
             "off-reason": "Dentist",
         },
     )
@@ -339,8 +425,8 @@ def test_time_off_must_end_after_it_starts(as_pro, pro):
     response = as_pro.post(
         reverse("bookings:time_off_create"),
         {
-            "off-starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-            "off-ends_at": (start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            **split_post("off-starts_at", start.astimezone(PARIS)),
+            **split_post("off-ends_at", (start - timedelta(hours=1)).astimezone(PARIS)),
         },
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST

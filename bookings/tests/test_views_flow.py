@@ -1,6 +1,6 @@
 """The booking flow through the pages: service, day, time, confirmation, done."""
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -10,9 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings import services
-from bookings.models import Booking
+from bookings.models import Booking, Service
 from bookings.tests.conftest_pages import *  # noqa: F403
+from bookings.views.flow import month_span
 from conftest import PARIS, local_at, make_booking, make_service
+from payments.services import connected_account_enable_simulated
+from payments.tests.conftest import pay_offline
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +261,72 @@ def test_pro_posting_the_confirm_step_for_their_own_service_gets_the_services_re
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert refused.value.messages[0] in response.content.decode()
     assert not Booking.objects.exists()
+
+
+# The month header, and a pay-online service: pay before Done ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "header"),
+    [
+        (date(2026, 12, 1), date(2026, 12, 14), "December 2026"),
+        (date(2026, 11, 25), date(2026, 12, 8), "November – December 2026"),
+        (date(2026, 12, 25), date(2027, 1, 7), "December 2026 – January 2027"),
+    ],
+)
+def test_month_header_names_the_months_of_the_days_shown(first, last, header):
+    assert month_span(first, last) == header
+
+
+def test_picker_header_follows_the_days_shown_not_the_first_one(client, open_service, travel):
+    travel(datetime(2026, 11, 25, 9, tzinfo=PARIS))
+    picker = client.get(book_url(open_service)).context["picker"]
+    assert [d["day"] for d in picker["strip"]][-1] == date(2026, 12, 8)
+    assert picker["month"] == "November – December 2026"
+    later = client.get(book_url(open_service, **{"from": "2026-12-09"})).context["picker"]
+    assert later["month"] == "December 2026"
+
+
+@pytest.fixture
+def pay_online(offline_payments, open_service):
+    connected_account_enable_simulated(pro=open_service.pro)
+    open_service.payment_mode = Service.PaymentMode.ONLINE
+    open_service.save()
+    return open_service
+
+
+def test_pay_online_steps_include_paying_before_done(client, pay_online):
+    html = client.get(book_url(pay_online)).content.decode()
+    assert "<span>4</span> Pay" in html and "<span>5</span> Done" in html
+
+
+def test_pay_online_confirm_step_says_pay_now_before_the_button(as_client, pay_online):
+    html = as_client.get(confirm_url(pay_online, local_at(3, 11))).content.decode()
+    assert "Pay €35.00 now" in html
+    assert html.index("Pay €35.00 now") < html.index('<button class="btn btn-block"')
+    assert "Confirm booking and pay" in html
+
+
+def test_at_the_appointment_confirm_step_asks_for_no_payment(as_client, open_service):
+    html = as_client.get(confirm_url(open_service, local_at(3, 11))).content.decode()
+    assert "now</strong>" not in html and "Confirm booking</button>" in html
+
+
+def test_pay_online_booking_goes_to_payment_and_done_only_after_paying(
+    as_client, client_user, pay_online, commit
+):
+    chosen = local_at(3, 11)
+    response = as_client.post(confirm_url(pay_online, chosen), {"start": chosen.isoformat()})
+    booking = Booking.objects.get(client=client_user)
+    assert booking.status == Booking.Status.PENDING_PAYMENT
+    checkout = reverse("payments:checkout", args=[booking.pk])
+    assert response["Location"] == checkout
+    done_url = reverse("bookings:done", args=[booking.pk])
+    assert as_client.get(done_url)["Location"] == checkout  # not done before paying
+
+    with commit():
+        pay_offline(http=as_client, booking=booking)
+    done = as_client.get(done_url)
+    assert done.status_code == HTTPStatus.OK
+    html = done.content.decode()
+    assert "Confirmed" in html and "<span>5</span> Done" in html

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import pro_required
 from accounts.timezones import zone_of
-from bookings import selectors, services
+from bookings import agenda_layout, selectors, services
 from bookings.views.common import (
     BadParameter,
     Card,
     bad_request,
     parse_date,
+    wants_fragment,
 )
 
 
@@ -54,6 +55,9 @@ def calendar_feed(request, token):
 @pro_required
 @require_GET
 def agenda(request, *, pro):
+    """The pro's day (a list) or week (a time grid on wide screens, day lists on a phone), with
+    the requests waiting on top. With `X-Timz-Fragment: agenda` only the part below the title
+    is sent: booking.js swaps it after an action in place or a live push."""
     zone = zone_of(pro.timezone)
     now = timezone.now()
     today = now.astimezone(zone).date()
@@ -82,11 +86,9 @@ def agenda(request, *, pro):
     cards = [
         Card(b, user=request.user, now=now, rules=rules_row) for b in joined.order_by("starts_at")
     ]
-    by_day = {d: [] for d in days}
-    for card in cards:
-        local_day = card.booking.starts_at.astimezone(zone).date()
-        if local_day in by_day:
-            by_day[local_day].append(card)
+    grid = agenda_layout.week_grid(
+        days, cards, zone=zone, when=lambda c: (c.booking.starts_at, c.booking.ends_at)
+    )
     requests_ = [
         Card(b, user=request.user, now=now, rules=rules_row)
         for b in _agenda_joins(selectors.pending_requests_for_pro(pro=pro))
@@ -95,29 +97,44 @@ def agenda(request, *, pro):
     def url(**params):
         return f"{reverse('bookings:agenda')}?{urlencode(params)}"
 
-    return render(
-        request,
-        "bookings/agenda.html",
-        {
-            "pro": pro,
-            "zone": zone,
-            "view": view,
-            "day": day,
-            "today": today,
-            "days": [{"day": d, "cards": by_day[d], "is_today": d == today} for d in days],
-            "requests": requests_,
-            "prev_url": url(view=view, date=(day - step).isoformat()),
-            "next_url": url(view=view, date=(day + step).isoformat()),
-            "today_url": url(view=view),
-            "day_url": url(view="day", date=day.isoformat()),
-            "week_url": url(view="week", date=day.isoformat()),
-            "count": len(cards),
-            "now": now,
-        },
-    )
+    context = {
+        "pro": pro,
+        "zone": zone,
+        "view": view,
+        "day": day,
+        "today": today,
+        "days": [
+            {
+                "day": column.day,
+                "cards": [piece.item for piece in column.pieces],
+                "pieces": [
+                    {"card": piece.item, "piece": piece, **grid.place(piece)}
+                    for piece in column.pieces
+                ],
+                "is_today": column.day == today,
+            }
+            for column in grid.columns
+        ],
+        "grid": grid,
+        "requests": requests_,
+        "prev_url": url(view=view, date=(day - step).isoformat()),
+        "next_url": url(view=view, date=(day + step).isoformat()),
+        "today_url": url(view=view),
+        "day_url": url(view="day", date=day.isoformat()),
+        "week_url": url(view="week", date=day.isoformat()),
+        "self_url": request.get_full_path(),
+        "count": len(cards),
+        "now": now,
+    }
+    template = "bookings/agenda.html"
+    if wants_fragment(request, "agenda"):
+        template += "#agenda-live"
+    return render(request, template, context)
 
 
 def _agenda_joins(queryset):
-    return queryset.select_related(
-        "pro", "pro__user", "service", "client", "client__client_profile", "client__pro_profile"
+    return selectors.with_prepaid(
+        queryset.select_related(
+            "pro", "pro__user", "service", "client", "client__client_profile", "client__pro_profile"
+        )
     )

@@ -6,40 +6,35 @@ from http import HTTPStatus
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import pro_required
 from accounts.timezones import zone_of
 from bookings import selectors, services
-from bookings.forms import (
-    BookingRulesForm,
-    DateOverrideForm,
-    IntervalsForm,
-    TimeOffForm,
-)
-from bookings.models import WeeklyHours
+from bookings.forms import BookingRulesForm, DateOverrideForm, TimeOffForm, WeekHoursForm
 
 
 def _schedule_page(request, pro, *, bound=None, status=HTTPStatus.OK):
-    """The schedule page; `bound` replaces one unbound form by its bound, invalid version."""
+    """The schedule page; `bound` replaces an unbound form ("week", "override", "time_off") by
+    its bound version (invalid, or the week after "Copy to all weekdays")."""
     bound = bound or {}
     data = selectors.schedule_for_pro(pro=pro)
     zone = zone_of(pro.timezone)
     today = timezone.now().astimezone(zone).date()
-    days = []
-    for weekday, label, hours in data["weekly"]:
-        key = f"day-{weekday}"
-        form = bound.get(key) or IntervalsForm(
-            prefix=key, intervals=[(h.start, h.end) for h in hours]
-        )
-        days.append({"weekday": weekday, "label": label, "hours": hours, "form": form})
+    week = bound.get("week") or WeekHoursForm(
+        weekly={weekday: [(h.start, h.end) for h in hours] for weekday, _, hours in data["weekly"]}
+    )
+    days = [
+        {"weekday": weekday, "label": label, "hours": hours, "form": week.days[weekday]}
+        for weekday, label, hours in data["weekly"]
+    ]
     context = {
         "pro": pro,
         "zone": zone,
+        "week": week,
         "days": days,
         "overrides": data["overrides"],
         "time_off": data["time_off"],
@@ -51,30 +46,30 @@ def _schedule_page(request, pro, *, bound=None, status=HTTPStatus.OK):
 
 
 @pro_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def schedule(request, *, pro):
-    return _schedule_page(request, pro)
-
-
-@pro_required
-@require_POST
-def schedule_day(request, weekday, *, pro):
-    if not 0 <= weekday <= 6:
-        raise Http404("No such weekday.")
-    key = f"day-{weekday}"
-    form = IntervalsForm(request.POST, prefix=key)
-    if form.is_valid():
-        try:
-            services.weekly_hours_set(
-                pro=pro, weekday=weekday, intervals=form.cleaned_data["intervals"]
+    """GET: the schedule page. POST: the whole week's hours in one save, or, with the "copy"
+    button, Monday's rows copied to every weekday and shown for review (nothing saved)."""
+    if request.method == "GET":
+        return _schedule_page(request, pro)
+    if "copy" in request.POST:
+        week = WeekHoursForm.copied(request.POST, source=0)
+        if week.is_valid():
+            messages.info(
+                request, "Monday’s hours were copied to Tuesday–Friday. Check them, then save."
             )
+            return _schedule_page(request, pro, bound={"week": week})
+        return _schedule_page(request, pro, bound={"week": week}, status=HTTPStatus.BAD_REQUEST)
+    week = WeekHoursForm(request.POST)
+    if week.is_valid():
+        try:
+            services.weekly_hours_set_week(pro=pro, week=week.week)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            week.days[0].add_error(None, exc)
         else:
-            label = WeeklyHours.Weekday(weekday).label
-            messages.success(request, f"{label} hours saved.")
-            return redirect(reverse("bookings:schedule") + f"#day-{weekday}")
-    return _schedule_page(request, pro, bound={key: form}, status=HTTPStatus.BAD_REQUEST)
+            messages.success(request, "Weekly hours saved.")
+            return redirect(reverse("bookings:schedule") + "#weekly")
+    return _schedule_page(request, pro, bound={"week": week}, status=HTTPStatus.BAD_REQUEST)
 
 
 @pro_required

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.timezones import viewer_zone, zone_of
@@ -102,6 +103,8 @@ def act(request, pk, action):
                 "error": error,
                 "done_message": None if error else lifecycle.done_message(action),
                 "next": back,
+                # A card from "Requests waiting" keeps showing its date.
+                "show_date": request.POST.get("show_date") == "1",
             },
             status=status,
         )
@@ -139,6 +142,11 @@ def cancel(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def reschedule(request, pk):
+    """Pick a new time (GET), confirm the move (GET with ``start``), move it (POST).
+
+    The confirm form carries the booking's ``sequence`` as the page showed it: if the booking
+    changed in between, booking_transition refuses the move (stale) and the picker says so.
+    """
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     now = timezone.now()
     card = Card(booking, user=request.user, now=now)
@@ -157,26 +165,59 @@ def reschedule(request, pk):
     error = None
     status = HTTPStatus.OK
     day = None
-    if request.method == "POST":
+    raw_start = request.POST.get("start") if request.method == "POST" else request.GET.get("start")
+    if raw_start is not None:
         try:
-            starts_at = parse_start(request.POST.get("start"))
+            starts_at = parse_start(raw_start)
+            seen = _sequence(request.POST.get("sequence"))
         except BadParameter as exc:
             return bad_request(request, str(exc), back=base_url)
-        try:
-            services.booking_transition(
-                booking=booking, action="reschedule", by=request.user, starts_at=starts_at
-            )
-        except lifecycle.SlotUnavailable as exc:
-            error, status = first_message(exc), HTTPStatus.CONFLICT
-        except lifecycle.TransitionNotAllowed as exc:
-            messages.error(request, first_message(exc))
-            return redirect(detail_url)
-        except ValidationError as exc:
-            error, status = first_message(exc), HTTPStatus.BAD_REQUEST
-        else:
-            messages.success(request, "The booking was moved to the new time.")
-            return redirect(detail_url)
         day = starts_at.astimezone(zone).date()
+        if request.method == "POST":
+            if seen is not None:
+                booking.sequence = seen  # the service compares it with the locked row
+            try:
+                services.booking_transition(
+                    booking=booking, action="reschedule", by=request.user, starts_at=starts_at
+                )
+            except lifecycle.SlotUnavailable as exc:
+                error, status = first_message(exc), HTTPStatus.CONFLICT
+            except lifecycle.TransitionNotAllowed as exc:
+                if exc.code != "stale":
+                    messages.error(request, first_message(exc))
+                    return redirect(detail_url)
+                error, status = first_message(exc), HTTPStatus.CONFLICT
+                booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+            except ValidationError as exc:
+                error, status = first_message(exc), HTTPStatus.BAD_REQUEST
+            else:
+                messages.success(request, "The booking was moved to the new time.")
+                return redirect(detail_url)
+        elif starts_at == booking.starts_at:
+            error, status = "Pick a different time from the current one.", HTTPStatus.BAD_REQUEST
+        elif not selectors.slot_is_free(
+            pro=pro,
+            duration_minutes=booking.duration_minutes,
+            starts_at=starts_at,
+            now=now,
+            exclude_booking_id=booking.pk,
+        ):
+            error, status = "That time is no longer available.", HTTPStatus.CONFLICT
+        else:
+            return render(
+                request,
+                "bookings/reschedule_confirm.html",
+                {
+                    "booking": booking,
+                    "pro": pro,
+                    "zone": zone,
+                    "starts_at": starts_at,
+                    "ends_at": starts_at + timedelta(minutes=booking.duration_minutes),
+                    "needs_approval": card.role == lifecycle.CLIENT
+                    and rules_row.confirmation_mode == rules_row.ConfirmationMode.REQUEST,
+                    "back_url": f"{base_url}?{urlencode({'date': day.isoformat()})}",
+                },
+            )
     elif not request.GET.get("date"):
         # Start on the booking's current day: moving it by an hour is the common case.
         today = now.astimezone(zone).date()
@@ -202,7 +243,7 @@ def reschedule(request, pk):
         "picker": picker,
         "zone": zone,
         "error": error,
-        "reschedule_url": base_url,
+        "confirm_url": base_url,
     }
     template = (
         "bookings/reschedule.html#picker"
@@ -210,6 +251,15 @@ def reschedule(request, pk):
         else "bookings/reschedule.html"
     )
     return render(request, template, context, status=status)
+
+
+def _sequence(value: str | None) -> int | None:
+    """The booking version a confirm form was shown with (absent: the current one)."""
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise BadParameter("The form is out of date. Pick the new time again.")
+    return int(value)
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -41,9 +41,17 @@ def _bookable(slug: str, service_id: int) -> tuple[ProProfile, Service, list[Ser
     return service.pro, service, offered
 
 
-def _slots_on(*, pro, service, day: date, zone) -> list[datetime]:
-    """Free starts on the local date `day` in `zone` (the viewer's zone), in that zone."""
-    found = selectors.free_slots(pro=pro, service=service, start=day, days=1, tz=zone)
+def _holder(request):
+    """The user whose waitlist offers count as free for them (None for a visitor)."""
+    return request.user if request.user.is_authenticated else None
+
+
+def _slots_on(*, pro, service, day: date, zone, holder=None) -> list[datetime]:
+    """Free starts on the local date `day` in `zone` (the viewer's zone), in that zone; a time
+    held for `holder` by a waitlist offer counts as free."""
+    found = selectors.free_slots(
+        pro=pro, service=service, start=day, days=1, tz=zone, holder=holder
+    )
     return [s.astimezone(zone) for s in found]
 
 
@@ -69,8 +77,9 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
         strip_start = today
     strip_days = max(1, min(STRIP_DAYS, (last_day - strip_start).days + 1))
     # One load for the strip; the chosen day's times come from it when it lies in the strip.
+    holder = _holder(request)
     by_day = selectors.free_slots_by_day(
-        pro=pro, service=service, start=strip_start, days=strip_days, tz=zone
+        pro=pro, service=service, start=strip_start, days=strip_days, tz=zone, holder=holder
     )
     strip = [(d, len(by_day[d])) for d in sorted(by_day)][:strip_days]
     if day is None:
@@ -78,7 +87,7 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
     if day in by_day:
         times = by_day[day]
     else:
-        times = _slots_on(pro=pro, service=service, day=day, zone=zone)
+        times = _slots_on(pro=pro, service=service, day=day, zone=zone, holder=holder)
 
     query = dict(extra_query or {})
 
@@ -105,8 +114,19 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
         "prev_url": url(**{"from": prev_start.isoformat()}) if strip_start > today else None,
         "next_url": url(**{"from": next_start.isoformat()}) if next_start <= last_day else None,
         "strip_start": strip_start,
+        "month": month_span(strip[0][0], strip[-1][0]) if strip else month_span(day, day),
         "any_free": any(count for _, count in strip),
     }
+
+
+def month_span(first: date, last: date) -> str:
+    """The month header over days `first`..`last`: "December 2026", "November – December
+    2026" or "December 2026 – January 2027"."""
+    if (first.year, first.month) == (last.year, last.month):
+        return dateformat.format(first, "F Y")
+    if first.year == last.year:
+        return f"{dateformat.format(first, 'F')} – {dateformat.format(last, 'F Y')}"
+    return f"{dateformat.format(first, 'F Y')} – {dateformat.format(last, 'F Y')}"
 
 
 def _periods(times: list[datetime]) -> list[tuple[str, list[datetime]]]:
@@ -152,6 +172,10 @@ def _render_book(
         "error": error,
         "confirm_url": confirm_url,
         "pro_zone": zone_of(pro.timezone),
+        "pays_online": selectors.service_pays_online(service),
+        "waitlist_url": reverse("bookings:waitlist_join")
+        + "?"
+        + urlencode({"pro": pro.slug, "service": service.pk, "date": picker["day"].isoformat()}),
     }
     template = (
         "bookings/book.html#picker" if wants_fragment(request, "picker") else ("bookings/book.html")
@@ -231,10 +255,13 @@ def confirm(request, slug, service_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if booking.status == booking.Status.PENDING_PAYMENT:
+                # Pay first: the Done step comes once the payment went through.
+                return redirect("payments:checkout", pk=booking.pk)
             return redirect("bookings:done", pk=booking.pk)
     elif request.method == "GET":
         day = starts_at.astimezone(zone).date()
-        free = _slots_on(pro=pro, service=service, day=day, zone=zone)
+        free = _slots_on(pro=pro, service=service, day=day, zone=zone, holder=request.user)
         if starts_at not in {s.astimezone(UTC) for s in free}:
             return _unavailable(
                 request, pro=pro, service=service, offered=offered, zone=zone, starts_at=starts_at
@@ -253,6 +280,8 @@ def confirm(request, slug, service_id):
         != starts_at.astimezone(pro_zone).utcoffset()
         or zone.key != pro_zone.key,
         "rules": selectors.booking_rules_for(pro),
+        "pays_online": selectors.service_pays_online(service),
+        "hold_minutes": services.PAYMENT_HOLD_MINUTES,
         "back_url": f"{base_url}?{urlencode({'date': starts_at.astimezone(zone).date()})}",
     }
     if rate_limited:
@@ -265,7 +294,14 @@ def confirm(request, slug, service_id):
 @login_required
 @require_GET
 def done(request, pk):
+    """The flow's last step. A booking still waiting for its payment is not done: its client
+    is sent to pay (the checkout page shows the hold and, once it lapsed, the expiry)."""
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
+    if (
+        booking.status == booking.Status.PENDING_PAYMENT
+        and lifecycle.role_of(booking=booking, user=request.user) == lifecycle.CLIENT
+    ):
+        return redirect("payments:checkout", pk=booking.pk)
     rules_row = selectors.booking_rules_for(booking.pro)
     return render(
         request,
@@ -274,5 +310,6 @@ def done(request, pk):
             "booking": booking,
             "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
             "rules": rules_row,
+            "paid_online": booking.payments.exists(),
         },
     )

@@ -1,4 +1,7 @@
-"""The client's "My bookings" page."""
+"""The client's "My bookings" page: Upcoming, Past and Cancelled tabs (``?scope=``).
+
+The scope rule is bookings.selectors.bookings_in_scope, shared with ``GET /api/v1/bookings``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,16 @@ from django.views.decorators.http import require_GET
 
 from accounts.timezones import viewer_zone
 from bookings import selectors
-from bookings.views.common import Card
+from bookings.views.common import Card, bad_request
 
-PAST_LIMIT = 50
+# Past and cancelled lists show the newest ones; upcoming bookings are few by nature.
+LIST_LIMIT = 50
+
+TABS = (
+    ("upcoming", "Upcoming", "No upcoming bookings."),
+    ("past", "Past", "No past bookings yet."),
+    ("cancelled", "Cancelled", "No cancelled, declined or expired bookings."),
+)
 
 
 def _with_joins(queryset):
@@ -21,25 +31,38 @@ def _with_joins(queryset):
     )
 
 
+def booking_tabs(user, *, scope: str | None, now) -> list[dict]:
+    """The tabs over the client's pages: each booking list with its count (one query);
+    `scope` is the current one (None on the waitlist page)."""
+    counts = selectors.scope_counts(selectors.bookings_for_client(user=user), now=now)
+    return [
+        {"scope": key, "label": label, "count": counts[key], "current": key == scope}
+        for key, label, _ in TABS
+    ]
+
+
 @login_required
 @require_GET
 def my_bookings(request):
+    scope = request.GET.get("scope") or "upcoming"
+    if scope not in selectors.SCOPES:
+        return bad_request(
+            request,
+            "There is no such list of bookings: choose Upcoming, Past or Cancelled.",
+            back=request.path,
+        )
     now = timezone.now()
-    zone = viewer_zone(request.user)
-    qs = _with_joins(selectors.bookings_for_client(user=request.user))
-    upcoming = [
-        Card(b, user=request.user, now=now)
-        for b in qs.filter(ends_at__gte=now).order_by("starts_at")
-    ]
-    past = [
-        Card(b, user=request.user, now=now)
-        for b in qs.filter(ends_at__lt=now).order_by("-starts_at")[:PAST_LIMIT]
-    ]
-    tab = request.GET.get("tab", "upcoming")
-    if tab not in ("upcoming", "past"):
-        tab = "upcoming"
+    mine = selectors.bookings_for_client(user=request.user)
+    rows = selectors.bookings_in_scope(_with_joins(mine), scope=scope, now=now)
     return render(
         request,
         "bookings/my_bookings.html",
-        {"upcoming": upcoming, "past": past, "zone": zone, "tab": tab, "now": now},
+        {
+            "cards": [Card(b, user=request.user, now=now) for b in rows[:LIST_LIMIT]],
+            "scope": scope,
+            "tabs": booking_tabs(request.user, scope=scope, now=now),
+            "empty": next(text for key, _, text in TABS if key == scope),
+            "zone": viewer_zone(request.user),
+            "now": now,
+        },
     )

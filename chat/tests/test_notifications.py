@@ -14,7 +14,7 @@ from chat.tests.conftest import (
     receive,
     run,
 )
-from conftest import local_at, make_booking
+from conftest import local_at, make_booking, set_every_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -209,7 +209,9 @@ def test_confirmation_or_decline_is_pushed_to_the_client(
     assert frame["message"].startswith(f"Paula Pro {to_status} your booking: Haircut, ")
 
 
-def test_other_transitions_push_nothing(client_user, pro, service):
+def _cancelled_by(actor, *, client_user, pro, service):
+    """Open a page of the client and one of the pro, let `actor` cancel, return both pages'
+    frames (None: nothing came)."""
     booking = make_booking(
         client=client_user,
         service=service,
@@ -221,27 +223,48 @@ def test_other_transitions_push_nothing(client_user, pro, service):
 
     @database_sync_to_async
     def transition():
-        notifications.on_booking_transitioned(
-            sender=Booking,
-            booking=booking,
-            action="cancel",
-            from_status="confirmed",
-            to_status="cancelled",
-            actor=client_user,
-            reason="",
-        )
+        with transaction.atomic():
+            notifications.on_booking_transitioned(
+                sender=Booking,
+                booking=booking,
+                action="cancel",
+                from_status="confirmed",
+                to_status="cancelled",
+                actor=actor,
+                reason="",
+            )
 
     async def scenario():
         for comm in (client_page, pro_page):
             await connected(comm)
             await receive(comm)
         await transition()
-        assert await client_page.receive_nothing(timeout=0.2)
-        assert await pro_page.receive_nothing(timeout=0.1)
+        frames = []
         for comm in (client_page, pro_page):
+            frames.append(None if await comm.receive_nothing(timeout=0.3) else await receive(comm))
             await comm.disconnect()
+        return frames
 
-    run(scenario)
+    return booking, run(scenario)
+
+
+def test_a_clients_cancellation_is_pushed_to_the_pro_not_back_to_the_client(
+    client_user, pro, service
+):
+    booking, (to_client, to_pro) = _cancelled_by(
+        client_user, client_user=client_user, pro=pro, service=service
+    )
+    assert to_client is None
+    assert (to_pro["id"], to_pro["status"]) == (booking.pk, "cancelled")
+    assert to_pro["message"].startswith("Chloé Client cancelled: Haircut, ")
+
+
+def test_the_pros_own_change_refreshes_their_pages_without_a_message(client_user, pro, service):
+    booking, (to_client, to_pro) = _cancelled_by(
+        pro.user, client_user=client_user, pro=pro, service=service
+    )
+    assert to_client is None
+    assert to_pro == {"type": "booking", "id": booking.pk, "status": "cancelled", "message": ""}
 
 
 def test_the_bookings_lifecycle_signal_reaches_the_pros_notification_socket(
@@ -310,3 +333,70 @@ def test_a_booking_confirmed_without_review_is_pushed_to_the_pro(client_user, pr
     frame = run(scenario)
     assert frame["status"] == "confirmed"
     assert frame["message"].startswith("New booking: Haircut, ")
+
+
+def test_a_new_review_is_pushed_to_the_pro(client_user, pro, service):
+    from bookings import services as booking_services
+
+    booking = make_booking(
+        client=client_user,
+        service=service,
+        starts_at=local_at(-2, 10),
+        status=Booking.Status.COMPLETED,
+    )
+    page = communicator(PATH, pro.user)
+
+    @database_sync_to_async
+    def review():
+        return booking_services.review_create(
+            booking=booking, by=client_user, rating=4, text="Lovely"
+        )
+
+    async def scenario():
+        await connected(page)
+        await receive(page)  # the unread count on connect
+        made = await review()
+        frame = await receive(page)
+        await page.disconnect()
+        return made, frame
+
+    made, frame = run(scenario)
+    assert (frame["type"], frame["id"], frame["rating"]) == ("review", made.pk, 4)
+    assert frame["message"] == f"New review ★★★★ (4/5) for {service.name}."
+    assert frame["url"].endswith(f"/bookings/reviews/#review-{made.pk}")
+
+
+def test_a_waitlist_offer_is_pushed_to_the_waiting_client(client_user, other_client, pro, service):
+    from datetime import time
+
+    from bookings import services as booking_services
+
+    set_every_day(pro)
+    taken = make_booking(client=other_client, service=service, starts_at=local_at(3, 10))
+    booking_services.waitlist_join(
+        client=client_user,
+        day=local_at(3, 12).date(),
+        from_time=time(10),
+        to_time=time(10, 15),
+        zone="Europe/Paris",
+        pro=pro,
+        service=service,
+    )
+    page = communicator(PATH, client_user)
+
+    @database_sync_to_async
+    def cancel():
+        booking_services.booking_transition(booking=taken, action="cancel", by=other_client)
+
+    async def scenario():
+        await connected(page)
+        await receive(page)
+        await cancel()
+        frame = await receive(page)
+        await page.disconnect()
+        return frame
+
+    frame = run(scenario)
+    assert frame["type"] == "waitlist"
+    assert frame["message"].startswith(f"A time freed up with {pro.display_name}: Haircut, ")
+    assert "/bookings/waitlist/offer/" in frame["url"]

@@ -190,8 +190,9 @@ def test_conversation_page_query_count_does_not_grow_with_messages(
     for i in range(n):
         make_message(conversation=conversation, sender=pro.user if i % 2 else client_user)
     # session, user, conversation (with both people), messages, mark read (savepoint, max,
-    # update, release), nav unread badge, the header's display name (two profile lookups)
-    with django_assert_max_num_queries(11):
+    # update, release), the booking it is about, nav unread badge, the header's display name
+    # (two profile lookups)
+    with django_assert_max_num_queries(12):
         response = as_client.get(conversation.get_absolute_url())
     assert len(response.context["chat_messages"]) == n
 
@@ -414,3 +415,44 @@ def test_existing_conversation_with_a_hidden_pro_stays_reachable(as_client, conv
     pro.save()
     response = as_client.post(reverse("chat:start_with_pro", args=[pro.slug]))
     assert response["Location"] == conversation.get_absolute_url()
+
+
+# The booking a conversation is about ---------------------------------------------------------
+
+
+def test_conversation_shows_the_pairs_next_booking_with_a_link_in_the_viewers_zone(
+    as_client, conversation, client_user, pro, service, other_pro
+):
+    from zoneinfo import ZoneInfo
+
+    client_user.client_profile.timezone = "Asia/Tokyo"
+    client_user.client_profile.save()
+    make_booking(client=client_user, service=service, starts_at=local_at(-5, 10))  # past
+    later = make_booking(client=client_user, service=service, starts_at=local_at(9, 10))
+    soon = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    make_booking(  # with another pro: another conversation's booking
+        client=client_user, service=make_service(pro=other_pro), starts_at=local_at(2, 10)
+    )
+    html = as_client.get(conversation.get_absolute_url()).content.decode()
+    tokyo = soon.starts_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f'href="{reverse("bookings:detail", args=[soon.pk])}"' in html
+    assert f"{soon.service_name}, {tokyo:%a %-d %b, %H:%M} JST</a>" in html
+    assert reverse("bookings:detail", args=[later.pk]) not in html
+
+
+def test_conversation_without_an_upcoming_booking_shows_the_latest_one(
+    as_pro, conversation, client_user, service
+):
+    make_booking(client=client_user, service=service, starts_at=local_at(-9, 10))
+    last = make_booking(
+        client=client_user, service=service, starts_at=local_at(-2, 10), status="completed"
+    )
+    html = as_pro.get(conversation.get_absolute_url()).content.decode()
+    assert f'href="{reverse("bookings:detail", args=[last.pk])}"' in html
+    assert ">Completed</span>" in html
+
+
+def test_conversation_about_no_booking_shows_none(as_client, conversation):
+    response = as_client.get(conversation.get_absolute_url())
+    assert response.context["booking"] is None
+    assert 'data-testid="chat-booking"' not in response.content.decode()

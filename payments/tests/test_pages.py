@@ -1,6 +1,8 @@
 """The payments pages: get paid, onboarding return, checkout, processing, dashboard card."""
 
+from datetime import timedelta
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.template.loader import render_to_string
@@ -159,3 +161,32 @@ def test_paid_booking_receipt_is_sent_once(offline_account, paid_service, client
     assert len(receipts) == 1
     html = receipts[0].alternatives[0].content
     assert "€50.00" in html
+
+
+def test_checkout_shows_the_hold_deadline_in_the_clients_zone_counting_down(
+    offline_account, paid_service, client_user, travel, now
+):
+    client_user.client_profile.timezone = "America/New_York"
+    client_user.client_profile.save()
+    booking = book(client=client_user, service=paid_service)
+    deadline = booking.expires_at.astimezone(ZoneInfo("America/New_York"))
+    http = login(client_user)
+    html = http.get(reverse("payments:checkout", args=[booking.pk])).text
+    assert "Pay by <strong><time datetime=" in html
+    assert f"{deadline:%H:%M %Z}</time></strong>" in html
+    assert 'data-seconds-left="1800">(in 30 minutes)</span>' in html
+    assert "js/payments.js" in html
+
+    travel(now + timedelta(minutes=29, seconds=30))
+    html = http.get(reverse("payments:checkout", args=[booking.pk])).text
+    assert "(in less than a minute)" in html
+
+
+def test_checkout_after_the_hold_lapsed_says_so_and_offers_no_payment(
+    offline_account, paid_service, client_user, travel, now
+):
+    booking = book(client=client_user, service=paid_service)
+    travel(now + timedelta(minutes=31))
+    html = login(client_user).get(reverse("payments:checkout", args=[booking.pk])).text
+    assert "The hold on this time has expired" in html
+    assert "Pay €50.00</button>" not in html

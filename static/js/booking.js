@@ -1,7 +1,8 @@
 // Bookings pages: progressive enhancement. Every page works without this file.
 // - booking flow / reschedule: days and times update in place (fragment fetch), and visitors
 //   see times in their browser's zone;
-// - agenda: confirm / decline / cancel / complete in place;
+// - agenda: confirm / decline / cancel / complete in place, and the agenda refreshes itself
+//   when a booking changes (a push on the notifications socket);
 // - schedule: "Add interval" rows; rules: the feed address selects itself.
 (function () {
   "use strict";
@@ -58,7 +59,54 @@
     swapPicker(url.toString(), "replace");
   }
 
-  // Agenda and lists: actions in place.
+  // Agenda: the part below the title (requests, toolbar, day or week) is one fragment, fetched
+  // again after an action in place or a booking push (notifications.js: "timz:booking").
+  var agendaBusy = null;
+  var agendaAgain = false;
+  var agendaMessage = null;
+
+  // One fetch at a time; a request during it (the push of one's own action often arrives
+  // before the action's response) runs once more after it, and the message waits for the last.
+  function refreshAgenda(message) {
+    var live = document.querySelector("[data-agenda-live]");
+    if (!live || !window.fetch) { return null; }
+    if (message) { agendaMessage = message; }
+    if (agendaBusy) { agendaAgain = true; return agendaBusy; }
+    agendaBusy = fetch(live.getAttribute("data-url"), {
+      headers: { "X-Timz-Fragment": "agenda" }, credentials: "same-origin"
+    })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html.trim();
+        var fresh = holder.querySelector("[data-agenda-live]");
+        var current = document.querySelector("[data-agenda-live]");
+        if (fresh && current) { current.replaceWith(fresh); }
+      })
+      .catch(function () { /* the page still shows the last state; a reload shows the new */ })
+      .then(function () {
+        agendaBusy = null;
+        if (agendaAgain) { agendaAgain = false; refreshAgenda(null); return; }
+        if (agendaMessage) { announce(agendaMessage); agendaMessage = null; }
+      });
+    return agendaBusy;
+  }
+
+  function announce(message) {
+    var status = document.querySelector("[data-agenda-status]");
+    if (!status) { return; }
+    status.textContent = message;
+    status.hidden = false;
+    status.focus();
+  }
+
+  document.addEventListener("timz:booking", function () { refreshAgenda(null); });
+
+  // Agenda and lists: actions in place. On the agenda a done action refreshes the whole
+  // fragment (the card leaves "Requests waiting" and takes its place in the day or week).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (event.defaultPrevented || !form.matches || !form.matches("form[data-inplace]")) { return; }
@@ -66,6 +114,8 @@
     if (!card || !window.fetch) { return; }
     event.preventDefault();
     var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var onAgenda = !!card.closest("[data-agenda-live]");
+    var done = false;
     card.classList.add("is-loading");
     fetch(form.action, {
       method: "POST",
@@ -75,13 +125,19 @@
     })
       .then(function (response) {
         if (response.status >= 500) { throw new Error("HTTP " + response.status); }
+        done = response.ok;
         return response.text();
       })
       .then(function (html) {
         var holder = document.createElement("div");
         holder.innerHTML = html.trim();
         var fresh = holder.querySelector("[data-card]");
-        if (fresh) { card.replaceWith(fresh); } else { form.submit(); }
+        if (!fresh) { form.submit(); return; }
+        if (done && onAgenda) {
+          var note = fresh.querySelector("[role=status]");
+          return refreshAgenda(note ? note.textContent : null);
+        }
+        card.replaceWith(fresh);
       })
       .catch(function () { form.submit(); });
   });
@@ -91,7 +147,8 @@
     document.querySelectorAll("[data-add-row]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
-        var rows = button.closest("form").querySelector("[data-interval-rows]");
+        var scope = button.closest("[data-interval-scope]") || button.closest("form");
+        var rows = scope.querySelector("[data-interval-rows]");
         var all = rows.querySelectorAll(".interval-row");
         var last = all[all.length - 1];
         var copy = last.cloneNode(true);
@@ -117,7 +174,24 @@
     });
   }
 
+  // Waitlist offer: a live countdown of the hold (the page shows the minutes without JS).
+  function startCountdowns() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var ends = Date.now() + 1000 * parseInt(el.getAttribute("data-countdown"), 10);
+      function tick() {
+        var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
+        var minutes = Math.floor(left / 60);
+        var seconds = left % 60;
+        el.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+        if (left === 0) { window.location.reload(); return; }
+        setTimeout(tick, 1000);
+      }
+      tick();
+    });
+  }
+
   revealSelectedDay();
+  startCountdowns();
   askBrowserZone();
   enableAddRow();
   enableSelectOnFocus();

@@ -21,7 +21,7 @@
     document.dispatchEvent(new CustomEvent("timz:unread", { detail: { count: count } }));
   }
 
-  function toast(text) {
+  function toast(text, url) {
     if (!stack) {
       stack = document.createElement("div");
       stack.className = "toast-stack";
@@ -33,6 +33,13 @@
     item.className = "toast";
     var message = document.createElement("p");
     message.textContent = text;
+    if (url && url.indexOf(window.location.origin + "/") === 0) {
+      var link = document.createElement("a");
+      link.href = url;
+      link.textContent = "See the offer";
+      message.appendChild(document.createTextNode(" "));
+      message.appendChild(link);
+    }
     var close = document.createElement("button");
     close.type = "button";
     close.className = "toast-close";
@@ -49,9 +56,15 @@
     if (!frame || typeof frame !== "object") return;
     if (frame.type === "unread" && typeof frame.count === "number") {
       setCount(frame.count);
-    } else if (frame.type === "booking" && frame.message) {
-      toast(frame.message);
+    } else if (frame.type === "waitlist" && frame.message) {
+      toast(frame.message, frame.url);
+    } else if (frame.type === "booking") {
+      // A change without a message is the user's own (another tab): pages refresh, no toast.
+      if (frame.message) toast(frame.message);
       document.dispatchEvent(new CustomEvent("timz:booking", { detail: frame }));
+    } else if (frame.type === "review" && frame.message) {
+      toast(frame.message);
+      document.dispatchEvent(new CustomEvent("timz:review", { detail: frame }));
     }
   }
 

@@ -25,3 +25,26 @@
   }
   window.setTimeout(poll, 1500);
 })();
+
+// The checkout page's hold: the server writes "(in 28 minutes)"; this ticks it down every
+// second and reloads when it reaches zero, so the page shows that the hold expired.
+(function () {
+  "use strict";
+  var timer = document.querySelector("[data-countdown]");
+  if (!timer) {
+    return;
+  }
+  var ends = Date.now() + 1000 * parseInt(timer.getAttribute("data-seconds-left"), 10);
+  function tick() {
+    var left = Math.ceil((ends - Date.now()) / 1000);
+    if (left <= 0) {
+      window.location.reload();
+      return;
+    }
+    var minutes = Math.floor(left / 60);
+    var seconds = left % 60;
+    timer.textContent = "(in " + minutes + ":" + (seconds < 10 ? "0" : "") + seconds + ")";
+    window.setTimeout(tick, ((ends - Date.now()) % 1000 || 1000) + 5);
+  }
+  tick();
+})();

@@ -14,6 +14,14 @@
       menu.querySelector("summary").focus();
     }
   });
+  // File fields drawn as a button (templates/includes/_file_field.html): name the chosen file.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var target = input.getAttribute && document.getElementById(input.getAttribute("data-file-name") || "");
+    if (target && input.files) {
+      target.textContent = input.files.length ? input.files[0].name : "No file chosen";
+    }
+  });
   // Forms with data-confirm ask before submitting (destructive actions).
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -42,6 +42,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from bookings import lifecycle
+from bookings import services as booking_services
 from bookings.models import Booking
 from chat.models import Conversation, Message
 from conftest import make_booking, make_category, make_pro, make_service, make_user, set_every_day
@@ -188,6 +189,18 @@ def _seed_world() -> World:
         for days in (7, 8, 9)
         for hour in (10, 14)
     ]
+    entries = [
+        booking_services.waitlist_join(
+            client=someone,
+            day=today + timedelta(days=6),
+            from_time=time(10),
+            to_time=time(12),
+            zone="Europe/Paris",
+            pro=pro,
+            service=haircut,
+        )
+        for someone in (client, other_client)
+    ]
     return World(
         client=client,
         pro=pro.user,
@@ -195,6 +208,7 @@ def _seed_world() -> World:
             "slug": [pro.slug, other_pro.slug],
             "pro": [pro.slug, other_pro.slug],
             "client": [client.pk, other_client.pk],
+            "client_id": [client.pk, other_client.pk],
             "booking_id": [b.pk for b in bookings],
             "action": list(lifecycle.USER_ACTIONS),
             "conversation_id": [conversation.pk],
@@ -208,6 +222,11 @@ def _seed_world() -> World:
             "category": ["barbers"],
             "rating": [1, 4, 5],
             "reason": ["Something came up."],
+            "entry_id": [e.pk for e in entries],
+            "date": [(today + timedelta(days=d)).isoformat() for d in (2, 6)],
+            "from": ["09:00", "10:00"],
+            "to": ["12:00", "18:00"],
+            "timezone": ["Europe/Paris", "America/New_York"],
         },
     )
 

@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from accounts.models import ClientProfile, User
 from bookings import services as booking_services
-from bookings.models import Booking, Review, Service
+from bookings.models import Booking, Review, Service, WaitlistEntry, WaitlistOffer
 from bookings.selectors import slot_is_free
 from chat.models import Conversation, Message
 from conftest import (
@@ -174,6 +174,9 @@ class World:
     email_key: str
     reset_uidb36: str
     reset_key: str
+    waitlist_entry: object
+    other_waitlist_entry: object
+    waitlist_offer: object
     secrets: list[str] = field(default_factory=list)
 
     def free_start(self) -> datetime:
@@ -316,6 +319,37 @@ def build_world() -> World:
     connected_account_enable_simulated(pro=pro)
     payment = checkout_start(booking=bookings["pending_payment"], user=client_user)
 
+    # The client waits for the pro's service; a time is held for them (far from free_start).
+    waitlist_entry = booking_services.waitlist_join(
+        client=client_user,
+        day=local_at(9, 12).date(),
+        from_time=time(10),
+        to_time=time(11),
+        zone="Europe/Paris",
+        pro=pro,
+        service=service,
+    )
+    waitlist_offer = WaitlistOffer.objects.create(
+        entry=waitlist_entry,
+        pro=pro,
+        service=service,
+        starts_at=local_at(9, 10),
+        ends_at=local_at(9, 10, 45),
+        offered_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=1),
+        token="offer-token-5d1e",
+    )
+    WaitlistEntry.objects.filter(pk=waitlist_entry.pk).update(status=WaitlistEntry.Status.OFFERED)
+    other_waitlist_entry = booking_services.waitlist_join(
+        client=other_client,
+        day=local_at(9, 12).date(),
+        from_time=time(10),
+        to_time=time(11),
+        zone="Europe/Paris",
+        pro=other_pro,
+        service=other_service,
+    )
+
     address = EmailAddress.objects.create(
         user=client_user, email="client-second@example.com", primary=False, verified=False
     )
@@ -348,6 +382,9 @@ def build_world() -> World:
         email_key=EmailConfirmationHMAC(address).key,
         reset_uidb36=user_pk_to_url_str(client_user),
         reset_key=default_token_generator.make_token(client_user),
+        waitlist_entry=waitlist_entry,
+        other_waitlist_entry=other_waitlist_entry,
+        waitlist_offer=waitlist_offer,
         secrets=[NOTE, MESSAGE, PHONE, calendar_token, payment.checkout_session_id],
     )
 
@@ -367,6 +404,10 @@ FINGERPRINT_MODELS = (
     "bookings.Booking",
     "bookings.BookingEvent",
     "bookings.Review",
+    "bookings.ClientNote",
+    "bookings.RebookNudge",
+    "bookings.WaitlistEntry",
+    "bookings.WaitlistOffer",
     "chat.Conversation",
     "chat.Message",
     "payments.ConnectedAccount",
@@ -404,6 +445,11 @@ def _api_booking(state: str) -> Callable[[World], dict]:
     return lambda w: {"booking_id": w.bookings[state].pk}
 
 
+def _waitlist_body(pro_slug: str, service_id: int) -> dict:
+    day = local_at(9, 12).date().isoformat()
+    return {"pro": pro_slug, "service": service_id, "date": day, "from": "14:00", "to": "16:00"}
+
+
 def _start(w: World) -> dict:
     return {"start": w.free_start().isoformat()}
 
@@ -427,8 +473,10 @@ SERVICE_FORM = {
 # Shorthands for allowed answers that redirect or write.
 MOVED = ok(302, to="bookings:detail", writes=True)  # the booking changed; back to its page
 BOOKED = ok(302, to="bookings:done", writes=True)
+TO_WAITLIST = ok(302, to="bookings:waitlist", writes=True)
 TO_SERVICES = ok(302, to="bookings:services", writes=True)
 TO_SCHEDULE = ok(302, to="bookings:schedule", writes=True)
+TO_CLIENT = ok(302, to="bookings:client_detail", writes=True)
 TO_CHAT = ok(302, to="chat:conversation")  # the conversation that already exists
 NEW_CHAT = ok(302, to="chat:conversation", writes=True)
 PAID = ok(302, to="payments:checkout_return", writes=True)
@@ -554,6 +602,31 @@ MATRIX: dict[str, dict[str, Case]] = {
             POST=m(LOGIN, no(), no(), no(), no(), no()),
         ),
     },
+    # -- bookings: the waitlist (its client only) ---------------------------------------------
+    "bookings:waitlist_leave": {
+        "the client's entry": Case(
+            lambda w: {"pk": w.waitlist_entry.pk},
+            GET=POST_ONLY,
+            POST=m(LOGIN, TO_WAITLIST, no(), no(), no(), no()),
+        ),
+        "no such entry": Case(
+            lambda w: {"pk": NO_SUCH_ID}, GET=POST_ONLY, POST=m(LOGIN, *[no()] * 5)
+        ),
+    },
+    "bookings:waitlist_offer": {
+        "held for the client": Case(
+            lambda w: {"token": w.waitlist_offer.token},
+            GET=m(LOGIN, ok(), no(), no(), no(), no()),
+        ),
+        "no such offer": Case(lambda w: {"token": "nope"}, GET=m(LOGIN, *[no()] * 5)),
+    },
+    "bookings:waitlist_offer_decline": {
+        "held for the client": Case(
+            lambda w: {"token": w.waitlist_offer.token},
+            GET=POST_ONLY,
+            POST=m(LOGIN, TO_WAITLIST, no(), no(), no(), no()),
+        ),
+    },
     # -- bookings: the pro's own things --------------------------------------------------------
     "bookings:service_edit": {
         "id beyond bigint": Case(
@@ -584,17 +657,6 @@ MATRIX: dict[str, dict[str, Case]] = {
             POST=m(LOGIN, no(403), no(403), no(), no(), no(403)),
         ),
     },
-    "bookings:schedule_day": {
-        # A weekday, not an object: each pro edits their own week.
-        "monday": Case(
-            lambda w: {"weekday": 0},
-            GET=PRO_POST_ONLY,
-            POST=m(LOGIN, no(403), no(403), TO_SCHEDULE, TO_SCHEDULE, no(403)),
-        ),
-        "no such weekday": Case(
-            lambda w: {"weekday": 9}, POST=m(LOGIN, no(403), no(403), no(), no(), no(403))
-        ),
-    },
     "bookings:override_delete": {
         "pro's special day": Case(
             lambda w: {"pk": w.override.pk},
@@ -614,6 +676,41 @@ MATRIX: dict[str, dict[str, Case]] = {
         "pro's token": Case(lambda w: {"token": w.calendar_token}, GET=everyone(ok())),
         "unknown token": Case(lambda w: {"token": "x" * 43}, GET=everyone(no())),
         "short token": Case(lambda w: {"token": "abc"}, GET=everyone(no())),
+    },
+    # -- bookings: the pro's clients (someone who booked them; anyone else is a 404) ------------
+    "bookings:client_detail": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            GET=m(LOGIN, no(403), no(403), ok(), no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            GET=m(LOGIN, no(403), no(403), no(), ok(), no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"client_id": HUGE_ID}, GET=m(LOGIN, no(403), no(403), no(), no(), no(403))
+        ),
+    },
+    "bookings:client_note": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            body=lambda w: {"text": "Prefers mornings"},
+            GET=PRO_POST_ONLY,
+            POST=m(LOGIN, no(403), no(403), TO_CLIENT, no(), no(403)),
+        ),
+    },
+    "bookings:client_nudge": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            body=lambda w: {"weeks": "4"},
+            GET=PRO_POST_ONLY,
+            POST=m(LOGIN, no(403), no(403), TO_CLIENT, no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            body=lambda w: {"weeks": "4"},
+            POST=m(LOGIN, no(403), no(403), no(), TO_CLIENT, no(403)),
+        ),
     },
     # -- chat ----------------------------------------------------------------------------------
     "chat:conversation": {
@@ -757,6 +854,34 @@ MATRIX: dict[str, dict[str, Case]] = {
             POST=m(UNAUTH, no(400), no(400), no(400), no(400), no(400)),
         ),
     },
+    "POST /api/v1/waitlist": {
+        "a listed pro's service": Case(
+            lambda w: {},
+            body=lambda w: _waitlist_body(w.pro.slug, w.service.pk),
+            POST=m(UNAUTH, CREATED, CREATED, no(400), CREATED, CREATED),
+        ),
+        "an unlisted pro's service": Case(
+            lambda w: {},
+            body=lambda w: _waitlist_body(w.hidden_pro.slug, w.hidden_service.pk),
+            POST=m(UNAUTH, *[no(400)] * 5),
+        ),
+        "another pro's service": Case(
+            lambda w: {},
+            body=lambda w: _waitlist_body(w.pro.slug, w.other_service.pk),
+            POST=m(UNAUTH, *[no(400)] * 5),
+        ),
+    },
+    "DELETE /api/v1/waitlist/{entry_id}": {
+        "the client's entry": Case(
+            lambda w: {"entry_id": w.waitlist_entry.pk},
+            DELETE=m(UNAUTH, ok(204, writes=True), no(), no(), no(), no()),
+        ),
+        "another client's entry": Case(
+            lambda w: {"entry_id": w.other_waitlist_entry.pk},
+            DELETE=m(UNAUTH, no(), ok(204, writes=True), no(), no(), no()),
+        ),
+        "id beyond bigint": Case(lambda w: {"entry_id": HUGE_ID}, DELETE=m(UNAUTH, *[no()] * 5)),
+    },
     "POST /api/v1/conversations": {
         "with a listed pro": Case(
             lambda w: {},
@@ -828,6 +953,32 @@ MATRIX: dict[str, dict[str, Case]] = {
     "POST /api/v1/bookings/{booking_id}/pay": {
         "awaiting payment": Case(
             _api_booking("pending_payment"), POST=m(UNAUTH, ok(), no(), no(), no(), no())
+        ),
+    },
+    # A pro's clients: only someone who booked them; clients and staff are not pros (403).
+    "GET /api/v1/me/clients/{client_id}": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            GET=m(UNAUTH, no(403), no(403), ok(), no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            GET=m(UNAUTH, no(403), no(403), no(), ok(), no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"client_id": HUGE_ID}, GET=m(UNAUTH, no(403), no(403), no(), no(), no(403))
+        ),
+    },
+    "PATCH /api/v1/me/clients/{client_id}": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            body=lambda w: {"notes": "Prefers mornings"},
+            PATCH=m(UNAUTH, no(403), no(403), WROTE, no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            body=lambda w: {"notes": "Prefers mornings"},
+            PATCH=m(UNAUTH, no(403), no(403), no(), WROTE, no(403)),
         ),
     },
     "POST /api/v1/bookings/{booking_id}/review": {

@@ -1,4 +1,5 @@
-"""Expire stale requests and payment holds, send due reminders (and chat's unread emails).
+"""Expire stale requests and payment holds, pass lapsed waitlist offers to the next client,
+send due reminders (and chat's unread emails).
 
 Idempotent: a booking is expired once (the lifecycle refuses a second time) and a reminder is
 sent once (services.booking_reminders_send_due marks and enqueues it in one transaction).
@@ -40,9 +41,12 @@ class Command(BaseCommand):
     def handle(self, *args, quiet=False, **options):
         now = timezone.now()
         expired = expire_due(now=now)
+        passed_on, entries_over = services.waitlist_process_due(now=now, limit=BATCH)
         reminded = services.booking_reminders_send_due(now=now, limit=BATCH)
         chat = send_due_unread_emails(now=now)
         if not quiet:
             self.stdout.write(
-                f"Expired {expired} booking(s); sent {reminded} reminder(s); chat emails: {chat}."
+                f"Expired {expired} booking(s); passed on {passed_on} waitlist offer(s), "
+                f"closed {entries_over} waitlist entr(y/ies); sent {reminded} reminder(s); "
+                f"chat emails: {chat}."
             )

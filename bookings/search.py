@@ -1,0 +1,255 @@
+"""Find a free pro: free start times across many pros at once (pure; no ORM, no I/O).
+
+`bookings.selectors.availability_search` loads the pros and their engine data in a bounded
+number of queries; this module reads the client's window and, per (pro, service), runs the one
+slot engine (`bookings.availability.free_slots`), then sorts what it found.
+
+Rules
+=====
+
+Window
+    A window is a set of local dates and a wall-clock range [from, to) on each, in the
+    client's zone: "today", "tomorrow", "this weekend" (the coming Saturday and Sunday; on a
+    Sunday, that Sunday) or a date; the range is a period (morning 06-12, afternoon 12-17,
+    evening 17-22, any time) or typed from/to ("to" may be 24:00; it must come after "from").
+    A time in a spring-forward gap starts or ends the range at the transition (as working hours
+    do). A date in the past, or more than `MAX_DAYS_AHEAD` days ahead, is refused.
+
+Offered times
+    A start time is offered when it lies in the window (the service may run past "to": "free
+    between 10 and 12" means starts between 10 and 12) and the engine finds it free: the pro's
+    hours, overrides, time off, notice, horizon, buffers, step and existing bookings all hold.
+
+Which services
+    With words, each of the pro's services whose name holds a word is a result
+    of its own (the client asked for that service); a pro matched by name, headline or category
+    alone offers their first service. Without words, each pro offers their first service (the
+    one they list first: what they lead with). A (pro, service) without a free start in the
+    window is not a result.
+
+Sorting
+    `time` (earliest start), `distance` (nearest; needs a place), `price` (lowest, in minor
+    units), `rating` (best average, then most reviews); ties go to the earliest start, then the
+    pro's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bookings import availability
+
+MAX_DAYS_AHEAD = 366
+WHEN = {
+    "today": "Today",
+    "tomorrow": "Tomorrow",
+    "weekend": "This weekend",
+    "date": "On a date",
+}
+PERIODS: dict[str, tuple[str, time, time | None]] = {
+    "any": ("Any time", time(0), None),
+    "morning": ("Morning (6–12)", time(6), time(12)),
+    "afternoon": ("Afternoon (12–17)", time(12), time(17)),
+    "evening": ("Evening (17–22)", time(17), time(22)),
+}
+SORTS = {
+    "time": "Earliest time",
+    "distance": "Nearest",
+    "price": "Lowest price",
+    "rating": "Top rated",
+}
+
+
+class SearchError(ValueError):
+    """Input a person can correct; the message says how, `field` names the input at fault."""
+
+    def __init__(self, message: str, field: str = "date"):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    zone: ZoneInfo
+    days: tuple[date, ...]
+    start: time
+    end: time | None  # None: until midnight
+
+    def spans(self) -> list[tuple[datetime, datetime]]:
+        """[start, end) of each day's range, as aware UTC instants, in order."""
+        return [
+            (
+                availability.boundary(day, self.start, self.zone),
+                availability.boundary(day, self.end, self.zone),
+            )
+            for day in self.days
+        ]
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        spans = self.spans()
+        return spans[0][0], spans[-1][1]
+
+
+def parse_time(value: str, what: str, field: str) -> time | None:
+    """ "HH:MM" -> time; "24:00" -> None (midnight at the end of the day)."""
+    value = value.strip()
+    if value in ("24:00", "24:00:00"):
+        return None
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        raise SearchError(
+            f"“{value[:20]}” is not a time: write the {what} as HH:MM.", field
+        ) from None
+    if parsed.tzinfo is not None:
+        raise SearchError(f"Write the {what} as HH:MM, without a UTC offset.", field)
+    return parsed
+
+
+def weekend_days(today: date) -> tuple[date, ...]:
+    if today.weekday() == 6:
+        return (today,)
+    saturday = today + timedelta(days=5 - today.weekday())
+    return (saturday, saturday + timedelta(days=1))
+
+
+def parse_window(
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    when: str = "",
+    day: str = "",
+    period: str = "",
+    start: str = "",
+    end: str = "",
+) -> Window:
+    """The client's window from what they typed (see the module's rules); SearchError if bad.
+
+    `when` is one of `WHEN` (blank: a typed `day`, else today); `period` one of `PERIODS`
+    (blank: any time); typed `start`/`end` override the period's."""
+    today = now.astimezone(zone).date()
+    when = (when or "").strip()
+    day = (day or "").strip()
+    if when and when not in WHEN:
+        raise SearchError(f"Choose the day among: {', '.join(WHEN)}.", "when")
+    if when == "today" or (not when and not day):
+        days: tuple[date, ...] = (today,)
+    elif when == "tomorrow":
+        days = (today + timedelta(days=1),)
+    elif when == "weekend":
+        days = weekend_days(today)
+    else:
+        if not day:
+            raise SearchError("Pick a date.")
+        try:
+            chosen = date.fromisoformat(day)
+        except ValueError:
+            raise SearchError(f"“{day[:20]}” is not a date: write it as YYYY-MM-DD.") from None
+        if chosen < today:
+            raise SearchError("That day is in the past: pick today or a later day.")
+        if chosen > today + timedelta(days=MAX_DAYS_AHEAD):
+            raise SearchError(f"Pick a day within {MAX_DAYS_AHEAD} days from today.")
+        days = (chosen,)
+
+    period = (period or "").strip() or "any"
+    if period not in PERIODS:
+        raise SearchError(f"Choose the time of day among: {', '.join(PERIODS)}.", "period")
+    _, first, last = PERIODS[period]
+    if start.strip():
+        first = parse_time(start, "start of the window", "start") or time(0)
+    if end.strip():
+        last = parse_time(end, "end of the window", "end")
+    if last is not None and last <= first:
+        raise SearchError("The window must end after it starts (e.g. from 10:00 to 12:00).", "end")
+    return Window(zone=zone, days=days, start=first, end=last)
+
+
+def search_terms_match(text: str, terms: Sequence[str]) -> bool:
+    folded = text.casefold()
+    return any(term.casefold() in folded for term in terms)
+
+
+def services_offered(services: Sequence[Any], terms: Sequence[str]) -> list[Any]:
+    """Which of a pro's active services (in the pro's order) are results (module rules)."""
+    if not services:
+        return []
+    if terms:
+        named = [s for s in services if search_terms_match(s.name, terms)]
+        if named:
+            return named
+    return [services[0]]
+
+
+@dataclass(slots=True)
+class Offer:
+    """One result: a pro, one of their services, how far, and the free starts (client's zone)."""
+
+    pro: Any
+    service: Any
+    distance_km: float | None
+    slots: list[datetime] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    pro: Any
+    services: Sequence[Any]
+    engine: Any  # bookings.selectors.EngineInput: the pro's data, with .free_slots()
+    distance_km: float | None = None
+
+
+def find_offers(
+    *,
+    candidates: Iterable[Candidate],
+    window: Window,
+    terms: Sequence[str],
+    now: datetime,
+) -> list[Offer]:
+    """Every (pro, service) with at least one free start in `window`, unsorted."""
+    spans = window.spans()
+    window_start, window_end = spans[0][0], spans[-1][1]
+    offers = []
+    for candidate in candidates:
+        for service in services_offered(candidate.services, terms):
+            found = candidate.engine.free_slots(
+                duration_minutes=service.duration_minutes,
+                window_start=window_start,
+                window_end=window_end,
+                now=now,
+            )
+            slots = [
+                s.astimezone(window.zone)
+                for s in found
+                if len(spans) == 1 or any(a <= s < b for a, b in spans)
+            ]
+            if slots:
+                offers.append(Offer(candidate.pro, service, candidate.distance_km, slots))
+    return offers
+
+
+def _by_time(offer: Offer):
+    return offer.slots[0].timestamp()
+
+
+SORT_KEYS: dict[str, Callable[[Offer], tuple]] = {
+    "time": lambda o: (_by_time(o),),
+    "distance": lambda o: (
+        o.distance_km if o.distance_km is not None else float("inf"),
+        _by_time(o),
+    ),
+    "price": lambda o: (o.service.price_amount, _by_time(o)),
+    "rating": lambda o: (
+        -float(o.pro.rating_avg) if o.pro.rating_avg is not None else float("inf"),
+        -o.pro.review_count,
+        _by_time(o),
+    ),
+}
+
+
+def sort_offers(offers: list[Offer], sort: str) -> list[Offer]:
+    key = SORT_KEYS[sort]
+    return sorted(offers, key=lambda o: (*key(o), o.pro.display_name, o.pro.pk, o.service.pk))
