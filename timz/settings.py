@@ -129,6 +129,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # One pool per process instead of a new connection per request (timz.redis_pool).
+            "OPTIONS": {"pool_class": "timz.redis_pool.SharedConnectionPool"},
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="timz") + _REDIS_SCOPE,
         }
     }
