@@ -37,6 +37,6 @@ def create_trigram_indexes(indexes):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0001_initial")]
+    dependencies = [("accounts", "0002_pro_location")]
 
     operations = [create_trigram_indexes(TRIGRAM_INDEXES)]

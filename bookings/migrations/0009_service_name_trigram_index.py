@@ -1,17 +1,17 @@
 """PostgreSQL only: a GIN trigram index on service names for the directory's text search
-(see accounts migration 0002, which creates pg_trgm and holds the operation)."""
+(see accounts migration 0003, which creates pg_trgm and holds the operation)."""
 
 import importlib
 
 from django.db import migrations
 
-search_indexes = importlib.import_module("accounts.migrations.0002_search_trigram_indexes")
+search_indexes = importlib.import_module("accounts.migrations.0003_search_trigram_indexes")
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_search_trigram_indexes"),
-        ("bookings", "0005_booking_rules_for_every_pro"),
+        ("accounts", "0003_search_trigram_indexes"),
+        ("bookings", "0008_waitlist"),
     ]
 
     operations = [
