@@ -69,9 +69,11 @@ INVALIDATES: dict[str, Callable[[object], int | None]] = {
     "bookings.Service": lambda service: service.pro_id,
     "bookings.BookingRules": lambda rules: rules.pro_id,
     "bookings.WeeklyHours": lambda hours: hours.pro_id,
+    # Its intervals change only with it (bookings.services.date_override_set saves it).
     "bookings.DateOverride": lambda override: override.pro_id,
     "bookings.TimeOff": lambda off: off.pro_id,
     "bookings.Booking": lambda booking: booking.pro_id,
+    "bookings.WaitlistOffer": lambda offer: offer.pro_id,  # holds its time like a booking
     "bookings.Review": lambda review: review.pro_id,
 }
 # Saves that change nothing a cached page shows.

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from bookings.models import Booking
-from bookings.services import review_create
-from conftest import book, login, make_booking, make_service, make_user
+from bookings.services import date_override_set, review_create
+from conftest import book, local_at, login, make_booking, make_service, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +158,16 @@ def test_an_api_read_answers_304_to_its_own_etag(client, working_pro, service):
         again = client.get(url, params, headers={"if-none-match": first["ETag"]})
         assert again.status_code == HTTPStatus.NOT_MODIFIED
         assert again.content == b""
+
+
+def test_a_day_closed_by_the_pro_leaves_the_slots_on_the_next_request(
+    client, working_pro, service, commit
+):
+    day = local_at(3, 0).date()
+    params = {"service": service.pk, "start": day.isoformat(), "days": 1}
+    url = f"/api/v1/pros/{working_pro.slug}/slots"
+    for _ in range(2):
+        assert client.get(url, params).json()["slots"]
+    with commit():
+        date_override_set(pro=working_pro, day=day, intervals=[])
+    assert client.get(url, params).json()["slots"] == []
