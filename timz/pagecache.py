@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 DIRECTORY = "pagecache:v:dir"  # every public row: the directory shows them all
@@ -180,6 +181,8 @@ def cache_public_page(pro_id_of: Callable | None = None):
             if cached is not None:
                 content_type, content = cached
                 response = HttpResponse(content, content_type=content_type)
+                # As the rendered page said: a signed-in visitor gets another page.
+                patch_vary_headers(response, ("Cookie",))
                 response["X-Page-Cache"] = "hit"
                 return response
             response = view(request, *args, **kwargs)

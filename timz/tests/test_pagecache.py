@@ -31,6 +31,7 @@ def test_a_visitor_gets_a_pro_page_from_the_cache_without_a_query(
         response = pro_page(client, pro)
     assert response["X-Page-Cache"] == "hit"
     assert "Haircut" in response.text
+    assert "Cookie" in response["Vary"]  # no shared cache may give it to a signed-in user
 
 
 def test_a_visitor_gets_the_second_view_of_the_directory_from_the_cache_without_a_query(
