@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from channels.layers import channel_layers
 from django.apps import apps
 from django.conf import settings as django_settings
@@ -32,6 +33,8 @@ from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent, Service
 
 PASSWORD = "correct-horse-battery"
+# The authenticator-app secret of every test user given one (base32, as apps scan it).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 PARIS = ZoneInfo("Europe/Paris")
 _seq = itertools.count(1)
 TEST_NOW_VARIABLE = "TIMZ_TEST_NOW"
@@ -302,6 +305,17 @@ def login(user) -> Client:
     return http
 
 
+def give_totp(user, secret: str = TOTP_SECRET):
+    """Give `user` an authenticator app (staff need one before the site lets them in)."""
+    TOTP.activate(user, secret)
+    return user
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app holding `secret` shows now (the test clock's now)."""
+    return format_hotp_value(hotp_value(secret, int(timezone.now().timestamp()) // 30))
+
+
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """`with commit(): ...` runs the on_commit work (emails, gateway calls, file deletions) at
@@ -371,4 +385,5 @@ def request_mode(working_pro):
 
 @pytest.fixture
 def staff_user(db):
-    return User.objects.create_superuser(email="admin@example.com", password=PASSWORD)
+    """A superuser with an authenticator app, as staff must have (accounts.mfa)."""
+    return give_totp(User.objects.create_superuser(email="admin@example.com", password=PASSWORD))

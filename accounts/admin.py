@@ -1,5 +1,6 @@
 """Staff admin for users, profiles and categories. Users log in by email: no username anywhere."""
 
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -134,3 +135,24 @@ class ProProfileAdmin(admin.ModelAdmin):
         ("Place and time", {"fields": ("city", "address_line", "timezone")}),
         ("Reviews", {"fields": ("rating_avg", "review_count", "created_at", "updated_at")}),
     )
+
+
+# allauth's own Authenticator admin shows and edits `data`: a TOTP secret, the recovery codes'
+# seed. Staff see who has which factor and may remove one (a person who lost their phone), never
+# the secrets.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    fields = readonly_fields = ("user", "type", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,11 +1,27 @@
+from allauth.account.apps import AccountConfig
+from allauth.mfa.apps import MFAConfig
 from django.apps import AppConfig
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    # This module holds three configs: "accounts" in INSTALLED_APPS must mean this one, or
+    # Django falls back to a bare AppConfig and ready() never runs.
+    default = True
 
     def ready(self):
         from timz import pagecache
 
         # Public pages cached for visitors are invalidated by the writes they show.
         pagecache.connect_signals()
+
+
+# allauth's two apps under names of their own in the admin: allauth calls its email app
+# "Accounts" too, which gave staff two "Accounts" sections. Labels (and so tables and
+# migrations) stay allauth's.
+class SignInEmailConfig(AccountConfig):
+    verbose_name = "Sign-in: email addresses"
+
+
+class SignInFactorsConfig(MFAConfig):
+    verbose_name = "Sign-in: two-factor"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.utils import timezone
 
 from accounts.models import ClientProfile, ProProfile, User
@@ -65,6 +66,11 @@ def _account(user: User) -> dict:
         "email_addresses": [
             {"email": a.email, "verified": a.verified, "primary": a.primary}
             for a in EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+        ],
+        # Which second factors exist and when they were used; never their secrets.
+        "sign_in_factors": [
+            {"type": a.type, "added_at": iso(a.created_at), "last_used_at": iso(a.last_used_at)}
+            for a in Authenticator.objects.filter(user=user).order_by("created_at", "pk")
         ],
     }
 

@@ -426,7 +426,7 @@ def seed(*, stdout) -> SeedResult:
 
 def logins() -> list[tuple[str, str]]:
     """(who, email) rows printed at the end of seed_demo."""
-    rows = [("staff (admin)", ADMIN_EMAIL)]
+    rows = [("staff (admin; sets up two-factor sign-in at first login)", ADMIN_EMAIL)]
     rows += [
         (f"client: {name}", f"client{n}@example.com") for n, (name, _) in enumerate(CLIENTS, 1)
     ]

@@ -17,8 +17,9 @@ same transaction, before the rows below change):
 - the User row is kept (the other apps' rows point at it) but anonymised: email
   `deleted-<id>@deleted.invalid`, an unusable password, `is_active` False, groups and
   permissions cleared; the role is kept so old records still read right. allauth's EmailAddress
-  rows are deleted, and so is every stored session of the user (the unusable password also
-  changes the session hash, so a session in any other store is refused anyway);
+  and Authenticator (second factors) rows are deleted, and so is every stored session of the
+  user (the unusable password also changes the session hash, so a session in any other store is
+  refused anyway);
 - the ClientProfile becomes "Deleted user": phone blank, zone UTC, avatar file deleted. What the
   other apps keep for the other side (messages, reviews, bookings) shows that name through it;
 - a pro's ProProfile is unlisted and becomes "Former pro": headline, bio, city and address blank,
@@ -401,8 +402,10 @@ def _random_slug() -> str:
 
 def _anonymise_user(*, user: User) -> None:
     from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
 
     EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
     user.email = deleted_email(user.pk)
     user.set_unusable_password()
     user.is_active = False

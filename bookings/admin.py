@@ -5,6 +5,7 @@ which call bookings.services.booking_transition as ``staff`` so that the lifecyc
 event row, the signal and the emails apply exactly as everywhere else.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -14,8 +15,10 @@ from bookings.models import (
     Booking,
     BookingEvent,
     BookingRules,
+    ClientNote,
     DateOverride,
     DateOverrideInterval,
+    RebookNudge,
     Review,
     Service,
     TimeOff,
@@ -23,17 +26,75 @@ from bookings.models import (
     WaitlistOffer,
     WeeklyHours,
 )
+from timz import money
 from timz.money import format_money
 
 
+class PriceInCurrency:
+    """`price_amount` (minor units) written with its `currency`, as the site writes it."""
+
+    @admin.display(description="Price", ordering="price_amount")
+    def price(self, obj):
+        return format_money(obj.price_amount, obj.currency)
+
+
+class ServiceAdminForm(forms.ModelForm):
+    """The service's price typed in major units of its currency ("35.50"), stored in minor."""
+
+    price = forms.DecimalField(min_value=0, help_text="In the service's currency, e.g. 35.50.")
+
+    class Meta:
+        model = Service
+        fields = (
+            "pro",
+            "name",
+            "description",
+            "duration_minutes",
+            "currency",
+            "payment_mode",
+            "image",
+            "is_active",
+            "position",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["price"] = money.to_major(
+                self.instance.price_amount, self.instance.currency
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        price, currency = cleaned.get("price"), cleaned.get("currency")
+        if price is not None and currency:
+            try:
+                self.instance.price_amount = money.to_minor(price, currency)
+            except ValueError as exc:
+                self.add_error("price", str(exc))
+        return cleaned
+
+
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(PriceInCurrency, admin.ModelAdmin):
+    form = ServiceAdminForm
+    fields = (
+        "pro",
+        "name",
+        "description",
+        "duration_minutes",
+        "price",
+        "currency",
+        "payment_mode",
+        "image",
+        "is_active",
+        "position",
+    )
     list_display = (
         "name",
         "pro",
         "duration_minutes",
-        "price_amount",
-        "currency",
+        "price",
         "is_active",
         "payment_mode",
     )
@@ -154,7 +215,7 @@ def _transition_action(action: str):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(PriceInCurrency, admin.ModelAdmin):
     list_display = (
         "id",
         "starts_at",
@@ -176,8 +237,7 @@ class BookingAdmin(admin.ModelAdmin):
         "service",
         "service_name",
         "duration_minutes",
-        "price_amount",
-        "currency",
+        "price",
         "starts_at",
         "ends_at",
         "is_late_cancellation",
@@ -206,10 +266,6 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="Client", ordering="client__email")
     def client_email(self, obj):
         return obj.client.email
-
-    @admin.display(description="Price", ordering="price_amount")
-    def price(self, obj):
-        return format_money(obj.price_amount, obj.currency)
 
     @admin.display(description="Staff may now")
     def allowed_staff_actions(self, obj):
@@ -255,17 +311,8 @@ class WaitlistOfferInline(admin.TabularInline):
         return False
 
 
-@admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
-    """Read-only: entries and offers move through bookings.services (joining, leaving, offers)
-    only; staff look here to answer a client's question."""
-
-    list_display = ("client", "pro", "service", "q", "date", "from_time", "to_time", "status")
-    list_filter = ("status",)
-    search_fields = ("client__email", "pro__display_name", "q")
-    list_select_related = ("client", "pro", "service")
-    date_hierarchy = "date"
-    inlines = [WaitlistOfferInline]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only bookings.services write: staff read them to answer a question."""
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
@@ -275,3 +322,43 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadOnlyAdmin):
+    """Entries and offers move through bookings.services (joining, leaving, offers) only."""
+
+    list_display = ("client", "pro", "service", "q", "date", "from_time", "to_time", "status")
+    list_filter = ("status",)
+    search_fields = ("client__email", "pro__display_name", "q")
+    list_select_related = ("client", "pro", "service")
+    date_hierarchy = "date"
+    inlines = [WaitlistOfferInline]
+
+
+@admin.register(WaitlistOffer)
+class WaitlistOfferAdmin(ReadOnlyAdmin):
+    list_display = ("starts_at", "pro", "service", "entry", "status", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("pro__display_name", "entry__client__email")
+    list_select_related = ("pro", "service", "entry__client")
+    exclude = ("token",)  # the offer link's secret stays out of staff screens
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in super().get_readonly_fields(request, obj) if f != "token"]
+
+
+@admin.register(ClientNote)
+class ClientNoteAdmin(ReadOnlyAdmin):
+    """A pro's private note: written by the pro only (bookings.services.client_note_set)."""
+
+    list_display = ("pro", "client", "updated_at")
+    search_fields = ("pro__display_name", "client__email")
+    list_select_related = ("pro", "client")
+
+
+@admin.register(RebookNudge)
+class RebookNudgeAdmin(ReadOnlyAdmin):
+    list_display = ("pro", "client", "weeks", "suggested_date", "sent_at")
+    search_fields = ("pro__display_name", "client__email")
+    list_select_related = ("pro", "client")

@@ -8,6 +8,7 @@ from django.db import models
 
 from accounts.models import ProProfile
 from bookings import availability
+from timz.formats import platform_datetime
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")
 
@@ -188,7 +189,7 @@ class TimeOff(models.Model):
         indexes = [models.Index(fields=["pro", "ends_at"], name="timeoff_pro_end_idx")]
 
     def __str__(self):
-        return f"{self.starts_at:%Y-%m-%d %H:%M} → {self.ends_at:%Y-%m-%d %H:%M}"
+        return f"{platform_datetime(self.starts_at)} → {platform_datetime(self.ends_at)}"
 
 
 class Booking(models.Model):
@@ -247,7 +248,8 @@ class Booking(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.pk} {self.service_name} at {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
+        when = platform_datetime(self.starts_at)
+        return f"#{self.pk} {self.service_name} at {when} ({self.get_status_display().lower()})"
 
     @classmethod
     def from_service(cls, *, service: Service, client, starts_at: datetime, **fields) -> "Booking":

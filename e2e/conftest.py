@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import TOTP_SECRET, totp_code
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "e2e" / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -193,14 +195,65 @@ def demo(server):
     return server
 
 
-def log_in(page, email: str, password: str = DEMO_PASSWORD):
-    """Log in through the real login form; the page is left on the page it lands on."""
+def log_in(page, email: str, password: str = DEMO_PASSWORD, *, code: str | None = None):
+    """Log in through the real login form; the page is left on the page it lands on. With
+    `code`, answer the two-factor step with it (an authenticator app's or a recovery code)."""
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url, f"could not log in as {email}"
+    if code is not None:
+        assert "/accounts/2fa/authenticate/" in page.url, page.url
+        page.fill("input[name=code]", code)
+        page.locator("form.auth-form button[type=submit]").click()
+        page.wait_for_load_state()
+        assert "/accounts/2fa/authenticate/" not in page.url, f"{email}: code refused"
+
+
+_ACCOUNT = """
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from accounts.models import ClientProfile, User
+user = User.objects.filter(email={email!r}).first()
+if user is None:
+    user = User.objects.create_user(
+        email={email!r}, password={password!r}, is_staff={staff!r}, is_superuser={staff!r}
+    )
+    ClientProfile.objects.create(user=user, display_name={name!r})
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+if {totp!r} and not Authenticator.objects.filter(user=user, type="totp").exists():
+    TOTP.activate(user, {secret!r})
+"""
+
+
+def authenticator_code(secret: str = TOTP_SECRET) -> str:
+    """What the authenticator app shows now, not in a window's last seconds (the server allows
+    no drift, so a code typed as the window turns would be refused)."""
+    left = 30 - time.time() % 30
+    if left < 4:
+        time.sleep(left + 0.1)
+    return totp_code(secret)
+
+
+def make_account(
+    server, email: str, *, name: str = "Sam Smith", staff: bool = False, totp: bool = False
+) -> str:
+    """An account of its own for a test that changes how it signs in (the demo people are
+    shared): a verified email, DEMO_PASSWORD, superuser with `staff`, and with `totp` an
+    authenticator app holding TOTP_SECRET. Idempotent; returns the email."""
+    script = _ACCOUNT.format(
+        email=email,
+        password=DEMO_PASSWORD,
+        name=name,
+        staff=staff,
+        totp=totp,
+        secret=TOTP_SECRET,
+    )
+    server.manage("shell", "--no-imports", "-c", script)
+    return email
 
 
 def screenshot(page, name: str) -> Path:

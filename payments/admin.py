@@ -77,7 +77,7 @@ class AmountInCurrency:
 class DisputeMoney(AmountInCurrency):
     """A dispute's amounts shown in its currency."""
 
-    @admin.display(description="Recovered from the pro", ordering="funds_recovered")
+    @admin.display(description="Recovered", ordering="funds_recovered")
     def recovered_display(self, obj):
         return format_money(obj.funds_recovered, obj.currency)
 
@@ -131,7 +131,6 @@ class PaymentAdmin(AmountInCurrency, admin.ModelAdmin):
         "refunded_display",
         "status",
         "dispute_display",
-        "backend",
         "created_at",
     )
     list_filter = ("status", DisputeFilter, "backend", ("created_at", admin.DateFieldListFilter))

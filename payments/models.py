@@ -113,7 +113,7 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["status", "paid_at"], name="payment_status_paid_idx")]
 
     def __str__(self):
-        return f"Payment #{self.pk} for booking #{self.booking_id} ({self.status})"
+        return f"Payment #{self.pk} for booking #{self.booking_id} ({self.get_status_display()})"
 
     @property
     def net(self) -> int:
@@ -174,7 +174,7 @@ class Refund(models.Model):
         ]
 
     def __str__(self):
-        return f"Refund #{self.pk} of payment #{self.payment_id} ({self.status})"
+        return f"Refund #{self.pk} of payment #{self.payment_id} ({self.get_status_display()})"
 
     @property
     def operation(self) -> str:
@@ -247,7 +247,8 @@ class Dispute(models.Model):
         ]
 
     def __str__(self):
-        return f"Dispute {self.stripe_dispute_id} of payment #{self.payment_id} ({self.status})"
+        status = self.get_status_display()
+        return f"Dispute {self.stripe_dispute_id} of payment #{self.payment_id} ({status})"
 
     @property
     def is_open(self) -> bool:

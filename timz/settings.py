@@ -41,7 +41,8 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "allauth",
-    "allauth.account",
+    "accounts.apps.SignInEmailConfig",  # allauth.account, named apart from our accounts
+    "accounts.apps.SignInFactorsConfig",  # allauth.mfa
     "django_tasks_db",
     "accounts",
     "bookings",
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication and messages: staff without a second factor go to set one up.
+    "accounts.mfa.StaffMFARequiredMiddleware",
 ]
 
 ROOT_URLCONF = "timz.urls"
@@ -199,6 +202,15 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Timz] "
+# Multi-factor sign-in (allauth.mfa): an authenticator app, recovery codes, passkeys. Optional
+# for pros and clients, required for staff (accounts.mfa). Passkeys also sign in on their own.
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Timz"
+# WebAuthn refuses plain http except on localhost; development and the browser tests serve
+# http://127.0.0.1, so only a DEBUG server may accept it.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Timz <hello@timz.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -242,7 +254,10 @@ TASKS = {
 PLACE_RESOLVER = env.str("PLACE_RESOLVER", default="accounts.geo.city_table_resolver")
 
 LANGUAGE_CODE = "en"
+# The platform's zone: the admin, the staff dashboard and fee reports read times in it.
 TIME_ZONE = "UTC"
+# A 24-hour clock and the zone written out wherever a date is shown with Django's defaults.
+FORMAT_MODULE_PATH = ["timz.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -4,6 +4,7 @@ from http import HTTPStatus
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -19,7 +20,16 @@ from accounts.tests.conftest import image_bytes
 from bookings import services as booking_services
 from bookings.models import Booking, BookingRules
 from chat import services as chat_services
-from conftest import PASSWORD, book, local_at, login, make_booking, make_service, make_user
+from conftest import (
+    PASSWORD,
+    book,
+    give_totp,
+    local_at,
+    login,
+    make_booking,
+    make_service,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -452,3 +462,9 @@ def test_an_empty_post_shows_what_is_missing(client_user):
     html = response.content.decode()
     assert "Please enter your password to confirm." in html
     assert "Please tick the box to confirm." in html
+
+
+def test_second_factors_are_deleted(client_user):
+    give_totp(client_user)
+    services.account_delete(user=client_user, password=PASSWORD)
+    assert not Authenticator.objects.filter(user=client_user).exists()

@@ -13,7 +13,16 @@ from accounts.tests.account_data import pay_offline, review
 from bookings import services as booking_services
 from bookings.models import Booking
 from chat import services as chat_services
-from conftest import book, local_at, login, make_booking, make_service, make_user
+from conftest import (
+    TOTP_SECRET,
+    book,
+    give_totp,
+    local_at,
+    login,
+    make_booking,
+    make_service,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +104,18 @@ def test_account_section_has_email_role_and_date_joined(client_user):
     ]
     assert data["client_profile"]["display_name"] == "Chloé Client"
     assert data["pro_profile"] is None and data["services"] == []
+
+
+def test_account_section_lists_second_factors_but_not_their_secrets(client_user):
+    give_totp(client_user)
+
+    account = export(client_user)["account"]
+
+    [factor] = account["sign_in_factors"]
+    assert factor["type"] == "totp"
+    assert ISO_UTC.match(factor["added_at"])
+    assert factor["last_used_at"] is None
+    assert TOTP_SECRET not in json.dumps(account)
 
 
 def test_pro_export_has_profile_services_and_hours(working_pro):
@@ -236,8 +257,9 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
     ]
 
 
-# Session, user, then one query per section or prefetch of the pro's export: 19 whatever the data.
-EXPORT_MAX_QUERIES = 19
+# Session, user, then one query per section or prefetch of the pro's export: 21 whatever the data
+# (client notes, waitlist entries and second factors are a section each).
+EXPORT_MAX_QUERIES = 21
 
 
 @pytest.mark.parametrize("clients", [1, 10], ids=["2-bookings", "20-bookings"])

@@ -17,7 +17,7 @@ from django.urls import reverse
 from accounts import demo
 from accounts.models import Category, ClientProfile, ProProfile, User
 from bookings.models import Service
-from conftest import module_data
+from conftest import give_totp, module_data
 
 pytestmark = pytest.mark.django_db
 
@@ -136,9 +136,11 @@ def test_demo_login_through_the_login_page(client):
 
 
 @pytest.mark.usefixtures("seeded")
-def test_demo_staff_can_open_the_admin(client):
+def test_demo_staff_set_up_a_second_factor_then_open_the_admin(client):
     client.login(email="admin@example.com", password=demo.PASSWORD)
 
+    assert client.get(reverse("admin:index"))["Location"] == reverse("mfa_index")
+    give_totp(User.objects.get(email="admin@example.com"))
     assert client.get(reverse("admin:index")).status_code == HTTPStatus.OK
 
 

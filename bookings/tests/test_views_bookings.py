@@ -119,7 +119,7 @@ def test_my_bookings_tabs_hold_their_own_bookings(as_client, one_of_each, scope,
     counts = {tab["scope"]: tab["count"] for tab in response.context["tabs"]}
     assert counts == {"upcoming": 2, "past": 3, "cancelled": 3}
     html = response.content.decode()
-    assert f'href="?scope={scope}" aria-current="page"' in html
+    assert f'href="/bookings/mine/?scope={scope}" aria-current="page"' in html
 
 
 def test_my_bookings_upcoming_is_the_default_tab(as_client, one_of_each):

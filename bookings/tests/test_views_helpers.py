@@ -95,7 +95,12 @@ def test_an_online_price_below_stripes_minimum_is_refused_with_the_minimum(offli
 
 def test_time_off_form_reads_wall_clock_times_in_the_given_zone():
     form = TimeOffForm(
-        {"starts_at": "2030-07-01T09:00", "ends_at": "2030-07-01T11:30"},
+        {
+            "starts_at_0": "2030-07-01",
+            "starts_at_1": "09:00",
+            "ends_at_0": "2030-07-01",
+            "ends_at_1": "11:30",
+        },
         tz=ZoneInfo("America/New_York"),
     )
     assert form.is_valid(), form.errors

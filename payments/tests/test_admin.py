@@ -9,6 +9,7 @@ from conftest import book, login
 from payments import services
 from payments.models import StripeEvent
 from payments.tests.conftest import pay_offline
+from timz.formats import platform_datetime
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,14 @@ def test_payment_detail_shows_refunds_in_the_currency_not_minor_units(refunded, 
     assert '<td class="field-amount_display"> <p>€25.00</p>' in html
     assert '<td class="field-fee_refunded_display"> <p>€2.50</p>' in html
     assert "<p>2500</p>" not in html and "<p>250</p>" not in html
+
+
+def test_payment_pages_name_the_status_and_the_booking_time_as_staff_read_them(paid, staff_user):
+    admin = login(staff_user)
+
+    page = admin.get(reverse("admin:payments_payment_change", args=[paid.pk])).text
+
+    assert f"Payment #{paid.pk} for booking #{paid.booking_id} (Paid)" in page
+    assert "(succeeded)" not in page
+    assert platform_datetime(paid.booking.starts_at) in page
+    assert platform_datetime(paid.booking.starts_at).endswith(" UTC")

@@ -59,3 +59,14 @@ def test_admin_refuses_anonymous_visitors(client):
 
     assert response.status_code == HTTPStatus.FOUND
     assert reverse("admin:login") in response["Location"]
+
+
+def test_staff_see_one_accounts_section(client, staff_user):
+    client.force_login(staff_user)
+
+    response = client.get(reverse("admin:index"))
+
+    sections = response.context["app_list"]
+    names = [str(app["name"]) for app in sections]
+    assert names.count("Accounts") == 1
+    assert "Sign-in: email addresses" in names

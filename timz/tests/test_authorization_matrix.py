@@ -36,6 +36,7 @@ import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -48,6 +49,7 @@ from bookings.models import Booking, Review, Service, WaitlistEntry, WaitlistOff
 from bookings.selectors import slot_is_free
 from chat.models import Conversation, Message
 from conftest import (
+    give_totp,
     local_at,
     make_booking,
     make_category,
@@ -177,6 +179,7 @@ class World:
     waitlist_entry: object
     other_waitlist_entry: object
     waitlist_offer: object
+    passkey: Authenticator
     secrets: list[str] = field(default_factory=list)
 
     def free_start(self) -> datetime:
@@ -224,7 +227,9 @@ def build_world() -> World:
         email="other-pro@example.com", name="Otto Other", slug="otto-other", category=category
     )
     service = make_service(pro=pro, name="Haircut", duration_minutes=45, price_amount=3500)
-    staff_user = User.objects.create_superuser(email="admin@example.com", password="x" * 20)
+    staff_user = give_totp(
+        User.objects.create_superuser(email="admin@example.com", password="x" * 20)
+    )
     ClientProfile.objects.filter(user=client_user).update(phone=PHONE)
     for someone in (pro, other_pro):
         set_every_day(someone)
@@ -329,6 +334,9 @@ def build_world() -> World:
         pro=pro,
         service=service,
     )
+    # Under a transactional test the join's on-commit check may have offered a time already:
+    # the world holds this one instead, whatever the test's transaction mode.
+    WaitlistOffer.objects.filter(entry=waitlist_entry).delete()
     waitlist_offer = WaitlistOffer.objects.create(
         entry=waitlist_entry,
         pro=pro,
@@ -385,6 +393,9 @@ def build_world() -> World:
         waitlist_entry=waitlist_entry,
         other_waitlist_entry=other_waitlist_entry,
         waitlist_offer=waitlist_offer,
+        passkey=Authenticator.objects.create(
+            user=client_user, type=Authenticator.Type.WEBAUTHN, data={"name": "Phone"}
+        ),
         secrets=[NOTE, MESSAGE, PHONE, calendar_token, payment.checkout_session_id],
     )
 
@@ -395,6 +406,7 @@ FINGERPRINT_MODELS = (
     "accounts.ClientProfile",
     "accounts.ProProfile",
     "account.EmailAddress",
+    "mfa.Authenticator",
     "bookings.Service",
     "bookings.BookingRules",
     "bookings.WeeklyHours",
@@ -486,6 +498,9 @@ WROTE = ok(200, writes=True)
 # whether it worked shows in the data (writes / refused-and-unchanged).
 PRO_OR_STAFF_ACTION = m(LOGIN, DETAIL, no(), MOVED, no(), MOVED)
 RESET_FORM = ok(302, to="account_reset_password_from_key")
+# allauth asks for the password again before any change to sign-in factors, whose object it is
+# is checked after that (accounts/tests/test_mfa.py).
+REAUTHENTICATE = no(302, to="account_reauthenticate")
 API_PRO_OR_STAFF_ACTION = m(UNAUTH, no(409), no(), WROTE, no(), WROTE)
 
 # Every line below is m(anonymous, client, other client, pro, other pro, staff).
@@ -817,6 +832,14 @@ MATRIX: dict[str, dict[str, Case]] = {
             lambda w: {"uidb36": w.reset_uidb36, "key": "abc-0123456789abcdef"},
             GET=everyone(no(200)),  # allauth's "bad token" page
             POST=everyone(no(200)),
+        ),
+    },
+    # -- allauth.mfa: a passkey is only its owner's; removing one asks for the password first ---
+    "mfa_remove_webauthn": {
+        "the client's passkey": Case(
+            lambda w: {"pk": w.passkey.pk},
+            GET=m(LOGIN, *[REAUTHENTICATE] * 5),
+            POST=m(LOGIN, *[REAUTHENTICATE] * 5),
         ),
     },
     # -- the JSON API ---------------------------------------------------------------------------
