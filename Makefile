@@ -33,9 +33,10 @@ run: venv ## Migrate, load demo data if empty, serve http://127.0.0.1:8000 (page
 	( while true; do $(PY) manage.py process_due --quiet || true; sleep 60; done ) & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-serve: venv ## Serve with daphne as production does (no autoreload)
+WORKERS ?= 2
+serve: venv ## Serve as production does: WORKERS daphne processes (default 2) on one port
 	$(PY) manage.py migrate --no-input
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) timz.asgi:application
+	$(PY) -m timz.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: venv ## Run the whole test suite (SQLite, in-memory channel layer)
 	$(PY) -m pytest -q -n 2 --dist loadfile

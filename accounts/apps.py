@@ -5,6 +5,15 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    # This module holds three configs: "accounts" in INSTALLED_APPS must mean this one, or
+    # Django falls back to a bare AppConfig and ready() never runs.
+    default = True
+
+    def ready(self):
+        from timz import pagecache
+
+        # Public pages cached for visitors are invalidated by the writes they show.
+        pagecache.connect_signals()
 
 
 # allauth's two apps under names of their own in the admin: allauth calls its email app

@@ -5,17 +5,21 @@ number of SQL queries of a page does not grow with the number of pros, services 
 
 Search rules:
 - free text is split into words (at most `MAX_TERMS`); every word must match the pro's display
-  name, headline, category name or one of the pro's active service names (icontains, so it works
-  on SQLite and PostgreSQL alike);
+  name, headline, category name or one of the pro's active service names (`pros_matching_text`,
+  with a typo-tolerant trigram fallback on PostgreSQL);
 - relevance ranks a display-name match above a headline match above a service/category match,
   then by rating; without text, relevance is simply the rating order;
 - `max_price` is in minor units and keeps pros having an active service at or below it.
 """
 
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
+    Expression,
+    ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -25,11 +29,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Category, ProProfile
 
 MAX_TERMS = 5
+# pg_trgm word similarity at which a query with typos still names a pro's text.
+FUZZY_THRESHOLD = 0.3
 SORTS = {
     "relevance": "Best match",
     "price": "Lowest price",
@@ -72,6 +79,69 @@ def search_terms(q: str | None) -> list[str]:
     return (q or "").split()[:MAX_TERMS]
 
 
+def pros_matching_text(qs: QuerySet[ProProfile], *, q: str) -> tuple[QuerySet, Expression]:
+    """The pros of `qs` matching the free text `q`, and their relevance expression.
+
+    The one home of text matching (`pros_matching` calls it for every search).
+    Every word (at most `MAX_TERMS`) must be in the display name, headline, category name or
+    an active service name (case-insensitive substring; on PostgreSQL the GIN trigram indexes
+    of accounts migration 0003 serve these scans). Relevance: 100 per word in the name, 10 in
+    the headline, 1 elsewhere.
+
+    On PostgreSQL, when no pro of `qs` matches that way, the pros whose name, headline,
+    category or a service name is *similar* to the query (pg_trgm word similarity of the query
+    with its spaces removed, so "hiar cut" finds "Haircut") are returned instead, most similar
+    first. Typos thus find something without diluting exact results. SQLite has no trigram
+    functions and keeps the exact rule only.
+    """
+    terms = search_terms(q)
+    if not terms:
+        return qs, Value(0)
+    exact = Q()
+    score = Value(0)
+    for term in terms:
+        in_name = Q(display_name__icontains=term)
+        in_headline = Q(headline__icontains=term)
+        in_category = Q(category__name__icontains=term)
+        in_service = Exists(_active_services().filter(pro=OuterRef("pk"), name__icontains=term))
+        exact &= in_name | in_headline | in_category | in_service
+        score = score + Case(
+            When(in_name, then=Value(100)),
+            When(in_headline, then=Value(10)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    if connection.vendor != "postgresql":
+        return qs.filter(exact), score
+
+    from django.contrib.postgres.search import TrigramWordSimilarity
+
+    squeezed = Value("".join(terms))
+    service_similarity = (
+        _active_services()
+        .filter(pro=OuterRef("pk"))
+        .annotate(similarity=TrigramWordSimilarity(squeezed, "name"))
+        .order_by("-similarity")
+        .values("similarity")[:1]
+    )
+    similarity = Greatest(
+        TrigramWordSimilarity(squeezed, "display_name"),
+        TrigramWordSimilarity(squeezed, "headline"),
+        TrigramWordSimilarity(squeezed, Coalesce("category__name", Value(""))),
+        Coalesce(Subquery(service_similarity), Value(0.0)),
+        output_field=FloatField(),
+    )
+    # Uncorrelated: PostgreSQL evaluates it once per query, not once per row.
+    anyone_exact = Exists(qs.filter(exact).values("pk"))
+    qs = qs.annotate(text_similarity=similarity).filter(
+        exact | (~anyone_exact & Q(text_similarity__gte=FUZZY_THRESHOLD))
+    )
+    # Exact matches keep their word score (ties go to the rating); typo matches add up
+    # similarity, most similar first.
+    fuzzy_bonus = Case(When(anyone_exact, then=Value(0.0)), default=F("text_similarity"))
+    return qs, ExpressionWrapper(score + fuzzy_bonus, output_field=FloatField())
+
+
 def pros_matching(*, category: str | None = None, q: str = "") -> QuerySet[ProProfile]:
     """Public pros of `category` (a slug) matching every word of `q` (see the module's rules),
     annotated with `relevance`; unordered. The one text+category matcher of the directory, the
@@ -79,20 +149,8 @@ def pros_matching(*, category: str | None = None, q: str = "") -> QuerySet[ProPr
     qs = ProProfile.objects.public()
     if category:
         qs = qs.filter(category__slug=category)
-    score = Value(0)
-    for term in search_terms(q):
-        in_name = Q(display_name__icontains=term)
-        in_headline = Q(headline__icontains=term)
-        in_category = Q(category__name__icontains=term)
-        in_service = Exists(_active_services().filter(pro=OuterRef("pk"), name__icontains=term))
-        qs = qs.filter(in_name | in_headline | in_category | in_service)
-        score = score + Case(
-            When(in_name, then=Value(100)),
-            When(in_headline, then=Value(10)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-    return qs.annotate(relevance=score)
+    qs, relevance = pros_matching_text(qs, q=q)
+    return qs.annotate(relevance=relevance)
 
 
 def pro_search(

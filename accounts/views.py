@@ -19,10 +19,13 @@ from accounts.forms import AccountDeleteForm, ProfileForm, ProProfileForm
 from accounts.models import ClientProfile
 from accounts.search import DirectorySearchForm, matching_services_first
 from accounts.structured_data import json_ld_script_text, pro_json_ld
+from timz import pagecache
+from timz.pagecache import cache_public_page
 
 HOME_PAGE_SIZE = 12
 
 
+@cache_public_page()
 def home(request):
     """The directory: hero search form, category chips, paginated results (12 per page)."""
     categories = list(directory.categories_all())
@@ -48,9 +51,11 @@ def home(request):
     )
 
 
+@cache_public_page(pro_id_of=pagecache.pro_id_for_slug)
 def pro_detail(request, slug):
     """A pro's public page: profile, active services with a Book button each, latest reviews."""
     pro = directory.pro_get_public(slug=slug)
+    pagecache.pro_slug_seen(slug=slug, pro_id=pro.pk)
     reviews = directory.pro_latest_reviews(pro=pro)
     return render(
         request,

@@ -51,6 +51,7 @@ from bookings.schemas import (
     review_json,
     waitlist_json,
 )
+from timz import pagecache
 from timz.ratelimit import RateLimited
 from timz.schemas import ErrorOut, page_or_400
 
@@ -81,8 +82,20 @@ def slots(
 ):
     """Free start times for `days` local dates from `start` (YYYY-MM-DD, default today) in
     zone `tz` (default the pro's), as ISO 8601 with that zone's offset."""
+    # The same answer for everyone until the pro's rows change or the minute turns (notice
+    # periods move with the clock): see timz.pagecache.
+    minute = timezone.now().replace(second=0, microsecond=0)
+    return pagecache.remember(
+        pro_id=pagecache.pro_id_for_slug(slug),
+        parts=("slots", slug, service, start, days, tz, minute),
+        compute=lambda: _slots_answer(slug=slug, service=service, start=start, days=days, tz=tz),
+    )
+
+
+def _slots_answer(*, slug: str, service: int, start: str | None, days: int, tz: str | None):
     offered = selectors.service_get_bookable(service_id=service, pro_slug=slug)
     pro = offered.pro
+    pagecache.pro_slug_seen(slug=slug, pro_id=pro.pk)
     try:
         # The caller's profile zone does not apply: the API answers in `tz`, else the pro's.
         zone = viewer_zone(requested=tz, fallback=pro.timezone)

@@ -59,6 +59,9 @@ class Server:
             "EMAIL_URL": f"filemail://{self.mail_dir}",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
+            # Scenes are written by `manage` in other processes, whose cache invalidations
+            # (timz.pagecache) cannot reach this server's local-memory cache.
+            "PAGE_CACHE_SECONDS": "0",
             **(extra_env or {}),
         }
         for var in ("REDIS_URL", "STRIPE_SECRET_KEY"):

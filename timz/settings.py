@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on every GET answer (pages and API reads); If-None-Match gets 304 without a body.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before any view (and CSRF's form check, which runs with the view): see timz.input.
@@ -130,6 +132,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # One pool per process instead of a new connection per request (timz.redis_pool).
+            "OPTIONS": {"pool_class": "timz.redis_pool.SharedConnectionPool"},
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="timz") + _REDIS_SCOPE,
         }
     }
@@ -156,6 +160,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Seconds the directory and pro pages are kept for visitors (timz.pagecache; 0 turns it off).
+# Writes invalidate them at once; this bounds only how stale the clock-dependent parts get.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

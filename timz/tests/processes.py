@@ -93,6 +93,9 @@ class Daphne:
             "REDIS_URL": redis_url or os.environ["REDIS_URL"],
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
+            # The test process writes the rows under its own cache prefix: its invalidations
+            # (timz.pagecache) would not reach these servers' cached pages.
+            "PAGE_CACHE_SECONDS": "0",
             **(env or {}),
         }
         self.proc = subprocess.Popen(

@@ -1,0 +1,174 @@
+"""Visitors get the directory and pro pages from the cache; a write shows on the next request."""
+
+from datetime import timedelta
+from http import HTTPStatus
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services as account_services
+from bookings.models import Booking
+from bookings.services import date_override_set, review_create
+from conftest import book, local_at, login, make_booking, make_service, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def pro_page(http, pro):
+    return http.get(reverse("accounts:pro_detail", kwargs={"slug": pro.slug}))
+
+
+def test_a_visitor_gets_a_pro_page_from_the_cache_without_a_query(
+    client, pro, service, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(3):
+        assert "X-Page-Cache" not in pro_page(client, pro)  # which pro the slug names
+    with django_assert_max_num_queries(3):
+        assert pro_page(client, pro)["X-Page-Cache"] == "miss"
+    with django_assert_max_num_queries(0):
+        response = pro_page(client, pro)
+    assert response["X-Page-Cache"] == "hit"
+    assert "Haircut" in response.text
+    assert "Cookie" in response["Vary"]  # no shared cache may give it to a signed-in user
+
+
+def test_a_visitor_gets_the_second_view_of_the_directory_from_the_cache_without_a_query(
+    client, pro, service, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("home"), {"q": "hair"})["X-Page-Cache"] == "miss"
+    with django_assert_max_num_queries(0):
+        response = client.get(reverse("home"), {"q": "hair"})
+    assert response["X-Page-Cache"] == "hit"
+    assert "Paula Pro" in response.text
+
+
+def test_the_query_string_is_part_of_the_key(client, pro, service):
+    client.get(reverse("home"), {"q": "hair"})
+    response = client.get(reverse("home"), {"q": "nothing-like-it"})
+    assert response["X-Page-Cache"] == "miss"
+    assert "Paula Pro" not in response.text
+
+
+def test_a_profile_edit_shows_on_the_next_request(client, pro, service, commit):
+    pro_page(client, pro)
+    assert pro_page(client, pro)["X-Page-Cache"] == "miss"
+    client.get(reverse("home"))
+    with commit():
+        account_services.pro_profile_update(pro=pro, display_name="Paula Renamed")
+    assert "Paula Renamed" in pro_page(client, pro).text
+    assert "Paula Renamed" in client.get(reverse("home")).text
+
+
+def test_a_review_shows_its_rating_on_the_next_request(client, pro, client_user, commit):
+    service = make_service(pro=pro, name="Colour")
+    booking = make_booking(
+        client=client_user,
+        service=service,
+        starts_at=timezone.now() - timedelta(days=2),
+        status=Booking.Status.COMPLETED,
+    )
+    pro_page(client, pro)
+    assert "4.0" not in pro_page(client, pro).text
+    with commit():
+        review_create(booking=booking, by=client_user, rating=4, text="Lovely colour")
+    body = pro_page(client, pro).text
+    assert "Lovely colour" in body
+    assert "4.0" in body
+
+
+def test_a_booking_invalidates_the_pros_page_and_the_directory_but_not_other_pros(
+    client, working_pro, service, other_pro, client_user, commit
+):
+    other_service = make_service(pro=other_pro, name="Massage")
+    for _ in range(2):
+        pro_page(client, working_pro)
+        pro_page(client, other_pro)
+    client.get(reverse("home"))
+    with commit():
+        book(client=client_user, service=service)
+    assert pro_page(client, working_pro)["X-Page-Cache"] == "miss"
+    assert client.get(reverse("home"))["X-Page-Cache"] == "miss"
+    assert pro_page(client, other_pro)["X-Page-Cache"] == "hit"
+    assert other_service.name in pro_page(client, other_pro).text
+
+
+def test_a_service_added_shows_on_the_next_request(client, pro, service, commit):
+    pro_page(client, pro)
+    pro_page(client, pro)
+    with commit():
+        make_service(pro=pro, name="Beard trim")
+    assert "Beard trim" in pro_page(client, pro).text
+
+
+def test_a_signed_in_user_is_never_served_from_or_stored_in_the_cache(client, pro, service):
+    member = login(make_user(email="member@example.com"))
+    response = pro_page(member, pro)
+    assert "X-Page-Cache" not in response
+    assert "csrfmiddlewaretoken" in response.text  # the Message form posts
+    visitor = pro_page(client, pro)
+    assert visitor["X-Page-Cache"] == "miss"  # the member's answer was not stored
+    assert "csrfmiddlewaretoken" not in visitor.text
+
+
+def test_an_unknown_pro_is_not_cached(client, db):
+    response = client.get(reverse("accounts:pro_detail", kwargs={"slug": "nobody"}))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "X-Page-Cache" not in response
+
+
+def test_page_caching_can_be_turned_off(client, pro, service, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    pro_page(client, pro)
+    pro_page(client, pro)
+    assert "X-Page-Cache" not in pro_page(client, pro)
+
+
+# --- API reads ---------------------------------------------------------------------------------
+
+
+def slots(http, pro, service):
+    return http.get(f"/api/v1/pros/{pro.slug}/slots", {"service": service.pk, "days": 7})
+
+
+def test_the_slots_of_a_pro_are_computed_once_until_a_booking_takes_one(
+    client, working_pro, service, client_user, commit, django_assert_max_num_queries
+):
+    slots(client, working_pro, service)  # which pro the slug names
+    slots(client, working_pro, service)
+    with django_assert_max_num_queries(0):
+        before = slots(client, working_pro, service).json()["slots"]
+    with commit():
+        booking = book(client=client_user, service=service, days=3, hour=10)
+    after = slots(client, working_pro, service).json()["slots"]
+    taken = booking.starts_at.astimezone(ZoneInfo(working_pro.timezone)).isoformat()
+    assert taken in before
+    assert taken not in after
+
+
+def test_an_api_read_answers_304_to_its_own_etag(client, working_pro, service):
+    for url, params in (
+        (f"/api/v1/pros/{working_pro.slug}/slots", {"service": service.pk}),
+        (f"/api/v1/pros/{working_pro.slug}", {}),
+        ("/api/v1/pros", {"q": "paula"}),
+    ):
+        first = client.get(url, params)
+        assert first.status_code == HTTPStatus.OK
+        again = client.get(url, params, headers={"if-none-match": first["ETag"]})
+        assert again.status_code == HTTPStatus.NOT_MODIFIED
+        assert again.content == b""
+
+
+def test_a_day_closed_by_the_pro_leaves_the_slots_on_the_next_request(
+    client, working_pro, service, commit
+):
+    day = local_at(3, 0).date()
+    params = {"service": service.pk, "start": day.isoformat(), "days": 1}
+    url = f"/api/v1/pros/{working_pro.slug}/slots"
+    for _ in range(2):
+        assert client.get(url, params).json()["slots"]
+    with commit():
+        date_override_set(pro=working_pro, day=day, intervals=[])
+    assert client.get(url, params).json()["slots"] == []
