@@ -43,9 +43,11 @@ test: venv ## Run the whole test suite (SQLite, in-memory channel layer)
 # The tests whose answers depend on the date, run as if at instants where calendars turn: just
 # before and after midnight UTC, just after midnight in Paris, both DST nights of 2027 in Paris
 # and in New York (just before the change, on the local wall clock), the last evening of a month
-# (already the next month in Paris) and New Year's Eve. A run is a few seconds of tests behind
-# seconds of start-up, so the runs go two at a time, one process each, without migrations
-# (tables straight from the models) or the plugins of the schema and property tests.
+# (already the next month in Paris) and New Year's Eve. Each run is seconds of tests behind
+# seconds of start-up, so two processes share the instants (TIMZ_TEST_NOW takes several: every
+# test runs at each in turn, with the database and any module-wide data built again at each),
+# without migrations (tables straight from the models) or the plugins of the schema and
+# property tests.
 DATE_TESTS := timz/tests/test_admin_dashboard.py bookings/tests/test_process_due.py \
   bookings/tests/test_selectors.py bookings/tests/test_views_bookings.py \
   payments/tests/test_journeys_offline.py payments/tests/test_fee_report.py
@@ -53,11 +55,14 @@ INSTANTS := 2027-06-15T23:59:00Z 2027-06-16T00:01:00Z 2027-01-15T00:30:00+01:00 
   2027-03-28T01:30:00+01:00 2027-10-31T02:30:00+02:00 \
   2027-03-14T01:30:00-05:00 2027-11-07T01:30:00-04:00 \
   2027-02-28T23:30:00Z 2027-12-31T23:30:00Z
+HALF := $(shell echo $$(( ($(words $(INSTANTS)) + 1) / 2 )))
 test-instants: venv ## The date-sensitive tests at pinned instants (TIMZ_TEST_NOW)
-	@printf '%s\n' $(INSTANTS) | xargs -P 2 -I '{}' sh -c ' \
-	  out=$$(TIMZ_TEST_NOW={} $(PY) -m pytest -q -p no:xdist -p no:schemathesis \
+	@printf '%s\n' "$(wordlist 1,$(HALF),$(INSTANTS))" \
+	  "$(wordlist $(shell echo $$(($(HALF) + 1))),$(words $(INSTANTS)),$(INSTANTS))" \
+	  | xargs -P 2 -I '{}' sh -c ' \
+	  out=$$(TIMZ_TEST_NOW="{}" $(PY) -m pytest -q -p no:xdist -p no:schemathesis \
 	    -p no:hypothesispytest --nomigrations $(DATE_TESTS) 2>&1); status=$$?; \
-	  printf "== TIMZ_TEST_NOW=%s\n%s\n" {} "$$out"; exit $$status'
+	  printf "== TIMZ_TEST_NOW=%s\n%s\n" "{}" "$$out"; exit $$status'
 
 test-postgres: venv ## The suite against PostgreSQL and Redis on 127.0.0.1
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/timz} \
