@@ -14,14 +14,38 @@ help: ## List the commands
 
 # The virtualenv is rebuilt when the requirement files change. Python >= 3.12 is required
 # (Django 6); .python-version asks pyenv for 3.13.
+#
+# uv installs the requirements (about 15 s from an empty cache, where pip took over 2 minutes):
+# the uv on PATH, else the one pinned in requirements-dev.txt, fetched with the interpreter's own
+# pip. uv is given pip's configuration (index-url, extra-index-url, find-links, constraint from
+# `pip config list`) and pip's rule of taking the best version across them, so both install
+# from the same sources; it also compiles the bytecode, as pip does (runs with
+# PYTHONDONTWRITEBYTECODE would otherwise recompile every library in every process). Without uv,
+# pip installs everything as before.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@PYBIN=""; for c in python3.13 python3.12 python3 python; do \
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then PYBIN=$$c; break; fi; \
 	done; \
 	if [ -z "$$PYBIN" ]; then echo "error: Timz needs Python >= 3.12 (Django 6); none found on PATH. Install python3.13 (pyenv install 3.13) and retry." >&2; exit 1; fi; \
 	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then rm -rf $(VENV); fi; \
-	[ -x $(PY) ] || { echo "Creating $(VENV) with $$($$PYBIN --version)"; $$PYBIN -m venv $(VENV); }
-	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	[ -x $(PY) ] || { echo "Creating $(VENV) with $$($$PYBIN --version)"; $$PYBIN -m venv --without-pip $(VENV); }; \
+	UV=$$(command -v uv || true); \
+	if [ -z "$$UV" ] && [ ! -x $(VENV)/bin/uv ]; then \
+	  $$PYBIN -m pip --python $(PY) install --quiet --disable-pip-version-check "$$(grep -E '^uv==' requirements-dev.txt)" || true; \
+	fi; \
+	[ -n "$$UV" ] || { [ -x $(VENV)/bin/uv ] && UV=$(VENV)/bin/uv; }; \
+	if [ -n "$$UV" ]; then \
+	  SOURCES=$$($$PYBIN -m pip config list 2>/dev/null \
+	    | sed -n "s/^[^.]*\.\(index-url\|extra-index-url\|find-links\|constraint\)='\(.*\)'$$/\1 \2/p" \
+	    | while read -r key values; do for v in $$values; do printf -- '--%s %s ' "$$key" "$$v"; done; done); \
+	  echo "Installing requirements-dev.txt with $$($$UV --version)"; \
+	  $$UV pip install --quiet --python $(PY) --compile-bytecode --index-strategy unsafe-best-match \
+	    $$SOURCES pip -r requirements-dev.txt; \
+	else \
+	  echo "uv is not available: installing requirements-dev.txt with pip"; \
+	  [ -x $(PIP) ] || $(PY) -m ensurepip --upgrade >/dev/null; \
+	  $(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt; \
+	fi
 	@touch $@
 
 venv: $(VENV)/.installed ## Create the virtualenv and install everything
