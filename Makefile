@@ -93,9 +93,12 @@ test-postgres: venv ## The suite against PostgreSQL and Redis on 127.0.0.1
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
+# Two workers, each with its own daphne, database and browser; a file's tests stay on one worker
+# (e2e/conftest.py). One worker (pytest, daphne and Chromium taking turns) keeps about one core
+# busy; two keep both.
 e2e: venv ## Browser tests in headless Chromium (needs the chromium package; node for axe-core)
 	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund
-	$(PY) -m pytest -q -p no:xdist e2e
+	$(PY) -m pytest -q -n 2 --dist loadfile e2e
 
 lint: venv ## ruff check, ruff format --check, makemigrations --check, mypy over payments/
 	$(VENV)/bin/ruff check .
