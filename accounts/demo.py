@@ -323,11 +323,12 @@ def _users(specs, *, password_hash: str, result: SeedResult) -> dict[str, User]:
     return users
 
 
-def _upsert(model, key: tuple[str, ...], rows: list[dict], fields: list[str], *, signals=False):
+def _upsert(model, key: tuple[str, ...], rows: list[dict], *, signals=False) -> dict:
     """`model` rows keyed on the `key` fields: missing ones inserted in one query (one by one
-    with `signals`, so that post_save receivers run), existing ones brought back to `fields` in
-    one more. Returns {key values: instance}."""
+    with `signals`, so that post_save receivers run), existing ones given back the rows' other
+    fields in one more. Returns {key values: instance}."""
     wanted = {tuple(row[k] for k in key): row for row in rows}
+    fields = [name for name in rows[0] if name not in key]
     lookup = {f"{key[0]}__in": [k[0] for k in wanted]}
     found = {tuple(getattr(obj, k) for k in key): obj for obj in model.objects.filter(**lookup)}
     found = {k: obj for k, obj in found.items() if k in wanted}
@@ -371,7 +372,6 @@ def seed(*, stdout) -> SeedResult:
             Category,
             ("slug",),
             [{"slug": slug, "name": name} for slug, name in CATEGORIES],
-            ["name"],
         )
         result = SeedResult(admin=None, clients=[], pros=[])
         users = _users(
@@ -397,19 +397,7 @@ def seed(*, stdout) -> SeedResult:
                 {"user_id": user.pk, "display_name": spec.name, "timezone": CITIES[spec.city][0]}
                 for user, spec in zip(pro_users, PROS, strict=True)
             ],
-            ["display_name", "timezone"],
         )
-        profile_fields = [
-            "display_name",
-            "slug",
-            "headline",
-            "bio",
-            "category",
-            "city",
-            "address_line",
-            "timezone",
-            "is_listed",
-        ]
         pros = _upsert(
             ProProfile,
             ("user_id",),
@@ -428,7 +416,6 @@ def seed(*, stdout) -> SeedResult:
                 }
                 for user, spec in zip(pro_users, PROS, strict=True)
             ],
-            profile_fields,
             signals=True,  # a new pro gets their booking rules (bookings.receivers)
         )
         result.pros = [pros[(user.pk,)] for user in pro_users]
@@ -449,8 +436,6 @@ def seed(*, stdout) -> SeedResult:
                 for pro, spec in zip(result.pros, PROS, strict=True)
                 for position, (name, description, minutes, price) in enumerate(spec.services)
             ],
-            ["description", "duration_minutes", "price_amount", "currency", "position"]
-            + ["is_active"],
         )
     # Pictures are files: drawn outside the transaction, only for pros who have none.
     for pro, spec in zip(result.pros, PROS, strict=True):
