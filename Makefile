@@ -21,13 +21,14 @@ help: ## List the commands
 # The virtualenv is rebuilt when the requirement files change. Python >= 3.12 is required
 # (Django 6); .python-version asks pyenv for 3.13.
 #
-# uv installs the requirements (about 15 s from an empty cache, where pip took over 2 minutes):
-# the uv on PATH, else the one pinned in requirements-dev.txt, fetched with the interpreter's own
-# pip. uv is given pip's configuration (index-url, extra-index-url, find-links, constraint from
+# uv installs the requirements (parallel downloads, one resolution: on the same loaded machine, a
+# fresh `make run` showed its first page after 119 s instead of pip's 218 s). It is the uv on
+# PATH, else the one pinned in requirements-dev.txt, fetched with the interpreter's own pip.
+# uv is given pip's configuration (index-url, extra-index-url, find-links, constraint from
 # `pip config list`) and pip's rule of taking the best version across them, so both install
-# from the same sources; it also compiles the bytecode, as pip does (runs with
-# PYTHONDONTWRITEBYTECODE would otherwise recompile every library in every process). Without uv,
-# pip installs everything as before.
+# from the same sources; it compiles the bytecode, as pip does (a process that finds none
+# compiles what it imports, every time, where PYTHONDONTWRITEBYTECODE is set). Without uv, pip
+# installs everything as before.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@PYBIN=""; for c in python3.13 python3.12 python3 python; do \
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then PYBIN=$$c; break; fi; \
