@@ -4,8 +4,11 @@ App-specific fixtures live in `<app>/tests/conftest.py`.
 
 The clock: a test that depends on what time it is asks for `now` (the clock stopped at the
 test's start) or `travel` (the clock stopped at a chosen instant), both built on time-machine.
-With TIMZ_TEST_NOW set to an ISO 8601 instant with an offset (`make test-instants`), every test
-starts at that instant instead of the real time.
+With TIMZ_TEST_NOW set to an ISO 8601 instant with an offset, every test starts at that instant
+instead of the real time. Given several instants (separated by spaces, as `make test-instants`
+does), every test runs once at each: the session is parametrized over them, so pytest runs all
+the tests at the first instant, then all at the next, and any data built for a module or the
+session (the test database included) is built again at each instant.
 """
 
 import itertools
@@ -40,42 +43,70 @@ _seq = itertools.count(1)
 TEST_NOW_VARIABLE = "TIMZ_TEST_NOW"
 
 
-def _pinned_instant() -> datetime | None:
-    """The instant named by TIMZ_TEST_NOW, or None when it is unset or empty."""
-    value = os.environ.get(TEST_NOW_VARIABLE, "").strip()
-    if not value:
-        return None
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        instant = None
-    if instant is None or instant.tzinfo is None:
-        raise pytest.UsageError(
-            f"{TEST_NOW_VARIABLE}={value!r}: give an ISO 8601 instant with an offset, "
-            "e.g. 2027-03-28T01:30:00Z"
-        )
-    return instant
+def _pinned_instants() -> list[datetime]:
+    """The instants named by TIMZ_TEST_NOW (separated by spaces or commas), in order; empty when
+    it is unset or blank."""
+    instants = []
+    for value in os.environ.get(TEST_NOW_VARIABLE, "").replace(",", " ").split():
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            instant = None
+        if instant is None or instant.tzinfo is None:
+            raise pytest.UsageError(
+                f"{TEST_NOW_VARIABLE}={value!r}: give ISO 8601 instants with an offset, "
+                "e.g. 2027-03-28T01:30:00Z (several separated by spaces)"
+            )
+        instants.append(instant)
+    return instants
 
 
 def pytest_configure(config):
-    _pinned_instant()  # a malformed TIMZ_TEST_NOW stops the run before any test
+    _pinned_instants()  # a malformed TIMZ_TEST_NOW stops the run before any test
 
 
 def pytest_report_header(config):
-    instant = _pinned_instant()
-    return f"clock: every test starts at {instant.isoformat()}" if instant else None
+    instants = _pinned_instants()
+    if not instants:
+        return None
+    return "clock: every test starts at " + ", then at ".join(i.isoformat() for i in instants)
+
+
+def pytest_generate_tests(metafunc):
+    instants = _pinned_instants()
+    if len(instants) > 1 and "_pinned_clock" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "_pinned_clock",
+            instants,
+            indirect=True,
+            scope="session",
+            ids=[instant.isoformat() for instant in instants],
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _pinned_clock():
-    """With TIMZ_TEST_NOW, the whole session (module-wide data included) runs at that instant,
-    and the clock ticks on from there. None without it: the real clock."""
-    instant = _pinned_instant()
+def _pinned_clock(request):
+    """With TIMZ_TEST_NOW, the whole session (module-wide data included) runs at that instant
+    (with several, at the one of this test's parameter), and the clock ticks on from there.
+    None without it: the real clock."""
+    instants = _pinned_instants()
+    instant = getattr(request, "param", instants[0] if instants else None)
     if instant is None:
         yield None
         return
     with time_machine.travel(instant, tick=True) as traveller:
+        traveller.instant = instant
         yield traveller
+
+
+if len(_pinned_instants()) > 1:
+
+    @pytest.fixture(scope="session")
+    def django_db_blocker(django_db_blocker, _pinned_clock):
+        """pytest-django's blocker, made to depend on the instant: every fixture that touches
+        the database (the test database itself, module-wide data) is torn down when the
+        instant changes, and built again at the next one."""
+        return django_db_blocker
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +114,7 @@ def _test_starts_at_the_pinned_instant(_pinned_clock):
     # Each test starts at the instant itself, not at the instant plus the time the tests before
     # it took: at "23:59" every test meets 23:59, whatever its place in the run.
     if _pinned_clock is not None:
-        _pinned_clock.move_to(_pinned_instant())
+        _pinned_clock.move_to(_pinned_clock.instant)
 
 
 @pytest.fixture

@@ -309,22 +309,60 @@ def demo_coordinates(city: str, n: int) -> tuple[Decimal, Decimal]:
     return lat, lng
 
 
-def _user(email: str, *, role: str, password_hash: str, result: SeedResult, **flags) -> User:
-    user, created = User.objects.get_or_create(
-        email=email, defaults={"role": role, "password": password_hash, **flags}
-    )
-    if created:
-        result.created_users += 1
-    else:
-        changed = {k: v for k, v in {"role": role, **flags}.items() if getattr(user, k) != v}
+def _users(specs, *, password_hash: str, result: SeedResult) -> dict[str, User]:
+    """The demo users by email, from (email, fields) pairs: the missing ones created in one
+    insert (with the demo password), the others given back their fields where they drifted;
+    each with one verified, primary email address."""
+    users = User.objects.in_bulk([email for email, _ in specs], field_name="email")
+    missing = [
+        User(email=email, password=password_hash, **fields)
+        for email, fields in specs
+        if email not in users
+    ]
+    for user in User.objects.bulk_create(missing):
+        users[user.email] = user
+    result.created_users += len(missing)
+    for email, fields in specs:
+        user = users[email]
+        changed = {k: v for k, v in fields.items() if getattr(user, k) != v}
         if changed:
             for key, value in changed.items():
                 setattr(user, key, value)
             user.save(update_fields=list(changed))
-    EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
+    addresses = EmailAddress.objects.filter(user__in=users.values())
+    have = set(addresses.values_list("user_id", "email"))
+    addresses.exclude(verified=True, primary=True).update(verified=True, primary=True)
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=email, verified=True, primary=True)
+        for email, user in users.items()
+        if (user.pk, email) not in have
     )
-    return user
+    return users
+
+
+def _upsert(model, key: tuple[str, ...], rows: list[dict], *, signals=False) -> dict:
+    """`model` rows keyed on the `key` fields: missing ones inserted in one query (one by one
+    with `signals`, so that post_save receivers run), existing ones given back the rows' other
+    fields in one more. Returns {key values: instance}."""
+    wanted = {tuple(row[k] for k in key): row for row in rows}
+    fields = [name for name in rows[0] if name not in key]
+    lookup = {f"{key[0]}__in": [k[0] for k in wanted]}
+    found = {tuple(getattr(obj, k) for k in key): obj for obj in model.objects.filter(**lookup)}
+    found = {k: obj for k, obj in found.items() if k in wanted}
+    for k, obj in found.items():
+        for name in fields:
+            setattr(obj, name, wanted[k][name])
+    if found:
+        model.objects.bulk_update(list(found.values()), fields)
+    missing = [model(**row) for k, row in wanted.items() if k not in found]
+    if signals:
+        for obj in missing:
+            obj.save(force_insert=True)
+        created = missing
+    else:
+        created = model.objects.bulk_create(missing)
+    found.update({tuple(getattr(obj, k) for k in key): obj for obj in created})
+    return found
 
 
 def _avatar(pro: ProProfile, spec: DemoPro) -> None:
@@ -339,81 +377,87 @@ def _avatar(pro: ProProfile, spec: DemoPro) -> None:
 
 
 def seed(*, stdout) -> SeedResult:
-    """Create or update the demo categories, users, pro profiles and services."""
+    """Create or update the demo categories, users, pro profiles and services, a few queries per
+    kind of row (bulk inserts and updates), whatever is already there."""
     from bookings.models import Service
 
     password_hash = make_password(PASSWORD)  # hashed once, used for every new demo user
+    pro_emails = [f"pro{n}@example.com" for n in range(1, len(PROS) + 1)]
+    client_emails = [f"client{n}@example.com" for n in range(1, len(CLIENTS) + 1)]
     with transaction.atomic():
-        categories = {
-            slug: Category.objects.update_or_create(slug=slug, defaults={"name": name})[0]
-            for slug, name in CATEGORIES
-        }
+        categories = _upsert(
+            Category,
+            ("slug",),
+            [{"slug": slug, "name": name} for slug, name in CATEGORIES],
+        )
         result = SeedResult(admin=None, clients=[], pros=[])
-        result.admin = _user(
-            ADMIN_EMAIL,
-            role=User.Role.CLIENT,
+        users = _users(
+            [(ADMIN_EMAIL, {"role": User.Role.CLIENT, "is_staff": True, "is_superuser": True})]
+            + [(email, {"role": User.Role.CLIENT}) for email in client_emails]
+            + [(email, {"role": User.Role.PRO}) for email in pro_emails],
             password_hash=password_hash,
             result=result,
-            is_staff=True,
-            is_superuser=True,
         )
-        ClientProfile.objects.get_or_create(
-            user=result.admin, defaults={"display_name": "Timz Admin"}
+        result.admin = users[ADMIN_EMAIL]
+        result.clients = [users[email] for email in client_emails]
+        pro_users = [users[email] for email in pro_emails]
+        if not ClientProfile.objects.filter(user=result.admin).exists():
+            ClientProfile.objects.create(user=result.admin, display_name="Timz Admin")
+        _upsert(
+            ClientProfile,
+            ("user_id",),
+            [
+                {"user_id": user.pk, "display_name": name, "timezone": zone}
+                for user, (name, zone) in zip(result.clients, CLIENTS, strict=True)
+            ]
+            + [
+                {"user_id": user.pk, "display_name": spec.name, "timezone": CITIES[spec.city][0]}
+                for user, spec in zip(pro_users, PROS, strict=True)
+            ],
         )
-        for n, (name, zone) in enumerate(CLIENTS, start=1):
-            user = _user(
-                f"client{n}@example.com",
-                role=User.Role.CLIENT,
-                password_hash=password_hash,
-                result=result,
-            )
-            ClientProfile.objects.update_or_create(
-                user=user, defaults={"display_name": name, "timezone": zone}
-            )
-            result.clients.append(user)
-        for n, spec in enumerate(PROS, start=1):
-            zone, currency = CITIES[spec.city]
-            lat, lng = demo_coordinates(spec.city, n)
-            user = _user(
-                f"pro{n}@example.com",
-                role=User.Role.PRO,
-                password_hash=password_hash,
-                result=result,
-            )
-            ClientProfile.objects.update_or_create(
-                user=user, defaults={"display_name": spec.name, "timezone": zone}
-            )
-            pro, _ = ProProfile.objects.update_or_create(
-                user=user,
-                defaults={
+        coordinates = [demo_coordinates(spec.city, n) for n, spec in enumerate(PROS, start=1)]
+        pros = _upsert(
+            ProProfile,
+            ("user_id",),
+            [
+                {
+                    "user_id": user.pk,
                     "display_name": spec.name,
                     "slug": spec.slug,
                     "headline": spec.headline,
                     "bio": spec.bio,
-                    "category": categories[spec.category],
+                    "category": categories[(spec.category,)],
                     "city": spec.city,
                     "address_line": spec.address,
-                    "latitude": lat,
-                    "longitude": lng,
+                    "latitude": coordinates[n][0],
+                    "longitude": coordinates[n][1],
                     "travel_km": TRAVEL_KM.get(spec.category),
-                    "timezone": zone,
+                    "timezone": CITIES[spec.city][0],
                     "is_listed": True,
-                },
-            )
-            for position, (sname, description, minutes, price) in enumerate(spec.services):
-                Service.objects.update_or_create(
-                    pro=pro,
-                    name=sname,
-                    defaults={
-                        "description": description,
-                        "duration_minutes": minutes,
-                        "price_amount": money.to_minor(price, currency),
-                        "currency": currency,
-                        "position": position,
-                        "is_active": True,
-                    },
-                )
-            result.pros.append(pro)
+                }
+                for n, (user, spec) in enumerate(zip(pro_users, PROS, strict=True))
+            ],
+            signals=True,  # a new pro gets their booking rules (bookings.receivers)
+        )
+        result.pros = [pros[(user.pk,)] for user in pro_users]
+        _upsert(
+            Service,
+            ("pro_id", "name"),
+            [
+                {
+                    "pro_id": pro.pk,
+                    "name": name,
+                    "description": description,
+                    "duration_minutes": minutes,
+                    "price_amount": money.to_minor(price, CITIES[spec.city][1]),
+                    "currency": CITIES[spec.city][1],
+                    "position": position,
+                    "is_active": True,
+                }
+                for pro, spec in zip(result.pros, PROS, strict=True)
+                for position, (name, description, minutes, price) in enumerate(spec.services)
+            ],
+        )
     # Pictures are files: drawn outside the transaction, only for pros who have none.
     for pro, spec in zip(result.pros, PROS, strict=True):
         _avatar(pro, spec)

@@ -83,20 +83,30 @@ def _schedules(pros) -> tuple[int, int]:
 
 
 def _book_upcoming(pro, service, client, *, pick: int):
-    """Book the pick-th free slot of the coming fortnight through the service."""
+    """Book the pick-th free slot of the coming fortnight through the service (then every 7th
+    after it, while a slot is refused). The slots of the first three days nearly always hold
+    it, and they are the fortnight's first slots (a window split in two gives the same slots),
+    so the fortnight is computed only when they do not."""
     today = timezone.now().astimezone(ZoneInfo(pro.timezone)).date()
-    slots = selectors.free_slots(pro=pro, service=service, start=today + timedelta(days=2), days=14)
-    for start in slots[pick::7]:
-        try:
-            return services.booking_create(
-                client=client,
-                service=service,
-                starts_at=start,
-                note="Demo booking",
-                enforce_rate_limit=False,
-            )
-        except SlotUnavailable:
-            continue
+    tried = set()
+    for days in (3, 14):
+        slots = selectors.free_slots(
+            pro=pro, service=service, start=today + timedelta(days=2), days=days
+        )
+        for start in slots[pick::7]:
+            if start in tried:
+                continue
+            tried.add(start)
+            try:
+                return services.booking_create(
+                    client=client,
+                    service=service,
+                    starts_at=start,
+                    note="Demo booking",
+                    enforce_rate_limit=False,
+                )
+            except SlotUnavailable:
+                continue
     return None
 
 
@@ -108,24 +118,43 @@ PAST_ACTIONS = {
     S.NO_SHOW: "no_show",
 }
 
+# The past of every demo pro: (days ago, hour, status, reason), as rows with their events.
+HISTORY = [
+    (3, 10, S.COMPLETED, ""),
+    (6, 11, S.COMPLETED, ""),
+    (9, 15, S.COMPLETED, ""),
+    (12, 10, S.NO_SHOW, ""),
+    (15, 14, S.CANCELLED, "Sick child"),
+    (18, 16, S.DECLINED, "Away at a training that day"),
+]
 
-def _past_row(pro, service, client, *, days_ago: int, hour: int, status: str, reason=""):
+
+def _past_rows(pro, service, client, *, days_ago: int, hour: int, status: str, reason=""):
+    """A past booking and its events, not saved, dated as if made five days before it."""
     zone = ZoneInfo(pro.timezone)
     day = timezone.now().astimezone(zone).date() - timedelta(days=days_ago)
     starts_at = datetime.combine(day, time(hour)).replace(tzinfo=zone)
     booking = Booking.from_service(
         service=service, client=client, starts_at=starts_at, status=status, note="Demo booking"
     )
-    booking.save(force_insert=True)
     created = starts_at - timedelta(days=5)
+    booking.created_at = created
     first = S.REQUESTED if status == S.DECLINED else S.CONFIRMED
     events = [
         BookingEvent(
-            booking=booking, actor=client, actor_role="client", action="create", to_status=first
+            booking=booking,
+            actor=client,
+            actor_role="client",
+            action="create",
+            to_status=first,
+            at=created,
         )
     ]
     if status != first:
         actor, role = (client, "client") if status == S.CANCELLED else (pro.user, "pro")
+        when = starts_at + timedelta(minutes=service.duration_minutes)
+        if status in (S.CANCELLED, S.DECLINED):
+            when = created + timedelta(days=1)
         events.append(
             BookingEvent(
                 booking=booking,
@@ -135,24 +164,20 @@ def _past_row(pro, service, client, *, days_ago: int, hour: int, status: str, re
                 from_status=first,
                 to_status=status,
                 reason=reason,
+                at=when,
             )
         )
-    made = BookingEvent.objects.bulk_create(events)
-    # Back-date the history so the timeline reads naturally.
-    BookingEvent.objects.filter(pk=made[0].pk).update(at=created)
-    if len(made) > 1:
-        when = starts_at + timedelta(minutes=service.duration_minutes)
-        if status in (S.CANCELLED, S.DECLINED):
-            when = created + timedelta(days=1)
-        BookingEvent.objects.filter(pk=made[1].pk).update(at=when)
-    Booking.objects.filter(pk=booking.pk).update(created_at=created)
-    return booking
+    return booking, events
 
 
 def _bookings(pros, clients) -> int:
     made = 0
+    offered_by_pro: dict[int, list[Service]] = {}
+    for service in Service.objects.filter(pro__in=pros, is_active=True).order_by("position"):
+        offered_by_pro.setdefault(service.pro_id, []).append(service)
+    past, events, reviewed = [], [], []
     for index, pro in enumerate(pros):
-        offered = list(Service.objects.filter(pro=pro, is_active=True).order_by("position"))
+        offered = offered_by_pro.get(pro.pk)
         if not offered:
             continue
 
@@ -172,29 +197,31 @@ def _bookings(pros, clients) -> int:
                 booking=cancelled, action="cancel", by=cancelled.client, reason="Plans changed"
             )
             made += 1
-        # Past history, as rows with their events.
-        history = [
-            (3, 10, S.COMPLETED, ""),
-            (6, 11, S.COMPLETED, ""),
-            (9, 15, S.COMPLETED, ""),
-            (12, 10, S.NO_SHOW, ""),
-            (15, 14, S.CANCELLED, "Sick child"),
-            (18, 16, S.DECLINED, "Away at a training that day"),
-        ]
-        for n, (days_ago, hour, status, reason) in enumerate(history):
-            booking = _past_row(
+        # Past history, as rows with their events (inserted together below).
+        for n, (days_ago, hour, status, reason) in enumerate(HISTORY):
+            booking, its_events = _past_rows(
                 pro, pick(n), who(n + 1), days_ago=days_ago, hour=hour, status=status, reason=reason
             )
-            made += 1
+            past.append(booking)
+            events += its_events
             if status == S.COMPLETED and n < 2:
                 rating, text = REVIEWS[(index + n) % len(REVIEWS)]
-                review = services.review_create(
-                    booking=booking, by=booking.client, rating=rating, text=text
-                )
-                if n == 0 and index % 2 == 0:
-                    services.review_reply(
-                        review=review, by=pro.user, text="Thank you, see you next time!"
-                    )
+                reviewed.append((booking, pro, rating, text, n == 0 and index % 2 == 0))
+    # created_at and at are set on insert (auto_now_add), then put back to the dates above.
+    dated = [(b, b.created_at) for b in past] + [(e, e.at) for e in events]
+    Booking.objects.bulk_create(past)
+    BookingEvent.objects.bulk_create(events)
+    for row, when in dated:
+        setattr(row, "created_at" if isinstance(row, Booking) else "at", when)
+    Booking.objects.bulk_update(past, ["created_at"])
+    BookingEvent.objects.bulk_update(events, ["at"])
+    made += len(past)
+    for booking, pro, rating, text, replied in reviewed:
+        review = services.review_create(
+            booking=booking, by=booking.client, rating=rating, text=text
+        )
+        if replied:
+            services.review_reply(review=review, by=pro.user, text="Thank you, see you next time!")
     return made
 
 

@@ -1,10 +1,15 @@
 """Browser tests: a real daphne server on a free port, driven by headless Chromium.
 
 The server runs in its own process against its own SQLite file, as a user would meet it; tests
-set up data through `manage.py` (the `manage` fixture) or through the pages themselves. Emails go
-to files so a test can follow a verification link.
+set up data through `server.manage(...)` (a management command, as `manage.py` would run it) or
+through the pages themselves. Emails go to files so a test can follow a verification link.
+
+`make e2e` runs the files on two xdist workers (`--dist loadfile`): each worker is a session with
+its own server, database and browser, and a file's tests stay together on one of them, in order.
+Session and module fixtures therefore hold per worker; a test must not rely on another file's.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -43,6 +48,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# Server.manage's helper: Django set up once with the server's environment, then one command
+# per line of input (a JSON list of arguments, as after `manage.py`), each answered with one
+# line of JSON: whether it succeeded and what it printed. Database connections are closed after
+# each command, so the helper holds no lock on the SQLite file while the server writes.
+MANAGE_HELPER = """
+import contextlib, io, json, sys, traceback
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connections
+for line in sys.stdin:
+    out, err, ok = io.StringIO(), io.StringIO(), True
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            call_command(*json.loads(line), stdout=out, stderr=err)
+    except BaseException:
+        ok = False
+        err.write(traceback.format_exc())
+    finally:
+        connections.close_all()
+    print(json.dumps({"ok": ok, "stdout": out.getvalue(), "stderr": err.getvalue()}), flush=True)
+"""
+
+
 class Server:
     def __init__(self, workdir: Path, extra_env: dict | None = None):
         self.workdir = workdir
@@ -67,19 +96,36 @@ class Server:
         for var in ("REDIS_URL", "STRIPE_SECRET_KEY"):
             self.env.pop(var, None)
         self.proc = None
+        self.helper = None
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-        return done.stdout
+        """Run a management command against this server's database and return what it printed
+        (stdout); RuntimeError with its output if it fails. The commands run in one helper
+        process kept for the server's lifetime (MANAGE_HELPER): a `manage.py` process per
+        command paid Django's start-up, about 2 s of CPU, each time."""
+        if self.helper is None or self.helper.poll() is not None:
+            self.helper = subprocess.Popen(
+                [sys.executable, "-c", MANAGE_HELPER],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        self.helper.stdin.write(json.dumps(list(args)) + "\n")
+        self.helper.stdin.flush()
+        line = self.helper.stdout.readline()
+        if not line:
+            raise RuntimeError(
+                f"manage.py {' '.join(args)}: the helper died:\n{self.helper.stderr.read()}"
+            )
+        done = json.loads(line)
+        if not done["ok"]:
+            raise RuntimeError(
+                f"manage.py {' '.join(args)} failed:\n{done['stdout']}\n{done['stderr']}"
+            )
+        return done["stdout"]
 
     def start(self):
         self.manage("migrate", "--no-input")
@@ -112,6 +158,12 @@ class Server:
         raise RuntimeError("daphne did not start:\n" + (self.workdir / "server.log").read_text())
 
     def stop(self):
+        if self.helper and self.helper.poll() is None:
+            self.helper.stdin.close()  # the helper ends at the end of its input
+            try:
+                self.helper.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.helper.kill()
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
