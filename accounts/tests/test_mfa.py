@@ -237,3 +237,28 @@ def test_staff_may_remove_the_factor_of_someone_who_lost_their_phone(member, sta
 
     assert response.status_code == HTTPStatus.FOUND
     assert not Authenticator.objects.filter(user=member).exists()
+
+
+def test_the_two_factor_pages_write_their_headings_in_sentence_case(member):
+    http = sign_in(member)
+    html = http.get(reverse("mfa_activate_totp")).text
+    assert '<h1 class="auth-title">Activate authenticator app</h1>' in html
+    assert "Activate Authenticator App</h1>" not in html
+
+
+@pytest.mark.parametrize(
+    ("heading", "written"),
+    [
+        ("Activate Authenticator App", "Activate authenticator app"),
+        ("Recovery Codes", "Recovery codes"),
+        ("Add Security Key", "Add security key"),
+        ("Create your Timz account", "Create your Timz account"),  # a sentence already
+        ("Welcome back", "Welcome back"),
+        ("Timz", "Timz"),
+        ("Add Your TOTP Key", "Add your TOTP key"),  # acronyms keep their capitals
+    ],
+)
+def test_sentence_case_leaves_sentences_and_acronyms_alone(heading, written):
+    from accounts.templatetags.wording import sentence_case
+
+    assert sentence_case(heading) == written
