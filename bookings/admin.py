@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from bookings import lifecycle, services
 from bookings.models import (
@@ -275,10 +276,20 @@ class BookingAdmin(PriceInCurrency, admin.ModelAdmin):
 
 @admin.register(BookingEvent)
 class BookingEventAdmin(admin.ModelAdmin):
-    list_display = ("booking", "at", "actor_role", "from_status", "to_status", "reason")
-    list_filter = ("actor_role", "to_status")
+    list_display = ("booking_ref", "at", "actor_role", "action", "to_status", "short_reason")
+    list_filter = ("actor_role", "action", "to_status")
     search_fields = ("=booking__id", "reason")
     list_select_related = ("booking",)
+
+    @admin.display(description="booking", ordering="booking_id")
+    def booking_ref(self, obj):
+        return f"#{obj.booking_id} {Truncator(obj.booking.service_name).chars(24)}"
+
+    @admin.display(description="reason")
+    def short_reason(self, obj):
+        # The full text is on the event's page; a long reason ("Moved from … to …") would
+        # push the list past a laptop's width.
+        return Truncator(obj.reason).chars(40)
 
     def has_add_permission(self, request):
         return False

@@ -179,7 +179,12 @@ def test_my_bookings_tabs_split_upcoming_past_and_cancelled(new_page, data, axe_
     log_in(page, f"cf-tabs-{name}@example.com")
     page.goto("/bookings/mine/")
     tabs = page.get_by_role("navigation", name="Bookings")
-    assert tabs.get_by_role("link").all_inner_texts() == ["Upcoming 1", "Past 2", "Cancelled 2"]
+    assert tabs.get_by_role("link").all_inner_texts() == [
+        "Upcoming 1",
+        "Past 2",
+        "Cancelled 2",
+        "Waitlist",
+    ]
     assert page.get_by_test_id("booking-card").count() == 1
     screenshot(page, f"client-flows-my-bookings-upcoming-{name}")
     axe.audit("my bookings, upcoming")

@@ -35,8 +35,8 @@ for weekday in range(7):
     services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(time(9), time(12))])
 cut, _ = Service.objects.get_or_create(pro=pro, name="Massage", defaults=dict(
     duration_minutes=60, price_amount=6000, currency="EUR"))
-carl = user("carl@example.com", "Carl Cancels")
-user("wendy@example.com", "Wendy Waiting")
+carl = user("carl.cancels@example.com", "Carl Cancels")
+user("wendy.waits@example.com", "Wendy Waiting")
 paris = ZoneInfo("Europe/Paris")
 day = timezone.now().astimezone(paris).date() + timedelta(days=3)
 booking = services.booking_create(client=carl, service=cut,
@@ -65,7 +65,7 @@ def _offer_path(server, to: str) -> str:
 
 def test_a_waiting_client_gets_the_cancelled_time_and_books_it(new_page, server, data):
     wendy = new_page(PHONE)
-    log_in(wendy, "wendy@example.com", PASSWORD)
+    log_in(wendy, "wendy.waits@example.com", PASSWORD)
 
     # The 10:00 is taken: Wendy joins the waitlist from the times of that day.
     wendy.goto(f"/bookings/new/{data['slug']}/{data['service_id']}/?date={data['day']}")
@@ -81,13 +81,13 @@ def test_a_waiting_client_gets_the_cancelled_time_and_books_it(new_page, server,
 
     # Carl cancels; Wendy's open page hears of it at once.
     carl = new_page()
-    log_in(carl, "carl@example.com", PASSWORD)
+    log_in(carl, "carl.cancels@example.com", PASSWORD)
     carl.goto(f"/bookings/{data['booking_id']}/cancel/")
     carl.get_by_role("button", name="Yes, cancel the booking").click()
     wendy.locator(".toast", has_text="A time freed up").wait_for()
 
     # The email's link opens the offer: the held time, the countdown, Book.
-    wendy.goto(_offer_path(server, "wendy@example.com"))
+    wendy.goto(_offer_path(server, "wendy.waits@example.com"))
     assert "10:00" in wendy.get_by_test_id("offer-when").inner_text()
     assert re.fullmatch(r"1[45]:\d\d", wendy.get_by_test_id("offer-countdown").inner_text())
     screenshot(wendy, "waitlist-offer-phone")
