@@ -264,6 +264,24 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD, *, code: str | None 
         assert "/accounts/2fa/authenticate/" not in page.url, f"{email}: code refused"
 
 
+def setup_people(password: str) -> str:
+    """Python that opens a `server.manage("shell", "-c", ...)` set-up script: it defines
+    `user(email, name, role="client", tz="Europe/Paris")`, which gets or creates a verified
+    account with `password` and a profile in that zone."""
+    return f"""
+from allauth.account.models import EmailAddress
+from accounts.models import ClientProfile, User
+
+def user(email, name, role="client", tz="Europe/Paris"):
+    u = User.objects.filter(email=email).first()
+    if u is None:
+        u = User.objects.create_user(email=email, password={password!r}, role=role)
+        ClientProfile.objects.create(user=u, display_name=name, timezone=tz)
+        EmailAddress.objects.create(user=u, email=email, verified=True, primary=True)
+    return u
+"""
+
+
 _ACCOUNT = """
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator

@@ -6,12 +6,14 @@ import json
 
 import pytest
 
-from e2e.conftest import LAPTOP, PHONE, log_in, screenshot
+from e2e.conftest import LAPTOP, PHONE, log_in, screenshot, setup_people
 from e2e.test_accessibility import AXE_JS, Auditor
 
 PASSWORD = "agenda-pass-1234"
 
-SETUP = f"""
+SETUP = (
+    setup_people(PASSWORD)
+    + """
 import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,18 +26,11 @@ from payments.models import Payment
 
 PARIS = ZoneInfo("Europe/Paris")
 
-def user(email, name, role="client"):
-    u = User.objects.filter(email=email).first()
-    if u is None:
-        u = User.objects.create_user(email=email, password="{PASSWORD}", role=role)
-        ClientProfile.objects.create(user=u, display_name=name, timezone="Europe/Paris")
-        EmailAddress.objects.create(user=u, email=email, verified=True, primary=True)
-    return u
 
 pro_user = user("agnes@example.com", "Agnes Agenda", role="pro")
 pro, _ = ProProfile.objects.get_or_create(user=pro_user, defaults=dict(
     display_name="Agnes Agenda", slug="agnes-agenda", city="Paris", timezone="Europe/Paris"))
-services.weekly_hours_set_week(pro=pro, week={{d: [(time(8), time(20))] for d in range(7)}})
+services.weekly_hours_set_week(pro=pro, week={d: [(time(8), time(20))] for d in range(7)})
 services.booking_rules_update(pro=pro, confirmation_mode="request", min_notice_minutes=0)
 colour, _ = Service.objects.get_or_create(pro=pro, name="Colour", defaults=dict(
     duration_minutes=60, price_amount=6000, currency="EUR"))
@@ -57,9 +52,10 @@ if not Booking.objects.filter(pro=pro).exists():
     paid = booking(dina, at(14), "confirmed")
     Payment.objects.create(booking=paid, backend="offline", amount=6000, fee=600,
         currency="EUR", status="succeeded", paid_at=timezone.now())
-print(json.dumps({{"day": day.isoformat(), "service": colour.pk,
-                  "free": at(16).isoformat()}}))
+print(json.dumps({"day": day.isoformat(), "service": colour.pk,
+                  "free": at(16).isoformat()}))
 """
+)
 
 
 @pytest.fixture(scope="module")

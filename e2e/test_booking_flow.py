@@ -6,11 +6,13 @@ import re
 
 import pytest
 
-from e2e.conftest import LAPTOP, PHONE, screenshot
+from e2e.conftest import LAPTOP, PHONE, screenshot, setup_people
 
 PASSWORD = "correct-horse-battery"
 
-SETUP = f"""
+SETUP = (
+    setup_people(PASSWORD)
+    + """
 from datetime import time, timedelta
 from django.utils import timezone
 from allauth.account.models import EmailAddress
@@ -18,13 +20,6 @@ from accounts.models import ClientProfile, ProProfile, User
 from bookings import services
 from bookings.models import Booking, BookingEvent, Service
 
-def user(email, name, role="client", tz="Europe/Paris"):
-    u = User.objects.filter(email=email).first()
-    if u is None:
-        u = User.objects.create_user(email=email, password="{PASSWORD}", role=role)
-        ClientProfile.objects.create(user=u, display_name=name, timezone=tz)
-        EmailAddress.objects.create(user=u, email=email, verified=True, primary=True)
-    return u
 
 pro_user = user("bea@example.com", "Bea Barber", role="pro")
 pro, _ = ProProfile.objects.get_or_create(
@@ -53,8 +48,9 @@ if not Booking.objects.filter(pro=pro).exists():
             starts_at=start + timedelta(days=days),
             ends_at=start + timedelta(days=days, minutes=45), status=status)
         BookingEvent.objects.create(booking=b, actor=who, actor_role="client", to_status=status)
-print(f"{{pro.slug}} {{cut.pk}}")
+print(f"{pro.slug} {cut.pk}")
 """
+)
 
 
 @pytest.fixture(scope="module")

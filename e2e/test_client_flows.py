@@ -7,13 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import LAPTOP, PHONE, screenshot
+from e2e.conftest import LAPTOP, PHONE, screenshot, setup_people
 from e2e.test_accessibility import AXE_JS, Auditor
 
 PASSWORD = "correct-horse-battery"
 VIEWPORTS = [(PHONE, "phone"), (LAPTOP, "laptop")]
 
-SETUP = f"""
+SETUP = (
+    setup_people(PASSWORD)
+    + """
 from datetime import time, timedelta
 from django.utils import timezone
 from allauth.account.models import EmailAddress
@@ -22,13 +24,6 @@ from bookings import services
 from bookings.models import Booking, BookingEvent, Service
 from payments.services import connected_account_enable_simulated
 
-def user(email, name, role="client", tz="Europe/Paris"):
-    u = User.objects.filter(email=email).first()
-    if u is None:
-        u = User.objects.create_user(email=email, password="{PASSWORD}", role=role)
-        ClientProfile.objects.create(user=u, display_name=name, timezone=tz)
-        EmailAddress.objects.create(user=u, email=email, verified=True, primary=True)
-    return u
 
 pro_user = user("cf-pro@example.com", "Oona Online", role="pro")
 pro, _ = ProProfile.objects.get_or_create(
@@ -53,10 +48,10 @@ def booking(who, days, hour, status="confirmed"):
 
 for name, tz in (("phone", "Europe/Paris"), ("laptop", "America/New_York")):
     for flow in ("pay", "move", "tabs", "chat"):
-        user(f"cf-{{flow}}-{{name}}@example.com", f"{{flow.title()}} {{name.title()}}", tz=tz)
-    mover = User.objects.get(email=f"cf-move-{{name}}@example.com")
-    chatter = User.objects.get(email=f"cf-chat-{{name}}@example.com")
-    tabs = User.objects.get(email=f"cf-tabs-{{name}}@example.com")
+        user(f"cf-{flow}-{name}@example.com", f"{flow.title()} {name.title()}", tz=tz)
+    mover = User.objects.get(email=f"cf-move-{name}@example.com")
+    chatter = User.objects.get(email=f"cf-chat-{name}@example.com")
+    tabs = User.objects.get(email=f"cf-tabs-{name}@example.com")
     if not Booking.objects.filter(client=mover).exists():
         booking(mover, 5, 9)
         booking(chatter, 6, 9)
@@ -65,8 +60,9 @@ for name, tz in (("phone", "Europe/Paris"), ("laptop", "America/New_York")):
         booking(tabs, -9, 9, "completed")
         booking(tabs, 8, 9, "cancelled")
         booking(tabs, 9, 9, "expired")
-print(f"{{pro.slug}} {{massage.pk}}")
+print(f"{pro.slug} {massage.pk}")
 """
+)
 
 
 @pytest.fixture(scope="module")

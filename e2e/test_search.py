@@ -5,11 +5,13 @@ import re
 
 import pytest
 
-from e2e.conftest import LAPTOP, PHONE, log_in, screenshot
+from e2e.conftest import LAPTOP, PHONE, log_in, screenshot, setup_people
 
 PASSWORD = "correct-horse-battery"
 
-SETUP = f"""
+SETUP = (
+    setup_people(PASSWORD)
+    + """
 from datetime import time
 from decimal import Decimal
 from allauth.account.models import EmailAddress
@@ -17,13 +19,6 @@ from accounts.models import ClientProfile, ProProfile, User
 from bookings import services
 from bookings.models import Service
 
-def user(email, name, role="client"):
-    u = User.objects.filter(email=email).first()
-    if u is None:
-        u = User.objects.create_user(email=email, password="{PASSWORD}", role=role)
-        ClientProfile.objects.create(user=u, display_name=name, timezone="Europe/Paris")
-        EmailAddress.objects.create(user=u, email=email, verified=True, primary=True)
-    return u
 
 pro, _ = ProProfile.objects.get_or_create(
     user=user("sami@example.com", "Sami Searchable", role="pro"),
@@ -35,8 +30,9 @@ services.booking_rules_update(pro=pro, min_notice_minutes=0, horizon_days=60)
 Service.objects.get_or_create(pro=pro, name="Quokka fade", defaults=dict(
     duration_minutes=30, price_amount=2500, currency="EUR", position=0))
 for n in (1, 2):
-    user(f"finder{{n}}@example.com", f"Finder {{n}}")
+    user(f"finder{n}@example.com", f"Finder {n}")
 """
+)
 
 
 @pytest.fixture(scope="module")

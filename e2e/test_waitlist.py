@@ -6,11 +6,13 @@ import re
 
 import pytest
 
-from e2e.conftest import PHONE, log_in, screenshot
+from e2e.conftest import PHONE, log_in, screenshot, setup_people
 
 PASSWORD = "correct-horse-battery"
 
-SETUP = f"""
+SETUP = (
+    setup_people(PASSWORD)
+    + """
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 from django.utils import timezone
@@ -19,13 +21,6 @@ from accounts.models import ClientProfile, ProProfile, User
 from bookings import services
 from bookings.models import Service
 
-def user(email, name, role="client"):
-    u = User.objects.filter(email=email).first()
-    if u is None:
-        u = User.objects.create_user(email=email, password="{PASSWORD}", role=role)
-        ClientProfile.objects.create(user=u, display_name=name, timezone="Europe/Paris")
-        EmailAddress.objects.create(user=u, email=email, verified=True, primary=True)
-    return u
 
 pro_user = user("wally@example.com", "Wally Waits", role="pro")
 pro, _ = ProProfile.objects.get_or_create(
@@ -41,8 +36,9 @@ paris = ZoneInfo("Europe/Paris")
 day = timezone.now().astimezone(paris).date() + timedelta(days=3)
 booking = services.booking_create(client=carl, service=cut,
     starts_at=datetime.combine(day, time(10), tzinfo=paris), enforce_rate_limit=False)
-print(f"{{pro.slug}} {{cut.pk}} {{booking.pk}} {{day.isoformat()}}")
+print(f"{pro.slug} {cut.pk} {booking.pk} {day.isoformat()}")
 """
+)
 
 
 @pytest.fixture(scope="module")
