@@ -8,6 +8,7 @@ from django.db import models
 
 from accounts.models import ProProfile
 from bookings import availability
+from payments.fees import percent_of
 from timz.formats import platform_datetime
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")
@@ -22,10 +23,20 @@ def service_image_path(instance, filename):
 SERVICE_MAX_MINUTES = 480
 
 
+class Protection(models.TextChoices):
+    """What protects a pro from a no-show, chosen per service and copied onto each booking."""
+
+    NONE = "none", "Nothing"
+    DEPOSIT = "deposit", "A deposit paid when booking"
+    CARD = "card", "A card on file for a no-show fee"
+
+
 class Service(models.Model):
     class PaymentMode(models.TextChoices):
         AT_APPOINTMENT = "at_appointment", "Pay at the appointment"
         ONLINE = "online", "Pay online when booking"
+
+    Protection = Protection
 
     pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="services")
     name = models.CharField(max_length=120)
@@ -41,6 +52,19 @@ class Service(models.Model):
     payment_mode = models.CharField(
         max_length=20, choices=PaymentMode.choices, default=PaymentMode.AT_APPOINTMENT
     )
+    # No-show protection. A deposit is either a fixed amount (minor units) or a percentage of
+    # the price, never both; a card on file lets the pro charge no_show_fee_percent of the price
+    # after a no-show or a late cancellation.
+    protection = models.CharField(
+        max_length=10, choices=Protection.choices, default=Protection.NONE
+    )
+    deposit_amount = models.PositiveIntegerField(null=True, blank=True, help_text="In minor units.")
+    deposit_percent = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    no_show_fee_percent = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,11 +76,31 @@ class Service(models.Model):
                 ),
                 name="service_duration_range",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(protection="deposit")
+                | models.Q(deposit_amount__isnull=False, deposit_percent__isnull=True)
+                | models.Q(deposit_amount__isnull=True, deposit_percent__isnull=False),
+                name="service_deposit_amount_or_percent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(no_show_fee_percent__lte=100)
+                & (models.Q(deposit_percent__isnull=True) | models.Q(deposit_percent__lte=100)),
+                name="service_percents_lte_100",
+            ),
         ]
         indexes = [models.Index(fields=["pro", "is_active", "position"], name="service_pro_idx")]
 
     def __str__(self):
         return f"{self.name} ({self.pro})"
+
+    def deposit_due(self) -> int:
+        """The deposit a booking of this service pays when booking, in minor units (0 unless the
+        service asks for one); never more than the price."""
+        if self.protection != Protection.DEPOSIT:
+            return 0
+        if self.deposit_percent is not None:
+            return percent_of(amount=self.price_amount, percent=self.deposit_percent)
+        return min(self.deposit_amount or 0, self.price_amount)
 
 
 class BookingRules(models.Model):
@@ -232,6 +276,12 @@ class Booking(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
     note = models.TextField(max_length=1000, blank=True)
     is_late_cancellation = models.BooleanField(default=False)
+    # Snapshot of the service's no-show protection (Service.deposit_due at booking time).
+    protection = models.CharField(
+        max_length=10, choices=Protection.choices, default=Protection.NONE
+    )
+    deposit_amount = models.PositiveIntegerField(default=0, help_text="In minor units.")
+    no_show_fee_percent = models.PositiveSmallIntegerField(default=0)
     # When a requested booking (or a payment hold) lapses if nobody acts.
     expires_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
@@ -274,6 +324,9 @@ class Booking(models.Model):
             duration_minutes=service.duration_minutes,
             price_amount=service.price_amount,
             currency=service.currency,
+            protection=service.protection,
+            deposit_amount=service.deposit_due(),
+            no_show_fee_percent=service.no_show_fee_percent,
             starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=service.duration_minutes),
             **fields,

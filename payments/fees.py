@@ -39,6 +39,7 @@ __all__ = [
     "FeePolicy",
     "FeeSplit",
     "late_cancellation_split",
+    "percent_of",
     "platform_fee",
     "proportional_fee_refund",
     "split",
@@ -118,6 +119,11 @@ class FeeSplit:
         _check_amount("pro_share", self.pro_share)
         if self.fee + self.pro_share != self.price:
             raise ValueError("fee + pro_share must equal price")
+
+
+def percent_of(*, amount: int, percent: int | Decimal) -> int:
+    """``percent`` % of ``amount`` (minor units), rounded half up; ``0 <= result <= amount``."""
+    return _percent_of(_check_amount("amount", amount), _check_percent("percent", percent))
 
 
 def platform_fee(*, price: int, policy: FeePolicy) -> int:

@@ -69,7 +69,20 @@ class Payment(models.Model):
         STRIPE = "stripe", "Stripe"
         OFFLINE = "offline", "Offline (test mode)"
 
+    class Kind(models.TextChoices):
+        """What the charge is for. A booking has at most one active payment of each kind."""
+
+        FULL = "full", "Booking"
+        DEPOSIT = "deposit", "Deposit"
+        BALANCE = "balance", "Balance"
+        NO_SHOW_FEE = "no_show_fee", "No-show or late-cancellation fee"
+        TIP = "tip", "Tip"
+
+    # The kinds that pay for the booking itself (the rest are charges after the visit).
+    BOOKING_KINDS = (Kind.FULL, Kind.DEPOSIT, Kind.BALANCE)
+
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FULL)
     attempt = models.PositiveIntegerField(default=1)
     backend = models.CharField(max_length=10, choices=Backend.choices)
     amount = models.PositiveIntegerField(help_text="In minor units.")
@@ -105,9 +118,9 @@ class Payment(models.Model):
             ),
             models.UniqueConstraint(fields=["booking", "attempt"], name="payment_booking_attempt"),
             models.UniqueConstraint(
-                fields=["booking"],
+                fields=["booking", "kind"],
                 condition=Q(status__in=["pending", "succeeded", "partially_refunded", "refunded"]),
-                name="payment_one_active_per_booking",
+                name="payment_one_active_per_booking_kind",
             ),
         ]
         indexes = [models.Index(fields=["status", "paid_at"], name="payment_status_paid_idx")]

@@ -107,7 +107,8 @@ def payments_with_refunds():
 
 
 def current_payment_for(booking: Booking) -> Payment | None:
-    """The booking's active payment, else its latest attempt (None when it never had one).
+    """The booking's active payment for the booking itself (not a tip or a no-show fee), else
+    its latest such attempt (None when it never had one).
 
     Uses ``booking.payments`` when prefetched, so a list of bookings costs one query.
     """
@@ -116,6 +117,7 @@ def current_payment_for(booking: Booking) -> Payment | None:
         payments = sorted(cache["payments"], key=lambda p: p.attempt, reverse=True)
     else:
         payments = list(payments_with_refunds().filter(booking=booking).order_by("-attempt"))
+    payments = [p for p in payments if p.kind in Payment.BOOKING_KINDS]
     active = [p for p in payments if p.status in Payment.ACTIVE_STATUSES]
     return active[0] if active else (payments[0] if payments else None)
 

@@ -67,3 +67,47 @@ def test_booking_create_builds_its_row_with_from_service(massage, client_user, m
 
     assert built == [booking]
     assert (booking.price_amount, booking.currency, booking.duration_minutes) == (6000, "CHF", 50)
+
+
+def test_a_booking_copies_the_services_no_show_protection(massage, client_user):
+    massage.protection = massage.Protection.DEPOSIT
+    massage.deposit_percent = 25
+    massage.no_show_fee_percent = 50
+    massage.save()
+
+    booking = Booking.from_service(
+        service=massage, client=client_user, starts_at=timezone.now() + timedelta(days=2)
+    )
+
+    assert (booking.protection, booking.deposit_amount) == ("deposit", 1500)
+    assert booking.no_show_fee_percent == 50
+
+
+@pytest.mark.parametrize(
+    ("protection", "amount", "percent", "expected"),
+    [
+        ("none", None, None, 0),
+        ("deposit", 2000, None, 2000),
+        ("deposit", 9000, None, 6000),
+        ("deposit", None, 10, 600),
+        ("card", None, None, 0),
+    ],
+)
+def test_deposit_due_is_a_fixed_amount_or_a_share_never_above_the_price(
+    massage, protection, amount, percent, expected
+):
+    massage.protection, massage.deposit_amount, massage.deposit_percent = (
+        protection,
+        amount,
+        percent,
+    )
+
+    assert massage.deposit_due() == expected
+
+
+def test_the_database_refuses_a_deposit_with_both_an_amount_and_a_percentage(massage):
+    from django.db import IntegrityError, transaction
+
+    massage.protection, massage.deposit_amount, massage.deposit_percent = "deposit", 500, 10
+    with pytest.raises(IntegrityError), transaction.atomic():
+        massage.save()

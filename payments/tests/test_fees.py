@@ -8,7 +8,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from payments.fees import FeePolicy, FeeSplit, late_cancellation_split, platform_fee, split
+from payments.fees import (
+    FeePolicy,
+    FeeSplit,
+    late_cancellation_split,
+    percent_of,
+    platform_fee,
+    split,
+)
 
 MAX_PRICE = 10**9
 
@@ -240,3 +247,17 @@ def test_proportional_fee_refund_rounds_half_up():
     assert proportional_fee_refund(price=1000, fee=105, refund=500) == 53  # 52.5
     with pytest.raises(ValueError):
         proportional_fee_refund(price=100, fee=10, refund=101)
+
+
+@pytest.mark.parametrize(
+    ("amount", "percent", "expected"),
+    [(2500, 30, 750), (105, 10, 11), (104, 10, 10), (999, 100, 999), (999, 0, 0)],
+)
+def test_percent_of_rounds_half_up(amount, percent, expected):
+    assert percent_of(amount=amount, percent=percent) == expected
+
+
+@pytest.mark.parametrize(("amount", "percent"), [(-1, 10), (100, 101), (100, -1), (1.5, 10)])
+def test_percent_of_refuses_what_is_not_money_or_a_percentage(amount, percent):
+    with pytest.raises(ValueError):
+        percent_of(amount=amount, percent=percent)

@@ -51,3 +51,35 @@ def test_reason_for_the_service_form(offline, pro):
     connected_account_enable_simulated(pro=pro)
     pro.refresh_from_db()
     assert online_payment_unavailable_reason(pro) is None
+
+
+def _payment(booking, kind, attempt):
+    from payments.models import Payment
+
+    return Payment.objects.create(
+        booking=booking,
+        kind=kind,
+        attempt=attempt,
+        backend="offline",
+        amount=1000,
+        fee=100,
+        currency="EUR",
+        status=Payment.Status.SUCCEEDED,
+    )
+
+
+def test_a_booking_has_one_active_payment_of_each_kind(working_pro, service, client_user):
+    from django.db import IntegrityError, transaction
+
+    from conftest import book
+    from payments.models import Payment
+    from payments.selectors import current_payment_for
+
+    booking = book(client=client_user, service=service)
+    full = _payment(booking, Payment.Kind.FULL, 1)
+    _payment(booking, Payment.Kind.TIP, 2)  # a tip after the visit is a second active payment
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _payment(booking, Payment.Kind.FULL, 3)
+    # The booking's own payment is the one pages show, never the tip.
+    assert current_payment_for(booking) == full
