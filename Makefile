@@ -13,7 +13,7 @@ PORT ?= 8000
 unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve test test-instants test-postgres e2e lint format bench bench-load prod-check clean
+.PHONY: help venv run serve test test-instants test-postgres e2e lint format messages bench bench-load prod-check clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -118,6 +118,17 @@ lint: venv ## ruff check, ruff format --check, makemigrations --check, mypy over
 format: venv ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The catalogues: locale/<lang>/LC_MESSAGES/django.po (templates and Python) and djangojs.po
+# (static/js), English the source. Needs GNU gettext (Debian's gettext package). The compiled
+# .mo files are committed, so `make run` and the tests need no gettext.
+LANGS := fr es de
+MESSAGE_IGNORES := --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*' --ignore 'e2e/*' \
+  --ignore 'bench/*' --ignore '*/tests/*' --ignore 'conftest.py' --ignore 'static/vendor/*'
+messages: venv ## Extract the strings to translate into locale/*.po, then compile them (.mo)
+	$(PY) manage.py makemessages $(addprefix -l ,$(LANGS)) --no-obsolete --no-location $(MESSAGE_IGNORES)
+	$(PY) manage.py makemessages -d djangojs $(addprefix -l ,$(LANGS)) --no-obsolete --no-location $(MESSAGE_IGNORES)
+	$(PY) manage.py compilemessages $(addprefix -l ,$(LANGS)) --ignore '.venv/*'
 
 bench: venv ## Benchmarks under bench/: print timings and query counts
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

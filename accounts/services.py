@@ -43,6 +43,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
 from django.utils.text import slugify
 
+from accounts import languages
 from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
 from accounts.signals import collect, user_deleting, user_deletion_previewing
 from timz.ratelimit import RateLimit
@@ -107,6 +108,14 @@ def pro_slug_validate(*, slug: str, pro: ProProfile | None = None) -> str:
 
 
 # Sign-up -------------------------------------------------------------------------------------
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """Remember the language `user` reads Timz and their emails in ("" follows the browser)."""
+    if language and not languages.is_supported(language):
+        raise ValidationError(f"“{language[:16]}” is not a language Timz speaks.")
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
 
 
 def _clean_timezone(value: str | None) -> str:

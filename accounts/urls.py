@@ -11,4 +11,5 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/export/", views.export_data, name="export_data"),
     path("profile/delete/", views.delete_account, name="delete_account"),
+    path("language/", views.language_set, name="language_set"),
 ]

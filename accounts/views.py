@@ -1,5 +1,6 @@
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -9,10 +10,11 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import languages, services
 from accounts import selectors as directory
-from accounts import services
 from accounts.access import pro_required
 from accounts.data_export import account_export
 from accounts.forms import AccountDeleteForm, ProfileForm, ProProfileForm
@@ -20,6 +22,7 @@ from accounts.models import ClientProfile
 from accounts.search import DirectorySearchForm, matching_services_first
 from accounts.structured_data import json_ld_script_text, pro_json_ld
 from timz import pagecache
+from timz.links import next_url
 from timz.pagecache import cache_public_page
 
 HOME_PAGE_SIZE = 12
@@ -261,3 +264,46 @@ def delete_account(request):
         },
         status=status,
     )
+
+
+@csrf_exempt
+@require_POST
+def language_set(request):
+    """The language switcher: remember the choice in a cookie, and on a signed-in user's account
+    so that emails follow it too; then back to the page it was made on.
+
+    A visitor's choice only sets a cookie in their own browser, so their form carries no CSRF
+    token: a token would set the CSRF cookie on every page and keep pages out of the visitors'
+    cache (timz.pagecache). A signed-in user's choice writes to their account: CSRF-checked."""
+    if request.user.is_authenticated:
+        return _language_set_checked(request)
+    return _language_set(request)
+
+
+def _language_set(request):
+    code = request.POST.get("language", "")
+    if not languages.is_supported(code):
+        return render(
+            request,
+            "bookings/bad_request.html",
+            {
+                "message": "Choose one of the languages in the list.",
+                "back": next_url(request, reverse("home"), or_referer=True),
+            },
+            status=HTTPStatus.BAD_REQUEST,
+        )
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=code)
+    response = redirect(next_url(request, reverse("home"), or_referer=True))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
+
+
+_language_set_checked = csrf_protect(_language_set)

@@ -54,11 +54,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the cookie the switcher sets, else Accept-Language, else LANGUAGE_CODE;
+    # a signed-in user's own choice then wins (accounts.languages.UserLanguageMiddleware).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every GET answer (pages and API reads); If-None-Match gets 304 without a body.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.languages.UserLanguageMiddleware",
     # Before any view (and CSRF's form check, which runs with the view): see timz.input.
     "timz.input.InputGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -254,6 +258,9 @@ TASKS = {
 PLACE_RESOLVER = env.str("PLACE_RESOLVER", default="accounts.geo.city_table_resolver")
 
 LANGUAGE_CODE = "en"
+# The languages of the interface (accounts/languages.py); each has a catalogue under locale/.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # The platform's zone: the admin, the staff dashboard and fee reports read times in it.
 TIME_ZONE = "UTC"
 # A 24-hour clock and the zone written out wherever a date is shown with Django's defaults.

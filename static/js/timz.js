@@ -1,6 +1,15 @@
 // Progressive enhancement shared by every page. Pages work without it.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+  // A <select data-autosubmit> (sort orders, the language) submits its form on a change; the
+  // form's own button, hidden with JS on (.js-hide), does it without JS.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-autosubmit]") && select.form) {
+      select.form.submit();
+    }
+  });
   // The header's account menu is a <details>: close it on a click outside it and on Escape
   // (focus goes back to its button), as a menu does.
   document.addEventListener("click", function (event) {

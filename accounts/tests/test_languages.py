@@ -1,0 +1,114 @@
+"""The language a page is in: the user's choice, then the switcher's cookie, then the browser."""
+
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from accounts.languages import language_of
+from conftest import login, make_user
+
+pytestmark = pytest.mark.django_db
+
+LANGUAGE_SET = reverse("accounts:language_set")
+
+
+def html_lang(response) -> str:
+    text = response.content.decode()
+    start = text.index('<html lang="') + len('<html lang="')
+    return text[start : text.index('"', start)]
+
+
+def test_a_visitor_reads_the_browsers_language(client):
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5")
+
+    assert html_lang(response) == "de"
+    assert response["Content-Language"] == "de"
+
+
+def test_a_browser_language_timz_does_not_speak_falls_back_to_english(client):
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="ja-JP")
+
+    assert html_lang(response) == "en"
+
+
+def test_the_switcher_remembers_a_visitors_choice_and_goes_back(client):
+    # The page it was sent from (the form does not echo the address: it may hold a secret).
+    response = client.post(
+        LANGUAGE_SET, {"language": "es"}, HTTP_REFERER="http://testserver/p/nobody/?q=1"
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "http://testserver/p/nobody/?q=1"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="de")
+    assert html_lang(page) == "es"  # the choice beats the browser
+
+
+def test_the_switcher_never_sends_anyone_off_site(client):
+    response = client.post(LANGUAGE_SET, {"language": "fr"}, HTTP_REFERER="https://evil.example/")
+
+    assert response["Location"] == reverse("home")
+
+
+def test_a_signed_in_users_choice_is_saved_and_beats_the_cookie_and_the_browser(client_user):
+    http = login(client_user)
+
+    http.post(LANGUAGE_SET, {"language": "fr"})
+    client_user.refresh_from_db()
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    page = http.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="es")
+
+    assert client_user.language == "fr"
+    assert html_lang(page) == "fr"
+
+
+@pytest.mark.parametrize("language", ["", "xx", "fr\x00", "en-US" * 40])
+def test_an_unknown_language_is_a_clear_400_and_changes_nothing(client_user, language):
+    http = login(client_user)
+
+    response = http.post(LANGUAGE_SET, {"language": language})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    client_user.refresh_from_db()
+    assert client_user.language == ""
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_the_switcher_only_takes_a_post(client):
+    assert client.get(LANGUAGE_SET).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_the_footer_switcher_shows_every_language_in_its_own_name(client):
+    text = client.get(reverse("home")).content.decode()
+
+    for name in ("English", "Français", "Español", "Deutsch"):
+        assert f">{name}</option>" in text
+
+
+def test_people_are_written_to_in_their_own_language():
+    assert language_of(make_user(language="de")) == "de"
+    assert language_of(make_user()) == settings.LANGUAGE_CODE
+
+
+def test_a_signed_in_users_choice_needs_the_csrf_token(client_user):
+    from django.test import Client
+
+    http = Client(enforce_csrf_checks=True)
+    http.force_login(client_user)
+
+    response = http.post(LANGUAGE_SET, {"language": "de"})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    client_user.refresh_from_db()
+    assert client_user.language == ""
+
+
+def test_a_visitors_choice_needs_no_token_so_their_pages_stay_cacheable():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(LANGUAGE_SET, {"language": "de"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
