@@ -16,7 +16,7 @@ from accounts.images import SIZE_WIDTHS, make_sizes, process_image, size_name
 from accounts.models import ProProfile
 from accounts.services import account_delete, pro_profile_update
 from accounts.tests.conftest import image_bytes
-from bookings.services import service_create
+from bookings.services import service_create, service_update
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +205,23 @@ def test_pro_page_serves_avatar_and_service_image_through_srcset(client, pro):
     assert body.count("srcset=") == 2
     assert 'sizes="72px"' in body  # the service thumbnail
     assert 'sizes="(min-width: 760px) 136px, 112px"' in body  # the pro's photo
+
+
+def test_replacing_or_removing_a_service_picture_deletes_the_old_one_and_its_sizes(
+    settings, pro, commit
+):
+    service = service_with_picture(pro)
+    first = service.image.name
+    new = process_image(ContentFile(image_bytes("PNG", size=(300, 300))), max_side=1600)
+
+    with commit():
+        service_update(service=service, image=new)
+
+    assert not stored(settings, first).exists()
+    assert not any(stored(settings, size_name(first, w)).exists() for w in SIZE_WIDTHS)
+    second = service.image.name
+    assert all(stored(settings, size_name(second, w)).is_file() for w in SIZE_WIDTHS)
+
+    with commit():
+        service_update(service=service, image="")
+    assert [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()] == []
