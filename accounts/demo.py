@@ -16,7 +16,7 @@ from django.db import transaction
 
 from accounts import geo
 from accounts.demo_images import avatar_png
-from accounts.images import AVATAR_SIDE, process_image
+from accounts.images import AVATAR_SIDE, process_image, sizes_exist, sizes_write
 from accounts.models import Category, ClientProfile, ProProfile, User
 from timz import money
 
@@ -366,7 +366,10 @@ def _upsert(model, key: tuple[str, ...], rows: list[dict], *, signals=False) -> 
 
 
 def _avatar(pro: ProProfile, spec: DemoPro) -> None:
+    """The pro's demo portrait and its responsive sizes (made for one kept from before)."""
     if pro.avatar and pro.avatar.storage.exists(pro.avatar.name):
+        if not sizes_exist(pro.avatar.storage, pro.avatar.name):
+            sizes_write(pro.avatar.storage, pro.avatar.name)
         return
     picture = process_image(
         ContentFile(avatar_png(spec.slug, long_hair=spec.long_hair)),

@@ -20,9 +20,19 @@ Every refusal is a `ValidationError` with a message a user can act on.
 
 `process_image()` is the API; `ImageUploadField` is the form field that calls it, so a form's
 `cleaned_data` holds the processed `ContentFile`, ready to assign to a model `ImageField`.
+
+Responsive sizes: a stored picture also has smaller copies, `SIZE_WIDTHS` pixels wide (WebP,
+beside it: `avatars/<name>.w128.webp`), for `srcset`, so a phone showing a 64 px avatar
+downloads a few kilobytes instead of the 512 px original. Models declare their pictures as
+`PictureField`: saving a file through it writes the sizes, deleting it deletes them
+(`stored_delete` for code that deletes by name). Pictures stored before the sizes existed get
+them from `manage.py make_image_sizes`; until then pages show the original (`sizes_exist`), and
+a page view never writes a file. The `{% picture %}` tag (`accounts/templatetags/pictures.py`)
+renders the `<img>`.
 """
 
 import io
+import logging
 import uuid
 import warnings
 
@@ -30,8 +40,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import models
+from django.db.models.fields.files import ImageFieldFile
 from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 AVATAR_SIDE = 512
 SERVICE_IMAGE_SIDE = 1600
@@ -237,3 +251,118 @@ class ImageUploadField(forms.FileField):
         if upload in self.empty_values or upload is None:
             return None
         return process_image(upload, max_side=self.max_side, square=self.square)
+
+
+# ---------------------------------------------------------------------------------------------
+# Responsive sizes
+# ---------------------------------------------------------------------------------------------
+
+# Widths of the copies: a 40-136 px avatar or a 56-72 px thumbnail at 1x to 3x screens.
+SIZE_WIDTHS = (64, 128, 256, 512)
+SIZE_QUALITY = 80  # WebP; about a third of a JPEG at 85 for these pictures
+
+
+def size_name(name: str, width: int) -> str:
+    """The stored name of `name`'s copy `width` pixels wide."""
+    stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
+    return f"{stem}.w{width}.webp"
+
+
+def make_sizes(data: bytes) -> dict[int, bytes]:
+    """The WebP copies of a stored picture, by width. Never upscaled: a copy wider than the
+    picture is the picture itself (its srcset width then overstates it, which only makes a
+    browser pick it for a larger slot, where it would be upscaled by CSS anyway).
+
+    Raises ValidationError for data that is not an accepted picture (`_decode`'s checks)."""
+    image = _decode(data)
+    alpha = _has_alpha(image)
+    image = _normalise_mode(image, alpha=alpha)
+    out = {}
+    for width in SIZE_WIDTHS:
+        copy = image.copy()
+        if copy.width > width:
+            height = max(1, round(copy.height * width / copy.width))
+            copy = copy.resize((width, height), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        copy.save(buffer, "WEBP", quality=SIZE_QUALITY, method=6)
+        out[width] = buffer.getvalue()
+    return out
+
+
+def sizes_write(storage, name: str) -> int:
+    """Write the copies of the stored picture `name` (replacing any); the number written.
+
+    The smallest is written last: `sizes_exist` reads it as "all are there"."""
+    with storage.open(name, "rb") as handle:
+        data = handle.read()
+    sizes = make_sizes(data)
+    for width in sorted(sizes, reverse=True):
+        target = size_name(name, width)
+        storage.delete(target)
+        saved = storage.save(target, ContentFile(sizes[width]))
+        if saved != target:  # a storage that renamed it: the page could never find it
+            storage.delete(saved)
+            raise OSError(f"The storage saved {target} as {saved}.")
+    return len(sizes)
+
+
+def sizes_exist(storage, name: str) -> bool:
+    return storage.exists(size_name(name, SIZE_WIDTHS[0]))
+
+
+def sizes_delete(storage, name: str) -> None:
+    for width in SIZE_WIDTHS:
+        storage.delete(size_name(name, width))
+
+
+def stored_delete(storage, name: str) -> None:
+    """Delete a stored picture and its copies."""
+    sizes_delete(storage, name)
+    storage.delete(name)
+
+
+def srcset(file) -> str:
+    """The `srcset` of a stored picture's copies (URLs with their widths)."""
+    storage = file.storage
+    return ", ".join(f"{storage.url(size_name(file.name, w))} {w}w" for w in SIZE_WIDTHS)
+
+
+class PictureFieldFile(ImageFieldFile):
+    """A stored picture whose copies in `SIZE_WIDTHS` follow it: written when it is saved,
+    deleted with it."""
+
+    def save(self, name, content, save=True):
+        super().save(name, content, save=save)
+        try:
+            sizes_write(self.storage, self.name)
+        except (ValidationError, OSError):
+            # The picture itself is stored and pages show it whole (sizes_exist is False);
+            # make_image_sizes tries again.
+            logger.warning("No responsive sizes for %s", self.name, exc_info=True)
+
+    save.alters_data = True
+
+    def delete(self, save=True):
+        if self.name:
+            sizes_delete(self.storage, self.name)
+        super().delete(save=save)
+
+    delete.alters_data = True
+
+
+class PictureField(models.ImageField):
+    """An ImageField whose files carry responsive sizes (`PictureFieldFile`)."""
+
+    attr_class = PictureFieldFile
+
+
+def picture_fields():
+    """(model, field name) of every PictureField of the installed apps (for make_image_sizes)."""
+    from django.apps import apps
+
+    return [
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, PictureField)
+    ]

@@ -18,6 +18,8 @@ from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqr
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.images import PictureField
+
 
 @cache
 def timezone_choices() -> list[tuple[str, str]]:
@@ -111,7 +113,7 @@ class ClientProfile(models.Model):
     display_name = models.CharField(max_length=80, blank=True)
     phone = models.CharField(max_length=32, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    avatar = models.ImageField(upload_to=avatar_path, blank=True)
+    avatar = PictureField(upload_to=avatar_path, blank=True)
 
     def __str__(self):
         return self.display_name or self.user.email
@@ -198,7 +200,7 @@ class ProProfile(models.Model):
         help_text="The pro travels to clients within this distance; empty: does not travel.",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
-    avatar = models.ImageField(upload_to=avatar_path, blank=True)
+    avatar = PictureField(upload_to=avatar_path, blank=True)
     is_listed = models.BooleanField(
         default=True, help_text="Shown in the public directory. Staff can hide a profile."
     )

@@ -44,6 +44,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.text import slugify
 
 from accounts import languages
+from accounts.images import stored_delete
 from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
 from accounts.signals import collect, user_deleting, user_deletion_previewing
 from timz.ratelimit import RateLimit
@@ -193,7 +194,7 @@ def _replace_avatar(profile, *, avatar, remove_avatar: bool) -> None:
         return
     if old and old != profile.avatar.name:
         storage = profile.avatar.storage
-        transaction.on_commit(lambda: storage.delete(old))
+        transaction.on_commit(lambda: stored_delete(storage, old))
 
 
 def _validate_phone(phone: str) -> str:
@@ -372,11 +373,11 @@ def account_delete(*, user: User, password: str) -> AccountDeletion:
 
 
 def file_delete_on_commit(field) -> None:
-    """Delete the file of a FieldFile from its storage once the transaction commits (a rollback
-    keeps the file); nothing for an empty field."""
+    """Delete the file of a FieldFile (and a picture's responsive sizes) from its storage once
+    the transaction commits (a rollback keeps the file); nothing for an empty field."""
     if field:
         storage, name = field.storage, field.name
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: stored_delete(storage, name))
 
 
 def _anonymise_profiles(*, user: User) -> None:

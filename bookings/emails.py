@@ -2,9 +2,15 @@
 
 ``send_for(booking_id=, kind=)`` is what the task runs. ``kind`` is one of ``KINDS``, optionally
 with the actor's role after a colon (``cancel:client``): cancellations and reschedules go to the
-*other* side. Times are shown in each recipient's own zone. A confirmation (and the update after
-a reschedule) carries the booking's ``.ics``. Inactive (deleted) accounts get nothing: their
-address is an anonymised placeholder.
+*other* side. Times are shown in each recipient's own zone. Inactive (deleted) accounts get
+nothing: their address is an anonymised placeholder.
+
+Calendar invitations (iMIP, RFC 6047): once a booking has been confirmed, every email about it,
+to the client and to the pro, carries its iTIP message (``bookings.ics.invitation_method``:
+REQUEST while it stands, CANCEL once it ended) twice: as a ``text/calendar; method=...`` part
+inside the multipart/alternative, which Gmail and Outlook read to add or update the event in
+place, and as an ``invite.ics`` attachment (``application/ics``) for mail apps that ignore the
+inline part.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.timezones import viewer_zone, zone_of
+from bookings import ics
 from bookings.models import Booking
 from timz.links import absolute_url
 from timz.money import format_money
@@ -44,8 +51,21 @@ KINDS: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
     "reminder": ("reminder", "Reminder: {service} on {when}", {"*": (CLIENT,)}),
 }
 
-# Kinds whose client email carries the .ics.
-ICS_KINDS = {"booked", "confirmed", "reschedule", "reminder"}
+INVITE_FILENAME = "invite.ics"
+
+
+class _BookingMessage(EmailMultiAlternatives):
+    """A booking email; its text/calendar alternative names the iTIP method in its Content-Type
+    (RFC 6047 section 2.4), which Django's alternatives cannot say by themselves."""
+
+    itip_method = ""
+
+    def _add_bodies(self, msg):
+        msg = super()._add_bodies(msg)
+        for part in msg.walk():
+            if part.get_content_type() == "text/calendar":
+                part.set_param("method", self.itip_method)
+        return msg
 
 
 def _detail_url(booking: Booking) -> str:
@@ -64,6 +84,7 @@ def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
     """The message of `kind` for one side (client or pro) of `booking`."""
     template, subject, _ = KINDS[kind]
     email, name, zone = _recipient(booking, side)
+    events = list(booking.events.all())
     local_start = booking.starts_at.astimezone(zone)
     context = {
         "booking": booking,
@@ -76,28 +97,23 @@ def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
         "pro_name": booking.pro.display_name,
         "price": format_money(booking.price_amount, booking.currency),
         "detail_url": _detail_url(booking),
-        "last_event": _last_event(booking),
+        "last_event": events[-1] if events else None,
     }
     when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
-    message = EmailMultiAlternatives(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
-        + subject.format(service=booking.service_name, when=when),
-        body=render_to_string(f"bookings/emails/{template}.txt", context),
-        to=[email],
+    message = _message(
+        template,
+        subject.format(service=booking.service_name, when=when),
+        context,
+        to=email,
+        cls=_BookingMessage,
     )
-    message.attach_alternative(
-        render_to_string(f"bookings/emails/{template}.html", context), "text/html"
-    )
-    if kind in ICS_KINDS and side == CLIENT:
-        from bookings.ics import booking_ics
-
-        message.attach(f"timz-booking-{booking.pk}.ics", booking_ics(booking), "text/calendar")
+    method = ics.invitation_method(booking, events)
+    if method:
+        invitation = ics.booking_invitation(booking, method=method, for_pro=side == PRO)
+        message.itip_method = method
+        message.attach_alternative(invitation, "text/calendar")
+        message.attach(INVITE_FILENAME, invitation, "application/ics")
     return message
-
-
-def _last_event(booking: Booking):
-    events = list(booking.events.all())
-    return events[-1] if events else None
 
 
 def _is_active(booking: Booking, side: str) -> bool:
@@ -131,9 +147,16 @@ def send_for(*, booking_id: int, kind: str) -> int:
     return sent
 
 
-def _message(template: str, subject: str, context: dict, *, to: str) -> EmailMultiAlternatives:
+def _message(
+    template: str,
+    subject: str,
+    context: dict,
+    *,
+    to: str,
+    cls: type[EmailMultiAlternatives] = EmailMultiAlternatives,
+) -> EmailMultiAlternatives:
     """An email from templates/bookings/emails/<template>.txt and .html (the _base layout)."""
-    message = EmailMultiAlternatives(
+    message = cls(
         subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
         body=render_to_string(f"bookings/emails/{template}.txt", context),
         to=[to],

@@ -1,23 +1,41 @@
-"""iCalendar (RFC 5545) files: one booking, and a pro's subscription feed.
+"""iCalendar (RFC 5545) files: one booking, a pro's subscription feed, and the iTIP (RFC 5546)
+invitations booking emails carry (RFC 6047, iMIP).
 
 UIDs are stable per booking (``booking-<pk>@<site host>``) so calendar apps update the same
 event; SEQUENCE comes from ``Booking.sequence`` (bumped on reschedule, cancel, decline). Times are
 written in UTC. Cancelled/declined/expired bookings are STATUS:CANCELLED.
+
+Invitations: a booking becomes an event in people's calendars once it is confirmed. From then on
+every booking email carries ``METHOD:REQUEST`` (the event as it now is; a reschedule has a higher
+SEQUENCE, so Gmail and Outlook move the event they already hold) until the booking ends cancelled,
+declined or expired, which sends ``METHOD:CANCEL`` with a higher SEQUENCE again. A booking that
+was never confirmed (a request, a payment hold) sends no invitation: it was never an event. The
+ORGANIZER is the address the emails come from (Gmail warns when the organizer is not the sender)
+and both the client and the pro are ATTENDEEs who already accepted (``RSVP=FALSE``: nobody is
+asked to answer; the booking's page is where things change).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+import hashlib
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vDuration
 
 from bookings.models import Booking
+from timz.links import absolute_url
 from timz.money import format_money
 
 FEED_PAST_DAYS = 30
+# How often a subscribed calendar should fetch the feed again (REFRESH-INTERVAL, RFC 7986, and
+# the older X-PUBLISHED-TTL); the feed's Cache-Control max-age says the same to HTTP caches.
+FEED_REFRESH = timedelta(minutes=15)
 
 _STATUS = {
     Booking.Status.CONFIRMED: "CONFIRMED",
@@ -48,12 +66,14 @@ def _calendar(name: str) -> Calendar:
     return cal
 
 
-def _event(booking: Booking, *, for_pro: bool) -> Event:
+def _event(
+    booking: Booking, *, for_pro: bool, dtstamp: datetime | None = None, link: str = ""
+) -> Event:
     event = Event()
     event.add("uid", booking_uid(booking))
-    event.add(
-        "dtstamp", booking.updated_at.astimezone(UTC) if booking.updated_at else timezone.now()
-    )
+    if dtstamp is None:
+        dtstamp = booking.updated_at or timezone.now()
+    event.add("dtstamp", dtstamp.astimezone(UTC))
     event.add("dtstart", booking.starts_at.astimezone(UTC))
     event.add("dtend", booking.ends_at.astimezone(UTC))
     other = booking.client.display_name if for_pro else booking.pro.display_name
@@ -68,6 +88,9 @@ def _event(booking: Booking, *, for_pro: bool) -> Event:
     ]
     if booking.note:
         lines.append(f"Note: {booking.note}")
+    if link:
+        lines.append(f"Booking: {link}")
+        event.add("url", link)
     event.add("description", "\n".join(lines))
     event.add("status", _STATUS.get(booking.status, "CONFIRMED"))
     event.add("sequence", booking.sequence)
@@ -85,17 +108,134 @@ def booking_ics(booking: Booking, *, for_pro: bool = False) -> bytes:
     return cal.to_ical()
 
 
+# ---------------------------------------------------------------------------------------------
+# iTIP invitations (the parts booking emails carry)
+# ---------------------------------------------------------------------------------------------
+
+REQUEST, CANCEL = "REQUEST", "CANCEL"
+
+_ENDED = (Booking.Status.CANCELLED, Booking.Status.DECLINED, Booking.Status.EXPIRED)
+
+
+def was_confirmed(booking: Booking, events) -> bool:
+    """Whether `booking` has ever been confirmed, from its BookingEvent rows (`events`: the
+    caller's list, so no query here): only then is it an event in someone's calendar."""
+    confirmed = Booking.Status.CONFIRMED
+    return booking.status == confirmed or any(
+        confirmed in (event.from_status, event.to_status) for event in events
+    )
+
+
+def invitation_method(booking: Booking, events) -> str | None:
+    """REQUEST, CANCEL or None (no invitation) for an email about `booking` now.
+
+    A booking never confirmed is not an event yet; an ended one is cancelled only if it was."""
+    if not was_confirmed(booking, events):
+        return None
+    return CANCEL if booking.status in _ENDED else REQUEST
+
+
+def _organizer() -> vCalAddress:
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{address}")
+    organizer.params["cn"] = name or "Timz"
+    return organizer
+
+
+def _attendee(*, name: str, email: str, partstat: str) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{email}")
+    attendee.params.update(
+        {
+            "cn": name,
+            "cutype": "INDIVIDUAL",
+            "role": "REQ-PARTICIPANT",
+            "partstat": partstat,
+            "rsvp": "FALSE",
+        }
+    )
+    return attendee
+
+
+def booking_invitation(
+    booking: Booking, *, method: str, for_pro: bool, now: datetime | None = None
+) -> bytes:
+    """The iTIP message (RFC 5546) of `method` (REQUEST or CANCEL) about `booking`, as seen by
+    the pro (`for_pro`) or the client. DTSTAMP is when the message is made; SEQUENCE is the
+    booking's, so each change outranks the invitation before it."""
+    if method not in (REQUEST, CANCEL):
+        raise ValueError(f"Unknown iTIP method {method!r}")
+    cal = _calendar(f"Timz booking #{booking.pk}")
+    cal.add("method", method)
+    link = absolute_url(reverse("bookings:detail", kwargs={"pk": booking.pk}))
+    event = _event(booking, for_pro=for_pro, dtstamp=now or timezone.now(), link=link)
+    event.add("organizer", _organizer())
+    partstat = "ACCEPTED" if booking.status == Booking.Status.CONFIRMED else "TENTATIVE"
+    event.pop("status")
+    if method == CANCEL:
+        event.add("status", "CANCELLED")
+    else:
+        # A confirmed booking moved back to a request (a client's new time in request mode)
+        # stays in the calendars, marked tentative until the pro answers.
+        event.add("status", "CONFIRMED" if partstat == "ACCEPTED" else "TENTATIVE")
+    event.add(
+        "attendee",
+        _attendee(name=booking.client.display_name, email=booking.client.email, partstat=partstat),
+    )
+    event.add(
+        "attendee",
+        _attendee(name=booking.pro.display_name, email=booking.pro.user.email, partstat="ACCEPTED"),
+    )
+    event.add("transp", "OPAQUE")
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+# ---------------------------------------------------------------------------------------------
+# The pro's subscription feed
+# ---------------------------------------------------------------------------------------------
+
+
+class Feed:
+    """A pro's feed as served: its body, a strong ETag of that body, and when it last changed."""
+
+    def __init__(self, body: bytes, last_modified: datetime):
+        self.body = body
+        self.etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        self.last_modified = last_modified
+
+
 def calendar_feed_for_pro(pro, *, now=None) -> bytes:
     """The pro's subscription feed: active bookings and those of the last 30 days."""
+    return pro_feed(pro, now=now).body
+
+
+def pro_feed(pro, *, now=None) -> Feed:
+    """The pro's feed with its validators, in two queries.
+
+    Last-Modified is the newest change among the listed bookings, or the moment the newest
+    booking that left the 30-day window left it (the feed changed then too), or the pro's
+    profile change (the calendar's name); the ETag hashes the body, so it also sees what no
+    date tells (a client renamed)."""
     now = now or timezone.now()
-    bookings = (
-        Booking.objects.filter(pro=pro, ends_at__gte=now - timedelta(days=FEED_PAST_DAYS))
-        .exclude(status=Booking.Status.EXPIRED)
-        .select_related("pro", "client", "client__client_profile", "pro__user")
-        .order_by("starts_at")
+    cutoff = now - timedelta(days=FEED_PAST_DAYS)
+    mine = Booking.objects.filter(pro=pro).exclude(status=Booking.Status.EXPIRED)
+    bookings = list(
+        mine.filter(ends_at__gte=cutoff)
+        .select_related(
+            "pro", "pro__user", "client", "client__client_profile", "client__pro_profile"
+        )
+        .order_by("starts_at", "id")
     )
     cal = _calendar(f"Timz – {pro.display_name}")
-    cal.add("x-published-ttl", "PT15M")
+    cal.add("refresh-interval", FEED_REFRESH, parameters={"value": "DURATION"})
+    cal.add("x-published-ttl", vDuration(FEED_REFRESH))
     for booking in bookings:
         cal.add_component(_event(booking, for_pro=True))
-    return cal.to_ical()
+    dropped = mine.filter(ends_at__lt=cutoff).aggregate(last=Max("ends_at"))["last"]
+    changes = [b.updated_at for b in bookings if b.updated_at]
+    if dropped is not None:
+        changes.append(dropped + timedelta(days=FEED_PAST_DAYS))
+    if pro.updated_at:
+        changes.append(pro.updated_at)
+    last_modified = max(changes, default=now)
+    return Feed(cal.to_ical(), min(last_modified, now))

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from accounts.images import PictureField
 from accounts.models import ProProfile
 from bookings import availability
 from payments.fees import percent_of
@@ -46,7 +47,7 @@ class Service(models.Model):
     )
     price_amount = models.PositiveIntegerField(help_text="In minor units (cents).")
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
-    image = models.ImageField(upload_to=service_image_path, blank=True)
+    image = PictureField(upload_to=service_image_path, blank=True)
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     payment_mode = models.CharField(

@@ -10,7 +10,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from PIL import Image
 
-from accounts.images import AVATAR_SIDE, SERVICE_IMAGE_SIDE, ImageUploadField, process_image
+from accounts.images import (
+    AVATAR_SIDE,
+    SERVICE_IMAGE_SIDE,
+    SIZE_WIDTHS,
+    ImageUploadField,
+    process_image,
+)
 from accounts.models import ClientProfile
 from accounts.tests.conftest import (
     image_bytes,
@@ -243,7 +249,11 @@ def test_valid_upload_is_stored_reencoded_without_metadata_under_a_generated_nam
     assert stored.size == (AVATAR_SIDE, AVATAR_SIDE)
     assert dict(stored.getexif()) == {}
     assert b"SpyCam" not in raw
-    assert len(_stored_files(settings)) == 1
+    # The picture and its responsive sizes, nothing else (accounts.images.SIZE_WIDTHS).
+    stem = avatar.name.removeprefix("avatars/").rsplit(".", 1)[0]
+    assert sorted(p.name for p in _stored_files(settings)) == sorted(
+        [avatar.name.removeprefix("avatars/")] + [f"{stem}.w{w}.webp" for w in SIZE_WIDTHS]
+    )
 
 
 def test_an_embedded_colour_profile_is_applied_then_dropped():

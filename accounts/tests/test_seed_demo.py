@@ -178,3 +178,18 @@ def test_each_present_app_demo_module_is_called_with_the_pros_and_clients(monkey
     assert client_emails == [f"client{n}@example.com" for n in range(1, 6)]
     assert scale is None
     assert "hook: called" in output
+
+
+@pytest.mark.usefixtures("seeded")
+def test_demo_avatars_have_their_responsive_sizes_and_seeding_again_makes_missing_ones(settings):
+    from accounts.images import SIZE_WIDTHS, size_name
+
+    pro = ProProfile.objects.get(slug="karim-benali")
+    sizes = [settings.MEDIA_ROOT / size_name(pro.avatar.name, w) for w in SIZE_WIDTHS]
+    assert all(path.is_file() for path in sizes)
+    for path in sizes:
+        path.unlink()
+
+    seed()
+
+    assert all(path.is_file() for path in sizes)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from accounts.images import stored_delete
 from accounts.models import ProProfile
 from bookings.models import (
     Service,
@@ -67,11 +68,16 @@ def service_update(*, service: Service, **fields) -> Service:
         fields["currency"] = fields["currency"].upper()
     if "name" in fields and fields["name"]:
         fields["name"] = fields["name"].strip()
+    old_image = service.image.name if service.image else ""
     with transaction.atomic():
         for key, value in fields.items():
             setattr(service, key, value)
         service.full_clean()
         service.save()
+        if old_image and old_image != service.image.name:
+            # A replaced or removed picture goes, with its sizes, once the change is kept.
+            storage = service.image.storage
+            transaction.on_commit(lambda: stored_delete(storage, old_image))
     return service
 
 

@@ -28,8 +28,8 @@ def test_instant_booking_confirms_to_the_client_with_ics_and_tells_the_pro(
     assert "10:00" in to_client.subject and "Europe/Paris" in to_client.subject
     assert "Paula Pro" in to_client.body
     name, content, mimetype = to_client.attachments[0]
-    assert name == f"timz-booking-{booking.pk}.ics"
-    assert mimetype.startswith("text/calendar")
+    assert name == "invite.ics"
+    assert mimetype == "application/ics"
     event = Calendar.from_ical(content).walk("VEVENT")[0]
     assert str(event["UID"]).startswith(f"booking-{booking.pk}@")
     html, kind = to_client.alternatives[0]
@@ -37,7 +37,7 @@ def test_instant_booking_confirms_to_the_client_with_ics_and_tells_the_pro(
     assert to_pro.to == [working_pro.user.email]
     assert to_pro.subject.startswith("[Timz] New booking:")
     assert "Short please" in to_pro.body
-    assert to_pro.attachments == []
+    assert [name for name, _content, _type in to_pro.attachments] == ["invite.ics"]
 
 
 def test_request_goes_to_the_pro_only(request_mode, service, client_user, commit, mailoutbox):

@@ -1,13 +1,16 @@
 """iCalendar output, parsed back with the icalendar package."""
 
 from datetime import timedelta
+from http import HTTPStatus
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import parse_http_date
 from icalendar import Calendar
 
 from bookings import services
-from bookings.ics import booking_ics, calendar_feed_for_pro
+from bookings.ics import FEED_PAST_DAYS, booking_ics, calendar_feed_for_pro
 from bookings.models import Booking
 from conftest import local_at, make_booking
 
@@ -103,3 +106,100 @@ def test_empty_feed_is_a_valid_calendar(working_pro):
     cal = Calendar.from_ical(calendar_feed_for_pro(working_pro))
     assert cal.walk("VEVENT") == []
     assert "Paula Pro" in str(cal["X-WR-CALNAME"])
+
+
+# The feed over HTTP: validators, 304s, refresh interval ---------------------------------------
+
+
+@pytest.fixture
+def feed_url(working_pro):
+    token = services.calendar_token_regenerate(pro=working_pro)
+    return reverse("bookings:calendar_feed", kwargs={"token": token})
+
+
+def test_feed_declares_its_refresh_interval_in_the_calendar_and_in_cache_control(
+    client, feed_url, service, client_user
+):
+    make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    response = client.get(feed_url)
+    assert response.status_code == HTTPStatus.OK
+    cal = Calendar.from_ical(response.content)
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT15M\r\n" in response.content
+    assert b"X-PUBLISHED-TTL:PT15M\r\n" in response.content
+    assert cal.decoded("REFRESH-INTERVAL") == timedelta(minutes=15)
+    assert response["Cache-Control"] == "private, max-age=900"
+    assert response["ETag"].startswith('"') and not response["ETag"].startswith("W/")
+
+
+def test_feed_answers_304_without_a_body_while_nothing_changed(
+    client, feed_url, service, client_user, django_assert_max_num_queries
+):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    first = client.get(feed_url)
+    etag = first["ETag"]
+
+    with django_assert_max_num_queries(3):
+        again = client.get(feed_url, headers={"if-none-match": etag})
+    assert again.status_code == HTTPStatus.NOT_MODIFIED
+    assert again.content == b""
+    assert again["ETag"] == etag
+    assert again["Cache-Control"] == "private, max-age=900"
+
+    services.booking_transition(booking=booking, action="cancel", by=client_user)
+    changed = client.get(feed_url, headers={"if-none-match": etag})
+    assert changed.status_code == HTTPStatus.OK
+    assert changed["ETag"] != etag
+    assert b"STATUS:CANCELLED" in changed.content
+
+
+def test_feed_etag_is_the_same_for_the_same_content(client, feed_url, service, client_user):
+    make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    assert client.get(feed_url)["ETag"] == client.get(feed_url)["ETag"]
+
+
+def test_feed_answers_if_modified_since_from_the_newest_change(
+    client, feed_url, service, client_user, travel
+):
+    booking = make_booking(client=client_user, service=service, starts_at=local_at(4, 10))
+    first = client.get(feed_url)
+    last_modified = first["Last-Modified"]
+    assert parse_http_date(last_modified) == int(booking.updated_at.timestamp())
+
+    unchanged = client.get(feed_url, headers={"if-modified-since": last_modified})
+    assert unchanged.status_code == HTTPStatus.NOT_MODIFIED
+
+    travel(timezone.now() + timedelta(minutes=5))
+    services.booking_transition(
+        booking=booking, action="reschedule", by=client_user, starts_at=local_at(5, 11)
+    )
+    moved = client.get(feed_url, headers={"if-modified-since": last_modified})
+    assert moved.status_code == HTTPStatus.OK
+    assert parse_http_date(moved["Last-Modified"]) > parse_http_date(last_modified)
+
+
+def test_feed_changes_when_a_booking_leaves_the_window(
+    client, feed_url, service, client_user, travel
+):
+    make_booking(client=client_user, service=service, starts_at=local_at(1, 10))
+    first = client.get(feed_url)
+    travel(timezone.now() + timedelta(days=FEED_PAST_DAYS + 3))
+    later = client.get(
+        feed_url,
+        headers={"if-none-match": first["ETag"], "if-modified-since": first["Last-Modified"]},
+    )
+    assert later.status_code == HTTPStatus.OK
+    assert events(later.content) == []
+    # Without the ETag, the date alone also says the feed changed (the booking left it).
+    by_date = client.get(feed_url, headers={"if-modified-since": first["Last-Modified"]})
+    assert by_date.status_code == HTTPStatus.OK
+
+
+def test_feed_query_count_does_not_grow_with_bookings(
+    client, feed_url, service, client_user, other_client, django_assert_max_num_queries
+):
+    for day in range(1, 6):
+        make_booking(client=client_user, service=service, starts_at=local_at(day, 10))
+        make_booking(client=other_client, service=service, starts_at=local_at(day, 14))
+    with django_assert_max_num_queries(3):
+        response = client.get(feed_url)
+    assert len(events(response.content)) == 10

@@ -9,8 +9,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, urlencode
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.access import pro_required
 from accounts.timezones import zone_of
@@ -38,18 +39,28 @@ def calendar_token_regenerate(request, *, pro):
     return redirect(reverse("bookings:rules") + "#calendar-feed")
 
 
-@require_GET
+@require_safe
 def calendar_feed(request, token):
+    """The pro's private feed. Calendar apps poll it: a strong ETag of the body and its
+    Last-Modified let them ask "changed?" (If-None-Match / If-Modified-Since) and get a 304
+    without the body; the refresh interval is in the calendar and in Cache-Control."""
     from bookings import ics
 
     if len(token) < 16:
         raise Http404("Unknown calendar.")
     pro = selectors.pro_for_calendar_token(token=token)
-    body = ics.calendar_feed_for_pro(pro)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    feed = ics.pro_feed(pro)
+    response = HttpResponse(feed.body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="timz.ics"'
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    response["Cache-Control"] = f"private, max-age={int(ics.FEED_REFRESH.total_seconds())}"
+    response["ETag"] = feed.etag
+    response["Last-Modified"] = http_date(feed.last_modified.timestamp())
+    return get_conditional_response(
+        request,
+        etag=feed.etag,
+        last_modified=int(feed.last_modified.timestamp()),
+        response=response,
+    )
 
 
 @pro_required

@@ -50,7 +50,8 @@ def site_url(name: str, pk: int) -> str:
 
 
 def html_of(message) -> str:
-    (alternative,) = message.alternatives
+    """The one HTML alternative (a booking email may also carry a text/calendar one)."""
+    (alternative,) = [a for a in message.alternatives if a.mimetype != "text/calendar"]
     assert alternative.mimetype == "text/html"
     return alternative.content
 
