@@ -91,6 +91,15 @@ def services_for_pro(*, pro: ProProfile, include_inactive: bool = False):
     return qs
 
 
+def services_for_series(*, pro: ProProfile) -> list[Service]:
+    """The pro's active services a standing appointment can be of: those not paid online
+    (bookings.services.series). Two queries: the services and the pro's payment account."""
+    offered = list(services_for_pro(pro=pro))
+    for service in offered:
+        service.pro = pro  # one payment-account look-up for them all
+    return [service for service in offered if not service_pays_online(service)]
+
+
 NOT_BOOKABLE = "This service cannot be booked."
 
 
@@ -531,6 +540,7 @@ def _booking_qs():
         "client__client_profile",
         "client__pro_profile",  # User.display_name looks here first
         "service",
+        "series",
     )
 
 
@@ -836,7 +846,8 @@ class SeriesSlot:
     ``planned`` is its instant by the series' rule (None in a DST gap), ``starts_at`` the one
     that will be booked (``planned``, or the time the booker moved it to; None when dropped or
     still unresolved), ``conflict`` why ``starts_at`` cannot be booked ("" when it can), and
-    ``alternatives`` the free starts on its date (or a day either side) to move it to."""
+    ``alternatives`` the free starts on its date (or a day either side) to move it to, the
+    nearest to its planned time first."""
 
     index: int
     local_date: date
@@ -941,7 +952,12 @@ def series_preview(
             return f"{pro.display_name} is not available then (taken, time off or outside hours)."
         return ""
 
-    def free_near(day: date) -> list[datetime]:
+    def free_near(day: date, near: datetime) -> list[datetime]:
+        """Free starts on `day`, else a day either side, nearest to `near` first."""
+        found = _free_on_or_around(day)
+        return sorted(found, key=lambda slot: (abs(slot - near), slot))
+
+    def _free_on_or_around(day: date) -> list[datetime]:
         for days in [(day,)] + [
             (day - timedelta(days=d), day + timedelta(days=d)) for d in range(1, NEARBY_DAYS + 1)
         ]:
@@ -973,7 +989,10 @@ def series_preview(
         if not slot.dropped:
             slot.conflict = refusal(slot.starts_at)
         if slot.conflict or slot.moved or slot.dropped:
-            slot.alternatives = free_near(occurrence.local_date)
+            near = occurrence.planned_at or datetime.combine(
+                occurrence.local_date, occurrence.local_time, tzinfo=zone
+            )
+            slot.alternatives = free_near(occurrence.local_date, near)
         if slot.bookable:
             # Later occurrences (a moved one may come close) see this one as taken.
             taken = availability.Interval(slot.starts_at, slot.starts_at + duration)
@@ -996,10 +1015,19 @@ def series_get_for_user(*, user, pk) -> BookingSeries:
         raise Http404("No such series.") from exc
 
 
+def series_exists(*, pk) -> bool:
+    """Whether a series `pk` exists at all (the API's 403 against 404)."""
+    try:
+        return BookingSeries.objects.filter(pk=int(pk)).exists()
+    except (ValueError, TypeError):
+        return False
+
+
 def series_position(booking: Booking) -> dict | None:
     """Where `booking` stands in its series: ``{"series", "number", "count", "previous",
-    "next", "following"}`` (the neighbouring bookings by start, and how many active ones start
-    from this one on), or None for a booking of its own. One query."""
+    "next", "following", "waiting"}`` (the neighbouring bookings by start, the active ones
+    from this one on, the requests still waiting), or None for a booking of its own. One
+    query (the series itself comes with the booking from booking_get_for_user)."""
     if booking.series_id is None:
         return None
     siblings = list(
@@ -1016,4 +1044,5 @@ def series_position(booking: Booking) -> dict | None:
         "previous": siblings[at - 1] if at > 0 else None,
         "next": siblings[at + 1] if at + 1 < len(siblings) else None,
         "following": [b for b in siblings[at:] if b.status in Booking.ACTIVE_STATUSES],
+        "waiting": sum(1 for b in siblings if b.status == Booking.Status.REQUESTED),
     }

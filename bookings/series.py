@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 EVERY_WEEKS = (1, 12)
 COUNT = (2, 52)
+EVERY_CHOICES = tuple(range(EVERY_WEEKS[0], EVERY_WEEKS[1] + 1))
 # How far ahead the last occurrence may lie: a series may reach beyond the pro's booking
 # horizon (that is the point of a standing appointment) but not beyond a year.
 REACH_DAYS = 365
@@ -28,11 +29,12 @@ GAP_REASON = "This time does not exist that day: the clocks go forward over it."
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
-    """The `index`-th (0-based) occurrence: its local date and its planned instant (UTC),
+    """The `index`-th (0-based) occurrence: its local date and time and its planned instant (UTC),
     None when the wall time falls in a DST gap that day."""
 
     index: int
     local_date: date
+    local_time: time
     planned_at: datetime | None
 
 
@@ -65,7 +67,7 @@ def plan(
     occurrences = []
     for index in range(count):
         day = first_date + index * step
-        occurrences.append(Occurrence(index, day, local_instant(day, local_time, tz)))
+        occurrences.append(Occurrence(index, day, local_time, local_instant(day, local_time, tz)))
     return occurrences
 
 
@@ -76,3 +78,8 @@ def last_date(*, first_date: date, every_weeks: int, count: int) -> date:
 def max_count(every_weeks: int) -> int:
     """The most occurrences that fit within REACH_DAYS at this interval."""
     return min(COUNT[1], REACH_DAYS // (7 * every_weeks) + 1)
+
+
+def every_label(every_weeks: int) -> str:
+    """ "every week", "every 2 weeks"."""
+    return "every week" if every_weeks == 1 else f"every {every_weeks} weeks"
