@@ -314,3 +314,16 @@ def test_another_clients_series_is_not_found(scene):
     assert selectors.series_get_for_user(user=pro.user, pk=row.pk) == row
     with pytest.raises(Exception, match="No such series"):
         selectors.series_get_for_user(user=make_pro().user, pk=row.pk)
+
+
+def test_the_export_lists_the_series_on_both_sides(scene):
+    from accounts.data_export import account_export
+
+    pro, service, client = scene
+    bookings = _series(client, service, count=2)
+    (mine,) = account_export(user=client)["booking_series"]
+    assert (mine["side"], mine["every_weeks"], mine["local_time"]) == ("client", 1, "10:00")
+    assert mine["booking_ids"] == [b.pk for b in bookings]
+    (theirs,) = account_export(user=pro.user)["booking_series"]
+    assert theirs["side"] == "pro" and theirs["client"]["display_name"]
+    assert account_export(user=client)["bookings_as_client"][0]["series_id"] == mine["id"]
