@@ -9,7 +9,8 @@ Rules (documented in docs/bookings.md, "Standing appointments"):
 - A series is made for services paid at the appointment only: an online payment is taken per
   booking, when booking it (the checkout holds one booking's time for 30 minutes).
 - All or nothing by default: one occurrence not free and nothing is saved (SeriesConflict).
-  ``skip_conflicts=True`` (the API) books the free ones and reports the others.
+  ``skip_conflicts=True`` (the API) books the free ones and reports the others; the first
+  time, the one asked for, must be free (else ValidationError, nothing saved).
 - A client booking a pro in request mode makes requests (the pro can accept them all at once);
   a pro booking for one of their clients books them confirmed.
 - One booking attempt of the rate limit per series, not per occurrence.
@@ -180,6 +181,13 @@ def booking_series_create(
                         )
                     )
             except (SlotUnavailable, IntegrityError):
+                if skip_conflicts and occurrence.index == 0 and 0 not in choices:
+                    # The time asked for itself: bad input, not a conflict to report.
+                    raise ValidationError(
+                        "The first time is not a free time of this service: pick one of its "
+                        "free times.",
+                        code="first_not_free",
+                    ) from None
                 conflicts.append(occurrence)
         # Raising inside the block rolls every row back: all or nothing.
         if conflicts and not skip_conflicts:
