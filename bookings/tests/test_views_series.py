@@ -60,6 +60,7 @@ def test_the_preview_lists_each_date_and_the_conflict_with_its_reason_and_times(
     assert page.status_code == HTTPStatus.OK
     slots = page.context["slots"]
     assert [bool(s.conflict) for s in slots] == [False, False, True, False]
+    assert "every week, 4 times at 10:00" in page.text
     assert page.text.count('data-testid="occurrence"') == 4
     assert "is not available then" in page.text
     # The nearest free time is offered first, the taken one not at all.

@@ -138,7 +138,7 @@ def _series_page(request, *, data, service, client, back_url: str, done_url=None
             "zone": zone,
             "pro_zone": pro_zone,
             "zones_differ": zone.key != pro_zone.key,
-            "local_time": starts_at.astimezone(pro_zone),
+            "local_time": starts_at.astimezone(pro_zone).time(),
             "bookable": sum(1 for slot in slots if slot.bookable),
             "unresolved": sum(1 for slot in slots if slot.conflict),
             "requests": not by_pro and rules.confirmation_mode == "request",
