@@ -1,6 +1,6 @@
 """Writes of standing appointments (bookings.series): creating a series, cancelling onward.
 
-Rules (documented in docs/bookings.md, "Standing appointments"):
+Rules (also in the README, "Standing appointments"):
 
 - Each occurrence is an ordinary booking made by ``booking.insert_checked``, the same checks as
   a single booking (working hours, time off, notice, buffers, the pro's and the client's other

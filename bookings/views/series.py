@@ -68,33 +68,25 @@ def _series_page(request, *, data, service, client, back_url: str, done_url=None
         return bad_request(request, str(exc), back=back_url)
     by = request.user
     by_pro = by.pk != client.pk
+    asked = {
+        "by": by,
+        "client": client,
+        "service": service,
+        "starts_at": starts_at,
+        "every_weeks": every,
+        "count": count,
+        "note": note,
+        "choices": choices,
+    }
     try:
-        services.series_check(
-            by=by,
-            client=client,
-            service=service,
-            starts_at=starts_at,
-            every_weeks=every,
-            count=count,
-            note=note,
-            choices=choices,
-        )
+        services.series_check(**asked)
     except ValidationError as exc:
         return bad_request(request, first_message(exc), back=back_url)
 
     error, status = None, HTTPStatus.OK
     if request.method == "POST" and data.get("action") == "book":
         try:
-            row, bookings, _ = services.booking_series_create(
-                by=by,
-                client=client,
-                service=service,
-                starts_at=starts_at,
-                every_weeks=every,
-                count=count,
-                note=note,
-                choices=choices,
-            )
+            _, bookings, _ = services.booking_series_create(**asked)
         except services.SeriesConflict as exc:
             error, status = first_message(exc), HTTPStatus.CONFLICT
         except RateLimited as exc:
