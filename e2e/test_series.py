@@ -3,6 +3,7 @@ step, moves the one date that conflicts, and lands on the first booking, part of
 then cancels from the third one onward."""
 
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,25 @@ def test_a_client_books_a_weekly_series_moving_the_one_conflict(new_page, server
     assert "2 appointments cancelled" in page.inner_text("body")
     page.set_viewport_size(LAPTOP)
     shot(page, "cancelled-laptop")
+
+
+def test_the_pro_books_a_series_for_a_client_from_the_clients_page(new_page, server, data):
+    page = new_page(PHONE)
+    log_in(page, "sara.series@example.com", PASSWORD)
+    page.goto("/bookings/clients/")
+    page.get_by_role("link", name="Rita Repeats").click()
+    card = page.locator("#series")
+    first = (date.fromisoformat(data["start"][:10]) + timedelta(days=1)).isoformat()
+    card.locator("input[name=date]").fill(first)
+    card.locator("input[name=time]").fill("15:30")
+    card.get_by_test_id("repeat-every").select_option("3")
+    card.get_by_test_id("repeat-count").fill("3")
+    shot(page, "pro-client-form-phone")
+    card.get_by_role("button", name="See the dates").click()
+    assert page.get_by_test_id("occurrence").count() == 3
+    assert "every 3 weeks, 3 times at 15:30" in page.get_by_test_id("series-summary").inner_text()
+    shot(page, "pro-preview-phone")
+    page.get_by_test_id("book-series").click()
+    page.wait_for_load_state()
+    assert "/bookings/clients/" in page.url
+    assert "3 appointments booked, every 3 weeks" in page.inner_text("body")

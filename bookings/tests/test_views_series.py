@@ -313,3 +313,21 @@ def test_api_cancel_refuses_others_and_strangers(scene):
     missing = "/api/v1/booking-series/999999/cancel"
     assert api_post(login(client), missing, {"from": first}).status_code == HTTPStatus.NOT_FOUND
     assert Booking.objects.filter(status="confirmed").count() == 2
+
+
+def test_a_time_in_the_spring_gap_is_a_conflict_with_its_reason(travel):
+    travel(NOW)
+    pro = make_open_pro(hours=(time(1), time(5)))
+    service = make_service(pro=pro, duration_minutes=30)
+    client = make_user()
+    http = login(client)
+    page = http.get(new_url(service), query(at(21, 2, 30), count=3))
+    gap = page.context["slots"][1]
+    assert gap.planned is None and "clocks go forward" in gap.conflict
+    assert "clocks go forward" in page.text
+    response = api_post(
+        http, "/api/v1/booking-series", series_body(service, at(21, 2, 30), count=3)
+    )
+    assert response.status_code == HTTPStatus.CREATED
+    assert response.json()["conflicts"] == ["2027-03-28T02:30:00"]
+    assert len(response.json()["bookings"]) == 2
