@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from e2e.conftest import LAPTOP, PHONE, log_in, screenshot, setup_people
+from e2e.test_accessibility import AXE_JS, Auditor
 
 PASSWORD = "correct-horse-battery"
 SHOTS = Path("/tmp/shots/series")
@@ -58,6 +59,7 @@ def shot(page, name: str) -> None:
 
 def test_a_client_books_a_weekly_series_moving_the_one_conflict(new_page, server, data):
     page = new_page(PHONE)
+    axe = Auditor(page, AXE_JS.read_text())
     log_in(page, "rita.repeats@example.com", PASSWORD)
     page.goto(
         f"/bookings/new/{data['slug']}/{data['service_id']}/confirm/"
@@ -78,6 +80,7 @@ def test_a_client_books_a_weekly_series_moving_the_one_conflict(new_page, server
     afternoon = move.locator("option", has_text="14:00").get_attribute("value")
     move.select_option(afternoon)
     shot(page, "preview-phone")
+    axe.audit("series preview")
 
     laptop = new_page(LAPTOP)
     log_in(laptop, "rita.repeats@example.com", PASSWORD)
@@ -101,10 +104,13 @@ def test_a_client_books_a_weekly_series_moving_the_one_conflict(new_page, server
     page.get_by_test_id("cancel-following").click()
     assert page.get_by_test_id("to-cancel").locator("li").count() == 2
     shot(page, "cancel-following-phone")
+    axe.audit("cancel this and following")
     page.get_by_role("button", name="Yes, cancel 2 appointments").click()
     assert "2 appointments cancelled" in page.inner_text("body")
     page.set_viewport_size(LAPTOP)
     shot(page, "cancelled-laptop")
+    axe.audit("booking in a series")
+    axe.check()
 
 
 def test_the_pro_books_a_series_for_a_client_from_the_clients_page(new_page, server, data):
