@@ -72,6 +72,15 @@ def _conflict(exc: ValidationError):
     return HttpError(409, " ".join(exc.messages))
 
 
+def _service_in_body(service_id: int):
+    """The bookable service a request body names; 400 when there is none (a reference in the
+    body, not the URL: bad input rather than a missing page)."""
+    try:
+        return selectors.service_get_bookable(service_id=service_id)
+    except Http404 as exc:
+        raise HttpError(400, str(exc)) from exc
+
+
 @router.get(
     "/pros/{slug}/slots",
     response={200: SlotsOut, 400: ErrorOut, 404: ErrorOut},
@@ -204,10 +213,7 @@ def availability_search(request, query: Query[AvailabilityQuery]):
     summary="Book a service at a free time",
 )
 def create_booking(request, payload: BookingIn):
-    try:
-        service = selectors.service_get_bookable(service_id=payload.service)
-    except Http404 as exc:  # a reference in the request body, not the URL: bad input
-        raise HttpError(400, str(exc)) from exc
+    service = _service_in_body(payload.service)
     try:
         booking = services.booking_create(
             client=request.user, service=service, starts_at=payload.starts_at, note=payload.note
@@ -245,10 +251,7 @@ def create_series(request, payload: SeriesIn):
     reach 12 months ahead, beyond the pro's horizon); the others are listed in `conflicts`.
     409 when none is free; 400 for a service paid online (a series is paid at the
     appointment)."""
-    try:
-        service = selectors.service_get_bookable(service_id=payload.service)
-    except Http404 as exc:
-        raise HttpError(400, str(exc)) from exc
+    service = _service_in_body(payload.service)
     try:
         row, bookings, conflicts = services.booking_series_create(
             by=request.user,

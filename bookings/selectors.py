@@ -180,6 +180,12 @@ class EngineInput:
             "rules": self.rules,
         }
 
+    def with_horizon(self, days: int | None) -> EngineInput:
+        """This data with the horizon `days` instead of the pro's (None: unchanged)."""
+        if days is None:
+            return self
+        return dataclasses.replace(self, rules=dataclasses.replace(self.rules, horizon_days=days))
+
     def free_slots(
         self, *, duration_minutes: int, window_start: datetime, window_end: datetime, now
     ) -> list[datetime]:
@@ -432,10 +438,7 @@ def slot_is_free(
         holder=holder,
         now=now,
     )
-    if horizon_days is not None:
-        data = dataclasses.replace(
-            data, rules=dataclasses.replace(data.rules, horizon_days=horizon_days)
-        )
+    data = data.with_horizon(horizon_days)
     return availability.is_slot_free(
         **data.engine_kwargs(), duration_minutes=duration_minutes, starts_at=starts_at, now=now
     )
@@ -916,10 +919,7 @@ def series_preview(
         duration_minutes=service.duration_minutes,
         holder=client,
         now=now,
-    )
-    data = dataclasses.replace(
-        data, rules=dataclasses.replace(data.rules, horizon_days=series.REACH_DAYS + 1)
-    )
+    ).with_horizon(series.REACH_DAYS + 1)
     duration = timedelta(minutes=service.duration_minutes)
     mine = [
         availability.Interval(start, end)
