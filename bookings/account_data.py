@@ -4,12 +4,15 @@
   ``bookings_as_client`` and ``bookings_as_pro`` with their events; ``reviews_written`` and
   ``reviews_received``; a pro's private ``client_notes``; the ``waitlist`` entries the user
   joined. The other party of a booking, a review or a note appears by display name only. The
-  payments of these bookings are the payments app's own sections.
+  payments of these bookings are the payments app's own sections. ``booking_series``: the
+  standing appointments the user is the client or the pro of (each booking names its series).
 - Deletion page (``user_deletion_previewing``): ``upcoming_as_client`` and ``upcoming_as_pro``,
   the active bookings that deleting the account will end.
 - Deletion (``user_deleting``): the user's future bookings are ended and a pro's offer withdrawn
   by ``bookings.services`` (see ``bookings.services.account_deletion``), the pros' private
   notes about the user deleted, and the user leaves every waitlist; returns ``bookings_ended``.
+  A series row holds nothing personal besides its link to the (anonymised) user: it stays,
+  and the future bookings of the series are ended with the others.
 
 Connected in ``BookingsConfig.ready()``.
 """
@@ -22,7 +25,7 @@ from django.utils import timezone
 from accounts.data_export import file_url, iso
 from accounts.models import ProProfile, User
 from bookings import services
-from bookings.models import Booking, BookingEvent, ClientNote, Review, WaitlistEntry
+from bookings.models import Booking, BookingEvent, BookingSeries, ClientNote, Review, WaitlistEntry
 
 
 def export_user_data(sender, *, user: User, **kwargs) -> dict:
@@ -40,7 +43,34 @@ def export_user_data(sender, *, user: User, **kwargs) -> dict:
         "reviews_received": _reviews_received(pro) if pro else [],
         "client_notes": _client_notes(pro) if pro else [],
         "waitlist": _waitlist(user),
+        "booking_series": _series(user, pro),
     }
+
+
+def _series(user: User, pro: ProProfile | None) -> list[dict]:
+    where = Q(client=user) | Q(pro=pro) if pro else Q(client=user)
+    rows = (
+        BookingSeries.objects.filter(where)
+        .select_related("pro", "client__client_profile", "client__pro_profile")
+        .prefetch_related(Prefetch("bookings", queryset=Booking.objects.order_by("starts_at")))
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "id": row.pk,
+            "side": "client" if row.client_id == user.pk else "pro",
+            "pro": {"display_name": row.pro.display_name, "slug": row.pro.slug},
+            "client": {"display_name": row.client.display_name},
+            "every_weeks": row.every_weeks,
+            "count": row.count,
+            "first_date": row.first_date.isoformat(),
+            "local_time": row.local_time.strftime("%H:%M"),
+            "timezone": row.timezone,
+            "created_at": iso(row.created_at),
+            "booking_ids": [b.pk for b in row.bookings.all()],
+        }
+        for row in rows
+    ]
 
 
 def _waitlist(user: User) -> list[dict]:
@@ -142,6 +172,7 @@ def _booking(booking: Booking, *, side: str) -> dict:
         "price": {"amount": booking.price_amount, "currency": booking.currency},
         "note": booking.note,
         "is_late_cancellation": booking.is_late_cancellation,
+        "series_id": booking.series_id,
         "created_at": iso(booking.created_at),
         "events": [
             {

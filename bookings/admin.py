@@ -16,6 +16,7 @@ from bookings.models import (
     Booking,
     BookingEvent,
     BookingRules,
+    BookingSeries,
     ClientNote,
     DateOverride,
     DateOverrideInterval,
@@ -373,3 +374,13 @@ class RebookNudgeAdmin(ReadOnlyAdmin):
     list_display = ("pro", "client", "weeks", "suggested_date", "sent_at")
     search_fields = ("pro__display_name", "client__email")
     list_select_related = ("pro", "client")
+
+
+@admin.register(BookingSeries)
+class BookingSeriesAdmin(ReadOnlyAdmin):
+    """Standing appointments: made and cancelled through bookings.services.series only."""
+
+    list_display = ("pk", "client", "pro", "service", "every_weeks", "count", "first_date")
+    search_fields = ("pro__display_name", "client__email")
+    list_select_related = ("client", "pro", "service")
+    date_hierarchy = "first_date"

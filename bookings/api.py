@@ -12,7 +12,7 @@ body does, with the same message.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -41,12 +41,17 @@ from bookings.schemas import (
     ProReviewPage,
     ReviewIn,
     ReviewOut,
+    SeriesCancelIn,
+    SeriesCancelOut,
+    SeriesIn,
+    SeriesOut,
     SlotsOut,
     WaitlistIn,
     WaitlistOut,
     availability_json,
     booking_json,
     client_json,
+    iso,
     pro_review_json,
     review_json,
     waitlist_json,
@@ -65,6 +70,15 @@ MAX_START_OFFSET = timedelta(days=400)
 
 def _conflict(exc: ValidationError):
     return HttpError(409, " ".join(exc.messages))
+
+
+def _service_in_body(service_id: int):
+    """The bookable service a request body names; 400 when there is none (a reference in the
+    body, not the URL: bad input rather than a missing page)."""
+    try:
+        return selectors.service_get_bookable(service_id=service_id)
+    except Http404 as exc:
+        raise HttpError(400, str(exc)) from exc
 
 
 @router.get(
@@ -199,10 +213,7 @@ def availability_search(request, query: Query[AvailabilityQuery]):
     summary="Book a service at a free time",
 )
 def create_booking(request, payload: BookingIn):
-    try:
-        service = selectors.service_get_bookable(service_id=payload.service)
-    except Http404 as exc:  # a reference in the request body, not the URL: bad input
-        raise HttpError(400, str(exc)) from exc
+    service = _service_in_body(payload.service)
     try:
         booking = services.booking_create(
             client=request.user, service=service, starts_at=payload.starts_at, note=payload.note
@@ -213,6 +224,114 @@ def create_booking(request, payload: BookingIn):
         raise HttpError(429, " ".join(exc.messages)) from exc
     booking = selectors.booking_get_for_user(user=request.user, pk=booking.pk)
     return Status(201, booking_json(booking, user=request.user, now=timezone.now()))
+
+
+def _occurrence_iso(occurrence, zone) -> str:
+    if occurrence.planned_at is not None:
+        return iso(occurrence.planned_at.astimezone(zone))
+    return datetime.combine(occurrence.local_date, occurrence.local_time).isoformat()
+
+
+@router.post(
+    "/booking-series",
+    auth=django_auth,
+    response={
+        201: SeriesOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        429: ErrorOut,
+    },
+    by_alias=True,
+    summary="Book a service every N weeks, M times (a standing appointment)",
+)
+def create_series(request, payload: SeriesIn):
+    """Books every free occurrence, each by the rules of a single booking (the series may
+    reach 12 months ahead, beyond the pro's horizon); the others are listed in `conflicts`.
+    409 when none is free; 400 for a service paid online (a series is paid at the
+    appointment)."""
+    service = _service_in_body(payload.service)
+    try:
+        row, bookings, conflicts = services.booking_series_create(
+            by=request.user,
+            client=request.user,
+            service=service,
+            starts_at=payload.starts_at,
+            every_weeks=payload.every_weeks,
+            count=payload.count,
+            note=payload.note,
+            skip_conflicts=True,
+        )
+    except lifecycle.SlotUnavailable as exc:
+        raise _conflict(exc) from exc
+    except RateLimited as exc:
+        raise HttpError(429, " ".join(exc.messages)) from exc
+    now = timezone.now()
+    zone = parse_zone(service.pro.timezone)
+    rows = (
+        selectors.bookings_for_api(user=request.user)
+        .filter(series=row)
+        .prefetch_related("payments")
+        .order_by("starts_at")
+    )
+    return Status(
+        201,
+        {
+            "id": row.pk,
+            "bookings": [booking_json(b, user=request.user, now=now) for b in rows],
+            "conflicts": [_occurrence_iso(o, zone) for o in conflicts],
+        },
+    )
+
+
+@router.post(
+    "/booking-series/{int:series_id}/cancel",
+    auth=django_auth,
+    response={
+        200: SeriesCancelOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
+    by_alias=True,
+    summary="Cancel a series from one of its bookings onward",
+)
+def cancel_series(request, series_id: int, payload: SeriesCancelIn):
+    """Cancels the booking `from` and every later active booking of the series, each under
+    the lifecycle's rules (late cancellations marked one by one), all or nothing. Earlier
+    bookings are untouched. 403 for a series of someone else, 404 for none."""
+    try:
+        row = selectors.series_get_for_user(user=request.user, pk=series_id)
+    except Http404:
+        if selectors.series_exists(pk=series_id):
+            raise HttpError(403, "This series is not yours.") from None
+        raise
+    booking = row.bookings.filter(pk=payload.from_).first()
+    if booking is None:
+        raise HttpError(400, "That booking is not part of this series.")
+    try:
+        cancelled = services.booking_series_cancel(
+            booking=booking, by=request.user, reason=payload.reason
+        )
+    except lifecycle.TransitionNotAllowed as exc:
+        if getattr(exc, "code", None) == "reason_required":
+            raise HttpError(400, " ".join(exc.messages)) from exc
+        raise _conflict(exc) from exc
+    now = timezone.now()
+    rows = (
+        selectors.bookings_for_api(user=request.user)
+        .filter(pk__in=[b.pk for b in cancelled])
+        .prefetch_related("payments")
+    )
+    return {
+        "id": row.pk,
+        "cancelled": [
+            booking_json(b, user=request.user, now=now) for b in rows.order_by("starts_at")
+        ],
+    }
 
 
 @router.get(

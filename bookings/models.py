@@ -244,6 +244,56 @@ class TimeOff(models.Model):
         return f"{platform_datetime(self.starts_at)} → {platform_datetime(self.ends_at)}"
 
 
+class BookingSeries(models.Model):
+    """A standing appointment: `count` bookings of one service, every `every_weeks` weeks, at
+    the same wall-clock `local_time` in the pro's zone from `first_date` (bookings.series).
+
+    Each occurrence is an ordinary Booking pointing here (``Booking.series``); an occurrence
+    moved to another time before confirming keeps its place in the series.
+    """
+
+    EVERY_WEEKS_MAX = 12
+    COUNT_MIN, COUNT_MAX = 2, 52
+
+    client = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="booking_series"
+    )
+    pro = models.ForeignKey(ProProfile, on_delete=models.PROTECT, related_name="booking_series")
+    service = models.ForeignKey(
+        Service, on_delete=models.SET_NULL, null=True, blank=True, related_name="series"
+    )
+    every_weeks = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(EVERY_WEEKS_MAX)]
+    )
+    count = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(COUNT_MIN), MaxValueValidator(COUNT_MAX)]
+    )
+    # Wall clock in the pro's zone (`timezone`, kept so a later change of zone moves nothing).
+    first_date = models.DateField()
+    local_time = models.TimeField()
+    timezone = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "booking series"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(every_weeks__gte=1, every_weeks__lte=12),
+                name="series_every_weeks_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(count__gte=2, count__lte=52), name="series_count_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Series #{self.pk}: every {self.every_weeks} weeks, {self.count} times"
+
+
 class Booking(models.Model):
     """A client's booking of a pro's service. Status moves only through bookings.lifecycle."""
 
@@ -288,6 +338,10 @@ class Booking(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     # iCalendar SEQUENCE: bumped on every reschedule or cancellation so calendars update.
     sequence = models.PositiveIntegerField(default=0)
+    # A standing appointment this booking is one occurrence of (bookings.series).
+    series = models.ForeignKey(
+        BookingSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

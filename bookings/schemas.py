@@ -107,6 +107,38 @@ class BookingIn(Schema):
     note: str = ""
 
 
+class SeriesIn(Schema):
+    """A standing appointment: `service` every `every_weeks` weeks (1-12), `count` times
+    (2-52), at the wall clock of `starts_at` in the pro's zone."""
+
+    service: Id
+    starts_at: datetime
+    every_weeks: WholeNumber
+    count: WholeNumber
+    note: str = ""
+
+
+class SeriesOut(Schema):
+    id: int
+    bookings: list[BookingOut]
+    conflicts: list[str] = Field(
+        description="Occurrences not booked: their planned start, ISO 8601 (a local time "
+        "without an offset when it does not exist that day, in a DST gap)."
+    )
+
+
+class SeriesCancelIn(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Id = Field(alias="from", description="The first booking to cancel.")
+    reason: str = ""
+
+
+class SeriesCancelOut(Schema):
+    id: int
+    cancelled: list[BookingOut]
+
+
 class ActionIn(Schema):
     reason: str = ""
     starts_at: datetime | None = None

@@ -10,6 +10,7 @@ pure ``bookings.availability`` module.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -42,11 +43,12 @@ from django.utils import timezone
 from accounts import selectors as directory
 from accounts.models import ProProfile, User
 from accounts.timezones import parse_zone
-from bookings import availability, search
+from bookings import availability, search, series
 from bookings.models import (
     SERVICE_MAX_MINUTES,
     Booking,
     BookingRules,
+    BookingSeries,
     ClientNote,
     DateOverride,
     RebookNudge,
@@ -87,6 +89,15 @@ def services_for_pro(*, pro: ProProfile, include_inactive: bool = False):
     if not include_inactive:
         qs = qs.filter(is_active=True)
     return qs
+
+
+def services_for_series(*, pro: ProProfile) -> list[Service]:
+    """The pro's active services a standing appointment can be of: those not paid online
+    (bookings.services.series). Two queries: the services and the pro's payment account."""
+    offered = list(services_for_pro(pro=pro))
+    for service in offered:
+        service.pro = pro  # one payment-account look-up for them all
+    return [service for service in offered if not service_pays_online(service)]
 
 
 NOT_BOOKABLE = "This service cannot be booked."
@@ -168,6 +179,12 @@ class EngineInput:
             "busy": self.busy,
             "rules": self.rules,
         }
+
+    def with_horizon(self, days: int | None) -> EngineInput:
+        """This data with the horizon `days` instead of the pro's (None: unchanged)."""
+        if days is None:
+            return self
+        return dataclasses.replace(self, rules=dataclasses.replace(self.rules, horizon_days=days))
 
     def free_slots(
         self, *, duration_minutes: int, window_start: datetime, window_end: datetime, now
@@ -407,9 +424,11 @@ def slot_is_free(
     now: datetime,
     exclude_booking_id: int | None = None,
     holder=None,
+    horizon_days: int | None = None,
 ) -> bool:
     """Whether `starts_at` is a free start for `holder` (used inside the booking transaction;
-    a waitlist offer held for `holder` does not block them)."""
+    a waitlist offer held for `holder` does not block them). `horizon_days` replaces the pro's
+    horizon (a standing appointment reaches further, bookings.series.REACH_DAYS)."""
     data = load_engine_input(
         pro=pro,
         window_start=starts_at,
@@ -419,6 +438,7 @@ def slot_is_free(
         holder=holder,
         now=now,
     )
+    data = data.with_horizon(horizon_days)
     return availability.is_slot_free(
         **data.engine_kwargs(), duration_minutes=duration_minutes, starts_at=starts_at, now=now
     )
@@ -523,6 +543,7 @@ def _booking_qs():
         "client__client_profile",
         "client__pro_profile",  # User.display_name looks here first
         "service",
+        "series",
     )
 
 
@@ -810,3 +831,218 @@ def waitlist_offer_get_for_user(*, user, token: str) -> WaitlistOffer:
     if offer is None:
         raise Http404("No such offer.")
     return offer
+
+
+# ---------------------------------------------------------------------------------------------
+# Standing appointments (bookings.series)
+# ---------------------------------------------------------------------------------------------
+
+# How many days either side of a conflicting occurrence's date the preview offers other times
+# on when its own date has none.
+NEARBY_DAYS = 1
+
+
+@dataclass(slots=True)
+class SeriesSlot:
+    """One occurrence in a series' preview.
+
+    ``planned`` is its instant by the series' rule (None in a DST gap), ``starts_at`` the one
+    that will be booked (``planned``, or the time the booker moved it to; None when dropped or
+    still unresolved), ``conflict`` why ``starts_at`` cannot be booked ("" when it can), and
+    ``alternatives`` the free starts on its date (or a day either side) to move it to, the
+    nearest to its planned time first."""
+
+    index: int
+    local_date: date
+    planned: datetime | None
+    starts_at: datetime | None
+    dropped: bool = False
+    conflict: str = ""
+    alternatives: list[datetime] = dataclasses.field(default_factory=list)
+
+    @property
+    def moved(self) -> bool:
+        return self.starts_at is not None and self.starts_at != self.planned
+
+    @property
+    def bookable(self) -> bool:
+        return not self.dropped and not self.conflict and self.starts_at is not None
+
+
+def series_plan(*, pro: ProProfile, first_start: datetime, every_weeks: int, count: int):
+    """The occurrences (bookings.series.Occurrence) of a series starting at `first_start`:
+    the same wall clock in the pro's zone every `every_weeks` weeks."""
+    zone = parse_zone(pro.timezone)
+    local = first_start.astimezone(zone)
+    return series.plan(
+        first_date=local.date(),
+        local_time=local.time().replace(tzinfo=None),
+        tz=zone,
+        every_weeks=every_weeks,
+        count=count,
+    )
+
+
+def series_preview(
+    *,
+    client,
+    service: Service,
+    first_start: datetime,
+    every_weeks: int,
+    count: int,
+    choices: dict[int, datetime | None] | None = None,
+    by_pro: bool = False,
+    now: datetime | None = None,
+) -> list[SeriesSlot]:
+    """Each occurrence of the series with what stands in its way, by the rules of a single
+    booking (bookings.availability, with the series' reach instead of the pro's horizon) and
+    the client's own bookings. `choices` maps an occurrence's index to the time the booker
+    moved it to, or None for "don't book this one". Three queries plus the rules' one, whatever
+    the count."""
+    pro = service.pro
+    now = now or timezone.now()
+    zone = parse_zone(pro.timezone)
+    choices = choices or {}
+    occurrences = series_plan(
+        pro=pro, first_start=first_start, every_weeks=every_weeks, count=count
+    )
+    span_start, _ = local_window(
+        start=occurrences[0].local_date - timedelta(days=NEARBY_DAYS + 1), days=1, tz=zone
+    )
+    _, span_end = local_window(
+        start=occurrences[-1].local_date + timedelta(days=NEARBY_DAYS + 1), days=1, tz=zone
+    )
+    data = load_engine_input(
+        pro=pro,
+        window_start=span_start,
+        window_end=span_end,
+        duration_minutes=service.duration_minutes,
+        holder=client,
+        now=now,
+    ).with_horizon(series.REACH_DAYS + 1)
+    duration = timedelta(minutes=service.duration_minutes)
+    mine = [
+        availability.Interval(start, end)
+        for start, end in Booking.objects.filter(
+            client=client,
+            status__in=Booking.ACTIVE_STATUSES,
+            starts_at__lt=span_end,
+            ends_at__gt=span_start,
+        ).values_list("starts_at", "ends_at")
+    ]
+    whose = "The client already has" if by_pro else "You already have"
+
+    def client_busy(start: datetime) -> bool:
+        return any(b.start < start + duration and start < b.end for b in mine)
+
+    def refusal(start: datetime | None) -> str:
+        if start is None:
+            return series.GAP_REASON
+        if client_busy(start):
+            return f"{whose} another booking at that time."
+        if start <= now:
+            return "This time has passed."
+        free = availability.is_slot_free(
+            **data.engine_kwargs(),
+            duration_minutes=service.duration_minutes,
+            starts_at=start,
+            now=now,
+        )
+        if not free:
+            return f"{pro.display_name} is not available then (taken, time off or outside hours)."
+        return ""
+
+    def free_near(day: date, near: datetime) -> list[datetime]:
+        """Free starts on `day`, else a day either side, nearest to `near` first."""
+        found = _free_on_or_around(day)
+        return sorted(found, key=lambda slot: (abs(slot - near), slot))
+
+    def _free_on_or_around(day: date) -> list[datetime]:
+        for days in [(day,)] + [
+            (day - timedelta(days=d), day + timedelta(days=d)) for d in range(1, NEARBY_DAYS + 1)
+        ]:
+            found = []
+            for each in days:
+                first, last = local_window(start=each, days=1, tz=zone)
+                found += [
+                    slot
+                    for slot in data.free_slots(
+                        duration_minutes=service.duration_minutes,
+                        window_start=first,
+                        window_end=last,
+                        now=now,
+                    )
+                    if not client_busy(slot)
+                ]
+            if found:
+                return sorted(found)
+        return []
+
+    slots = []
+    for occurrence in occurrences:
+        slot = SeriesSlot(occurrence.index, occurrence.local_date, occurrence.planned_at, None)
+        if occurrence.index in choices:
+            slot.starts_at = choices[occurrence.index]
+            slot.dropped = slot.starts_at is None
+        else:
+            slot.starts_at = occurrence.planned_at
+        if not slot.dropped:
+            slot.conflict = refusal(slot.starts_at)
+        if slot.conflict or slot.moved or slot.dropped:
+            near = occurrence.planned_at or datetime.combine(
+                occurrence.local_date, occurrence.local_time, tzinfo=zone
+            )
+            slot.alternatives = free_near(occurrence.local_date, near)
+        if slot.bookable:
+            # Later occurrences (a moved one may come close) see this one as taken.
+            taken = availability.Interval(slot.starts_at, slot.starts_at + duration)
+            mine.append(taken)
+            data = dataclasses.replace(data, busy=[*data.busy, taken])
+        slots.append(slot)
+    return slots
+
+
+def series_get_for_user(*, user, pk) -> BookingSeries:
+    """The series if `user` is its client or its pro (staff may read any); else Http404."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such series.")
+    qs = BookingSeries.objects.select_related("pro", "pro__user", "client", "service")
+    if not user.is_staff:
+        qs = qs.filter(Q(client=user) | Q(pro__user=user))
+    try:
+        return qs.get(pk=pk)
+    except (BookingSeries.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such series.") from exc
+
+
+def series_exists(*, pk) -> bool:
+    """Whether a series `pk` exists at all (the API's 403 against 404)."""
+    try:
+        return BookingSeries.objects.filter(pk=int(pk)).exists()
+    except (ValueError, TypeError):
+        return False
+
+
+def series_position(booking: Booking) -> dict | None:
+    """Where `booking` stands in its series: ``{"series", "number", "count", "previous",
+    "next", "following", "waiting"}`` (the neighbouring bookings by start, the active ones
+    from this one on, the requests still waiting), or None for a booking of its own. One
+    query (the series itself comes with the booking from booking_get_for_user)."""
+    if booking.series_id is None:
+        return None
+    siblings = list(
+        Booking.objects.filter(series_id=booking.series_id)
+        .order_by("starts_at", "pk")
+        .only("pk", "starts_at", "status", "series_id")
+    )
+    ids = [b.pk for b in siblings]
+    at = ids.index(booking.pk)
+    return {
+        "series": booking.series,
+        "number": at + 1,
+        "count": len(siblings),
+        "previous": siblings[at - 1] if at > 0 else None,
+        "next": siblings[at + 1] if at + 1 < len(siblings) else None,
+        "following": [b for b in siblings[at:] if b.status in Booking.ACTIVE_STATUSES],
+        "waiting": sum(1 for b in siblings if b.status == Booking.Status.REQUESTED),
+    }

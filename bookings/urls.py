@@ -10,6 +10,7 @@ from bookings.views import (
     my_bookings,
     reviews,
     search,
+    series,
     waitlist,
 )
 
@@ -22,6 +23,10 @@ urlpatterns = [
     path("new/<slug:slug>/<int:service_id>/", flow.book, name="book"),
     path("new/<slug:slug>/<int:service_id>/confirm/", flow.confirm, name="confirm"),
     path("<int:pk>/done/", flow.done, name="done"),
+    # Standing appointments (a client from the confirm step, a pro from a client's page).
+    path("new/<slug:slug>/<int:service_id>/repeat/", series.series_new, name="series_new"),
+    path("<int:pk>/cancel-following/", series.series_cancel, name="series_cancel"),
+    path("<int:pk>/accept-series/", series.series_accept, name="series_accept"),
     # Client and both sides.
     path("mine/", my_bookings.my_bookings, name="my_bookings"),
     path("<int:pk>/", detail.detail, name="detail"),
@@ -65,4 +70,5 @@ urlpatterns = [
     path("clients/<int:client_id>/", clients.client_detail, name="client_detail"),
     path("clients/<int:client_id>/note/", clients.client_note, name="client_note"),
     path("clients/<int:client_id>/nudge/", clients.client_nudge, name="client_nudge"),
+    path("clients/<int:client_id>/repeat/", series.client_series, name="client_series"),
 ]

@@ -3,6 +3,7 @@
 - ``catalog``: the services a pro offers;
 - ``schedule``: weekly hours, date overrides, time off, booking rules, the calendar token;
 - ``booking``: creating bookings and moving them through the lifecycle;
+- ``series``: standing appointments: creating a series, cancelling it onward, accepting it;
 - ``reminders``: reminding clients of their coming bookings, once;
 - ``reviews``: reviews and replies;
 - ``clients``: a pro's private notes on their clients and "book again" emails;
@@ -66,6 +67,13 @@ from bookings.services.schedule import (
     weekly_hours_set,
     weekly_hours_set_week,
 )
+from bookings.services.series import (
+    SeriesConflict,
+    booking_series_cancel,
+    booking_series_confirm,
+    booking_series_create,
+    series_check,
+)
 from bookings.services.waitlist import (
     waitlist_check_pro,
     waitlist_check_pro_on_commit,
@@ -90,10 +98,14 @@ __all__ = [
     "RULES_FIELDS",
     "SERVICE_FIELDS",
     "SERVICE_MOVES",
+    "SeriesConflict",
     "SlotUnavailable",
     "TransitionNotAllowed",
     "booking_create",
     "booking_reminders_send_due",
+    "booking_series_cancel",
+    "booking_series_confirm",
+    "booking_series_create",
     "booking_rules_create",
     "booking_rules_update",
     "booking_transition",
@@ -109,6 +121,7 @@ __all__ = [
     "review_create",
     "review_refusal",
     "review_reply",
+    "series_check",
     "service_create",
     "service_delete",
     "service_move",

@@ -85,7 +85,17 @@ def _client_is_free(*, client, starts_at, ends_at, exclude_booking_id=None) -> b
     return not qs.exists()
 
 
-def _check_slot(*, pro, client, starts_at, ends_at, duration, now, exclude_booking_id=None):
+def _check_slot(
+    *,
+    pro,
+    client,
+    starts_at,
+    ends_at,
+    duration,
+    now,
+    exclude_booking_id=None,
+    horizon_days=None,
+):
     from bookings.selectors import slot_is_free
 
     if not slot_is_free(
@@ -95,6 +105,7 @@ def _check_slot(*, pro, client, starts_at, ends_at, duration, now, exclude_booki
         now=now,
         exclude_booking_id=exclude_booking_id,
         holder=client,
+        horizon_days=horizon_days,
     ):
         raise SlotUnavailable()
     if not _client_is_free(
@@ -170,6 +181,24 @@ def check_not_own_service(*, client, pro: ProProfile) -> None:
         raise ValidationError("You cannot book your own service.", code="own_service")
 
 
+def check_booker(*, client, service: Service | None, note: str) -> str:
+    """The checks of who books what, before any time is looked at; returns the stripped note.
+
+    Raises ValidationError: a note too long, nobody logged in, a service that cannot be booked,
+    the client's own service, a pro who no longer takes bookings."""
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(f"The note can be at most {NOTE_MAX} characters.")
+    if client is None or not getattr(client, "is_authenticated", False):
+        raise ValidationError("Please log in to book.")
+    if service is None or not service.is_active:
+        raise ValidationError("This service is not available for booking.")
+    check_not_own_service(client=client, pro=service.pro)
+    if not service.pro.user.is_active:
+        raise ValidationError("This professional is not taking bookings.")
+    return note
+
+
 def booking_create(
     *,
     client,
@@ -186,73 +215,95 @@ def booking_create(
     timz.ratelimit.RateLimited when the client tried too often (every valid attempt counts,
     successful or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
     """
-    from bookings.selectors import booking_rules_for, service_pays_online
+    from bookings.selectors import service_pays_online
 
     starts_at = _require_aware(starts_at)
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise ValidationError(f"The note can be at most {NOTE_MAX} characters.")
-    if client is None or not getattr(client, "is_authenticated", False):
-        raise ValidationError("Please log in to book.")
-    if service is None or not service.is_active:
-        raise ValidationError("This service is not available for booking.")
-    pro = service.pro
-    check_not_own_service(client=client, pro=pro)
-    if not pro.user.is_active:
-        raise ValidationError("This professional is not taking bookings.")
-
+    note = check_booker(client=client, service=service, note=note)
     if enforce_rate_limit:
         BOOKING_ATTEMPTS.hit(client.pk)
     starts_at = _require_bookable(starts_at)
-    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     online = service_pays_online(service)
     try:
         with transaction.atomic():
-            _lock_participants(pro=pro, client=client)
-            now = timezone.now()
-            rules = booking_rules_for(pro)
-            _check_slot(
-                pro=pro,
-                client=client,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                duration=service.duration_minutes,
-                now=now,
+            _lock_participants(pro=service.pro, client=client)
+            booking = insert_checked(
+                client=client, service=service, starts_at=starts_at, note=note, online=online
             )
-            if online:
-                status = Booking.Status.PENDING_PAYMENT
-                expires_at = now + timedelta(minutes=PAYMENT_HOLD_MINUTES)
-            elif rules.confirmation_mode == BookingRules.ConfirmationMode.REQUEST:
-                status = Booking.Status.REQUESTED
-                expires_at = min(now + timedelta(hours=rules.request_expiry_hours), starts_at)
-            else:
-                status, expires_at = Booking.Status.CONFIRMED, None
-            with transaction.atomic():  # savepoint: the exclusion constraint may refuse
-                booking = Booking.from_service(
-                    service=service,
-                    client=client,
-                    starts_at=starts_at,
-                    status=status,
-                    note=note,
-                    expires_at=expires_at,
-                )
-                booking.save(force_insert=True)
-            waitlist_offer_redeem(booking=booking)
-            _record(
-                booking=booking,
-                action="create",
-                actor=client,
-                role=lifecycle.CLIENT,
-                from_status="",
-                to_status=status,
-                reason="",
-            )
-            if status == Booking.Status.REQUESTED:
-                _notify(booking.pk, "requested")
-            elif status == Booking.Status.CONFIRMED:
-                _notify(booking.pk, "booked")
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
+    return booking
+
+
+def insert_checked(
+    *,
+    client,
+    service: Service,
+    starts_at: datetime,
+    note: str,
+    online: bool,
+    by=None,
+    series=None,
+    horizon_days: int | None = None,
+) -> Booking:
+    """Inside the caller's transaction, with the participants locked: check the slot (every
+    rule of the slot engine and the client's own bookings), insert the booking, redeem a
+    waitlist offer, record the "create" event and schedule the emails.
+
+    `by` is who books (default the client); a pro booking for a client books them confirmed.
+    `horizon_days` replaces the pro's horizon (a standing appointment reaches further).
+    Raises SlotUnavailable, or IntegrityError from the database's own constraints.
+    """
+    from bookings.selectors import booking_rules_for
+
+    by = by or client
+    role = lifecycle.CLIENT if by.pk == client.pk else lifecycle.PRO
+    now = timezone.now()
+    rules = booking_rules_for(service.pro)
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    _check_slot(
+        pro=service.pro,
+        client=client,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        duration=service.duration_minutes,
+        now=now,
+        horizon_days=horizon_days,
+    )
+    if online:
+        status = Booking.Status.PENDING_PAYMENT
+        expires_at = now + timedelta(minutes=PAYMENT_HOLD_MINUTES)
+    elif role == lifecycle.CLIENT and (
+        rules.confirmation_mode == BookingRules.ConfirmationMode.REQUEST
+    ):
+        status = Booking.Status.REQUESTED
+        expires_at = min(now + timedelta(hours=rules.request_expiry_hours), starts_at)
+    else:
+        status, expires_at = Booking.Status.CONFIRMED, None
+    with transaction.atomic():  # savepoint: the exclusion constraint may refuse
+        booking = Booking.from_service(
+            service=service,
+            client=client,
+            starts_at=starts_at,
+            status=status,
+            note=note,
+            expires_at=expires_at,
+            series=series,
+        )
+        booking.save(force_insert=True)
+    waitlist_offer_redeem(booking=booking)
+    _record(
+        booking=booking,
+        action="create",
+        actor=by,
+        role=role,
+        from_status="",
+        to_status=status,
+        reason="",
+    )
+    if status == Booking.Status.REQUESTED:
+        _notify(booking.pk, "requested")
+    elif status == Booking.Status.CONFIRMED:
+        _notify(booking.pk, "booked")
     return booking
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.timezones import zone_of
-from bookings import lifecycle
+from bookings import lifecycle, series
 from bookings.forms import FreeTimeSearchForm
 from bookings.models import Booking
 
@@ -123,3 +123,9 @@ def free_time_form(context, categories):
         "form": FreeTimeSearchForm(categories=categories, user=getattr(request, "user", None)),
         "request": request,
     }
+
+
+@register.filter
+def every_weeks(weeks):
+    """2 -> "every 2 weeks", 1 -> "every week" (a series' interval, bookings.series)."""
+    return series.every_label(int(weeks))

@@ -132,8 +132,9 @@ def test_the_pages_run_a_bounded_number_of_queries(
     # session, user, pro, the header's unread count; count, clients (+ note, nudge), spend
     with django_assert_max_num_queries(7):
         listing = as_pro.get(reverse("bookings:clients"))
-    # session, user, pro, unread count; client (+ note, nudge), history, spend, nudges
-    with django_assert_max_num_queries(8):
+    # session, user, pro, unread count; client (+ note, nudge), history, spend, nudges, the
+    # services a standing appointment can be of
+    with django_assert_max_num_queries(9):
         card = as_pro.get(card_url(someone))
 
     assert listing.status_code == card.status_code == HTTPStatus.OK

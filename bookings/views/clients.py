@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import pro_required
 from accounts.timezones import zone_of
-from bookings import selectors, services
+from bookings import selectors, series, services
 from bookings.forms import ClientNoteForm, ClientSearchForm, RebookNudgeForm
 from bookings.views.common import first_message
 from timz.ratelimit import RateLimited
@@ -65,6 +65,12 @@ def _render_card(request, pro, client, *, note_form=None, nudge_form=None, statu
             "note_form": note_form or ClientNoteForm(initial={"text": client.note_text}),
             "nudge_form": nudge_form or RebookNudgeForm(),
             "zone": zone_of(pro.timezone),
+            "services": [
+                s
+                for s in selectors.services_for_pro(pro=pro)
+                if not selectors.service_pays_online(s)
+            ],
+            "every_choices": series.EVERY_CHOICES,
         },
         status=status,
     )

@@ -55,6 +55,7 @@ def render_detail(request, booking, *, status=HTTPStatus.OK, **forms):
         "reply_form": forms.get("reply_form")
         or (ReplyForm() if review and not review.reply and card.role == lifecycle.PRO else None),
         "reason_form": forms.get("reason_form") or ReasonForm(),
+        "series": selectors.series_position(booking),
         "now": now,
     }
     return render(request, "bookings/detail.html", context, status=status)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import ProProfile
 from accounts.timezones import viewer_zone, zone_of
-from bookings import lifecycle, selectors, services
+from bookings import lifecycle, selectors, series, services
 from bookings.forms import (
     BookingNoteForm,
 )
@@ -282,6 +282,7 @@ def confirm(request, slug, service_id):
         "rules": selectors.booking_rules_for(pro),
         "pays_online": selectors.service_pays_online(service),
         "hold_minutes": services.PAYMENT_HOLD_MINUTES,
+        "every_choices": series.EVERY_CHOICES,
         "back_url": f"{base_url}?{urlencode({'date': starts_at.astimezone(zone).date()})}",
     }
     if rate_limited:

@@ -179,6 +179,7 @@ class World:
     waitlist_entry: object
     other_waitlist_entry: object
     waitlist_offer: object
+    series_bookings: list[Booking]
     passkey: Authenticator
     secrets: list[str] = field(default_factory=list)
 
@@ -358,6 +359,16 @@ def build_world() -> World:
         service=other_service,
     )
 
+    # A standing appointment of the client's: two weeks running, far from the others.
+    _, series_bookings, _ = booking_services.booking_series_create(
+        by=client_user,
+        client=client_user,
+        service=service,
+        starts_at=local_at(20, 14),
+        every_weeks=1,
+        count=2,
+    )
+
     address = EmailAddress.objects.create(
         user=client_user, email="client-second@example.com", primary=False, verified=False
     )
@@ -393,6 +404,7 @@ def build_world() -> World:
         waitlist_entry=waitlist_entry,
         other_waitlist_entry=other_waitlist_entry,
         waitlist_offer=waitlist_offer,
+        series_bookings=series_bookings,
         passkey=Authenticator.objects.create(
             user=client_user, type=Authenticator.Type.WEBAUTHN, data={"name": "Phone"}
         ),
@@ -414,6 +426,7 @@ FINGERPRINT_MODELS = (
     "bookings.DateOverrideInterval",
     "bookings.TimeOff",
     "bookings.Booking",
+    "bookings.BookingSeries",
     "bookings.BookingEvent",
     "bookings.Review",
     "bookings.ClientNote",
@@ -464,6 +477,15 @@ def _waitlist_body(pro_slug: str, service_id: int) -> dict:
 
 def _start(w: World) -> dict:
     return {"start": w.free_start().isoformat()}
+
+
+def _repeat(w: World, **extra) -> dict:
+    """A weekly series of two from the free start (the preview's query, the booking's body)."""
+    return {**_start(w), "every": "1", "count": "2", **extra}
+
+
+def _series_booking(w: World) -> dict:
+    return {"pk": w.series_bookings[0].pk}
 
 
 NO_SUCH_ID = 987_654
@@ -550,6 +572,66 @@ MATRIX: dict[str, dict[str, Case]] = {
             body=_start,
             GET=m(LOGIN, no(), no(), no(), no(), no()),
             POST=m(LOGIN, no(), no(), no(), no(), no()),
+        ),
+    },
+    # -- bookings: standing appointments ------------------------------------------------------
+    "bookings:series_new": {
+        "own service": Case(
+            lambda w: {"slug": w.pro.slug, "service_id": w.service.pk},
+            query=_repeat,
+            body=lambda w: _repeat(w, action="book"),
+            # Like a single booking: anyone signed in, except the pro their own service.
+            GET=m(LOGIN, ok(), ok(), no(400), ok(), ok()),
+            POST=m(LOGIN, MOVED, MOVED, no(400), MOVED, MOVED),
+        ),
+        "another pro's service": Case(
+            lambda w: {"slug": w.pro.slug, "service_id": w.other_service.pk},
+            query=_repeat,
+            body=lambda w: _repeat(w, action="book"),
+            GET=m(LOGIN, no(), no(), no(), no(), no()),
+            POST=m(LOGIN, no(), no(), no(), no(), no()),
+        ),
+        "deactivated pro": Case(
+            lambda w: {"slug": w.gone_pro.slug, "service_id": w.gone_service.pk},
+            query=_repeat,
+            GET=m(LOGIN, no(), no(), no(), no(), no()),
+        ),
+    },
+    "bookings:series_cancel": {
+        "the client's series": Case(
+            _series_booking,
+            body=lambda w: {"reason": "Moving away"},
+            GET=m(LOGIN, ok(), no(), ok(), no(), ok()),
+            POST=m(LOGIN, MOVED, no(), MOVED, no(), MOVED),
+        ),
+        "a booking of its own": Case(
+            _booking("confirmed"),
+            GET=m(LOGIN, DETAIL, no(), DETAIL, no(), DETAIL),
+            POST=m(LOGIN, DETAIL, no(), DETAIL, no(), DETAIL),
+        ),
+    },
+    "bookings:series_accept": {
+        # Nothing waits in the client's series (booked confirmed): the pro is told so.
+        "the client's series": Case(
+            _series_booking,
+            GET=PRO_POST_ONLY,
+            POST=m(LOGIN, no(403), no(403), DETAIL, no(), no(403)),
+        ),
+    },
+    "bookings:client_series": {
+        "pro's client": Case(
+            lambda w: {"client_id": w.users[CLIENT].pk},
+            query=lambda w: _repeat(w, service=str(w.service.pk)),
+            body=lambda w: _repeat(w, service=str(w.service.pk), action="book"),
+            GET=m(LOGIN, no(403), no(403), ok(), no(), no(403)),
+            POST=m(LOGIN, no(403), no(403), TO_CLIENT, no(), no(403)),
+        ),
+        "other pro's client": Case(
+            lambda w: {"client_id": w.users[OTHER_CLIENT].pk},
+            query=lambda w: _repeat(w, service=str(w.other_service.pk)),
+            body=lambda w: _repeat(w, service=str(w.other_service.pk), action="book"),
+            GET=m(LOGIN, no(403), no(403), no(), ok(), no(403)),
+            POST=m(LOGIN, no(403), no(403), no(), TO_CLIENT, no(403)),
         ),
     },
     # -- bookings: one booking -----------------------------------------------------------------
@@ -875,6 +957,41 @@ MATRIX: dict[str, dict[str, Case]] = {
             lambda w: {},
             body=lambda w: {"service": w.gone_service.pk, "starts_at": _start(w)["start"]},
             POST=m(UNAUTH, no(400), no(400), no(400), no(400), no(400)),
+        ),
+    },
+    "POST /api/v1/booking-series": {
+        "a listed pro's service": Case(
+            lambda w: {},
+            body=lambda w: {
+                "service": w.service.pk,
+                "starts_at": w.free_start().isoformat(),
+                "every_weeks": 1,
+                "count": 2,
+            },
+            POST=m(UNAUTH, CREATED, CREATED, no(400), CREATED, CREATED),
+        ),
+        "an unlisted pro's service": Case(
+            lambda w: {},
+            body=lambda w: {
+                "service": w.hidden_service.pk,
+                "starts_at": _start(w)["start"],
+                "every_weeks": 1,
+                "count": 2,
+            },
+            POST=m(UNAUTH, *[no(400)] * 5),
+        ),
+    },
+    "POST /api/v1/booking-series/{series_id}/cancel": {
+        "the client's series": Case(
+            lambda w: {"series_id": w.series_bookings[0].series_id},
+            body=lambda w: {"from": w.series_bookings[0].pk, "reason": "Moving away"},
+            # Someone else's series: 403 (it exists, it is not theirs); none at all: 404.
+            POST=m(UNAUTH, WROTE, no(403), WROTE, no(403), WROTE),
+        ),
+        "no such series": Case(
+            lambda w: {"series_id": NO_SUCH_ID},
+            body=lambda w: {"from": w.series_bookings[0].pk},
+            POST=m(UNAUTH, *[no(404)] * 5),
         ),
     },
     "POST /api/v1/waitlist": {
