@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_search_trigram_indexes'),
-        ('bookings', '0010_service_name_trigram_index'),
+        ('bookings', '0012_pictures_with_responsive_sizes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
