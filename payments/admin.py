@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from payments import services
 from payments.forms import StaffRefundForm
-from payments.models import ConnectedAccount, Dispute, Payment, Refund, StripeEvent
+from payments.models import ConnectedAccount, Dispute, Payment, Payout, Refund, StripeEvent
 from timz.money import format_money
 
 
@@ -332,6 +332,23 @@ class ConnectedAccountAdmin(admin.ModelAdmin):
     @admin.display(description="Status")
     def status(self, obj):
         return obj.status_label
+
+
+@admin.register(Payout)
+class PayoutAdmin(AmountInCurrency, admin.ModelAdmin):
+    """Payouts Timz recorded (the offline backend's); read-only like the other money rows."""
+
+    list_display = ("pro", "amount_display", "arrival_date", "status", "stripe_payout_id")
+    list_filter = ("status", ("arrival_date", admin.DateFieldListFilter))
+    search_fields = ("pro__display_name", "pro__user__email", "=stripe_payout_id")
+    list_select_related = ("pro",)
+    readonly_fields = [f.name for f in Payout._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(StripeEvent)
