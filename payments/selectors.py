@@ -201,6 +201,15 @@ class Month:
         return self.end.date()
 
     @property
+    def previous_first_day(self) -> date:
+        first = self.first_day
+        return (
+            first.replace(year=first.year - 1, month=12)
+            if first.month == 1
+            else (first.replace(month=first.month - 1))
+        )
+
+    @property
     def previous_key(self) -> str:
         first = self.first_day
         return f"{first.year - 1}-12" if first.month == 1 else f"{first.year}-{first.month - 1:02}"

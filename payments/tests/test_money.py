@@ -197,13 +197,32 @@ def test_the_page_shows_this_month_by_default_with_links_to_the_months_around(a_
 
     assert "December 2026" in html
     assert 'href="?month=2026-11"' in html and 'href="?month=2027-01"' in html
+    assert "Nov 2026" in html and "Jan 2027" in html
 
 
 def test_a_month_in_the_future_is_empty(december, pro):
     response = login(pro.user).get(MONEY, {"month": "2027-03"})
 
     assert response.status_code == HTTPStatus.OK
-    assert "This month has not started yet." in response.content.decode()
+    html = response.content.decode()
+    assert "This month has not started yet." in html
+    assert 'data-figure="refunds">€0.00' not in html  # no figures at all, not zeros
+    assert 'href="?month=2027-02"' in html and "Feb 2027" in html
+
+
+def test_a_january_links_back_to_the_previous_december(december, pro):
+    html = login(pro.user).get(MONEY, {"month": "2026-01"}).content.decode()
+
+    assert 'href="?month=2025-12"' in html and "Dec 2025" in html
+
+
+def test_figures_of_nothing_are_shown_without_a_minus_sign(december, pro, client_user, service):
+    paid(make_booking(client=client_user, service=service, starts_at=dec(2)), amount=5000,
+         fee=0, at=dec(2))  # fmt: skip
+
+    html = login(pro.user).get(MONEY).content.decode()
+
+    assert 'data-figure="refunds">€0.00<' in html and 'data-figure="fees">€0.00<' in html
 
 
 @pytest.mark.parametrize("month", ["2026-13", "december", "2026-1x", "1999-12", "99999-01"])
