@@ -414,6 +414,43 @@ def test_when_stripe_cannot_be_reached_the_page_still_shows_the_figures(
     assert "€66.50" in html
 
 
+def test_a_refusal_from_stripe_is_shown_and_not_cached(december, stripe_account, standin):
+    from payments.models import ConnectedAccount
+
+    ConnectedAccount.objects.filter(pk=stripe_account.pk).update(stripe_account_id="acct_gone")
+    http = login(stripe_account.pro.user)
+
+    for _ in range(2):
+        response = http.get(MONEY, {"month": "2026-12"})
+        assert response.status_code == HTTPStatus.OK
+        assert "Payouts could not be loaded" in response.content.decode()
+
+    calls = standin.requests_for("/v1/payouts", "GET")
+    assert len(calls) == 2  # each view asked again (a 403 is not retried)
+    assert {call.stripe_account for call in calls} == {"acct_gone"}
+
+
+def test_offline_records_and_stripes_list_are_shown_together_once(
+    december, stripe_account, standin
+):
+    pro = stripe_account.pro
+    _stripe_payouts(standin, stripe_account.stripe_account_id, 1)
+    [remote] = [p for p in standin.objects.values() if p["object"] == "payout"]
+    Payout.objects.create(
+        pro=pro,
+        amount=100,
+        currency="EUR",
+        arrival_date=date(2026, 12, 9),
+        stripe_payout_id=remote["id"],
+    )
+    Payout.objects.create(pro=pro, amount=5000, currency="EUR", arrival_date=date(2026, 12, 2))
+
+    payouts = selectors.payouts_for_month(pro=pro, month=december_of(pro))
+
+    assert [(p.amount, p.arrival_date.day) for p in payouts.items] == [(100, 9), (5000, 2)]
+    assert payouts.totals() == {"EUR": 5100}
+
+
 # The API --------------------------------------------------------------------------------------
 
 
