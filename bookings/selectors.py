@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from accounts import selectors as directory
 from accounts.models import ProProfile, User
-from accounts.timezones import parse_zone
+from accounts.timezones import parse_zone, zone_of
 from bookings import availability, search, series
 from bookings.models import (
     SERVICE_MAX_MINUTES,
@@ -628,6 +628,34 @@ def bookings_for_pro(
     if end is not None:
         qs = qs.filter(starts_at__lt=end)
     return qs.order_by("starts_at", "id")
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """The pro dashboard's agenda: today's bookings and the next 7 days' (active ones)."""
+
+    today: list[Booking]
+    week: list[Booking]  # tomorrow to 7 days later, on the pro's clock
+
+
+# How many of the coming week's bookings the dashboard lists (the count is always complete).
+WEEK_LIST_LIMIT = 8
+
+
+def day_summary_for_pro(*, pro: ProProfile, now: datetime) -> DaySummary:
+    """Today's and the next 7 days' active bookings of `pro`, days on the pro's clock. One
+    query."""
+    zone = zone_of(pro.timezone)
+    today = now.astimezone(zone).date()
+    start, end = local_window(start=today, days=8, tz=zone)
+    tomorrow = local_window(start=today, days=1, tz=zone)[1]
+    rows = list(
+        bookings_for_pro(pro=pro, start=start, end=end).filter(status__in=Booking.ACTIVE_STATUSES)
+    )
+    return DaySummary(
+        today=[b for b in rows if b.starts_at < tomorrow],
+        week=[b for b in rows if b.starts_at >= tomorrow],
+    )
 
 
 def with_prepaid(queryset):

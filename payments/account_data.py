@@ -3,9 +3,10 @@
 - Export (``user_exporting``): ``payments_as_client`` and ``payments_as_pro``, every payment
   attempt of the user's bookings with its refunds, each naming its ``booking_id`` (the bookings
   sections list the same ids), ordered like the bookings; the pro's side adds what the platform
-  kept. ``payout_account``: a pro's Stripe (or simulated) account, or None.
-- Deletion: no receiver. Payments and refunds are kept for the other party and for accounting;
-  refunds of the bookings that the deletion cancels follow the booking lifecycle
+  kept. ``payout_account``: a pro's Stripe (or simulated) account, or None. ``payouts``: the
+  payouts Timz recorded for a pro (the offline backend's; Stripe's own are in Stripe).
+- Deletion: no receiver. Payments, refunds and payouts are kept for the other party and for
+  accounting; refunds of the bookings that the deletion cancels follow the booking lifecycle
   (``payments.services.booking_payment_follow``).
 
 Connected in ``PaymentsConfig.ready()``.
@@ -17,7 +18,7 @@ from django.db.models import Q
 
 from accounts.data_export import iso
 from accounts.models import ProProfile, User
-from payments.models import ConnectedAccount, Payment
+from payments.models import ConnectedAccount, Payment, Payout
 
 
 def export_user_data(sender, *, user: User, **kwargs) -> dict:
@@ -31,6 +32,18 @@ def export_user_data(sender, *, user: User, **kwargs) -> dict:
             [_payment(p, side="pro") for p in _payments(Q(booking__pro=pro))] if pro else []
         ),
         "payout_account": _payout_account(pro) if pro else None,
+        "payouts": [_payout(p) for p in Payout.objects.filter(pro=pro)] if pro else [],
+    }
+
+
+def _payout(payout: Payout) -> dict:
+    return {
+        "amount": payout.amount,
+        "currency": payout.currency,
+        "arrival_date": payout.arrival_date.isoformat(),
+        "status": payout.status,
+        "stripe_payout_id": payout.stripe_payout_id,
+        "created_at": iso(payout.created_at),
     }
 
 

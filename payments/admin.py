@@ -1,17 +1,20 @@
-"""Staff tools: payments (with the refund action), refunds, disputes, connected accounts, Stripe
-events."""
+"""Staff tools: payments (with the refund action), refunds, disputes, connected accounts, payouts
+and one pro's month of money, Stripe events."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Subquery
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from payments import services
+from accounts.models import ProProfile
+from accounts.timezones import zone_of
+from payments import selectors, services
 from payments.forms import StaffRefundForm
-from payments.models import ConnectedAccount, Dispute, Payment, Refund, StripeEvent
+from payments.models import ConnectedAccount, Dispute, Payment, Payout, Refund, StripeEvent
 from timz.money import format_money
 
 
@@ -309,6 +312,7 @@ class ConnectedAccountAdmin(admin.ModelAdmin):
         "details_submitted",
         "is_simulated",
         "updated_at",
+        "money_link",
     )
     list_filter = ("charges_enabled", "payouts_enabled", "is_simulated")
     search_fields = ("pro__display_name", "pro__user__email", "stripe_account_id")
@@ -332,6 +336,78 @@ class ConnectedAccountAdmin(admin.ModelAdmin):
     @admin.display(description="Status")
     def status(self, obj):
         return obj.status_label
+
+    @admin.display(description="Money")
+    def money_link(self, obj):
+        return format_html(
+            '<a href="{}">This month</a>', reverse("admin:payments_pro_money", args=[obj.pro_id])
+        )
+
+
+@admin.register(Payout)
+class PayoutAdmin(AmountInCurrency, admin.ModelAdmin):
+    """Payouts Timz recorded (the offline backend's); read-only like the other money rows.
+    Also the staff's view of one pro's month (``money/<pro id>/?month=YYYY-MM``): the money
+    page's figures, lines and payouts."""
+
+    list_display = (
+        "pro",
+        "amount_display",
+        "arrival_date",
+        "status",
+        "stripe_payout_id",
+        "money_link",
+    )
+    list_filter = ("status", ("arrival_date", admin.DateFieldListFilter))
+    search_fields = ("pro__display_name", "pro__user__email", "=stripe_payout_id")
+    list_select_related = ("pro",)
+    readonly_fields = [f.name for f in Payout._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Money")
+    def money_link(self, obj):
+        url = reverse("admin:payments_pro_money", args=[obj.pro_id])
+        return format_html(
+            '<a href="{}?month={}">{}</a>',
+            url,
+            obj.arrival_date.strftime("%Y-%m"),
+            "Month of this pro",
+        )
+
+    def get_urls(self):
+        money = path(
+            "money/<int:pro_id>/",
+            self.admin_site.admin_view(self.pro_money_view),
+            name="payments_pro_money",
+        )
+        return [money, *super().get_urls()]
+
+    def pro_money_view(self, request, pro_id: int):
+        """One pro's month for staff, as the pro's money page shows it (read-only)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        pro = get_object_or_404(ProProfile.objects.select_related("user"), pk=pro_id)
+        try:
+            month = selectors.pro_month(pro=pro, month=request.GET.get("month") or None)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            month = selectors.pro_month(pro=pro)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Money of {pro}, {month.first_day:%B %Y}",
+            "pro": pro,
+            "month": month,
+            "zone": zone_of(pro.timezone),
+            "earnings": selectors.earnings_for_month(pro=pro, month=month),
+            "payouts": selectors.payouts_for_month(pro=pro, month=month),
+        }
+        return TemplateResponse(request, "admin/payments/pro_money.html", context)
 
 
 @admin.register(StripeEvent)

@@ -1,9 +1,13 @@
-"""Payments in the JSON API v1: paying a booking."""
+"""Payments in the JSON API v1: paying a booking; a pro's money for a month."""
 
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.security import django_auth
 
+from accounts.access import pro_for_user
 from payments import selectors, services
 from timz.links import absolute_url
 from timz.schemas import ErrorOut
@@ -28,3 +32,92 @@ def pay_booking(request: HttpRequest, booking_id: int):
     booking = selectors.booking_for_payment(user=request.user, pk=booking_id)
     payment = services.checkout_start(booking=booking, user=request.user)
     return {"checkout_url": absolute_url(payment.checkout_url)}
+
+
+class EarningLineOut(Schema):
+    at: datetime = Field(description="When the money moved (paid, refunded, dispute lost)")
+    booking_id: int
+    client_name: str
+    service_name: str
+    kind: str = Field(description="full, deposit, balance, no_show_fee, tip, refund or dispute")
+    currency: str
+    amount: int = Field(description="Paid, in minor units")
+    fee: int = Field(description="Platform fee (negative: fee given back with a refund)")
+    refunded: int
+    disputed: int = Field(description="Taken back by a lost dispute")
+    net: int
+
+
+class FiguresOut(Schema):
+    currency: str
+    gross: int = Field(description="Paid for bookings, in minor units (tips apart)")
+    fees: int = Field(description="Platform fees, less fees refunded")
+    refunds: int
+    disputes: int = Field(description="Taken back by lost disputes")
+    tips: int
+    net: int = Field(description="What you keep: gross + tips - fees - refunds - disputes")
+
+
+class EarningsOut(FiguresOut):
+    month: str = Field(description="YYYY-MM, on your own clock")
+    other_currencies: list[FiguresOut] = Field(
+        description="Figures in any other currency of the month (never added together)"
+    )
+    lines: list[EarningLineOut]
+
+
+def _figures(line) -> dict:
+    return {
+        "currency": line.currency,
+        "gross": line.gross,
+        "fees": line.net_fee_revenue,
+        "refunds": line.refunds,
+        "disputes": line.disputes,
+        "tips": line.tips,
+        "net": line.net,
+    }
+
+
+@router.get(
+    "/me/earnings",
+    auth=django_auth,
+    response={200: EarningsOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Your money for a month (pros)",
+)
+def my_earnings(
+    request: HttpRequest,
+    month: str | None = Query(
+        None, max_length=7, description="YYYY-MM on your clock; this month when left out"
+    ),
+):
+    """A month of the pro's money, as the money page shows it: the figures (minor units) in
+    the month's main currency, any other currency apart, and every payment, refund and lost
+    dispute. A month is the pro's calendar month in their own time zone. 403 for clients."""
+    pro = pro_for_user(request.auth)
+    try:
+        period = selectors.pro_month(pro=pro, month=month or None)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    earnings = selectors.earnings_for_month(pro=pro, month=period)
+    main = earnings.main
+    return {
+        "month": period.key,
+        **_figures(main),
+        "other_currencies": [_figures(f) for f in earnings.figures if f is not main],
+        "lines": [
+            {
+                "at": line.when,
+                "booking_id": line.booking_id,
+                "client_name": line.client_name,
+                "service_name": line.service_name,
+                "kind": line.kind,
+                "currency": line.currency,
+                "amount": line.amount,
+                "fee": line.fee,
+                "refunded": line.refunded,
+                "disputed": line.disputed,
+                "net": line.net,
+            }
+            for line in earnings.lines
+        ],
+    }

@@ -4,15 +4,22 @@ Every demo pro gets a simulated, enabled payout account (so the offline backend 
 payment), and about half of the pros' services become pay-online, so a newcomer running
 ``make run`` meets the whole flow: book, pay on the test page, confirm, cancel, refund. Some
 existing bookings of those services get a simulated paid payment (history for the pages, the
-admin and ``fee_report``).
+admin and ``fee_report``): past visits are paid when they started, so last month's money page
+has lines too; every fourth completed visit also got a tip and every seventh a partial refund.
+Then the offline backend pays each pro out (``payouts_offline_run``), so the money page shows
+payouts.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from bookings.models import Booking, Service
 from payments import fees
-from payments.models import Payment
-from payments.services import connected_account_enable_simulated, fee_policy
+from payments.models import Payment, Refund
+from payments.services import connected_account_enable_simulated, fee_policy, payouts_offline_run
 
 PAID_HISTORY = 40  # at most this many past/confirmed bookings get a (simulated) paid payment
 
@@ -30,9 +37,10 @@ def seed(*, stdout, pros, clients, scale=None) -> None:
                 payment_mode=Service.PaymentMode.ONLINE
             )
     paid = _paid_history(pros)
+    payouts = payouts_offline_run(now=timezone.now())
     stdout.write(
         f"payments: {len(pros)} simulated payout accounts, {online} pay-online services, "
-        f"{paid} paid bookings"
+        f"{paid} paid bookings, {payouts} payouts"
     )
 
 
@@ -47,9 +55,10 @@ def _paid_history(pros) -> int:
     ).order_by("starts_at")[:PAID_HISTORY]
     policy = fee_policy()
     created = 0
-    for booking in bookings:
+    for n, booking in enumerate(bookings, start=1):
         split = fees.split(price=booking.price_amount, currency=booking.currency, policy=policy)
-        Payment.objects.create(
+        paid_at = min(booking.created_at, booking.starts_at)
+        payment = Payment.objects.create(
             booking=booking,
             backend=Payment.Backend.OFFLINE,
             amount=split.price,
@@ -58,7 +67,41 @@ def _paid_history(pros) -> int:
             status=Payment.Status.SUCCEEDED,
             checkout_session_id=f"offline_demo-{booking.pk}",
             payment_intent_id=f"offline_pi_demo_{booking.pk}",
-            paid_at=booking.created_at,
+            paid_at=paid_at,
         )
         created += 1
+        if booking.status != Booking.Status.COMPLETED:
+            continue
+        tip = fees.percent_of(amount=split.price, percent=10)
+        if n % 4 == 0 and tip:
+            Payment.objects.create(
+                booking=booking,
+                kind=Payment.Kind.TIP,
+                attempt=2,
+                backend=Payment.Backend.OFFLINE,
+                amount=tip,
+                fee=0,
+                currency=booking.currency,
+                status=Payment.Status.SUCCEEDED,
+                paid_at=booking.ends_at,
+            )
+        if n % 7 == 0 and payment.amount >= 5:
+            _demo_refund(payment, paid_at=paid_at)
     return created
+
+
+def _demo_refund(payment: Payment, *, paid_at) -> None:
+    """A fifth of the payment given back a day after it was paid (the fee in proportion)."""
+    amount = payment.amount // 5
+    fee = fees.percent_of(amount=payment.fee, percent=20)
+    Refund.objects.create(
+        payment=payment,
+        amount=amount,
+        application_fee_refunded=fee,
+        reason="Demo: part of the visit was not delivered.",
+        status=Refund.Status.SUCCEEDED,
+        completed_at=paid_at + timedelta(days=1),
+    )
+    Payment.objects.filter(pk=payment.pk).update(
+        status=Payment.Status.PARTIALLY_REFUNDED, amount_refunded=amount, fee_refunded=fee
+    )

@@ -22,7 +22,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ from stripe.params import (
     AccountCreateParams,
     AccountLinkCreateParams,
     PaymentIntentRetrieveParams,
+    PayoutListParams,
     RefundCreateParams,
     TransferReversalCreateParams,
 )
@@ -101,6 +102,17 @@ class TransferReversalRequest:
     operation: str  # names the call; its idempotency key adds a hash of the parameters
 
 
+@dataclass(frozen=True)
+class PayoutInfo:
+    """A payout to a pro's bank as the provider reports it (amount in our minor units)."""
+
+    id: str
+    amount: int
+    currency: str  # upper case, as everywhere in Timz
+    arrival_date: date
+    status: str
+
+
 class GatewayError(Exception):
     """The payment provider refused or could not be reached.
 
@@ -136,6 +148,10 @@ class Gateway(Protocol):
     def application_fee_refunded(self, *, payment_intent_id: str, currency: str) -> int | None: ...
 
     def reverse_transfer(self, request: TransferReversalRequest) -> str: ...
+
+    def list_payouts(
+        self, *, account_id: str, arrival_from: date, arrival_to: date
+    ) -> list[PayoutInfo]: ...
 
 
 def account_info(account) -> AccountInfo:
@@ -316,6 +332,46 @@ class StripeGateway:
         )
         return reversal.id
 
+    # At most this many pages of 100 payouts per call (a month has a few dozen at most).
+    PAYOUT_PAGES = 10
+
+    def list_payouts(
+        self, *, account_id: str, arrival_from: date, arrival_to: date
+    ) -> list[PayoutInfo]:
+        """The connected account's payouts arriving on days [arrival_from, arrival_to), newest
+        first, every page (``has_more`` / ``starting_after``). Stripe dates a payout's
+        arrival at midnight UTC of its day."""
+        payouts: list[PayoutInfo] = []
+        params: PayoutListParams = {
+            "limit": 100,
+            "arrival_date": {
+                "gte": int(datetime.combine(arrival_from, time(), UTC).timestamp()),
+                "lt": int(datetime.combine(arrival_to, time(), UTC).timestamp()),
+            },
+        }
+        # The account's own payouts: without the header Stripe lists the platform's.
+        options: RequestOptions = {"stripe_account": account_id}
+        for _ in range(self.PAYOUT_PAGES):
+            page = self._call(self.client.v1.payouts.list, params, options)
+            for payout in page.data:
+                try:
+                    amount = money.from_stripe_amount(payout.amount, payout.currency)
+                except ValueError as exc:
+                    raise GatewayError(PROVIDER_FAILED, detail=str(exc)) from exc
+                payouts.append(
+                    PayoutInfo(
+                        id=payout.id,
+                        amount=amount,
+                        currency=payout.currency.upper(),
+                        arrival_date=datetime.fromtimestamp(payout.arrival_date, UTC).date(),
+                        status=payout.status,
+                    )
+                )
+            if not page.has_more or not page.data:
+                break
+            params["starting_after"] = page.data[-1].id
+        return payouts
+
 
 class OfflineGateway:
     """No network: accounts are enabled at once, checkout is the local test payment page,
@@ -356,6 +412,11 @@ class OfflineGateway:
 
     def reverse_transfer(self, request: TransferReversalRequest) -> str:
         return f"offline_{request.operation}"
+
+    def list_payouts(
+        self, *, account_id: str, arrival_from: date, arrival_to: date
+    ) -> list[PayoutInfo]:
+        return []  # No provider: Timz's own Payout rows are the records.
 
 
 def get_gateway() -> Gateway:

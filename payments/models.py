@@ -271,3 +271,39 @@ class Dispute(models.Model):
     def operation(self) -> str:
         """The recovery call's name (its idempotency key adds a hash of the parameters)."""
         return f"dispute-{self.pk}-recovery"
+
+
+class Payout(models.Model):
+    """Money sent from the platform to a pro's bank, in our own records.
+
+    The offline backend writes these (``payments.services.payouts_offline_run``: once a week,
+    everything a pro earned and was not yet paid out). A Stripe account's payouts are Stripe's
+    own, read from its API (``payments.selectors.payouts_for_month``), and not copied here;
+    ``stripe_payout_id`` is kept for a payout that was.
+    """
+
+    class Status(models.TextChoices):
+        # Stripe's payout statuses.
+        PENDING = "pending", "Pending"
+        IN_TRANSIT = "in_transit", "In transit"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="payouts")
+    amount = models.PositiveIntegerField(help_text="In minor units.")
+    currency = models.CharField(max_length=3)
+    arrival_date = models.DateField(help_text="When the money reaches the pro's bank.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PAID)
+    stripe_payout_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-arrival_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_gt_0"),
+        ]
+        indexes = [models.Index(fields=["pro", "arrival_date"], name="payout_pro_arrival_idx")]
+
+    def __str__(self):
+        return f"Payout #{self.pk} to {self.pro} ({self.get_status_display()})"

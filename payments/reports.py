@@ -4,26 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
+from accounts.models import ProProfile
 from payments.models import Dispute, Payment, Refund
+from timz import money
 
 
 @dataclass(frozen=True)
 class FeeLine:
+    """One currency's money for a month: the platform's figures (``fee_report``) and, for one
+    pro, what the pro made (the money page, ``GET /api/v1/me/earnings``).
+
+    ``gross`` is what clients paid for bookings (full payments, deposits, balances, no-show
+    fees), ``tips`` what they tipped; ``fees`` the platform fees taken on them and
+    ``fee_refunds`` the part of those fees given back with refunds; ``refunds`` the money sent
+    back to clients; ``disputes`` what lost disputes took back from the pro.
+    """
+
     currency: str
     payments: int
     gross: int
     fees: int
     refunds: int
     fee_refunds: int
+    tips: int = 0
+    disputes: int = 0
+
+    @property
+    def volume(self) -> int:
+        """Everything clients paid: bookings and tips."""
+        return self.gross + self.tips
 
     @property
     def net_fee_revenue(self) -> int:
         return self.fees - self.fee_refunds
+
+    @property
+    def net(self) -> int:
+        """What the pro keeps: all they were paid, less the platform's fees (net of fee
+        refunds), refunds and lost disputes."""
+        return self.volume - self.net_fee_revenue - self.refunds - self.disputes
 
 
 def parse_month(text: str) -> tuple[datetime, datetime]:
@@ -40,37 +64,70 @@ def parse_month(text: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def fee_report(*, start: datetime, end: datetime) -> list[FeeLine]:
-    """Payments taken in [start, end) and refunds completed in it, per currency."""
-    paid = (
-        Payment.objects.filter(
-            status__in=Payment.PAID_STATUSES, paid_at__gte=start, paid_at__lt=end
-        )
-        .values("currency")
-        .annotate(gross=Sum("amount"), fees=Sum("fee"), n=Count("id"))
-        .order_by()
+def month_in_zone(text: str, zone: tzinfo) -> tuple[datetime, datetime]:
+    """ "2026-11" -> [start, end) of that calendar month on the wall clock of `zone` (a pro's
+    month: the first at 00:00 there to the next first at 00:00 there)."""
+    start, end = parse_month(text)
+    return start.replace(tzinfo=zone), end.replace(tzinfo=zone)
+
+
+def fee_report(*, start: datetime, end: datetime, pro: ProProfile | None = None) -> list[FeeLine]:
+    """The month's money per currency, for the platform or for one `pro`'s bookings.
+
+    What belongs to [start, end): a payment (of any kind) by its ``paid_at``, a succeeded
+    refund by its ``completed_at``, a lost dispute by its ``closed_at`` (the day the money is
+    gone; its amount is what was taken back from the pro). Three grouped queries.
+    """
+    payments = Payment.objects.filter(
+        status__in=Payment.PAID_STATUSES, paid_at__gte=start, paid_at__lt=end
     )
-    counts: dict[str, Mapping[str, Any]] = {row["currency"]: row for row in paid}
-    refunds: dict[str, Mapping[str, Any]] = {
-        row["payment__currency"]: row
-        for row in Refund.objects.filter(
-            status=Refund.Status.SUCCEEDED, completed_at__gte=start, completed_at__lt=end
+    refunds = Refund.objects.filter(
+        status=Refund.Status.SUCCEEDED, completed_at__gte=start, completed_at__lt=end
+    )
+    disputes = Dispute.objects.filter(
+        status=Dispute.Status.LOST, closed_at__gte=start, closed_at__lt=end
+    )
+    if pro is not None:
+        payments = payments.filter(booking__pro=pro)
+        refunds = refunds.filter(payment__booking__pro=pro)
+        disputes = disputes.filter(payment__booking__pro=pro)
+    tip = Q(kind=Payment.Kind.TIP)
+    paid: dict[str, Mapping[str, Any]] = {
+        row["currency"]: row
+        for row in payments.values("currency")
+        .annotate(
+            gross=Sum("amount", filter=~tip),
+            tips=Sum("amount", filter=tip),
+            fees=Sum("fee"),
+            n=Count("id"),
         )
-        .values("payment__currency")
+        .order_by()
+    }
+    refunded: dict[str, Mapping[str, Any]] = {
+        row["payment__currency"]: row
+        for row in refunds.values("payment__currency")
         .annotate(amount=Sum("amount"), fee=Sum("application_fee_refunded"))
         .order_by()
     }
+    lost = dict(
+        disputes.values("currency")
+        .annotate(recovered=Sum("funds_recovered"))
+        .order_by()
+        .values_list("currency", "recovered")
+    )
     lines = []
-    for currency in sorted(set(counts) | set(refunds)):
-        p, r = counts.get(currency, {}), refunds.get(currency, {})
+    for currency in sorted(set(paid) | set(refunded) | set(lost)):
+        p, r = paid.get(currency, {}), refunded.get(currency, {})
         lines.append(
             FeeLine(
                 currency=currency,
                 payments=p.get("n") or 0,
                 gross=p.get("gross") or 0,
+                tips=p.get("tips") or 0,
                 fees=p.get("fees") or 0,
                 refunds=r.get("amount") or 0,
                 fee_refunds=r.get("fee") or 0,
+                disputes=lost.get(currency) or 0,
             )
         )
     return lines
@@ -119,4 +176,133 @@ def dispute_report(*, start: datetime, end: datetime) -> list[DisputeLine]:
             recovered=lost.get(currency, {}).get("recovered") or 0,
         )
         for currency in sorted(set(opened) | set(lost))
+    ]
+
+
+# A pro's month, line by line (the money page, its CSV and the earnings API) ------------------
+
+
+@dataclass(frozen=True)
+class EarningLine:
+    """One movement of a pro's money: a payment taken, a refund completed or a dispute lost.
+
+    The signs follow the figures: ``fee`` is negative on a refund that gave fees back, so
+    that the lines of a month add up to ``fee_report(pro=...)`` exactly.
+    """
+
+    when: datetime
+    booking_id: int
+    client_name: str
+    service_name: str
+    kind: str  # a Payment.Kind value, "refund" or "dispute"
+    kind_label: str
+    currency: str
+    amount: int = 0
+    fee: int = 0
+    refunded: int = 0
+    disputed: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.amount - self.fee - self.refunded - self.disputed
+
+
+def _line_booking(payment: Payment) -> dict[str, Any]:
+    booking = payment.booking
+    return {
+        "booking_id": booking.pk,
+        "client_name": booking.client.display_name,
+        "service_name": booking.service_name,
+        "currency": payment.currency,
+    }
+
+
+def earning_lines(*, pro: ProProfile, start: datetime, end: datetime) -> list[EarningLine]:
+    """`pro`'s payments, refunds and lost disputes in [start, end) (the months of
+    ``fee_report``), oldest first. Three queries whatever their number."""
+    booking = ("booking__client__client_profile", "booking__client__pro_profile")
+    payments = Payment.objects.filter(
+        booking__pro=pro, status__in=Payment.PAID_STATUSES, paid_at__gte=start, paid_at__lt=end
+    ).select_related(*booking)
+    after_payment = ("payment", *(f"payment__{path}" for path in booking))
+    refunds = Refund.objects.filter(
+        payment__booking__pro=pro,
+        status=Refund.Status.SUCCEEDED,
+        completed_at__gte=start,
+        completed_at__lt=end,
+    )
+    disputes = Dispute.objects.filter(
+        payment__booking__pro=pro,
+        status=Dispute.Status.LOST,
+        closed_at__gte=start,
+        closed_at__lt=end,
+    )
+    lines = [
+        EarningLine(
+            when=p.paid_at,  # type: ignore[arg-type]  # filtered on: never None here
+            kind=p.kind,
+            kind_label=p.get_kind_display(),
+            amount=p.amount,
+            fee=p.fee,
+            **_line_booking(p),
+        )
+        for p in payments
+    ]
+    lines += [
+        EarningLine(
+            when=r.completed_at,  # type: ignore[arg-type]
+            kind="refund",
+            kind_label="Refund",
+            refunded=r.amount,
+            fee=-r.application_fee_refunded,
+            **_line_booking(r.payment),
+        )
+        for r in refunds.select_related(*after_payment)
+    ]
+    lines += [
+        EarningLine(
+            when=d.closed_at,  # type: ignore[arg-type]
+            kind="dispute",
+            kind_label="Dispute lost",
+            disputed=d.funds_recovered,
+            **_line_booking(d.payment),
+        )
+        for d in disputes.select_related(*after_payment)
+    ]
+    return sorted(lines, key=lambda line: (line.when, line.booking_id))
+
+
+CSV_HEADER = (
+    "Date",
+    "Booking",
+    "Client",
+    "Service",
+    "Kind",
+    "Currency",
+    "Amount",
+    "Fee",
+    "Refunded",
+    "Dispute",
+    "Net",
+)
+CSV_NUMERIC = frozenset({1, 6, 7, 8, 9, 10})
+
+
+def earnings_csv_rows(lines: list[EarningLine], zone: tzinfo) -> list[tuple[object, ...]]:
+    """The rows of the money page's CSV: the date on the pro's clock, amounts in major units
+    (a plain decimal number, the currency in its own column)."""
+    return [
+        (
+            line.when.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            line.booking_id,
+            line.client_name,
+            line.service_name,
+            line.kind_label,
+            line.currency,
+            *(
+                f"{money.to_major(value, line.currency):f}"
+                for value in (line.amount, line.fee, line.refunded, line.disputed, line.net)
+            ),
+        )
+        for line in lines
     ]

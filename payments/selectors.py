@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeGuard
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils import timezone
 
+from accounts.models import ProProfile
+from accounts.timezones import zone_of
 from bookings.models import Booking
-from payments.gateways import is_offline
-from payments.models import ConnectedAccount, Payment, Refund
+from payments.gateways import GatewayError, PayoutInfo, get_gateway, is_offline
+from payments.models import ConnectedAccount, Payment, Payout, Refund
+from payments.reports import EarningLine, FeeLine, earning_lines, fee_report, month_in_zone
 from timz.links import absolute_url
 
 
@@ -166,4 +172,152 @@ def online_payment_unavailable_reason(pro) -> str | None:
     return (
         "Online payment needs a Stripe account that can take charges: finish the setup on "
         "the Payouts page first."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# A pro's money for a month (the money page, the dashboard, GET /api/v1/me/earnings)
+# ---------------------------------------------------------------------------------------------
+
+PAYOUTS_UNAVAILABLE = "Payouts could not be loaded just now. The figures above are complete."
+# Stripe's payouts of a (pro, month) are kept this long, so a page view is not an API call.
+PAYOUT_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month on a pro's wall clock: [start, end) as aware datetimes."""
+
+    key: str  # "2026-11"
+    start: datetime
+    end: datetime
+
+    @property
+    def first_day(self) -> date:
+        return self.start.date()
+
+    @property
+    def next_first_day(self) -> date:
+        return self.end.date()
+
+    @property
+    def previous_first_day(self) -> date:
+        first = self.first_day
+        return (
+            first.replace(year=first.year - 1, month=12)
+            if first.month == 1
+            else (first.replace(month=first.month - 1))
+        )
+
+    @property
+    def previous_key(self) -> str:
+        first = self.first_day
+        return f"{first.year - 1}-12" if first.month == 1 else f"{first.year}-{first.month - 1:02}"
+
+    @property
+    def next_key(self) -> str:
+        return self.end.strftime("%Y-%m")
+
+
+def pro_month(*, pro: ProProfile, month: str | None = None, now: datetime | None = None) -> Month:
+    """The pro's calendar month `month` ("YYYY-MM"), or the one `now` falls in on the pro's
+    clock. ValueError (a readable message) for anything that is not a month."""
+    zone = zone_of(pro.timezone)
+    if month is None:
+        month = (now or timezone.now()).astimezone(zone).strftime("%Y-%m")
+    start, end = month_in_zone(month, zone)
+    if not 2000 <= start.year <= 9998:
+        raise ValueError(f"“{month}” is out of range: months from 2000-01 on.")
+    return Month(key=start.strftime("%Y-%m"), start=start, end=end)
+
+
+@dataclass(frozen=True)
+class Payouts:
+    items: list[PayoutInfo]
+    error: str = ""
+
+    def totals(self) -> dict[str, int]:
+        """Paid out per currency (failed and cancelled payouts left out)."""
+        out: dict[str, int] = {}
+        for item in self.items:
+            if item.status not in (Payout.Status.FAILED, Payout.Status.CANCELED):
+                out[item.currency] = out.get(item.currency, 0) + item.amount
+        return out
+
+
+def payouts_for_month(*, pro: ProProfile, month: Month) -> Payouts:
+    """The pro's payouts arriving in `month` (by arrival date), newest first: Timz's own
+    records (the offline backend's) and, for a Stripe account, Stripe's list, cached for
+    ``PAYOUT_CACHE_SECONDS`` per pro and month. When Stripe cannot be reached the records are
+    returned with ``error`` set; nothing is cached then."""
+    own = [
+        PayoutInfo(
+            id=row.stripe_payout_id or f"timz-{row.pk}",
+            amount=row.amount,
+            currency=row.currency,
+            arrival_date=row.arrival_date,
+            status=row.status,
+        )
+        for row in Payout.objects.filter(
+            pro=pro, arrival_date__gte=month.first_day, arrival_date__lt=month.next_first_day
+        )
+    ]
+    account = ConnectedAccount.objects.filter(pro=pro).only("stripe_account_id").first()
+    if account is None or not account.stripe_account_id or is_offline():
+        return Payouts(items=own)
+    key = f"payouts:{pro.pk}:{account.stripe_account_id}:{month.key}"
+    remote = cache.get(key)
+    if remote is None:
+        try:
+            remote = get_gateway().list_payouts(
+                account_id=account.stripe_account_id,
+                arrival_from=month.first_day,
+                arrival_to=month.next_first_day,
+            )
+        except GatewayError:
+            return Payouts(items=own, error=PAYOUTS_UNAVAILABLE)
+        cache.set(key, remote, PAYOUT_CACHE_SECONDS)
+    known = {item.id for item in own}
+    items = own + [item for item in remote if item.id not in known]
+    return Payouts(items=sorted(items, key=lambda item: item.arrival_date, reverse=True))
+
+
+@dataclass(frozen=True)
+class Earnings:
+    """A pro's month: the figures per currency (never added across currencies), the lines
+    they are the sum of, and the payouts."""
+
+    month: Month
+    figures: list[FeeLine]
+    lines: list[EarningLine]
+
+    @property
+    def main(self) -> FeeLine:
+        """The figures of the month's main currency: the only one, or the one clients paid
+        most in; an empty line in the platform's default currency for a quiet month."""
+        if not self.figures:
+            return FeeLine(
+                currency=settings.DEFAULT_CURRENCY,
+                payments=0,
+                gross=0,
+                fees=0,
+                refunds=0,
+                fee_refunds=0,
+            )
+        return max(self.figures, key=lambda f: (f.volume, f.payments))
+
+
+def figures_for_month(*, pro: ProProfile, month: Month) -> list[FeeLine]:
+    """The pro's figures for `month`, per currency: ``fee_report`` for this pro (the function
+    staff run), three queries."""
+    return fee_report(start=month.start, end=month.end, pro=pro)
+
+
+def earnings_for_month(*, pro: ProProfile, month: Month) -> Earnings:
+    """The pro's figures (``fee_report`` for this pro, the same function staff run) and
+    lines for `month`: six queries whatever the month holds."""
+    return Earnings(
+        month=month,
+        figures=figures_for_month(pro=pro, month=month),
+        lines=earning_lines(pro=pro, start=month.start, end=month.end),
     )

@@ -36,10 +36,12 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import ProProfile
+from accounts.timezones import zone_of
 from bookings.models import Booking
 from payments import fees
 from payments.gateways import (
@@ -52,7 +54,7 @@ from payments.gateways import (
     get_gateway,
     is_offline,
 )
-from payments.models import ConnectedAccount, Dispute, Payment, Refund
+from payments.models import ConnectedAccount, Dispute, Payment, Payout, Refund
 from timz import money
 from timz.links import absolute_url
 
@@ -783,3 +785,93 @@ def _on_commit_receipt(kind: str, pk: int) -> None:
 
     task = send_payment_receipt if kind == "payment" else send_refund_receipt
     transaction.on_commit(lambda: task.enqueue(pk))
+
+
+# ---------------------------------------------------------------------------------------------
+# Offline payouts
+# ---------------------------------------------------------------------------------------------
+
+# The offline backend pays each pro out once a week (Stripe's default schedule for most
+# countries is daily or weekly; weekly keeps the demo's records readable).
+OFFLINE_PAYOUT_INTERVAL = timedelta(days=7)
+
+
+def _offline_balances() -> dict[tuple[int, str], int]:
+    """What each pro earned through the offline backend and was not paid out yet, per
+    currency: payments net of fees, less refunds (net of fee refunds), lost disputes and
+    payouts. Four grouped queries for every pro at once."""
+    offline = {"backend": Payment.Backend.OFFLINE}
+    balances: dict[tuple[int, str], int] = {}
+
+    def add(rows, sign: int) -> None:
+        for pro_id, currency, amount in rows:
+            balances[(pro_id, currency)] = balances.get((pro_id, currency), 0) + sign * amount
+
+    add(
+        Payment.objects.filter(status__in=Payment.PAID_STATUSES, **offline)
+        .values("booking__pro_id", "currency")
+        .annotate(net=Sum(F("amount") - F("fee")))
+        .order_by()
+        .values_list("booking__pro_id", "currency", "net"),
+        1,
+    )
+    add(
+        Refund.objects.filter(status=Refund.Status.SUCCEEDED, payment__backend="offline")
+        .values("payment__booking__pro_id", "payment__currency")
+        .annotate(net=Sum(F("amount") - F("application_fee_refunded")))
+        .order_by()
+        .values_list("payment__booking__pro_id", "payment__currency", "net"),
+        -1,
+    )
+    add(
+        Dispute.objects.filter(status=Dispute.Status.LOST, payment__backend="offline")
+        .values("payment__booking__pro_id", "currency")
+        .annotate(net=Sum("funds_recovered"))
+        .order_by()
+        .values_list("payment__booking__pro_id", "currency", "net"),
+        -1,
+    )
+    add(
+        Payout.objects.filter(stripe_payout_id__isnull=True)
+        .exclude(status__in=(Payout.Status.FAILED, Payout.Status.CANCELED))
+        .values("pro_id", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("pro_id", "currency", "total"),
+        -1,
+    )
+    return balances
+
+
+def payouts_offline_run(*, now: datetime) -> int:
+    """With the offline backend, pay each pro out what they earned and were not paid yet,
+    at most once every ``OFFLINE_PAYOUT_INTERVAL`` per currency; the money "arrives" the same
+    day (the pro's own date). Returns how many payouts were made. Idempotent within a week:
+    each pro's row is locked and the last payout checked again before writing."""
+    if not is_offline():
+        return 0
+    made = 0
+    for (pro_id, currency), amount in sorted(_offline_balances().items()):
+        if amount <= 0:
+            continue
+        with transaction.atomic():
+            pro = ProProfile.objects.select_for_update().filter(pk=pro_id).first()
+            if pro is None:
+                continue
+            recent = Payout.objects.filter(
+                pro=pro,
+                currency=currency,
+                stripe_payout_id__isnull=True,
+                created_at__gt=now - OFFLINE_PAYOUT_INTERVAL,
+            )
+            if recent.exists():
+                continue
+            Payout.objects.create(
+                pro=pro,
+                amount=amount,
+                currency=currency,
+                arrival_date=now.astimezone(zone_of(pro.timezone)).date(),
+                status=Payout.Status.PAID,
+            )
+            made += 1
+    return made

@@ -8,6 +8,7 @@ urlpatterns = [
     path("get-paid/", views.get_paid, name="get_paid"),
     path("get-paid/return/", views.onboarding_return, name="onboarding_return"),
     path("get-paid/refresh/", views.onboarding_refresh, name="onboarding_refresh"),
+    path("money/", views.money, name="money"),
     path("checkout/<int:pk>/", views.checkout, name="checkout"),
     path("checkout/<int:pk>/done/", views.checkout_return, name="checkout_return"),
     path("checkout/<int:pk>/status/", views.checkout_status, name="checkout_status"),

@@ -1,4 +1,5 @@
-"""Payment pages: get paid (onboarding), checkout, the offline test payment page, the webhook.
+"""Payment pages: get paid (onboarding), checkout, the offline test payment page, the webhook,
+the pro's money page.
 
 Thin views: fetch with permission (``payments.selectors``), call one service, render or
 redirect. Only the webhook is CSRF-exempt: it is authenticated by its Stripe signature instead.
@@ -23,11 +24,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import pro_required
-from accounts.timezones import viewer_zone
+from accounts.timezones import viewer_zone, zone_of
 from bookings.models import Booking
+from bookings.views.common import bad_request
 from payments import selectors, services, webhooks
 from payments.gateways import is_offline
 from payments.models import Payment
+from payments.reports import CSV_HEADER, CSV_NUMERIC, earnings_csv_rows
+from timz.csv_export import csv_response, csv_text
 
 logger = logging.getLogger(__name__)
 
@@ -237,3 +241,39 @@ def stripe_webhook(request):
         logger.info("Stripe event %s not ready: %s", data["id"], exc)
         return JsonResponse({"detail": str(exc)}, status=HTTPStatus.CONFLICT)
     return JsonResponse({"received": True, "duplicate": not created})
+
+
+# -- The pro's money page ----------------------------------------------------------------------
+
+
+@pro_required
+@require_GET
+def money(request, *, pro):
+    """A month of the pro's money (their own calendar month): the figures per currency, the
+    lines they add up from, the payouts, and the same lines as a CSV (``?format=csv``)."""
+    try:
+        month = selectors.pro_month(pro=pro, month=request.GET.get("month") or None)
+    except ValueError as exc:
+        return bad_request(request, str(exc), back=reverse("payments:money"))
+    export = request.GET.get("format", "")
+    if export not in ("", "html", "csv"):
+        return bad_request(request, "Choose format=csv or leave it out.", back=request.path)
+    earnings = selectors.earnings_for_month(pro=pro, month=month)
+    zone = zone_of(pro.timezone)
+    if export == "csv":
+        text = csv_text(CSV_HEADER, earnings_csv_rows(earnings.lines, zone), numeric=CSV_NUMERIC)
+        return csv_response(text, filename=f"timz-{pro.slug}-{month.key}.csv")
+    this_month = selectors.pro_month(pro=pro)
+    return render(
+        request,
+        "payments/money.html",
+        {
+            "pro": pro,
+            "zone": zone,
+            "month": month,
+            "earnings": earnings,
+            "payouts": selectors.payouts_for_month(pro=pro, month=month),
+            "is_future": month.start > this_month.start,
+            "is_current": month.key == this_month.key,
+        },
+    )

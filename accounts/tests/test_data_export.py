@@ -255,13 +255,14 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
         "payments_as_client",
         "payments_as_pro",
         "payout_account",
+        "payouts",
     ]
 
 
 # Session, user, then one query per section or prefetch of the pro's export: 21 whatever the data
-# (client notes, waitlist entries, booking series (+ their bookings) and second factors are a
-# section each).
-EXPORT_MAX_QUERIES = 23
+# (client notes, waitlist entries, booking series (+ their bookings), second factors and payouts
+# are a section each).
+EXPORT_MAX_QUERIES = 24
 
 
 @pytest.mark.parametrize("clients", [1, 10], ids=["2-bookings", "20-bookings"])

@@ -11,7 +11,7 @@ from accounts.models import ClientProfile, ProProfile
 from accounts.services import pro_profile_update, profile_update
 from accounts.tests.conftest import image_bytes, upload
 from bookings.models import WeeklyHours
-from conftest import make_pro, make_service
+from conftest import login, make_pro, make_service
 from payments.services import connected_account_enable_simulated
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 PROFILE = reverse("accounts:profile")
 PRO_EDIT = reverse("accounts:pro_profile_edit")
 DASHBOARD = reverse("accounts:dashboard")
+DASHBOARD_QUERIES = 12
 
 
 def _pro_form(pro, **changes):
@@ -334,8 +335,9 @@ def test_dashboard_query_count_is_fixed(pro_client, pro, django_assert_max_num_q
         make_service(pro=pro)
     connected_account_enable_simulated(pro=pro)
 
-    # 6 for the page itself, plus 1 for the payouts card's connected account.
-    with django_assert_max_num_queries(7):
+    # 6 for the page itself, 1 for the payouts card's connected account, 1 for today's and
+    # the week's bookings, 1 for the review counts, 3 for this month's figures.
+    with django_assert_max_num_queries(DASHBOARD_QUERIES):
         response = pro_client.get(DASHBOARD)
 
     assert response.status_code == HTTPStatus.OK
@@ -408,5 +410,85 @@ def test_profile_page_query_count_is_fixed(logged_in_client, django_assert_max_n
 def test_pro_profile_edit_page_query_count_is_fixed(pro_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         response = pro_client.get(PRO_EDIT)
+
+    assert response.status_code == HTTPStatus.OK
+
+
+# The dashboard's overview: today, the next 7 days, this month's net, the rating --------------
+
+
+@pytest.fixture
+def busy_pro(pro, client_user, travel):
+    """At 07:00 on Tuesday 15 December 2026 in Paris: two bookings today (one cancelled), one
+    tomorrow, one a week away, one after the week; a paid booking this month; two reviews."""
+    from datetime import UTC, datetime, timedelta
+
+    from bookings.models import Booking
+    from bookings.services import review_create
+    from conftest import make_booking
+    from payments.models import Payment
+
+    travel(datetime(2026, 12, 15, 6, tzinfo=UTC))
+    service = make_service(pro=pro, name="Beard trim")
+    paris = lambda day, hour: datetime(2026, 12, day, hour - 1, tzinfo=UTC)  # noqa: E731
+    make_booking(client=client_user, service=service, starts_at=paris(15, 9))
+    make_booking(
+        client=client_user,
+        service=service,
+        starts_at=paris(15, 11),
+        status=Booking.Status.CANCELLED,
+    )
+    make_booking(client=client_user, service=service, starts_at=paris(16, 14))
+    make_booking(client=client_user, service=service, starts_at=paris(22, 18))
+    make_booking(client=client_user, service=service, starts_at=paris(23, 9))
+    for day, rating in ((1, 5), (2, 4)):
+        past = make_booking(
+            client=client_user,
+            service=service,
+            starts_at=paris(day, 10),
+            status=Booking.Status.COMPLETED,
+        )
+        review_create(booking=past, by=client_user, rating=rating)
+    Payment.objects.create(
+        booking=past,
+        backend="offline",
+        amount=5000,
+        fee=500,
+        currency="EUR",
+        status="succeeded",
+        paid_at=paris(2, 11) + timedelta(hours=1),
+    )
+    return pro
+
+
+def test_dashboard_shows_today_the_next_7_days_this_months_net_and_the_rating(busy_pro):
+    # Signed in after the clock moved to the fixture's day (a session older than that expires).
+    html = login(busy_pro.user).get(DASHBOARD).content.decode()
+
+    today = html.split('data-testid="dash-today"')[1].split("</section>")[0]
+    week = html.split('data-testid="dash-week"')[1].split("</section>")[0]
+    money = html.split('data-testid="dash-money"')[1].split("</section>")[0]
+    rating = html.split('data-testid="dash-rating"')[1].split("</section>")[0]
+    assert today.count("<li>") == 1 and "09:00" in today and "Beard trim" in today
+    assert week.count("<li>") == 2 and "Wed 16, 14:00" in week and "Tue 22, 18:00" in week
+    assert '<span class="badge badge-brand">2</span>' in week
+    assert "€45.00" in money and reverse("payments:money") in money
+    assert "4.5" in rating and "2 reviews" in rating and reverse("bookings:reviews") in rating
+    assert reverse("bookings:agenda") in today
+
+
+def test_dashboard_overview_of_a_new_pro_says_there_is_nothing_yet(pro_client, pro):
+    html = pro_client.get(DASHBOARD).content.decode()
+
+    assert "No bookings today." in html
+    assert "Nothing booked in the coming week yet." in html
+    assert "No payments yet this month." in html
+    assert "No reviews yet." in html
+
+
+def test_dashboard_queries_do_not_grow_with_the_bookings(busy_pro, django_assert_max_num_queries):
+    http = login(busy_pro.user)
+    with django_assert_max_num_queries(DASHBOARD_QUERIES):
+        response = http.get(DASHBOARD)
 
     assert response.status_code == HTTPStatus.OK

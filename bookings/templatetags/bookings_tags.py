@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.timezones import zone_of
-from bookings import lifecycle, series
+from bookings import lifecycle, selectors, series
 from bookings.forms import FreeTimeSearchForm
 from bookings.models import Booking
 
@@ -129,3 +129,15 @@ def free_time_form(context, categories):
 def every_weeks(weeks):
     """2 -> "every 2 weeks", 1 -> "every week" (a series' interval, bookings.series)."""
     return series.every_label(int(weeks))
+
+
+@register.simple_tag
+def pro_overview(pro):
+    """What the pro dashboard shows of the agenda and reviews (two queries): today's and the
+    next 7 days' bookings, the review counts and the pro's zone."""
+    return {
+        "days": selectors.day_summary_for_pro(pro=pro, now=timezone.now()),
+        "week_limit": selectors.WEEK_LIST_LIMIT,
+        "reviews": selectors.review_counts_for_pro(pro=pro),
+        "zone": zone_of(pro.timezone),
+    }

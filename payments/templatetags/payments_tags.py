@@ -81,3 +81,9 @@ def requirement_label(code):
         return _REQUIREMENTS[code]
     words = code.replace(".", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+@register.simple_tag
+def month_earnings(pro):
+    """This month's figures of `pro` on their own clock (the money page's computation)."""
+    return selectors.figures_for_month(pro=pro, month=selectors.pro_month(pro=pro))

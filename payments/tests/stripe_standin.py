@@ -26,7 +26,9 @@ Wire-format notes (what the SDK really sends):
 Endpoints: POST /v1/accounts, /v1/account_links, /v1/checkout/sessions,
 /v1/checkout/sessions/{id}/expire, /v1/refunds, /v1/transfers/{id}/reversals; GET of one
 account, checkout session, payment intent, charge, refund, application fee, transfer or
-dispute. ``expand`` works, dotted paths included (``latest_charge.application_fee``).
+dispute; GET /v1/payouts, a connected account's list (``add_payout`` makes them; see its
+section for the pagination, filters and refusals). ``expand`` works, dotted paths included
+(``latest_charge.application_fee``).
 
 As strict as Stripe where Timz could get it wrong:
 
@@ -293,7 +295,9 @@ class StripeStandin:
             ("POST", r"/v1/refunds", self._create_refund),
             ("POST", r"/v1/transfers" + item + "/reversals", self._create_transfer_reversal),
             ("GET", r"/v1/(?P<kind>" + "|".join(_RETRIEVABLE) + ")" + item, self._retrieve),
+            ("GET", r"/v1/payouts", self._list_payouts),
         ]
+        self._request: RecordedRequest | None = None  # the request being answered
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -550,6 +554,7 @@ class StripeStandin:
                 )
                 raise _bad(message, type="idempotency_error")
             return cached.status, copy.deepcopy(cached.body), {"Idempotent-Replayed": "true"}
+        self._request = req
         try:
             obj = self._public(handler(req.params, **match.groupdict()))
             status, payload = 200, self._expand(obj, req.params.get("expand", []))
@@ -865,6 +870,126 @@ class StripeStandin:
         transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
         self._emit("transfer.reversed", transfer)
         return reversal
+
+    # -- payouts (the money page's list of a connected account's payouts) -------------------
+    #
+    # GET /v1/payouts as Stripe answers it: a ``list`` object, newest first, with ``has_more``;
+    # ``limit`` 1-100 (default 10), ``starting_after`` / ``ending_before`` (not both; an id
+    # that is not a payout of the account is a 404), ``created`` and ``arrival_date`` as a
+    # timestamp or a range (``gt``/``gte``/``lt``/``lte``), ``status``. The account is the
+    # ``Stripe-Account`` header: without it the list is the platform's own payouts (none
+    # here), and an account the platform does not have gets Stripe's 403.
+
+    _PAYOUT_LIST_PARAMS = frozenset(
+        {"limit", "starting_after", "ending_before", "created", "arrival_date", "status", "expand"}
+    )
+    _RANGE_KEYS = frozenset({"gt", "gte", "lt", "lte"})
+
+    def add_payout(
+        self,
+        account: str | None,
+        *,
+        amount: int,
+        arrival_date: int,
+        currency: str = "eur",
+        status: str = "paid",
+        created: int | None = None,
+    ) -> Params:
+        """A payout of `account` (None: the platform's own) that Stripe made by itself."""
+        with self._lock:
+            if account is not None:
+                self._get(account, "account")
+            payout = self._store(
+                "po",
+                "payout",
+                amount=amount,
+                currency=currency,
+                arrival_date=arrival_date,
+                status=status,
+                automatic=True,
+                method="standard",
+                type="bank_account",
+                _account=account,
+            )
+            if created is not None:
+                payout["created"] = created
+            return self._public(payout)
+
+    def _list_payouts(self, params: Params) -> Params:
+        assert self._request is not None
+        account = self._request.stripe_account
+        if account is not None and self.objects.get(account, {}).get("object") != "account":
+            raise StripeStandinError(
+                403,
+                "The provided key 'sk_test_***' does not have access to account "
+                f"'{account}' (or that account does not exist). Application access may have "
+                "been revoked.",
+            )
+        for name in params:
+            if name not in self._PAYOUT_LIST_PARAMS:
+                raise _bad(f"Received unknown parameter: {name}", param=name)
+        limit = _int(params, "limit", 10)
+        if not 1 <= limit <= 100:
+            raise _bad("This value must be between 1 and 100.", param="limit")
+        after, before = params.get("starting_after"), params.get("ending_before")
+        if after and before:
+            raise _bad(
+                "You may only specify one of these parameters: ending_before, starting_after."
+            )
+        payouts = sorted(
+            (
+                o
+                for o in self.objects.values()
+                if o["object"] == "payout" and o["_account"] == account
+            ),
+            key=lambda o: (o["created"], o["id"]),
+            reverse=True,
+        )
+        for field in ("created", "arrival_date"):
+            payouts = self._in_range(payouts, field, params.get(field))
+        if "status" in params:
+            payouts = [o for o in payouts if o["status"] == params["status"]]
+        ids = [o["id"] for o in payouts]
+        cursor = after or before
+        if cursor is not None:
+            cursor_payout = self.objects.get(cursor)
+            if cursor_payout is None or cursor_payout.get("_account", False) != account:
+                name = "starting_after" if after else "ending_before"
+                raise _missing("payout", cursor, param=name)
+            position = ids.index(cursor) if cursor in ids else None
+            if after:
+                payouts = payouts[position + 1 :] if position is not None else []
+                page, has_more = payouts[:limit], len(payouts) > limit
+            else:
+                payouts = payouts[:position] if position is not None else []
+                page, has_more = payouts[-limit:], len(payouts) > limit
+        else:
+            page, has_more = payouts[:limit], len(payouts) > limit
+        return {
+            "object": "list",
+            "url": "/v1/payouts",
+            "has_more": has_more,
+            "data": [self._public(o) for o in page],
+        }
+
+    def _in_range(self, payouts: list[Params], field: str, spec: Any) -> list[Params]:
+        """Filter on `field` by Stripe's ``field=<ts>`` or ``field[gte]=<ts>``..."""
+        if spec is None:
+            return payouts
+        if not isinstance(spec, dict):
+            exact = _int({field: spec}, field)
+            return [o for o in payouts if o[field] == exact]
+        for key in spec:
+            if key not in self._RANGE_KEYS:
+                raise _bad(f"Received unknown parameter: {field}[{key}]", param=f"{field}[{key}]")
+        bounds = {key: _int(spec, key) for key in spec}
+        checks = {
+            "gt": lambda v, b: v > b,
+            "gte": lambda v, b: v >= b,
+            "lt": lambda v, b: v < b,
+            "lte": lambda v, b: v <= b,
+        }
+        return [o for o in payouts if all(checks[k](o[field], b) for k, b in bounds.items())]
 
 
 class _Handler(BaseHTTPRequestHandler):

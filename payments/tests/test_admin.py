@@ -46,7 +46,7 @@ def test_payment_detail_shows_net_and_refunds(paid, staff_user):
 def test_other_admin_lists_load(paid, staff_user):
     StripeEvent.objects.create(event_id="evt_1", type="customer.created", payload={"id": "evt_1"})
     admin = login(staff_user)
-    for name in ("refund", "connectedaccount", "stripeevent"):
+    for name in ("refund", "connectedaccount", "stripeevent", "payout"):
         assert admin.get(reverse(f"admin:payments_{name}_changelist")).status_code == 200
 
 
@@ -103,3 +103,43 @@ def test_payment_pages_name_the_status_and_the_booking_time_as_staff_read_them(p
     assert "(succeeded)" not in page
     assert platform_datetime(paid.booking.starts_at) in page
     assert platform_datetime(paid.booking.starts_at).endswith(" UTC")
+
+
+def test_staff_read_a_pros_month_as_the_money_page_shows_it(paid, staff_user, offline):
+    from payments import selectors
+    from payments.services import payouts_offline_run
+    from timz.money import format_money
+
+    pro = paid.booking.pro
+    payouts_offline_run(now=paid.paid_at)
+    admin = login(staff_user)
+    accounts = admin.get(reverse("admin:payments_connectedaccount_changelist")).text
+    url = reverse("admin:payments_pro_money", args=[pro.pk])
+    assert url in accounts
+    assert url in admin.get(reverse("admin:payments_payout_changelist")).text
+
+    month = selectors.pro_month(pro=pro, month=paid.paid_at.strftime("%Y-%m"))
+    page = admin.get(url, {"month": month.key})
+
+    assert page.status_code == HTTPStatus.OK
+    [figures] = selectors.figures_for_month(pro=pro, month=month)
+    assert format_money(figures.net, "EUR") == "€45.00"
+    assert page.text.count("€45.00") >= 3  # the net, the line's net, the payout
+    assert f"#{paid.booking_id}" in page.text
+    assert "use YYYY-MM" in admin.get(url, {"month": "nope"}).text
+
+
+def test_only_staff_open_a_pros_month(paid, client_user):
+    url = reverse("admin:payments_pro_money", args=[paid.booking.pro_id])
+
+    response = login(paid.booking.pro.user).get(url)
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert login(client_user).get(url).status_code == HTTPStatus.FOUND
+
+
+def test_an_unknown_pro_is_a_404_for_staff(staff_user):
+    url = reverse("admin:payments_pro_money", args=[987654])
+
+    assert login(staff_user).get(url).status_code == HTTPStatus.NOT_FOUND

@@ -39,3 +39,30 @@ def test_seed_gives_confirmed_bookings_of_online_services_a_paid_payment(offline
     assert (payment.status, payment.amount, payment.fee) == ("succeeded", 4000, 400)
     demo.seed(stdout=StringIO(), pros=[pro], clients=[client_user])
     assert Payment.objects.count() == 1
+
+
+def test_seed_gives_the_demo_pros_a_money_page_with_tips_refunds_and_payouts(offline, client_user):
+    from bookings.models import Booking
+    from payments import selectors
+    from payments.models import Payment, Payout, Refund
+
+    pro = make_pro()
+    service = make_service(pro=pro, price_amount=4000)
+    for day in range(1, 9):
+        make_booking(
+            client=client_user,
+            service=service,
+            starts_at=local_at(-day, 10),
+            status=Booking.Status.COMPLETED,
+        )
+    demo.seed(stdout=StringIO(), pros=[pro], clients=[client_user])
+
+    assert Payment.objects.filter(kind="tip").count() == 2
+    assert Refund.objects.filter(status="succeeded").count() == 1
+    [payout] = Payout.objects.filter(pro=pro)
+    month = selectors.pro_month(pro=pro, month=payout.arrival_date.strftime("%Y-%m"))
+    assert selectors.payouts_for_month(pro=pro, month=month).items
+    # Everything earned so far is paid out: payments net of fees, less the refund (net of its fee).
+    earned = sum(p.amount - p.fee for p in Payment.objects.all())
+    given_back = sum(r.amount - r.application_fee_refunded for r in Refund.objects.all())
+    assert payout.amount == earned - given_back > 0

@@ -74,3 +74,32 @@ def test_gross_fees_refunds_and_net_per_currency(offline_account, paid_service, 
     assert lines["EUR"] == ["EUR", "1", "€50.00", "€5.00", "€20.00", "€2.00", "€3.00"]
     assert lines["USD"] == ["USD", "1", "$30.00", "$3.00", "$0.00", "$0.00", "$3.00"]
     assert "November 2026" in text
+
+
+def test_an_unknown_pro_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="No pro with the slug or email “nobody”"):
+        call_command("fee_report", "--month", "2026-11", "--pro", "nobody", stdout=StringIO())
+
+
+def test_a_pros_report_reads_the_month_on_the_pros_clock(
+    offline_account, paid_service, client_user
+):
+    booking = book(client=client_user, service=paid_service)
+    # 23:30 UTC on 31 October is 00:30 on 1 November in Paris.
+    Payment.objects.create(
+        booking=booking,
+        backend="offline",
+        amount=5000,
+        fee=500,
+        currency="EUR",
+        status="succeeded",
+        paid_at=datetime(2026, 10, 31, 23, 30, tzinfo=UTC),
+    )
+    out = StringIO()
+    call_command("fee_report", "--month", "2026-11", "--pro", "pro@example.com", stdout=out)
+
+    text = out.getvalue()
+    assert "November 2026 (Europe/Paris)" in text
+    row = next(line.split() for line in text.splitlines() if line.startswith("EUR"))
+    assert row == ["EUR", "1", "€50.00", "€0.00", "€5.00", "€0.00", "€0.00", "€45.00"]
+    assert "EUR" not in report("2026-11")  # the platform's November is UTC's

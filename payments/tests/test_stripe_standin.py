@@ -578,3 +578,98 @@ def test_a_live_stand_in_takes_live_keys_and_marks_its_objects_live():
     assert account.livemode is True
     assert live.last_event("account.updated")["livemode"] is True
     assert error.http_status == 401
+
+
+# -- GET /v1/payouts: pagination, filters, and what Stripe refuses (the money page's payouts) ---
+
+DAY = 86_400
+
+
+@pytest.fixture
+def account(client):
+    """A connected account of the platform."""
+    return client.v1.accounts.create({"type": "express"}).id
+
+
+def test_a_list_is_newest_first_and_pages_with_has_more_and_starting_after(
+    standin, client, account
+):
+    made = [
+        standin.add_payout(account, amount=100 * n, arrival_date=n * DAY, created=n * DAY)["id"]
+        for n in range(1, 6)
+    ]
+    options = {"stripe_account": account}
+
+    first = client.v1.payouts.list({"limit": 2}, options)
+    second = client.v1.payouts.list({"limit": 2, "starting_after": first.data[-1].id}, options)
+    last = client.v1.payouts.list({"limit": 2, "starting_after": second.data[-1].id}, options)
+
+    assert [p.id for p in first.data] == [made[4], made[3]] and first.has_more
+    assert [p.id for p in second.data] == [made[2], made[1]] and second.has_more
+    assert [p.id for p in last.data] == [made[0]] and not last.has_more
+    assert first.data[0].amount == 500 and first.data[0].status == "paid"
+    before = client.v1.payouts.list({"limit": 2, "ending_before": made[1]}, options)
+    assert [p.id for p in before.data] == [made[3], made[2]] and before.has_more
+
+
+def test_created_and_arrival_date_ranges_filter_the_list(standin, client, account):
+    for n in range(1, 6):
+        standin.add_payout(account, amount=n, arrival_date=n * DAY + 7, created=n * DAY)
+    options = {"stripe_account": account}
+
+    by_created = client.v1.payouts.list({"created": {"gte": 2 * DAY, "lt": 4 * DAY}}, options)
+    by_arrival = client.v1.payouts.list({"arrival_date": {"gt": 3 * DAY + 7}}, options)
+    exact = client.v1.payouts.list({"created": 5 * DAY}, options)
+
+    assert [p.amount for p in by_created.data] == [3, 2]
+    assert [p.amount for p in by_arrival.data] == [5, 4]
+    assert [p.amount for p in exact.data] == [5]
+
+
+def test_each_account_sees_only_its_own_payouts_and_the_platform_its_own(standin, client, account):
+    other = client.v1.accounts.create({"type": "express"}).id
+    standin.add_payout(account, amount=100, arrival_date=DAY)
+    standin.add_payout(other, amount=200, arrival_date=DAY)
+
+    mine = client.v1.payouts.list({}, {"stripe_account": account})
+    # Without the Stripe-Account header the list is the platform's own payouts.
+    platform = client.v1.payouts.list()
+
+    assert [p.amount for p in mine.data] == [100]
+    assert platform.data == [] and not platform.has_more
+
+
+def test_an_account_the_platform_does_not_have_is_refused_with_403(client):
+    with pytest.raises(stripe.PermissionError) as refused:
+        client.v1.payouts.list({}, {"stripe_account": "acct_nobody"})
+
+    assert refused.value.http_status == 403
+    assert "does not have access to account 'acct_nobody'" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"limit": 0}, "between 1 and 100"),
+        ({"limit": 101}, "between 1 and 100"),
+        ({"limit": "ten"}, "Invalid integer"),
+        ({"starting_after": "po_a", "ending_before": "po_b"}, "only specify one"),
+        ({"created": {"since": 1}}, "unknown parameter: created[since]"),
+        ({"destination_bank": "x"}, "unknown parameter: destination_bank"),
+    ],
+)
+def test_bad_list_parameters_are_refused_with_400(client, account, params, message):
+    with pytest.raises(stripe.InvalidRequestError, match=message.replace("[", r"\[")) as bad:
+        client.v1.payouts.list(params, {"stripe_account": account})
+
+    assert bad.value.http_status == 400
+
+
+def test_a_cursor_that_is_not_a_payout_of_the_account_is_a_404(standin, client, account):
+    other = client.v1.accounts.create({"type": "express"}).id
+    foreign = standin.add_payout(other, amount=1, arrival_date=DAY)["id"]
+
+    for cursor in ("po_missing", foreign, account):
+        with pytest.raises(stripe.InvalidRequestError, match="No such payout") as missing:
+            client.v1.payouts.list({"starting_after": cursor}, {"stripe_account": account})
+        assert missing.value.http_status == 404

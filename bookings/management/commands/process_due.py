@@ -1,5 +1,6 @@
 """Expire stale requests and payment holds, pass lapsed waitlist offers to the next client,
-send due reminders (and chat's unread emails).
+send due reminders (and chat's unread emails); with the offline payment backend, pay pros out
+weekly (``payments.services.payouts_offline_run``).
 
 Idempotent: a booking is expired once (the lifecycle refuses a second time) and a reminder is
 sent once (services.booking_reminders_send_due marks and enqueues it in one transaction).
@@ -13,6 +14,7 @@ from bookings import services
 from bookings.lifecycle import TransitionNotAllowed
 from bookings.models import Booking
 from chat.services import send_due_unread_emails
+from payments.services import payouts_offline_run
 
 BATCH = 500
 
@@ -44,9 +46,10 @@ class Command(BaseCommand):
         passed_on, entries_over = services.waitlist_process_due(now=now, limit=BATCH)
         reminded = services.booking_reminders_send_due(now=now, limit=BATCH)
         chat = send_due_unread_emails(now=now)
+        paid_out = payouts_offline_run(now=now)
         if not quiet:
             self.stdout.write(
                 f"Expired {expired} booking(s); passed on {passed_on} waitlist offer(s), "
                 f"closed {entries_over} waitlist entr(y/ies); sent {reminded} reminder(s); "
-                f"chat emails: {chat}."
+                f"chat emails: {chat}; offline payouts: {paid_out}."
             )
