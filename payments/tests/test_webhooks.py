@@ -358,7 +358,9 @@ def test_completed_event_query_budget(pending, stripe_backend, django_assert_max
 
 def test_the_webhook_is_the_only_csrf_exempt_page():
     """django-ninja marks its views exempt and checks CSRF itself (see test_api), and the API's
-    JSON 404 changes nothing; no other view of the project may skip CSRF."""
+    JSON 404 changes nothing; no other view of the project may skip CSRF, but for the language
+    switcher, which checks it itself for a signed-in user (accounts/tests/test_languages.py) and
+    otherwise only sets the visitor's own language cookie."""
     from django.urls import URLResolver, get_resolver
 
     def walk(patterns, prefix=""):
@@ -375,7 +377,7 @@ def test_the_webhook_is_the_only_csrf_exempt_page():
         and not view.__module__.startswith("ninja")
         and not path.lstrip("^").startswith("api/")
     ]
-    assert exempt == ["payments/stripe/webhook/"]
+    assert exempt == ["language/", "payments/stripe/webhook/"]
 
 
 def test_a_refund_that_fails_later_gives_the_amount_back_to_the_payment(
