@@ -250,6 +250,7 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
         "reviews_received",
         "client_notes",
         "waitlist",
+        "calendars",
         "conversations",
         "payments_as_client",
         "payments_as_pro",
@@ -257,9 +258,9 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
     ]
 
 
-# Session, user, then one query per section or prefetch of the pro's export: 21 whatever the data
-# (client notes, waitlist entries and second factors are a section each).
-EXPORT_MAX_QUERIES = 21
+# Session, user, then one query per section or prefetch of the pro's export: 22 whatever the data
+# (client notes, waitlist entries, the pro's calendars and second factors are a section each).
+EXPORT_MAX_QUERIES = 22
 
 
 @pytest.mark.parametrize("clients", [1, 10], ids=["2-bookings", "20-bookings"])

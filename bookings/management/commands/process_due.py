@@ -1,5 +1,5 @@
 """Expire stale requests and payment holds, pass lapsed waitlist offers to the next client,
-send due reminders (and chat's unread emails).
+send due reminders (and chat's unread emails), sync the pros' own calendars that are due.
 
 Idempotent: a booking is expired once (the lifecycle refuses a second time) and a reminder is
 sent once (services.booking_reminders_send_due marks and enqueues it in one transaction).
@@ -44,9 +44,11 @@ class Command(BaseCommand):
         passed_on, entries_over = services.waitlist_process_due(now=now, limit=BATCH)
         reminded = services.booking_reminders_send_due(now=now, limit=BATCH)
         chat = send_due_unread_emails(now=now)
+        calendars, calendar_failures = services.calendars_sync_due(now=now, limit=BATCH)
         if not quiet:
             self.stdout.write(
                 f"Expired {expired} booking(s); passed on {passed_on} waitlist offer(s), "
                 f"closed {entries_over} waitlist entr(y/ies); sent {reminded} reminder(s); "
-                f"chat emails: {chat}."
+                f"chat emails: {chat}; synced {calendars} calendar(s), "
+                f"{calendar_failures} failed."
             )
