@@ -85,7 +85,8 @@ def resolve_checked(host: str, port: int) -> str:
                 raise URLRefused(
                     f"Timz does not fetch calendars from “{host}”: it points to {refusal}."
                 )
-    return addresses[0]
+    # IPv4 first: many hosts publish an AAAA record that this server may have no route to.
+    return sorted(addresses, key=lambda address: ":" in address)[0]
 
 
 def check_url(url: str) -> str:

@@ -120,3 +120,11 @@ def test_sync_now_and_remove(http, pro, ics_server, private_hosts, travel):
 def test_the_page_is_reached_from_the_dashboard_and_the_schedule(http):
     for name in ("accounts:dashboard", "bookings:schedule"):
         assert PAGE in http.get(reverse(name)).content.decode(), name
+
+
+def test_clients_cannot_open_the_page(db):
+    from conftest import make_user
+
+    http = login(make_user())
+    assert http.get(PAGE).status_code == HTTPStatus.FORBIDDEN
+    assert http.post(PAGE, {"kind": "ics"}).status_code == HTTPStatus.FORBIDDEN
