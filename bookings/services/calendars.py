@@ -219,7 +219,10 @@ def _record_failure(calendar: ExternalCalendar, *, now: datetime, error: str) ->
 
 
 def calendars_sync_due(*, now: datetime, limit: int = 100) -> tuple[int, int]:
-    """Sync the calendars whose ``next_sync_at`` has come (process_due): (synced, failed)."""
+    """Sync the calendars whose ``next_sync_at`` has come (process_due): (synced, failed).
+
+    At most `limit` a run, longest-waiting first: a slow server costs up to
+    calendar_fetch.DEADLINE_SECONDS, and the next minute's run takes the rest."""
     due = list(
         ExternalCalendar.objects.filter(next_sync_at__lte=now)
         .select_related("pro", "pro__booking_rules")

@@ -215,13 +215,9 @@ def caldav_add(pro, url, **extra):
     )
 
 
-def test_caldav_recurring_events_block_their_slots_across_both_2027_dst_changes(
-    pro, service, caldav_calendar
-):
-    calendar = caldav_add(pro, caldav_calendar)
-    assert calendar.status == ExternalCalendar.Status.OK, calendar.last_error
-    assert calendar.password_encrypted and "timz-radicale-pass" not in calendar.password_encrypted
-
+def assert_blocked_across_dst(pro, service):
+    """The slots PARIS_MONDAYS and NEW_YORK_WEDNESDAYS cover are not offered, on both sides of
+    each 2027 DST change of Paris and New York; the hours beside them are."""
     # Paris Mondays 10:00: before and after Paris springs forward (28 March) and falls back
     # (31 October), the same wall-clock hour is taken.
     for monday in (date(2027, 3, 22), date(2027, 3, 29), date(2027, 10, 25), date(2027, 11, 1)):
@@ -243,6 +239,23 @@ def test_caldav_recurring_events_block_their_slots_across_both_2027_dst_changes(
         slots = local_slots(pro, service, wednesday)
         free = "14:00" if taken == "15:00" else "15:00"
         assert taken not in slots and free in slots, wednesday
+
+
+def test_caldav_recurring_events_block_their_slots_across_both_2027_dst_changes(
+    pro, service, caldav_calendar
+):
+    calendar = caldav_add(pro, caldav_calendar)
+    assert calendar.status == ExternalCalendar.Status.OK, calendar.last_error
+    assert calendar.password_encrypted and "timz-radicale-pass" not in calendar.password_encrypted
+    assert_blocked_across_dst(pro, service)
+
+
+def test_ics_recurring_events_block_their_slots_across_both_2027_dst_changes(
+    pro, service, ics_server
+):
+    url = ics_server.serve("/both.ics", ics(PARIS_MONDAYS, NEW_YORK_WEDNESDAYS))
+    assert services.calendar_add(pro=pro, name="Both", url=url).status == "ok"
+    assert_blocked_across_dst(pro, service)
 
 
 def test_caldav_account_url_finds_the_calendars_under_it(pro, service, radicale, caldav_calendar):

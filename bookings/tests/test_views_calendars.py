@@ -128,3 +128,20 @@ def test_clients_cannot_open_the_page(db):
     http = login(make_user())
     assert http.get(PAGE).status_code == HTTPStatus.FORBIDDEN
     assert http.post(PAGE, {"kind": "ics"}).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_a_client_whose_booking_became_a_request_reads_why(pro, ics_server, private_hosts, travel):
+    from bookings import services
+    from conftest import make_service, make_user
+
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/p.ics", ics(PARIS_MONDAYS)))
+    travel(datetime(2027, 3, 1, 9, tzinfo=UTC))  # the calendar is now out of date
+    client = make_user()
+    booking = services.booking_create(
+        client=client,
+        service=make_service(pro=pro),
+        starts_at=datetime(2027, 3, 3, 11, tzinfo=UTC),
+    )
+    html = login(client).get(reverse("bookings:done", args=[booking.pk])).content.decode()
+    assert "Request sent" in html
+    assert "own calendar could not be checked just now" in html

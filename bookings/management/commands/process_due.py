@@ -44,7 +44,7 @@ class Command(BaseCommand):
         passed_on, entries_over = services.waitlist_process_due(now=now, limit=BATCH)
         reminded = services.booking_reminders_send_due(now=now, limit=BATCH)
         chat = send_due_unread_emails(now=now)
-        calendars, calendar_failures = services.calendars_sync_due(now=now, limit=BATCH)
+        calendars, calendar_failures = services.calendars_sync_due(now=now)
         if not quiet:
             self.stdout.write(
                 f"Expired {expired} booking(s); passed on {passed_on} waitlist offer(s), "
