@@ -12,8 +12,9 @@ A calendar URL is typed by a user and fetched by the server, so every request he
   ``settings.CALENDAR_MAX_BYTES``.
 
 ICS feeds are fetched with If-None-Match / If-Modified-Since; CalDAV is asked with PROPFIND
-(finding the calendars under the URL) and one calendar-query REPORT per calendar, without
-server-side expansion (see calendar_import).
+(finding the calendars under the URL, with their sync-token or ctag) and, unless none of them
+changed, one calendar-query REPORT per calendar, without server-side expansion (see
+calendar_import).
 """
 
 from __future__ import annotations
@@ -255,15 +256,22 @@ def _dav(method: str, url: str, *, body: bytes, depth: str, auth) -> Answer:
 
 
 def fetch_caldav(
-    url: str, *, username: str, password: str, window_start: datetime, window_end: datetime
+    url: str,
+    *,
+    username: str,
+    password: str,
+    window_start: datetime,
+    window_end: datetime,
+    etag: str = "",
 ) -> Fetched:
     """The events touching the window from the calendar at `url`, or from every calendar under
-    it (a calendar home, or a principal whose home is found)."""
+    it (a calendar home, or a principal whose home is found). With `etag` (the version this
+    returned last time): `not_modified` and no REPORT when no calendar changed since."""
     auth = (username, password)
     found = _dav("PROPFIND", url, body=calendar_import.PROPFIND_DISCOVERY, depth="0", auth=auth)
     discovery = calendar_import.read_discovery(found.body, base=found.url)
     if discovery.is_calendar:
-        calendars = [found.url]
+        calendars = [(found.url, discovery.version)]
     else:
         home = discovery.home
         if home is None and discovery.principal:
@@ -285,9 +293,12 @@ def fetch_caldav(
         calendars = calendar_import.read_calendar_urls(listing.body, base=listing.url)
         if not calendars:
             raise FetchError("No calendar was found at this CalDAV address.")
+    version = calendar_import.collection_version(calendars)
+    if etag and version == etag:
+        return Fetched([], not_modified=True, etag=etag)
     query = calendar_import.calendar_query(window_start=window_start, window_end=window_end)
     texts: list[bytes | str] = []
-    for calendar_url in calendars:
+    for calendar_url, _ in calendars:
         report = _dav("REPORT", calendar_url, body=query, depth="1", auth=auth)
         texts.extend(calendar_import.read_calendar_data(report.body))
-    return Fetched(texts)
+    return Fetched(texts, etag=version)

@@ -24,6 +24,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from hashlib import sha256
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
@@ -147,16 +148,22 @@ def busy_times(
 
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
-NS = {"d": DAV, "c": CALDAV}
+CALENDARSERVER = "http://calendarserver.org/ns/"
+NS = {"d": DAV, "c": CALDAV, "cs": CALENDARSERVER}
 
+# A collection's sync-token (RFC 6578) or CalendarServer ctag changes whenever anything in it
+# does: asked with each PROPFIND, they let a sync skip the REPORT when nothing changed.
 PROPFIND_DISCOVERY = b"""<?xml version="1.0" encoding="utf-8"?>
-<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
-  <d:prop><d:resourcetype/><d:current-user-principal/><c:calendar-home-set/></d:prop>
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"
+ xmlns:cs="http://calendarserver.org/ns/">
+  <d:prop><d:resourcetype/><d:current-user-principal/><c:calendar-home-set/>
+  <d:sync-token/><cs:getctag/></d:prop>
 </d:propfind>"""
 
 PROPFIND_CALENDARS = b"""<?xml version="1.0" encoding="utf-8"?>
-<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
-  <d:prop><d:resourcetype/></d:prop>
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"
+ xmlns:cs="http://calendarserver.org/ns/">
+  <d:prop><d:resourcetype/><d:sync-token/><cs:getctag/></d:prop>
 </d:propfind>"""
 
 
@@ -199,6 +206,24 @@ class Discovery:
     is_calendar: bool
     home: str | None  # an absolute URL
     principal: str | None
+    version: str = ""  # the URL's sync-token or ctag, when it is a calendar
+
+
+def _version(props: ET.Element) -> str:
+    token = props.findtext("d:sync-token", namespaces=NS) or props.findtext(
+        "cs:getctag", namespaces=NS
+    )
+    return (token or "").strip()
+
+
+def collection_version(calendars: list[tuple[str, str]]) -> str:
+    """One version for a set of (calendar URL, sync-token or ctag): it changes when any
+    calendar changes, or one is added or removed; "" when a calendar has no version (then
+    every sync reads everything)."""
+    if not calendars or any(not version for _, version in calendars):
+        return ""
+    joined = "\n".join(sorted(f"{url} {version}" for url, version in calendars))
+    return "caldav:" + sha256(joined.encode()).hexdigest()[:40]
 
 
 def read_discovery(body: bytes, *, base: str) -> Discovery:
@@ -215,18 +240,20 @@ def read_discovery(body: bytes, *, base: str) -> Discovery:
         is_calendar,
         urljoin(base, home.strip()) if home else None,
         urljoin(base, principal.strip()) if principal else None,
+        _version(props) if is_calendar else "",
     )
 
 
-def read_calendar_urls(body: bytes, *, base: str) -> list[str]:
-    """The calendar collections in a Depth: 1 PROPFIND answer (PROPFIND_CALENDARS)."""
-    urls = []
+def read_calendar_urls(body: bytes, *, base: str) -> list[tuple[str, str]]:
+    """The calendar collections in a Depth: 1 PROPFIND answer (PROPFIND_CALENDARS): (absolute
+    URL, sync-token or ctag or "") each."""
+    found = []
     for response in _multistatus(body).findall("d:response", NS):
         props = _ok_props(response)
         href = response.findtext("d:href", namespaces=NS)
         if props is not None and href and props.find("d:resourcetype/c:calendar", NS) is not None:
-            urls.append(urljoin(base, href.strip()))
-    return urls
+            found.append((urljoin(base, href.strip()), _version(props)))
+    return found
 
 
 def read_calendar_data(body: bytes) -> list[str]:

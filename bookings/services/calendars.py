@@ -9,9 +9,10 @@ a calendar is stale or failing, new bookings of its pro become requests (booking
 confirming a request syncs the pro's calendars again first (booking_transition).
 
 The busy times are expanded over [now - 1 day, now + the pro's horizon (at least 60 days) +
-a week]; an ICS feed is fetched conditionally (ETag / Last-Modified, 304 keeps the busy times)
-only while the stored busy times still reach a day past the horizon, so the window moves on at
-least weekly even for a feed that never changes.
+a week]; a calendar is fetched conditionally (an ICS feed's ETag / Last-Modified, a CalDAV
+collection's sync-token or ctag; "not modified" keeps the busy times) only while the stored busy
+times still reach a day past the horizon, so the window moves on at least weekly even for a
+calendar that never changes.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ def _fetch(calendar: ExternalCalendar, *, start, end, conditional: bool):
             password=password,
             window_start=start,
             window_end=end,
+            etag=calendar.etag if conditional else "",
         )
     return calendar_fetch.fetch_ics(
         calendar.url,

@@ -204,7 +204,8 @@ def test_text_that_is_not_icalendar_is_refused():
 # CalDAV answers ------------------------------------------------------------------------------
 
 MULTISTATUS = b"""<?xml version="1.0"?>
-<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"
+ xmlns:cs="http://calendarserver.org/ns/">
  <d:response><d:href>/u/</d:href>
   <d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype>
    <d:current-user-principal><d:href>/principals/u/</d:href></d:current-user-principal>
@@ -214,6 +215,7 @@ MULTISTATUS = b"""<?xml version="1.0"?>
  </d:response>
  <d:response><d:href>/u/work/</d:href>
   <d:propstat><d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype>
+  <cs:getctag>ctag-7</cs:getctag>
   <c:calendar-data>BEGIN:VCALENDAR&#13;
 END:VCALENDAR</c:calendar-data>
   </d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>
@@ -229,9 +231,19 @@ def test_caldav_discovery_and_listing_are_read():
     found = calendar_import.read_discovery(MULTISTATUS, base="https://dav.example/u/")
     assert found == calendar_import.Discovery(False, None, "https://dav.example/principals/u/")
     assert calendar_import.read_calendar_urls(MULTISTATUS, base="https://dav.example/u/") == [
-        "https://dav.example/u/work/"
+        ("https://dav.example/u/work/", "ctag-7")
     ]
     assert calendar_import.read_calendar_data(MULTISTATUS) == ["BEGIN:VCALENDAR\r\nEND:VCALENDAR"]
+
+
+def test_a_set_of_calendars_has_one_version_that_any_change_moves():
+    version = calendar_import.collection_version
+    one = version([("https://d/a/", "t1"), ("https://d/b/", "x")])
+    assert one == version([("https://d/b/", "x"), ("https://d/a/", "t1")])  # any order
+    assert one != version([("https://d/a/", "t2"), ("https://d/b/", "x")])
+    assert one != version([("https://d/a/", "t1")])  # a calendar went away
+    assert version([("https://d/a/", "t1"), ("https://d/b/", "")]) == ""  # no version: read all
+    assert version([]) == ""
 
 
 def test_the_caldav_query_asks_for_whole_series_without_server_expansion():

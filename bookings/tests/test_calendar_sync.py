@@ -258,6 +258,33 @@ def test_ics_recurring_events_block_their_slots_across_both_2027_dst_changes(
     assert_blocked_across_dst(pro, service)
 
 
+def test_an_unchanged_caldav_calendar_is_not_read_again(
+    pro, service, radicale, caldav_calendar, travel, monkeypatch
+):
+    from bookings import calendar_fetch
+
+    calendar = caldav_add(pro, caldav_calendar)
+    assert calendar.etag.startswith("caldav:")
+    before = list(BusyInterval.objects.values_list("starts_at", "ends_at"))
+    methods = []
+    real = calendar_fetch._dav
+    monkeypatch.setattr(
+        calendar_fetch,
+        "_dav",
+        lambda method, *a, **kw: methods.append(method) or real(method, *a, **kw),
+    )
+    later = travel(datetime(2027, 3, 1, 9, tzinfo=UTC))
+    calendar = services.calendar_sync(calendar=calendar)
+    assert methods == ["PROPFIND"]  # the version only: no REPORT
+    assert calendar.status == "ok" and calendar.last_synced_at == later
+    assert list(BusyInterval.objects.values_list("starts_at", "ends_at")) == before
+
+    radicale.put(caldav_calendar, ics(one_off("dentist", paris(date(2027, 3, 3), 14))))
+    calendar = services.calendar_sync(calendar=calendar)
+    assert methods[1:] == ["PROPFIND", "REPORT"]
+    assert "14:00" not in local_slots(pro, service, date(2027, 3, 3))
+
+
 def test_caldav_account_url_finds_the_calendars_under_it(pro, service, radicale, caldav_calendar):
     calendar = caldav_add(pro, radicale.url)  # the server root: principal -> home -> calendars
     assert calendar.status == ExternalCalendar.Status.OK, calendar.last_error
