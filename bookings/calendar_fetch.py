@@ -194,6 +194,8 @@ def request(
                 )
             finally:
                 response.release_conn()
+        except urllib3.exceptions.NewConnectionError as exc:  # before TimeoutError: a subclass
+            raise FetchError("The calendar server cannot be reached.") from exc
         except urllib3.exceptions.SSLError as exc:
             raise FetchError("The calendar server's certificate is not valid.") from exc
         except urllib3.exceptions.TimeoutError as exc:

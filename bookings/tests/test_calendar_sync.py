@@ -528,3 +528,74 @@ def test_the_export_lists_calendars_without_passwords(pro, caldav_calendar):
     assert exported["name"] == "Work" and exported["url"] == caldav_calendar
     assert exported["username"] == "timz"
     assert "password" not in str(exported) and "timz-radicale-pass" not in str(exported)
+
+
+# The connection itself -------------------------------------------------------------------------
+
+
+def test_a_server_that_refuses_the_connection_is_unreachable(pro, ics_server):
+    port = ics_server.httpd.server_address[1]
+    ics_server.close()
+    calendar = services.calendar_add(pro=pro, name="Off", url=f"http://127.0.0.1:{port}/a.ics")
+    assert calendar.last_error == "The calendar server cannot be reached."
+
+
+def test_a_certificate_nobody_vouches_for_is_refused(pro, tmp_path):
+    """TLS is verified (against the host name typed, while connecting to the checked address):
+    a self-signed certificate for localhost fails."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import time_machine
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    # OpenSSL checks validity against the real clock, not the test's 2027.
+    now = datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(ics(PARIS_MONDAYS).encode())
+
+        def log_message(self, *args):
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.handle_request, daemon=True)
+    thread.start()
+    try:
+        url = f"https://localhost:{httpd.server_address[1]}/a.ics"
+        calendar = services.calendar_add(pro=pro, name="Self-signed", url=url)
+    finally:
+        httpd.server_close()
+    assert calendar.status == "error"
+    assert calendar.last_error == "The calendar server's certificate is not valid."
