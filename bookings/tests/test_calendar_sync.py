@@ -325,6 +325,22 @@ def test_a_booking_over_an_imported_busy_time_is_refused(pro, service, ics_serve
     assert booking.status == Booking.Status.CONFIRMED
 
 
+def test_the_many_pros_loader_gives_each_pro_their_own_busy_times(pro, ics_server):
+    other = make_open_pro()
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/p.ics", ics(PARIS_MONDAYS)))
+    start = paris(date(2027, 3, 29), 0)
+    inputs = selectors.load_engine_inputs(
+        pros=[pro, other],
+        window_start=start,
+        window_end=start + timedelta(days=1),
+        duration_minutes=60,
+    )
+    assert [(b.start, b.end) for b in inputs[pro.pk].busy] == [
+        (paris(date(2027, 3, 29), 10), paris(date(2027, 3, 29), 11))
+    ]
+    assert inputs[other.pk].busy == []
+
+
 def test_slot_queries_stay_bounded_with_calendars(
     pro, service, ics_server, django_assert_max_num_queries
 ):
