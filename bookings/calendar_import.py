@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from hashlib import sha256
@@ -108,11 +108,13 @@ def busy_times(
     window_start: datetime,
     window_end: datetime,
     zone: ZoneInfo,
+    skip_uid: Callable[[str], bool] | None = None,
 ) -> list[Busy]:
     """The busy times of every calendar in `calendars` (iCalendar text) overlapping
     [window_start, window_end), clipped to it, merged, aware UTC.
 
-    `zone` is the pro's: it places all-day events and floating times. Raises CalendarError for
+    `zone` is the pro's: it places all-day events and floating times. Events whose UID
+    `skip_uid` accepts are left out (Timz's own bookings, echoed back). Raises CalendarError for
     text that is not iCalendar or a calendar with more than MAX_INTERVALS busy times.
     """
     window_start = window_start.astimezone(UTC)
@@ -131,6 +133,8 @@ def busy_times(
             if starts_at >= window_end + timedelta(days=1):
                 break  # after() yields in start order
             if not _blocks_time(event) or ends_at <= window_start or starts_at >= window_end:
+                continue
+            if skip_uid is not None and skip_uid(str(event.get("UID", ""))):
                 continue
             found.append(Busy(max(starts_at, window_start), min(ends_at, window_end)))
             if len(found) > MAX_INTERVALS:

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import ProProfile
 from accounts.timezones import parse_zone
-from bookings import calendar_fetch, calendar_import
+from bookings import calendar_fetch, calendar_import, ics
 from bookings.calendar_import import CalendarError
 from bookings.models import BusyInterval, ExternalCalendar
 from bookings.services.waitlist import waitlist_check_pro_on_commit
@@ -171,7 +171,11 @@ def calendar_sync(*, calendar: ExternalCalendar, now: datetime | None = None) ->
             None
             if fetched.not_modified
             else calendar_import.busy_times(
-                fetched.calendars, window_start=start, window_end=end, zone=parse_zone(pro.timezone)
+                fetched.calendars,
+                window_start=start,
+                window_end=end,
+                zone=parse_zone(pro.timezone),
+                skip_uid=ics.is_booking_uid,
             )
         )
     except CalendarError as exc:

@@ -325,6 +325,30 @@ def test_a_booking_over_an_imported_busy_time_is_refused(pro, service, ics_serve
     assert booking.status == Booking.Status.CONFIRMED
 
 
+def test_timz_bookings_echoed_back_by_the_pros_calendar_do_not_block_themselves(
+    pro, service, ics_server, travel
+):
+    """The pro added their Timz booking to the calendar Timz reads (the .ics of the booking
+    email): that copy must not stop the pro from moving or confirming the booking itself."""
+    from bookings.ics import booking_uid
+
+    client = make_user()
+    wednesday = date(2027, 3, 3)
+    booking = services.booking_create(
+        client=client, service=service, starts_at=paris(wednesday, 12)
+    )
+    echo = one_off(booking_uid(booking), paris(wednesday, 12))
+    stranger = one_off("booking-1@elsewhere.example", paris(wednesday, 15))
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/p.ics", ics(echo, stranger)))
+    assert [(b.starts_at, b.ends_at) for b in BusyInterval.objects.all()] == [
+        (paris(wednesday, 15), paris(wednesday, 16))
+    ]
+    moved = services.booking_transition(
+        booking=booking, action="reschedule", by=pro.user, starts_at=paris(wednesday, 12, 30)
+    )
+    assert moved.starts_at == paris(wednesday, 12, 30)
+
+
 def test_the_many_pros_loader_gives_each_pro_their_own_busy_times(pro, ics_server):
     other = make_open_pro()
     services.calendar_add(pro=pro, name="P", url=ics_server.serve("/p.ics", ics(PARIS_MONDAYS)))
