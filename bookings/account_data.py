@@ -3,16 +3,18 @@
 - Export (``user_exporting``): a pro's ``services``, ``weekly_hours`` and ``time_off``;
   ``bookings_as_client`` and ``bookings_as_pro`` with their events; ``reviews_written`` and
   ``reviews_received``; a pro's private ``client_notes``; the ``waitlist`` entries the user
-  joined. The other party of a booking, a review or a note appears by display name only. The
-  payments of these bookings are the payments app's own sections. ``booking_series``: the
-  standing appointments the user is the client or the pro of (each booking names its series).
+  joined; a pro's ``calendars`` (name, kind, address, user; never the password). The other
+  party of a booking, a review or a note appears by display name only. The payments of these
+  bookings are the payments app's own sections. ``booking_series``: the standing appointments
+  the user is the client or the pro of (each booking names its series).
 - Deletion page (``user_deletion_previewing``): ``upcoming_as_client`` and ``upcoming_as_pro``,
   the active bookings that deleting the account will end.
 - Deletion (``user_deleting``): the user's future bookings are ended and a pro's offer withdrawn
   by ``bookings.services`` (see ``bookings.services.account_deletion``), the pros' private
-  notes about the user deleted, and the user leaves every waitlist; returns ``bookings_ended``.
-  A series row holds nothing personal besides its link to the (anonymised) user: it stays,
-  and the future bookings of the series are ended with the others.
+  notes about the user deleted, the user leaves every waitlist, and a pro's own calendars are
+  deleted with their passwords and busy times; returns ``bookings_ended``. A series row holds
+  nothing personal besides its link to the (anonymised) user: it stays, and the future bookings
+  of the series are ended with the others.
 
 Connected in ``BookingsConfig.ready()``.
 """
@@ -44,6 +46,7 @@ def export_user_data(sender, *, user: User, **kwargs) -> dict:
         "client_notes": _client_notes(pro) if pro else [],
         "waitlist": _waitlist(user),
         "booking_series": _series(user, pro),
+        "calendars": _calendars(pro) if pro else [],
     }
 
 
@@ -70,6 +73,22 @@ def _series(user: User, pro: ProProfile | None) -> list[dict]:
             "booking_ids": [b.pk for b in row.bookings.all()],
         }
         for row in rows
+    ]
+
+
+def _calendars(pro: ProProfile) -> list[dict]:
+    """The pro's connected calendars: name, kind, address and user, never the password (nor the
+    busy times, which are copies of the pro's own calendar)."""
+    return [
+        {
+            "name": c.name,
+            "kind": c.kind,
+            "url": c.url,
+            "username": c.username,
+            "last_synced_at": iso(c.last_synced_at),
+            "created_at": iso(c.created_at),
+        }
+        for c in pro.calendars.order_by("name", "pk")
     ]
 
 
@@ -113,6 +132,7 @@ def end_user_bookings(sender, *, user: User, **kwargs) -> dict:
     pro = ProProfile.objects.filter(user=user).first()
     if pro is not None:
         services.pro_offer_withdraw(pro=pro)
+        services.calendars_forget(pro=pro)
     return {"bookings_ended": ended}
 
 

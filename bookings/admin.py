@@ -17,9 +17,11 @@ from bookings.models import (
     BookingEvent,
     BookingRules,
     BookingSeries,
+    BusyInterval,
     ClientNote,
     DateOverride,
     DateOverrideInterval,
+    ExternalCalendar,
     RebookNudge,
     Review,
     Service,
@@ -384,3 +386,25 @@ class BookingSeriesAdmin(ReadOnlyAdmin):
     search_fields = ("pro__display_name", "client__email")
     list_select_related = ("client", "pro", "service")
     date_hierarchy = "first_date"
+
+
+@admin.register(ExternalCalendar)
+class ExternalCalendarAdmin(ReadOnlyAdmin):
+    """A pro's own calendar: the pro connects and removes it; staff see its sync state. The
+    address (an ICS link's path is its secret) and the password stay out of staff screens."""
+
+    list_display = ("name", "pro", "kind", "status", "last_synced_at", "last_attempt_at")
+    list_filter = ("kind", "status")
+    search_fields = ("pro__display_name", "name")
+    list_select_related = ("pro",)
+    exclude = ("url", "password_encrypted", "etag", "last_modified")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in super().get_readonly_fields(request, obj) if f not in self.exclude]
+
+
+@admin.register(BusyInterval)
+class BusyIntervalAdmin(ReadOnlyAdmin):
+    list_display = ("starts_at", "ends_at", "pro", "calendar")
+    search_fields = ("pro__display_name",)
+    list_select_related = ("pro", "calendar")

@@ -1,13 +1,12 @@
 """Bookings API v1 (mounted at /api/v1/ by timz.api). Thin: parse, call one service, map errors.
 
 Errors are ``{"detail": "..."}`` (timz.schemas.ErrorOut): 400 invalid input, 401 anonymous,
-403 a write without the CSRF token or a pro's endpoint (``/me/clients``, ``/me/reviews``)
-asked by someone who is not a pro, 404 not found or not a participant (or not the pro's
-client), 409 when the time is not free or the lifecycle table does not allow the action now,
-429 when the client made too
-many booking attempts lately (settings.BOOKING_RATE_LIMIT). A service that cannot be booked
-(selectors.service_get_bookable) is a 404 where the URL names it and a 400 where the request
-body does, with the same message.
+403 a write without the CSRF token or a pro's endpoint (``/me/clients``, ``/me/reviews``,
+``/me/calendars``) asked by someone who is not a pro, 404 not found or not a participant (or
+not the pro's client), 409 when the time is not free or the lifecycle table does not allow
+the action now, 429 when the client made too many booking attempts lately
+(settings.BOOKING_RATE_LIMIT). A service that cannot be booked (selectors.service_get_bookable)
+is a 404 where the URL names it and a 400 where the request body does, with the same message.
 """
 
 from __future__ import annotations
@@ -35,6 +34,8 @@ from bookings.schemas import (
     AvailabilityOut,
     BookingIn,
     BookingOut,
+    CalendarIn,
+    CalendarOut,
     ClientDetailOut,
     ClientNotesIn,
     ClientPage,
@@ -50,6 +51,7 @@ from bookings.schemas import (
     WaitlistOut,
     availability_json,
     booking_json,
+    calendar_json,
     client_json,
     iso,
     pro_review_json,
@@ -577,3 +579,63 @@ def waitlist_leave(request, entry_id: int):
     entry = selectors.waitlist_entry_get_for_user(user=request.user, pk=entry_id)
     services.waitlist_leave(entry=entry)
     return Status(204, None)
+
+
+# A pro's own calendars: their busy times block the pro's free time (bookings.services.calendars).
+
+
+@router.get(
+    "/me/calendars",
+    auth=django_auth,
+    response={200: list[CalendarOut], 401: ErrorOut, 403: ErrorOut},
+    summary="Your own calendars whose busy times block your free time (pros)",
+)
+def my_calendars(request):
+    pro = pro_for_user(request.auth)
+    now = timezone.now()
+    return [calendar_json(c, now=now) for c in selectors.calendars_for_pro(pro=pro)]
+
+
+@router.post(
+    "/me/calendars",
+    auth=django_auth,
+    response={201: CalendarOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Connect a calendar: a secret ICS link, or CalDAV with an app password (pros)",
+)
+def my_calendar_add(request, payload: CalendarIn):
+    pro = pro_for_user(request.auth)
+    calendar = services.calendar_add(
+        pro=pro,
+        name=payload.name,
+        url=payload.url,
+        caldav_url=payload.caldav_url,
+        username=payload.username,
+        password=payload.password,
+    )
+    return Status(201, calendar_json(calendar, now=timezone.now()))
+
+
+@router.delete(
+    "/me/calendars/{int:calendar_id}",
+    auth=django_auth,
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Disconnect one of your calendars; its busy times stop blocking (pros)",
+)
+def my_calendar_remove(request, calendar_id: int):
+    pro = pro_for_user(request.auth)
+    services.calendar_remove(calendar=selectors.calendar_get_for_pro(pro=pro, pk=calendar_id))
+    return Status(204, None)
+
+
+@router.post(
+    "/me/calendars/{int:calendar_id}/sync",
+    auth=django_auth,
+    response={200: CalendarOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Fetch one of your calendars now (pros); a failure shows in status and last_error",
+)
+def my_calendar_sync(request, calendar_id: int):
+    pro = pro_for_user(request.auth)
+    calendar = services.calendar_sync(
+        calendar=selectors.calendar_get_for_pro(pro=pro, pk=calendar_id)
+    )
+    return calendar_json(calendar, now=timezone.now())

@@ -611,3 +611,41 @@ class FreeTimeSearchForm(forms.Form):
             }
         self.place = place
         return data
+
+
+class ICSCalendarForm(forms.Form):
+    """Connect a calendar by its secret iCalendar link (bookings.services.calendar_add)."""
+
+    name = forms.CharField(max_length=100, initial="Personal", label="Name")
+    url = forms.CharField(
+        max_length=2000,
+        label="Secret ICS link",
+        help_text=(
+            "Google: Settings → your calendar → “Secret address in iCal format”. iCloud: share "
+            "the calendar publicly and copy the link. Outlook: Settings → Shared calendars → "
+            "Publish → ICS."
+        ),
+        widget=forms.URLInput(attrs={"placeholder": "https://…/basic.ics", "inputmode": "url"}),
+    )
+
+
+class CalDAVCalendarForm(forms.Form):
+    """Connect a CalDAV account or calendar (bookings.services.calendar_add)."""
+
+    name = forms.CharField(max_length=100, initial="Work", label="Name")
+    caldav_url = forms.CharField(
+        max_length=2000,
+        label="CalDAV address",
+        help_text="The server's address, or one calendar's (e.g. https://caldav.icloud.com/).",
+        widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+    )
+    username = forms.CharField(
+        max_length=200, label="User name", widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    password = forms.CharField(
+        max_length=500,
+        label="App password",
+        help_text="Make an app password for Timz in your account's security settings; it is "
+        "stored encrypted and used only to read busy times.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

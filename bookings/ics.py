@@ -57,6 +57,13 @@ def booking_uid(booking: Booking) -> str:
     return f"booking-{booking.pk}@{_host()}"
 
 
+def is_booking_uid(uid: str) -> bool:
+    """Whether `uid` is one of this site's booking UIDs (booking_uid): a Timz booking that came
+    back through a pro's own calendar (they added it there) is already busy time as a booking."""
+    prefix, _, host = uid.partition("@")
+    return host == _host() and prefix.startswith("booking-") and prefix[8:].isdigit()
+
+
 def _calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//Timz//Bookings//EN")

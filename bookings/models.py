@@ -612,3 +612,88 @@ class WaitlistOffer(models.Model):
 
     def is_live(self, now: datetime) -> bool:
         return self.status == self.Status.OFFERED and now < self.expires_at
+
+
+class ExternalCalendar(models.Model):
+    """One of a pro's own calendars (Google, iCloud, Outlook, any CalDAV server) whose busy times
+    block the pro's free time. Fetched by bookings.services.calendars; only the busy times are
+    kept (BusyInterval), never what the events are.
+
+    ``status`` is the outcome of the last attempt; what pages and the booking check use is
+    ``freshness(now)``, which also turns an old success stale.
+    """
+
+    class Kind(models.TextChoices):
+        ICS = "ics", "ICS link"
+        CALDAV = "caldav", "CalDAV"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not synced yet"
+        OK = "ok", "Up to date"
+        STALE = "stale", "Out of date"
+        ERROR = "error", "Cannot be read"
+
+    MAX_PER_PRO = 10
+
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="calendars")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    url = models.CharField(max_length=2000)
+    username = models.CharField(max_length=200, blank=True)
+    # Fernet token (timz.crypto); never shown, never exported.
+    password_encrypted = models.TextField(blank=True)
+    # Validators of the last full ICS fetch, sent back as If-None-Match / If-Modified-Since.
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The busy times stored run up to here (the expansion window's end).
+    synced_until = models.DateTimeField(null=True, blank=True)
+    next_sync_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pro", "name", "id"]
+        indexes = [models.Index(fields=["next_sync_at"], name="calendar_next_sync_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()}) of {self.pro}"
+
+    def freshness(self, now: datetime, *, stale_after: timedelta) -> str:
+        """``ok``, ``stale`` (no success for `stale_after`), ``error`` (the last attempt failed)
+        or ``pending`` (never synced yet)."""
+        if self.status == self.Status.ERROR:
+            return self.Status.ERROR
+        if self.last_synced_at is None:
+            return self.Status.PENDING
+        if now - self.last_synced_at > stale_after:
+            return self.Status.STALE
+        return self.Status.OK
+
+
+class BusyInterval(models.Model):
+    """A time the pro is busy in one of their own calendars: no title, only the times (aware
+    UTC). Busy time for the slot engine and the booking check (load_engine_inputs)."""
+
+    calendar = models.ForeignKey(
+        ExternalCalendar, on_delete=models.CASCADE, related_name="busy_intervals"
+    )
+    # The calendar's pro, repeated so that the slot loader reads busy times by pro and time.
+    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="busy_intervals")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("ends_at")),
+                name="busy_interval_start_before_end",
+            ),
+        ]
+        indexes = [models.Index(fields=["pro", "starts_at"], name="busy_interval_pro_idx")]
+
+    def __str__(self):
+        return f"Busy {platform_datetime(self.starts_at)} – {platform_datetime(self.ends_at)}"

@@ -368,3 +368,35 @@ def pro_review_json(review) -> dict:
         "visit_starts_at": iso(review.booking.starts_at),
         "replied_at": _iso_or_none(review.replied_at),
     }
+
+
+class CalendarIn(Schema):
+    """A secret ICS link (``url``), or a CalDAV address with a user and an app password."""
+
+    name: str = Field(max_length=100)
+    url: str = Field("", max_length=2000, description="A secret iCalendar (.ics) link")
+    caldav_url: str = Field("", max_length=2000, description="A CalDAV calendar or account URL")
+    username: str = Field("", max_length=200)
+    password: str = Field("", max_length=500, description="An app password; stored encrypted")
+
+
+class CalendarOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(description="ics or caldav")
+    last_synced_at: str | None = Field(description="The last successful sync (ISO 8601, UTC)")
+    status: str = Field(description="pending, ok, stale or error")
+    last_error: str
+
+
+def calendar_json(calendar, *, now) -> dict:
+    from bookings.services.calendars import stale_after
+
+    return {
+        "id": calendar.pk,
+        "name": calendar.name,
+        "kind": calendar.kind,
+        "last_synced_at": _iso_or_none(calendar.last_synced_at),
+        "status": calendar.freshness(now, stale_after=stale_after()),
+        "last_error": calendar.last_error,
+    }

@@ -4,8 +4,8 @@
 the pro's rules (none when the caller already holds them on ``pro.booking_rules``), the working
 time (weekly hours UNION ALL the date overrides' intervals) and the blocked time (time off UNION
 ALL the active bookings UNION ALL the live waitlist offers, which hold their time for their
-client only). Everything is converted to the engine's dataclasses and handed to the
-pure ``bookings.availability`` module.
+client only, UNION ALL the busy times imported from the pro's own calendars). Everything is
+converted to the engine's dataclasses and handed to the pure ``bookings.availability`` module.
 """
 
 from __future__ import annotations
@@ -49,8 +49,10 @@ from bookings.models import (
     Booking,
     BookingRules,
     BookingSeries,
+    BusyInterval,
     ClientNote,
     DateOverride,
+    ExternalCalendar,
     RebookNudge,
     Review,
     Service,
@@ -247,7 +249,8 @@ def load_engine_inputs(
     """What the engine needs for each pro, for starts in [window_start, window_end) of a service
     of up to `duration_minutes`: two queries whatever the number of pros (plus one per pro
     whose `booking_rules` were neither joined nor read before). Busy time: active bookings and
-    waitlist offers live at `now`, except those held for `holder`."""
+    waitlist offers live at `now`, except those held for `holder`, and the busy times of the
+    pros' own calendars (BusyInterval)."""
     rules_of = {pro.pk: booking_rules_for(pro) for pro in pros}
     ids = list(rules_of)
     buffer = timedelta(minutes=max((r.buffer_minutes for r in rules_of.values()), default=0))
@@ -319,9 +322,15 @@ def load_engine_inputs(
     held_q = held_q.values_list(
         "pro_id", Value(1, output_field=IntegerField()), "starts_at", "ends_at"
     )
+    # The pros' own calendars (bookings.services.calendars): busy like a booking.
+    calendar_q = (
+        BusyInterval.objects.order_by()
+        .filter(pro__in=ids, starts_at__lt=reach_end, ends_at__gt=window_start - buffer)
+        .values_list("pro_id", Value(1, output_field=IntegerField()), "starts_at", "ends_at")
+    )
     time_off: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
     busy: dict[int, list[availability.Interval]] = {pk: [] for pk in ids}
-    blocked = _raw_rows(off_q.union(busy_q, held_q, all=True).order_by())
+    blocked = _raw_rows(off_q.union(busy_q, held_q, calendar_q, all=True).order_by())
     for pro_id, kind, starts_at, ends_at in blocked:
         interval = availability.Interval(_aware(starts_at), _aware(ends_at))
         (busy if kind == 1 else time_off)[pro_id].append(interval)
@@ -1074,3 +1083,49 @@ def series_position(booking: Booking) -> dict | None:
         "following": [b for b in siblings[at:] if b.status in Booking.ACTIVE_STATUSES],
         "waiting": sum(1 for b in siblings if b.status == Booking.Status.REQUESTED),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# A pro's own calendars (bookings.services.calendars)
+# ---------------------------------------------------------------------------------------------
+
+
+def calendars_for_pro(*, pro: ProProfile) -> QuerySet[ExternalCalendar]:
+    """The pro's calendars, by name, each with ``busy_count`` (its stored busy times)."""
+    return (
+        ExternalCalendar.objects.filter(pro=pro)
+        .annotate(busy_count=Count("busy_intervals"))
+        .order_by("name", "id")
+    )
+
+
+def calendar_get_for_pro(*, pro: ProProfile, pk) -> ExternalCalendar:
+    """The pro's calendar `pk`; Http404 for anyone else's (or none)."""
+    calendar = (
+        ExternalCalendar.objects.filter(pro=pro, pk=pk).select_related("pro").first()
+        if isinstance(pk, int)
+        else None
+    )
+    if calendar is None:
+        raise Http404("No such calendar.")
+    return calendar
+
+
+def calendars_unchecked(*, pro: ProProfile, now: datetime) -> list[ExternalCalendar]:
+    """The pro's calendars whose busy times cannot be trusted at `now`: stale, failing or never
+    synced (see ExternalCalendar.freshness). One query."""
+    from bookings.services.calendars import stale_after
+
+    limit = stale_after()
+    return [
+        c
+        for c in ExternalCalendar.objects.filter(pro=pro)
+        if c.freshness(now, stale_after=limit) != ExternalCalendar.Status.OK
+    ]
+
+
+def calendar_busy_overlaps(*, pro: ProProfile, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether the pro's own calendars have them busy at some point in [starts_at, ends_at)."""
+    return BusyInterval.objects.filter(
+        pro=pro, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).exists()

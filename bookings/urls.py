@@ -3,6 +3,7 @@ from django.urls import path
 from bookings.views import (
     agenda,
     availability,
+    calendars,
     catalog,
     clients,
     detail,
@@ -65,6 +66,9 @@ urlpatterns = [
         name="time_off_delete",
     ),
     path("rules/", availability.rules, name="rules"),
+    path("calendars/", calendars.calendars, name="calendars"),
+    path("calendars/<int:pk>/sync/", calendars.calendar_sync, name="calendar_sync"),
+    path("calendars/<int:pk>/remove/", calendars.calendar_remove, name="calendar_remove"),
     path("reviews/", reviews.review_list, name="reviews"),
     path("clients/", clients.client_list, name="clients"),
     path("clients/<int:client_id>/", clients.client_detail, name="client_detail"),

@@ -257,6 +257,17 @@ TASKS = {
 # default knows the built-in city table; point it at a geocoder's adapter to know every address.
 PLACE_RESOLVER = env.str("PLACE_RESOLVER", default="accounts.geo.city_table_resolver")
 
+# A pro's own calendars (bookings/calendar_fetch.py, bookings/services/calendars.py): how often
+# they are fetched, when a calendar that has not synced counts as stale (its pro's bookings
+# become requests until it syncs), the largest feed read, the key that encrypts CalDAV
+# passwords (timz/crypto.py; default: derived from SECRET_KEY), and whether calendar URLs may
+# point at private or loopback addresses (never in production; the tests' local servers).
+CALENDAR_SYNC_MINUTES = env.int("CALENDAR_SYNC_MINUTES", default=15)
+CALENDAR_STALE_MINUTES = env.int("CALENDAR_STALE_MINUTES", default=2 * CALENDAR_SYNC_MINUTES)
+CALENDAR_MAX_BYTES = env.int("CALENDAR_MAX_BYTES", default=5 * 1024 * 1024)
+CALENDAR_SECRET_KEY = env.str("CALENDAR_SECRET_KEY", default=SECRET_KEY)
+CALENDAR_ALLOW_PRIVATE_HOSTS = env.bool("CALENDAR_ALLOW_PRIVATE_HOSTS", default=False)
+
 LANGUAGE_CODE = "en"
 # The languages of the interface (accounts/languages.py); each has a catalogue under locale/.
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("de", "Deutsch")]

@@ -251,6 +251,7 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
         "client_notes",
         "waitlist",
         "booking_series",
+        "calendars",
         "conversations",
         "payments_as_client",
         "payments_as_pro",
@@ -259,10 +260,10 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
     ]
 
 
-# Session, user, then one query per section or prefetch of the pro's export: 21 whatever the data
-# (client notes, waitlist entries, booking series (+ their bookings), second factors and payouts
-# are a section each).
-EXPORT_MAX_QUERIES = 24
+# Session, user, then one query per section or prefetch of the pro's export, whatever the data
+# (client notes, waitlist entries, booking series (+ their bookings), the pro's calendars,
+# second factors and payouts are a section each).
+EXPORT_MAX_QUERIES = 25
 
 
 @pytest.mark.parametrize("clients", [1, 10], ids=["2-bookings", "20-bookings"])

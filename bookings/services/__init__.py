@@ -7,6 +7,7 @@
 - ``reminders``: reminding clients of their coming bookings, once;
 - ``reviews``: reviews and replies;
 - ``clients``: a pro's private notes on their clients and "book again" emails;
+- ``calendars``: a pro's own calendars (ICS links, CalDAV) and syncing their busy times;
 - ``waitlist``: joining and leaving the waitlist, offering freed times, declining, expiry;
 - ``account_deletion``: what a user's account deletion ends (future bookings, a pro's offer).
 
@@ -31,6 +32,14 @@ from bookings.services.booking import (
     booking_transition,
     check_not_own_service,
     emails_suppressed,
+)
+from bookings.services.calendars import (
+    calendar_add,
+    calendar_remove,
+    calendar_sync,
+    calendars_forget,
+    calendars_sync_due,
+    calendars_sync_for_pro,
 )
 from bookings.services.catalog import (
     SERVICE_FIELDS,
@@ -109,7 +118,13 @@ __all__ = [
     "booking_rules_create",
     "booking_rules_update",
     "booking_transition",
+    "calendar_add",
+    "calendar_remove",
+    "calendar_sync",
     "calendar_token_regenerate",
+    "calendars_forget",
+    "calendars_sync_due",
+    "calendars_sync_for_pro",
     "check_not_own_service",
     "client_note_set",
     "client_notes_forget",

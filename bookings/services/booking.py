@@ -253,12 +253,13 @@ def insert_checked(
     `horizon_days` replaces the pro's horizon (a standing appointment reaches further).
     Raises SlotUnavailable, or IntegrityError from the database's own constraints.
     """
-    from bookings.selectors import booking_rules_for
+    from bookings.selectors import booking_rules_for, calendars_unchecked
 
     by = by or client
     role = lifecycle.CLIENT if by.pk == client.pk else lifecycle.PRO
     now = timezone.now()
     rules = booking_rules_for(service.pro)
+    reason = ""
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     _check_slot(
         pro=service.pro,
@@ -277,6 +278,11 @@ def insert_checked(
     ):
         status = Booking.Status.REQUESTED
         expires_at = min(now + timedelta(hours=rules.request_expiry_hours), starts_at)
+    elif role == lifecycle.CLIENT and calendars_unchecked(pro=service.pro, now=now):
+        # The pro's own calendar may hold this time: the pro decides, not the site.
+        status = Booking.Status.REQUESTED
+        expires_at = min(now + timedelta(hours=rules.request_expiry_hours), starts_at)
+        reason = UNCHECKED_CALENDAR_REASON
     else:
         status, expires_at = Booking.Status.CONFIRMED, None
     with transaction.atomic():  # savepoint: the exclusion constraint may refuse
@@ -298,7 +304,7 @@ def insert_checked(
         role=role,
         from_status="",
         to_status=status,
-        reason="",
+        reason=reason,
     )
     if status == Booking.Status.REQUESTED:
         _notify(booking.pk, "requested")
@@ -324,7 +330,7 @@ def booking_transition(
     someone changed the booking meanwhile and TransitionNotAllowed(code="stale") is raised.
     Raises TransitionNotAllowed or SlotUnavailable (both ValidationErrors).
     """
-    from bookings.selectors import booking_rules_for
+    from bookings.selectors import booking_rules_for, calendar_busy_overlaps, calendars_unchecked
 
     reason = (reason or "").strip()
     if len(reason) > 500:
@@ -335,6 +341,8 @@ def booking_transition(
         if starts_at is None:
             raise ValidationError("Pick the new time.")
         starts_at = _require_bookable(_require_aware(starts_at, "The new time"))
+    if action == "confirm":
+        _resync_calendars_before_confirm(booking=booking, by=by)
     try:
         with transaction.atomic():
             if action == "reschedule":
@@ -352,6 +360,17 @@ def booking_transition(
             )
             from_status = locked.status
             to_status = lifecycle.target_status(row, booking=locked, role=role, rules=rules)
+            if (
+                action == "payment_received"
+                and to_status == Booking.Status.CONFIRMED
+                and calendars_unchecked(pro=locked.pro, now=now)
+            ):
+                to_status = Booking.Status.REQUESTED
+                reason = reason or UNCHECKED_CALENDAR_REASON
+            if action == "confirm" and calendar_busy_overlaps(
+                pro=locked.pro, starts_at=locked.starts_at, ends_at=locked.ends_at
+            ):
+                raise SlotUnavailable(CALENDAR_BUSY_MESSAGE)
             fields = ["status", "updated_at"]
             event_reason = reason
             kind = action
@@ -437,6 +456,29 @@ def booking_transition(
         raise SlotUnavailable() from exc
     return locked
 
+
+def _resync_calendars_before_confirm(*, booking: Booking, by) -> None:
+    """Before the pro (or staff) accepts a request, fetch the pro's own calendars again, so the
+    accept is checked against what they hold now (outside the transaction: network time)."""
+    from bookings.models import ExternalCalendar
+    from bookings.services.calendars import calendars_sync_for_pro
+
+    current = Booking.objects.select_related("pro").filter(pk=booking.pk).first()
+    if current is None or current.status != Booking.Status.REQUESTED:
+        return  # the lifecycle check refuses it with its own words
+    if lifecycle.role_of(booking=current, user=by) not in (lifecycle.PRO, lifecycle.STAFF):
+        return
+    if ExternalCalendar.objects.filter(pro_id=current.pro_id).exists():
+        calendars_sync_for_pro(pro=current.pro)
+
+
+UNCHECKED_CALENDAR_REASON = (
+    "The pro's own calendar could not be checked just now, so the pro confirms this booking."
+)
+CALENDAR_BUSY_MESSAGE = (
+    "Your own calendar shows you busy at this time now. Decline the request, or move it to "
+    "another time."
+)
 
 # Transitions that free the booking's time (a reschedule frees the old one): the waitlist hears.
 FREEING_ACTIONS = {"cancel", "decline", "expire", "reschedule"}

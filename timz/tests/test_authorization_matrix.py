@@ -45,7 +45,14 @@ from django.utils import timezone
 
 from accounts.models import ClientProfile, User
 from bookings import services as booking_services
-from bookings.models import Booking, Review, Service, WaitlistEntry, WaitlistOffer
+from bookings.models import (
+    Booking,
+    ExternalCalendar,
+    Review,
+    Service,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from bookings.selectors import slot_is_free
 from chat.models import Conversation, Message
 from conftest import (
@@ -79,6 +86,7 @@ ANON, CLIENT, OTHER_CLIENT, PRO, OTHER_PRO, STAFF = ROLES = (
 NOTE = "note-7f3a: ring the back door"
 MESSAGE = "msg-91c2: my door code is 4711"
 PHONE = "+33 6 12 34 56 78"
+CALENDAR_SECRET = "ics-secret-4c1d"  # the path of a pro's secret ICS link
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,6 +188,8 @@ class World:
     other_waitlist_entry: object
     waitlist_offer: object
     series_bookings: list[Booking]
+    calendar: ExternalCalendar
+    other_calendar: ExternalCalendar
     passkey: Authenticator
     secrets: list[str] = field(default_factory=list)
 
@@ -321,6 +331,14 @@ def build_world() -> World:
     )
     calendar_token = booking_services.calendar_token_regenerate(pro=pro)
     booking_services.calendar_token_regenerate(pro=other_pro)
+    # The pros' own calendars. Syncing one only reaches the address check: a loopback address
+    # is refused without a connection (CALENDAR_ALLOW_PRIVATE_HOSTS is off here).
+    calendar, other_calendar = (
+        ExternalCalendar.objects.create(
+            pro=owner, name="Personal", kind="ics", url=f"http://127.0.0.1:9/{secret}.ics"
+        )
+        for owner, secret in ((pro, CALENDAR_SECRET), (other_pro, "other-ics-secret"))
+    )
 
     connected_account_enable_simulated(pro=pro)
     payment = checkout_start(booking=bookings["pending_payment"], user=client_user)
@@ -405,10 +423,19 @@ def build_world() -> World:
         other_waitlist_entry=other_waitlist_entry,
         waitlist_offer=waitlist_offer,
         series_bookings=series_bookings,
+        calendar=calendar,
+        other_calendar=other_calendar,
         passkey=Authenticator.objects.create(
             user=client_user, type=Authenticator.Type.WEBAUTHN, data={"name": "Phone"}
         ),
-        secrets=[NOTE, MESSAGE, PHONE, calendar_token, payment.checkout_session_id],
+        secrets=[
+            NOTE,
+            MESSAGE,
+            PHONE,
+            calendar_token,
+            payment.checkout_session_id,
+            CALENDAR_SECRET,
+        ],
     )
 
 
@@ -433,6 +460,8 @@ FINGERPRINT_MODELS = (
     "bookings.RebookNudge",
     "bookings.WaitlistEntry",
     "bookings.WaitlistOffer",
+    "bookings.ExternalCalendar",
+    "bookings.BusyInterval",
     "chat.Conversation",
     "chat.Message",
     "payments.ConnectedAccount",
@@ -510,6 +539,7 @@ BOOKED = ok(302, to="bookings:done", writes=True)
 TO_WAITLIST = ok(302, to="bookings:waitlist", writes=True)
 TO_SERVICES = ok(302, to="bookings:services", writes=True)
 TO_SCHEDULE = ok(302, to="bookings:schedule", writes=True)
+TO_CALENDARS = ok(302, to="bookings:calendars", writes=True)
 TO_CLIENT = ok(302, to="bookings:client_detail", writes=True)
 TO_CHAT = ok(302, to="chat:conversation")  # the conversation that already exists
 NEW_CHAT = ok(302, to="chat:conversation", writes=True)
@@ -766,6 +796,27 @@ MATRIX: dict[str, dict[str, Case]] = {
             lambda w: {"pk": w.time_off.pk},
             GET=PRO_POST_ONLY,
             POST=m(LOGIN, no(403), no(403), TO_SCHEDULE, no(), no(403)),
+        ),
+    },
+    "bookings:calendar_sync": {
+        "pro's calendar": Case(
+            lambda w: {"pk": w.calendar.pk},
+            GET=PRO_POST_ONLY,
+            POST=m(LOGIN, no(403), no(403), TO_CALENDARS, no(), no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"pk": HUGE_ID}, POST=m(LOGIN, no(403), no(403), no(), no(), no(403))
+        ),
+    },
+    "bookings:calendar_remove": {
+        "pro's calendar": Case(
+            lambda w: {"pk": w.calendar.pk},
+            GET=PRO_POST_ONLY,
+            POST=m(LOGIN, no(403), no(403), TO_CALENDARS, no(), no(403)),
+        ),
+        "other pro's calendar": Case(
+            lambda w: {"pk": w.other_calendar.pk},
+            POST=m(LOGIN, no(403), no(403), no(), TO_CALENDARS, no(403)),
         ),
     },
     "bookings:calendar_feed": {
@@ -1107,6 +1158,31 @@ MATRIX: dict[str, dict[str, Case]] = {
         ),
         "id beyond bigint": Case(
             lambda w: {"client_id": HUGE_ID}, GET=m(UNAUTH, no(403), no(403), no(), no(), no(403))
+        ),
+    },
+    # A pro's own calendars: the pro's only; clients and staff are not pros (403).
+    "DELETE /api/v1/me/calendars/{calendar_id}": {
+        "pro's calendar": Case(
+            lambda w: {"calendar_id": w.calendar.pk},
+            DELETE=m(UNAUTH, no(403), no(403), ok(204, writes=True), no(), no(403)),
+        ),
+        "other pro's calendar": Case(
+            lambda w: {"calendar_id": w.other_calendar.pk},
+            DELETE=m(UNAUTH, no(403), no(403), no(), ok(204, writes=True), no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"calendar_id": HUGE_ID},
+            DELETE=m(UNAUTH, no(403), no(403), no(), no(), no(403)),
+        ),
+    },
+    "POST /api/v1/me/calendars/{calendar_id}/sync": {
+        "pro's calendar": Case(
+            lambda w: {"calendar_id": w.calendar.pk},
+            POST=m(UNAUTH, no(403), no(403), WROTE, no(), no(403)),
+        ),
+        "other pro's calendar": Case(
+            lambda w: {"calendar_id": w.other_calendar.pk},
+            POST=m(UNAUTH, no(403), no(403), no(), WROTE, no(403)),
         ),
     },
     "PATCH /api/v1/me/clients/{client_id}": {

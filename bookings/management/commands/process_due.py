@@ -1,6 +1,6 @@
 """Expire stale requests and payment holds, pass lapsed waitlist offers to the next client,
-send due reminders (and chat's unread emails); with the offline payment backend, pay pros out
-weekly (``payments.services.payouts_offline_run``).
+send due reminders (and chat's unread emails), sync the pros' own calendars that are due; with
+the offline payment backend, pay pros out weekly (``payments.services.payouts_offline_run``).
 
 Idempotent: a booking is expired once (the lifecycle refuses a second time) and a reminder is
 sent once (services.booking_reminders_send_due marks and enqueues it in one transaction).
@@ -47,9 +47,11 @@ class Command(BaseCommand):
         reminded = services.booking_reminders_send_due(now=now, limit=BATCH)
         chat = send_due_unread_emails(now=now)
         paid_out = payouts_offline_run(now=now)
+        calendars, calendar_failures = services.calendars_sync_due(now=now)
         if not quiet:
             self.stdout.write(
                 f"Expired {expired} booking(s); passed on {passed_on} waitlist offer(s), "
                 f"closed {entries_over} waitlist entr(y/ies); sent {reminded} reminder(s); "
-                f"chat emails: {chat}; offline payouts: {paid_out}."
+                f"chat emails: {chat}; synced {calendars} calendar(s), "
+                f"{calendar_failures} failed; offline payouts: {paid_out}."
             )
