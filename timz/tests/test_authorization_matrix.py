@@ -331,6 +331,17 @@ def build_world() -> World:
     )
     calendar_token = booking_services.calendar_token_regenerate(pro=pro)
     booking_services.calendar_token_regenerate(pro=other_pro)
+    # A standing appointment of the client's: two weeks running, far from the others (booked
+    # before the pros' own calendars exist: a calendar never synced turns bookings into requests).
+    _, series_bookings, _ = booking_services.booking_series_create(
+        by=client_user,
+        client=client_user,
+        service=service,
+        starts_at=local_at(20, 14),
+        every_weeks=1,
+        count=2,
+    )
+
     # The pros' own calendars. Syncing one only reaches the address check: a loopback address
     # is refused without a connection (CALENDAR_ALLOW_PRIVATE_HOSTS is off here).
     calendar, other_calendar = (
@@ -375,16 +386,6 @@ def build_world() -> World:
         zone="Europe/Paris",
         pro=other_pro,
         service=other_service,
-    )
-
-    # A standing appointment of the client's: two weeks running, far from the others.
-    _, series_bookings, _ = booking_services.booking_series_create(
-        by=client_user,
-        client=client_user,
-        service=service,
-        starts_at=local_at(20, 14),
-        every_weeks=1,
-        count=2,
     )
 
     address = EmailAddress.objects.create(
