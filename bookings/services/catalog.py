@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from accounts.models import ProProfile
 from bookings.models import (
+    Booking,
     Service,
 )
 
@@ -116,3 +118,31 @@ def service_delete(*, service: Service) -> None:
             service.save(update_fields=["is_active"])
         else:
             service.delete()
+
+
+def services_relabel_currency(*, pro: ProProfile, old: str, new: str) -> int:
+    """Price every service of `pro` in `new` (the amounts stay as typed); returns how many.
+
+    Refused (ValidationError) while the pro has an upcoming booking that is still active: its
+    price was agreed in `old`, and the client would meet two currencies for one pro. Called by
+    accounts.services.pro_currency_change (through accounts.signals.pro_currency_changing).
+    """
+    upcoming = Booking.objects.filter(
+        pro=pro, status__in=Booking.ACTIVE_STATUSES, ends_at__gt=timezone.now()
+    ).count()
+    if upcoming:
+        raise ValidationError(
+            f"You have {upcoming} upcoming booking{'s' if upcoming != 1 else ''} priced in "
+            f"{old}. Your currency can change once {'they are' if upcoming != 1 else 'it is'} "
+            "over or cancelled.",
+            code="currency_upcoming_bookings",
+        )
+    services = list(Service.objects.select_for_update().filter(pro=pro).exclude(currency=new))
+    for service in services:
+        service.currency = new
+    Service.objects.bulk_update(services, ["currency"])
+    if services:
+        from timz import pagecache
+
+        pagecache.bump(pro_id=pro.pk)  # bulk_update sends no post_save
+    return len(services)
