@@ -164,7 +164,6 @@ class ProProfileForm(_AvatarMixin):
     currency = forms.CharField(
         label="Your prices are in",
         max_length=3,
-        required=False,
         widget=forms.Select,
         help_text="The currencies Stripe can pay you in where you work; your city's first.",
     )
@@ -203,9 +202,9 @@ class ProProfileForm(_AvatarMixin):
         the city moved to a country that does not settle in it, or while a first city is
         chosen (the pro had none of known country), it follows the city's own currency."""
         city, old_city = data.get("city"), self.initial.get("city")
-        code = (data.get("currency") or self.initial.get("currency") or "").upper()
+        code = data["currency"].upper()
         choices = pro_currency_choices(city=city, current=self.initial.get("currency"))
-        untouched = not data.get("currency") or "currency" not in self.changed_data
+        untouched = "currency" not in self.changed_data
         follows_city = untouched and "city" in self.changed_data and geo.city_currency(city)
         if follows_city and (code not in choices or not geo.city_country(old_city)):
             code = choices[0]
@@ -223,7 +222,7 @@ class ProProfileForm(_AvatarMixin):
         """Coordinates: both or neither. Left empty, or left as they were while the city changed,
         they come from the city when the place resolver knows it (else stay empty)."""
         data = super().clean()
-        if "city" in data:
+        if "city" in data and "currency" in data:
             self._clean_currency(data)
         lat, lng = data.get("latitude"), data.get("longitude")
         if "latitude" in self.errors or "longitude" in self.errors:

@@ -75,6 +75,10 @@ class DirectorySearchForm(forms.Form):
     def __init__(self, *args, categories, cities, default_currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.default_currency = default_currency
+        if self.is_bound and not self.data.get("currency"):
+            # A search without a currency is in the default one, and the select says so.
+            self.data = self.data.copy()
+            self.data["currency"] = default_currency
         self.fields["category"].choices = [("", "Any")] + [(c.slug, c.name) for c in categories]
         self.fields["city"].widget.choices = [("", "Any")] + [(c, c) for c in cities]
         self.fields["currency"].choices = currency_choices(default_currency)

@@ -422,3 +422,8 @@ def test_the_api_refuses_an_unknown_currency(client, priced, code):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "currency" in response.json()["detail"]
+
+
+def test_a_search_without_a_currency_shows_the_default_one_selected(client, priced):
+    page = client.get(reverse("home"), {"q": "eur"}, HTTP_ACCEPT_LANGUAGE="en-GB").content
+    assert '<option value="GBP" selected>' in page.decode()
