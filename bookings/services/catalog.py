@@ -26,6 +26,18 @@ SERVICE_FIELDS = (
 )
 
 
+def _pro_currency(pro: ProProfile, currency: str | None) -> str:
+    """The pro's currency, which `currency` (when given) must be: services are priced in it."""
+    if currency and currency.upper() != pro.currency:
+        raise ValidationError(
+            {
+                "currency": f"Services are priced in your currency, {pro.currency}; "
+                "change it on your profile page."
+            }
+        )
+    return pro.currency
+
+
 def service_create(
     *,
     pro: ProProfile,
@@ -33,12 +45,15 @@ def service_create(
     description: str = "",
     duration_minutes: int,
     price_amount: int,
-    currency: str,
+    currency: str | None = None,
     image=None,
     is_active: bool = True,
     payment_mode: str = Service.PaymentMode.AT_APPOINTMENT,
     position: int | None = None,
 ) -> Service:
+    """A new service of `pro`, last in the list, priced in the pro's currency (`currency`, if
+    given, must be that one: ValidationError otherwise)."""
+    currency = _pro_currency(pro, currency)
     with transaction.atomic():
         if position is None:
             top = Service.objects.filter(pro=pro).aggregate(top=Max("position"))["top"]
@@ -49,7 +64,7 @@ def service_create(
             description=description or "",
             duration_minutes=duration_minutes,
             price_amount=price_amount,
-            currency=(currency or "").upper(),
+            currency=currency,
             is_active=is_active,
             payment_mode=payment_mode,
             position=position,
@@ -65,8 +80,8 @@ def service_update(*, service: Service, **fields) -> Service:
     unknown = set(fields) - set(SERVICE_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown service field(s): {', '.join(sorted(unknown))}.")
-    if "currency" in fields and fields["currency"]:
-        fields["currency"] = fields["currency"].upper()
+    if "currency" in fields:
+        fields["currency"] = _pro_currency(service.pro, fields["currency"])
     if "name" in fields and fields["name"]:
         fields["name"] = fields["name"].strip()
     with transaction.atomic():

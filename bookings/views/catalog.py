@@ -42,7 +42,7 @@ def service_create(request, *, pro):
     form = ServiceForm(request.POST or None, request.FILES or None, pro=pro, currency=currency)
     if request.method == "POST" and form.is_valid():
         try:
-            service = services.service_create(pro=pro, currency=currency, **form.service_fields())
+            service = services.service_create(pro=pro, **form.service_fields())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
