@@ -271,16 +271,15 @@ def make_pro(
     )
 
 
-def make_service(
-    *, pro, name=None, duration_minutes=60, price_amount=5000, currency="EUR", **extra
-):
+def make_service(*, pro, name=None, duration_minutes=60, price_amount=5000, currency=None, **extra):
+    """A service of `pro`, priced in the pro's currency unless `currency` says otherwise."""
     n = next(_seq)
     return Service.objects.create(
         pro=pro,
         name=name or f"Service {n}",
         duration_minutes=duration_minutes,
         price_amount=price_amount,
-        currency=currency,
+        currency=currency or pro.currency,
         **extra,
     )
 

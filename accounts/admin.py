@@ -116,23 +116,26 @@ class ProProfileAdmin(admin.ModelAdmin):
         "slug",
         "category",
         "city",
+        "currency",
         "is_listed",
         "rating_avg",
         "review_count",
         "created_at",
     )
-    list_filter = ("category", "city", "is_listed")
+    list_filter = ("category", "city", "currency", "is_listed")
     list_editable = ("is_listed",)
     search_fields = ("display_name", "slug", "user__email", "headline")
     list_select_related = ("category", "user")
     prepopulated_fields = {"slug": ("display_name",)}
     raw_id_fields = ("user",)
-    readonly_fields = ("rating_avg", "review_count", "created_at", "updated_at")
+    # The currency changes only through accounts.services.pro_currency_change (the pro's
+    # profile page): it relabels the services, or refuses while bookings are upcoming.
+    readonly_fields = ("currency", "rating_avg", "review_count", "created_at", "updated_at")
     date_hierarchy = "created_at"
     fieldsets = (
         (None, {"fields": ("user", "display_name", "slug", "is_listed")}),
         ("Public page", {"fields": ("headline", "bio", "category", "avatar")}),
-        ("Place and time", {"fields": ("city", "address_line", "timezone")}),
+        ("Place and time", {"fields": ("city", "address_line", "timezone", "currency")}),
         ("Reviews", {"fields": ("rating_avg", "review_count", "created_at", "updated_at")}),
     )
 

@@ -16,6 +16,8 @@ from accounts import selectors
 from accounts.data_export import account_export
 from accounts.models import User
 from accounts.schemas import CategoryOut, MeOut, ProOut, ProPage, me_json, pro_json
+from accounts.search import viewer_currency
+from timz import money
 from timz.schemas import ErrorOut, page_or_400
 
 router = Router(tags=["directory"])
@@ -27,8 +29,23 @@ class ProFilters(Schema):
     q: str = Field("", max_length=100, description="Words matched against name, headline, services")
     category: str | None = Field(None, max_length=80, description="A category slug")
     city: str | None = Field(None, max_length=80, description="City (case-insensitive)")
+    currency: str | None = Field(
+        None,
+        max_length=3,
+        description=(
+            "ISO 4217 code prices are compared in: pros priced in it come first, the others "
+            "after. Without it, a max_price is in the caller's default currency: a signed-in "
+            "pro's own, a signed-in client's zone's country's, else the Accept-Language "
+            "region's (en-GB: GBP, en-US: USD), else the platform's."
+        ),
+    )
     max_price: int | None = Field(
-        None, ge=0, description="Keep pros with an active service at or below this, minor units"
+        None,
+        ge=0,
+        description=(
+            "Keep pros priced in `currency` with an active service at or below this, in its "
+            "minor units; pros in other currencies are left out"
+        ),
     )
     sort: Literal["relevance", "price", "rating", "newest"] = "relevance"
     page: int = Field(1, description="1-based page number; 20 pros per page")
@@ -43,10 +60,16 @@ def categories(request):
 def pros(request, filters: Query[ProFilters]):
     if filters.category and not selectors.category_exists(filters.category):
         raise HttpError(400, f"Unknown category “{filters.category}”.")
+    currency = (filters.currency or "").strip().upper() or None
+    if currency and not money.is_currency(currency):
+        raise HttpError(400, f"Unknown currency “{filters.currency}”: use an ISO 4217 code.")
+    if currency is None and filters.max_price is not None:
+        currency = viewer_currency(request)
     found = selectors.pro_search(
         q=filters.q,
         category=filters.category,
         city=filters.city,
+        currency=currency,
         max_price=filters.max_price,
         sort=filters.sort,
     )

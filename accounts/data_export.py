@@ -96,6 +96,7 @@ def _pro_profile(pro: ProProfile) -> dict:
         "city": pro.city,
         "address_line": pro.address_line,
         "timezone": pro.timezone,
+        "currency": pro.currency,
         "avatar_url": file_url(pro.avatar),
         "is_listed": pro.is_listed,
         "rating_avg": float(pro.rating_avg) if pro.rating_avg is not None else None,

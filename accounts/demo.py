@@ -436,6 +436,7 @@ def seed(*, stdout) -> SeedResult:
                     "longitude": coordinates[n][1],
                     "travel_km": TRAVEL_KM.get(spec.category),
                     "timezone": CITIES[spec.city][0],
+                    "currency": CITIES[spec.city][1],
                     "is_listed": True,
                 }
                 for n, (user, spec) in enumerate(zip(pro_users, PROS, strict=True))

@@ -12,7 +12,8 @@ from django import forms
 from accounts import geo
 from accounts.images import AVATAR_SIDE, ImageUploadField
 from accounts.models import Category, User, timezone_choices
-from accounts.services import SLUG_MAX, pro_slug_validate
+from accounts.services import SLUG_MAX, pro_currency_choices, pro_slug_validate
+from timz import money
 
 
 class SignupForm(AllauthSignupForm):
@@ -159,6 +160,13 @@ class ProProfileForm(_AvatarMixin):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     timezone = _timezone_field(help_text="Your weekly hours are in this zone.")
+    # A select whose options follow the city (validated in clean(), against the submitted city).
+    currency = forms.CharField(
+        label="Your prices are in",
+        max_length=3,
+        widget=forms.Select,
+        help_text="The currencies Stripe can pay you in where you work; your city's first.",
+    )
 
     field_order = [
         "display_name",
@@ -172,6 +180,7 @@ class ProProfileForm(_AvatarMixin):
         "longitude",
         "travel_km",
         "timezone",
+        "currency",
         "avatar",
         "remove_avatar",
     ]
@@ -181,6 +190,30 @@ class ProProfileForm(_AvatarMixin):
     def __init__(self, *args, pro=None, **kwargs):
         self.pro = pro
         super().__init__(*args, **kwargs)
+        city = self.data.get("city") if self.is_bound else self.initial.get("city")
+        current = self.initial.get("currency") or (pro.currency if pro else None)
+        self.fields["currency"].widget.choices = [
+            (code, money.currency_label(code))
+            for code in pro_currency_choices(city=city, current=current)
+        ]
+
+    def _clean_currency(self, data: dict) -> None:
+        """The currency must be one the (new) city's country settles in. Left as it was while
+        the city moved to a country that does not settle in it, or while a first city is
+        chosen (the pro had none of known country), it follows the city's own currency."""
+        city, old_city = data.get("city"), self.initial.get("city")
+        code = data["currency"].upper()
+        choices = pro_currency_choices(city=city, current=self.initial.get("currency"))
+        untouched = "currency" not in self.changed_data
+        follows_city = untouched and "city" in self.changed_data and geo.city_currency(city)
+        if follows_city and (code not in choices or not geo.city_country(old_city)):
+            code = choices[0]
+        if code not in choices:
+            self.add_error(
+                "currency",
+                f"Prices in {city or 'your city'} can be in {', '.join(choices)}.",
+            )
+        data["currency"] = code
 
     def clean_slug(self):
         return pro_slug_validate(slug=self.cleaned_data["slug"], pro=self.pro)
@@ -189,6 +222,8 @@ class ProProfileForm(_AvatarMixin):
         """Coordinates: both or neither. Left empty, or left as they were while the city changed,
         they come from the city when the place resolver knows it (else stay empty)."""
         data = super().clean()
+        if "city" in data and "currency" in data:
+            self._clean_currency(data)
         lat, lng = data.get("latitude"), data.get("longitude")
         if "latitude" in self.errors or "longitude" in self.errors:
             return data

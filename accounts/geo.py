@@ -1,7 +1,8 @@
 """Places and distances, with no online geocoder.
 
-- `CITIES` is the built-in table of known cities (name, coordinates, zone): the demo data seeds
-  pros from it, the pro's profile form fills coordinates from it, and clients search near one.
+- `CITIES` is the built-in table of known cities (name, coordinates, zone, country): the demo
+  data seeds pros from it, the pro's profile form fills coordinates from it (and the default
+  currency from its country, `city_currency`), and clients search near one.
 - `resolve_place(text)` turns what a person typed into a `Place`: "lat,lng" is read as
   coordinates, anything else goes to the resolver named by the `PLACE_RESOLVER` setting (default
   `accounts.geo.city_table_resolver`, this table). A real geocoder plugs in there: any callable
@@ -33,32 +34,33 @@ class Place:
     lat: float
     lng: float
     timezone: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2 (its currencies: timz.money.settlement_currencies)
 
 
 # name -> Place. Centres of cities, rounded to 4 decimals (about 10 m).
 CITIES: dict[str, Place] = {
     p.name: p
     for p in (
-        Place("Amsterdam", 52.3676, 4.9041, "Europe/Amsterdam"),
-        Place("Barcelona", 41.3874, 2.1686, "Europe/Madrid"),
-        Place("Berlin", 52.5200, 13.4050, "Europe/Berlin"),
-        Place("Bordeaux", 44.8378, -0.5792, "Europe/Paris"),
-        Place("Brooklyn", 40.6782, -73.9442, "America/New_York"),
-        Place("Brussels", 50.8503, 4.3517, "Europe/Brussels"),
-        Place("Hamburg", 53.5511, 9.9937, "Europe/Berlin"),
-        Place("Lille", 50.6292, 3.0573, "Europe/Paris"),
-        Place("London", 51.5072, -0.1276, "Europe/London"),
-        Place("Lyon", 45.7640, 4.8357, "Europe/Paris"),
-        Place("Madrid", 40.4168, -3.7038, "Europe/Madrid"),
-        Place("Manchester", 53.4808, -2.2426, "Europe/London"),
-        Place("Marseille", 43.2965, 5.3698, "Europe/Paris"),
-        Place("Munich", 48.1351, 11.5820, "Europe/Berlin"),
-        Place("Nantes", 47.2184, -1.5536, "Europe/Paris"),
-        Place("New York", 40.7128, -74.0060, "America/New_York"),
-        Place("Nice", 43.7102, 7.2620, "Europe/Paris"),
-        Place("Paris", 48.8566, 2.3522, "Europe/Paris"),
-        Place("Toulouse", 43.6047, 1.4442, "Europe/Paris"),
-        Place("Versailles", 48.8049, 2.1204, "Europe/Paris"),
+        Place("Amsterdam", 52.3676, 4.9041, "Europe/Amsterdam", "NL"),
+        Place("Barcelona", 41.3874, 2.1686, "Europe/Madrid", "ES"),
+        Place("Berlin", 52.5200, 13.4050, "Europe/Berlin", "DE"),
+        Place("Bordeaux", 44.8378, -0.5792, "Europe/Paris", "FR"),
+        Place("Brooklyn", 40.6782, -73.9442, "America/New_York", "US"),
+        Place("Brussels", 50.8503, 4.3517, "Europe/Brussels", "BE"),
+        Place("Hamburg", 53.5511, 9.9937, "Europe/Berlin", "DE"),
+        Place("Lille", 50.6292, 3.0573, "Europe/Paris", "FR"),
+        Place("London", 51.5072, -0.1276, "Europe/London", "GB"),
+        Place("Lyon", 45.7640, 4.8357, "Europe/Paris", "FR"),
+        Place("Madrid", 40.4168, -3.7038, "Europe/Madrid", "ES"),
+        Place("Manchester", 53.4808, -2.2426, "Europe/London", "GB"),
+        Place("Marseille", 43.2965, 5.3698, "Europe/Paris", "FR"),
+        Place("Munich", 48.1351, 11.5820, "Europe/Berlin", "DE"),
+        Place("Nantes", 47.2184, -1.5536, "Europe/Paris", "FR"),
+        Place("New York", 40.7128, -74.0060, "America/New_York", "US"),
+        Place("Nice", 43.7102, 7.2620, "Europe/Paris", "FR"),
+        Place("Paris", 48.8566, 2.3522, "Europe/Paris", "FR"),
+        Place("Toulouse", 43.6047, 1.4442, "Europe/Paris", "FR"),
+        Place("Versailles", 48.8049, 2.1204, "Europe/Paris", "FR"),
     )
 }
 
@@ -74,6 +76,25 @@ def city_table_resolver(text: str) -> Place | None:
         if name.casefold() == key:
             return place
     return None
+
+
+def city_country(city: str | None) -> str | None:
+    """The country (ISO 3166-1 alpha-2) of a city of the table, by name; None when unknown."""
+    place = city_table_resolver(city or "")
+    return place.country if place and place.country else None
+
+
+def zone_country(zone: str | None) -> str | None:
+    """The country of the first known city in the IANA zone `zone` ("Europe/London" -> "GB"),
+    or None: a client has a zone but no city, and this is the country their zone says."""
+    return next((p.country for p in CITIES.values() if zone and p.timezone == zone), None)
+
+
+def city_currency(city: str | None) -> str | None:
+    """The default currency of a pro in `city` (its country's, `timz.money`), or None."""
+    from timz import money
+
+    return money.currency_for_country(city_country(city))
 
 
 @cache

@@ -31,6 +31,23 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known time zone.", code="invalid_timezone")
 
 
+def validate_currency(value: str) -> None:
+    """An upper-case ISO 4217 code with a minor unit (timz.money can write its amounts)."""
+    from timz import money
+
+    if not (isinstance(value, str) and value.isupper() and money.is_currency(value)):
+        raise ValidationError(
+            f"“{value}” is not an ISO 4217 currency code such as EUR.", code="invalid_currency"
+        )
+
+
+def default_currency() -> str:
+    """The platform's currency (settings.DEFAULT_CURRENCY): a new pro's until they pick theirs."""
+    from django.conf import settings
+
+    return settings.DEFAULT_CURRENCY
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -200,6 +217,11 @@ class ProProfile(models.Model):
         help_text="The pro travels to clients within this distance; empty: does not travel.",
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # What the pro's services are priced in (each Service keeps a copy, which bookings
+    # snapshot); changed only through accounts.services.pro_currency_change.
+    currency = models.CharField(
+        max_length=3, default=default_currency, validators=[validate_currency]
+    )
     avatar = PictureField(upload_to=avatar_path, blank=True)
     is_listed = models.BooleanField(
         default=True, help_text="Shown in the public directory. Staff can hide a profile."

@@ -24,6 +24,7 @@ class ServiceOut(Schema):
     id: int
     name: str
     duration_minutes: int
+    currency: str = Field(description="ISO 4217 code the service is priced in (the pro's)")
     price: PriceOut
 
 
@@ -42,6 +43,7 @@ class ProOut(Schema):
     city: str
     location: LocationOut
     timezone: str
+    currency: str = Field(description="ISO 4217 code the pro's services are priced in")
     avatar_url: str | None
     rating: float | None
     review_count: int
@@ -63,6 +65,7 @@ class MeProOut(Schema):
     category: str | None
     city: str
     timezone: str
+    currency: str = Field(description="ISO 4217 code the pro's services are priced in")
     avatar_url: str | None
     is_listed: bool
 
@@ -85,6 +88,7 @@ def service_json(service) -> dict:
         "id": service.id,
         "name": service.name,
         "duration_minutes": service.duration_minutes,
+        "currency": service.currency,
         "price": {"amount": service.price_amount, "currency": service.currency},
     }
 
@@ -109,6 +113,7 @@ def pro_json(request, pro: ProProfile) -> dict:
         "city": pro.city,
         "location": location_json(pro),
         "timezone": pro.timezone,
+        "currency": pro.currency,
         "avatar_url": _absolute(request, pro.avatar),
         "rating": float(pro.rating_avg) if pro.rating_avg is not None else None,
         "review_count": pro.review_count,
@@ -136,6 +141,7 @@ def me_json(request, user: User) -> dict:
             "category": pro.category.slug if pro.category else None,
             "city": pro.city,
             "timezone": pro.timezone,
+            "currency": pro.currency,
             "avatar_url": _absolute(request, pro.avatar),
             "is_listed": pro.is_listed,
         },

@@ -1,12 +1,46 @@
-"""The directory search form (home page). Prices are typed in major units of the site currency."""
+"""The directory search form (home page) and the currency a visitor compares prices in.
+
+Prices are typed in major units of the chosen currency (a select next to the max price); its
+default is `viewer_currency`: a signed-in pro's own currency, a signed-in client's zone's
+country's, else the region of the browser's Accept-Language (en-GB: GBP, en-US: USD, fr-FR:
+EUR), else settings.DEFAULT_CURRENCY.
+"""
 
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 
-from accounts import selectors
+from accounts import geo, selectors
 from timz import money
+
+
+def viewer_currency(request) -> str:
+    """The currency `request`'s visitor most likely pays in (see the module doc). For an
+    anonymous visitor it depends on the Accept-Language header alone (the page cache keys on
+    it); for a signed-in one it reads the profile the page header loads anyway."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        pro = getattr(user, "pro_profile", None) if user.is_pro else None
+        if pro is not None:
+            return pro.currency
+        client = getattr(user, "client_profile", None)
+        found = money.currency_for_country(geo.zone_country(client.timezone if client else None))
+        if found:
+            return found
+    found = money.currency_for_accept_language(request.headers.get("Accept-Language"))
+    return found or settings.DEFAULT_CURRENCY
+
+
+def currency_choices(*extra: str) -> list[tuple[str, str]]:
+    """The currencies the directory compares within: every one some pro may price in."""
+    codes = sorted({*money.all_settlement_currencies(), settings.DEFAULT_CURRENCY, *extra})
+    return [(code, _short_label(code)) for code in codes]
+
+
+def _short_label(code: str) -> str:
+    symbol = money.currency_symbol(code)
+    return code if symbol == code else f"{code} ({symbol})"
 
 
 class DirectorySearchForm(forms.Form):
@@ -30,26 +64,43 @@ class DirectorySearchForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
         error_messages={"invalid": "Enter the maximum price as a number, e.g. 40."},
     )
+    currency = forms.ChoiceField(
+        required=False,
+        label="Currency",
+        help_text="Prices are compared in this currency; pros priced in others come after.",
+        error_messages={"invalid_choice": "Choose a currency from the list."},
+    )
     sort = forms.ChoiceField(required=False, label="Sort by", choices=list(selectors.SORTS.items()))
 
-    def __init__(self, *args, categories, cities, **kwargs):
+    def __init__(self, *args, categories, cities, default_currency: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.currency = settings.DEFAULT_CURRENCY
+        self.default_currency = default_currency
+        if self.is_bound and not self.data.get("currency"):
+            # A search without a currency is in the default one, and the select says so.
+            self.data = self.data.copy()
+            self.data["currency"] = default_currency
         self.fields["category"].choices = [("", "Any")] + [(c.slug, c.name) for c in categories]
         self.fields["city"].widget.choices = [("", "Any")] + [(c, c) for c in cities]
-        symbol = money.currency_symbol(self.currency)
-        self.fields["max_price"].label = f"Max price ({symbol})"
+        self.fields["currency"].choices = currency_choices(default_currency)
+        self.fields["currency"].initial = default_currency
         self.fields["max_price"].widget.attrs["placeholder"] = "Any"
 
-    def clean_max_price(self):
-        """The typed price, refused when it has more decimals than the site currency."""
-        price = self.cleaned_data["max_price"]
+    @property
+    def chosen_currency(self) -> str:
+        """The currency prices are compared in: the chosen one if valid, else the default."""
+        chosen = getattr(self, "cleaned_data", {}).get("currency") if self.is_bound else None
+        return chosen or self.default_currency
+
+    def clean(self):
+        """The typed price is refused when it has more decimals than the chosen currency."""
+        data = super().clean()
+        price = data.get("max_price")
         if price is not None:
             try:
-                money.to_minor(price, self.currency)
+                money.to_minor(price, self.chosen_currency)
             except ValueError as exc:
-                raise forms.ValidationError(str(exc), code="precision") from exc
-        return price
+                self.add_error("max_price", forms.ValidationError(str(exc), code="precision"))
+        return data
 
     def filters(self) -> dict:
         """Keyword arguments for selectors.pro_search from the fields that validated."""
@@ -59,7 +110,8 @@ class DirectorySearchForm(forms.Form):
             "q": data.get("q") or "",
             "category": data.get("category") or None,
             "city": data.get("city") or None,
-            "max_price": money.to_minor(max_price, self.currency)
+            "currency": self.chosen_currency,
+            "max_price": money.to_minor(max_price, self.chosen_currency)
             if max_price is not None
             else None,
             "sort": data.get("sort") or "relevance",

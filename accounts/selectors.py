@@ -9,11 +9,18 @@ Search rules:
   with a typo-tolerant trigram fallback on PostgreSQL);
 - relevance ranks a display-name match above a headline match above a service/category match,
   then by rating; without text, relevance is simply the rating order;
-- `max_price` is in minor units and keeps pros having an active service at or below it.
+- `currency` (ISO 4217) is the one prices are compared in: pros priced in it come first, each
+  list in its sort order, and the others after them (`other_currency` is True on those); the
+  price sort orders the others by currency code, then each currency by its own cheapest
+  service, never across currencies;
+- `max_price` is in minor units of `currency` and keeps pros priced in it having an active
+  service at or below it: pros in other currencies are left out, since no amount of theirs can
+  be compared with it (a price limit without a currency compares nothing and is refused).
 """
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     Expression,
@@ -158,19 +165,32 @@ def pro_search(
     q: str = "",
     category: str | None = None,
     city: str | None = None,
+    currency: str | None = None,
     max_price: int | None = None,
     sort: str = "relevance",
 ) -> QuerySet[ProProfile]:
-    """Public pros matching the filters, with `category`, `booking_rules`, `active_services` and
-    `min_price`."""
+    """Public pros matching the filters, with `category`, `booking_rules`, `active_services`,
+    `min_price` and `other_currency` (see the module's rules for `currency` and `max_price`)."""
+    if max_price is not None and not currency:
+        raise ValueError("A maximum price needs the currency it is in.")
     qs = pros_matching(category=category, q=q).select_related("category", "booking_rules")
     if city:
         qs = qs.filter(city__iexact=city.strip())
     if max_price is not None:
-        qs = qs.filter(
-            Exists(_active_services().filter(pro=OuterRef("pk"), price_amount__lte=max_price))
+        cheap_enough = _active_services().filter(
+            pro=OuterRef("pk"), currency=currency, price_amount__lte=max_price
         )
+        qs = qs.filter(Exists(cheap_enough), currency=currency)
     qs = _with_min_price(qs).prefetch_related(active_services_prefetch())
+    qs = qs.annotate(
+        other_currency=Value(False)
+        if not currency
+        else Case(
+            When(currency=currency, then=Value(False)),
+            default=Value(True),
+            output_field=BooleanField(),
+        )
+    )
 
     if sort == "price":
         order = [F("min_price").asc(nulls_last=True), *_rating_order()]
@@ -180,6 +200,9 @@ def pro_search(
         order = ["-created_at"]
     else:
         order = ["-relevance", *_rating_order()]
+    if currency:
+        # The price sort never compares two currencies: the others are grouped by theirs.
+        order = ["other_currency", *(["currency"] if sort == "price" else []), *order]
     return qs.order_by(*order, "display_name", "pk")
 
 

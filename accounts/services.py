@@ -43,10 +43,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone as dj_timezone
 from django.utils.text import slugify
 
-from accounts import languages
+from accounts import geo, languages
 from accounts.images import stored_delete
 from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
-from accounts.signals import collect, user_deleting, user_deletion_previewing
+from accounts.signals import (
+    collect,
+    pro_currency_changing,
+    user_deleting,
+    user_deletion_previewing,
+)
+from timz import money
 from timz.ratelimit import RateLimit
 
 # fmt: off
@@ -245,10 +251,15 @@ def pro_profile_update(
     longitude=_UNSET,
     travel_km=_UNSET,
     timezone=_UNSET,
+    currency=_UNSET,
     avatar=None,
     remove_avatar: bool = False,
 ) -> ProProfile:
-    """Update a pro's public profile; only the given fields change."""
+    """Update a pro's public profile; only the given fields change.
+
+    A new `currency` goes through `pro_currency_change` in the same transaction, after the city
+    (whose country decides the allowed currencies): refused, nothing is saved. What it did is
+    on the returned profile's `currency_change` (None when the currency stayed)."""
     with transaction.atomic():
         pro = ProProfile.objects.select_for_update().get(pk=pro.pk)
         errors: dict[str, list] = {}
@@ -298,7 +309,73 @@ def pro_profile_update(
                 pro.save()
         except IntegrityError:
             raise ValidationError({"slug": ["This address is already taken."]}) from None
+        pro.currency_change = None
+        if currency is not _UNSET and currency and currency.upper() != pro.currency:
+            pro.currency_change = pro_currency_change(pro=pro, currency=currency)
+            pro.currency = pro.currency_change.new
     return pro
+
+
+# Currency ------------------------------------------------------------------------------------
+
+
+def pro_currency_choices(*, city: str | None, current: str | None = None) -> list[str]:
+    """The currencies a pro in `city` may price in: Stripe's settlement currencies of the city's
+    country, its own first (`timz.money.settlement_currencies`). For a city of unknown country,
+    every currency some country settles in, after the pro's current one."""
+    choices = list(money.settlement_currencies(geo.city_country(city)))
+    if not choices:
+        choices = list(money.all_settlement_currencies())
+        if current in choices:
+            choices.remove(current)
+            choices.insert(0, current)
+    return choices
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyChange:
+    """What pro_currency_change did: the codes, and the counts the receivers returned
+    (``services_relabelled``...)."""
+
+    old: str
+    new: str
+    summary: dict[str, int]
+
+
+def pro_currency_change(*, pro: ProProfile, currency: str) -> CurrencyChange:
+    """Price `pro`'s services in `currency` from now on.
+
+    The currency must be one a Stripe account in the pro's city can settle in
+    (`pro_currency_choices`). The other apps are asked in the same transaction
+    (`accounts.signals.pro_currency_changing`): bookings refuses while the pro has upcoming
+    active bookings and otherwise relabels the services (the amounts stay as typed: 30 EUR
+    becomes 30 GBP); payments refuses while a payment is pending. Raises ValidationError
+    ({"currency": message}) when refused; changing to the same currency does nothing.
+    """
+    code = (currency or "").strip().upper()
+    with transaction.atomic():
+        pro = ProProfile.objects.select_for_update().get(pk=pro.pk)
+        old = pro.currency
+        if code == old:
+            return CurrencyChange(old=old, new=code, summary={})
+        allowed = pro_currency_choices(city=pro.city, current=old)
+        if code not in allowed:
+            where = f"in {pro.city}" if geo.city_country(pro.city) else "on Timz"
+            raise ValidationError(
+                {"currency": f"Prices {where} can be in {', '.join(allowed)}; not “{code}”."},
+                code="currency_not_settled",
+            )
+        summary: dict[str, int] = {}
+        try:
+            for _receiver, response in pro_currency_changing.send(
+                sender=ProProfile, pro=pro, old=old, new=code
+            ):
+                summary.update(response or {})
+        except ValidationError as exc:
+            raise ValidationError({"currency": exc.messages}) from None
+        pro.currency = code
+        pro.save(update_fields=["currency", "updated_at"])
+    return CurrencyChange(old=old, new=code, summary=summary)
 
 
 # Account deletion ----------------------------------------------------------------------------

@@ -42,6 +42,14 @@ role). A receiver ends or anonymises its app's rows as the deletion contract in
 ``accounts.services`` says, through its app's services, and returns counts of what it did for the
 confirmation message (``AccountDeletion.summary``). Raising rolls the whole deletion back."""
 
+pro_currency_changing = Signal()
+"""Sent by ``accounts.services.pro_currency_change`` inside its transaction, with the pro row
+locked and before the new currency is saved, with ``sender=ProProfile``, ``pro``, ``old`` and
+``new`` (ISO 4217 codes). Unlike the signals above it concerns a pro, not a user. A receiver
+refuses by raising ValidationError with a message for the pro (which rolls everything back),
+or moves its app's rows to the new currency and returns ``{name: count}`` for the
+confirmation message."""
+
 
 def collect(signal: Signal, *, user: User, base: dict | None = None) -> dict:
     """Send `signal` for `user` and merge the receivers' dicts after `base`'s keys.

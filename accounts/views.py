@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,7 +20,7 @@ from accounts.access import pro_required
 from accounts.data_export import account_export
 from accounts.forms import AccountDeleteForm, ProfileForm, ProProfileForm
 from accounts.models import ClientProfile
-from accounts.search import DirectorySearchForm, matching_services_first
+from accounts.search import DirectorySearchForm, matching_services_first, viewer_currency
 from accounts.structured_data import json_ld_script_text, pro_json_ld
 from timz import pagecache
 from timz.links import next_url
@@ -28,19 +29,25 @@ from timz.pagecache import cache_public_page
 HOME_PAGE_SIZE = 12
 
 
-@cache_public_page()
+# The default currency of an anonymous visitor comes from Accept-Language: part of the key.
+@cache_public_page(key_of=viewer_currency, vary=("Accept-Language",))
 def home(request):
-    """The directory: hero search form, category chips, paginated results (12 per page)."""
+    """The directory: hero search form, category chips, paginated results (12 per page); pros
+    priced in the chosen currency first, the others under their own heading."""
     categories = list(directory.categories_all())
     form = DirectorySearchForm(
-        request.GET or None, categories=categories, cities=directory.cities_all()
+        request.GET or None,
+        categories=categories,
+        cities=directory.cities_all(),
+        default_currency=viewer_currency(request),
     )
     if form.is_bound:
         form.is_valid()  # invalid fields are shown as errors and ignored; the rest still filter
     filters = form.filters()
     paginator = Paginator(directory.pro_search(**filters), HOME_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(
+    pros = matching_services_first(page.object_list, filters["q"])
+    response = render(
         request,
         "accounts/home.html",
         {
@@ -49,9 +56,13 @@ def home(request):
             "is_filtered": form.is_filtered(),
             "categories": categories,
             "page_obj": page,
-            "pros": matching_services_first(page.object_list, filters["q"]),
+            "pros": pros,
+            "pros_in_currency": [p for p in pros if not p.other_currency],
+            "pros_other_currency": [p for p in pros if p.other_currency],
         },
     )
+    patch_vary_headers(response, ("Accept-Language",))
+    return response
 
 
 @cache_public_page(pro_id_of=pagecache.pro_id_for_slug)
@@ -132,6 +143,7 @@ def pro_profile_edit(request, *, pro):
         "longitude": pro.longitude,
         "travel_km": pro.travel_km,
         "timezone": pro.timezone,
+        "currency": pro.currency,
     }
     if request.method == "POST":
         # `initial` tells the form what changed (a new city moves untouched coordinates).
@@ -152,6 +164,7 @@ def pro_profile_edit(request, *, pro):
                     longitude=data["longitude"],
                     travel_km=data["travel_km"],
                     timezone=data["timezone"],
+                    currency=data["currency"],
                     avatar=data["avatar"],
                     remove_avatar=data["remove_avatar"],
                 )
@@ -159,6 +172,18 @@ def pro_profile_edit(request, *, pro):
                 _apply_service_errors(form, exc)
             else:
                 messages.success(request, "Your public profile is saved.")
+                if pro.currency_change:
+                    relabelled = pro.currency_change.summary.get("services_relabelled", 0)
+                    messages.info(
+                        request,
+                        f"Your prices are now in {pro.currency}"
+                        + (
+                            f": {relabelled} service{'s' if relabelled != 1 else ''} relabelled, "
+                            "amounts unchanged. Check them on your Services page."
+                            if relabelled
+                            else "."
+                        ),
+                    )
                 return redirect("accounts:pro_profile_edit")
     else:
         form = ProProfileForm(pro=pro, initial=initial)

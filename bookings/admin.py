@@ -43,9 +43,10 @@ class PriceInCurrency:
 
 
 class ServiceAdminForm(forms.ModelForm):
-    """The service's price typed in major units of its currency ("35.50"), stored in minor."""
+    """The service's price typed in major units of its pro's currency ("35.50"), stored in
+    minor units; the currency is the pro's (changed on the pro's profile page only)."""
 
-    price = forms.DecimalField(min_value=0, help_text="In the service's currency, e.g. 35.50.")
+    price = forms.DecimalField(min_value=0, help_text="In the pro's currency, e.g. 35.50.")
 
     class Meta:
         model = Service
@@ -54,7 +55,6 @@ class ServiceAdminForm(forms.ModelForm):
             "name",
             "description",
             "duration_minutes",
-            "currency",
             "payment_mode",
             "image",
             "is_active",
@@ -70,7 +70,11 @@ class ServiceAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        price, currency = cleaned.get("price"), cleaned.get("currency")
+        pro = cleaned.get("pro")
+        currency = pro.currency if pro else None
+        if currency:
+            self.instance.currency = currency
+        price = cleaned.get("price")
         if price is not None and currency:
             try:
                 self.instance.price_amount = money.to_minor(price, currency)
@@ -102,6 +106,7 @@ class ServiceAdmin(PriceInCurrency, admin.ModelAdmin):
         "is_active",
         "payment_mode",
     )
+    readonly_fields = ("currency",)
     list_filter = ("is_active", "currency", "payment_mode")
     search_fields = ("name", "pro__display_name")
     list_select_related = ("pro",)

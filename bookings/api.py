@@ -25,6 +25,7 @@ from ninja.security import django_auth
 from accounts import geo
 from accounts.access import pro_for_user
 from accounts.models import Category
+from accounts.search import viewer_currency
 from accounts.selectors import category_exists
 from accounts.timezones import parse_zone, viewer_zone
 from bookings import lifecycle, search, selectors, services
@@ -189,6 +190,7 @@ def availability_search(request, query: Query[AvailabilityQuery]):
         near=(place.lat, place.lng) if place else None,
         km=km,
         sort=query.sort,
+        currency=viewer_currency(request),
     )
     if not offers and query.category and not category_exists(query.category):
         raise HttpError(400, f"Unknown category “{query.category}”.")

@@ -9,7 +9,7 @@ class BookingsConfig(AppConfig):
         from accounts import signals as account_signals
         from accounts.models import ProProfile
         from bookings import account_data
-        from bookings.receivers import booking_rules_for_new_pro
+        from bookings.receivers import booking_rules_for_new_pro, relabel_services_for_currency
 
         # The booking part of a user's export and account deletion (accounts.signals).
         account_signals.user_exporting.connect(
@@ -26,4 +26,8 @@ class BookingsConfig(AppConfig):
             booking_rules_for_new_pro,
             sender=ProProfile,
             dispatch_uid="bookings.booking_rules_for_new_pro",
+        )
+        # A pro's new currency relabels the services, or is refused while bookings are upcoming.
+        account_signals.pro_currency_changing.connect(
+            relabel_services_for_currency, dispatch_uid="bookings.relabel_services_for_currency"
         )

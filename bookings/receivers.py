@@ -15,3 +15,9 @@ def booking_rules_for_new_pro(sender, instance, created, raw=False, **kwargs):
     """
     if created and not raw:
         services.booking_rules_create(pro=instance)
+
+
+def relabel_services_for_currency(sender, pro, old, new, **kwargs):
+    """accounts.signals.pro_currency_changing: refuse while bookings are upcoming, else price
+    the pro's services in the new currency."""
+    return {"services_relabelled": services.services_relabel_currency(pro=pro, old=old, new=new)}

@@ -29,8 +29,9 @@ Which services
 
 Sorting
     `time` (earliest start), `distance` (nearest; needs a place), `price` (lowest, in minor
-    units), `rating` (best average, then most reviews); ties go to the earliest start, then the
-    pro's name.
+    units, within one currency: the visitor's currency first, then the others grouped by
+    currency code, so two currencies are never compared), `rating` (best average, then most
+    reviews); ties go to the earliest start, then the pro's name.
 """
 
 from __future__ import annotations
@@ -257,7 +258,8 @@ SORT_KEYS: dict[str, Callable[[Offer], tuple]] = {
         o.distance_km if o.distance_km is not None else float("inf"),
         _by_time(o),
     ),
-    "price": lambda o: (o.service.price_amount, _by_time(o)),
+    # Grouped by currency (sort_offers puts the visitor's first): amounts compare within one.
+    "price": lambda o: (o.service.currency, o.service.price_amount, _by_time(o)),
     "rating": lambda o: (
         -float(o.pro.rating_avg) if o.pro.rating_avg is not None else float("inf"),
         -o.pro.review_count,
@@ -266,6 +268,10 @@ SORT_KEYS: dict[str, Callable[[Offer], tuple]] = {
 }
 
 
-def sort_offers(offers: list[Offer], sort: str) -> list[Offer]:
+def sort_offers(offers: list[Offer], sort: str, *, currency: str | None = None) -> list[Offer]:
+    """`offers` in `sort`'s order; for "price", those priced in `currency` first."""
     key = SORT_KEYS[sort]
-    return sorted(offers, key=lambda o: (*key(o), o.pro.display_name, o.pro.pk, o.service.pk))
+    first = (lambda o: (o.service.currency != currency,)) if sort == "price" else (lambda o: ())
+    return sorted(
+        offers, key=lambda o: (*first(o), *key(o), o.pro.display_name, o.pro.pk, o.service.pk)
+    )

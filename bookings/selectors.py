@@ -484,10 +484,12 @@ def availability_search(
     near: tuple[float, float] | None = None,
     km: float = 10,
     sort: str = "time",
+    currency: str | None = None,
     now: datetime | None = None,
 ) -> list[search.Offer]:
     """Public pros of `category` matching `q` (and within `km` of `near`, or travelling that
-    far) with their free starts in `window`, sorted (bookings.search has the rules).
+    far) with their free starts in `window`, sorted (bookings.search has the rules; the price
+    sort puts `currency`'s offers first).
 
     Four SQL queries whatever the number of pros: the pros (with category, rules and distance),
     their active services (`pro.active_services`: search.ServiceCard, in the pro's order),
@@ -535,7 +537,7 @@ def availability_search(
         terms=directory.search_terms(q),
         now=now,
     )
-    return search.sort_offers(offers, sort)
+    return search.sort_offers(offers, sort, currency=currency)
 
 
 # ---------------------------------------------------------------------------------------------

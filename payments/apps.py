@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def _refuse_currency_change(sender, pro, old, **kwargs):
+    from payments.services import pro_currency_change_refusal
+
+    pro_currency_change_refusal(pro=pro, old=old)
+    return {}
+
+
 def _follow_booking(sender, **kwargs):
     from payments.services import booking_payment_follow
 
@@ -11,7 +18,7 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
-        from accounts.signals import user_exporting
+        from accounts.signals import pro_currency_changing, user_exporting
         from bookings.lifecycle import booking_transitioned
         from payments.account_data import export_user_data
 
@@ -21,3 +28,7 @@ class PaymentsConfig(AppConfig):
         )
         # The payment part of a user's export (accounts.signals).
         user_exporting.connect(export_user_data, dispatch_uid="payments.export_user_data")
+        # No new currency while a payment in the old one is pending (accounts.signals).
+        pro_currency_changing.connect(
+            _refuse_currency_change, dispatch_uid="payments.refuse_currency_change", weak=False
+        )

@@ -191,6 +191,18 @@ def connected_account_update_from_stripe(
 # ---------------------------------------------------------------------------------------------
 
 
+def pro_currency_change_refusal(*, pro, old: str) -> None:
+    """Refuse (ValidationError) a new currency for `pro` while a payment in `old` is pending:
+    its Checkout session was opened for that amount and currency."""
+    pending = Payment.objects.filter(booking__pro=pro, status=Payment.Status.PENDING).count()
+    if pending:
+        raise ValidationError(
+            f"{pending} payment{'s are' if pending != 1 else ' is'} still pending in {old}. "
+            "Your currency can change once it is paid or has lapsed.",
+            code="currency_pending_payments",
+        )
+
+
 def _lock_booking(booking_id: int) -> Booking:
     return (
         Booking.objects.select_for_update(of=("self",))

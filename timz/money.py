@@ -13,6 +13,9 @@ is and turns amounts into text or text into amounts:
 * Stripe counts some currencies differently from ISO 4217: ``to_stripe_amount`` and
   ``from_stripe_amount`` convert, ``stripe_amount_error`` says what Stripe cannot charge and
   ``stripe_charge_error`` adds Stripe's minimum charge amounts.
+* Which currencies a pro may price in: ``settlement_currencies(country)`` (Stripe's settlement
+  currencies for a Connect account of that country, its own currency first) and
+  ``currency_for_country``; ``currency_for_accept_language`` reads a browser's preferred region.
 
 Pure functions, no ORM: the module is tested alone.
 """
@@ -29,6 +32,7 @@ from babel.numbers import (
     SPACE_CHARS,
     NumberFormatError,
     NumberPattern,
+    get_currency_name,
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
@@ -65,6 +69,23 @@ STRIPE_MINIMUM_CHARGE = {
         "RON": "2.00", "BGN": "1.00", "THB": "10",
     }.items()
 }  # fmt: skip
+
+# The currencies a Stripe Connect account of a country can settle in (ISO 3166-1 alpha-2 ->
+# ISO 4217 codes), the country's own currency first: Stripe's "Supported settlement currencies"
+# table of its Connect payouts guide (docs.stripe.com/connect/payouts-connected-accounts).
+# Businesses in Europe settle in their own currency, EUR, GBP, USD and the region's other
+# major currencies; US accounts in USD only. Only the countries of the places Timz knows
+# (accounts.geo.CITIES) and their neighbours are listed; add a row with a city of a new country.
+# A charge in any other currency is still possible (Stripe converts the presentment currency):
+# this table is what a pro *prices* in, so that payouts need no conversion.
+_EUROPE = ("EUR", "GBP", "USD", "CHF", "DKK", "NOK", "SEK")
+STRIPE_SETTLEMENT_CURRENCIES: dict[str, tuple[str, ...]] = {
+    "US": ("USD",),
+    "CA": ("CAD", "USD"),
+    "GB": ("GBP", *(c for c in _EUROPE if c != "GBP")),
+    "CH": ("CHF", *(c for c in _EUROPE if c != "CHF")),
+    **dict.fromkeys(("AT", "BE", "DE", "ES", "FI", "FR", "IE", "IT", "LU", "NL", "PT"), _EUROPE),
+}
 
 _MINUS_SIGNS = frozenset({"-", "\N{MINUS SIGN}"})
 _DIGITS = frozenset("0123456789")
@@ -191,6 +212,17 @@ def format_money(amount: int, currency: str, locale: str | Locale | None = None)
 def currency_symbol(currency: str, locale: str | Locale | None = None) -> str:
     """The symbol the locale writes for `currency`: "€" for EUR, "CHF" for CHF (en)."""
     return get_currency_symbol(_code(currency), _locale(locale))
+
+
+def currency_label(currency: str, locale: str | Locale | None = None) -> str:
+    """A currency for a select: "GBP · British pound (£)"; the code alone when the locale
+    writes no other symbol."""
+    code = _code(currency)
+    where = _locale(locale)
+    name = get_currency_name(code, locale=where)
+    symbol = get_currency_symbol(code, where)
+    name = name[:1].upper() + name[1:].lower() if name and name != code else code
+    return f"{code} · {name}" + (f" ({symbol})" if symbol and symbol != code else "")
 
 
 def parse_amount(text: str, currency: str, locale: str | Locale | None = None) -> int:
@@ -324,3 +356,47 @@ def from_stripe_amount(amount: int, currency: str) -> int:
     if rest:
         raise ValueError(f"{amount} from Stripe is not a whole number of {_code(currency)} units.")
     return whole
+
+
+def settlement_currencies(country: str | None) -> tuple[str, ...]:
+    """The currencies a pro in `country` (ISO 3166-1 alpha-2, any case) may price in: Stripe's
+    settlement currencies there, the country's own first. Empty for a country not in
+    ``STRIPE_SETTLEMENT_CURRENCIES`` (or none)."""
+    return STRIPE_SETTLEMENT_CURRENCIES.get(_code(country), ())
+
+
+def all_settlement_currencies() -> tuple[str, ...]:
+    """Every currency some country's pros may price in, sorted: the choice when the country of a
+    pro is not known, and the currencies the directory offers to compare within."""
+    return tuple(sorted({c for codes in STRIPE_SETTLEMENT_CURRENCIES.values() for c in codes}))
+
+
+def currency_for_country(country: str | None) -> str | None:
+    """The default currency of a pro in `country` ("GB" -> "GBP"), or None when unknown."""
+    codes = settlement_currencies(country)
+    return codes[0] if codes else None
+
+
+def is_currency(code: str | None) -> bool:
+    """Whether `code` is an ISO 4217 code that amounts can be written in (has a minor unit)."""
+    try:
+        exponent(code or "")
+    except ValueError:
+        return False
+    return len(_code(code)) == 3
+
+
+def currency_for_accept_language(header: str | None) -> str | None:
+    """The currency of the first region named in an Accept-Language header that has one:
+    "en-GB,en;q=0.9" -> "GBP", "fr-FR" -> "EUR", "en-US" -> "USD"; None when no entry names a
+    known region ("en", "*", empty)."""
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    for language, _quality in parse_accept_lang_header(header or "")[:8]:
+        parts = language.replace("_", "-").split("-")
+        for part in parts[1:]:
+            if len(part) == 2 and part.isalpha():
+                currency = currency_for_country(part)
+                if currency:
+                    return currency
+    return None

@@ -10,7 +10,10 @@ A page is served from, or stored in, the cache only when nothing in it is person
 - the request is a GET/HEAD without a session or messages cookie (no user, no flash message);
 - the rendered response is a 200 that set no cookie and did not use the CSRF token (a page with
   a POST form embeds the visitor's token, so it is never shared).
-The key varies by path, query string and active language. `PAGE_CACHE_SECONDS` bounds the age
+The key varies by path, query string and active language, and by what a view's
+`key_of(request)` says when the page depends on a request header (the directory's default
+currency follows Accept-Language); such a view names the header in `vary`, sent on hits and
+misses alike. `PAGE_CACHE_SECONDS` bounds the age
 of an entry (0 turns page caching off): pages that depend on the clock (free times) are at most
 that old.
 """
@@ -156,8 +159,16 @@ def remember(*, pro_id: int | None, parts: tuple, compute: Callable):
     return value
 
 
-def cache_public_page(pro_id_of: Callable | None = None):
+def cache_public_page(
+    pro_id_of: Callable | None = None,
+    *,
+    key_of: Callable | None = None,
+    vary: tuple[str, ...] = (),
+):
     """Decorator: serve the view from the cache to anonymous visitors (see the module doc).
+
+    `key_of(request)` returns what else an anonymous visitor's page depends on (a string
+    derived from the request headers named in `vary`).
 
     Without `pro_id_of` the page is keyed on the directory's counter. With it,
     `pro_id_of(**view_kwargs)` names the pro the page shows and the page is keyed on that pro's
@@ -176,13 +187,16 @@ def cache_public_page(pro_id_of: Callable | None = None):
                 pro_id = pro_id_of(**kwargs)
                 if pro_id is None:
                     return view(request, *args, **kwargs)
-            key = _key("page", pro_id, (get_language(), request.get_full_path()))
+            parts = (get_language(), request.get_full_path())
+            if key_of is not None:
+                parts = (*parts, key_of(request))
+            key = _key("page", pro_id, parts)
             cached = cache.get(key)
             if cached is not None:
                 content_type, content = cached
                 response = HttpResponse(content, content_type=content_type)
                 # As the rendered page said: a signed-in visitor gets another page.
-                patch_vary_headers(response, ("Cookie",))
+                patch_vary_headers(response, ("Cookie", *vary))
                 response["X-Page-Cache"] = "hit"
                 return response
             response = view(request, *args, **kwargs)

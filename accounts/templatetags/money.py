@@ -6,6 +6,7 @@ in the active language, so an amount reads the same on every page and email.
 
 from django import template
 
+from timz.money import currency_symbol as _currency_symbol
 from timz.money import format_money
 
 register = template.Library()
@@ -22,3 +23,12 @@ def money(amount, currency):
         return format_money(minor, currency)
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def currency_symbol(currency):
+    """An ISO 4217 code -> its symbol in the active language ("$" for USD, "£" for GBP): the
+    icon of a payment step. Empty for a missing code."""
+    if not currency:
+        return ""
+    return _currency_symbol(str(currency))

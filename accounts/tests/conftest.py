@@ -54,3 +54,23 @@ def pro_client(client, pro):
 def logged_in_client(client, client_user):
     client.force_login(client_user)
     return client
+
+
+def pro_form(pro, **changes) -> dict:
+    """The pro's profile form as the pro would submit it unchanged, then with `changes`."""
+    data = {
+        "display_name": pro.display_name,
+        "slug": pro.slug,
+        "headline": pro.headline,
+        "bio": pro.bio,
+        "category": pro.category_id or "",
+        "city": pro.city,
+        "address_line": pro.address_line,
+        "latitude": pro.latitude or "",
+        "longitude": pro.longitude or "",
+        "travel_km": pro.travel_km or "",
+        "timezone": pro.timezone,
+        "currency": pro.currency,
+    }
+    data.update(changes)
+    return data

@@ -65,6 +65,7 @@ def test_pros_returns_count_and_pros_in_the_documented_shape(client, pro, servic
                 "city": "Paris",
                 "location": {"city": "Paris", "lat": 48.8566, "lng": 2.3522, "travel_km": 12},
                 "timezone": "Europe/Paris",
+                "currency": "EUR",
                 "avatar_url": None,
                 "rating": 4.5,
                 "review_count": 8,
@@ -74,6 +75,7 @@ def test_pros_returns_count_and_pros_in_the_documented_shape(client, pro, servic
                         "id": service.id,
                         "name": "Haircut",
                         "duration_minutes": 45,
+                        "currency": "EUR",
                         "price": {"amount": 3500, "currency": "EUR"},
                     }
                 ],
@@ -270,6 +272,7 @@ def test_me_for_a_pro_includes_the_pro_profile(client, pro):
         "category": "barbers",
         "city": "Paris",
         "timezone": "Europe/Paris",
+        "currency": "EUR",
         "avatar_url": body["avatar_url"],
         "is_listed": True,
     }

@@ -123,6 +123,7 @@ def test_pro_export_has_profile_services_and_hours(working_pro):
     data = export(working_pro.user)
     assert data["pro_profile"]["slug"] == "paula-pro"
     assert data["pro_profile"]["category"] == "Barbers"
+    assert data["pro_profile"]["currency"] == "EUR"
     assert [s["name"] for s in data["services"]] == ["Beard trim"]
     assert data["services"][0]["price"] == {"amount": 1500, "currency": "EUR"}
     assert len(data["weekly_hours"]) == 7

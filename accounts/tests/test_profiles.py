@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import ClientProfile, ProProfile
 from accounts.services import pro_profile_update, profile_update
-from accounts.tests.conftest import image_bytes, upload
+from accounts.tests.conftest import image_bytes, pro_form, upload
 from bookings.models import WeeklyHours
 from conftest import login, make_pro, make_service
 from payments.services import connected_account_enable_simulated
@@ -20,24 +20,6 @@ PROFILE = reverse("accounts:profile")
 PRO_EDIT = reverse("accounts:pro_profile_edit")
 DASHBOARD = reverse("accounts:dashboard")
 DASHBOARD_QUERIES = 12
-
-
-def _pro_form(pro, **changes):
-    data = {
-        "display_name": pro.display_name,
-        "slug": pro.slug,
-        "headline": pro.headline,
-        "bio": pro.bio,
-        "category": pro.category_id or "",
-        "city": pro.city,
-        "address_line": pro.address_line,
-        "latitude": pro.latitude or "",
-        "longitude": pro.longitude or "",
-        "travel_km": pro.travel_km or "",
-        "timezone": pro.timezone,
-    }
-    data.update(changes)
-    return data
 
 
 # Client profile ---------------------------------------------------------------------------
@@ -145,7 +127,7 @@ def test_profile_update_service_creates_a_missing_profile(client_user):
 def test_pro_profile_edit_saves_every_field(pro_client, pro, category):
     response = pro_client.post(
         PRO_EDIT,
-        _pro_form(
+        pro_form(
             pro,
             display_name="Paula's Studio",
             slug="paulas-studio",
@@ -175,7 +157,7 @@ def test_pro_profile_edit_saves_every_field(pro_client, pro, category):
 
 
 def test_pro_slug_clash_is_a_form_error(pro_client, pro, other_pro):
-    response = pro_client.post(PRO_EDIT, _pro_form(pro, slug=other_pro.slug))
+    response = pro_client.post(PRO_EDIT, pro_form(pro, slug=other_pro.slug))
 
     assert response.status_code == HTTPStatus.OK
     assert response.context["form"].errors["slug"] == ["This address is already taken."]
@@ -193,14 +175,14 @@ def test_pro_slug_clash_is_a_form_error(pro_client, pro, other_pro):
     ],
 )
 def test_pro_slug_must_be_valid(pro_client, pro, slug, message):
-    response = pro_client.post(PRO_EDIT, _pro_form(pro, slug=slug))
+    response = pro_client.post(PRO_EDIT, pro_form(pro, slug=slug))
 
     assert response.status_code == HTTPStatus.OK
     assert message in response.context["form"].errors["slug"][0]
 
 
 def test_pro_can_keep_their_own_slug(pro_client, pro):
-    response = pro_client.post(PRO_EDIT, _pro_form(pro, headline="Same address"))
+    response = pro_client.post(PRO_EDIT, pro_form(pro, headline="Same address"))
 
     assert response.status_code == HTTPStatus.FOUND
     pro.refresh_from_db()
@@ -208,7 +190,7 @@ def test_pro_can_keep_their_own_slug(pro_client, pro):
 
 
 def test_pro_profile_edit_refuses_an_unknown_time_zone_and_category(pro_client, pro):
-    response = pro_client.post(PRO_EDIT, _pro_form(pro, timezone="Nowhere/Land", category=999))
+    response = pro_client.post(PRO_EDIT, pro_form(pro, timezone="Nowhere/Land", category=999))
 
     assert response.status_code == HTTPStatus.OK
     errors = response.context["form"].errors
@@ -228,7 +210,7 @@ def test_pro_profile_update_service_reports_a_slug_clash(pro, other_pro):
 
 
 def test_picking_a_known_city_places_the_pro_at_its_centre(pro_client, pro):
-    response = pro_client.post(PRO_EDIT, _pro_form(pro, city="Lyon", travel_km="12"))
+    response = pro_client.post(PRO_EDIT, pro_form(pro, city="Lyon", travel_km="12"))
 
     assert response.status_code == HTTPStatus.FOUND
     pro.refresh_from_db()
@@ -241,7 +223,7 @@ def test_picking_a_known_city_places_the_pro_at_its_centre(pro_client, pro):
 
 def test_typed_coordinates_win_over_the_city(pro_client, pro):
     response = pro_client.post(
-        PRO_EDIT, _pro_form(pro, city="Lyon", latitude="45.75", longitude="4.85")
+        PRO_EDIT, pro_form(pro, city="Lyon", latitude="45.75", longitude="4.85")
     )
 
     assert response.status_code == HTTPStatus.FOUND
@@ -253,7 +235,7 @@ def test_moving_city_moves_coordinates_left_as_they_were(pro_client, pro):
     pro_profile_update(pro=pro, city="Paris", latitude=Decimal("48.8"), longitude=Decimal("2.3"))
     pro.refresh_from_db()
 
-    pro_client.post(PRO_EDIT, _pro_form(pro, city="Berlin"))
+    pro_client.post(PRO_EDIT, pro_form(pro, city="Berlin"))
 
     pro.refresh_from_db()
     assert (pro.latitude, pro.longitude) == (Decimal("52.52"), Decimal("13.405"))
@@ -272,7 +254,7 @@ def test_moving_city_moves_coordinates_left_as_they_were(pro_client, pro):
 def test_bad_coordinates_are_form_errors_and_change_nothing(
     pro_client, pro, changes, field, message
 ):
-    response = pro_client.post(PRO_EDIT, _pro_form(pro, **changes))
+    response = pro_client.post(PRO_EDIT, pro_form(pro, **changes))
 
     assert response.status_code == HTTPStatus.OK
     assert message in " ".join(response.context["form"].errors[field])
@@ -390,7 +372,7 @@ def test_a_pro_role_without_a_pro_profile_gets_403(client):
 def test_a_refused_pro_photo_saves_none_of_the_other_changes(pro_client, pro, settings):
     response = pro_client.post(
         PRO_EDIT,
-        _pro_form(pro, headline="Changed", avatar=upload(b"GIF89a fake", "me.jpg")),
+        pro_form(pro, headline="Changed", avatar=upload(b"GIF89a fake", "me.jpg")),
     )
 
     assert response.status_code == HTTPStatus.OK

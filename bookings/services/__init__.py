@@ -48,6 +48,7 @@ from bookings.services.catalog import (
     service_delete,
     service_move,
     service_update,
+    services_relabel_currency,
 )
 from bookings.services.clients import (
     CLIENT_NOTE_MAX,
@@ -141,6 +142,7 @@ __all__ = [
     "service_delete",
     "service_move",
     "service_update",
+    "services_relabel_currency",
     "time_off_create",
     "time_off_delete",
     "user_bookings_end",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from accounts.images import stored_delete
 from accounts.models import ProProfile
 from bookings.models import (
+    Booking,
     Service,
 )
 
@@ -25,6 +27,18 @@ SERVICE_FIELDS = (
 )
 
 
+def _pro_currency(pro: ProProfile, currency: str | None) -> str:
+    """The pro's currency, which `currency` (when given) must be: services are priced in it."""
+    if currency and currency.upper() != pro.currency:
+        raise ValidationError(
+            {
+                "currency": f"Services are priced in your currency, {pro.currency}; "
+                "change it on your profile page."
+            }
+        )
+    return pro.currency
+
+
 def service_create(
     *,
     pro: ProProfile,
@@ -32,12 +46,15 @@ def service_create(
     description: str = "",
     duration_minutes: int,
     price_amount: int,
-    currency: str,
+    currency: str | None = None,
     image=None,
     is_active: bool = True,
     payment_mode: str = Service.PaymentMode.AT_APPOINTMENT,
     position: int | None = None,
 ) -> Service:
+    """A new service of `pro`, last in the list, priced in the pro's currency (`currency`, if
+    given, must be that one: ValidationError otherwise)."""
+    currency = _pro_currency(pro, currency)
     with transaction.atomic():
         if position is None:
             top = Service.objects.filter(pro=pro).aggregate(top=Max("position"))["top"]
@@ -48,7 +65,7 @@ def service_create(
             description=description or "",
             duration_minutes=duration_minutes,
             price_amount=price_amount,
-            currency=(currency or "").upper(),
+            currency=currency,
             is_active=is_active,
             payment_mode=payment_mode,
             position=position,
@@ -64,8 +81,8 @@ def service_update(*, service: Service, **fields) -> Service:
     unknown = set(fields) - set(SERVICE_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown service field(s): {', '.join(sorted(unknown))}.")
-    if "currency" in fields and fields["currency"]:
-        fields["currency"] = fields["currency"].upper()
+    if "currency" in fields:
+        fields["currency"] = _pro_currency(service.pro, fields["currency"])
     if "name" in fields and fields["name"]:
         fields["name"] = fields["name"].strip()
     old_image = service.image.name if service.image else ""
@@ -122,3 +139,31 @@ def service_delete(*, service: Service) -> None:
             service.save(update_fields=["is_active"])
         else:
             service.delete()
+
+
+def services_relabel_currency(*, pro: ProProfile, old: str, new: str) -> int:
+    """Price every service of `pro` in `new` (the amounts stay as typed); returns how many.
+
+    Refused (ValidationError) while the pro has an upcoming booking that is still active: its
+    price was agreed in `old`, and the client would meet two currencies for one pro. Called by
+    accounts.services.pro_currency_change (through accounts.signals.pro_currency_changing).
+    """
+    upcoming = Booking.objects.filter(
+        pro=pro, status__in=Booking.ACTIVE_STATUSES, ends_at__gt=timezone.now()
+    ).count()
+    if upcoming:
+        raise ValidationError(
+            f"You have {upcoming} upcoming booking{'s' if upcoming != 1 else ''} priced in "
+            f"{old}. Your currency can change once {'they are' if upcoming != 1 else 'it is'} "
+            "over or cancelled.",
+            code="currency_upcoming_bookings",
+        )
+    services = list(Service.objects.select_for_update().filter(pro=pro).exclude(currency=new))
+    for service in services:
+        service.currency = new
+    Service.objects.bulk_update(services, ["currency"])
+    if services:
+        from timz import pagecache
+
+        pagecache.bump(pro_id=pro.pk)  # bulk_update sends no post_save
+    return len(services)

@@ -53,6 +53,19 @@ def test_staff_type_a_service_price_in_euros_not_cents(admin_client, service):
     assert service.price_amount == 4250
 
 
+def test_staff_price_a_service_in_its_pros_currency_whatever_is_posted(admin_client, service):
+    pro = service.pro
+    pro.currency = "GBP"
+    pro.save()
+    url = reverse("admin:bookings_service_change", args=[service.pk])
+
+    response = admin_client.post(url, {**_service_form(service, "42.50"), "currency": "USD"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    service.refresh_from_db()
+    assert (service.price_amount, service.currency) == (4250, "GBP")
+
+
 def test_a_price_with_too_many_decimals_is_refused_and_nothing_changes(admin_client, service):
     url = reverse("admin:bookings_service_change", args=[service.pk])
 

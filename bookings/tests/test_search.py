@@ -291,6 +291,29 @@ def test_sorts_by_time_price_and_rating(travel):
 
 
 @pytest.mark.django_db
+def test_the_price_sort_never_compares_two_currencies(travel):
+    now = travel(WEDNESDAY_NOON)
+    priced = {}
+    for name, currency, amount in [
+        ("Euro 40", "EUR", 4000),
+        ("Dollar 25", "USD", 2500),
+        ("Euro 20", "EUR", 2000),
+        ("Pound 28", "GBP", 2800),
+    ]:
+        pro = open_pro(name=name, currency=currency)
+        make_service(pro=pro, price_amount=amount, duration_minutes=30)
+        priced[name] = pro.pk
+    w = window(now=now, when="tomorrow")
+
+    def names(currency):
+        order = {pk: name for name, pk in priced.items()}
+        return [order[o.pro.pk] for o in found(window=w, sort="price", currency=currency)]
+
+    assert names("EUR") == ["Euro 20", "Euro 40", "Pound 28", "Dollar 25"]
+    assert names("USD") == ["Dollar 25", "Euro 20", "Euro 40", "Pound 28"]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 12])
 def test_the_search_runs_four_queries_whatever_the_number_of_pros(
     count, travel, django_assert_num_queries

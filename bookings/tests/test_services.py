@@ -408,3 +408,18 @@ def test_online_service_of_a_pro_taking_online_payments_holds_for_payment(workin
     assert booking.status == S.PENDING_PAYMENT
     hold = booking.expires_at - timezone.now()
     assert timedelta(minutes=29) < hold <= timedelta(minutes=30)
+
+
+def test_services_are_priced_in_the_pros_currency_and_no_other(pro):
+    assert pro.currency == "EUR"
+    cut = services.service_create(pro=pro, name="Cut", duration_minutes=30, price_amount=2000)
+    assert cut.currency == "EUR"
+    with pytest.raises(ValidationError) as refused:
+        services.service_create(
+            pro=pro, name="Shave", duration_minutes=20, price_amount=1500, currency="USD"
+        )
+    assert refused.value.message_dict["currency"] == [
+        "Services are priced in your currency, EUR; change it on your profile page."
+    ]
+    with pytest.raises(ValidationError):
+        services.service_update(service=cut, currency="GBP")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -13,19 +12,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import pro_required
-from accounts.models import ProProfile
 from bookings import selectors, services
 from bookings.forms import (
     ServiceForm,
 )
 from bookings.models import Service
-
-
-def _pro_currency(pro: ProProfile, existing: list[Service]) -> str:
-    currency = getattr(pro, "currency", "") or ""
-    if not currency and existing:
-        currency = existing[0].currency
-    return (currency or settings.DEFAULT_CURRENCY).upper()
 
 
 @pro_required
@@ -35,7 +26,7 @@ def service_list(request, *, pro):
     return render(
         request,
         "bookings/services.html",
-        {"pro": pro, "services": items, "currency": _pro_currency(pro, items)},
+        {"pro": pro, "services": items, "currency": pro.currency},
     )
 
 
@@ -46,11 +37,12 @@ def _own_service(pro, pk) -> Service:
 @pro_required
 @require_http_methods(["GET", "POST"])
 def service_create(request, *, pro):
-    currency = _pro_currency(pro, list(selectors.services_for_pro(pro=pro, include_inactive=True)))
+    # Services are priced in the pro's currency (chosen on the profile page), never per form.
+    currency = pro.currency
     form = ServiceForm(request.POST or None, request.FILES or None, pro=pro, currency=currency)
     if request.method == "POST" and form.is_valid():
         try:
-            service = services.service_create(pro=pro, currency=currency, **form.service_fields())
+            service = services.service_create(pro=pro, **form.service_fields())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -73,12 +65,12 @@ def service_edit(request, pk, *, pro):
         request.POST or None,
         request.FILES or None,
         pro=pro,
-        currency=service.currency,
+        currency=pro.currency,
         initial=ServiceForm.initial_for(service),
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.service_update(service=service, **form.service_fields())
+            services.service_update(service=service, currency=pro.currency, **form.service_fields())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts import selectors as directory
+from accounts.search import viewer_currency
 from bookings import selectors
 from bookings.forms import FreeTimeSearchForm
 
@@ -27,7 +28,7 @@ def find(request):
     status = HTTPStatus.OK
     if form.is_bound:
         if form.is_valid():
-            offers = selectors.availability_search(**form.search)
+            offers = selectors.availability_search(**form.search, currency=viewer_currency(request))
             page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
             rows = [
                 {

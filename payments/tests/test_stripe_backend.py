@@ -548,3 +548,23 @@ def test_a_price_below_stripes_minimum_is_refused_before_checkout(
 
     assert "Online payments in EUR must be at least €0.50." in response.text
     assert not stripe_backend.requests_for("/v1/checkout/sessions", "POST")
+
+
+def test_a_pro_priced_in_pounds_is_charged_in_pounds(
+    stripe_account, working_pro, stripe_backend, client_user
+):
+    """The booking's currency goes to Stripe as it is (Stripe settles GBP for a UK account);
+    the stand-in, like Stripe, takes any presentment currency it can convert."""
+    working_pro.city, working_pro.currency = "Manchester", "GBP"
+    working_pro.save()
+    service = make_service(
+        pro=working_pro, price_amount=2800, payment_mode=Service.PaymentMode.ONLINE
+    )
+    booking = book(client=client_user, service=service)
+
+    start_checkout(login(client_user), booking)
+
+    (request,) = stripe_backend.requests_for("/v1/checkout/sessions", "POST")
+    price = request.params["line_items"][0]["price_data"]
+    assert (price["currency"], price["unit_amount"]) == ("gbp", "2800")
+    assert booking.payments.get().currency == "GBP"

@@ -275,3 +275,43 @@ def test_stripe_charge_error_accepts_the_minimum_itself():
 
 def test_stripe_charge_error_keeps_the_decimal_rules():
     assert "must be a multiple of" in money.stripe_charge_error(1235, "KWD")
+
+
+# --- which currencies a pro may price in --------------------------------------------------------
+
+
+def test_settlement_currencies_put_the_countrys_own_first():
+    assert money.settlement_currencies("gb")[0] == "GBP"
+    assert money.settlement_currencies("FR")[0] == "EUR"
+    assert money.settlement_currencies("US") == ("USD",)
+    assert money.settlement_currencies("ZZ") == ()
+    assert money.settlement_currencies(None) == ()
+
+
+def test_every_settlement_currency_can_be_written_and_charged():
+    for code in money.all_settlement_currencies():
+        assert money.is_currency(code)
+        assert money.stripe_minimum_charge(code) is not None, code
+
+
+@pytest.mark.parametrize(
+    ("header", "currency"),
+    [
+        ("en-GB,en;q=0.9", "GBP"),
+        ("en-US", "USD"),
+        ("fr-FR,fr;q=0.9,en;q=0.5", "EUR"),
+        ("fr,en-GB;q=0.5", "GBP"),  # the first entry naming a known region
+        ("en", None),
+        ("*", None),
+        ("", None),
+        (None, None),
+        ("xx-ZZ", None),
+    ],
+)
+def test_currency_for_accept_language(header, currency):
+    assert money.currency_for_accept_language(header) == currency
+
+
+def test_currency_label_names_the_currency_with_its_symbol():
+    assert money.currency_label("GBP", "en") == "GBP · British pound (£)"
+    assert money.currency_label("CHF", "en") == "CHF · Swiss franc"
