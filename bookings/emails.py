@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from accounts.timezones import viewer_zone, zone_of
 from bookings.models import Booking
+from bookings.selectors import protection_policy
 from timz.links import absolute_url
 from timz.money import format_money
 
@@ -77,6 +78,7 @@ def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
         "price": format_money(booking.price_amount, booking.currency),
         "detail_url": _detail_url(booking),
         "last_event": _last_event(booking),
+        "policy": protection_policy(booking),
     }
     when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
     message = EmailMultiAlternatives(

@@ -34,6 +34,7 @@ from bookings.services.booking import (
 from bookings.services.catalog import (
     SERVICE_FIELDS,
     SERVICE_MOVES,
+    check_protection,
     service_create,
     service_delete,
     service_move,
@@ -90,6 +91,7 @@ __all__ = [
     "RULES_FIELDS",
     "SERVICE_FIELDS",
     "SERVICE_MOVES",
+    "check_protection",
     "SlotUnavailable",
     "TransitionNotAllowed",
     "booking_create",

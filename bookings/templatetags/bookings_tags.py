@@ -123,3 +123,12 @@ def free_time_form(context, categories):
         "form": FreeTimeSearchForm(categories=categories, user=getattr(request, "user", None)),
         "request": request,
     }
+
+
+@register.filter
+def protection_policy(item):
+    """A service's or booking's no-show protection in words ("" for none):
+    ``bookings.selectors.protection_policy``."""
+    from bookings.selectors import protection_policy as policy
+
+    return policy(item)
