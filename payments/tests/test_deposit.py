@@ -442,3 +442,15 @@ def test_stripe_deposit_expiry_expires_the_booking(
     assert response.status_code == HTTPStatus.OK
     booking.refresh_from_db()
     assert booking.status == S.EXPIRED
+
+
+def test_the_openapi_schema_documents_the_deposit_and_protection_blocks(client):
+    schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    payment = schemas["PaymentOut"]["properties"]
+    assert {"status", "amount", "currency", "checkout_url", "deposit", "balance"} <= set(payment)
+    assert set(schemas["BalanceOut"]["properties"]) == {"amount", "status", "checkout_url"}
+    assert set(schemas["DepositOut"]["properties"]) == {"amount", "status"}
+    protection = schemas["ProtectionOut"]["properties"]
+    assert set(protection) == {"kind", "deposit", "no_show_fee_percent"}
+    assert protection["kind"]["enum"] == ["none", "deposit", "card"]
+    assert "protection" in schemas["ServiceOut"]["required"]
