@@ -87,7 +87,13 @@ class ServiceForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     deposit_percent = forms.IntegerField(
-        label="Deposit (% of the price)", required=False, min_value=1, max_value=99
+        label="Deposit (% of the price)",
+        required=False,
+        min_value=1,
+        max_value=99,
+        error_messages=dict.fromkeys(
+            ("min_value", "max_value"), "The deposit must be between 1%% and 99%% of the price."
+        ),
     )
     no_show_fee_percent = forms.IntegerField(
         label="No-show fee (% of the price)",
@@ -95,6 +101,10 @@ class ServiceForm(forms.Form):
         min_value=1,
         max_value=100,
         help_text="Charged to the saved card after a no-show or a late cancellation.",
+        error_messages=dict.fromkeys(
+            ("min_value", "max_value"),
+            "The no-show fee must be between 1%% and 100%% of the price.",
+        ),
     )
 
     PROTECTION_FIELDS = ("protection", "deposit_kind", "deposit_amount", "deposit_percent")

@@ -123,7 +123,7 @@ def test_the_service_form_shows_only_the_chosen_protection(new_page, data, viewp
     pro.get_by_role("button", name="Save changes").click()
     error = pro.locator(".field.has-error")
     assert error.count() == 1
-    assert "less than or equal to 99" in error.inner_text()
+    assert "The deposit must be between 1% and 99% of the price." in error.inner_text()
     shot(pro, f"deposit-service-form-error-{name}")
     fieldset = pro.get_by_test_id("protection")
     fieldset.get_by_label("A card on file", exact=False).check()
