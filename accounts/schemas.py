@@ -20,12 +20,27 @@ class PriceOut(Schema):
     currency: str
 
 
+class DepositRuleOut(Schema):
+    amount: int | None = Field(None, description="A fixed deposit, in minor units")
+    percent: int | None = Field(None, description="A deposit as a percentage of the price")
+
+
+class ProtectionOut(Schema):
+    kind: Literal["none", "deposit", "card"] = Field(
+        description="none; deposit: paid when booking; card: a saved card, charged the no-show "
+        "fee after a no-show or a late cancellation"
+    )
+    deposit: DepositRuleOut | None = Field(description="Set for kind deposit: amount or percent")
+    no_show_fee_percent: int = Field(description="For kind card: the fee, % of the price")
+
+
 class ServiceOut(Schema):
     id: int
     name: str
     duration_minutes: int
     currency: str = Field(description="ISO 4217 code the service is priced in (the pro's)")
     price: PriceOut
+    protection: ProtectionOut
 
 
 class LocationOut(Schema):
@@ -90,6 +105,23 @@ def service_json(service) -> dict:
         "duration_minutes": service.duration_minutes,
         "currency": service.currency,
         "price": {"amount": service.price_amount, "currency": service.currency},
+        "protection": protection_json(service),
+    }
+
+
+def protection_json(service) -> dict:
+    """A service's no-show protection (``bookings.models.Protection``)."""
+    deposit = None
+    if service.protection == "deposit":
+        deposit = (
+            {"percent": service.deposit_percent}
+            if service.deposit_percent is not None
+            else {"amount": service.deposit_amount}
+        )
+    return {
+        "kind": service.protection,
+        "deposit": deposit,
+        "no_show_fee_percent": service.no_show_fee_percent,
     }
 
 

@@ -25,6 +25,7 @@ from django.urls import reverse
 from accounts.timezones import viewer_zone, zone_of
 from bookings import ics
 from bookings.models import Booking
+from bookings.selectors import protection_policy
 from timz.links import absolute_url
 from timz.money import format_money
 
@@ -98,6 +99,7 @@ def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
         "price": format_money(booking.price_amount, booking.currency),
         "detail_url": _detail_url(booking),
         "last_event": events[-1] if events else None,
+        "policy": protection_policy(booking),
     }
     when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
     message = _message(

@@ -58,6 +58,56 @@ class ServiceForm(forms.Form):
     is_active = forms.BooleanField(
         label="Bookable (shown on your page)", required=False, initial=True
     )
+    # No-show protection: the fieldset of the form page; bookings.services.check_protection
+    # holds the rule.
+    protection = forms.ChoiceField(
+        label="No-show protection",
+        choices=[
+            ("none", "Nothing"),
+            ("deposit", "A deposit, paid when booking"),
+            ("card", "A card on file, charged only after a no-show or a late cancellation"),
+        ],
+        initial="none",
+        required=False,  # not sent (an older form, an API client): nothing
+        widget=forms.RadioSelect,
+    )
+    deposit_kind = forms.ChoiceField(
+        label="The deposit is",
+        choices=[("amount", "A fixed amount"), ("percent", "A percentage of the price")],
+        initial="amount",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    deposit_amount = forms.DecimalField(
+        label="Deposit amount",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=9,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    deposit_percent = forms.IntegerField(
+        label="Deposit (% of the price)",
+        required=False,
+        min_value=1,
+        max_value=99,
+        error_messages=dict.fromkeys(
+            ("min_value", "max_value"), "The deposit must be between 1%% and 99%% of the price."
+        ),
+    )
+    no_show_fee_percent = forms.IntegerField(
+        label="No-show fee (% of the price)",
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text="Charged to the saved card after a no-show or a late cancellation.",
+        error_messages=dict.fromkeys(
+            ("min_value", "max_value"),
+            "The no-show fee must be between 1%% and 100%% of the price.",
+        ),
+    )
+
+    PROTECTION_FIELDS = ("protection", "deposit_kind", "deposit_amount", "deposit_percent")
 
     def __init__(self, *args, pro, currency: str, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -67,6 +117,8 @@ class ServiceForm(forms.Form):
         self.fields["price"].label = f"Price ({currency})"
         # One minor unit: "0.01" for EUR, "1" for JPY, "0.001" for KWD.
         self.fields["price"].widget.attrs["step"] = str(money.to_major(1, currency))
+        self.fields["deposit_amount"].label = f"Deposit amount ({currency})"
+        self.fields["deposit_amount"].widget.attrs["step"] = str(money.to_major(1, currency))
 
     @classmethod
     def initial_for(cls, service: Service) -> dict:
@@ -77,6 +129,13 @@ class ServiceForm(forms.Form):
             "price": money.to_major(service.price_amount, service.currency),
             "payment_mode": service.payment_mode,
             "is_active": service.is_active,
+            "protection": service.protection,
+            "deposit_kind": "percent" if service.deposit_percent is not None else "amount",
+            "deposit_amount": money.to_major(service.deposit_amount, service.currency)
+            if service.deposit_amount is not None
+            else None,
+            "deposit_percent": service.deposit_percent,
+            "no_show_fee_percent": service.no_show_fee_percent or None,
         }
 
     def clean_price(self):
@@ -110,7 +169,83 @@ class ServiceForm(forms.Form):
             error = money.stripe_charge_error(price, self.currency)
             if error:
                 self.add_error("price", ValidationError(error, code="not_chargeable"))
+        self._clean_protection(cleaned)
         return cleaned
+
+    def clean_deposit_amount(self):
+        """The deposit in minor units of the service's currency (None when not given)."""
+        amount = self.cleaned_data.get("deposit_amount")
+        if amount is None:
+            return None
+        try:
+            return money.to_minor(amount, self.currency)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="precision") from exc
+
+    def clean_protection(self):
+        return self.cleaned_data.get("protection") or "none"
+
+    def _clean_protection(self, cleaned: dict) -> None:
+        """Only the chosen kind's fields count; bookings.services.check_protection decides."""
+        from bookings.services.catalog import check_protection
+
+        protection = cleaned.get("protection")
+        if protection != "deposit":
+            cleaned["deposit_amount"] = cleaned["deposit_percent"] = None
+            for name in ("deposit_amount", "deposit_percent"):
+                self.errors.pop(name, None)
+        elif cleaned.get("deposit_kind") == "percent":
+            cleaned["deposit_amount"] = None
+            self.errors.pop("deposit_amount", None)
+        else:
+            cleaned["deposit_percent"] = None
+            self.errors.pop("deposit_percent", None)
+        if protection != "card":
+            cleaned["no_show_fee_percent"] = 0
+            self.errors.pop("no_show_fee_percent", None)
+        if protection is None or cleaned.get("price") is None or self.has_error("deposit_amount"):
+            return
+        if protection == "deposit":
+            field = (
+                "deposit_percent" if cleaned.get("deposit_kind") == "percent" else "deposit_amount"
+            )
+            if self.has_error(field):
+                return  # its own message says what is wrong
+            if cleaned.get(field) is None:
+                self.add_error(field, ValidationError("Enter the deposit.", code="required"))
+                return
+        if protection == "card" and self.has_error("no_show_fee_percent"):
+            return
+        if protection == "card" and not cleaned.get("no_show_fee_percent"):
+            self.add_error(
+                "no_show_fee_percent", ValidationError("Enter the no-show fee.", code="required")
+            )
+            return
+        try:
+            check_protection(
+                pro=self.pro,
+                price_amount=cleaned["price"],
+                currency=self.currency,
+                payment_mode=cleaned.get("payment_mode") or Service.PaymentMode.AT_APPOINTMENT,
+                protection=protection,
+                deposit_amount=cleaned.get("deposit_amount"),
+                deposit_percent=cleaned.get("deposit_percent"),
+                no_show_fee_percent=cleaned.get("no_show_fee_percent") or 0,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                for error in errors:
+                    if error.code == "online_unavailable":
+                        # The way out is one click away: the message links to the Payouts page.
+                        error = ValidationError(
+                            format_html(
+                                '{} <a href="{}">Get paid</a>',
+                                " ".join(error.messages),
+                                reverse("payments:get_paid"),
+                            ),
+                            code=error.code,
+                        )
+                    self.add_error(field, error)
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")
@@ -130,6 +265,10 @@ class ServiceForm(forms.Form):
             "price_amount": data["price"],
             "payment_mode": data["payment_mode"],
             "is_active": data["is_active"],
+            "protection": data["protection"],
+            "deposit_amount": data.get("deposit_amount"),
+            "deposit_percent": data.get("deposit_percent"),
+            "no_show_fee_percent": data.get("no_show_fee_percent") or 0,
         }
         if data.get("image"):
             fields["image"] = data["image"]

@@ -76,15 +76,37 @@ class EventOut(Schema):
     reason: str
 
 
-class PaymentOut(Schema):
-    """The booking's online payment (``BookingOut.payment`` is None when there is none)."""
+class DepositOut(Schema):
+    amount: int
+    status: str = Field(description="due, succeeded (paid), refunded or partially_refunded")
 
-    status: str
+
+class BalanceOut(Schema):
+    amount: int = Field(description="The price less the deposit")
+    status: str = Field(
+        description="due (at the visit, or online before it), succeeded, refunded, "
+        "partially_refunded, or none (the booking ended without it being paid online)"
+    )
+    checkout_url: str | None = Field(
+        None, description="For the client while their balance checkout is open"
+    )
+
+
+class PaymentOut(Schema):
+    """What is paid online when booking (the price, or the deposit); ``BookingOut.payment`` is
+    None for a booking paid at the appointment."""
+
+    status: str = Field(
+        description="due until paid, then succeeded, partially_refunded or refunded; "
+        "failed or expired for a booking that ended unpaid"
+    )
     amount: int
     fee: int | None = Field(description="Platform fee; only for the pro and staff")
     refunded: int
     currency: str
-    checkout_url: str | None = Field(description="For the client while payment is pending")
+    checkout_url: str | None = Field(description="For the client while payment is due")
+    deposit: DepositOut | None = Field(None, description="Only for a booking with a deposit")
+    balance: BalanceOut | None = Field(None, description="Only for a booking with a deposit")
 
 
 class BookingOut(Schema):

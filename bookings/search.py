@@ -195,6 +195,11 @@ class ServiceCard:
     duration_minutes: int
     price_amount: int
     currency: str
+    # No-show protection (bookings.models.Protection), for the service JSON.
+    protection: str = "none"
+    deposit_amount: int | None = None
+    deposit_percent: int | None = None
+    no_show_fee_percent: int = 0
 
     @property
     def pk(self) -> int:

@@ -125,13 +125,54 @@ def service_get_bookable(*, service_id: int, pro_slug: str | None = None) -> Ser
 
 def service_pays_online(service: Service) -> bool:
     """Whether booking `service` now starts with an online payment (a payment hold): the
-    service asks for it and its pro can take online payments. The flow's "Pay now" line and
-    booking_create both ask here."""
+    service asks for it (the price, or a deposit) and its pro can take online payments. The
+    flow's "Pay now" line and booking_create both ask here."""
     from payments.selectors import pro_accepts_online_payments
 
-    return service.payment_mode == Service.PaymentMode.ONLINE and pro_accepts_online_payments(
-        service.pro
+    asks = (
+        service.payment_mode == Service.PaymentMode.ONLINE
+        or service.protection == Service.Protection.DEPOSIT
     )
+    return asks and pro_accepts_online_payments(service.pro)
+
+
+def protection_policy(item: Service | Booking) -> str:
+    """The no-show protection of a service (shown before booking) or of a booking (its snapshot),
+    in one or two sentences; "" when there is none. The one wording, used by the pro page, the
+    confirm step, the booking page and the confirmation email (``{% protection_policy %}``).
+
+    Reads the pro's cancellation window (``booking_rules_for``: no query once joined).
+    """
+    from payments.fees import percent_of
+    from timz.money import format_money
+
+    if item.protection == Service.Protection.NONE:
+        return ""  # the common case reads nothing more
+    price, currency = item.price_amount, item.currency
+    window = booking_rules_for(item.pro).cancellation_window_hours
+    if isinstance(item, Service):
+        deposit = item.deposit_due()
+    else:
+        deposit = item.deposit_amount if item.protection == Service.Protection.DEPOSIT else 0
+    if item.protection == Service.Protection.DEPOSIT and deposit > 0:
+        text = (
+            f"A deposit of {format_money(deposit, currency)} is paid when booking; the "
+            f"remaining {format_money(price - deposit, currency)} is paid at the visit or online."
+        )
+        if window:
+            return f"{text} Cancel until {window} hours before to get the deposit back."
+        return f"{text} Cancel before the start to get the deposit back."
+    if item.protection == Service.Protection.CARD and item.no_show_fee_percent > 0:
+        fee = format_money(percent_of(amount=price, percent=item.no_show_fee_percent), currency)
+        saved = (
+            "Your card is saved when booking" if isinstance(item, Service) else "Your card is saved"
+        )
+        late = f" or cancel later than {window} hours before" if window else ""
+        return (
+            f"{saved}; if you miss the appointment{late}, the pro may charge "
+            f"{item.no_show_fee_percent}% ({fee})."
+        )
+    return ""
 
 
 def schedule_for_pro(*, pro: ProProfile) -> dict:
@@ -504,7 +545,18 @@ def availability_search(
     rows = (
         Service.objects.filter(is_active=True, pro__in=list(cards))
         .order_by("pro_id", "position", "id")
-        .values_list("pro_id", "id", "name", "duration_minutes", "price_amount", "currency")
+        .values_list(
+            "pro_id",
+            "id",
+            "name",
+            "duration_minutes",
+            "price_amount",
+            "currency",
+            "protection",
+            "deposit_amount",
+            "deposit_percent",
+            "no_show_fee_percent",
+        )
     )
     for pro_id, *fields in rows:
         cards[pro_id].append(search.ServiceCard(*fields))

@@ -2,7 +2,9 @@
 
 Every demo pro gets a simulated, enabled payout account (so the offline backend offers online
 payment), and about half of the pros' services become pay-online, so a newcomer running
-``make run`` meets the whole flow: book, pay on the test page, confirm, cancel, refund. Some
+``make run`` meets the whole flow: book, pay on the test page, confirm, cancel, refund. The
+other pros ask a 25 % deposit on their first service (pay the deposit, then the balance online
+or at the visit). Some
 existing bookings of those services get a simulated paid payment (history for the pages, the
 admin and ``fee_report``): past visits are paid when they started, so last month's money page
 has lines too; every fourth completed visit also got a tip and every seventh a partial refund.
@@ -14,9 +16,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from bookings.models import Booking, Service
+from bookings.models import Booking, Protection, Service
 from payments import fees
 from payments.models import Payment, Refund
 from payments.services import connected_account_enable_simulated, fee_policy, payouts_offline_run
@@ -26,7 +29,7 @@ PAID_HISTORY = 40  # at most this many past/confirmed bookings get a (simulated)
 
 def seed(*, stdout, pros, clients, scale=None) -> None:
     pros = list(pros)
-    online = 0
+    online = deposits = 0
     for index, pro in enumerate(pros):
         connected_account_enable_simulated(pro=pro)
         services = list(Service.objects.filter(pro=pro, is_active=True).order_by("position", "id"))
@@ -36,12 +39,41 @@ def seed(*, stdout, pros, clients, scale=None) -> None:
             online += Service.objects.filter(pk__in=chosen).update(
                 payment_mode=Service.PaymentMode.ONLINE
             )
+        elif services and _deposit_ok(services[0]):
+            deposits += Service.objects.filter(
+                pk=services[0].pk, payment_mode=Service.PaymentMode.AT_APPOINTMENT
+            ).update(
+                protection=Protection.DEPOSIT,
+                deposit_percent=DEMO_DEPOSIT_PERCENT,
+                deposit_amount=None,
+            )
     paid = _paid_history(pros)
     payouts = payouts_offline_run(now=timezone.now())
     stdout.write(
         f"payments: {len(pros)} simulated payout accounts, {online} pay-online services, "
-        f"{paid} paid bookings, {payouts} payouts"
+        f"{deposits} deposit services, {paid} paid bookings, {payouts} payouts"
     )
+
+
+DEMO_DEPOSIT_PERCENT = 25
+
+
+def _deposit_ok(service: Service) -> bool:
+    """Whether the demo deposit of `service` passes the service form's rule."""
+    from bookings.services.catalog import check_protection
+
+    try:
+        check_protection(
+            pro=service.pro,
+            price_amount=service.price_amount,
+            currency=service.currency,
+            payment_mode=Service.PaymentMode.AT_APPOINTMENT,
+            protection=Protection.DEPOSIT,
+            deposit_percent=DEMO_DEPOSIT_PERCENT,
+        )
+    except ValidationError:
+        return False
+    return True
 
 
 def _paid_history(pros) -> int:

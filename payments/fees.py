@@ -26,6 +26,13 @@ Rules
   The platform fee is refunded in the same proportion as the price (this is the
   ``application_fee`` part to reverse), so ``0 <= refund <= price`` and
   ``0 <= fee_refund <= fee``.
+* A deposit carries the platform fee in proportion: of a booking whose whole fee is ``fee``,
+  a deposit of ``deposit`` out of ``price`` carries ``round_half_up(fee * deposit / price)``
+  and the balance the rest, so the two parts always add up to the booking's fee.
+* When a booking ends undelivered (cancelled, declined, expired), each payment for it is
+  refunded by its kind (``cancellation_refund``): a full payment in full, or less the pro's
+  late-cancellation percent; a deposit in full, or not at all after a late cancellation (a
+  no-show never ends undelivered: the pro keeps the deposit); a paid balance always in full.
 * Every invalid input (negative or non-int amount, bool, float, percent outside
   0..100, non-finite Decimal, fee greater than price) raises ``ValueError``.
 """
@@ -39,6 +46,8 @@ __all__ = [
     "FeePolicy",
     "FeeSplit",
     "late_cancellation_split",
+    "cancellation_refund",
+    "deposit_fee",
     "percent_of",
     "platform_fee",
     "proportional_fee_refund",
@@ -173,3 +182,33 @@ def proportional_fee_refund(*, price: int, fee: int, refund: int) -> int:
     if refund > price:
         raise ValueError(f"refund ({refund}) cannot exceed price ({price})")
     return _round_half_up(fee * refund, price) if price else 0
+
+
+def deposit_fee(*, price: int, fee: int, deposit: int) -> int:
+    """The part of a booking's platform ``fee`` (on ``price``) that its ``deposit`` carries;
+    the balance carries ``fee - deposit_fee(...)``. Rounded half up, ``0 <= result <= fee``."""
+    return proportional_fee_refund(price=price, fee=fee, refund=deposit)
+
+
+def cancellation_refund(
+    *, kind: str, amount: int, fee: int, late: bool, keep_percent: Decimal | int
+) -> tuple[int, int]:
+    """What to refund of a payment of ``kind`` ("full", "deposit" or "balance") of ``amount``
+    carrying ``fee`` when its booking ends undelivered; ``late`` for a late client cancellation,
+    after which the pro keeps ``keep_percent`` of a full payment, or the whole deposit.
+
+    Returns ``(refund_amount, application_fee_refund)``.
+    """
+    _check_amount("amount", amount)
+    _check_amount("fee", fee)
+    if fee > amount:
+        raise ValueError(f"fee ({fee}) cannot exceed amount ({amount})")
+    if kind == "full":
+        if late:
+            return late_cancellation_split(price=amount, fee=fee, keep_percent=keep_percent)
+        return amount, fee
+    if kind == "deposit":
+        return (0, 0) if late else (amount, fee)
+    if kind == "balance":
+        return amount, fee
+    raise ValueError(f"kind must be full, deposit or balance, got {kind!r}")

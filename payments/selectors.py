@@ -134,25 +134,93 @@ def viewer_sees_fee(*, booking: Booking, viewer) -> bool:
     return viewer.is_staff or viewer.pk == booking.pro.user_id
 
 
-def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
-    """The booking's ``payment`` JSON: None when nothing is paid online for it.
+def booking_payments_by_kind(booking: Booking) -> dict[str, Payment]:
+    """The booking's own payments (full, deposit, balance), one per kind: the active one, else
+    the latest attempt. Uses ``booking.payments`` when prefetched (no query then)."""
+    cache = getattr(booking, "_prefetched_objects_cache", {})
+    if "payments" in cache:
+        payments = list(cache["payments"])
+    else:
+        payments = list(payments_with_refunds().filter(booking=booking))
+    chosen: dict[str, Payment] = {}
+    for payment in sorted(payments, key=lambda p: p.attempt, reverse=True):
+        if payment.kind not in Payment.BOOKING_KINDS:
+            continue
+        held = chosen.get(payment.kind)
+        if held is None or (
+            held.status not in Payment.ACTIVE_STATUSES and payment.status in Payment.ACTIVE_STATUSES
+        ):
+            chosen[payment.kind] = payment
+    return chosen
 
-    ``fee`` is shown to the pro and staff only (None for the client); ``checkout_url`` only to
-    the client while the payment is pending.
+
+# The JSON says "due" for money still to pay; otherwise the payment's own status.
+DUE = "due"
+
+
+def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
+    """The booking's ``payment`` JSON: None for a booking paid at the appointment.
+
+    From ``pending_payment`` on, it says what is paid when booking (the price, or the deposit):
+    ``status`` "due" until it is paid, then the payment's status (succeeded, refunded, ...).
+    A deposit booking adds ``deposit`` (amount, status) and ``balance`` (amount; status "due"
+    while the booking is ahead, a paid balance's status, or "none" when the booking ended
+    without it being paid online; ``checkout_url`` while the client's balance checkout is open).
+    ``fee`` is shown to the pro and staff only (None for the client); checkout URLs only to the
+    client.
     """
-    payment = current_payment_for(booking)
-    if payment is None:
+    by_kind = booking_payments_by_kind(booking)
+    has_deposit = booking.deposit_amount > 0
+    main = by_kind.get(Payment.Kind.DEPOSIT if has_deposit else Payment.Kind.FULL)
+    awaiting = booking.status == Booking.Status.PENDING_PAYMENT
+    if main is None and not awaiting:
         return None
     is_client = viewer is not None and getattr(viewer, "pk", None) == booking.client_id
-    pending = payment.status == Payment.Status.PENDING
-    return {
-        "status": payment.status,
-        "amount": payment.amount,
-        "fee": payment.fee if viewer_sees_fee(booking=booking, viewer=viewer) else None,
-        "refunded": payment.amount_refunded,
-        "currency": payment.currency,
-        "checkout_url": absolute_url(payment.checkout_url) if (pending and is_client) else None,
+    sees_fee = viewer_sees_fee(booking=booking, viewer=viewer)
+
+    def link(payment: Payment | None) -> str | None:
+        if payment is None or payment.status != Payment.Status.PENDING or not is_client:
+            return None
+        return absolute_url(payment.checkout_url)
+
+    def status_of(payment: Payment | None, *, due: bool) -> str:
+        if payment is not None and payment.is_paid:
+            return payment.status
+        return DUE if due or payment is None else payment.status
+
+    status = status_of(main, due=awaiting)
+    summary = {
+        "status": status,
+        "amount": main.amount if main else (booking.deposit_amount or booking.price_amount),
+        "fee": (main.fee if main else None) if sees_fee else None,
+        "refunded": main.amount_refunded if main else 0,
+        "currency": booking.currency,
+        "checkout_url": link(main) if awaiting else None,
     }
+    if has_deposit:
+        balance = by_kind.get(Payment.Kind.BALANCE)
+        ahead = booking.status in Booking.ACTIVE_STATUSES
+        balance_status = status_of(balance, due=True)
+        if balance_status == DUE and not ahead:
+            balance_status = "none"
+        summary["deposit"] = {"amount": booking.deposit_amount, "status": status}
+        summary["balance"] = {
+            "amount": booking.price_amount - booking.deposit_amount,
+            "status": balance_status,
+            "checkout_url": link(balance) if ahead else None,
+        }
+    return summary
+
+
+def balance_due_online(booking: Booking, *, now: datetime) -> bool:
+    """Whether the client of `booking` may pay its balance online now: a confirmed deposit
+    booking, its visit ahead, its balance not paid (the booking page's "Pay the balance")."""
+    if booking.deposit_amount <= 0 or booking.status != Booking.Status.CONFIRMED:
+        return False
+    if booking.starts_at <= now or booking.price_amount <= booking.deposit_amount:
+        return False
+    balance = booking_payments_by_kind(booking).get(Payment.Kind.BALANCE)
+    return balance is None or not balance.is_paid
 
 
 def refunds_for(payment: Payment) -> list[Refund]:

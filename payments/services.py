@@ -219,12 +219,51 @@ def _session_expiry(now: datetime) -> datetime:
     return whole if whole == at else whole + timedelta(minutes=1)
 
 
-def checkout_start(*, booking: Booking, user) -> Payment:
-    """The client's pending payment for `booking`, creating the checkout session if needed.
+def _due_now(booking: Booking, now: datetime) -> tuple[str, int]:
+    """What the client of the locked `booking` may pay online now: ``(kind, amount)``.
 
-    Only the booking's own client may pay; the booking must be awaiting payment with its hold
-    still running. A pending payment is reused (same session), so double clicks and retries
-    never create a second session.
+    Awaiting payment: the deposit when the booking has one, else the whole price. A confirmed
+    deposit booking whose visit is still ahead: the balance (price less deposit), which the
+    client may also pay at the visit.
+    """
+    K = Payment.Kind
+    if booking.status == S.PENDING_PAYMENT:
+        if booking.expires_at is not None and booking.expires_at <= now:
+            raise ValidationError("The hold on this time has expired. Please book again.")
+        if booking.deposit_amount > 0:
+            return K.DEPOSIT, booking.deposit_amount
+        return K.FULL, booking.price_amount
+    if booking.deposit_amount > 0 and booking.status == S.CONFIRMED:
+        if booking.starts_at <= now:
+            raise ValidationError("The balance is paid at the visit once it has started.")
+        balance = booking.price_amount - booking.deposit_amount
+        if balance <= 0:
+            raise ValidationError("This booking is already paid.")
+        return K.BALANCE, balance
+    raise ValidationError("This booking is not awaiting payment.")
+
+
+def _fee_for(booking: Booking, kind: str) -> int:
+    """The platform fee a payment of `kind` carries: the booking's whole fee on its price,
+    shared between deposit and balance in proportion (``fees.deposit_fee``)."""
+    whole = fees.split(price=booking.price_amount, currency=booking.currency, policy=fee_policy())
+    if kind == Payment.Kind.FULL:
+        return whole.fee
+    on_deposit = fees.deposit_fee(
+        price=booking.price_amount, fee=whole.fee, deposit=booking.deposit_amount
+    )
+    return on_deposit if kind == Payment.Kind.DEPOSIT else whole.fee - on_deposit
+
+
+def checkout_start(*, booking: Booking, user) -> Payment:
+    """The client's pending payment of what `booking` asks now (``_due_now``: the price or the
+    deposit while awaiting payment, the balance of a confirmed deposit booking), creating the
+    checkout session if needed.
+
+    Only the booking's own client may pay. A pending payment of that kind is reused (same
+    session), so double clicks and retries never create a second session; after an expired or
+    failed attempt, a new attempt gets a new session. ``booking_create`` calls it in its own
+    transaction, so a booking awaiting payment has its session from the start.
     """
     if user is None or user.pk != booking.client_id:
         raise ValidationError("Only the client of this booking can pay for it.")
@@ -232,40 +271,58 @@ def checkout_start(*, booking: Booking, user) -> Payment:
 
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
-        now = timezone.now()
-        if locked.status != S.PENDING_PAYMENT:
-            raise ValidationError("This booking is not awaiting payment.")
-        if locked.expires_at is not None and locked.expires_at <= now:
-            raise ValidationError("The hold on this time has expired. Please book again.")
+        kind, amount = _due_now(locked, timezone.now())
+        account = connected_account_for(locked.pro)
+        if not account_can_charge(account):
+            # Checked before an open session is reused: the pro may have lost charges since.
+            raise ValidationError("This professional cannot take online payments right now.")
         payments = list(Payment.objects.select_for_update().filter(booking=locked))
         for payment in payments:
+            if payment.kind != kind:
+                continue
             if payment.status == Payment.Status.PENDING:
                 return payment
             if payment.is_paid:
-                raise ValidationError("This booking is already paid.")
-        account = connected_account_for(locked.pro)
-        if not account_can_charge(account):
-            raise ValidationError("This professional cannot take online payments right now.")
+                raise ValidationError(
+                    "The balance is already paid."
+                    if kind == Payment.Kind.BALANCE
+                    else "This booking is already paid."
+                )
         attempt = max((p.attempt for p in payments), default=0) + 1
         # The price was checked when the service was saved, but Stripe's rules can change
         # under a saved price; the offline page follows the same rules.
-        error = money.stripe_charge_error(locked.price_amount, locked.currency)
+        error = money.stripe_charge_error(amount, locked.currency)
         if error:
             raise ValidationError(error)
         gateway = get_gateway()
-        split = fees.split(price=locked.price_amount, currency=locked.currency, policy=fee_policy())
+        fee = _fee_for(locked, kind)
+        if kind == Payment.Kind.BALANCE:
+            # No hold and no processing page: the client comes back to the booking.
+            back = absolute_url(reverse("bookings:detail", kwargs={"pk": locked.pk}))
+            success_url, cancel_url = back + "?balance=paid", back
+            operation = f"booking-{locked.pk}-balance-{attempt}"
+        else:
+            success_url = absolute_url(reverse("payments:checkout_return", args=[locked.pk]))
+            cancel_url = absolute_url(reverse("payments:checkout", args=[locked.pk]))
+            cancel_url += "?cancelled=1"
+            operation = f"booking-{locked.pk}-checkout-{attempt}"
         request = CheckoutRequest(
             booking_id=locked.pk,
-            service_name=locked.service_name,
-            amount=split.price,
-            fee=split.fee,
+            service_name=(
+                f"{locked.service_name} (deposit)"
+                if kind == Payment.Kind.DEPOSIT
+                else f"{locked.service_name} (balance)"
+                if kind == Payment.Kind.BALANCE
+                else locked.service_name
+            ),
+            amount=amount,
+            fee=fee,
             currency=locked.currency,
             destination=account.stripe_account_id or "",
-            success_url=absolute_url(reverse("payments:checkout_return", args=[locked.pk])),
-            cancel_url=absolute_url(reverse("payments:checkout", args=[locked.pk]))
-            + "?cancelled=1",
+            success_url=success_url,
+            cancel_url=cancel_url,
             expires_at=_session_expiry(timezone.now()),
-            operation=f"booking-{locked.pk}-checkout-{attempt}",
+            operation=operation,
             customer_email=locked.client.email,
         )
         try:
@@ -274,10 +331,11 @@ def checkout_start(*, booking: Booking, user) -> Payment:
             raise ValidationError(f"The payment could not be started. {exc}") from exc
         return Payment.objects.create(
             booking=locked,
+            kind=kind,
             attempt=attempt,
             backend=gateway.name,
-            amount=split.price,
-            fee=split.fee,
+            amount=amount,
+            fee=fee,
             currency=locked.currency,
             destination_account=account.stripe_account_id or "",
             checkout_session_id=info.session_id,
@@ -312,10 +370,12 @@ def payment_succeeded(
             # A late success of an expired/failed attempt: only possible if no other attempt is
             # active; the slot may have gone, which the refund below handles.
             Payment.objects.select_for_update().filter(
-                booking=booking, status=Payment.Status.PENDING
+                booking=booking, kind=payment.kind, status=Payment.Status.PENDING
             ).exclude(pk=payment.pk).update(status=Payment.Status.EXPIRED)
             if (
-                Payment.objects.filter(booking=booking, status__in=Payment.PAID_STATUSES)
+                Payment.objects.filter(
+                    booking=booking, kind=payment.kind, status__in=Payment.PAID_STATUSES
+                )
                 .exclude(pk=payment.pk)
                 .exists()
             ):
@@ -325,7 +385,13 @@ def payment_succeeded(
         payment.paid_at = timezone.now()
         payment.save(update_fields=["status", "payment_intent_id", "paid_at", "updated_at"])
         _on_commit_receipt("payment", payment.pk)
-        if booking.status == S.PENDING_PAYMENT:
+        if payment.kind == Payment.Kind.BALANCE:
+            # The booking is already confirmed; only one that ended meanwhile is refunded.
+            if booking.status in ENDING_STATUSES:
+                refund_create(
+                    payment=payment, reason="The booking had ended when the balance arrived."
+                )
+        elif booking.status == S.PENDING_PAYMENT:
             from bookings.services import booking_transition
 
             booking_transition(booking=booking, action="payment_received", by=None)
@@ -363,9 +429,11 @@ def payment_expired(*, payment: Payment) -> Payment:
             status=Payment.Status.EXPIRED, updated_at=timezone.now()
         )
         still_paying = Payment.objects.filter(
-            booking=booking, status__in=Payment.ACTIVE_STATUSES
+            booking=booking, kind=payment.kind, status__in=Payment.ACTIVE_STATUSES
         ).exists()
-        if booking.status == S.PENDING_PAYMENT and not still_paying:
+        # An unpaid balance changes nothing: it is still due at the visit.
+        paid_when_booking = payment.kind != Payment.Kind.BALANCE
+        if booking.status == S.PENDING_PAYMENT and paid_when_booking and not still_paying:
             try:
                 with transaction.atomic():
                     booking_transition(booking=booking, action="expire", by=None)
@@ -749,9 +817,10 @@ def booking_payment_follow(
     """Receiver of ``bookings.lifecycle.booking_transitioned`` (inside its transaction).
 
     A booking that ends unpaid closes its pending payment (and expires the Stripe session on
-    commit). A paid booking that ends undelivered is refunded: in full, except for a late client
-    cancellation, where the pro keeps their late-cancellation percent of the price and the
-    platform fee is refunded in proportion (``fees.late_cancellation_split``).
+    commit). Each paid payment for a booking that ends undelivered is refunded by its kind
+    (``fees.cancellation_refund``): in full, except after a late client cancellation, where the
+    pro keeps their late-cancellation percent of a full payment, or the whole deposit (a paid
+    balance is always refunded in full); the platform fee follows in proportion.
     """
     if to_status not in ENDING_STATUSES:
         return
@@ -763,28 +832,30 @@ def booking_payment_follow(
             if payment.backend == Payment.Backend.STRIPE and payment.checkout_session_id:
                 pid, sid = payment.pk, payment.checkout_session_id
                 transaction.on_commit(partial(_expire_session_quietly, pid, sid))
-    paid = next((p for p in payments if p.status in Payment.PAID_STATUSES), None)
-    if paid is None:
-        return
-    done_amount, done_fee = _committed_refunds(paid)
-    remaining = paid.amount - done_amount
-    if remaining <= 0:
-        return
+    late = action == "cancel" and booking.is_late_cancellation
     reason = _refund_reason(action=action, from_status=from_status, actor=actor, booking=booking)
-    if action == "cancel" and booking.is_late_cancellation:
+    keep = 0
+    if late:
         from bookings.selectors import booking_rules_for
 
         keep = booking_rules_for(booking.pro).late_cancellation_fee_percent
-        amount, fee_amount = fees.late_cancellation_split(
-            price=paid.amount, fee=paid.fee, keep_percent=keep
+    for paid in payments:
+        if paid.kind not in Payment.BOOKING_KINDS or paid.status not in Payment.PAID_STATUSES:
+            continue
+        done_amount, done_fee = _committed_refunds(paid)
+        remaining = paid.amount - done_amount
+        if remaining <= 0:
+            continue
+        amount, fee_amount = fees.cancellation_refund(
+            kind=paid.kind, amount=paid.amount, fee=paid.fee, late=late, keep_percent=keep
         )
         amount, fee_amount = min(amount, remaining), min(fee_amount, paid.fee - done_fee)
-        reason = f"Late cancellation: the professional keeps {keep}% of the price."
         if amount <= 0:
-            return
-        refund_create(payment=paid, amount=amount, fee_amount=fee_amount, reason=reason)
-    else:
-        refund_create(payment=paid, reason=reason)
+            continue
+        why = reason
+        if late and paid.kind == Payment.Kind.FULL:
+            why = f"Late cancellation: the professional keeps {keep}% of the price."
+        refund_create(payment=paid, amount=amount, fee_amount=fee_amount, reason=why)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -104,6 +104,8 @@ def checkout(request, pk):
             started = services.checkout_start(booking=booking, user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+            if booking.status != Booking.Status.PENDING_PAYMENT:
+                return redirect(booking_url(booking))  # the balance is paid from there
             return redirect("payments:checkout", pk=booking.pk)
         return HttpResponseRedirect(started.checkout_url, status=HTTPStatus.SEE_OTHER)
     payment = selectors.current_payment_for(booking)
@@ -113,6 +115,8 @@ def checkout(request, pk):
         {
             "booking": booking,
             "payment": payment,
+            "due_now": booking.deposit_amount or booking.price_amount,
+            "balance_amount": booking.price_amount - booking.deposit_amount,
             "hold": selectors.payment_hold(booking, now=timezone.now()),
             "cancelled": request.GET.get("cancelled") == "1",
             "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
@@ -176,12 +180,21 @@ def test_checkout(request, session_id):
             return redirect("payments:checkout", pk=booking.pk)
         if outcome == "decline":
             services.payment_failed(payment=payment)
+            if payment.kind == Payment.Kind.BALANCE:
+                messages.warning(
+                    request, "The test card was declined. The balance is still due at the visit."
+                )
+                return redirect(booking_url(booking))
             messages.warning(
                 request, "The test card was declined. You can try again while the time is held."
             )
             return redirect("payments:checkout", pk=booking.pk)
+        is_balance = payment.kind == Payment.Kind.BALANCE
         lapsed = booking.expires_at is not None and booking.expires_at <= timezone.now()
-        if booking.status != Booking.Status.PENDING_PAYMENT or lapsed:
+        if is_balance and booking.status != Booking.Status.CONFIRMED:
+            messages.error(request, "This booking no longer takes its balance online.")
+            return redirect(booking_url(booking))
+        if not is_balance and (booking.status != Booking.Status.PENDING_PAYMENT or lapsed):
             messages.error(request, "The hold on this time has expired. Please book again.")
             return redirect("payments:checkout", pk=booking.pk)
         try:
@@ -194,6 +207,9 @@ def test_checkout(request, session_id):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("payments:checkout", pk=booking.pk)
+        if is_balance:
+            messages.success(request, "The balance is paid: nothing is left to pay at the visit.")
+            return redirect(booking_url(booking))
         return redirect("payments:checkout_return", pk=booking.pk)
     return render(request, "payments/test_checkout.html", {"payment": payment, "booking": booking})
 

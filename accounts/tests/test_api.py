@@ -77,6 +77,11 @@ def test_pros_returns_count_and_pros_in_the_documented_shape(client, pro, servic
                         "duration_minutes": 45,
                         "currency": "EUR",
                         "price": {"amount": 3500, "currency": "EUR"},
+                        "protection": {
+                            "kind": "none",
+                            "deposit": None,
+                            "no_show_fee_percent": 0,
+                        },
                     }
                 ],
             }

@@ -44,6 +44,7 @@ from bookings.services.calendars import (
 from bookings.services.catalog import (
     SERVICE_FIELDS,
     SERVICE_MOVES,
+    check_protection,
     service_create,
     service_delete,
     service_move,
@@ -109,6 +110,7 @@ __all__ = [
     "SERVICE_FIELDS",
     "SERVICE_MOVES",
     "SeriesConflict",
+    "check_protection",
     "SlotUnavailable",
     "TransitionNotAllowed",
     "booking_create",

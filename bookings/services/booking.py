@@ -16,6 +16,7 @@ future channel share one limit, counted by ``timz.ratelimit`` (Redis across proc
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
@@ -31,10 +32,13 @@ from bookings.models import (
     Booking,
     BookingEvent,
     BookingRules,
+    Protection,
     Service,
 )
 from bookings.services.waitlist import waitlist_check_pro_on_commit, waitlist_offer_redeem
 from timz.ratelimit import RateLimit
+
+logger = logging.getLogger(__name__)
 
 PAYMENT_HOLD_MINUTES = 30
 
@@ -209,10 +213,12 @@ def booking_create(
 ) -> Booking:
     """Book `service` at `starts_at` for `client`.
 
-    Initial status: ``pending_payment`` for an online-paid service of a pro who accepts online
-    payments (30-minute hold), else ``confirmed`` (instant mode) or ``requested`` (request mode,
-    expiring after the pro's request expiry). Raises SlotUnavailable when the time is not free,
-    timz.ratelimit.RateLimited when the client tried too often (every valid attempt counts,
+    Initial status: ``pending_payment`` for a service paid online (in full, or a deposit) of a
+    pro who accepts online payments (30-minute hold, its checkout session opened in the same
+    transaction; if the gateway refuses, the client's Pay tries again), else ``confirmed``
+    (instant mode) or ``requested`` (request mode, expiring after the pro's request expiry).
+    Raises SlotUnavailable when the time is not free, timz.ratelimit.RateLimited when the
+    client tried too often (every valid attempt counts,
     successful or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
     """
     from bookings.selectors import service_pays_online
@@ -295,6 +301,9 @@ def insert_checked(
             expires_at=expires_at,
             series=series,
         )
+        if not online and booking.protection == Protection.DEPOSIT:
+            # The pro cannot take the deposit now: nothing is asked, nothing promised.
+            booking.protection, booking.deposit_amount = Protection.NONE, 0
         booking.save(force_insert=True)
     waitlist_offer_redeem(booking=booking)
     _record(
@@ -306,7 +315,18 @@ def insert_checked(
         to_status=status,
         reason=reason,
     )
-    if status == Booking.Status.REQUESTED:
+    if status == Booking.Status.PENDING_PAYMENT:
+        # The checkout exists from the start, so the booking's payment link is real. If the
+        # gateway refuses now, the booking still holds its time: its payment page says why and
+        # Pay tries again (one savepoint, so nothing else is lost).
+        from payments.services import checkout_start
+
+        try:
+            with transaction.atomic():
+                checkout_start(booking=booking, user=client)
+        except ValidationError as exc:
+            logger.warning("Booking %s: no checkout yet: %s", booking.pk, exc.messages)
+    elif status == Booking.Status.REQUESTED:
         _notify(booking.pk, "requested")
     elif status == Booking.Status.CONFIRMED:
         _notify(booking.pk, "booked")

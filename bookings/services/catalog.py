@@ -1,4 +1,12 @@
-"""Writes of the pro's catalog: services offered, with duration, price and list position."""
+"""Writes of the pro's catalog: services offered, with duration, price, list position and
+no-show protection.
+
+No-show protection (``check_protection``, the one rule the form and these services apply):
+nothing; a deposit, a fixed amount or a percentage of the price, more than 0 and less than the
+price (a deposit of the whole price is "pay online"), that Stripe can charge; or a card on file
+with a no-show fee of 1-100 % of the price. A deposit or a card needs a pro who can take online
+payments, and a service paid at the appointment (one paid online in full is protected already).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +19,10 @@ from accounts.images import stored_delete
 from accounts.models import ProProfile
 from bookings.models import (
     Booking,
+    Protection,
     Service,
 )
+from timz import money
 
 SERVICE_FIELDS = (
     "name",
@@ -24,6 +34,10 @@ SERVICE_FIELDS = (
     "is_active",
     "payment_mode",
     "position",
+    "protection",
+    "deposit_amount",
+    "deposit_percent",
+    "no_show_fee_percent",
 )
 
 
@@ -39,6 +53,95 @@ def _pro_currency(pro: ProProfile, currency: str | None) -> str:
     return pro.currency
 
 
+def check_protection(
+    *,
+    pro: ProProfile,
+    price_amount: int,
+    currency: str,
+    payment_mode: str,
+    protection: str,
+    deposit_amount: int | None = None,
+    deposit_percent: int | None = None,
+    no_show_fee_percent: int = 0,
+) -> None:
+    """Raise ValidationError({field: error}) when this no-show protection cannot be offered
+    (see the module docstring). The code ``online_unavailable`` marks the one error whose way
+    out is the Payouts page."""
+    from payments.fees import percent_of
+    from payments.selectors import online_payment_unavailable_reason
+
+    if protection not in Protection.values:
+        raise ValidationError({"protection": "Choose Nothing, a deposit or a card on file."})
+    if protection == Protection.NONE:
+        return
+    errors: dict[str, ValidationError] = {}
+    reason = online_payment_unavailable_reason(pro)
+    if reason:
+        what = "a deposit" if protection == Protection.DEPOSIT else "a card on file"
+        errors["protection"] = ValidationError(
+            f"Asking for {what} needs online payments. {reason}", code="online_unavailable"
+        )
+    elif payment_mode == Service.PaymentMode.ONLINE:
+        errors["protection"] = ValidationError(
+            "A service paid online in full needs no deposit or card: choose Nothing, or "
+            "“Pay at the appointment”.",
+            code="paid_online",
+        )
+    if protection == Protection.DEPOSIT:
+        if (deposit_amount is None) == (deposit_percent is None):
+            errors["deposit_amount"] = ValidationError(
+                "Give the deposit as an amount or as a percentage of the price.", code="required"
+            )
+        else:
+            if deposit_percent is not None:
+                if not 1 <= deposit_percent <= 99:
+                    errors["deposit_percent"] = ValidationError(
+                        "The deposit must be between 1% and 99% of the price.", code="range"
+                    )
+                deposit = percent_of(amount=price_amount, percent=min(max(deposit_percent, 0), 100))
+                field = "deposit_percent"
+            else:
+                assert deposit_amount is not None
+                deposit, field = deposit_amount, "deposit_amount"
+            price = money.format_money(price_amount, currency)
+            if field not in errors and not 0 < deposit < price_amount:
+                errors[field] = ValidationError(
+                    f"The deposit must be more than 0 and less than the price ({price}); "
+                    "to take the whole price when booking, choose “Pay online when booking”.",
+                    code="range",
+                )
+            elif field not in errors:
+                chargeable = money.stripe_charge_error(deposit, currency)
+                if chargeable:
+                    errors[field] = ValidationError(
+                        f"The deposit cannot be charged online: {chargeable}", code="not_chargeable"
+                    )
+    elif protection == Protection.CARD and not 1 <= (no_show_fee_percent or 0) <= 100:
+        errors["no_show_fee_percent"] = ValidationError(
+            "The no-show fee must be between 1% and 100% of the price.", code="range"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _normalise_protection(service: Service) -> None:
+    """Keep only the fields of the chosen kind, then apply check_protection."""
+    if service.protection != Protection.DEPOSIT:
+        service.deposit_amount = service.deposit_percent = None
+    if service.protection != Protection.CARD:
+        service.no_show_fee_percent = 0
+    check_protection(
+        pro=service.pro,
+        price_amount=service.price_amount,
+        currency=service.currency,
+        payment_mode=service.payment_mode,
+        protection=service.protection,
+        deposit_amount=service.deposit_amount,
+        deposit_percent=service.deposit_percent,
+        no_show_fee_percent=service.no_show_fee_percent,
+    )
+
+
 def service_create(
     *,
     pro: ProProfile,
@@ -51,9 +154,14 @@ def service_create(
     is_active: bool = True,
     payment_mode: str = Service.PaymentMode.AT_APPOINTMENT,
     position: int | None = None,
+    protection: str = Protection.NONE,
+    deposit_amount: int | None = None,
+    deposit_percent: int | None = None,
+    no_show_fee_percent: int = 0,
 ) -> Service:
-    """A new service of `pro`, last in the list, priced in the pro's currency (`currency`, if
-    given, must be that one: ValidationError otherwise)."""
+    """A new service of `pro`, last in the list unless `position`, priced in the pro's currency
+    (`currency`, if given, must be that one: ValidationError otherwise); the no-show protection
+    must pass ``check_protection``."""
     currency = _pro_currency(pro, currency)
     with transaction.atomic():
         if position is None:
@@ -69,9 +177,14 @@ def service_create(
             is_active=is_active,
             payment_mode=payment_mode,
             position=position,
+            protection=protection,
+            deposit_amount=deposit_amount,
+            deposit_percent=deposit_percent,
+            no_show_fee_percent=no_show_fee_percent or 0,
         )
         if image:
             service.image = image
+        _normalise_protection(service)
         service.full_clean()
         service.save()
     return service
@@ -89,6 +202,15 @@ def service_update(*, service: Service, **fields) -> Service:
     with transaction.atomic():
         for key, value in fields.items():
             setattr(service, key, value)
+        if fields.keys() & {
+            "protection",
+            "deposit_amount",
+            "deposit_percent",
+            "no_show_fee_percent",
+            "price_amount",
+            "payment_mode",
+        }:
+            _normalise_protection(service)
         service.full_clean()
         service.save()
         if old_image and old_image != service.image.name:

@@ -141,3 +141,12 @@ def pro_overview(pro):
         "reviews": selectors.review_counts_for_pro(pro=pro),
         "zone": zone_of(pro.timezone),
     }
+
+
+@register.filter
+def protection_policy(item):
+    """A service's or booking's no-show protection in words ("" for none):
+    ``bookings.selectors.protection_policy``."""
+    from bookings.selectors import protection_policy as policy
+
+    return policy(item)

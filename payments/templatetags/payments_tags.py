@@ -1,9 +1,11 @@
 """Template helpers for payment pages and partials: the payment box of a booking, payouts."""
 
 from django import template
+from django.utils import timezone
 
 from accounts.timezones import viewer_zone
 from payments import selectors
+from payments.models import Payment
 
 register = template.Library()
 
@@ -25,7 +27,9 @@ def payment_badge(status):
 @register.simple_tag
 def booking_payment(booking, user):
     """What `templates/payments/includes/_booking_payment.html` shows for `user`."""
-    payment = selectors.current_payment_for(booking)
+    by_kind = selectors.booking_payments_by_kind(booking)
+    has_deposit = booking.deposit_amount > 0
+    payment = by_kind.get(Payment.Kind.DEPOSIT if has_deposit else Payment.Kind.FULL)
     is_client = getattr(user, "pk", None) == booking.client_id
     sees_fee = selectors.viewer_sees_fee(booking=booking, viewer=user)
     refunds = selectors.refunds_for(payment) if payment is not None else []
@@ -34,7 +38,14 @@ def booking_payment(booking, user):
         and booking.status == "pending_payment"
         and (payment is None or payment.status != "succeeded")
     )
+    balance = by_kind.get(Payment.Kind.BALANCE)
     return {
+        "has_deposit": has_deposit,
+        "due_now": booking.deposit_amount if has_deposit else booking.price_amount,
+        "balance_amount": booking.price_amount - booking.deposit_amount,
+        "balance": balance if balance is not None and balance.is_paid else None,
+        "balance_refunds": selectors.refunds_for(balance) if balance is not None else [],
+        "can_pay_balance": is_client and selectors.balance_due_online(booking, now=timezone.now()),
         "zone": viewer_zone(user, fallback=booking.pro.timezone),
         "payment": payment,
         "refunds": refunds,

@@ -40,7 +40,7 @@ def test_another_client_gets_404(booking, other_client):
     response = login(other_client).post(pay_url(booking))
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response.json() == {"detail": "No such booking."}
-    assert not Payment.objects.exists()
+    assert Payment.objects.count() == 1  # the booking's own checkout, opened when booking
 
 
 def test_unknown_booking_gets_404(client_user):
@@ -63,11 +63,10 @@ def test_csrf_is_enforced_for_session_auth(booking, client_user):
 def test_payment_summary_hides_the_fee_from_the_client(
     booking, client_user, paid_service, staff_user, commit
 ):
-    assert payment_summary_for(booking=booking, viewer=client_user) is None
     http = login(client_user)
     http.post(pay_url(booking))
     pending = payment_summary_for(booking=booking, viewer=client_user)
-    assert pending["status"] == "pending"
+    assert pending["status"] == "due"
     assert pending["checkout_url"] == "http://testserver" + booking.payments.get().checkout_url
     assert (
         payment_summary_for(booking=booking, viewer=paid_service.pro.user)["checkout_url"] is None
@@ -88,7 +87,17 @@ def test_payment_summary_hides_the_fee_from_the_client(
 
 def test_booking_json_carries_the_payment(booking, client_user, paid_service, commit):
     http = login(client_user)
-    assert http.get(f"/api/v1/bookings/{booking.pk}").json()["payment"] is None
+    due = http.get(f"/api/v1/bookings/{booking.pk}").json()["payment"]
+    assert due == {
+        "status": "due",
+        "amount": 5000,
+        "fee": None,
+        "refunded": 0,
+        "currency": "EUR",
+        "checkout_url": "http://testserver" + booking.payments.get().checkout_url,
+        "deposit": None,
+        "balance": None,
+    }
     with commit():
         pay_offline(http=http, booking=booking)
     as_client = http.get(f"/api/v1/bookings/{booking.pk}").json()["payment"]
@@ -99,6 +108,8 @@ def test_booking_json_carries_the_payment(booking, client_user, paid_service, co
         "refunded": 0,
         "currency": "EUR",
         "checkout_url": None,
+        "deposit": None,
+        "balance": None,
     }
     as_pro = login(paid_service.pro.user).get(f"/api/v1/bookings/{booking.pk}").json()
     assert as_pro["payment"]["fee"] == 500
@@ -108,5 +119,5 @@ def test_booking_list_shows_payments_and_pending_checkout(booking, client_user, 
     http = login(client_user)
     http.post(pay_url(booking))
     (row,) = http.get("/api/v1/bookings").json()
-    assert row["payment"]["status"] == "pending"
+    assert row["payment"]["status"] == "due"
     assert row["payment"]["checkout_url"].startswith("http://testserver/payments/test-payment/")

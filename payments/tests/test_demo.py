@@ -23,9 +23,19 @@ def test_seed_makes_every_demo_pro_payable_and_some_services_online(offline):
     online = Service.objects.filter(payment_mode=Service.PaymentMode.ONLINE)
     assert online.count() == 4  # first two services of pros 1 and 3
     assert {s.pro_id for s in online} == {pros[0].pk, pros[2].pk}
-    assert "3 simulated payout accounts, 4 pay-online services, 0 paid" in out.getvalue()
+    deposit = Service.objects.get(protection="deposit")  # the second pro's first service
+    assert (deposit.pro_id, deposit.deposit_percent, deposit.deposit_due()) == (
+        pros[1].pk,
+        25,
+        1250,
+    )
+    assert (
+        "3 simulated payout accounts, 4 pay-online services, 1 deposit services, 0 paid"
+        in out.getvalue()
+    )
     demo.seed(stdout=StringIO(), pros=pros, clients=[])  # idempotent
     assert Service.objects.filter(payment_mode=Service.PaymentMode.ONLINE).count() == 4
+    assert Service.objects.filter(protection="deposit").count() == 1
 
 
 def test_seed_gives_confirmed_bookings_of_online_services_a_paid_payment(offline, client_user):

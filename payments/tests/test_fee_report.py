@@ -28,8 +28,10 @@ def test_empty_month(db):
     assert "No payments or refunds" in report("2026-01")
 
 
-def test_gross_fees_refunds_and_net_per_currency(offline_account, paid_service, client_user):
-    booking = book(client=client_user, service=paid_service)
+def test_gross_fees_refunds_and_net_per_currency(working_pro, service, client_user):
+    # The payments are written by hand: the service is paid at the appointment, so booking it
+    # opens no checkout of its own.
+    booking = book(client=client_user, service=service)
     nov = datetime(2026, 11, 10, tzinfo=UTC)
     eur = Payment.objects.create(
         booking=booking,
@@ -49,7 +51,7 @@ def test_gross_fees_refunds_and_net_per_currency(offline_account, paid_service, 
         completed_at=nov,
     )
     Refund.objects.create(payment=eur, amount=100, reason="failed", status="failed")
-    other = book(client=client_user, service=paid_service, days=4)
+    other = book(client=client_user, service=service, days=4)
     Payment.objects.create(
         booking=other,
         backend="offline",
@@ -59,7 +61,7 @@ def test_gross_fees_refunds_and_net_per_currency(offline_account, paid_service, 
         status="succeeded",
         paid_at=datetime(2026, 11, 30, 23, 59, tzinfo=UTC),
     )
-    later = book(client=client_user, service=paid_service, days=5)
+    later = book(client=client_user, service=service, days=5)
     Payment.objects.create(
         booking=later,
         backend="offline",

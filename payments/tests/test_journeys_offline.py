@@ -33,7 +33,10 @@ def test_booking_a_pay_online_service_holds_the_slot_awaiting_payment(setup, cli
     assert booking.expires_at - timezone.now() == pytest.approx(
         timedelta(minutes=30), abs=timedelta(seconds=5)
     )
-    assert not booking.payments.exists()
+    # Its checkout is opened with the booking, so its payment link exists at once.
+    (payment,) = booking.payments.all()
+    assert (payment.kind, payment.status, payment.amount) == ("full", "pending", 5000)
+    assert payment.checkout_url
 
 
 def test_paying_on_the_test_page_confirms_the_booking_and_sends_a_receipt(
