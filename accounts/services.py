@@ -231,6 +231,7 @@ def pro_profile_update(
     category=_UNSET,
     city=_UNSET,
     address_line=_UNSET,
+    business_name=_UNSET,
     latitude=_UNSET,
     longitude=_UNSET,
     travel_km=_UNSET,
@@ -256,6 +257,7 @@ def pro_profile_update(
             ("bio", bio),
             ("city", city),
             ("address_line", address_line),
+            ("business_name", business_name),
         ):
             if value is not _UNSET:
                 setattr(pro, name, " ".join((value or "").split()) if name != "bio" else value)

@@ -20,6 +20,7 @@ from accounts.models import ClientProfile
 from accounts.search import DirectorySearchForm, matching_services_first
 from accounts.structured_data import json_ld_script_text, pro_json_ld
 from timz import pagecache
+from timz.links import absolute_url
 from timz.pagecache import cache_public_page
 
 HOME_PAGE_SIZE = 12
@@ -125,6 +126,7 @@ def pro_profile_edit(request, *, pro):
         "category": pro.category_id,
         "city": pro.city,
         "address_line": pro.address_line,
+        "business_name": pro.business_name,
         "latitude": pro.latitude,
         "longitude": pro.longitude,
         "travel_km": pro.travel_km,
@@ -145,6 +147,7 @@ def pro_profile_edit(request, *, pro):
                     category=data["category"],
                     city=data["city"],
                     address_line=data["address_line"],
+                    business_name=data["business_name"],
                     latitude=data["latitude"],
                     longitude=data["longitude"],
                     travel_km=data["travel_km"],
@@ -159,7 +162,12 @@ def pro_profile_edit(request, *, pro):
                 return redirect("accounts:pro_profile_edit")
     else:
         form = ProProfileForm(pro=pro, initial=initial)
-    return render(request, "accounts/pro_profile_edit.html", {"form": form, "pro": pro})
+    share_url = absolute_url(reverse("share_link", kwargs={"slug": pro.slug}))
+    return render(
+        request,
+        "accounts/pro_profile_edit.html",
+        {"form": form, "pro": pro, "share_url": share_url},
+    )
 
 
 def dashboard_checklist(pro) -> list[dict]:

@@ -25,7 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import ProProfile, User
-from bookings import lifecycle
+from bookings import attribution, lifecycle
 from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
 from bookings.models import (
     Booking,
@@ -176,9 +176,13 @@ def booking_create(
     service: Service,
     starts_at: datetime,
     note: str = "",
+    referring_pro_id: int | None = None,
     enforce_rate_limit: bool = True,
 ) -> Booking:
     """Book `service` at `starts_at` for `client`.
+
+    `referring_pro_id` is the pro whose share link brought the client
+    (``bookings.attribution.referring_pro_id``): it decides the booking's ``source`` here, once.
 
     Initial status: ``pending_payment`` for an online-paid service of a pro who accepts online
     payments (30-minute hold), else ``confirmed`` (instant mode) or ``requested`` (request mode,
@@ -227,6 +231,9 @@ def booking_create(
                 expires_at = min(now + timedelta(hours=rules.request_expiry_hours), starts_at)
             else:
                 status, expires_at = Booking.Status.CONFIRMED, None
+            source = attribution.booking_source(
+                pro_id=pro.pk, client=client, referring_pro_id=referring_pro_id
+            )
             with transaction.atomic():  # savepoint: the exclusion constraint may refuse
                 booking = Booking.from_service(
                     service=service,
@@ -235,6 +242,7 @@ def booking_create(
                     status=status,
                     note=note,
                     expires_at=expires_at,
+                    source=source,
                 )
                 booking.save(force_insert=True)
             waitlist_offer_redeem(booking=booking)

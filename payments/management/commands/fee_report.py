@@ -1,9 +1,9 @@
-"""manage.py fee_report --month YYYY-MM: gross volume, fees, refunds, net fee revenue, and the
-month's disputes."""
+"""manage.py fee_report --month YYYY-MM: gross volume, fees, refunds, net fee revenue; the same
+payments by source (marketplace, the pro's own link) with tips apart; the month's disputes."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from payments.reports import dispute_report, fee_report, parse_month
+from payments.reports import dispute_report, fee_report, parse_month, source_report
 from timz.money import format_money
 
 
@@ -50,6 +50,23 @@ class Command(BaseCommand):
                         ),
                     )
                     for line in lines
+                ],
+            )
+        sources = source_report(start=start, end=end)
+        if sources:
+            # No blank line before it: readers of the totals take every line after the title.
+            self.stdout.write("By source (payments taken, before refunds; tips carry no fee)")
+            self._table(
+                ("Source", "Currency", "Payments", "Gross volume", "Platform fees"),
+                [
+                    (
+                        line.kind,
+                        line.currency,
+                        str(line.payments),
+                        format_money(line.gross, line.currency),
+                        format_money(line.fees, line.currency),
+                    )
+                    for line in sources
                 ],
             )
         if disputes:
