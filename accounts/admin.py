@@ -132,7 +132,7 @@ class ProProfileAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("user", "display_name", "slug", "is_listed")}),
         ("Public page", {"fields": ("headline", "bio", "category", "avatar")}),
-        ("Place and time", {"fields": ("city", "address_line", "timezone")}),
+        ("Place and time", {"fields": ("city", "address_line", "business_name", "timezone")}),
         ("Reviews", {"fields": ("rating_avg", "review_count", "created_at", "updated_at")}),
     )
 

@@ -388,7 +388,7 @@ def _anonymise_profiles(*, user: User) -> None:
         return
     file_delete_on_commit(pro.avatar)
     pro.display_name = DELETED_PRO_NAME
-    pro.headline = pro.bio = pro.city = pro.address_line = ""
+    pro.headline = pro.bio = pro.city = pro.address_line = pro.business_name = ""
     pro.avatar = ""
     pro.is_listed = False
     pro.slug = _random_slug()

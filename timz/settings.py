@@ -361,5 +361,7 @@ LOGGING = {
         # Django installs its own console handler in DEBUG; route it through ours only once.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.channels.server": {"level": "WARNING"},
+        # fpdf2 subsets the receipt font through fontTools, which logs every table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
