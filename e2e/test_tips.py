@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from e2e.conftest import LAPTOP, PHONE, screenshot
+from e2e.conftest import LAPTOP, PHONE, authenticator_code, make_account, screenshot
+from e2e.conftest import log_in as log_in_with_code
 
 PASSWORD = "tips-e2e-password-1"
 
@@ -144,3 +145,31 @@ def test_a_client_tips_after_the_visit_and_reads_the_receipt(new_page, data, vie
     with open(pdf.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
     assert page.csp_violations == []
+
+
+@pytest.mark.parametrize(("viewport", "name"), VIEWPORTS)
+def test_staff_schedule_a_fee_rate_in_the_admin(new_page, server, viewport, name):
+    # A rate far in the future, removed at the end: the other files share this server and its
+    # fee (e2e/test_payments.py expects the default 10 %).
+    email = make_account(server, f"tips-staff-{name}@example.com", staff=True, totp=True)
+    page = new_page(viewport)
+    try:
+        log_in_with_code(page, email, code=authenticator_code())
+        page.goto("/admin/payments/feerate/add/")
+        page.fill("input[name=percent]", "8")
+        page.fill("input[name=effective_from_0]", "2099-01-01")
+        page.fill("input[name=effective_from_1]", "00:00:00")
+        page.fill("input[name=note]", f"e2e-tips {name}")
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.wait_for_load_state()
+        assert "/admin/payments/feerate/" in page.url
+        assert page.get_by_text("8.00").first.is_visible()
+        screenshot(page, f"tips-admin-fee-rates-{name}")
+        assert page.csp_violations == []
+    finally:
+        server.manage(
+            "shell",
+            "-c",
+            "from payments.models import FeeRate; "
+            "FeeRate.objects.filter(note__startswith='e2e-tips').delete()",
+        )
