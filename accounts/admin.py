@@ -135,7 +135,10 @@ class ProProfileAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("user", "display_name", "slug", "is_listed")}),
         ("Public page", {"fields": ("headline", "bio", "category", "avatar")}),
-        ("Place and time", {"fields": ("city", "address_line", "timezone", "currency")}),
+        (
+            "Place and time",
+            {"fields": ("city", "address_line", "business_name", "timezone", "currency")},
+        ),
         ("Reviews", {"fields": ("rating_avg", "review_count", "created_at", "updated_at")}),
     )
 

@@ -95,6 +95,7 @@ def _pro_profile(pro: ProProfile) -> dict:
         "category": pro.category.name if pro.category else None,
         "city": pro.city,
         "address_line": pro.address_line,
+        "business_name": pro.business_name,
         "timezone": pro.timezone,
         "currency": pro.currency,
         "avatar_url": file_url(pro.avatar),

@@ -133,6 +133,12 @@ class ProProfileForm(_AvatarMixin):
         label="Address",
         help_text="Where clients meet you (shown on your public page).",
     )
+    business_name = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Business name on receipts",
+        help_text="Your company or trading name. Leave empty to use your public name.",
+    )
     latitude = forms.DecimalField(
         required=False,
         min_value=-90,
@@ -176,6 +182,7 @@ class ProProfileForm(_AvatarMixin):
         "category",
         "city",
         "address_line",
+        "business_name",
         "latitude",
         "longitude",
         "travel_km",

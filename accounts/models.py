@@ -195,6 +195,8 @@ class ProProfile(models.Model):
     )
     city = models.CharField(max_length=80, blank=True, db_index=True)
     address_line = models.CharField(max_length=200, blank=True)
+    # The name receipts carry (a company or trading name); the display name when empty.
+    business_name = models.CharField(max_length=120, blank=True)
     # Where the pro works (accounts.geo: filled from a known city or typed); both or neither.
     latitude = models.DecimalField(
         max_digits=9,

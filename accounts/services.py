@@ -247,6 +247,7 @@ def pro_profile_update(
     category=_UNSET,
     city=_UNSET,
     address_line=_UNSET,
+    business_name=_UNSET,
     latitude=_UNSET,
     longitude=_UNSET,
     travel_km=_UNSET,
@@ -277,6 +278,7 @@ def pro_profile_update(
             ("bio", bio),
             ("city", city),
             ("address_line", address_line),
+            ("business_name", business_name),
         ):
             if value is not _UNSET:
                 setattr(pro, name, " ".join((value or "").split()) if name != "bio" else value)
@@ -473,7 +475,7 @@ def _anonymise_profiles(*, user: User) -> None:
         return
     file_delete_on_commit(pro.avatar)
     pro.display_name = DELETED_PRO_NAME
-    pro.headline = pro.bio = pro.city = pro.address_line = ""
+    pro.headline = pro.bio = pro.city = pro.address_line = pro.business_name = ""
     pro.avatar = ""
     pro.is_listed = False
     pro.slug = _random_slug()

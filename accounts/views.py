@@ -23,7 +23,7 @@ from accounts.models import ClientProfile
 from accounts.search import DirectorySearchForm, matching_services_first, viewer_currency
 from accounts.structured_data import json_ld_script_text, pro_json_ld
 from timz import pagecache
-from timz.links import next_url
+from timz.links import absolute_url, next_url
 from timz.pagecache import cache_public_page
 
 HOME_PAGE_SIZE = 12
@@ -139,6 +139,7 @@ def pro_profile_edit(request, *, pro):
         "category": pro.category_id,
         "city": pro.city,
         "address_line": pro.address_line,
+        "business_name": pro.business_name,
         "latitude": pro.latitude,
         "longitude": pro.longitude,
         "travel_km": pro.travel_km,
@@ -160,6 +161,7 @@ def pro_profile_edit(request, *, pro):
                     category=data["category"],
                     city=data["city"],
                     address_line=data["address_line"],
+                    business_name=data["business_name"],
                     latitude=data["latitude"],
                     longitude=data["longitude"],
                     travel_km=data["travel_km"],
@@ -187,7 +189,12 @@ def pro_profile_edit(request, *, pro):
                 return redirect("accounts:pro_profile_edit")
     else:
         form = ProProfileForm(pro=pro, initial=initial)
-    return render(request, "accounts/pro_profile_edit.html", {"form": form, "pro": pro})
+    share_url = absolute_url(reverse("share_link", kwargs={"slug": pro.slug}))
+    return render(
+        request,
+        "accounts/pro_profile_edit.html",
+        {"form": form, "pro": pro, "share_url": share_url},
+    )
 
 
 def dashboard_checklist(pro) -> list[dict]:

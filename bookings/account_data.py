@@ -190,6 +190,7 @@ def _booking(booking: Booking, *, side: str) -> dict:
         "duration_minutes": booking.duration_minutes,
         "status": booking.status,
         "price": {"amount": booking.price_amount, "currency": booking.currency},
+        "source": booking.source,
         "note": booking.note,
         "is_late_cancellation": booking.is_late_cancellation,
         "series_id": booking.series_id,

@@ -28,7 +28,7 @@ from accounts.models import Category
 from accounts.search import viewer_currency
 from accounts.selectors import category_exists
 from accounts.timezones import parse_zone, viewer_zone
-from bookings import lifecycle, search, selectors, services
+from bookings import attribution, lifecycle, search, selectors, services
 from bookings.models import Booking
 from bookings.schemas import (
     ActionIn,
@@ -220,7 +220,11 @@ def create_booking(request, payload: BookingIn):
     service = _service_in_body(payload.service)
     try:
         booking = services.booking_create(
-            client=request.user, service=service, starts_at=payload.starts_at, note=payload.note
+            client=request.user,
+            service=service,
+            starts_at=payload.starts_at,
+            note=payload.note,
+            referring_pro_id=attribution.referring_pro_id(request),
         )
     except lifecycle.SlotUnavailable as exc:
         raise _conflict(exc) from exc

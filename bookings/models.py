@@ -310,6 +310,13 @@ class Booking(models.Model):
     # Statuses that hold the time slot.
     ACTIVE_STATUSES = (Status.PENDING_PAYMENT, Status.REQUESTED, Status.CONFIRMED)
 
+    class Source(models.TextChoices):
+        """Who brought the client: decided once by booking_create, never changed after
+        (``bookings.attribution``). A pro-link booking carries no platform fee."""
+
+        MARKETPLACE = "marketplace", "Timz marketplace"
+        PRO_LINK = "pro_link", "The pro's own link"
+
     client = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="client_bookings"
     )
@@ -327,6 +334,9 @@ class Booking(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
     note = models.TextField(max_length=1000, blank=True)
     is_late_cancellation = models.BooleanField(default=False)
+    source = models.CharField(
+        max_length=12, choices=Source.choices, default=Source.MARKETPLACE, editable=False
+    )
     # Snapshot of the service's no-show protection (Service.deposit_due at booking time).
     protection = models.CharField(
         max_length=10, choices=Protection.choices, default=Protection.NONE

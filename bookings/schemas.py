@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 from accounts.schemas import ProOut, ServiceOut, pro_json, service_json
 from bookings import lifecycle
 from bookings.models import Booking
-from payments.selectors import payment_summary_for
+from payments.selectors import payment_summary_for, tip_summary_for
 from timz.schemas import Id, WholeNumber
 
 
@@ -109,6 +109,17 @@ class PaymentOut(Schema):
     balance: BalanceOut | None = Field(None, description="Only for a booking with a deposit")
 
 
+class TipOut(Schema):
+    """The client's tip after the visit (``BookingOut.tip`` is None when there is none). The
+    pro receives all of it: the platform takes no fee on a tip."""
+
+    amount: int
+    currency: str
+    status: str
+    refunded: int
+    checkout_url: str | None = Field(description="For the client while the tip is pending")
+
+
 class BookingOut(Schema):
     id: int
     status: str
@@ -121,6 +132,7 @@ class BookingOut(Schema):
     allowed_actions: list[str]
     events: list[EventOut]
     payment: PaymentOut | None = None
+    tip: TipOut | None = None
 
 
 class BookingIn(Schema):
@@ -283,6 +295,7 @@ def booking_json(booking: Booking, *, user, now: datetime) -> dict:
             for event in booking.events.all()
         ],
         "payment": payment_summary_for(booking=booking, viewer=user),
+        "tip": tip_summary_for(booking=booking, viewer=user),
     }
 
 

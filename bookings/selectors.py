@@ -614,7 +614,8 @@ def booking_get_for_user(*, user, pk) -> Booking:
     """The booking if `user` is its client or its pro (staff may read any); else Http404."""
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such booking.")
-    qs = _booking_qs().prefetch_related("events", "events__actor")
+    # Its payments too: the payment box, the tip and the JSON read them from the prefetch.
+    qs = _booking_qs().prefetch_related("events", "events__actor", "payments")
     if not user.is_staff:
         qs = qs.filter(Q(client=user) | Q(pro__user=user))
     try:
@@ -751,7 +752,7 @@ def bookings_for_api(
         qs = _booking_qs().filter(Q(client=user) | Q(pro__user=user))
     if status:
         qs = qs.filter(status=status)
-    qs = qs.prefetch_related("events", "events__actor").order_by("-starts_at", "-id")
+    qs = qs.prefetch_related("events", "events__actor", "payments").order_by("-starts_at", "-id")
     if scope:
         qs = bookings_in_scope(qs, scope=scope, now=timezone.now())
     return qs

@@ -59,6 +59,7 @@ def _payment(payment: Payment, *, side: str) -> dict:
     data = {
         "id": payment.pk,
         "booking_id": payment.booking_id,
+        "kind": payment.kind,
         "attempt": payment.attempt,
         "status": payment.status,
         "amount": payment.amount,

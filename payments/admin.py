@@ -1,5 +1,5 @@
-"""Staff tools: payments (with the refund action), refunds, disputes, connected accounts, payouts
-and one pro's month of money, Stripe events."""
+"""Staff tools: payments (with the refund action; tips included), refunds, disputes, connected
+accounts, payouts and one pro's month of money, Stripe events, the platform fee's rates."""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -8,13 +8,22 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import ProProfile
 from accounts.timezones import zone_of
 from payments import selectors, services
 from payments.forms import StaffRefundForm
-from payments.models import ConnectedAccount, Dispute, Payment, Payout, Refund, StripeEvent
+from payments.models import (
+    ConnectedAccount,
+    Dispute,
+    FeeRate,
+    Payment,
+    Payout,
+    Refund,
+    StripeEvent,
+)
 from timz.money import format_money
 
 
@@ -127,6 +136,7 @@ class PaymentAdmin(AmountInCurrency, admin.ModelAdmin):
     list_display = (
         "id",
         "booking_link",
+        "kind",
         "client_email",
         "amount_display",
         "fee_display",
@@ -136,7 +146,13 @@ class PaymentAdmin(AmountInCurrency, admin.ModelAdmin):
         "dispute_display",
         "created_at",
     )
-    list_filter = ("status", DisputeFilter, "backend", ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        "status",
+        "kind",
+        DisputeFilter,
+        "backend",
+        ("created_at", admin.DateFieldListFilter),
+    )
     search_fields = (
         "=booking__id",
         "booking__client__email",
@@ -429,3 +445,34 @@ class StripeEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FeeRate)
+class FeeRateAdmin(admin.ModelAdmin):
+    """The platform fee on marketplace bookings. A change is a new rate from a given moment:
+    bookings made before it keep the rate they were made under, so a rate in force is never
+    edited or deleted (one not yet in force may be). Bookings through a pro's own link pay no
+    fee, and tips never do."""
+
+    list_display = ("effective_from", "percent", "fixed", "minimum", "in_force", "created_by")
+    fields = ("percent", "fixed", "minimum", "effective_from", "note", "created_by", "created_at")
+    readonly_fields = ("created_by", "created_at")
+
+    def _started(self, obj) -> bool:
+        return obj is not None and obj.pk is not None and obj.effective_from <= timezone.now()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._started(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._started(obj)
+
+    @admin.display(description="In force now", boolean=True)
+    def in_force(self, obj):
+        current = selectors.fee_rate_at(timezone.now())
+        return current is not None and current.effective_from == obj.effective_from
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,13 +1,18 @@
-"""Payments in the JSON API v1: paying a booking; a pro's money for a month."""
+"""Payments in the JSON API v1: paying a booking, tipping after the visit; a pro's money for a
+month."""
 
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.security import django_auth
+from pydantic import StrictInt
 
 from accounts.access import pro_for_user
+from bookings import selectors as booking_selectors
+from bookings.schemas import BookingOut, booking_json
 from payments import selectors, services
 from timz.links import absolute_url
 from timz.schemas import ErrorOut
@@ -121,3 +126,25 @@ def my_earnings(
             for line in earnings.lines
         ],
     }
+
+
+class TipIn(Schema):
+    amount: StrictInt
+
+
+@router.post(
+    "/bookings/{int:booking_id}/tip",
+    response={200: BookingOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=django_auth,
+    summary="Add a tip after a visit paid online",
+)
+def tip_booking(request: HttpRequest, booking_id: int, payload: TipIn):
+    """Start a tip of `amount` (minor units of the booking's currency) on a completed visit
+    that was paid online; only its client may (403 for its pro, 404 for anyone else). The
+    pro receives all of it. Returns the booking with its `tip` block: follow
+    `tip.checkout_url` to pay. 400 for an amount of 0 or less or above the price, a visit not
+    completed or not paid online, or a tip already given."""
+    booking = booking_selectors.booking_get_for_user(user=request.user, pk=booking_id)
+    services.tip_start(booking=booking, user=request.user, amount=payload.amount)
+    booking = booking_selectors.booking_get_for_user(user=request.user, pk=booking_id)
+    return booking_json(booking, user=request.user, now=timezone.now())

@@ -85,9 +85,9 @@ def _paid_history(pros) -> int:
         status__in=(Booking.Status.CONFIRMED, Booking.Status.COMPLETED),
         payments__isnull=True,
     ).order_by("starts_at")[:PAID_HISTORY]
-    policy = fee_policy()
     created = 0
     for n, booking in enumerate(bookings, start=1):
+        policy = fee_policy(booking=booking)
         split = fees.split(price=booking.price_amount, currency=booking.currency, policy=policy)
         paid_at = min(booking.created_at, booking.starts_at)
         payment = Payment.objects.create(

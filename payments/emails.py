@@ -37,6 +37,7 @@ def _send(*, template: str, subject: str, payment: Payment, refund: Refund | Non
         "starts_local": booking.starts_at.astimezone(zone),
         "zone": zone.key,
         "detail_url": _detail_url(booking),
+        "receipt_url": absolute_url(reverse("payments:receipt", kwargs={"pk": payment.pk})),
     }
     # Templates show aware datetimes in the active zone: make it the recipient's.
     with timezone.override(zone):
@@ -58,7 +59,10 @@ def send_payment_receipt(*, payment_id: int) -> int:
     )
     if payment is None:
         return 0
-    subject = f"Receipt: {payment.booking.service_name} with {payment.booking.pro.display_name}"
+    what = "tip for " if payment.kind == Payment.Kind.TIP else ""
+    subject = (
+        f"Receipt: {what}{payment.booking.service_name} with {payment.booking.pro.display_name}"
+    )
     return _send(template="receipt", subject=subject, payment=payment)
 
 

@@ -1,7 +1,8 @@
-"""Forms of the payments app: the staff refund form (admin)."""
+"""Forms of the payments app: the staff refund form (admin), the client's tip."""
 
 from django import forms
 
+from payments.fees import percent_of
 from timz import money
 
 
@@ -40,3 +41,46 @@ class StaffRefundForm(forms.Form):
         if amount == 0:
             raise forms.ValidationError("Enter an amount greater than zero.")
         return amount
+
+
+# The tip buttons, in percent of the visit's price.
+TIP_PRESET_PERCENTS = (10, 15, 20)
+
+
+class TipForm(forms.Form):
+    """A tip on a visit: one of the preset percentages of its price, or an amount typed in the
+    booking's currency (``timz.money.parse_amount``). The limits are ``tip_start``'s."""
+
+    CUSTOM = "custom"
+
+    percent = forms.ChoiceField(
+        choices=[(str(p), f"{p}%") for p in TIP_PRESET_PERCENTS] + [(CUSTOM, "Another amount")]
+    )
+    custom = forms.CharField(required=False, max_length=20, label="Another amount")
+
+    def __init__(self, *args, booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.booking = booking
+
+    def presets(self) -> list[tuple[int, int]]:
+        """(percent, amount) for each preset button."""
+        price = self.booking.price_amount
+        return [(p, percent_of(amount=price, percent=p)) for p in TIP_PRESET_PERCENTS]
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("percent")
+        if choice is None:
+            return data
+        if choice != self.CUSTOM:
+            data["amount"] = percent_of(amount=self.booking.price_amount, percent=int(choice))
+            return data
+        text = (data.get("custom") or "").strip()
+        if not text:
+            self.add_error("custom", "Enter the amount of your tip.")
+            return data
+        try:
+            data["amount"] = money.parse_amount(text, self.booking.currency)
+        except ValueError as exc:
+            self.add_error("custom", str(exc))
+        return data

@@ -37,7 +37,7 @@ from stripe.params import (
     RefundCreateParams,
     TransferReversalCreateParams,
 )
-from stripe.params.checkout import SessionCreateParams
+from stripe.params.checkout import SessionCreateParams, SessionCreateParamsPaymentIntentData
 
 from timz import money
 
@@ -78,6 +78,7 @@ class CheckoutRequest:
     expires_at: datetime
     operation: str  # names the call; its idempotency key adds a hash of the parameters
     customer_email: str = ""
+    kind: str = "full"  # Payment.Kind: what the charge is for
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,16 @@ class StripeGateway:
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutInfo:
         metadata = {"booking_id": str(request.booking_id)}
+        if request.kind != "full":
+            metadata["payment_kind"] = request.kind
+        # A destination charge: the pro's account receives the amount less the platform's
+        # application fee. No fee (a tip, a booking through the pro's own link) sends none.
+        intent_data: SessionCreateParamsPaymentIntentData = {
+            "transfer_data": {"destination": request.destination},
+            "metadata": metadata,
+        }
+        if request.fee:
+            intent_data["application_fee_amount"] = self._amount(request.fee, request.currency)
         params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
@@ -252,11 +263,7 @@ class StripeGateway:
                     },
                 }
             ],
-            "payment_intent_data": {
-                "application_fee_amount": self._amount(request.fee, request.currency),
-                "transfer_data": {"destination": request.destination},
-                "metadata": metadata,
-            },
+            "payment_intent_data": intent_data,
             "metadata": metadata,
             "client_reference_id": str(request.booking_id),
             "expires_at": int(request.expires_at.timestamp()),

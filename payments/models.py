@@ -9,8 +9,10 @@ Statuses only move forward (see ``payments.services``); refunds follow Stripe's 
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import ProProfile
 from bookings.models import Booking
@@ -307,3 +309,67 @@ class Payout(models.Model):
 
     def __str__(self):
         return f"Payout #{self.pk} to {self.pro} ({self.get_status_display()})"
+
+
+class FeeRate(models.Model):
+    """The platform fee on marketplace bookings, as staff set it in the admin.
+
+    Rows are never edited once in force: a change is a new row with its ``effective_from``, so
+    the table is the fee's history. A booking's fee follows the row in force when the booking
+    was made (``payments.services.fee_policy``), so a change applies to the next bookings only.
+    Before any row exists the ``PLATFORM_FEE_*`` settings apply. A booking through a pro's own
+    link (``Booking.Source.PRO_LINK``) carries no fee whatever the rate.
+    """
+
+    percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percent of the price, 0 to 100 (e.g. 10 or 7.5).",
+    )
+    fixed = models.PositiveIntegerField(
+        default=0, help_text="Added to each payment, in minor units of its currency (cents)."
+    )
+    minimum = models.PositiveIntegerField(
+        default=0, help_text="The fee is never below this, in minor units (never above the price)."
+    )
+    effective_from = models.DateTimeField(
+        default=timezone.now, help_text="Bookings made from this moment on pay this fee."
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why it changed (staff only).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=100), name="fee_rate_percent_0_100"
+            ),
+        ]
+
+    def __str__(self):
+        since = f"{self.effective_from:%Y-%m-%d %H:%M}"
+        return f"{self.percent}% + {self.fixed} (min {self.minimum}) from {since} UTC"
+
+
+def _drop_fee_rates_cache(**kwargs) -> None:
+    """A saved or deleted rate: the next read (and again after the commit) loads them afresh."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from payments.selectors import FEE_RATES_CACHE_KEY
+
+    cache.delete(FEE_RATES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(FEE_RATES_CACHE_KEY))
+
+
+models.signals.post_save.connect(_drop_fee_rates_cache, sender=FeeRate, weak=False)
+models.signals.post_delete.connect(_drop_fee_rates_cache, sender=FeeRate, weak=False)

@@ -1,4 +1,8 @@
-"""Monthly fee and dispute figures per currency (``manage.py fee_report``). Reads only."""
+"""Monthly fee and dispute figures per currency (``manage.py fee_report``). Reads only.
+
+Besides the totals, ``source_report`` splits the month's payments by who brought the client
+(``Booking.Source``: the marketplace, whose bookings pay the fee, or the pro's own link, whose
+bookings by new clients pay none) and shows tips apart (the pro gets all of a tip)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 
 from accounts.models import ProProfile
+from bookings.models import Booking
 from payments.models import Dispute, Payment, Refund
 from timz import money
 
@@ -131,6 +136,66 @@ def fee_report(*, start: datetime, end: datetime, pro: ProProfile | None = None)
             )
         )
     return lines
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    kind: str  # "Marketplace", "Pro-link", "Tips"
+    currency: str
+    payments: int
+    gross: int
+    fees: int
+
+
+SOURCE_LABELS = {
+    Booking.Source.MARKETPLACE: "Marketplace",
+    Booking.Source.PRO_LINK: "Pro-link",
+}
+TIPS_LABEL = "Tips"
+
+
+def source_report(*, start: datetime, end: datetime) -> list[SourceLine]:
+    """Payments taken in [start, end) by source (marketplace bookings, pro-link bookings) and
+    tips apart, per currency; each with its count, gross and fees (before refunds)."""
+    paid = Payment.objects.filter(
+        status__in=Payment.PAID_STATUSES, paid_at__gte=start, paid_at__lt=end
+    )
+    rows = (
+        paid.exclude(kind=Payment.Kind.TIP)
+        .values("booking__source", "currency")
+        .annotate(gross=Sum("amount"), fees=Sum("fee"), n=Count("id"))
+        .order_by()
+    )
+    lines = [
+        SourceLine(
+            kind=SOURCE_LABELS.get(row["booking__source"], row["booking__source"]),
+            currency=row["currency"],
+            payments=row["n"],
+            gross=row["gross"] or 0,
+            fees=row["fees"] or 0,
+        )
+        for row in rows
+    ]
+    tips = (
+        paid.filter(kind=Payment.Kind.TIP)
+        .values("currency")
+        .annotate(gross=Sum("amount"), fees=Sum("fee"), n=Count("id"))
+        .order_by()
+    )
+    lines += [
+        SourceLine(
+            kind=TIPS_LABEL,
+            currency=row["currency"],
+            payments=row["n"],
+            gross=row["gross"] or 0,
+            fees=row["fees"] or 0,
+        )
+        for row in tips
+    ]
+    order = [*SOURCE_LABELS.values(), TIPS_LABEL]
+    return sorted(
+        lines, key=lambda line: (order.index(line.kind) if line.kind in order else 9, line.currency)
+    )
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TypeGuard
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ from accounts.models import ProProfile
 from accounts.timezones import zone_of
 from bookings.models import Booking
 from payments.gateways import GatewayError, PayoutInfo, get_gateway, is_offline
-from payments.models import ConnectedAccount, Payment, Payout, Refund
+from payments.models import ConnectedAccount, FeeRate, Payment, Payout, Refund
 from payments.reports import EarningLine, FeeLine, earning_lines, fee_report, month_in_zone
 from timz.links import absolute_url
 
@@ -46,6 +47,37 @@ class Hold:
             return "in less than a minute"
         minutes = math.ceil(self.seconds_left / 60)
         return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A staff-set fee rate (``FeeRate``) as the cache keeps it."""
+
+    effective_from: datetime
+    percent: Decimal
+    fixed: int
+    minimum: int
+
+
+FEE_RATES_CACHE_KEY = "payments:fee-rates:v1"
+
+
+def fee_rates() -> list[Rate]:
+    """Every fee rate staff have set, newest first; cached until a rate is saved or deleted
+    (``payments.models``' receivers drop the key)."""
+    rates = cache.get(FEE_RATES_CACHE_KEY)
+    if rates is None:
+        rates = [
+            Rate(r.effective_from, r.percent, r.fixed, r.minimum)
+            for r in FeeRate.objects.order_by("-effective_from", "-id")
+        ]
+        cache.set(FEE_RATES_CACHE_KEY, rates, timeout=None)
+    return rates
+
+
+def fee_rate_at(when: datetime) -> Rate | None:
+    """The rate in force at `when` (the newest that started at or before it), else None."""
+    return next((rate for rate in fee_rates() if rate.effective_from <= when), None)
 
 
 def payment_hold(booking: Booking, *, now: datetime) -> Hold | None:
@@ -106,6 +138,26 @@ def payment_for_test_checkout(*, user, session_id: str) -> Payment:
         raise Http404("No such payment.") from None
 
 
+def payment_for_receipt(*, user, pk) -> Payment:
+    """A payment taken (any kind), for its booking's client, its pro or staff; else 404 (also
+    for a payment never taken: it has no receipt)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such receipt.")
+    qs = payments_with_refunds().select_related(
+        "booking__pro",
+        "booking__client",
+        "booking__client__client_profile",
+        "booking__client__pro_profile",  # User.display_name looks here first
+    )
+    qs = qs.filter(status__in=Payment.PAID_STATUSES, paid_at__isnull=False)
+    if not user.is_staff:
+        qs = qs.filter(Q(booking__client=user) | Q(booking__pro__user=user))
+    try:
+        return qs.get(pk=pk)
+    except (Payment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such receipt.") from None
+
+
 def payments_with_refunds():
     return Payment.objects.select_related("booking").prefetch_related(
         Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
@@ -118,14 +170,42 @@ def current_payment_for(booking: Booking) -> Payment | None:
 
     Uses ``booking.payments`` when prefetched, so a list of bookings costs one query.
     """
+    return _active_or_latest(booking, kinds=Payment.BOOKING_KINDS)
+
+
+def _active_or_latest(booking: Booking, *, kinds) -> Payment | None:
+    """The booking's active payment of one of `kinds`, else its latest attempt of them."""
     cache = getattr(booking, "_prefetched_objects_cache", {})
     if "payments" in cache:
         payments = sorted(cache["payments"], key=lambda p: p.attempt, reverse=True)
     else:
         payments = list(payments_with_refunds().filter(booking=booking).order_by("-attempt"))
-    payments = [p for p in payments if p.kind in Payment.BOOKING_KINDS]
+    payments = [p for p in payments if p.kind in kinds]
     active = [p for p in payments if p.status in Payment.ACTIVE_STATUSES]
     return active[0] if active else (payments[0] if payments else None)
+
+
+def tip_for(booking: Booking) -> Payment | None:
+    """The booking's tip: the active one (pending or paid), else its latest attempt, else None.
+    Uses ``booking.payments`` when prefetched."""
+    return _active_or_latest(booking, kinds=(Payment.Kind.TIP,))
+
+
+def tip_summary_for(*, booking: Booking, viewer) -> dict | None:
+    """The booking's ``tip`` JSON (None without a tip): ``checkout_url`` only for the client
+    while the tip is pending."""
+    tip = tip_for(booking)
+    if tip is None:
+        return None
+    is_client = viewer is not None and getattr(viewer, "pk", None) == booking.client_id
+    pending = tip.status == Payment.Status.PENDING
+    return {
+        "amount": tip.amount,
+        "currency": tip.currency,
+        "status": tip.status,
+        "refunded": tip.amount_refunded,
+        "checkout_url": absolute_url(tip.checkout_url) if (pending and is_client) else None,
+    }
 
 
 def viewer_sees_fee(*, booking: Booking, viewer) -> bool:

@@ -34,7 +34,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.urls import reverse
@@ -69,7 +69,25 @@ CHECKOUT_SESSION_MINUTES = 31
 S = Booking.Status
 
 
-def fee_policy() -> fees.FeePolicy:
+NO_FEE = fees.FeePolicy(percent=0, fixed=0, minimum=0)
+
+
+def fee_policy(*, booking: Booking) -> fees.FeePolicy:
+    """The ONE place a fee policy is built: what the platform takes on `booking`'s payments
+    (the booking itself, a deposit, its balance).
+
+    None at all on a booking through the pro's own link (``Booking.Source.PRO_LINK``); else the
+    rate staff had set when the booking was made (``payments.selectors.fee_rate_at``: a later
+    change applies to later bookings only), or the ``PLATFORM_FEE_*`` settings before staff set
+    any. Tips never go through here: the pro gets all of a tip.
+    """
+    if booking.source == Booking.Source.PRO_LINK:
+        return NO_FEE
+    from payments.selectors import fee_rate_at
+
+    rate = fee_rate_at(booking.created_at or timezone.now())
+    if rate is not None:
+        return fees.FeePolicy(percent=rate.percent, fixed=rate.fixed, minimum=rate.minimum)
     return fees.FeePolicy(
         percent=Decimal(str(settings.PLATFORM_FEE_PERCENT)),
         fixed=int(settings.PLATFORM_FEE_FIXED),
@@ -246,7 +264,9 @@ def _due_now(booking: Booking, now: datetime) -> tuple[str, int]:
 def _fee_for(booking: Booking, kind: str) -> int:
     """The platform fee a payment of `kind` carries: the booking's whole fee on its price,
     shared between deposit and balance in proportion (``fees.deposit_fee``)."""
-    whole = fees.split(price=booking.price_amount, currency=booking.currency, policy=fee_policy())
+    whole = fees.split(
+        price=booking.price_amount, currency=booking.currency, policy=fee_policy(booking=booking)
+    )
     if kind == Payment.Kind.FULL:
         return whole.fee
     on_deposit = fees.deposit_fee(
@@ -385,7 +405,9 @@ def payment_succeeded(
         payment.paid_at = timezone.now()
         payment.save(update_fields=["status", "payment_intent_id", "paid_at", "updated_at"])
         _on_commit_receipt("payment", payment.pk)
-        if payment.kind == Payment.Kind.BALANCE:
+        if payment.kind == Payment.Kind.TIP:
+            pass  # after the visit: nothing about the booking changes
+        elif payment.kind == Payment.Kind.BALANCE:
             # The booking is already confirmed; only one that ended meanwhile is refunded.
             if booking.status in ENDING_STATUSES:
                 refund_create(
@@ -856,6 +878,123 @@ def booking_payment_follow(
         if late and paid.kind == Payment.Kind.FULL:
             why = f"Late cancellation: the professional keeps {keep}% of the price."
         refund_create(payment=paid, amount=amount, fee_amount=fee_amount, reason=why)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tips
+# ---------------------------------------------------------------------------------------------
+
+# A tip is at most the booking's price (a typo of two extra zeros is refused, not charged).
+TIP_MAX_PERCENT_OF_PRICE = 100
+
+
+def tip_refusal(booking: Booking) -> str | None:
+    """Why the client cannot tip `booking` now (None when they can): the visit is completed and
+    was paid online (a booking payment taken and not refunded in full), and no tip was paid yet.
+    Expects ``booking.payments`` prefetched or reads them (one query)."""
+    if booking.status != S.COMPLETED:
+        return "You can add a tip once the visit is completed."
+    payments = list(booking.payments.all())
+    if not any(
+        p.kind in Payment.BOOKING_KINDS
+        and p.status in (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
+        for p in payments
+    ):
+        return "Tips can only be added to a visit paid online."
+    if any(p.kind == Payment.Kind.TIP and p.is_paid for p in payments):
+        return "You have already added a tip for this visit. Thank you!"
+    return None
+
+
+def tip_max(booking: Booking) -> int:
+    return fees.percent_of(amount=booking.price_amount, percent=TIP_MAX_PERCENT_OF_PRICE)
+
+
+def tip_start(*, booking: Booking, user, amount: int) -> Payment:
+    """Start paying a tip of `amount` (minor units of the booking's currency) for `booking`.
+
+    Only the booking's client, on a completed visit paid online, once (see ``tip_refusal``);
+    more than 0 and at most the price. The pro gets all of it: the payment's fee is 0 and the
+    Checkout Session has no ``application_fee_amount`` (a destination charge to the pro's
+    account). A pending tip of the same amount is reused (double clicks); one of another
+    amount is replaced (its session expired on commit). Webhooks and the offline test page
+    complete it through ``payment_succeeded``, like any payment.
+    """
+    if user is None or user.pk != booking.client_id:
+        raise PermissionDenied("Only the client of this booking can add a tip.")
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise ValidationError("Enter the tip as an amount.")
+    from payments.selectors import account_can_charge, connected_account_for
+
+    with transaction.atomic():
+        locked = _lock_booking(booking.pk)
+        payments = list(Payment.objects.select_for_update().filter(booking=locked))
+        locked._prefetched_objects_cache = {"payments": payments}
+        refusal = tip_refusal(locked)
+        if refusal:
+            raise ValidationError(refusal)
+        currency = locked.currency
+        if amount <= 0:
+            raise ValidationError("Enter a tip of more than 0.")
+        cap = tip_max(locked)
+        if amount > cap:
+            shown = money.format_money(cap, currency)
+            raise ValidationError(f"A tip can be at most {shown} (the price of the visit).")
+        error = money.stripe_charge_error(amount, currency)
+        if error:
+            raise ValidationError(error)
+        pending = next(
+            (
+                p
+                for p in payments
+                if p.kind == Payment.Kind.TIP and p.status == Payment.Status.PENDING
+            ),
+            None,
+        )
+        if pending is not None:
+            if pending.amount == amount:
+                return pending
+            pending.status = Payment.Status.EXPIRED
+            pending.save(update_fields=["status", "updated_at"])
+            if pending.backend == Payment.Backend.STRIPE and pending.checkout_session_id:
+                pid, sid = pending.pk, pending.checkout_session_id
+                transaction.on_commit(partial(_expire_session_quietly, pid, sid))
+        account = connected_account_for(locked.pro)
+        if not account_can_charge(account):
+            raise ValidationError("This professional cannot take online payments right now.")
+        attempt = max((p.attempt for p in payments), default=0) + 1
+        detail = absolute_url(reverse("bookings:detail", args=[locked.pk]))
+        gateway = get_gateway()
+        request = CheckoutRequest(
+            booking_id=locked.pk,
+            service_name=f"Tip: {locked.service_name}",
+            amount=amount,
+            fee=0,
+            currency=currency,
+            destination=account.stripe_account_id or "",
+            success_url=detail + "?tip=thanks",
+            cancel_url=detail + "?tip=cancelled",
+            expires_at=_session_expiry(timezone.now()),
+            operation=f"booking-{locked.pk}-tip-{attempt}",
+            customer_email=locked.client.email,
+            kind=Payment.Kind.TIP,
+        )
+        try:
+            info = gateway.create_checkout(request)
+        except GatewayError as exc:
+            raise ValidationError(f"The tip could not be started. {exc}") from exc
+        return Payment.objects.create(
+            booking=locked,
+            kind=Payment.Kind.TIP,
+            attempt=attempt,
+            backend=gateway.name,
+            amount=amount,
+            fee=0,
+            currency=currency,
+            destination_account=account.stripe_account_id or "",
+            checkout_session_id=info.session_id,
+            checkout_url=info.url,
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,5 +13,8 @@ urlpatterns = [
     path("checkout/<int:pk>/done/", views.checkout_return, name="checkout_return"),
     path("checkout/<int:pk>/status/", views.checkout_status, name="checkout_status"),
     path("test-payment/<str:session_id>/", views.test_checkout, name="test_checkout"),
+    path("tip/<int:pk>/", views.tip, name="tip"),
+    path("receipts/<int:pk>/", views.receipt, name="receipt"),
+    path("receipts/<int:pk>/pdf/", views.receipt_pdf, name="receipt_pdf"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

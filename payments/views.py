@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +27,8 @@ from accounts.access import pro_required
 from accounts.timezones import viewer_zone, zone_of
 from bookings.models import Booking
 from bookings.views.common import bad_request
-from payments import selectors, services, webhooks
+from payments import receipts, selectors, services, webhooks
+from payments.forms import TipForm
 from payments.gateways import is_offline
 from payments.models import Payment
 from payments.reports import CSV_HEADER, CSV_NUMERIC, earnings_csv_rows
@@ -168,8 +169,12 @@ def checkout_status(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def test_checkout(request, session_id):
+    """Pay or Decline a pending offline payment: a booking's (back to its checkout page) or a
+    tip's (back to the booking)."""
     payment = selectors.payment_for_test_checkout(user=request.user, session_id=session_id)
     booking = payment.booking
+    is_tip = payment.kind == Payment.Kind.TIP
+    back = booking_url(booking) if is_tip else reverse("payments:checkout", args=[booking.pk])
     if request.method == "POST":
         outcome = request.POST.get("outcome")
         if outcome not in ("pay", "decline"):
@@ -177,7 +182,7 @@ def test_checkout(request, session_id):
             return redirect("payments:test_checkout", session_id=session_id)
         if payment.status != Payment.Status.PENDING:
             messages.error(request, "This test payment is already closed.")
-            return redirect("payments:checkout", pk=booking.pk)
+            return redirect(back)
         if outcome == "decline":
             services.payment_failed(payment=payment)
             if payment.kind == Payment.Kind.BALANCE:
@@ -186,17 +191,24 @@ def test_checkout(request, session_id):
                 )
                 return redirect(booking_url(booking))
             messages.warning(
-                request, "The test card was declined. You can try again while the time is held."
+                request,
+                "The test card was declined. Your tip was not paid."
+                if is_tip
+                else "The test card was declined. You can try again while the time is held.",
             )
-            return redirect("payments:checkout", pk=booking.pk)
+            return redirect(back)
         is_balance = payment.kind == Payment.Kind.BALANCE
         lapsed = booking.expires_at is not None and booking.expires_at <= timezone.now()
         if is_balance and booking.status != Booking.Status.CONFIRMED:
             messages.error(request, "This booking no longer takes its balance online.")
             return redirect(booking_url(booking))
-        if not is_balance and (booking.status != Booking.Status.PENDING_PAYMENT or lapsed):
+        if (
+            not is_balance
+            and not is_tip
+            and (booking.status != Booking.Status.PENDING_PAYMENT or lapsed)
+        ):
             messages.error(request, "The hold on this time has expired. Please book again.")
-            return redirect("payments:checkout", pk=booking.pk)
+            return redirect(back)
         try:
             services.payment_succeeded(
                 payment=payment,
@@ -206,12 +218,69 @@ def test_checkout(request, session_id):
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("payments:checkout", pk=booking.pk)
+            return redirect(back)
         if is_balance:
             messages.success(request, "The balance is paid: nothing is left to pay at the visit.")
             return redirect(booking_url(booking))
+        if is_tip:
+            return redirect(back + "?tip=thanks")
         return redirect("payments:checkout_return", pk=booking.pk)
     return render(request, "payments/test_checkout.html", {"payment": payment, "booking": booking})
+
+
+# -- Tips (clients) ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def tip(request, pk):
+    """The booking page's "Add a tip" form: a preset percentage or a typed amount."""
+    booking = selectors.booking_for_payment(user=request.user, pk=pk)
+    form = TipForm(request.POST, booking=booking)
+    if form.is_valid():
+        try:
+            payment = services.tip_start(
+                booking=booking, user=request.user, amount=form.cleaned_data["amount"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return HttpResponseRedirect(payment.checkout_url, status=HTTPStatus.SEE_OTHER)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(booking_url(booking) + "#tip")
+
+
+# -- Receipts ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def receipt(request, pk):
+    """A payment's receipt (the booking's client, its pro, staff; 404 for anyone else)."""
+    payment = selectors.payment_for_receipt(user=request.user, pk=pk)
+    return render(
+        request,
+        "payments/receipt.html",
+        {
+            "receipt": receipts.receipt_for(payment, viewer=request.user),
+            "payment": payment,
+            "booking_url": booking_url(payment.booking),
+        },
+    )
+
+
+@login_required
+@require_GET
+def receipt_pdf(request, pk):
+    """The same receipt as a PDF download."""
+    payment = selectors.payment_for_receipt(user=request.user, pk=pk)
+    receipt = receipts.receipt_for(payment, viewer=request.user)
+    response = HttpResponse(receipts.receipt_pdf(receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="timz-receipt-{receipt.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # -- Stripe webhook ----------------------------------------------------------------------------

@@ -343,6 +343,9 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="10")
 PLATFORM_FEE_FIXED = env.int("PLATFORM_FEE_FIXED", default=0)
 PLATFORM_FEE_MIN = env.int("PLATFORM_FEE_MIN", default=0)
+# Who runs the platform, on every receipt (payments.receipts); the VAT line only when set.
+PLATFORM_LEGAL_NAME = env.str("PLATFORM_LEGAL_NAME", default="Timz")
+PLATFORM_VAT_ID = env.str("PLATFORM_VAT_ID", default="")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR").upper()
 if STRIPE_SECRET_KEY:
     # The Pay and Get-paid buttons POST, then redirect to Stripe: browsers apply form-action
@@ -376,5 +379,7 @@ LOGGING = {
         # Django installs its own console handler in DEBUG; route it through ours only once.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.channels.server": {"level": "WARNING"},
+        # fpdf2 subsets the receipt font through fontTools, which logs every table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }

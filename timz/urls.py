@@ -8,6 +8,7 @@ from django.views.static import serve
 
 from accounts import mfa
 from accounts import views as accounts_views
+from bookings.views import share_link
 from timz import admin_dashboard, views
 from timz.api import api
 from timz.api import not_found as api_not_found
@@ -26,6 +27,8 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("", include("accounts.urls")),
+    # A pro's own link to share: bookings through it by new clients carry no platform fee.
+    path("go/<slug:slug>/", share_link.go, name="share_link"),
     path("bookings/", include("bookings.urls")),
     path("messages/", include("chat.urls")),
     path("payments/", include("payments.urls")),

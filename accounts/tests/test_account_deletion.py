@@ -211,6 +211,7 @@ def test_client_profile_is_anonymised_and_its_photo_deleted(client_user, commit)
 
 def test_pro_profile_is_unlisted_blanked_and_moved_to_a_random_address(pro, commit):
     pro.headline, pro.bio, pro.address_line = "Fades", "Twenty years of cuts", "1 rue de Rivoli"
+    pro.business_name = "Fades SARL"
     pro.avatar.save("pro.jpg", ContentFile(image_bytes(size=(64, 64))), save=False)
     pro.save()
     storage, name = pro.avatar.storage, pro.avatar.name
@@ -220,6 +221,7 @@ def test_pro_profile_is_unlisted_blanked_and_moved_to_a_random_address(pro, comm
     assert pro.is_listed is False
     assert pro.display_name == "Former pro"
     assert (pro.headline, pro.bio, pro.address_line, pro.city) == ("", "", "", "")
+    assert pro.business_name == ""
     assert not pro.avatar and not storage.exists(name)
     assert pro.slug != "paula-pro" and pro.slug.startswith("former-pro-")
 

@@ -135,6 +135,7 @@ def test_pro_profile_edit_saves_every_field(pro_client, pro, category):
             bio="Ten years of balayage.",
             city="Lyon",
             address_line="3 rue de la République",
+            business_name="  Studio   Paula SARL ",
             timezone="Europe/London",
             avatar=upload(image_bytes(size=(1000, 800)), "me.jpg"),
         ),
@@ -152,6 +153,7 @@ def test_pro_profile_edit_saves_every_field(pro_client, pro, category):
         "3 rue de la République",
         "Europe/London",
     )
+    assert pro.business_name == "Studio Paula SARL"  # for receipts
     assert pro.avatar.name.startswith("avatars/")
     assert pro.get_absolute_url() == "/p/paulas-studio/"
 

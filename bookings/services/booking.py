@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import ProProfile, User
-from bookings import lifecycle
+from bookings import attribution, lifecycle
 from bookings.lifecycle import SlotUnavailable, TransitionNotAllowed
 from bookings.models import (
     Booking,
@@ -209,9 +209,13 @@ def booking_create(
     service: Service,
     starts_at: datetime,
     note: str = "",
+    referring_pro_id: int | None = None,
     enforce_rate_limit: bool = True,
 ) -> Booking:
     """Book `service` at `starts_at` for `client`.
+
+    `referring_pro_id` is the pro whose share link brought the client
+    (``bookings.attribution.referring_pro_id``): it decides the booking's ``source`` here, once.
 
     Initial status: ``pending_payment`` for a service paid online (in full, or a deposit) of a
     pro who accepts online payments (30-minute hold, its checkout session opened in the same
@@ -233,7 +237,12 @@ def booking_create(
         with transaction.atomic():
             _lock_participants(pro=service.pro, client=client)
             booking = insert_checked(
-                client=client, service=service, starts_at=starts_at, note=note, online=online
+                client=client,
+                service=service,
+                starts_at=starts_at,
+                note=note,
+                online=online,
+                referring_pro_id=referring_pro_id,
             )
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
@@ -250,6 +259,7 @@ def insert_checked(
     by=None,
     series=None,
     horizon_days: int | None = None,
+    referring_pro_id: int | None = None,
 ) -> Booking:
     """Inside the caller's transaction, with the participants locked: check the slot (every
     rule of the slot engine and the client's own bookings), insert the booking, redeem a
@@ -257,6 +267,7 @@ def insert_checked(
 
     `by` is who books (default the client); a pro booking for a client books them confirmed.
     `horizon_days` replaces the pro's horizon (a standing appointment reaches further).
+    `referring_pro_id` decides the booking's ``source`` (``bookings.attribution``).
     Raises SlotUnavailable, or IntegrityError from the database's own constraints.
     """
     from bookings.selectors import booking_rules_for, calendars_unchecked
@@ -300,6 +311,9 @@ def insert_checked(
             note=note,
             expires_at=expires_at,
             series=series,
+            source=attribution.booking_source(
+                pro_id=service.pro_id, client=client, referring_pro_id=referring_pro_id
+            ),
         )
         if not online and booking.protection == Protection.DEPOSIT:
             # The pro cannot take the deposit now: nothing is asked, nothing promised.

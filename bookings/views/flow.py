@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import ProProfile
 from accounts.timezones import viewer_zone, zone_of
-from bookings import lifecycle, selectors, series, services
+from bookings import attribution, lifecycle, selectors, series, services
 from bookings.forms import (
     BookingNoteForm,
 )
@@ -238,6 +238,7 @@ def confirm(request, slug, service_id):
                 service=service,
                 starts_at=starts_at,
                 note=form.cleaned_data["note"],
+                referring_pro_id=attribution.referring_pro_id(request),
             )
         except lifecycle.SlotUnavailable as exc:
             return _unavailable(

@@ -56,6 +56,28 @@ def booking_payment(booking, user):
     }
 
 
+@register.simple_tag(takes_context=True)
+def booking_tip(context, booking, user):
+    """What `templates/payments/includes/_booking_tip.html` shows for `user`: the tip given, or
+    for the client of a completed visit paid online the form to add one."""
+    from payments.forms import TipForm
+    from payments.services import tip_max, tip_refusal
+
+    tip = selectors.tip_for(booking)
+    is_client = getattr(user, "pk", None) == booking.client_id
+    can_tip = is_client and tip_refusal(booking) is None
+    request = context.get("request")
+    return {
+        "tip": tip,
+        "is_client": is_client,
+        "is_pro": getattr(user, "pk", None) == booking.pro.user_id,
+        "can_tip": can_tip,
+        "form": TipForm(booking=booking) if can_tip else None,
+        "max": tip_max(booking),
+        "thanks": request is not None and request.GET.get("tip") == "thanks",
+    }
+
+
 @register.simple_tag
 def payout_status(user):
     """The connected account of `user`'s pro profile (None if not a pro or not set up)."""

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from bookings.models import Booking
 from conftest import book
 from payments.models import Payment, Refund
 
@@ -105,3 +106,42 @@ def test_a_pros_report_reads_the_month_on_the_pros_clock(
     row = next(line.split() for line in text.splitlines() if line.startswith("EUR"))
     assert row == ["EUR", "1", "€50.00", "€0.00", "€5.00", "€0.00", "€0.00", "€45.00"]
     assert "EUR" not in report("2026-11")  # the platform's November is UTC's
+
+
+def test_marketplace_and_pro_link_bookings_and_tips_are_shown_apart(
+    offline_account, paid_service, client_user, other_client
+):
+    nov = datetime(2026, 11, 10, tzinfo=UTC)
+    market = book(client=client_user, service=paid_service)
+    linked = book(client=other_client, service=paid_service, days=4)
+    Booking.objects.filter(pk=linked.pk).update(source=Booking.Source.PRO_LINK)
+    for booking, amount, fee in ((market, 5000, 500), (linked, 5000, 0)):
+        Payment.objects.create(
+            booking=booking,
+            backend="offline",
+            amount=amount,
+            fee=fee,
+            currency="EUR",
+            status="succeeded",
+            paid_at=nov,
+        )
+    for booking, amount in ((market, 750), (linked, 500)):
+        Payment.objects.create(
+            booking=booking,
+            kind="tip",
+            attempt=2,
+            backend="offline",
+            amount=amount,
+            fee=0,
+            currency="EUR",
+            status="succeeded",
+            paid_at=nov,
+        )
+    text = report("2026-11")
+    rows = {line.split()[0]: line.split() for line in text.splitlines() if line.strip()}
+    # The totals keep their format: every payment taken, tips included.
+    assert rows["EUR"] == ["EUR", "4", "€112.50", "€5.00", "€0.00", "€0.00", "€5.00"]
+    assert "By source" in text
+    assert rows["Marketplace"] == ["Marketplace", "EUR", "1", "€50.00", "€5.00"]
+    assert rows["Pro-link"] == ["Pro-link", "EUR", "1", "€50.00", "€0.00"]
+    assert rows["Tips"] == ["Tips", "EUR", "2", "€12.50", "€0.00"]

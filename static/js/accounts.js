@@ -33,4 +33,19 @@
       reader.readAsDataURL(file);
     });
   });
+  // Share link: a Copy button (without JavaScript the field is there to select and copy).
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var input = document.getElementById(button.getAttribute("data-copy"));
+    var status = document.querySelector("[data-copy-status]");
+    if (!input || !navigator.clipboard) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(input.value).then(function () {
+        if (status) { status.textContent = "Link copied."; }
+      }, function () {
+        input.select();
+        if (status) { status.textContent = "Select the link and copy it."; }
+      });
+    });
+  });
 })();

@@ -181,6 +181,7 @@ class World:
     time_off: object
     calendar_token: str
     payment: object
+    paid_payment: object
     email_key: str
     reset_uidb36: str
     reset_key: str
@@ -353,6 +354,20 @@ def build_world() -> World:
 
     connected_account_enable_simulated(pro=pro)
     payment = checkout_start(booking=bookings["pending_payment"], user=client_user)
+    # The completed visit was paid online: it has a receipt, and its client may tip.
+    from payments.models import Payment
+
+    paid_payment = Payment.objects.create(
+        booking=bookings["completed"],
+        backend=Payment.Backend.OFFLINE,
+        amount=3500,
+        fee=350,
+        currency="EUR",
+        status=Payment.Status.SUCCEEDED,
+        checkout_session_id="offline_world-paid",
+        payment_intent_id="offline_pi_world",
+        paid_at=timezone.now() - timedelta(days=3),
+    )
 
     # The client waits for the pro's service; a time is held for them (far from free_start).
     waitlist_entry = booking_services.waitlist_join(
@@ -417,6 +432,7 @@ def build_world() -> World:
         time_off=time_off,
         calendar_token=calendar_token,
         payment=payment,
+        paid_payment=paid_payment,
         email_key=EmailConfirmationHMAC(address).key,
         reset_uidb36=user_pk_to_url_str(client_user),
         reset_key=default_token_generator.make_token(client_user),
@@ -945,6 +961,41 @@ MATRIX: dict[str, dict[str, Case]] = {
             POST=m(LOGIN, no(), no(), no(), no(), no()),
         ),
     },
+    # Tips: only the booking's client, on a completed visit paid online (the pro and staff do
+    # not even see the form: 404 as for paying).
+    "payments:tip": {
+        "completed, paid online": Case(
+            _booking("completed"),
+            body=lambda w: {"percent": "10"},
+            GET=POST_ONLY,
+            POST=m(
+                LOGIN, ok(303, to="payments:test_checkout", writes=True), no(), no(), no(), no()
+            ),
+        ),
+        # The client is let in and sent back to the booking with the reason; nothing is written.
+        "not completed": Case(
+            _booking("confirmed"),
+            body=lambda w: {"percent": "10"},
+            POST=m(LOGIN, DETAIL, no(), no(), no(), no()),
+        ),
+    },
+    # Receipts: the booking's two parties and staff, for a payment taken; nobody for the rest.
+    **{
+        name: {
+            "paid": Case(lambda w: {"pk": w.paid_payment.pk}, GET=READ_BOOKING),
+            "not paid yet": Case(lambda w: {"pk": w.payment.pk}, GET=m(LOGIN, *[no()] * 5)),
+            "id beyond bigint": Case(lambda w: {"pk": HUGE_ID}, GET=m(LOGIN, *[no()] * 5)),
+        }
+        for name in ("payments:receipt", "payments:receipt_pdf")
+    },
+    # The share link: public for a listed pro (a cookie, then the pro's page); 404 otherwise.
+    "share_link": {
+        "listed pro": Case(
+            lambda w: {"slug": w.pro.slug}, GET=everyone(ok(302, to="accounts:pro_detail"))
+        ),
+        "unlisted pro": Case(lambda w: {"slug": w.hidden_pro.slug}, GET=everyone(no())),
+        "deactivated pro": Case(lambda w: {"slug": w.gone_pro.slug}, GET=everyone(no())),
+    },
     # -- allauth: the key in the link is the credential ----------------------------------------
     "account_confirm_email": {
         "real key": Case(lambda w: {"key": w.email_key}, GET=everyone(ok())),
@@ -1141,6 +1192,25 @@ MATRIX: dict[str, dict[str, Case]] = {
         },
         "no such booking": Case(lambda w: {"booking_id": NO_SUCH_ID}, GET=m(UNAUTH, *[no()] * 5)),
         "id beyond bigint": Case(lambda w: {"booking_id": HUGE_ID}, GET=m(UNAUTH, *[no()] * 5)),
+    },
+    # A tip: the booking's client only (its pro and staff read the booking: 403), on a completed
+    # visit paid online (400 otherwise).
+    "POST /api/v1/bookings/{booking_id}/tip": {
+        "completed, paid online": Case(
+            _api_booking("completed"),
+            body=lambda w: {"amount": 500},
+            POST=m(UNAUTH, WROTE, no(), no(403), no(), no(403)),
+        ),
+        "not completed": Case(
+            _api_booking("confirmed"),
+            body=lambda w: {"amount": 500},
+            POST=m(UNAUTH, no(400), no(), no(403), no(), no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"booking_id": HUGE_ID},
+            body=lambda w: {"amount": 500},
+            POST=m(UNAUTH, *[no()] * 5),
+        ),
     },
     "POST /api/v1/bookings/{booking_id}/pay": {
         "awaiting payment": Case(

@@ -1,13 +1,14 @@
 """manage.py fee_report --month YYYY-MM [--pro SLUG]: gross volume, fees, refunds, net fee
-revenue, and the month's disputes; with --pro, one pro's month as their money page shows it
-(the same function, ``payments.reports.fee_report``)."""
+revenue; the same payments by source (marketplace, the pro's own link) with tips apart; the
+month's disputes; with --pro, one pro's month as their money page shows it (the same function,
+``payments.reports.fee_report``)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from accounts.models import ProProfile
 from accounts.timezones import zone_of
-from payments.reports import dispute_report, fee_report, month_in_zone, parse_month
+from payments.reports import dispute_report, fee_report, month_in_zone, parse_month, source_report
 from timz.money import format_money
 
 
@@ -68,6 +69,23 @@ class Command(BaseCommand):
                         ),
                     )
                     for line in lines
+                ],
+            )
+        sources = source_report(start=start, end=end)
+        if sources:
+            # No blank line before it: readers of the totals take every line after the title.
+            self.stdout.write("By source (payments taken, before refunds; tips carry no fee)")
+            self._table(
+                ("Source", "Currency", "Payments", "Gross volume", "Platform fees"),
+                [
+                    (
+                        line.kind,
+                        line.currency,
+                        str(line.payments),
+                        format_money(line.gross, line.currency),
+                        format_money(line.fees, line.currency),
+                    )
+                    for line in sources
                 ],
             )
         if disputes:
