@@ -4,9 +4,12 @@
   attempt of the user's bookings with its refunds, each naming its ``booking_id`` (the bookings
   sections list the same ids), ordered like the bookings; the pro's side adds what the platform
   kept. ``payout_account``: a pro's Stripe (or simulated) account, or None.
-- Deletion: no receiver. Payments and refunds are kept for the other party and for accounting;
-  refunds of the bookings that the deletion cancels follow the booking lifecycle
-  (``payments.services.booking_payment_follow``).
+  ``saved_cards``: the cards the client saved for bookings, by brand and last four digits only.
+- Deletion (``forget_saved_cards``): the client's saved cards are forgotten (their payment
+  method and customer ids cleared) and their Stripe customer deleted on commit
+  (``payments.card_on_file.saved_cards_forget``). Payments and refunds are kept for the other
+  party and for accounting; refunds of the bookings that the deletion cancels follow the booking
+  lifecycle (``payments.services.booking_payment_follow``).
 
 Connected in ``PaymentsConfig.ready()``.
 """
@@ -17,7 +20,7 @@ from django.db.models import Q
 
 from accounts.data_export import iso
 from accounts.models import ProProfile, User
-from payments.models import ConnectedAccount, Payment
+from payments.models import ConnectedAccount, Payment, SavedCard
 
 
 def export_user_data(sender, *, user: User, **kwargs) -> dict:
@@ -31,7 +34,23 @@ def export_user_data(sender, *, user: User, **kwargs) -> dict:
             [_payment(p, side="pro") for p in _payments(Q(booking__pro=pro))] if pro else []
         ),
         "payout_account": _payout_account(pro) if pro else None,
+        "saved_cards": [
+            {
+                "booking_id": card.booking_id,
+                "card": card.label,
+                "status": card.status,
+                "saved_at": iso(card.saved_at),
+            }
+            for card in SavedCard.objects.filter(booking__client=user).order_by("created_at", "pk")
+        ],
     }
+
+
+def forget_saved_cards(sender, *, user: User, **kwargs) -> dict:
+    """Receiver of ``user_deleting``: the client's saved cards are forgotten."""
+    from payments.card_on_file import saved_cards_forget
+
+    return {"saved_cards_forgotten": saved_cards_forget(user=user)}
 
 
 def _payments(where: Q) -> list[Payment]:

@@ -11,7 +11,15 @@ from django.utils.html import format_html
 
 from payments import services
 from payments.forms import StaffRefundForm
-from payments.models import ConnectedAccount, Dispute, Payment, Refund, StripeEvent
+from payments.models import (
+    ConnectedAccount,
+    Dispute,
+    Payment,
+    Refund,
+    SavedCard,
+    StripeCustomer,
+    StripeEvent,
+)
 from timz.money import format_money
 
 
@@ -344,6 +352,46 @@ class StripeEventAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="Error")
     def has_error(self, obj):
         return bool(obj.error)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StripeCustomer)
+class StripeCustomerAdmin(admin.ModelAdmin):
+    """Clients' customers on the platform account (card on file)."""
+
+    list_display = ("stripe_customer_id", "user", "created_at")
+    search_fields = ("=stripe_customer_id", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "stripe_customer_id", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SavedCard)
+class SavedCardAdmin(admin.ModelAdmin):
+    """The card each card-protected booking keeps for its no-show fee (read only)."""
+
+    list_display = ("booking", "card", "status", "backend", "saved_at")
+    list_filter = ("status", "backend")
+    search_fields = ("=booking__id", "booking__client__email", "=payment_method_id")
+    list_select_related = ("booking",)
+    readonly_fields = [f.name for f in SavedCard._meta.fields]
+
+    @admin.display(description="Card")
+    def card(self, obj):
+        return obj.label or "—"
 
     def has_add_permission(self, request):
         return False

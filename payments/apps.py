@@ -11,9 +11,9 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
-        from accounts.signals import user_exporting
+        from accounts.signals import user_deleting, user_exporting
         from bookings.lifecycle import booking_transitioned
-        from payments.account_data import export_user_data
+        from payments.account_data import export_user_data, forget_saved_cards
 
         # Refunds and closing pending payments follow the booking lifecycle, in its transaction.
         booking_transitioned.connect(
@@ -21,3 +21,4 @@ class PaymentsConfig(AppConfig):
         )
         # The payment part of a user's export (accounts.signals).
         user_exporting.connect(export_user_data, dispatch_uid="payments.export_user_data")
+        user_deleting.connect(forget_saved_cards, dispatch_uid="payments.forget_saved_cards")

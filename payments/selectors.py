@@ -18,7 +18,7 @@ from django.http import Http404
 
 from bookings.models import Booking
 from payments.gateways import is_offline
-from payments.models import ConnectedAccount, Payment, Refund
+from payments.models import ConnectedAccount, Payment, Refund, SavedCard
 from timz.links import absolute_url
 
 
@@ -77,7 +77,9 @@ def booking_for_payment(*, user, pk) -> Booking:
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such booking.")
     try:
-        return Booking.objects.select_related("pro", "pro__user", "client").get(pk=pk, client=user)
+        return Booking.objects.select_related("pro", "pro__user", "client", "service").get(
+            pk=pk, client=user
+        )
     except (Booking.DoesNotExist, ValueError, TypeError):
         raise Http404("No such booking.") from None
 
@@ -167,3 +169,61 @@ def online_payment_unavailable_reason(pro) -> str | None:
         "Online payment needs a Stripe account that can take charges: finish the setup on "
         "the Payouts page first."
     )
+
+
+# -- Card on file (payments.card_on_file) -------------------------------------------------------
+
+
+def booking_saves_card(booking: Booking) -> bool:
+    """Whether `booking` waits for its client to save a card (not for a payment)."""
+    from bookings.models import Protection, Service
+
+    if booking.protection != Protection.CARD or booking.status != Booking.Status.PENDING_PAYMENT:
+        return False
+    service = booking.service if booking.service_id else None
+    return service is None or service.payment_mode != Service.PaymentMode.ONLINE
+
+
+def saved_card_of(booking: Booking) -> SavedCard | None:
+    """The booking's saved card row (any status), or None."""
+    try:
+        return booking.saved_card
+    except SavedCard.DoesNotExist:
+        return None
+
+
+def fee_payments_of(booking: Booking) -> list[Payment]:
+    """The booking's no-show fee attempts, newest first (from the prefetch when there is one)."""
+    cache = getattr(booking, "_prefetched_objects_cache", {})
+    if "payments" in cache:
+        found = [p for p in cache["payments"] if p.kind == Payment.Kind.NO_SHOW_FEE]
+    else:
+        found = list(booking.payments.filter(kind=Payment.Kind.NO_SHOW_FEE))
+    return sorted(found, key=lambda p: p.attempt, reverse=True)
+
+
+def booking_for_fee(*, user, pk) -> Booking:
+    """A booking whose no-show fee `user` may charge: only its own pro (404 for anyone else)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such booking.")
+    try:
+        return Booking.objects.select_related(
+            "pro", "pro__user", "client", "saved_card", "service"
+        ).get(pk=pk, pro__user=user)
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such booking.") from None
+
+
+def saved_card_for_test_setup(*, user, session_id: str) -> SavedCard:
+    """The offline test card page of `session_id`, for the booking's client only (else 404);
+    always 404 while Stripe is configured."""
+    if not is_offline() or not getattr(user, "is_authenticated", False):
+        raise Http404("No such card setup.")
+    try:
+        return SavedCard.objects.select_related("booking", "booking__pro").get(
+            checkout_session_id=session_id,
+            backend=Payment.Backend.OFFLINE,
+            booking__client=user,
+        )
+    except SavedCard.DoesNotExist:
+        raise Http404("No such card setup.") from None

@@ -181,12 +181,13 @@ def booking_create(
     """Book `service` at `starts_at` for `client`.
 
     Initial status: ``pending_payment`` for an online-paid service of a pro who accepts online
-    payments (30-minute hold), else ``confirmed`` (instant mode) or ``requested`` (request mode,
-    expiring after the pro's request expiry). Raises SlotUnavailable when the time is not free,
-    timz.ratelimit.RateLimited when the client tried too often (every valid attempt counts,
-    successful or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
+    payments, or one that asks for a card on file (30-minute hold), else ``confirmed`` (instant
+    mode) or ``requested`` (request mode, expiring after the pro's request expiry). Raises
+    SlotUnavailable when the time is not free, timz.ratelimit.RateLimited when the client tried
+    too often (every valid attempt counts, successful or not; ``enforce_rate_limit=False`` is
+    for demo data and imports, never for users).
     """
-    from bookings.selectors import booking_rules_for, service_pays_online
+    from bookings.selectors import booking_rules_for, service_pays_online, service_saves_card
 
     starts_at = _require_aware(starts_at)
     note = (note or "").strip()
@@ -205,7 +206,7 @@ def booking_create(
         BOOKING_ATTEMPTS.hit(client.pk)
     starts_at = _require_bookable(starts_at)
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    online = service_pays_online(service)
+    online = service_pays_online(service) or service_saves_card(service)
     try:
         with transaction.atomic():
             _lock_participants(pro=pro, client=client)
@@ -349,13 +350,13 @@ def booking_transition(
                 moved = f"Moved from {old:%Y-%m-%d %H:%M} UTC to {starts_at:%Y-%m-%d %H:%M} UTC"
                 event_reason = moved + (f" ({reason})" if reason else "")
             elif action == "confirm" or (
-                action == "payment_received" and to_status == Booking.Status.CONFIRMED
+                action in lifecycle.HOLD_ENDING_ACTIONS and to_status == Booking.Status.CONFIRMED
             ):
                 locked.expires_at = None
                 fields.append("expires_at")
                 # A paid booking is new to the pro too; an accepted request only to the client.
                 kind = "confirmed" if action == "confirm" else "booked"
-            elif action == "payment_received":
+            elif action in lifecycle.HOLD_ENDING_ACTIONS:
                 locked.expires_at = min(
                     now + timedelta(hours=rules.request_expiry_hours), locked.starts_at
                 )
