@@ -1,10 +1,10 @@
-"""Payments in the JSON API v1: paying a booking."""
+"""Payments in the JSON API v1: paying a booking, charging a no-show fee."""
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.security import django_auth
 
-from payments import selectors, services
+from payments import card_on_file, selectors, services
 from timz.links import absolute_url
 from timz.schemas import ErrorOut
 
@@ -28,3 +28,36 @@ def pay_booking(request: HttpRequest, booking_id: int):
     booking = selectors.booking_for_payment(user=request.user, pk=booking_id)
     payment = services.checkout_start(booking=booking, user=request.user)
     return {"checkout_url": absolute_url(payment.checkout_url)}
+
+
+class FeeChargeOut(Schema):
+    status: str
+    amount: int
+    currency: str
+    message: str
+
+
+@router.post(
+    "/bookings/{int:booking_id}/no-show-fee",
+    response={200: FeeChargeOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=django_auth,
+    summary="Charge a no-show or late-cancellation fee to the saved card",
+)
+def charge_no_show_fee(request: HttpRequest, booking_id: int):
+    """The booking's pro charges its fee off-session, once. `status` is the fee payment's:
+    succeeded, pending (the client's bank wants them to confirm it: they are sent a link) or
+    failed (declined: `message` says why; one more try is allowed). 400 when no fee can be
+    charged (not a no-show or late cancellation, no saved card, already charged), 404 for a
+    booking that is not the caller's as its pro."""
+    booking = selectors.booking_for_fee(user=request.user, pk=booking_id)
+    payment = card_on_file.no_show_fee_charge(booking=booking, by=request.user)
+    messages = {
+        "succeeded": "The fee was charged.",
+        "pending": "The client's bank wants them to confirm it; they were sent a link.",
+    }
+    return {
+        "status": payment.status,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "message": messages.get(payment.status, payment.failure_message),
+    }

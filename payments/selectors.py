@@ -15,6 +15,7 @@ from typing import TypeGuard
 
 from django.db.models import Prefetch
 from django.http import Http404
+from django.urls import reverse
 
 from bookings.models import Booking
 from payments.gateways import is_offline
@@ -227,3 +228,49 @@ def saved_card_for_test_setup(*, user, session_id: str) -> SavedCard:
         )
     except SavedCard.DoesNotExist:
         raise Http404("No such card setup.") from None
+
+
+def card_summary_for(*, booking: Booking) -> dict | None:
+    """The booking's ``card`` JSON (brand and last four digits only): None unless the booking
+    is protected by a card on file."""
+    from bookings.models import Protection
+
+    if booking.protection != Protection.CARD:
+        return None
+    card = saved_card_of(booking)
+    if card is None:
+        return {"status": "missing", "label": "", "brand": "", "last4": ""}
+    return {"status": card.status, "label": card.label, "brand": card.brand, "last4": card.last4}
+
+
+def no_show_fee_summary_for(*, booking: Booking, viewer) -> dict | None:
+    """The booking's ``no_show_fee`` JSON: the fee a card-protected booking may cost, its
+    latest charge (``status`` None until charged), whether the viewer may charge it now (its
+    pro) and, for its client while the bank waits for them, where to pay it."""
+    from bookings.models import Protection
+    from payments import card_on_file
+
+    if booking.protection != Protection.CARD:
+        return None
+    fee_payments = fee_payments_of(booking)
+    latest = fee_payments[0] if fee_payments else None
+    is_pro = getattr(viewer, "pk", None) == booking.pro.user_id
+    is_client = getattr(viewer, "pk", None) == booking.client_id
+    return {
+        "amount": card_on_file.no_show_fee_amount(booking),
+        "currency": booking.currency,
+        "percent": booking.no_show_fee_percent,
+        "status": latest.status if latest else None,
+        "platform_fee": (
+            latest.fee if latest and viewer_sees_fee(booking=booking, viewer=viewer) else None
+        ),
+        "failure_message": latest.failure_message if latest and is_pro else "",
+        "can_charge": is_pro
+        and not card_on_file.fee_refusal(booking=booking, fee_payments=fee_payments),
+        "awaits_client": card_on_file.fee_awaits_client(latest),
+        "pay_url": (
+            absolute_url(reverse("bookings:detail", kwargs={"pk": booking.pk}))
+            if is_client and card_on_file.fee_awaits_client(latest)
+            else None
+        ),
+    }

@@ -282,3 +282,68 @@ def test_saved_card_export_shows_brand_and_last4_only(no_show_booking, client_us
         "saved_at": card["saved_at"],
     }
     assert "offline_pm" not in str(data)
+
+
+# -- The API ------------------------------------------------------------------------------------
+
+
+def test_booking_json_shows_the_saved_card_and_the_fee(no_show_booking, client_user):
+    booking = no_show_booking
+    url = f"/api/v1/bookings/{booking.pk}"
+    pro_view = login(booking.pro.user).get(url).json()
+    assert pro_view["card"] == {
+        "status": "saved",
+        "label": "Visa ending 4242",
+        "brand": "visa",
+        "last4": "4242",
+    }
+    assert pro_view["no_show_fee"] == {
+        "amount": 2000,
+        "currency": "EUR",
+        "percent": 40,
+        "status": None,
+        "platform_fee": None,
+        "failure_message": "",
+        "can_charge": True,
+        "awaits_client": False,
+        "pay_url": None,
+    }
+    assert "offline_pm" not in str(pro_view)
+
+    charged = login(booking.pro.user).post(f"{url}/no-show-fee")
+    assert charged.status_code == HTTPStatus.OK
+    assert charged.json() == {
+        "status": "succeeded",
+        "amount": 2000,
+        "currency": "EUR",
+        "message": "The fee was charged.",
+    }
+    fee = login(booking.pro.user).get(url).json()["no_show_fee"]
+    assert (fee["status"], fee["platform_fee"], fee["can_charge"]) == ("succeeded", 200, False)
+    client_fee = login(client_user).get(url).json()["no_show_fee"]
+    assert (client_fee["status"], client_fee["platform_fee"], client_fee["can_charge"]) == (
+        "succeeded",
+        None,
+        False,
+    )
+    again = login(booking.pro.user).post(f"{url}/no-show-fee")
+    assert again.status_code == HTTPStatus.BAD_REQUEST
+    assert "already charged" in again.json()["detail"]
+
+
+def test_bookings_without_a_card_have_no_card_keys(offline_account, service, client_user):
+    booking = book(client=client_user, service=service)
+    data = login(client_user).get(f"/api/v1/bookings/{booking.pk}").json()
+    assert data["card"] is None and data["no_show_fee"] is None
+
+
+def test_the_booking_list_loads_cards_without_a_query_per_booking(
+    setup, client_user, django_assert_max_num_queries
+):
+    http = login(client_user)
+    for days in (3, 4, 5):
+        save_card_offline(http, book(client=client_user, service=setup, days=days))
+    http.get("/api/v1/bookings")  # warm the session
+    with django_assert_max_num_queries(6):  # 9 if each card cost a query
+        response = http.get("/api/v1/bookings")
+    assert [b["card"]["label"] for b in response.json()] == ["Visa ending 4242"] * 3
