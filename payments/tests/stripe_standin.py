@@ -26,7 +26,11 @@ Wire-format notes (what the SDK really sends):
 Endpoints: POST /v1/accounts, /v1/account_links, /v1/checkout/sessions,
 /v1/checkout/sessions/{id}/expire, /v1/refunds, /v1/transfers/{id}/reversals; GET of one
 account, checkout session, payment intent, charge, refund, application fee, transfer or
-dispute. ``expand`` works, dotted paths included (``latest_charge.application_fee``).
+dispute. Card on file (its own section below): POST /v1/customers, DELETE /v1/customers/{id},
+Checkout in ``mode=setup`` (no line items or payment_intent_data; the currency unless payment
+method types are given), POST /v1/payment_intents (confirmed, off-session charges of a saved
+card: Stripe's test cards succeed, require authentication or decline), GET of one customer,
+setup intent or payment method; ``complete_setup`` is the customer entering a test card. ``expand`` works, dotted paths included (``latest_charge.application_fee``).
 
 As strict as Stripe where Timz could get it wrong:
 

@@ -347,3 +347,22 @@ def test_the_booking_list_loads_cards_without_a_query_per_booking(
     with django_assert_max_num_queries(6):  # 9 if each card cost a query
         response = http.get("/api/v1/bookings")
     assert [b["card"]["label"] for b in response.json()] == ["Visa ending 4242"] * 3
+
+
+def test_the_flow_says_a_card_comes_next_and_done_shows_it(setup, client_user):
+    from conftest import local_at
+
+    http = login(client_user)
+    start = local_at(3, 10)
+    url = reverse("bookings:confirm", args=[setup.pro.slug, setup.pk])
+    confirm = http.get(url, {"start": start.isoformat()})
+    assert "Save a card next" in confirm.text and "Confirm booking and save a card" in confirm.text
+    response = http.post(url, {"start": start.isoformat(), "note": ""})
+    booking = Booking.objects.get(client=client_user)
+    assert response["Location"] == reverse("payments:checkout", args=[booking.pk])
+    assert http.get(response["Location"])["Location"] == reverse(
+        "payments:card_setup", args=[booking.pk]
+    )
+    save_card_offline(http, booking)
+    done = http.get(reverse("bookings:done", args=[booking.pk])).text
+    assert "Confirmed" in done and "Visa ending 4242, saved for this booking" in done
