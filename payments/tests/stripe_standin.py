@@ -30,7 +30,8 @@ dispute. Card on file (its own section below): POST /v1/customers, DELETE /v1/cu
 Checkout in ``mode=setup`` (no line items or payment_intent_data; the currency unless payment
 method types are given), POST /v1/payment_intents (confirmed, off-session charges of a saved
 card: Stripe's test cards succeed, require authentication or decline), GET of one customer,
-setup intent or payment method; ``complete_setup`` is the customer entering a test card. ``expand`` works, dotted paths included (``latest_charge.application_fee``).
+setup intent or payment method; ``complete_setup`` is the customer entering a test card.
+``expand`` works, dotted paths included (``latest_charge.application_fee``).
 
 As strict as Stripe where Timz could get it wrong:
 

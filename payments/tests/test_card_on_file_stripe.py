@@ -162,7 +162,7 @@ def test_the_success_page_waits_while_the_session_is_open(
     start_setup(http, booking)
     response = http.get(reverse("payments:card_setup_return", args=[booking.pk]))
     assert response.status_code == HTTPStatus.OK
-    assert "Stripe is still confirming your card" in response.text
+    assert "Your card is still being confirmed" in response.text
 
 
 def test_an_expired_setup_session_marks_the_card_not_saved(
