@@ -254,12 +254,13 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
         "payments_as_client",
         "payments_as_pro",
         "payout_account",
+        "saved_cards",
     ]
 
 
-# Session, user, then one query per section or prefetch of the pro's export: 21 whatever the data
-# (client notes, waitlist entries and second factors are a section each).
-EXPORT_MAX_QUERIES = 21
+# Session, user, then one query per section or prefetch of the pro's export: 22 whatever the data
+# (client notes, waitlist entries, second factors and saved cards are a section each).
+EXPORT_MAX_QUERIES = 22
 
 
 @pytest.mark.parametrize("clients", [1, 10], ids=["2-bookings", "20-bookings"])

@@ -100,6 +100,8 @@ def test_saving_the_test_card_confirms_the_booking_with_visa_4242(setup, client_
     assert card.customer_id == StripeCustomer.objects.get(user=client_user).stripe_customer_id
     assert booking.events.last().action == "card_saved"
     assert not booking.payments.exists()  # nothing was charged
+    subjects = sorted(m.subject.split(":")[0] for m in mail.outbox)
+    assert subjects == ["[Timz] Booking confirmed", "[Timz] New booking"]
     page = http.get(reverse("bookings:detail", args=[booking.pk])).text
     assert "Visa ending 4242, saved for this booking" in page
     assert "Card saved" in page

@@ -451,3 +451,24 @@ def test_two_parallel_charge_posts_charge_the_fee_once(charge_ready, stripe_back
     assert errors == [] and results == [HTTPStatus.FOUND, HTTPStatus.FOUND]
     assert Payment.objects.filter(booking=booking, kind=Payment.Kind.NO_SHOW_FEE).count() == 1
     assert len(stripe_backend.requests_for("/v1/payment_intents", "POST")) == 1
+
+
+def test_the_client_is_told_in_the_app_when_the_bank_wants_them(
+    charge_ready, stripe_backend, commit, monkeypatch
+):
+    from chat import notifications
+
+    booking = charge_ready(AUTHENTICATE)
+    pushed = []
+    monkeypatch.setattr(notifications, "group_send_now", lambda g, e: pushed.append((g, e)))
+    with commit():
+        card_on_file.no_show_fee_charge(booking=booking, by=booking.pro.user)
+    notices = [(g, e["payload"]) for g, e in pushed if e["payload"].get("type") == "notice"]
+    assert [group for group, _ in notices] == [f"user.{booking.client_id}"]
+    assert [payload for _, payload in notices] == [
+        {
+            "type": "notice",
+            "message": "Paula Pro charged a fee of €20.00: please confirm it.",
+            "url": reverse("bookings:detail", args=[booking.pk]),
+        }
+    ]
