@@ -30,6 +30,22 @@ def pay_booking(request: HttpRequest, booking_id: int):
     return {"checkout_url": absolute_url(payment.checkout_url)}
 
 
+@router.post(
+    "/bookings/{int:booking_id}/card",
+    response={200: CheckoutOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=django_auth,
+    summary="Save a card for a booking that asks for one",
+)
+def save_card(request: HttpRequest, booking_id: int):
+    """Start (or resume) saving the card a card-protected booking waits for; only its client
+    may. Follow `checkout_url` (Stripe Checkout in setup mode: nothing is charged). 400 when the
+    booking does not wait for a card (or its hold expired), 404 for a booking that is not the
+    caller's."""
+    booking = selectors.booking_for_payment(user=request.user, pk=booking_id)
+    card = card_on_file.card_setup_start(booking=booking, user=request.user)
+    return {"checkout_url": absolute_url(card.checkout_url)}
+
+
 class FeeChargeOut(Schema):
     status: str
     amount: int

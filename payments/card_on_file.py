@@ -276,7 +276,7 @@ def no_show_fee_charge(*, booking: Booking, by) -> Payment:
     pro `by`. Returns the fee payment: succeeded, pending (the client must authenticate), or
     failed with ``failure_message`` (the card was declined). Raises ValidationError when the
     fee cannot be charged, or the provider cannot be reached (nothing is kept then)."""
-    from payments.selectors import connected_account_for
+    from payments.selectors import account_can_charge, connected_account_for
     from payments.services import _on_commit_receipt, fee_policy
 
     if by is None or by.pk != booking.pro.user_id:
@@ -295,6 +295,10 @@ def no_show_fee_charge(*, booking: Booking, by) -> Payment:
             raise ValidationError(refusal)
         assert card is not None
         account = connected_account_for(locked.pro)
+        if not account_can_charge(account):
+            raise ValidationError(
+                "Your account cannot take payments right now: finish setting it up in Get paid."
+            )
         amount = no_show_fee_amount(locked)
         error = money.stripe_charge_error(amount, locked.currency)
         if error:
@@ -311,7 +315,7 @@ def no_show_fee_charge(*, booking: Booking, by) -> Payment:
             amount=split.price,
             fee=split.fee,
             currency=locked.currency,
-            destination_account=(account.stripe_account_id or "") if account else "",
+            destination_account=account.stripe_account_id or "",
         )
         request = OffSessionChargeRequest(
             booking_id=locked.pk,

@@ -214,13 +214,15 @@ def checkout_start(*, booking: Booking, user) -> Payment:
     """
     if user is None or user.pk != booking.client_id:
         raise ValidationError("Only the client of this booking can pay for it.")
-    from payments.selectors import account_can_charge, connected_account_for
+    from payments.selectors import account_can_charge, booking_saves_card, connected_account_for
 
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
         now = timezone.now()
         if locked.status != S.PENDING_PAYMENT:
             raise ValidationError("This booking is not awaiting payment.")
+        if booking_saves_card(locked):
+            raise ValidationError("This booking asks for a card to be saved, not a payment.")
         if locked.expires_at is not None and locked.expires_at <= now:
             raise ValidationError("The hold on this time has expired. Please book again.")
         payments = list(Payment.objects.select_for_update().filter(booking=locked))

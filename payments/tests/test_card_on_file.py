@@ -368,3 +368,25 @@ def test_the_flow_says_a_card_comes_next_and_done_shows_it(setup, client_user):
     save_card_offline(http, booking)
     done = http.get(reverse("bookings:done", args=[booking.pk])).text
     assert "Confirmed" in done and "Visa ending 4242, saved for this booking" in done
+
+
+def test_the_api_saves_a_card_and_refuses_to_take_a_payment_instead(setup, client_user):
+    booking = book(client=client_user, service=setup)
+    http = login(client_user)
+    refused = http.post(f"/api/v1/bookings/{booking.pk}/pay")
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "asks for a card to be saved" in refused.json()["detail"]
+    started = http.post(f"/api/v1/bookings/{booking.pk}/card")
+    assert started.status_code == HTTPStatus.OK
+    card = SavedCard.objects.get(booking=booking)
+    assert started.json() == {"checkout_url": f"http://testserver{card.checkout_url}"}
+    assert not booking.payments.exists()
+
+
+def test_a_pro_whose_account_cannot_charge_is_told_so(no_show_booking):
+    from payments.models import ConnectedAccount
+
+    ConnectedAccount.objects.filter(pro=no_show_booking.pro).update(charges_enabled=False)
+    with pytest.raises(ValidationError, match="finish setting it up in Get paid"):
+        card_on_file.no_show_fee_charge(booking=no_show_booking, by=no_show_booking.pro.user)
+    assert not no_show_booking.payments.exists()

@@ -1059,6 +1059,11 @@ MATRIX: dict[str, dict[str, Case]] = {
             _api_booking("pending_payment"), POST=m(UNAUTH, ok(), no(), no(), no(), no())
         ),
     },
+    "POST /api/v1/bookings/{booking_id}/card": {
+        "waiting for a card": Case(
+            _api_booking("card_hold"), POST=m(UNAUTH, ok(), no(), no(), no(), no())
+        ),
+    },
     "POST /api/v1/bookings/{booking_id}/no-show-fee": {
         "no-show with a saved card": Case(
             _api_booking("no_show"), POST=m(UNAUTH, no(), no(), WROTE, no(), no())
