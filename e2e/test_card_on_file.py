@@ -8,28 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from e2e.conftest import LAPTOP, PHONE
+from e2e.conftest import LAPTOP, PHONE, setup_people
+from e2e.conftest import log_in as e2e_log_in
 
 PASSWORD = "correct-horse-battery"
 SHOTS = Path("/tmp/shots/cardfile")
 
-SETUP = f"""
+SETUP = (
+    setup_people(PASSWORD)
+    + """
 from datetime import time
-from allauth.account.models import EmailAddress
-from accounts.models import ClientProfile, ProProfile, User
+from accounts.models import ProProfile
 from bookings import services
 from bookings.models import Service
 from payments.services import connected_account_enable_simulated
 
-def user(email, role):
-    u = User.objects.filter(email=email).first()
-    if u is None:
-        u = User.objects.create_user(email=email, password="{PASSWORD}", role=role)
-        ClientProfile.objects.create(user=u, display_name=email.split("@")[0].title())
-        EmailAddress.objects.create(user=u, email=email, verified=True, primary=True)
-    return u
-
-pro_user = user("card-pro@example.com", "pro")
+pro_user = user("card-pro@example.com", "Carla Cards", role="pro", tz="UTC")
 pro, _ = ProProfile.objects.get_or_create(
     user=pro_user, defaults=dict(display_name="Carla Cards", slug="carla-cards",
     city="Lyon", timezone="UTC"))
@@ -40,9 +34,10 @@ service, _ = Service.objects.get_or_create(pro=pro, name="Balayage", defaults=di
     duration_minutes=60, price_amount=5000, currency="EUR", protection="card",
     no_show_fee_percent=40))
 for n in (1, 2, 3, 4):
-    user(f"card-client{{n}}@example.com", "client")
-print(f"{{pro.slug}} {{service.pk}}")
+    user(f"card-client{n}@example.com", f"Card Client {n}", tz="UTC")
+print(f"{pro.slug} {service.pk}")
 """
+)
 
 # The appointment is over and the client never came: the pro's agenda would offer "Mark
 # no-show"; the scene moves the booking into the past and records it.
@@ -79,12 +74,7 @@ def shot(page, name: str) -> None:
 
 
 def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url
+    e2e_log_in(page, email, PASSWORD)
 
 
 def book_and_save_card(page, data, name) -> int:

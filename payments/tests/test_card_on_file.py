@@ -22,17 +22,6 @@ S = Booking.Status
 
 
 @pytest.fixture
-def card_service(working_pro):
-    return make_service(
-        pro=working_pro,
-        name="Colour",
-        price_amount=5000,
-        protection=Protection.CARD,
-        no_show_fee_percent=40,
-    )
-
-
-@pytest.fixture
 def setup(offline_account, card_service):
     return card_service
 

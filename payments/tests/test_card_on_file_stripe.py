@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from bookings import services as booking_services
-from bookings.models import Booking, Protection
-from conftest import PASSWORD, book, login, make_service
+from bookings.models import Booking
+from conftest import PASSWORD, book, login
 from payments import card_on_file
 from payments.models import Payment, SavedCard, StripeCustomer, StripeEvent
 from payments.tests.conftest import API_KEY, post_event
@@ -27,15 +27,9 @@ INSUFFICIENT_FUNDS = "4000000000009995"
 LINE = {"currency": "eur", "unit_amount": 500, "product_data": {"name": "Fee"}}
 
 
-@pytest.fixture
-def card_service(stripe_account, working_pro):
-    return make_service(
-        pro=working_pro,
-        name="Colour",
-        price_amount=5000,
-        protection=Protection.CARD,
-        no_show_fee_percent=40,
-    )
+@pytest.fixture(autouse=True)
+def _stripe(stripe_account):
+    """The Stripe backend with the pro's enabled account in the stand-in."""
 
 
 def start_setup(http: Client, booking: Booking) -> SavedCard:
@@ -376,8 +370,8 @@ def _saved_method(standin, sdk, customer, card="4242424242424242"):
     return sdk.v1.setup_intents.retrieve(session.setup_intent).payment_method
 
 
-def _charge(sdk, customer, method, **extra):
-    params = {
+def _charge_params(customer, method, **extra) -> dict:
+    return {
         "amount": 1000,
         "currency": "eur",
         "customer": customer.id,
@@ -386,7 +380,10 @@ def _charge(sdk, customer, method, **extra):
         "confirm": True,
         **extra,
     }
-    return sdk.v1.payment_intents.create(params)
+
+
+def _charge(sdk, customer, method, **extra):
+    return sdk.v1.payment_intents.create(_charge_params(customer, method, **extra))
 
 
 def test_off_session_needs_confirm(standin, sdk, customer):
@@ -423,15 +420,7 @@ def test_test_cards_succeed_ask_for_authentication_or_decline(standin, sdk, cust
 
 
 def test_a_reused_idempotency_key_with_other_parameters_is_refused(standin, sdk, customer):
-    method = _saved_method(standin, sdk, customer)
-    params = {
-        "amount": 1000,
-        "currency": "eur",
-        "customer": customer.id,
-        "payment_method": method,
-        "off_session": True,
-        "confirm": True,
-    }
+    params = _charge_params(customer, _saved_method(standin, sdk, customer))
     first = sdk.v1.payment_intents.create(params, {"idempotency_key": "fee-1"})
     replay = sdk.v1.payment_intents.create(params, {"idempotency_key": "fee-1"})
     assert replay.id == first.id
