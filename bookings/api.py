@@ -363,7 +363,8 @@ def list_bookings(
     rows = selectors.bookings_for_api(
         user=request.user, role=role or None, status=status or None, scope=scope or None
     )
-    rows = rows.prefetch_related("payments")  # the "payment" key (payments): one query
+    # The "payment" and "no_show_fee" keys (payments): one query; "card": joined.
+    rows = rows.prefetch_related("payments").select_related("saved_card")
     return [booking_json(b, user=request.user, now=now) for b in rows[:200]]
 
 

@@ -118,7 +118,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row("reschedule", [S.REQUESTED, S.CONFIRMED], BY_MODE, [CLIENT, PRO], OUTSIDE_WINDOW),
     _row("expire", [S.REQUESTED, S.PENDING_PAYMENT], S.EXPIRED, [SYSTEM], AFTER_EXPIRY),
     _row("payment_received", [S.PENDING_PAYMENT], BY_MODE, [SYSTEM, STAFF]),
+    # The client saved the card that protects a card-on-file booking (payments.card_on_file).
+    _row("card_saved", [S.PENDING_PAYMENT], BY_MODE, [SYSTEM]),
 )
+
+# Actions that end a payment hold and make the booking new to the pro (as a booking to
+# honour, or a request to answer).
+HOLD_ENDING_ACTIONS = ("payment_received", "card_saved")
 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
 
@@ -220,6 +226,7 @@ _PAST_TENSE = {
     "reschedule": "rescheduled",
     "expire": "expired",
     "payment_received": "marked as paid",
+    "card_saved": "card saved",
 }
 
 

@@ -10,7 +10,12 @@ from pydantic import ConfigDict
 from accounts.schemas import ProOut, ServiceOut, pro_json, service_json
 from bookings import lifecycle
 from bookings.models import Booking
-from payments.selectors import payment_summary_for, tip_summary_for
+from payments.selectors import (
+    card_summary_for,
+    no_show_fee_summary_for,
+    payment_summary_for,
+    tip_summary_for,
+)
 from timz.schemas import Id, WholeNumber
 
 
@@ -120,6 +125,29 @@ class TipOut(Schema):
     checkout_url: str | None = Field(description="For the client while the tip is pending")
 
 
+class CardOut(Schema):
+    """The card saved for a card-protected booking (``BookingOut.card``; None otherwise)."""
+
+    status: str = Field(description="missing, pending, saved, expired or removed")
+    label: str = Field(description='e.g. "Visa ending 4242"')
+    brand: str
+    last4: str
+
+
+class NoShowFeeOut(Schema):
+    """A card-protected booking's no-show or late-cancellation fee (None otherwise)."""
+
+    amount: int
+    currency: str
+    percent: int
+    status: str | None = Field(description="The latest charge's payment status; None until one")
+    platform_fee: int | None = Field(description="Only for the pro and staff")
+    failure_message: str = Field(description="Why the card was declined; only for the pro")
+    can_charge: bool = Field(description="Whether the caller (the booking's pro) may charge now")
+    awaits_client: bool = Field(description="The bank wants the client to confirm the charge")
+    pay_url: str | None = Field(description="For the client while the bank waits for them")
+
+
 class BookingOut(Schema):
     id: int
     status: str
@@ -133,6 +161,8 @@ class BookingOut(Schema):
     events: list[EventOut]
     payment: PaymentOut | None = None
     tip: TipOut | None = None
+    card: CardOut | None = None
+    no_show_fee: NoShowFeeOut | None = None
 
 
 class BookingIn(Schema):
@@ -296,6 +326,8 @@ def booking_json(booking: Booking, *, user, now: datetime) -> dict:
         ],
         "payment": payment_summary_for(booking=booking, viewer=user),
         "tip": tip_summary_for(booking=booking, viewer=user),
+        "card": card_summary_for(booking=booking),
+        "no_show_fee": no_show_fee_summary_for(booking=booking, viewer=user),
     }
 
 

@@ -175,6 +175,20 @@ def protection_policy(item: Service | Booking) -> str:
     return ""
 
 
+def service_saves_card(service: Service) -> bool:
+    """Whether booking `service` now starts with saving a card (a payment hold, then Checkout
+    in setup mode): card-on-file protection with a fee, a service paid at the appointment
+    (one paid online needs no card), and a pro who can take online payments."""
+    from payments.selectors import pro_accepts_online_payments
+
+    return (
+        service.protection == Service.Protection.CARD
+        and service.no_show_fee_percent > 0
+        and service.payment_mode == Service.PaymentMode.AT_APPOINTMENT
+        and pro_accepts_online_payments(service.pro)
+    )
+
+
 def schedule_for_pro(*, pro: ProProfile) -> dict:
     """The pro's schedule for the schedule page.
 

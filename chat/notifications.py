@@ -73,7 +73,7 @@ def _local(moment, zone: ZoneInfo) -> str:
 # The pro's answers to a request, which the client hears about.
 CLIENT_NEWS_ACTIONS = ("confirm", "decline")
 # Actions that make a booking exist for the pro without a request to review.
-NEW_BOOKING_ACTIONS = ("create", "payment_received")
+NEW_BOOKING_ACTIONS = ("create", *lifecycle.HOLD_ENDING_ACTIONS)
 # What the client did to a booking, told to the pro ({name}, {service}, {when}).
 CLIENT_CHANGE_MESSAGES = {
     "cancel": "{name} cancelled: {service}, {when}.",

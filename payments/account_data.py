@@ -5,9 +5,12 @@
   sections list the same ids), ordered like the bookings; the pro's side adds what the platform
   kept. ``payout_account``: a pro's Stripe (or simulated) account, or None. ``payouts``: the
   payouts Timz recorded for a pro (the offline backend's; Stripe's own are in Stripe).
-- Deletion: no receiver. Payments, refunds and payouts are kept for the other party and for
-  accounting; refunds of the bookings that the deletion cancels follow the booking lifecycle
-  (``payments.services.booking_payment_follow``).
+  ``saved_cards``: the cards the client saved for bookings, by brand and last four digits only.
+- Deletion (``forget_saved_cards``): the client's saved cards are forgotten (their payment
+  method and customer ids cleared) and their Stripe customer deleted on commit
+  (``payments.card_on_file.saved_cards_forget``). Payments, refunds and payouts are kept for the
+  other party and for accounting; refunds of the bookings that the deletion cancels follow the
+  booking lifecycle (``payments.services.booking_payment_follow``).
 
 Connected in ``PaymentsConfig.ready()``.
 """
@@ -18,7 +21,7 @@ from django.db.models import Q
 
 from accounts.data_export import iso
 from accounts.models import ProProfile, User
-from payments.models import ConnectedAccount, Payment, Payout
+from payments.models import ConnectedAccount, Payment, Payout, SavedCard
 
 
 def export_user_data(sender, *, user: User, **kwargs) -> dict:
@@ -33,6 +36,15 @@ def export_user_data(sender, *, user: User, **kwargs) -> dict:
         ),
         "payout_account": _payout_account(pro) if pro else None,
         "payouts": [_payout(p) for p in Payout.objects.filter(pro=pro)] if pro else [],
+        "saved_cards": [
+            {
+                "booking_id": card.booking_id,
+                "card": card.label,
+                "status": card.status,
+                "saved_at": iso(card.saved_at),
+            }
+            for card in SavedCard.objects.filter(booking__client=user).order_by("created_at", "pk")
+        ],
     }
 
 
@@ -45,6 +57,13 @@ def _payout(payout: Payout) -> dict:
         "stripe_payout_id": payout.stripe_payout_id,
         "created_at": iso(payout.created_at),
     }
+
+
+def forget_saved_cards(sender, *, user: User, **kwargs) -> dict:
+    """Receiver of ``user_deleting``: the client's saved cards are forgotten."""
+    from payments.card_on_file import saved_cards_forget
+
+    return {"saved_cards_forgotten": saved_cards_forget(user=user)}
 
 
 def _payments(where: Q) -> list[Payment]:

@@ -22,6 +22,8 @@ from payments.models import (
     Payment,
     Payout,
     Refund,
+    SavedCard,
+    StripeCustomer,
     StripeEvent,
 )
 from timz.money import format_money
@@ -476,3 +478,43 @@ class FeeRateAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(StripeCustomer)
+class StripeCustomerAdmin(admin.ModelAdmin):
+    """Clients' customers on the platform account (card on file)."""
+
+    list_display = ("stripe_customer_id", "user", "created_at")
+    search_fields = ("=stripe_customer_id", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "stripe_customer_id", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SavedCard)
+class SavedCardAdmin(admin.ModelAdmin):
+    """The card each card-protected booking keeps for its no-show fee (read only)."""
+
+    list_display = ("booking", "card", "status", "backend", "saved_at")
+    list_filter = ("status", "backend")
+    search_fields = ("=booking__id", "booking__client__email", "=payment_method_id")
+    list_select_related = ("booking",)
+    readonly_fields = [f.name for f in SavedCard._meta.fields]
+
+    @admin.display(description="Card")
+    def card(self, obj):
+        return obj.label or "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -18,9 +18,9 @@ class PaymentsConfig(AppConfig):
     name = "payments"
 
     def ready(self):
-        from accounts.signals import pro_currency_changing, user_exporting
+        from accounts.signals import pro_currency_changing, user_deleting, user_exporting
         from bookings.lifecycle import booking_transitioned
-        from payments.account_data import export_user_data
+        from payments.account_data import export_user_data, forget_saved_cards
 
         # Refunds and closing pending payments follow the booking lifecycle, in its transaction.
         booking_transitioned.connect(
@@ -32,3 +32,4 @@ class PaymentsConfig(AppConfig):
         pro_currency_changing.connect(
             _refuse_currency_change, dispatch_uid="payments.refuse_currency_change", weak=False
         )
+        user_deleting.connect(forget_saved_cards, dispatch_uid="payments.forget_saved_cards")

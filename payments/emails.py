@@ -66,6 +66,34 @@ def send_payment_receipt(*, payment_id: int) -> int:
     return _send(template="receipt", subject=subject, payment=payment)
 
 
+def send_fee_link(*, payment_id: int) -> int:
+    """The client's bank wants them to confirm a no-show fee: an email with the link to the
+    booking (its "Pay the fee" button), and a notice on their open pages."""
+    from chat.notifications import notify_user
+
+    payment = (
+        Payment.objects.select_related(
+            "booking", "booking__pro", "booking__client", "booking__client__client_profile"
+        )
+        .filter(pk=payment_id, kind=Payment.Kind.NO_SHOW_FEE, status=Payment.Status.PENDING)
+        .first()
+    )
+    if payment is None:
+        return 0
+    booking = payment.booking
+    amount = format_money(payment.amount, payment.currency)
+    notify_user(
+        user_id=booking.client_id,
+        payload={
+            "type": "notice",
+            "message": f"{booking.pro.display_name} charged a fee of {amount}: please confirm it.",
+            "url": reverse("bookings:detail", kwargs={"pk": booking.pk}),
+        },
+    )
+    subject = f"Please confirm a fee of {amount} for {booking.service_name}"
+    return _send(template="fee_link", subject=subject, payment=payment)
+
+
 def send_refund_receipt(*, refund_id: int) -> int:
     refund = (
         Refund.objects.select_related(

@@ -32,9 +32,12 @@ from stripe import RequestOptions
 from stripe.params import (
     AccountCreateParams,
     AccountLinkCreateParams,
+    CustomerCreateParams,
+    PaymentIntentCreateParams,
     PaymentIntentRetrieveParams,
     PayoutListParams,
     RefundCreateParams,
+    SetupIntentRetrieveParams,
     TransferReversalCreateParams,
 )
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsPaymentIntentData
@@ -114,6 +117,57 @@ class PayoutInfo:
     status: str
 
 
+@dataclass(frozen=True)
+class SetupCheckoutRequest:
+    """A Checkout Session in setup mode: the client saves a card for booking `booking_id`."""
+
+    booking_id: int
+    customer_id: str
+    currency: str
+    success_url: str
+    cancel_url: str
+    expires_at: datetime
+    operation: str  # names the call; its idempotency key adds a hash of the parameters
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """A saved card, as the provider describes its payment method."""
+
+    payment_method_id: str
+    brand: str
+    last4: str
+    exp_month: int | None
+    exp_year: int | None
+
+
+@dataclass(frozen=True)
+class OffSessionChargeRequest:
+    """Charge a saved card while its holder is away (the no-show fee)."""
+
+    booking_id: int
+    payment_id: int
+    customer_id: str
+    payment_method_id: str
+    amount: int
+    fee: int
+    currency: str
+    destination: str  # the pro's connected account; "" with the offline gateway
+    description: str
+    operation: str  # names the call; its idempotency key adds a hash of the parameters
+
+
+@dataclass(frozen=True)
+class ChargeOutcome:
+    """What an off-session charge did: ``succeeded``, ``authentication_required`` (the bank
+    wants the cardholder; the payment intent waits for another payment method), ``declined``
+    (`message` says why, in words safe for the pro) or ``processing``."""
+
+    status: str
+    payment_intent_id: str
+    message: str = ""
+
+
 class GatewayError(Exception):
     """The payment provider refused or could not be reached.
 
@@ -127,6 +181,7 @@ class GatewayError(Exception):
 
 
 PROVIDER_FAILED = "The payment provider could not complete this just now. Please try again later."
+DECLINED = "The card was declined."
 
 
 class Gateway(Protocol):
@@ -153,6 +208,18 @@ class Gateway(Protocol):
     def list_payouts(
         self, *, account_id: str, arrival_from: date, arrival_to: date
     ) -> list[PayoutInfo]: ...
+
+    def create_customer(self, *, user_id: int, email: str) -> str: ...
+
+    def create_setup_checkout(self, request: SetupCheckoutRequest) -> CheckoutInfo: ...
+
+    def setup_intent_of_session(self, *, session_id: str) -> str: ...
+
+    def retrieve_card(self, *, setup_intent_id: str) -> CardInfo: ...
+
+    def charge_off_session(self, request: OffSessionChargeRequest) -> ChargeOutcome: ...
+
+    def delete_customer(self, *, customer_id: str) -> None: ...
 
 
 def account_info(account) -> AccountInfo:
@@ -379,6 +446,110 @@ class StripeGateway:
             params["starting_after"] = page.data[-1].id
         return payouts
 
+    # -- card on file ------------------------------------------------------------------------
+
+    def create_customer(self, *, user_id: int, email: str) -> str:
+        """The client's customer on the platform account (operation ``user-<id>-customer``)."""
+        params: CustomerCreateParams = {"email": email, "metadata": {"user_id": str(user_id)}}
+        options: RequestOptions = {
+            "idempotency_key": idempotency_key(f"user-{user_id}-customer", params)
+        }
+        return self._call(self.client.v1.customers.create, params, options).id
+
+    def create_setup_checkout(self, request: SetupCheckoutRequest) -> CheckoutInfo:
+        # Setup mode takes no line items; with the dashboard's dynamic payment methods Stripe
+        # needs the currency to choose which methods to offer.
+        metadata = {"booking_id": str(request.booking_id), "purpose": "card_on_file"}
+        params: SessionCreateParams = {
+            "mode": "setup",
+            "currency": request.currency.lower(),
+            "customer": request.customer_id,
+            "setup_intent_data": {"metadata": metadata},
+            "metadata": metadata,
+            "client_reference_id": str(request.booking_id),
+            "expires_at": int(request.expires_at.timestamp()),
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+        }
+        options: RequestOptions = {"idempotency_key": idempotency_key(request.operation, params)}
+        session = self._call(self.client.v1.checkout.sessions.create, params, options)
+        assert session.url is not None  # a hosted session has a URL until it completes
+        return CheckoutInfo(session_id=session.id, url=session.url)
+
+    def delete_customer(self, *, customer_id: str) -> None:
+        """Delete the client's customer (account deletion): Stripe detaches its cards."""
+        self._call(self.client.v1.customers.delete, customer_id)
+
+    def setup_intent_of_session(self, *, session_id: str) -> str:
+        """The SetupIntent of a completed setup session ("" while it is not complete)."""
+        session = self._call(self.client.v1.checkout.sessions.retrieve, session_id)
+        if session.status != "complete" or session.setup_intent is None:
+            return ""
+        intent = session.setup_intent
+        return intent if isinstance(intent, str) else intent.id
+
+    def retrieve_card(self, *, setup_intent_id: str) -> CardInfo:
+        params: SetupIntentRetrieveParams = {"expand": ["payment_method"]}
+        intent = self._call(self.client.v1.setup_intents.retrieve, setup_intent_id, params)
+        method = intent.payment_method
+        if intent.status != "succeeded" or method is None or isinstance(method, str):
+            detail = f"SetupIntent {setup_intent_id} is {intent.status}, without a card."
+            raise GatewayError(PROVIDER_FAILED, detail=detail)
+        card = method.card
+        return CardInfo(
+            payment_method_id=method.id,
+            brand=(card.brand if card else "") or "",
+            last4=(card.last4 if card else "") or "",
+            exp_month=card.exp_month if card else None,
+            exp_year=card.exp_year if card else None,
+        )
+
+    def charge_off_session(self, request: OffSessionChargeRequest) -> ChargeOutcome:
+        """A destination charge of the saved card, confirmed at once without its holder.
+
+        A refusal by the bank is an outcome, not an error: ``authentication_required`` (the
+        payment intent waits in ``requires_payment_method`` for the client) or ``declined``.
+        """
+        metadata = {
+            "booking_id": str(request.booking_id),
+            "payment_id": str(request.payment_id),
+            "kind": "no_show_fee",
+        }
+        params: PaymentIntentCreateParams = {
+            "amount": self._amount(request.amount, request.currency),
+            "currency": request.currency.lower(),
+            "customer": request.customer_id,
+            "payment_method": request.payment_method_id,
+            "off_session": True,
+            "confirm": True,
+            "application_fee_amount": self._amount(request.fee, request.currency),
+            "transfer_data": {"destination": request.destination},
+            "description": request.description,
+            "metadata": metadata,
+        }
+        options: RequestOptions = {"idempotency_key": idempotency_key(request.operation, params)}
+
+        def create() -> tuple[stripe.PaymentIntent | None, stripe.CardError | None]:
+            try:
+                return self.client.v1.payment_intents.create(params, options), None
+            except stripe.CardError as exc:
+                return None, exc
+
+        intent, refused = self._call(create)  # any other Stripe error is a GatewayError
+        if refused is not None or intent is None:
+            error = refused.error if refused is not None else None
+            pi = getattr(error, "payment_intent", None)
+            pi_id = str((pi.get("id") if isinstance(pi, dict) else getattr(pi, "id", "")) or "")
+            if refused is not None and refused.code == "authentication_required":
+                return ChargeOutcome("authentication_required", pi_id)
+            message = (refused.user_message if refused is not None else None) or DECLINED
+            return ChargeOutcome("declined", pi_id, message=str(message))
+        if intent.status == "succeeded":
+            return ChargeOutcome("succeeded", intent.id)
+        if intent.status in ("requires_action", "requires_payment_method"):
+            return ChargeOutcome("authentication_required", intent.id)
+        return ChargeOutcome("processing", intent.id)
+
 
 class OfflineGateway:
     """No network: accounts are enabled at once, checkout is the local test payment page,
@@ -424,6 +595,37 @@ class OfflineGateway:
         self, *, account_id: str, arrival_from: date, arrival_to: date
     ) -> list[PayoutInfo]:
         return []  # No provider: Timz's own Payout rows are the records.
+
+    # A simulated saved card: every card "saved" offline is this one, and it always pays.
+    def create_customer(self, *, user_id: int, email: str) -> str:
+        return f"offline_cus_{user_id}"
+
+    def create_setup_checkout(self, request: SetupCheckoutRequest) -> CheckoutInfo:
+        from django.urls import reverse
+
+        session_id = f"offline_{request.operation}"
+        path = reverse("payments:test_card_setup", kwargs={"session_id": session_id})
+        return CheckoutInfo(session_id=session_id, url=path)
+
+    def setup_intent_of_session(self, *, session_id: str) -> str:
+        return ""  # The test page completes the setup itself.
+
+    def retrieve_card(self, *, setup_intent_id: str) -> CardInfo:
+        from django.utils import timezone
+
+        return CardInfo(
+            payment_method_id=f"offline_pm_{setup_intent_id}",
+            brand="visa",
+            last4="4242",
+            exp_month=12,
+            exp_year=timezone.now().year + 3,
+        )
+
+    def charge_off_session(self, request: OffSessionChargeRequest) -> ChargeOutcome:
+        return ChargeOutcome("succeeded", f"offline_{request.operation}")
+
+    def delete_customer(self, *, customer_id: str) -> None:
+        return None
 
 
 def get_gateway() -> Gateway:

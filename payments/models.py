@@ -99,6 +99,8 @@ class Payment(models.Model):
     checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     checkout_url = models.URLField(max_length=2000, blank=True)
     payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Why the provider refused the charge, in words safe for the pro (an off-session fee).
+    failure_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -373,3 +375,89 @@ def _drop_fee_rates_cache(**kwargs) -> None:
 
 models.signals.post_save.connect(_drop_fee_rates_cache, sender=FeeRate, weak=False)
 models.signals.post_delete.connect(_drop_fee_rates_cache, sender=FeeRate, weak=False)
+
+
+class StripeCustomer(models.Model):
+    """A client's Stripe customer on the platform account (created once, reused for every card
+    the client saves), or a simulated one with the offline backend."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stripe_customer"
+    )
+    stripe_customer_id = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.stripe_customer_id
+
+
+class SavedCard(models.Model):
+    """The card a client saved for one booking (Checkout in setup mode), which lets the pro
+    charge the no-show fee off-session (``payments.card_on_file``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the card"
+        SAVED = "saved", "Saved"
+        EXPIRED = "expired", "Not saved"
+        REMOVED = "removed", "Removed"
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="saved_card")
+    backend = models.CharField(max_length=10, choices=Payment.Backend.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    customer_id = models.CharField(max_length=255, blank=True)
+    checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    attempt = models.PositiveIntegerField(default=1)
+    setup_intent_id = models.CharField(max_length=255, blank=True)
+    payment_method_id = models.CharField(max_length=255, blank=True)
+    brand = models.CharField(max_length=20, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="saved") | ~Q(payment_method_id=""),
+                name="saved_card_has_payment_method",
+            ),
+        ]
+
+    def __str__(self):
+        status = self.get_status_display()
+        return f"{self.label or 'Card'} for booking #{self.booking_id} ({status})"
+
+    @property
+    def label(self) -> str:
+        """ "Visa ending 4242" (empty until the card is known)."""
+        if not self.last4:
+            return ""
+        brand = BRAND_NAMES.get(self.brand, self.brand.replace("_", " ").title() or "Card")
+        return f"{brand} ending {self.last4}"
+
+    @property
+    def is_saved(self) -> bool:
+        return self.status == self.Status.SAVED
+
+
+# Stripe's card brands in words.
+BRAND_NAMES = {
+    "amex": "American Express",
+    "cartes_bancaires": "Cartes Bancaires",
+    "diners": "Diners Club",
+    "discover": "Discover",
+    "eftpos_au": "eftpos",
+    "jcb": "JCB",
+    "mastercard": "Mastercard",
+    "unionpay": "UnionPay",
+    "visa": "Visa",
+}

@@ -18,13 +18,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ProProfile
 from accounts.timezones import zone_of
 from bookings.models import Booking
 from payments.gateways import GatewayError, PayoutInfo, get_gateway, is_offline
-from payments.models import ConnectedAccount, FeeRate, Payment, Payout, Refund
+from payments.models import ConnectedAccount, FeeRate, Payment, Payout, Refund, SavedCard
 from payments.reports import EarningLine, FeeLine, earning_lines, fee_report, month_in_zone
 from timz.links import absolute_url
 
@@ -115,7 +116,9 @@ def booking_for_payment(*, user, pk) -> Booking:
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such booking.")
     try:
-        return Booking.objects.select_related("pro", "pro__user", "client").get(pk=pk, client=user)
+        return Booking.objects.select_related("pro", "pro__user", "client", "service").get(
+            pk=pk, client=user
+        )
     except (Booking.DoesNotExist, ValueError, TypeError):
         raise Http404("No such booking.") from None
 
@@ -469,3 +472,107 @@ def earnings_for_month(*, pro: ProProfile, month: Month) -> Earnings:
         figures=figures_for_month(pro=pro, month=month),
         lines=earning_lines(pro=pro, start=month.start, end=month.end),
     )
+
+
+# -- Card on file (payments.card_on_file) -------------------------------------------------------
+
+
+def booking_saves_card(booking: Booking) -> bool:
+    """Whether `booking` waits for its client to save a card (not for a payment)."""
+    from bookings.models import Protection, Service
+
+    if booking.protection != Protection.CARD or booking.status != Booking.Status.PENDING_PAYMENT:
+        return False
+    service = booking.service if booking.service_id else None
+    return service is None or service.payment_mode != Service.PaymentMode.ONLINE
+
+
+def saved_card_of(booking: Booking) -> SavedCard | None:
+    """The booking's saved card row (any status), or None."""
+    try:
+        return booking.saved_card
+    except SavedCard.DoesNotExist:
+        return None
+
+
+def fee_payments_of(booking: Booking) -> list[Payment]:
+    """The booking's no-show fee attempts, newest first (from the prefetch when there is one)."""
+    cache = getattr(booking, "_prefetched_objects_cache", {})
+    if "payments" in cache:
+        found = [p for p in cache["payments"] if p.kind == Payment.Kind.NO_SHOW_FEE]
+    else:
+        found = list(booking.payments.filter(kind=Payment.Kind.NO_SHOW_FEE))
+    return sorted(found, key=lambda p: p.attempt, reverse=True)
+
+
+def booking_for_fee(*, user, pk) -> Booking:
+    """A booking whose no-show fee `user` may charge: only its own pro (404 for anyone else)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such booking.")
+    try:
+        return Booking.objects.select_related(
+            "pro", "pro__user", "client", "saved_card", "service"
+        ).get(pk=pk, pro__user=user)
+    except (Booking.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such booking.") from None
+
+
+def saved_card_for_test_setup(*, user, session_id: str) -> SavedCard:
+    """The offline test card page of `session_id`, for the booking's client only (else 404);
+    always 404 while Stripe is configured."""
+    if not is_offline() or not getattr(user, "is_authenticated", False):
+        raise Http404("No such card setup.")
+    try:
+        return SavedCard.objects.select_related("booking", "booking__pro").get(
+            checkout_session_id=session_id,
+            backend=Payment.Backend.OFFLINE,
+            booking__client=user,
+        )
+    except SavedCard.DoesNotExist:
+        raise Http404("No such card setup.") from None
+
+
+def card_summary_for(*, booking: Booking) -> dict | None:
+    """The booking's ``card`` JSON (brand and last four digits only): None unless the booking
+    is protected by a card on file."""
+    from bookings.models import Protection
+
+    if booking.protection != Protection.CARD:
+        return None
+    card = saved_card_of(booking)
+    if card is None:
+        return {"status": "missing", "label": "", "brand": "", "last4": ""}
+    return {"status": card.status, "label": card.label, "brand": card.brand, "last4": card.last4}
+
+
+def no_show_fee_summary_for(*, booking: Booking, viewer) -> dict | None:
+    """The booking's ``no_show_fee`` JSON: the fee a card-protected booking may cost, its
+    latest charge (``status`` None until charged), whether the viewer may charge it now (its
+    pro) and, for its client while the bank waits for them, where to pay it."""
+    from bookings.models import Protection
+    from payments import card_on_file
+
+    if booking.protection != Protection.CARD:
+        return None
+    fee_payments = fee_payments_of(booking)
+    latest = fee_payments[0] if fee_payments else None
+    is_pro = getattr(viewer, "pk", None) == booking.pro.user_id
+    is_client = getattr(viewer, "pk", None) == booking.client_id
+    return {
+        "amount": card_on_file.no_show_fee_amount(booking),
+        "currency": booking.currency,
+        "percent": booking.no_show_fee_percent,
+        "status": latest.status if latest else None,
+        "platform_fee": (
+            latest.fee if latest and viewer_sees_fee(booking=booking, viewer=viewer) else None
+        ),
+        "failure_message": latest.failure_message if latest and is_pro else "",
+        "can_charge": is_pro
+        and not card_on_file.fee_refusal(booking=booking, fee_payments=fee_payments),
+        "awaits_client": card_on_file.fee_awaits_client(latest),
+        "pay_url": (
+            absolute_url(reverse("bookings:detail", kwargs={"pk": booking.pk}))
+            if is_client and card_on_file.fee_awaits_client(latest)
+            else None
+        ),
+    }

@@ -287,10 +287,12 @@ def checkout_start(*, booking: Booking, user) -> Payment:
     """
     if user is None or user.pk != booking.client_id:
         raise ValidationError("Only the client of this booking can pay for it.")
-    from payments.selectors import account_can_charge, connected_account_for
+    from payments.selectors import account_can_charge, booking_saves_card, connected_account_for
 
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
+        if booking_saves_card(locked):
+            raise ValidationError("This booking asks for a card to be saved, not a payment.")
         kind, amount = _due_now(locked, timezone.now())
         account = connected_account_for(locked.pro)
         if not account_can_charge(account):
@@ -374,8 +376,15 @@ def payment_succeeded(
 
     Idempotent (a paid payment is left alone). The reported amount must equal the snapshot.
     If the booking no longer holds its slot (expired or cancelled meanwhile), the money is
-    refunded in full at once.
+    refunded in full at once. A no-show fee has its own outcome
+    (``payments.card_on_file.no_show_fee_succeeded``): the booking does not move.
     """
+    if payment.kind == Payment.Kind.NO_SHOW_FEE:
+        from payments.card_on_file import no_show_fee_succeeded
+
+        return no_show_fee_succeeded(
+            payment=payment, payment_intent_id=payment_intent_id, amount=amount, currency=currency
+        )
     with transaction.atomic():
         booking = _lock_booking(payment.booking_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -441,7 +450,10 @@ def payment_failed(*, payment: Payment) -> Payment:
 
 def payment_expired(*, payment: Payment) -> Payment:
     """The checkout session expired unpaid: the payment is over and, once the hold is over, so is
-    the booking (its slot is free again)."""
+    the booking (its slot is free again). A no-show fee's payment link expiring changes
+    nothing: the fee still waits, and the client may ask for a new link."""
+    if payment.kind == Payment.Kind.NO_SHOW_FEE:
+        return payment
     from bookings.lifecycle import TransitionNotAllowed
     from bookings.services import booking_transition
 

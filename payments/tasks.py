@@ -42,3 +42,12 @@ def recover_dispute_funds(dispute_id: int) -> int:
     from payments.services import dispute_recover_funds
 
     return dispute_recover_funds(dispute_id=dispute_id).funds_recovered
+
+
+@task
+def send_fee_link(payment_id: int) -> int:
+    """Email the client the link to pay a fee their bank wants them to confirm, and tell
+    their open pages."""
+    from payments import emails
+
+    return emails.send_fee_link(payment_id=payment_id)

@@ -16,5 +16,10 @@ urlpatterns = [
     path("tip/<int:pk>/", views.tip, name="tip"),
     path("receipts/<int:pk>/", views.receipt, name="receipt"),
     path("receipts/<int:pk>/pdf/", views.receipt_pdf, name="receipt_pdf"),
+    path("cards/<int:pk>/", views.card_setup, name="card_setup"),
+    path("cards/<int:pk>/done/", views.card_setup_return, name="card_setup_return"),
+    path("test-card/<str:session_id>/", views.test_card_setup, name="test_card_setup"),
+    path("fees/<int:pk>/charge/", views.fee_charge, name="fee_charge"),
+    path("fees/<int:pk>/pay/", views.fee_pay, name="fee_pay"),
     path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

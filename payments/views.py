@@ -27,7 +27,7 @@ from accounts.access import pro_required
 from accounts.timezones import viewer_zone, zone_of
 from bookings.models import Booking
 from bookings.views.common import bad_request
-from payments import receipts, selectors, services, webhooks
+from payments import card_on_file, receipts, selectors, services, webhooks
 from payments.forms import TipForm
 from payments.gateways import is_offline
 from payments.models import Payment
@@ -100,6 +100,8 @@ def onboarding_refresh(request, *, pro):
 @require_http_methods(["GET", "POST"])
 def checkout(request, pk):
     booking = selectors.booking_for_payment(user=request.user, pk=pk)
+    if selectors.booking_saves_card(booking):
+        return redirect("payments:card_setup", pk=booking.pk)
     if request.method == "POST":
         try:
             started = services.checkout_start(booking=booking, user=request.user)
@@ -174,7 +176,8 @@ def test_checkout(request, session_id):
     payment = selectors.payment_for_test_checkout(user=request.user, session_id=session_id)
     booking = payment.booking
     is_tip = payment.kind == Payment.Kind.TIP
-    back = booking_url(booking) if is_tip else reverse("payments:checkout", args=[booking.pk])
+    to_booking = is_tip or payment.kind == Payment.Kind.NO_SHOW_FEE
+    back = booking_url(booking) if to_booking else reverse("payments:checkout", args=[booking.pk])
     if request.method == "POST":
         outcome = request.POST.get("outcome")
         if outcome not in ("pay", "decline"):
@@ -183,6 +186,8 @@ def test_checkout(request, session_id):
         if payment.status != Payment.Status.PENDING:
             messages.error(request, "This test payment is already closed.")
             return redirect(back)
+        if payment.kind == Payment.Kind.NO_SHOW_FEE:
+            return _test_fee_payment(request, payment, outcome)
         if outcome == "decline":
             services.payment_failed(payment=payment)
             if payment.kind == Payment.Kind.BALANCE:
@@ -281,6 +286,152 @@ def receipt_pdf(request, pk):
     response["Content-Disposition"] = f'attachment; filename="timz-receipt-{receipt.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# -- Card on file (payments.card_on_file) -----------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def card_setup(request, pk):
+    """The client saves a card for a card-protected booking: a page, then Checkout (setup)."""
+    booking = selectors.booking_for_payment(user=request.user, pk=pk)
+    card = selectors.saved_card_of(booking)
+    if card is not None and card.is_saved:
+        return redirect("bookings:done", pk=booking.pk)
+    if request.method == "POST":
+        try:
+            card = card_on_file.card_setup_start(booking=booking, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("payments:card_setup", pk=booking.pk)
+        return HttpResponseRedirect(card.checkout_url, status=HTTPStatus.SEE_OTHER)
+    return render(
+        request,
+        "payments/card_setup.html",
+        {
+            "booking": booking,
+            "card": card,
+            "needs_card": selectors.booking_saves_card(booking),
+            "fee": card_on_file.no_show_fee_amount(booking),
+            "hold": selectors.payment_hold(booking, now=timezone.now()),
+            "cancelled": request.GET.get("cancelled") == "1",
+            "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
+            "booking_url": booking_url(booking),
+            "offline": is_offline(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def card_setup_return(request, pk):
+    """Checkout's success_url: asks the gateway whether the card was saved (the webhook may
+    come later; either one records it, once), then the flow's Done step."""
+    booking = selectors.booking_for_payment(user=request.user, pk=pk)
+    card = selectors.saved_card_of(booking)
+    if card is not None:
+        card = card_on_file.card_setup_sync(saved_card=card)
+    if card is not None and card.is_saved:
+        return redirect("bookings:done", pk=booking.pk)
+    return render(
+        request,
+        "payments/card_setup_return.html",
+        {"booking": booking, "card": card, "booking_url": booking_url(booking)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def test_card_setup(request, session_id):
+    """The offline backend's stand-in for Checkout in setup mode (clearly a test page)."""
+    card = selectors.saved_card_for_test_setup(user=request.user, session_id=session_id)
+    booking = card.booking
+    if request.method == "POST":
+        outcome = request.POST.get("outcome")
+        if outcome not in ("save", "cancel"):
+            messages.error(request, "Choose Save the test card or Cancel.")
+            return redirect("payments:test_card_setup", session_id=session_id)
+        if outcome == "cancel" or card.status != card.Status.PENDING:
+            return redirect(reverse("payments:card_setup", args=[booking.pk]) + "?cancelled=1")
+        try:
+            card_on_file.card_setup_complete(
+                saved_card=card, setup_intent_id=f"offline_seti_{card.pk}"
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("payments:card_setup", pk=booking.pk)
+        return redirect("payments:card_setup_return", pk=booking.pk)
+    return render(request, "payments/test_card_setup.html", {"card": card, "booking": booking})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fee_charge(request, pk):
+    """The pro charges the no-show or late-cancellation fee: a confirm step, then the POST."""
+    booking = selectors.booking_for_fee(user=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            payment = card_on_file.no_show_fee_charge(booking=booking, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("bookings:detail", pk=booking.pk)
+        if payment.is_paid:
+            messages.success(request, "The fee was charged. The client gets a receipt.")
+        elif payment.status == Payment.Status.PENDING:
+            messages.warning(
+                request,
+                "The client's bank wants the client to confirm this payment. We sent them a "
+                "link to pay; you will see here when they have.",
+            )
+        else:
+            messages.error(
+                request,
+                f"The card was declined: {payment.failure_message} You may try once more later.",
+            )
+        return redirect("bookings:detail", pk=booking.pk)
+    fee_payments = selectors.fee_payments_of(booking)
+    return render(
+        request,
+        "payments/fee_charge.html",
+        {
+            "booking": booking,
+            "card": selectors.saved_card_of(booking),
+            "fee": card_on_file.no_show_fee_amount(booking),
+            "occasion": card_on_file.fee_occasion(booking),
+            "refusal": card_on_file.fee_refusal(booking=booking, fee_payments=fee_payments),
+            "booking_url": booking_url(booking),
+        },
+    )
+
+
+@login_required
+@require_POST
+def fee_pay(request, pk):
+    """The client pays a fee their bank wanted them to confirm: to Checkout (payment mode)."""
+    booking = selectors.booking_for_payment(user=request.user, pk=pk)
+    try:
+        payment = card_on_file.no_show_fee_pay_start(booking=booking, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("bookings:detail", pk=booking.pk)
+    return HttpResponseRedirect(payment.checkout_url, status=HTTPStatus.SEE_OTHER)
+
+
+def _test_fee_payment(request, payment: Payment, outcome: str):
+    """The offline test page paying a no-show fee's link: Decline leaves the fee waiting."""
+    detail = booking_url(payment.booking)
+    if outcome == "decline":
+        messages.warning(request, "The test card was declined. The fee is still to pay.")
+        return redirect(detail)
+    services.payment_succeeded(
+        payment=payment,
+        payment_intent_id=f"offline_pi_{payment.pk}",
+        amount=payment.amount,
+        currency=payment.currency,
+    )
+    messages.success(request, "Thank you: the fee is paid.")
+    return redirect(detail)
 
 
 # -- Stripe webhook ----------------------------------------------------------------------------

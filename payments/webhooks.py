@@ -24,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr
 
-from payments import services
+from payments import card_on_file, services
 from payments.gateways import GatewayError, account_info, get_gateway, is_live
-from payments.models import Payment, Refund, StripeEvent
+from payments.models import Payment, Refund, SavedCard, StripeEvent
 from timz import money
 
 logger = logging.getLogger(__name__)
@@ -76,10 +76,25 @@ class _Event(_Shape):
 
 class _Session(_Shape):
     id: StrictStr
+    mode: StrictStr | None = None
+    setup_intent: _IdOrObject = None
     payment_status: StrictStr | None = None
     payment_intent: _IdOrObject = None
     amount_total: StrictInt | None = None
     currency: StrictStr | None = None
+
+
+class _PaymentError(_Shape):
+    code: StrictStr | None = None
+    message: StrictStr | None = None
+
+
+class _PaymentIntent(_Shape):
+    id: StrictStr
+    amount_received: StrictInt | None = None
+    currency: StrictStr | None = None
+    metadata: dict[str, StrictStr] | None = None
+    last_payment_error: _PaymentError | None = None
 
 
 class _Refund(_Shape):
@@ -175,6 +190,11 @@ def _minor_units(stripe_amount, payment: Payment) -> int:
 
 
 def on_checkout_completed(session: dict, event: dict) -> None:
+    if session.get("mode") == "setup":
+        card_on_file.card_setup_complete(
+            saved_card=_card_for_session(session), setup_intent_id=_id(session.get("setup_intent"))
+        )
+        return
     # Delayed payment methods complete the session unpaid; async_payment_succeeded follows.
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return
@@ -192,7 +212,56 @@ def on_checkout_async_failed(session: dict, event: dict) -> None:
 
 
 def on_checkout_expired(session: dict, event: dict) -> None:
+    if session.get("mode") == "setup":
+        card_on_file.card_setup_expired(saved_card=_card_for_session(session))
+        return
     services.payment_expired(payment=_payment_for_session(session))
+
+
+def _card_for_session(session: dict) -> SavedCard:
+    card = SavedCard.objects.filter(checkout_session_id=session.get("id")).first()
+    if card is None:
+        raise EventNotApplicable(f"No saved card for checkout session {session.get('id')}.")
+    return card
+
+
+def _fee_payment_for_intent(intent: dict) -> Payment | None:
+    """The no-show fee payment an off-session payment intent charged (its metadata names it);
+    None for every other payment intent (a booking's own payment is followed through its
+    Checkout Session's events)."""
+    metadata = intent.get("metadata") or {}
+    if metadata.get("kind") != "no_show_fee" or not metadata.get("payment_id", "").isdigit():
+        return None
+    payment = Payment.objects.filter(
+        pk=int(metadata["payment_id"]), kind=Payment.Kind.NO_SHOW_FEE
+    ).first()
+    if payment is None:
+        raise EventNotApplicable(f"No fee payment for payment intent {intent.get('id')}.")
+    return payment
+
+
+def on_payment_intent_succeeded(intent: dict, event: dict) -> None:
+    payment = _fee_payment_for_intent(intent)
+    if payment is None:
+        return
+    card_on_file.no_show_fee_succeeded(
+        payment=payment,
+        payment_intent_id=intent["id"],
+        amount=_minor_units(intent.get("amount_received"), payment),
+        currency=intent.get("currency") or "",
+    )
+
+
+def on_payment_intent_failed(intent: dict, event: dict) -> None:
+    """A declined off-session fee fails its attempt; a bank asking for the cardholder
+    (``authentication_required``) leaves it waiting for the client, as the charge call did."""
+    payment = _fee_payment_for_intent(intent)
+    if payment is None or payment.payment_intent_id != intent["id"]:
+        return
+    error = intent.get("last_payment_error") or {}
+    if error.get("code") == "authentication_required":
+        return
+    card_on_file.no_show_fee_failed(payment=payment, message=error.get("message") or "")
 
 
 def _apply_refund(data: dict) -> None:
@@ -302,6 +371,8 @@ HANDLERS: dict[str, Handler] = {
     "charge.dispute.updated": on_dispute_event,
     "charge.dispute.closed": on_dispute_event,
     "account.updated": on_account_updated,
+    "payment_intent.succeeded": on_payment_intent_succeeded,
+    "payment_intent.payment_failed": on_payment_intent_failed,
 }
 
 
@@ -319,6 +390,8 @@ OBJECT_SHAPES: dict[str, type[_Shape]] = {
     "charge.dispute.updated": _Dispute,
     "charge.dispute.closed": _Dispute,
     "account.updated": _Account,
+    "payment_intent.succeeded": _PaymentIntent,
+    "payment_intent.payment_failed": _PaymentIntent,
 }
 
 

@@ -258,13 +258,14 @@ def test_sections_come_in_a_fixed_order_accounts_first_then_each_app(working_pro
         "payments_as_pro",
         "payout_account",
         "payouts",
+        "saved_cards",
     ]
 
 
 # Session, user, then one query per section or prefetch of the pro's export, whatever the data
 # (client notes, waitlist entries, booking series (+ their bookings), the pro's calendars,
-# second factors and payouts are a section each).
-EXPORT_MAX_QUERIES = 25
+# second factors, payouts and saved cards are a section each).
+EXPORT_MAX_QUERIES = 26
 
 
 @pytest.mark.parametrize("clients", [1, 10], ids=["2-bookings", "20-bookings"])

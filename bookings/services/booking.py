@@ -219,20 +219,21 @@ def booking_create(
 
     Initial status: ``pending_payment`` for a service paid online (in full, or a deposit) of a
     pro who accepts online payments (30-minute hold, its checkout session opened in the same
-    transaction; if the gateway refuses, the client's Pay tries again), else ``confirmed``
-    (instant mode) or ``requested`` (request mode, expiring after the pro's request expiry).
+    transaction; if the gateway refuses, the client's Pay tries again), or one that asks for a
+    card on file (the same hold, while the client saves it), else ``confirmed`` (instant mode)
+    or ``requested`` (request mode, expiring after the pro's request expiry).
     Raises SlotUnavailable when the time is not free, timz.ratelimit.RateLimited when the
     client tried too often (every valid attempt counts,
     successful or not; ``enforce_rate_limit=False`` is for demo data and imports, never for users).
     """
-    from bookings.selectors import service_pays_online
+    from bookings.selectors import service_pays_online, service_saves_card
 
     starts_at = _require_aware(starts_at)
     note = check_booker(client=client, service=service, note=note)
     if enforce_rate_limit:
         BOOKING_ATTEMPTS.hit(client.pk)
     starts_at = _require_bookable(starts_at)
-    online = service_pays_online(service)
+    online = service_pays_online(service) or service_saves_card(service)
     try:
         with transaction.atomic():
             _lock_participants(pro=service.pro, client=client)
@@ -315,8 +316,8 @@ def insert_checked(
                 pro_id=service.pro_id, client=client, referring_pro_id=referring_pro_id
             ),
         )
-        if not online and booking.protection == Protection.DEPOSIT:
-            # The pro cannot take the deposit now: nothing is asked, nothing promised.
+        if not online and booking.protection != Protection.NONE:
+            # The pro cannot take a deposit or keep a card now: nothing is asked or promised.
             booking.protection, booking.deposit_amount = Protection.NONE, 0
         booking.save(force_insert=True)
     waitlist_offer_redeem(booking=booking)
@@ -329,10 +330,15 @@ def insert_checked(
         to_status=status,
         reason=reason,
     )
-    if status == Booking.Status.PENDING_PAYMENT:
-        # The checkout exists from the start, so the booking's payment link is real. If the
-        # gateway refuses now, the booking still holds its time: its payment page says why and
-        # Pay tries again (one savepoint, so nothing else is lost).
+    saves_card = (
+        booking.protection == Protection.CARD
+        and service.payment_mode == Service.PaymentMode.AT_APPOINTMENT
+    )
+    if status == Booking.Status.PENDING_PAYMENT and not saves_card:
+        # The checkout exists from the start, so the booking's payment link is real (a card on
+        # file is saved on its own page instead). If the gateway refuses now, the booking still
+        # holds its time: its payment page says why and Pay tries again (one savepoint, so
+        # nothing else is lost).
         from payments.services import checkout_start
 
         try:
@@ -453,13 +459,13 @@ def booking_transition(
                 moved = f"Moved from {old:%Y-%m-%d %H:%M} UTC to {starts_at:%Y-%m-%d %H:%M} UTC"
                 event_reason = moved + (f" ({reason})" if reason else "")
             elif action == "confirm" or (
-                action == "payment_received" and to_status == Booking.Status.CONFIRMED
+                action in lifecycle.HOLD_ENDING_ACTIONS and to_status == Booking.Status.CONFIRMED
             ):
                 locked.expires_at = None
                 fields.append("expires_at")
                 # A paid booking is new to the pro too; an accepted request only to the client.
                 kind = "confirmed" if action == "confirm" else "booked"
-            elif action == "payment_received":
+            elif action in lifecycle.HOLD_ENDING_ACTIONS:
                 locked.expires_at = min(
                     now + timedelta(hours=rules.request_expiry_hours), locked.starts_at
                 )

@@ -89,7 +89,7 @@ def action_label(action):
 
 
 # Actions whose event is worth the status it led to ("Booked · Awaiting payment").
-_STATUS_WORTH_SAYING = {"create", "payment_received", "reschedule"}
+_STATUS_WORTH_SAYING = {"create", *lifecycle.HOLD_ENDING_ACTIONS, "reschedule"}
 
 
 @register.simple_tag

@@ -44,6 +44,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("expire", "system"): {S.REQUESTED, S.PENDING_PAYMENT},
     ("payment_received", "system"): {S.PENDING_PAYMENT},
     ("payment_received", "staff"): {S.PENDING_PAYMENT},
+    ("card_saved", "system"): {S.PENDING_PAYMENT},
 }
 
 TARGET = {
@@ -54,6 +55,7 @@ TARGET = {
     "no_show": S.NO_SHOW,
     "expire": S.EXPIRED,
     "payment_received": S.CONFIRMED,  # instant mode
+    "card_saved": S.CONFIRMED,  # instant mode
 }
 
 COMBINATIONS = [

@@ -19,7 +19,7 @@ from bookings import attribution, lifecycle, selectors, series, services
 from bookings.forms import (
     BookingNoteForm,
 )
-from bookings.models import Service
+from bookings.models import Protection, Service
 from bookings.views.common import (
     BadParameter,
     bad_request,
@@ -282,6 +282,7 @@ def confirm(request, slug, service_id):
         or zone.key != pro_zone.key,
         "rules": selectors.booking_rules_for(pro),
         "pays_online": selectors.service_pays_online(service),
+        "saves_card": selectors.service_saves_card(service),
         "hold_minutes": services.PAYMENT_HOLD_MINUTES,
         "every_choices": series.EVERY_CHOICES,
         "back_url": f"{base_url}?{urlencode({'date': starts_at.astimezone(zone).date()})}",
@@ -291,6 +292,13 @@ def confirm(request, slug, service_id):
     else:
         status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
     return render(request, "bookings/confirm.html", context, status=status)
+
+
+def _saved_card(booking):
+    """The card saved for a card-protected booking (no query for the others)."""
+    from payments.selectors import saved_card_of
+
+    return saved_card_of(booking) if booking.protection == Protection.CARD else None
 
 
 @login_required
@@ -313,5 +321,6 @@ def done(request, pk):
             "zone": viewer_zone(request.user, fallback=booking.pro.timezone),
             "rules": rules_row,
             "paid_online": booking.payments.exists(),
+            "saved_card": _saved_card(booking),
         },
     )

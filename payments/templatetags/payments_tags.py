@@ -37,6 +37,7 @@ def booking_payment(booking, user):
         is_client
         and booking.status == "pending_payment"
         and (payment is None or payment.status != "succeeded")
+        and not selectors.booking_saves_card(booking)
     )
     balance = by_kind.get(Payment.Kind.BALANCE)
     return {
@@ -75,6 +76,37 @@ def booking_tip(context, booking, user):
         "form": TipForm(booking=booking) if can_tip else None,
         "max": tip_max(booking),
         "thanks": request is not None and request.GET.get("tip") == "thanks",
+    }
+
+
+@register.simple_tag
+def booking_card(booking, user):
+    """What `templates/payments/includes/_booking_card.html` shows for `user`: the saved card,
+    the fee, its payment and what the viewer may do about it."""
+    from bookings.models import Protection
+    from payments import card_on_file
+
+    if booking.protection != Protection.CARD:
+        return {"shown": False}
+    card = selectors.saved_card_of(booking)
+    fee_payments = selectors.fee_payments_of(booking)
+    fee_payment = fee_payments[0] if fee_payments else None
+    is_client = getattr(user, "pk", None) == booking.client_id
+    is_pro = getattr(user, "pk", None) == booking.pro.user_id
+    needs_card = selectors.booking_saves_card(booking)
+    return {
+        "shown": card is not None or needs_card or bool(fee_payments),
+        "card": card,
+        "needs_card": needs_card,
+        "fee": card_on_file.no_show_fee_amount(booking),
+        "fee_payment": fee_payment,
+        "occasion": card_on_file.fee_occasion(booking),
+        "is_client": is_client,
+        "is_pro": is_pro,
+        "sees_fee": selectors.viewer_sees_fee(booking=booking, viewer=user),
+        "can_charge": is_pro
+        and not card_on_file.fee_refusal(booking=booking, fee_payments=fee_payments),
+        "can_pay": is_client and card_on_file.fee_awaits_client(fee_payment),
     }
 
 

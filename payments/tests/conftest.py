@@ -54,6 +54,18 @@ def paid_service(working_pro):
 
 
 @pytest.fixture
+def card_service(working_pro):
+    """A service protected by a card on file: a 40 % no-show fee on €50.00."""
+    return make_service(
+        pro=working_pro,
+        name="Colour",
+        price_amount=5000,
+        protection=Service.Protection.CARD,
+        no_show_fee_percent=40,
+    )
+
+
+@pytest.fixture
 def offline_account(offline, working_pro):
     return connected_account_enable_simulated(pro=working_pro)
 

@@ -27,8 +27,13 @@ Endpoints: POST /v1/accounts, /v1/account_links, /v1/checkout/sessions,
 /v1/checkout/sessions/{id}/expire, /v1/refunds, /v1/transfers/{id}/reversals; GET of one
 account, checkout session, payment intent, charge, refund, application fee, transfer or
 dispute; GET /v1/payouts, a connected account's list (``add_payout`` makes them; see its
-section for the pagination, filters and refusals). ``expand`` works, dotted paths included
-(``latest_charge.application_fee``).
+section for the pagination, filters and refusals). Card on file (its own section below): POST
+/v1/customers, DELETE /v1/customers/{id}, Checkout in ``mode=setup`` (no line items or
+payment_intent_data; the currency unless payment method types are given), POST
+/v1/payment_intents (confirmed, off-session charges of a saved card: Stripe's test cards
+succeed, require authentication or decline), GET of one customer, setup intent or payment
+method; ``complete_setup`` is the customer entering a test card. ``expand`` works, dotted
+paths included (``latest_charge.application_fee``).
 
 As strict as Stripe where Timz could get it wrong:
 
@@ -98,6 +103,10 @@ _RETRIEVABLE = {
     "application_fees": "application_fee",
     "transfers": "transfer",
     "disputes": "dispute",
+    # Card on file
+    "customers": "customer",
+    "setup_intents": "setup_intent",
+    "payment_methods": "payment_method",
 }
 _SESSION_ECHOED = ("cancel_url", "client_reference_id", "customer_email", "success_url")
 _ONBOARDING_DUE = ["business_type", "external_account", "tos_acceptance.date"]
@@ -294,6 +303,10 @@ class StripeStandin:
             ("POST", r"/v1/checkout/sessions" + item + "/expire", self._expire_session),
             ("POST", r"/v1/refunds", self._create_refund),
             ("POST", r"/v1/transfers" + item + "/reversals", self._create_transfer_reversal),
+            # Card on file
+            ("POST", r"/v1/customers", self._create_customer),
+            ("POST", r"/v1/payment_intents", self._create_payment_intent),
+            ("DELETE", r"/v1/customers" + item, self._delete_customer),
             ("GET", r"/v1/(?P<kind>" + "|".join(_RETRIEVABLE) + ")" + item, self._retrieve),
             ("GET", r"/v1/payouts", self._list_payouts),
         ]
@@ -705,6 +718,12 @@ class StripeStandin:
         }
 
     def _create_session(self, params: Params) -> Params:
+        mode = params.get("mode")
+        if mode not in ("payment", "setup", "subscription"):
+            message = f"Invalid mode: must be one of payment, setup, or subscription (got {mode})."
+            raise _bad(message, param="mode")
+        if mode == "setup":
+            return self._create_setup_session(params)
         line_items = params.get("line_items", [])
         if not line_items:
             raise _bad("Missing required param: line_items.", param="line_items")
@@ -756,25 +775,33 @@ class StripeStandin:
         session["url"] = f"{self.url}/checkout/pay/{session['id']}"
         return session
 
-    def _check_destination_charge(self, pi_data: Params, total: int) -> None:
+    def _check_destination_charge(
+        self, pi_data: Params, total: int, *, prefix: str = "payment_intent_data"
+    ) -> None:
+        """The fee and destination of a session's ``payment_intent_data``, or of a payment
+        intent's own parameters (``prefix=""``; the prefix names the errors' ``param``)."""
+        fee_param, destination_param = "application_fee_amount", "transfer_data[destination]"
+        if prefix:
+            fee_param, destination_param = (
+                f"{prefix}[{fee_param}]",
+                f"{prefix}[transfer_data][destination]",
+            )
         destination = (pi_data.get("transfer_data") or {}).get("destination")
         if "application_fee_amount" in pi_data:
-            if not destination:
+            if not destination and not pi_data.get("on_behalf_of"):
                 message = (
                     "Can only apply an application_fee_amount when the PaymentIntent is "
                     "attempting a direct payment (using an OAuth key or Stripe-Account header) "
                     "or destination payment (using `transfer_data[destination]`)."
                 )
-                raise _bad(message, param="payment_intent_data[application_fee_amount]")
+                raise _bad(message, param=fee_param)
             if _int(pi_data, "application_fee_amount") > total:
                 message = "The application fee cannot exceed the amount of the payment."
-                raise _bad(message, param="payment_intent_data[application_fee_amount]")
+                raise _bad(message, param=fee_param)
         if destination is not None and self.objects.get(destination, {}).get("object") != (
             "account"
         ):
-            raise _missing(
-                "destination", destination, param="payment_intent_data[transfer_data][destination]"
-            )
+            raise _missing("destination", destination, param=destination_param)
 
     def _expire_session(self, params: Params, id: str) -> Params:
         session = self._get(id, "checkout.session")
@@ -990,6 +1017,205 @@ class StripeStandin:
             "lte": lambda v, b: v <= b,
         }
         return [o for o in payouts if all(checks[k](o[field], b) for k, b in bounds.items())]
+
+    # -- card on file: customers, Checkout in setup mode, SetupIntents, PaymentMethods, and
+    # -- off-session PaymentIntents (payments.card_on_file) ---------------------------------
+
+    def _create_customer(self, params: Params) -> Params:
+        return self._store(
+            "cus",
+            "customer",
+            email=params.get("email"),
+            metadata=params.get("metadata", {}),
+            invoice_settings={"default_payment_method": None},
+        )
+
+    def _delete_customer(self, params: Params, id: str) -> Params:
+        """Deleting a customer detaches its payment methods (they can no longer be charged)."""
+        customer = self._get(id, "customer")
+        for obj in self.objects.values():
+            if obj["object"] == "payment_method" and obj.get("customer") == id:
+                obj["customer"] = None
+                obj["_detached"] = True
+        customer["deleted"] = True
+        return {"id": id, "object": "customer", "deleted": True}
+
+    def _create_setup_session(self, params: Params) -> Params:
+        """Checkout in setup mode, refusing what Stripe refuses there."""
+        for name in ("line_items", "payment_intent_data"):
+            if name in params:
+                raise _bad(f"You can not pass `{name}` in `setup` mode.", param=name)
+        dynamic = not (
+            params.get("payment_method_types") or params.get("allowed_payment_method_types")
+        )
+        if dynamic and not params.get("currency"):
+            message = (
+                "`currency` is required in `setup` mode when `payment_method_types` is not set "
+                "(dynamic payment methods)."
+            )
+            raise _bad(message, param="currency")
+        customer = params.get("customer")
+        if customer and params.get("customer_email"):
+            message = "You may only specify one of these parameters: customer, customer_email."
+            raise _bad(message, param="customer_email")
+        if customer and self.objects.get(customer, {}).get("object") != "customer":
+            raise _missing("customer", customer, param="customer")
+        created = self.now()
+        expires_at = _int(params, "expires_at", created + SESSION_MAX_SECONDS)
+        if not created + SESSION_MIN_SECONDS <= expires_at <= created + SESSION_MAX_SECONDS:
+            message = (
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
+                "Checkout Session creation."
+            )
+            raise _bad(message, param="expires_at")
+        intent = self._store(
+            "seti",
+            "setup_intent",
+            customer=customer,
+            metadata=(params.get("setup_intent_data") or {}).get("metadata", {}),
+            payment_method=None,
+            status="requires_payment_method",
+            usage="off_session",
+        )
+        session = self._store(
+            "cs_live" if self.livemode else "cs_test",
+            "checkout.session",
+            **{k: params.get(k) for k in _SESSION_ECHOED},
+            created=created,
+            amount_subtotal=None,
+            amount_total=None,
+            currency=(params.get("currency") or "").lower() or None,
+            customer=customer,
+            expires_at=expires_at,
+            metadata=params.get("metadata", {}),
+            mode="setup",
+            payment_intent=None,
+            payment_status="no_payment_required",
+            setup_intent=intent["id"],
+            status="open",
+        )
+        session["url"] = f"{self.url}/checkout/setup/{session['id']}"
+        return session
+
+    def complete_setup(self, session_id: str, *, card: str = "4242424242424242") -> Params:
+        """The customer enters test card `card` on an open setup session: its SetupIntent
+        succeeds with a new card PaymentMethod attached to the customer;
+        ``setup_intent.succeeded`` and ``checkout.session.completed`` are emitted."""
+        with self._lock:
+            self._tick()
+            session = self._get(session_id, "checkout.session")
+            if session["mode"] != "setup" or session["status"] != "open":
+                raise ValueError(f"session {session_id} is not an open setup session")
+            method = self._store(
+                "pm",
+                "payment_method",
+                type="card",
+                customer=session["customer"],
+                card={
+                    "brand": "visa",
+                    "last4": card[-4:],
+                    "exp_month": 12,
+                    "exp_year": time.gmtime(self.now()).tm_year + 3,
+                    "funding": "credit",
+                },
+                _number=card,
+            )
+            intent = self._get(session["setup_intent"], "setup_intent")
+            intent.update(status="succeeded", payment_method=method["id"])
+            session.update(status="complete", url=None)
+            self._emit("setup_intent.succeeded", intent)
+            self._emit("checkout.session.completed", session)
+            return self._public(session)
+
+    def _create_payment_intent(self, params: Params) -> Params:
+        """Only what Timz sends: a confirmed, off-session charge of a saved card. Test cards
+        decide: 4242... succeeds; 4000002500003155 and 4000002760003184 need authentication
+        off-session; 4000000000009995 is declined for insufficient funds."""
+        for name in ("amount", "currency"):
+            if name not in params:
+                raise _bad(f"Missing required param: {name}.", param=name)
+        amount, currency = _int(params, "amount"), params["currency"].lower()
+        _check_amount(amount, currency, "amount")
+        confirm = params.get("confirm") == "true"
+        if params.get("off_session") in ("true", "one_off", "recurring") and not confirm:
+            message = "You can only pass `off_session` when `confirm` is set to true."
+            raise _bad(message, param="off_session")
+        if not confirm:
+            raise _bad("The stand-in only creates confirmed payment intents.", param="confirm")
+        method_id = params.get("payment_method")
+        if not method_id:
+            message = "You cannot confirm this PaymentIntent because it's missing a payment method."
+            raise _bad(message, code="payment_intent_unexpected_state", param="payment_method")
+        method = self.objects.get(method_id)
+        if method is None or method["object"] != "payment_method" or method.get("_detached"):
+            raise _missing("payment_method", method_id, param="payment_method")
+        customer = params.get("customer")
+        if customer and self.objects.get(customer, {}).get("object") != "customer":
+            raise _missing("customer", customer, param="customer")
+        if method["customer"] and method["customer"] != customer:
+            message = (
+                f"The provided PaymentMethod {method_id} belongs to a Customer; pass that "
+                "Customer's id in `customer`."
+            )
+            raise _bad(message, param="payment_method")
+        self._check_destination_charge(params, amount, prefix="")
+        number = method["_number"]
+        off_session = params.get("off_session") in ("true", "one_off", "recurring")
+        fields = {
+            "customer": customer,
+            "payment_method": method_id,
+            "description": params.get("description"),
+        }
+        if number in ("4000002500003155", "4000002760003184") and off_session:
+            return self._refuse_card(
+                params,
+                amount,
+                currency,
+                fields,
+                code="authentication_required",
+                message="Your card was declined. This transaction requires authentication.",
+            )
+        if number == "4000000000009995":
+            return self._refuse_card(
+                params,
+                amount,
+                currency,
+                fields,
+                code="card_declined",
+                decline_code="insufficient_funds",
+                message="Your card has insufficient funds.",
+            )
+        pi = self._pay(amount=amount, currency=currency, pi_data=params)
+        pi.update(fields)
+        self._emit("payment_intent.succeeded", pi)
+        return pi
+
+    def _refuse_card(self, params, amount, currency, fields, *, code, message, decline_code=None):
+        """The bank refuses: a 402 card_error carrying the payment intent, left in
+        ``requires_payment_method``; ``payment_intent.payment_failed`` is emitted."""
+        error = {"type": "card_error", "code": code, "message": message}
+        if decline_code:
+            error["decline_code"] = decline_code
+        pi = self._store(
+            "pi",
+            "payment_intent",
+            amount=amount,
+            amount_received=0,
+            application_fee_amount=params.get("application_fee_amount"),
+            currency=currency,
+            latest_charge=None,
+            metadata=params.get("metadata", {}),
+            status="requires_payment_method",
+            transfer_data=params.get("transfer_data"),
+            last_payment_error=dict(error),
+            **fields,
+        )
+        self._emit("payment_intent.payment_failed", pi)
+        refusal = StripeStandinError(402, message, code=code, type="card_error", executed=True)
+        refusal.body["payment_intent"] = self._public(pi)
+        if decline_code:
+            refusal.body["decline_code"] = decline_code
+        raise refusal
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -310,7 +310,7 @@ def test_not_found_is_an_invalid_request_error(standin, client):
     assert excinfo.value.http_status == 404
     assert excinfo.value.code == "resource_missing"
     with pytest.raises(stripe.InvalidRequestError) as excinfo:
-        client.v1.customers.create({"email": "x@timz.test"})  # endpoint the stand-in lacks
+        client.v1.products.create({"name": "Gift card"})  # endpoint the stand-in lacks
     assert excinfo.value.http_status == 404
     assert excinfo.value.json_body["error"]["type"] == "invalid_request_error"
     assert "Unrecognized request URL" in excinfo.value.user_message

@@ -56,7 +56,7 @@
     if (!frame || typeof frame !== "object") return;
     if (frame.type === "unread" && typeof frame.count === "number") {
       setCount(frame.count);
-    } else if (frame.type === "waitlist" && frame.message) {
+    } else if ((frame.type === "waitlist" || frame.type === "notice") && frame.message) {
       toast(frame.message, frame.url);
     } else if (frame.type === "booking") {
       // A change without a message is the user's own (another tab): pages refresh, no toast.

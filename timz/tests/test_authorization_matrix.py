@@ -193,6 +193,7 @@ class World:
     other_calendar: ExternalCalendar
     passkey: Authenticator
     secrets: list[str] = field(default_factory=list)
+    card_session_id: str = ""
 
     def free_start(self) -> datetime:
         """A start time the pro has free for `service` (checked, not assumed)."""
@@ -229,6 +230,8 @@ def world(_module_world, db, settings) -> World:
 
 
 def build_world() -> World:
+    from payments.card_on_file import card_setup_start
+    from payments.models import SavedCard
     from payments.services import checkout_start, connected_account_enable_simulated
 
     category = make_category(name="Barbers", slug="barbers")
@@ -369,6 +372,34 @@ def build_world() -> World:
         paid_at=timezone.now() - timedelta(days=3),
     )
 
+    # Card on file: a booking waiting for its card, and a no-show whose card was saved.
+    card_service = make_service(
+        pro=pro, name="Colour with a card", protection="card", no_show_fee_percent=40
+    )
+    bookings["card_hold"] = _place(
+        client=client_user,
+        service=card_service,
+        starts_at=local_at(8, 14),
+        status=Booking.Status.PENDING_PAYMENT,
+        expires_at=timezone.now() + timedelta(minutes=30),
+    )
+    card_hold = card_setup_start(booking=bookings["card_hold"], user=client_user)
+    bookings["no_show"] = _place(
+        client=client_user,
+        service=card_service,
+        starts_at=local_at(-5, 10),
+        status=Booking.Status.NO_SHOW,
+    )
+    SavedCard.objects.create(
+        booking=bookings["no_show"],
+        backend="offline",
+        status="saved",
+        customer_id=card_hold.customer_id,
+        payment_method_id="offline_pm_world",
+        brand="visa",
+        last4="4242",
+    )
+
     # The client waits for the pro's service; a time is held for them (far from free_start).
     waitlist_entry = booking_services.waitlist_join(
         client=client_user,
@@ -452,7 +483,9 @@ def build_world() -> World:
             calendar_token,
             payment.checkout_session_id,
             CALENDAR_SECRET,
+            card_hold.checkout_session_id,
         ],
+        card_session_id=card_hold.checkout_session_id,
     )
 
 
@@ -484,6 +517,8 @@ FINGERPRINT_MODELS = (
     "payments.ConnectedAccount",
     "payments.Payment",
     "payments.Refund",
+    "payments.SavedCard",
+    "payments.StripeCustomer",
 )
 
 
@@ -996,6 +1031,46 @@ MATRIX: dict[str, dict[str, Case]] = {
         "unlisted pro": Case(lambda w: {"slug": w.hidden_pro.slug}, GET=everyone(no())),
         "deactivated pro": Case(lambda w: {"slug": w.gone_pro.slug}, GET=everyone(no())),
     },
+    # -- payments: card on file (the client saves it; only the booking's pro charges the fee) ---
+    "payments:card_setup": {
+        "waiting for a card": Case(
+            _booking("card_hold"),
+            GET=m(LOGIN, ok(), no(), no(), no(), no()),
+            POST=m(LOGIN, ok(303, to="payments:test_card_setup"), no(), no(), no(), no()),
+        ),
+    },
+    "payments:card_setup_return": {
+        "waiting for a card": Case(
+            _booking("card_hold"), GET=m(LOGIN, ok(), no(), no(), no(), no())
+        ),
+    },
+    "payments:test_card_setup": {
+        "client's session": Case(
+            lambda w: {"session_id": w.card_session_id},
+            body=lambda w: {"outcome": "save"},
+            GET=m(LOGIN, ok(), no(), no(), no(), no()),
+            POST=m(LOGIN, ok(302, to="payments:card_setup_return", writes=True), *[no()] * 4),
+        ),
+        "unknown session": Case(
+            lambda w: {"session_id": "offline_booking-0-card-1"},
+            body=lambda w: {"outcome": "save"},
+            GET=m(LOGIN, *[no()] * 5),
+            POST=m(LOGIN, *[no()] * 5),
+        ),
+    },
+    "payments:fee_charge": {
+        "no-show with a saved card": Case(
+            _booking("no_show"),
+            GET=m(LOGIN, no(), no(), ok(), no(), no()),
+            POST=m(LOGIN, no(), no(), MOVED, no(), no()),
+        ),
+    },
+    "payments:fee_pay": {
+        # Nothing to pay: the client is sent back to the booking with a message.
+        "no-show with nothing to pay": Case(
+            _booking("no_show"), GET=POST_ONLY, POST=m(LOGIN, DETAIL, no(), no(), no(), no())
+        ),
+    },
     # -- allauth: the key in the link is the credential ----------------------------------------
     "account_confirm_email": {
         "real key": Case(lambda w: {"key": w.email_key}, GET=everyone(ok())),
@@ -1215,6 +1290,19 @@ MATRIX: dict[str, dict[str, Case]] = {
     "POST /api/v1/bookings/{booking_id}/pay": {
         "awaiting payment": Case(
             _api_booking("pending_payment"), POST=m(UNAUTH, ok(), no(), no(), no(), no())
+        ),
+    },
+    "POST /api/v1/bookings/{booking_id}/card": {
+        "waiting for a card": Case(
+            _api_booking("card_hold"), POST=m(UNAUTH, ok(), no(), no(), no(), no())
+        ),
+    },
+    "POST /api/v1/bookings/{booking_id}/no-show-fee": {
+        "no-show with a saved card": Case(
+            _api_booking("no_show"), POST=m(UNAUTH, no(), no(), WROTE, no(), no())
+        ),
+        "confirmed, nothing to charge": Case(
+            _api_booking("confirmed"), POST=m(UNAUTH, no(), no(), no(400), no(), no())
         ),
     },
     # A pro's clients: only someone who booked them; clients and staff are not pros (403).
