@@ -303,7 +303,9 @@ def no_show_fee_charge(*, booking: Booking, by) -> Payment:
         error = money.stripe_charge_error(amount, locked.currency)
         if error:
             raise ValidationError(error)
-        split = fees.split(price=amount, currency=locked.currency, policy=fee_policy())
+        split = fees.split(
+            price=amount, currency=locked.currency, policy=fee_policy(booking=locked)
+        )
         attempt = (
             Payment.objects.filter(booking=locked).aggregate(last=Max("attempt"))["last"] or 0
         ) + 1

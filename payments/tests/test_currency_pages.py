@@ -85,6 +85,8 @@ def test_a_usd_booking_shows_dollars_on_every_page_and_email(
     assert mailoutbox, "the booking and the payment send emails"
     for message in mailoutbox:
         assert_dollars(message.body, message.subject, shows_price=False)
-        for html, _kind in message.alternatives:
-            assert_dollars(html, message.subject, shows_price=False)
+        for content, mimetype in message.alternatives:
+            # The HTML part and the calendar invitation (bookings.ics) alike.
+            text = content.decode() if isinstance(content, bytes) else content
+            assert_dollars(text, f"{message.subject} ({mimetype})", shows_price=False)
     assert any(DOLLARS in m.body for m in mailoutbox)

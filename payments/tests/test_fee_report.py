@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bookings.models import Booking
-from conftest import book
+from conftest import book, local_at, make_booking
 from payments.models import Payment, Refund
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,8 @@ def test_an_unknown_pro_is_a_clear_error(db):
 def test_a_pros_report_reads_the_month_on_the_pros_clock(
     offline_account, paid_service, client_user
 ):
-    booking = book(client=client_user, service=paid_service)
+    # A booking row with no checkout of its own (booking a paid service would open one).
+    booking = make_booking(client=client_user, service=paid_service, starts_at=local_at(3, 10))
     # 23:30 UTC on 31 October is 00:30 on 1 November in Paris.
     Payment.objects.create(
         booking=booking,
@@ -112,8 +113,9 @@ def test_marketplace_and_pro_link_bookings_and_tips_are_shown_apart(
     offline_account, paid_service, client_user, other_client
 ):
     nov = datetime(2026, 11, 10, tzinfo=UTC)
-    market = book(client=client_user, service=paid_service)
-    linked = book(client=other_client, service=paid_service, days=4)
+    # Booking rows with no checkout of their own: the payments are written by hand.
+    market = make_booking(client=client_user, service=paid_service, starts_at=local_at(3, 10))
+    linked = make_booking(client=other_client, service=paid_service, starts_at=local_at(4, 10))
     Booking.objects.filter(pk=linked.pk).update(source=Booking.Source.PRO_LINK)
     for booking, amount, fee in ((market, 5000, 500), (linked, 5000, 0)):
         Payment.objects.create(
