@@ -253,7 +253,7 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD, *, code: str | None 
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").last.click()
+    page.locator("form.auth-form button[type=submit]").last.click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url, f"could not log in as {email}"
     if code is not None:
