@@ -81,7 +81,8 @@ class Server:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
         self.env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "timz.settings",
+            # timz.settings with a fast password hasher (e2e/settings.py says why).
+            "DJANGO_SETTINGS_MODULE": "e2e.settings",
             "DJANGO_DEBUG": "true",
             "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
             "MEDIA_ROOT": str(workdir / "media"),
