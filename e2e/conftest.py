@@ -81,7 +81,8 @@ class Server:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
         self.env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "timz.settings",
+            # timz.settings with a fast password hasher (e2e/settings.py says why).
+            "DJANGO_SETTINGS_MODULE": "e2e.settings",
             "DJANGO_DEBUG": "true",
             "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
             "MEDIA_ROOT": str(workdir / "media"),
@@ -253,7 +254,7 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD, *, code: str | None 
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").last.click()
+    page.locator("form.auth-form button[type=submit]").last.click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url, f"could not log in as {email}"
     if code is not None:

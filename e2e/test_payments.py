@@ -53,7 +53,7 @@ def log_in(page, email):
     page.goto("/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
+    page.locator("form.auth-form button[type=submit]").last.click()
     page.wait_for_load_state()
     assert "/accounts/login/" not in page.url
 

@@ -1,7 +1,9 @@
 """`manage.py seed_demo`: demo data that is complete, idempotent and lets the demo logins in.
 
-Seeding takes seconds, so the module seeds once (`seeded`) and every test starts from that data;
-`--if-empty` on an empty database is in test_seed_demo_if_empty.py.
+Seeding takes seconds, so the module seeds once (`seeded`) and every test starts from that data.
+That one seeding is `seed_demo --if-empty` on the module's empty database (what `make run` does
+on a first start), so the tests of the data also show that `--if-empty` seeds an empty database;
+`--if-empty` doing nothing once a user exists is in test_seed_demo_if_empty.py.
 """
 
 import io
@@ -30,10 +32,12 @@ def seed(*args) -> str:
 
 @pytest.fixture(scope="module")
 def _seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
-    """seed_demo's output, run once for the module; its pictures in a folder of their own."""
+    """`seed_demo --if-empty`'s output on the empty database, run once for the module; its
+    pictures in a folder of their own."""
     media = tmp_path_factory.mktemp("demo-media")
     with module_data(django_db_blocker), override_settings(MEDIA_ROOT=media):
-        yield seed(), media
+        assert not User.objects.exists()
+        yield seed("--if-empty"), media
 
 
 @pytest.fixture
@@ -58,6 +62,8 @@ def counts(media_root) -> dict:
 
 
 def test_seed_creates_the_documented_demo_data(seeded):
+    assert "nothing to do" not in seeded
+    assert ProProfile.objects.count() == len(demo.PROS)
     assert {c.name for c in Category.objects.all()} >= {
         "Barbers",
         "Hair stylists",
@@ -87,6 +93,16 @@ def test_seed_creates_the_documented_demo_data(seeded):
     for email in ("admin@example.com", "client1@example.com", "pro1@example.com"):
         assert email in seeded
     assert "timz-demo-pass" in seeded
+
+
+@pytest.mark.usefixtures("seeded")
+def test_if_empty_leaves_a_seeded_database_as_it_is(settings):
+    before = counts(settings.MEDIA_ROOT)
+
+    output = seed("--if-empty")
+
+    assert "nothing to do" in output
+    assert counts(settings.MEDIA_ROOT) == before
 
 
 @pytest.mark.usefixtures("seeded")

@@ -164,26 +164,6 @@ def test_forms_are_rejected_without_a_csrf_token(client_user):
     assert response.status_code == HTTPStatus.FORBIDDEN
 
 
-def test_session_and_csrf_cookies_are_http_only_and_secure_in_production():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings as s; "
-            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, "
-            "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)",
-        ],
-        cwd=ROOT,
-        env=production_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True"] * 5
-
-
 def production_env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
@@ -196,10 +176,25 @@ def production_env() -> dict:
     return env
 
 
-def test_check_deploy_is_clean_with_production_settings():
-    """What `make prod-check` runs: no warning at all with DEBUG off and production variables."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+# One process with production settings answers every question below: starting Django there costs
+# seconds of CPU, paid once for the module instead of once per test. It prints the cookie
+# settings on its first line, then runs what `make prod-check` runs (`check --deploy
+# --fail-level WARNING`, which exits non-zero on any warning).
+PRODUCTION_PROBE = """
+import django
+django.setup()
+from django.conf import settings as s
+from django.core.management import execute_from_command_line
+print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,
+      s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0, flush=True)
+execute_from_command_line(["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+"""
+
+
+@pytest.fixture(scope="module")
+def production() -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", PRODUCTION_PROBE],
         cwd=ROOT,
         env=production_env(),
         capture_output=True,
@@ -207,8 +202,17 @@ def test_check_deploy_is_clean_with_production_settings():
         timeout=120,
     )
 
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+
+def test_session_and_csrf_cookies_are_http_only_and_secure_in_production(production):
+    first_line = production.stdout.partition("\n")[0]
+
+    assert first_line.split() == ["True"] * 5, production.stdout + production.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings(production):
+    """What `make prod-check` runs: no warning at all with DEBUG off and production variables."""
+    assert production.returncode == 0, production.stdout + production.stderr
+    assert "no issues" in production.stdout
 
 
 def test_debug_off_requires_a_secret_key():
