@@ -233,3 +233,11 @@ def test_the_directory_query_uses_the_gin_index_of_the_document(barber, tutor):
 def test_no_typed_text_breaks_the_search(barber, q):
     found = matching(q)  # never a database error, whatever the text
     assert set(found) <= {"barber"}
+
+
+@postgres_only
+def test_a_deleted_account_leaves_nothing_of_the_pro_in_the_document(barber):
+    barber.user.set_password("a long pass phrase")
+    barber.user.save()
+    services.account_delete(user=barber.user, password="a long pass phrase")
+    assert document(barber) == "'former':1A 'pro':2A"
