@@ -241,3 +241,16 @@ def test_a_deleted_account_leaves_nothing_of_the_pro_in_the_document(barber):
     barber.user.save()
     services.account_delete(user=barber.user, password="a long pass phrase")
     assert document(barber) == "'former':1A 'pro':2A"
+
+
+@pytest.mark.parametrize("n_pros", [2, 30])
+def test_a_text_search_of_the_home_page_costs_five_queries_whatever_the_pros(
+    client, django_assert_max_num_queries, n_pros
+):
+    for n in range(n_pros):
+        make_service(pro=make_pro(name=f"Karim {n}", headline="Barber"), name="Haircut")
+    # categories, cities, count, pros, services: as without words (test_directory).
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("home"), {"q": "hair karim"})
+    assert response.status_code == HTTPStatus.OK
+    assert len(response.context["pros"]) == min(n_pros, 12)
