@@ -47,7 +47,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def search_terms(q: str | None) -> list[str]:
     """The words of a free-text search, lower-cased (at most `MAX_TERMS`)."""
-    return [word.lower() for word in _WORD.findall(q or "")][:MAX_TERMS]
+    # Lower-case first: lowering may add a character that is no letter ("İ" is "i" + a dot).
+    return _WORD.findall((q or "").lower())[:MAX_TERMS]
 
 
 def word_starts(text: str, term: str) -> bool:

@@ -121,6 +121,7 @@ def test_the_words_of_a_search_are_letters_and_digits_only():
         "neil",
     ]
     assert text_search.prefix_tsquery(["hair", "cut"]) == "hair:* & cut:*"
+    assert text_search.prefix_tsquery(text_search.search_terms("İSTANBUL")) == "i:* & stanbul:*"
     with pytest.raises(ValueError):
         text_search.prefix_tsquery(["hair:*|x"])
 
@@ -229,7 +230,7 @@ def test_the_directory_query_uses_the_gin_index_of_the_document(barber, tutor):
 @hypothesis_settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(q=st.text(alphabet=st.sampled_from("&|!():*<>'\\\x00 -abcéß1_\"%;") | st.characters()))
+@given(q=st.text(alphabet=st.sampled_from("&|!():*<>'\\\x00 -abcéßİ1_\"%;") | st.characters()))
 def test_no_typed_text_breaks_the_search(barber, q):
     found = matching(q)  # never a database error, whatever the text
     assert set(found) <= {"barber"}
