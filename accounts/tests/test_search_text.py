@@ -1,6 +1,7 @@
 """accounts.selectors.pros_matching_text: word prefixes everywhere (full text on PostgreSQL),
 typos on PostgreSQL; the search document kept current by the writes it is made of."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -255,3 +256,13 @@ def test_a_text_search_of_the_home_page_costs_five_queries_whatever_the_pros(
         response = client.get(reverse("home"), {"q": "hair karim"})
     assert response.status_code == HTTPStatus.OK
     assert len(response.context["pros"]) == min(n_pros, 12)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(text=st.text(), q=st.text())
+def test_the_sqlite_regex_and_the_python_rule_agree(text, q):
+    # SQLite's REGEXP is Django's re.search: the directory without PostgreSQL and the free-time
+    # search's service choice (bookings.search) apply one rule.
+    for term in text_search.search_terms(q):
+        by_regex = re.search("(?i)" + text_search.word_start_regex(term), text) is not None
+        assert by_regex == text_search.word_starts(text, term)
