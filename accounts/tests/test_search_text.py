@@ -266,3 +266,17 @@ def test_the_sqlite_regex_and_the_python_rule_agree(text, q):
     for term in text_search.search_terms(q):
         by_regex = re.search("(?i)" + text_search.word_start_regex(term), text) is not None
         assert by_regex == text_search.word_starts(text, term)
+
+
+@postgres_only
+def test_the_migrations_backfill_writes_what_the_app_writes(barber, tutor):
+    import importlib
+
+    migration = importlib.import_module("accounts.migrations.0006_pro_search_document")
+    barber.category = make_category(name="Barbers", slug="barbers")
+    barber.save()
+    written = dict(ProProfile.objects.values_list("pk", "search_document"))
+    ProProfile.objects.update(search_document=None)
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL)
+    assert dict(ProProfile.objects.values_list("pk", "search_document")) == written
