@@ -10,10 +10,20 @@ class AccountsConfig(AppConfig):
     default = True
 
     def ready(self):
+        from django.db.models.signals import post_save
+
+        from accounts import receivers
+        from accounts.models import Category, ProProfile
         from timz import pagecache
 
         # Public pages cached for visitors are invalidated by the writes they show.
         pagecache.connect_signals()
+        # The directory's search document follows what it is made of (services: bookings).
+        for sender, receiver in (
+            (ProProfile, receivers.search_document_on_profile_save),
+            (Category, receivers.search_document_on_category_save),
+        ):
+            post_save.connect(receiver, sender=sender, dispatch_uid=f"accounts.{receiver.__name__}")
 
 
 # allauth's two apps under names of their own in the admin: allauth calls its email app

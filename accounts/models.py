@@ -10,6 +10,7 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -234,6 +235,10 @@ class ProProfile(models.Model):
     review_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # PostgreSQL: the weighted full-text document of the directory (accounts.text_search),
+    # rewritten by accounts.services.pro_search_documents_refresh whenever its inputs change;
+    # its GIN index is made by a PostgreSQL-only migration. Always null on SQLite.
+    search_document = SearchVectorField(null=True, blank=True, editable=False)
 
     objects = ProProfileQuerySet.as_manager()
 

@@ -4,9 +4,9 @@ Every queryset returned here already carries the joins and prefetches its pages 
 number of SQL queries of a page does not grow with the number of pros, services or reviews.
 
 Search rules:
-- free text is split into words (at most `MAX_TERMS`); every word must match the pro's display
-  name, headline, category name or one of the pro's active service names (`pros_matching_text`,
-  with a typo-tolerant trigram fallback on PostgreSQL);
+- free text is split into words (`accounts.text_search`); every word must begin a word of the
+  pro's display name, headline, category name or one of the pro's active service names
+  (`pros_matching_text`: full text on PostgreSQL, with a typo-tolerant trigram fallback);
 - relevance ranks a display-name match above a headline match above a service/category match,
   then by rating; without text, relevance is simply the rating order;
 - `currency` (ISO 4217) is the one prices are compared in: pros priced in it come first, each
@@ -39,9 +39,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 
+from accounts import text_search
 from accounts.models import Category, ProProfile
+from accounts.text_search import search_terms
 
-MAX_TERMS = 5
 # pg_trgm word similarity at which a query with typos still names a pro's text.
 FUZZY_THRESHOLD = 0.3
 SORTS = {
@@ -81,48 +82,35 @@ def _rating_order() -> list:
     return [F("rating_avg").desc(nulls_last=True), "-review_count"]
 
 
-def search_terms(q: str | None) -> list[str]:
-    """The words of a free-text search (at most `MAX_TERMS`)."""
-    return (q or "").split()[:MAX_TERMS]
-
-
 def pros_matching_text(qs: QuerySet[ProProfile], *, q: str) -> tuple[QuerySet, Expression]:
     """The pros of `qs` matching the free text `q`, and their relevance expression.
 
-    The one home of text matching (`pros_matching` calls it for every search).
-    Every word (at most `MAX_TERMS`) must be in the display name, headline, category name or
-    an active service name (case-insensitive substring; on PostgreSQL the GIN trigram indexes
-    of accounts migration 0003 serve these scans). Relevance: 100 per word in the name, 10 in
-    the headline, 1 elsewhere.
+    The one home of text matching (`pros_matching` calls it for every search). Every word of
+    `q` (`accounts.text_search.search_terms`) must begin a word of the display name, headline,
+    category name or an active service name ("hair" finds "Haircut", "cut" does not).
 
-    On PostgreSQL, when no pro of `qs` matches that way, the pros whose name, headline,
-    category or a service name is *similar* to the query (pg_trgm word similarity of the query
-    with its spaces removed, so "hiar cut" finds "Haircut") are returned instead, most similar
-    first. Typos thus find something without diluting exact results. SQLite has no trigram
-    functions and keeps the exact rule only.
+    PostgreSQL: the prefix tsquery "w1:* & w2:*" against `ProProfile.search_document`, served by
+    its GIN index (accounts migration 0006); relevance is `ts_rank` with the document's weights
+    (name above headline above service/category). When no pro of `qs` matches that way, the
+    pros whose name, headline, category or a service name is *similar* to the query (pg_trgm
+    word similarity of the query with its spaces removed, so "hiar cut" finds "Haircut") are
+    returned instead, most similar first: typos find something without diluting exact results.
+
+    Elsewhere (SQLite): the same word rule as a regular expression per column, relevance 100
+    per word in the name, 10 in the headline, 1 elsewhere; no typo fallback.
     """
     terms = search_terms(q)
     if not terms:
         return qs, Value(0)
-    exact = Q()
-    score = Value(0)
-    for term in terms:
-        in_name = Q(display_name__icontains=term)
-        in_headline = Q(headline__icontains=term)
-        in_category = Q(category__name__icontains=term)
-        in_service = Exists(_active_services().filter(pro=OuterRef("pk"), name__icontains=term))
-        exact &= in_name | in_headline | in_category | in_service
-        score = score + Case(
-            When(in_name, then=Value(100)),
-            When(in_headline, then=Value(10)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
     if connection.vendor != "postgresql":
-        return qs.filter(exact), score
+        return _pros_matching_words(qs, terms)
 
-    from django.contrib.postgres.search import TrigramWordSimilarity
+    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 
+    query = SearchQuery(
+        text_search.prefix_tsquery(terms), search_type="raw", config=text_search.SEARCH_CONFIG
+    )
+    exact = Q(search_document=query)
     squeezed = Value("".join(terms))
     service_similarity = (
         _active_services()
@@ -143,10 +131,30 @@ def pros_matching_text(qs: QuerySet[ProProfile], *, q: str) -> tuple[QuerySet, E
     qs = qs.annotate(text_similarity=similarity).filter(
         exact | (~anyone_exact & Q(text_similarity__gte=FUZZY_THRESHOLD))
     )
-    # Exact matches keep their word score (ties go to the rating); typo matches add up
-    # similarity, most similar first.
-    fuzzy_bonus = Case(When(anyone_exact, then=Value(0.0)), default=F("text_similarity"))
-    return qs, ExpressionWrapper(score + fuzzy_bonus, output_field=FloatField())
+    # Exact matches rank by weight (ties go to the rating); typo matches by similarity.
+    rank = SearchRank(F("search_document"), query, weights=text_search.RANK_WEIGHTS)
+    relevance = Case(When(anyone_exact, then=rank), default=F("text_similarity"))
+    return qs, ExpressionWrapper(relevance, output_field=FloatField())
+
+
+def _pros_matching_words(qs: QuerySet, terms: list[str]) -> tuple[QuerySet, Expression]:
+    """`pros_matching_text` without full-text search: one word-start regex per column."""
+    exact = Q()
+    score = Value(0)
+    for term in terms:
+        pattern = text_search.word_start_regex(term)
+        in_name = Q(display_name__iregex=pattern)
+        in_headline = Q(headline__iregex=pattern)
+        in_category = Q(category__name__iregex=pattern)
+        in_service = Exists(_active_services().filter(pro=OuterRef("pk"), name__iregex=pattern))
+        exact &= in_name | in_headline | in_category | in_service
+        score = score + Case(
+            When(in_name, then=Value(100)),
+            When(in_headline, then=Value(10)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    return qs.filter(exact), score
 
 
 def pros_matching(*, category: str | None = None, q: str = "") -> QuerySet[ProProfile]:

@@ -33,17 +33,20 @@ What each app ends, anonymises or keeps of its own rows is written in its `accou
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.utils import timezone as dj_timezone
 from django.utils.text import slugify
 
-from accounts import geo, languages
+from accounts import geo, languages, text_search
 from accounts.images import stored_delete
 from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
 from accounts.signals import (
@@ -378,6 +381,43 @@ def pro_currency_change(*, pro: ProProfile, currency: str) -> CurrencyChange:
         pro.currency = code
         pro.save(update_fields=["currency", "updated_at"])
     return CurrencyChange(old=old, new=code, summary=summary)
+
+
+# The directory's search document ------------------------------------------------------------
+
+
+def pro_search_documents_refresh(*, pro_ids: Iterable[int] | QuerySet | None = None) -> int:
+    """Rewrite `ProProfile.search_document` of these pros (every pro for None) from their
+    current name, headline, category and active services (`accounts.text_search`); one UPDATE.
+    Returns the number of pros written. Nothing to do, and 0, without PostgreSQL.
+
+    Called by every write that changes a document's input (accounts.receivers,
+    bookings.receivers, bookings.services.pro_offer_withdraw, seed_demo) and by
+    `manage.py search_reindex`. A queryset update: no signal, no page cache bump of its own
+    (the write that called it bumped already).
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    # The reverse relation, not an import: accounts never imports bookings.
+    services = ProProfile._meta.get_field("services").related_model
+    names = (
+        services.objects.filter(pro=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("pro")
+        .annotate(names=StringAgg("name", Value(" ")))
+        .values("names")
+    )
+    category = Category.objects.filter(pk=OuterRef("category_id")).values("name")
+    config = text_search.SEARCH_CONFIG
+    document = (
+        SearchVector("display_name", weight="A", config=config)
+        + SearchVector("headline", weight="B", config=config)
+        + SearchVector(Subquery(category), Subquery(names), weight="C", config=config)
+    )
+    pros = ProProfile.objects.all()
+    if pro_ids is not None:
+        pros = pros.filter(pk__in=pro_ids)
+    return pros.update(search_document=document)
 
 
 # Account deletion ----------------------------------------------------------------------------

@@ -4,7 +4,10 @@ For 50, 200 and 1,000 public pros around Paris, each working Monday-Saturday 09:
 13:00-18:00 with three services, a month of bookings (5 a working day, past and coming) and a
 day off now and then, measures `bookings.selectors.availability_search` (load + slot engine)
 and `GET /api/v1/availability` (through the Django test client) for one day's window, near
-Paris, within 30 km (every pro matches).
+Paris, within 30 km (every pro matches). Then the directory's text search
+(`accounts.selectors.pro_search`, as the home page runs it) for a name ("pro 42": a few pros),
+a service every pro offers ("colour") and a typo ("hiar cut": the trigram fallback); on
+PostgreSQL also the server's execution time of that query (EXPLAIN ANALYZE).
 
 SQLite: a scratch file under var/bench/. PostgreSQL: set DATABASE_URL=postgres://...; the
 benchmark builds Django's test database next to it (test_<name>) and drops it at the end.
@@ -57,6 +60,7 @@ BOOKED_HOURS = (9, 10, 13, 15, 17)
 def add_pros(start: int, stop: int, today) -> int:
     """Pros number start..stop-1 with their hours, rules, services and a month of bookings."""
     from accounts.models import ClientProfile, ProProfile, User
+    from accounts.services import pro_search_documents_refresh
     from bookings.models import Booking, BookingRules, Service, TimeOff, WeeklyHours
 
     new = range(start, stop)
@@ -133,6 +137,8 @@ def add_pros(start: int, stop: int, today) -> int:
                 )
     Booking.objects.bulk_create(rows, batch_size=5000)
     TimeOff.objects.bulk_create(off)
+    # Bulk writes send no signals: the search documents at once, as seed_demo does.
+    pro_search_documents_refresh(pro_ids=[p.pk for p in pros])
     return len(rows)
 
 
@@ -148,6 +154,34 @@ def measure(fn, runs):
         timings.append((clock.perf_counter() - started) * 1000)
         cpu.append((clock.process_time() - started_cpu) * 1000)
     return result, queries, statistics.median(timings), statistics.median(cpu)
+
+
+TEXT_QUERIES = ("pro 42", "colour", "hiar cut")
+
+
+def text_search(q: str) -> int:
+    """The directory's first page for `q`, as the home page reads it."""
+    from accounts.selectors import pro_search
+
+    return len(list(pro_search(q=q)[:20]))
+
+
+def server_ms(q: str) -> float:
+    """PostgreSQL's own execution time of the directory's query for `q` (median of 5 EXPLAIN
+    ANALYZE runs, in ms): the database's share, steadier than wall time on a busy machine."""
+    import json
+
+    from accounts.selectors import pro_search
+
+    sql, params = pro_search(q=q)[:20].query.sql_with_params()
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(5):
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            times.append(plan[0]["Execution Time"])
+    return statistics.median(times)
 
 
 def main():
@@ -191,6 +225,13 @@ def main():
             found = f"{size:>6}{bookings:>10}{len(offers):>9}"
             print(f"{found}  {'availability_search':<26}{q1:>4}{med1:>7.1f}{cpu1:>8.1f}")
             print(f"{'':>25}  {'GET /api/v1/availability':<26}{q2:>4}{med2:>7.1f}{cpu2:>8.1f}")
+            for q in TEXT_QUERIES:
+                shown, q3, med3, cpu3 = measure(lambda q=q: text_search(q), RUNS)
+                what = f"pro_search q={q!r}"
+                line = f"{'':>16}{shown:>9}  {what:<26}{q3:>4}{med3:>7.1f}{cpu3:>8.1f}"
+                if ON_POSTGRES:
+                    line += f"  (PostgreSQL execution {server_ms(q):.2f} ms)"
+                print(line)
     finally:
         if test_db is not None:
             connection.creation.destroy_test_db(test_db, verbosity=0)

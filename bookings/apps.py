@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 
 class BookingsConfig(AppConfig):
@@ -8,8 +8,8 @@ class BookingsConfig(AppConfig):
     def ready(self):
         from accounts import signals as account_signals
         from accounts.models import ProProfile
-        from bookings import account_data
-        from bookings.receivers import booking_rules_for_new_pro, relabel_services_for_currency
+        from bookings import account_data, receivers
+        from bookings.models import Service
 
         # The booking part of a user's export and account deletion (accounts.signals).
         account_signals.user_exporting.connect(
@@ -23,11 +23,23 @@ class BookingsConfig(AppConfig):
         )
         # Every pro has booking rules from the start (booking_rules_for only reads).
         post_save.connect(
-            booking_rules_for_new_pro,
+            receivers.booking_rules_for_new_pro,
             sender=ProProfile,
             dispatch_uid="bookings.booking_rules_for_new_pro",
         )
         # A pro's new currency relabels the services, or is refused while bookings are upcoming.
         account_signals.pro_currency_changing.connect(
-            relabel_services_for_currency, dispatch_uid="bookings.relabel_services_for_currency"
+            receivers.relabel_services_for_currency,
+            dispatch_uid="bookings.relabel_services_for_currency",
+        )
+        # The directory finds pros by their active services' names (ProProfile.search_document).
+        post_save.connect(
+            receivers.search_document_on_service_save,
+            sender=Service,
+            dispatch_uid="bookings.search_document_on_service_save",
+        )
+        post_delete.connect(
+            receivers.search_document_on_service_delete,
+            sender=Service,
+            dispatch_uid="bookings.search_document_on_service_delete",
         )

@@ -2,10 +2,15 @@
 
 accounts never imports bookings: it saves a ProProfile, and this module gives each new pro
 their booking rules with the defaults, so every pro has exactly one BookingRules row and reads
-of the rules never write.
+of the rules never write. A service saved or deleted rewrites its pro's search document
+(`ProProfile.search_document`: the directory finds pros by their active services' names).
 """
 
+from accounts.services import pro_search_documents_refresh
 from bookings import services
+
+# The service fields a pro's search document is made of (accounts.text_search).
+DOCUMENT_FIELDS = {"name", "is_active"}
 
 
 def booking_rules_for_new_pro(sender, instance, created, raw=False, **kwargs):
@@ -21,3 +26,16 @@ def relabel_services_for_currency(sender, pro, old, new, **kwargs):
     """accounts.signals.pro_currency_changing: refuse while bookings are upcoming, else price
     the pro's services in the new currency."""
     return {"services_relabelled": services.services_relabel_currency(pro=pro, old=old, new=new)}
+
+
+def search_document_on_service_save(sender, instance, update_fields=None, **kwargs):
+    """post_save of Service: its pro's document again, unless the save named only other fields
+    (a move, a price, a picture)."""
+    if update_fields is not None and not DOCUMENT_FIELDS & set(update_fields):
+        return
+    pro_search_documents_refresh(pro_ids=[instance.pro_id])
+
+
+def search_document_on_service_delete(sender, instance, **kwargs):
+    """post_delete of Service: its pro's document without it."""
+    pro_search_documents_refresh(pro_ids=[instance.pro_id])

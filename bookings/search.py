@@ -21,7 +21,8 @@ Offered times
     hours, overrides, time off, notice, horizon, buffers, step and existing bookings all hold.
 
 Which services
-    With words, each of the pro's services whose name holds a word is a result
+    With words, each of the pro's services whose name has a word beginning with one of them
+    (the directory's word rule, `accounts.text_search`) is a result
     of its own (the client asked for that service); a pro matched by name, headline or category
     alone offers their first service. Without words, each pro offers their first service (the
     one they list first: what they lead with). A (pro, service) without a free start in the
@@ -42,6 +43,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from accounts import text_search
 from bookings import availability
 
 MAX_DAYS_AHEAD = 366
@@ -170,8 +172,9 @@ def parse_window(
 
 
 def search_terms_match(text: str, terms: Sequence[str]) -> bool:
-    folded = text.casefold()
-    return any(term.casefold() in folded for term in terms)
+    """Whether a word of the search begins a word of `text` (the directory's word rule,
+    `accounts.text_search`: "hair" names "Men's haircut", "cut" does not)."""
+    return any(text_search.word_starts(text, term) for term in terms)
 
 
 def services_offered(services: Sequence[Any], terms: Sequence[str]) -> list[Any]:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # SearchVectorField of the directory (a plain column on SQLite)
     "channels",
     "ninja",
     "allauth",

@@ -13,6 +13,7 @@ from http import HTTPStatus
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
@@ -209,3 +210,12 @@ def test_demo_avatars_have_their_responsive_sizes_and_seeding_again_makes_missin
     seed()
 
     assert all(path.is_file() for path in sizes)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="search documents are PostgreSQL's")
+def test_every_seeded_pro_has_a_search_document_with_their_services(seeded):
+    # Pros and services are bulk-written: seed_demo writes the documents at its end.
+    assert not ProProfile.objects.filter(search_document__isnull=True).exists()
+    service = Service.objects.filter(is_active=True).select_related("pro").first()
+    first_word = service.name.split()[0].lower()
+    assert f"'{first_word}'" in str(service.pro.search_document).lower()

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ProProfile, User
-from accounts.services import file_delete_on_commit
+from accounts.services import file_delete_on_commit, pro_search_documents_refresh
 from bookings import lifecycle
 from bookings.models import Booking, BookingRules, Service
 from bookings.services.booking import booking_transition
@@ -63,4 +63,6 @@ def pro_offer_withdraw(*, pro: ProProfile) -> None:
         for service in services.exclude(image=""):
             file_delete_on_commit(service.image)
         services.update(is_active=False, image="")
+        # A queryset update sends no signal: its services leave the pro's search document here.
+        pro_search_documents_refresh(pro_ids=[pro.pk])
         BookingRules.objects.filter(pro=pro).update(calendar_token="")

@@ -106,6 +106,15 @@ def test_services_offered_are_the_named_ones_else_the_first():
     assert search.services_offered([], ["cut"]) == []
 
 
+def test_a_word_names_a_service_when_it_begins_one_of_its_words():
+    # The directory's rule (accounts.text_search): word prefixes, not substrings.
+    assert search.search_terms_match("Men's haircut", ["HAIR"])
+    assert search.search_terms_match("Men's haircut", ["men"])
+    assert search.search_terms_match("Hair-colour", ["col"])
+    assert not search.search_terms_match("Men's haircut", ["cut"])
+    assert not search.search_terms_match("Men's haircut", ["aircut"])
+
+
 # --- the search against the database -----------------------------------------------------------
 
 
@@ -229,12 +238,13 @@ def test_words_pick_the_services_and_category_the_pros(travel):
     make_service(pro=yoga, name="Yoga haircut-free class", duration_minutes=30)
     w = window(now=now, when="tomorrow")
 
-    # Every word must match the pro; each service named by a word is a result of its own.
-    assert {(o.pro, o.service.pk) for o in found(window=w, q="cut fade")} == {
+    # Every word must begin a word of the pro; each service named by a word is a result of
+    # its own.
+    assert {(o.pro, o.service.pk) for o in found(window=w, q="hair fade")} == {
         (karim, cut.pk),
         (karim, fade.pk),
     }
-    assert {o.pro for o in found(window=w, q="cut")} == {karim, yoga}
+    assert {o.pro for o in found(window=w, q="hair")} == {karim, yoga}
     assert [(o.pro, o.service.pk) for o in found(window=w, category="barbers")] == [(karim, cut.pk)]
     assert [o.service.pk for o in found(window=w, q="karim")] == [cut.pk]
 

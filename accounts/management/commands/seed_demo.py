@@ -10,7 +10,7 @@ import importlib.util
 
 from django.core.management.base import BaseCommand
 
-from accounts import demo
+from accounts import demo, services
 from accounts.models import User
 
 # Apps adding demo data after accounts, in order (bookings first: payments and chat build on it).
@@ -59,6 +59,8 @@ class Command(BaseCommand):
                 continue
             module = importlib.import_module(module_name)
             module.seed(stdout=self.stdout, pros=result.pros, clients=result.clients, **extra)
+        # Pros and services were bulk-written (no signals): every search document at once.
+        services.pro_search_documents_refresh()
         self.print_logins()
 
     def print_logins(self):
