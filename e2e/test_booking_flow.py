@@ -7,6 +7,7 @@ import re
 import pytest
 
 from e2e.conftest import LAPTOP, PHONE, screenshot, setup_people
+from e2e.conftest import log_in as shared_log_in
 
 PASSWORD = "correct-horse-battery"
 
@@ -60,12 +61,7 @@ def data(server):
 
 
 def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form.auth-form button[type=submit]").last.click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url
+    shared_log_in(page, email, PASSWORD)
 
 
 @pytest.mark.parametrize(

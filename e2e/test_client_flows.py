@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import LAPTOP, PHONE, screenshot, setup_people
+from e2e.conftest import log_in as shared_log_in
 from e2e.test_accessibility import AXE_JS, Auditor
 
 PASSWORD = "correct-horse-battery"
@@ -77,12 +78,7 @@ def data(server):
 
 
 def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form.auth-form button[type=submit]").last.click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url
+    shared_log_in(page, email, PASSWORD)
 
 
 def current_step(page) -> str:

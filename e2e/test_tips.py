@@ -64,12 +64,7 @@ def data(server):
 
 
 def log_in(page, email):
-    page.goto("/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url
+    log_in_with_code(page, email, PASSWORD)
 
 
 VIEWPORTS = [(PHONE, "phone"), (LAPTOP, "laptop")]
