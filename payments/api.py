@@ -98,7 +98,7 @@ def my_earnings(
     """A month of the pro's money, as the money page shows it: the figures (minor units) in
     the month's main currency, any other currency apart, and every payment, refund and lost
     dispute. A month is the pro's calendar month in their own time zone. 403 for clients."""
-    pro = pro_for_user(request.auth)
+    pro = pro_for_user(request.user)
     try:
         period = selectors.pro_month(pro=pro, month=month or None)
     except ValueError as exc:

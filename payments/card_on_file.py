@@ -289,7 +289,7 @@ def no_show_fee_charge(*, booking: Booking, by) -> Payment:
             )
         )
         card = SavedCard.objects.filter(booking=locked).first()
-        locked.saved_card = card  # type: ignore[misc]
+        locked.saved_card = card
         refusal = fee_refusal(booking=locked, fee_payments=fee_payments)
         if refusal:
             raise ValidationError(refusal)

@@ -68,7 +68,7 @@ class TipForm(forms.Form):
         return [(p, percent_of(amount=price, percent=p)) for p in TIP_PRESET_PERCENTS]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         choice = data.get("percent")
         if choice is None:
             return data

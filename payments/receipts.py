@@ -184,7 +184,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         pdf.cell(width * 0.7, 6, " Platform fee")
         pdf.cell(width * 0.3, 6, f"−{receipt.fee} ", align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.cell(width * 0.7, 6, " Net to the professional")
-        pdf.cell(width * 0.3, 6, receipt.net + " ", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width * 0.3, 6, f"{receipt.net} ", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)
 
     pdf.set_font("DejaVu", "", 9)

@@ -147,7 +147,7 @@ class SourceLine:
     fees: int
 
 
-SOURCE_LABELS = {
+SOURCE_LABELS: dict[str, str] = {
     Booking.Source.MARKETPLACE: "Marketplace",
     Booking.Source.PRO_LINK: "Pro-link",
 }
@@ -168,7 +168,7 @@ def source_report(*, start: datetime, end: datetime) -> list[SourceLine]:
     )
     lines = [
         SourceLine(
-            kind=SOURCE_LABELS.get(row["booking__source"], row["booking__source"]),
+            kind=SOURCE_LABELS.get(row["booking__source"], str(row["booking__source"])),
             currency=row["currency"],
             payments=row["n"],
             gross=row["gross"] or 0,

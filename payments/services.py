@@ -69,7 +69,7 @@ CHECKOUT_SESSION_MINUTES = 31
 S = Booking.Status
 
 
-NO_FEE = fees.FeePolicy(percent=0, fixed=0, minimum=0)
+NO_FEE = fees.FeePolicy(percent=Decimal(0), fixed=0, minimum=0)
 
 
 def fee_policy(*, booking: Booking) -> fees.FeePolicy:
@@ -941,7 +941,7 @@ def tip_start(*, booking: Booking, user, amount: int) -> Payment:
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
         payments = list(Payment.objects.select_for_update().filter(booking=locked))
-        locked._prefetched_objects_cache = {"payments": payments}
+        locked._prefetched_objects_cache = {"payments": payments}  # type: ignore[attr-defined]
         refusal = tip_refusal(locked)
         if refusal:
             raise ValidationError(refusal)
@@ -1044,9 +1044,9 @@ def _offline_balances() -> dict[tuple[int, str], int]:
     add(
         Payment.objects.filter(status__in=Payment.PAID_STATUSES, **offline)
         .values("booking__pro_id", "currency")
-        .annotate(net=Sum(F("amount") - F("fee")))
+        .annotate(earned=Sum(F("amount") - F("fee")))
         .order_by()
-        .values_list("booking__pro_id", "currency", "net"),
+        .values_list("booking__pro_id", "currency", "earned"),
         1,
     )
     add(

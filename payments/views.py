@@ -253,7 +253,7 @@ def tip(request, pk):
             return HttpResponseRedirect(payment.checkout_url, status=HTTPStatus.SEE_OTHER)
     for errors in form.errors.values():
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
     return redirect(booking_url(booking) + "#tip")
 
 
