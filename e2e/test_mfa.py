@@ -153,8 +153,19 @@ def test_a_client_adds_a_passkey_and_logs_in_with_it(browser, demo, axe_js):
     context.close()
 
 
+# A value with no place to break (one long word, a URL): it must wrap inside its cell.
+LONG_WORD_MESSAGE = """
+from chat.models import Conversation, Message
+conversation = Conversation.objects.select_related("client").first()
+Message.objects.get_or_create(
+    conversation=conversation, sender=conversation.client, body="x" * 300
+)
+"""
+
+
 def test_every_admin_list_fits_a_laptop(new_page, demo):
     email = make_account(demo, "lists-staff@example.com", staff=True, totp=True)
+    demo.manage("shell", "--no-imports", "-c", LONG_WORD_MESSAGE)
     page = new_page(LAPTOP)
     log_in(page, email, code=authenticator_code())
     page.goto("/admin/")
