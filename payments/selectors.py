@@ -129,16 +129,7 @@ def payment_for_test_checkout(*, user, session_id: str) -> Payment:
     Always 404 while the Stripe backend is configured: a pending offline payment left over
     from before the switch must never be marked paid without money.
     """
-    if not is_offline() or not getattr(user, "is_authenticated", False):
-        raise Http404("No such payment.")
-    try:
-        return Payment.objects.select_related("booking", "booking__pro").get(
-            checkout_session_id=session_id,
-            backend=Payment.Backend.OFFLINE,
-            booking__client=user,
-        )
-    except Payment.DoesNotExist:
-        raise Http404("No such payment.") from None
+    return _offline_session_for_client(Payment, user=user, session_id=session_id)
 
 
 def payment_for_receipt(*, user, pk) -> Payment:
@@ -520,16 +511,25 @@ def booking_for_fee(*, user, pk) -> Booking:
 def saved_card_for_test_setup(*, user, session_id: str) -> SavedCard:
     """The offline test card page of `session_id`, for the booking's client only (else 404);
     always 404 while Stripe is configured."""
+    return _offline_session_for_client(SavedCard, user=user, session_id=session_id)
+
+
+def _offline_session_for_client[M: (Payment, SavedCard)](
+    model: type[M], *, user, session_id: str
+) -> M:
+    """The offline checkout session `session_id` (a payment's or a card setup's) of a booking
+    of `user`'s, else 404; always 404 while Stripe is configured."""
+    missing = Http404(f"No such {model._meta.verbose_name}.")
     if not is_offline() or not getattr(user, "is_authenticated", False):
-        raise Http404("No such card setup.")
+        raise missing
     try:
-        return SavedCard.objects.select_related("booking", "booking__pro").get(
+        return model.objects.select_related("booking", "booking__pro").get(
             checkout_session_id=session_id,
             backend=Payment.Backend.OFFLINE,
             booking__client=user,
         )
-    except SavedCard.DoesNotExist:
-        raise Http404("No such card setup.") from None
+    except model.DoesNotExist:
+        raise missing from None
 
 
 def card_summary_for(*, booking: Booking) -> dict | None:
