@@ -15,6 +15,7 @@ from bookings.availability import (
     Interval,
     Rules,
     WeeklyHours,
+    boundary,
     free_slots,
     is_slot_free,
     working_intervals,
@@ -254,6 +255,26 @@ def test_paris_pro_working_through_the_fall_back_night_keeps_the_second_two_oclo
     # Five real hours of work, 00:00+02:00 .. 04:00+01:00: quarter-hour starts from 22:00 to
     # 02:15 UTC, the last one ending 45 minutes later at 04:00+01:00.
     assert len(slots) == 18
+
+
+def test_fall_back_slot_fits_the_interval_whose_grid_named_it() -> None:
+    # Found by the property test: 00:00-02:15 and 02:30-03:00 on the Paris fall-back night.
+    # The second interval runs 02:30+02:00 .. 03:00+01:00, so it spans the real time of the
+    # second 02:00-02:15 too; but those wall times are on the first interval's grid, and the
+    # first interval ends at the first 02:15. The second 02:00 is no slot.
+    pro = Pro(
+        tz=PARIS,
+        weekly=(WeeklyHours(6, time(0), time(2, 15)), WeeklyHours(6, time(2, 30), time(3))),
+        duration_minutes=5,
+        rules=Rules(step_minutes=5, notice_minutes=0, horizon_days=10_000, buffer_minutes=0),
+    )
+
+    starts = {utc(s) for s in pro.slots_on(date(2026, 10, 25))}
+
+    assert datetime(2026, 10, 25, 0, 10, tzinfo=UTC) in starts  # the first 02:10
+    assert datetime(2026, 10, 25, 1, 10, tzinfo=UTC) not in starts  # the second 02:10
+    assert datetime(2026, 10, 25, 1, 30, tzinfo=UTC) in starts  # the second 02:30
+    assert not pro.free(datetime.fromisoformat("2026-10-25T02:10:00+01:00"))
 
 
 def test_new_york_fall_back_working_time_includes_the_repeated_hour() -> None:
@@ -798,6 +819,14 @@ def reference_slots(pro: Pro, window_start: datetime, window_end: datetime) -> s
         for start, end in configured_hours(pro, day):
             wall = datetime.combine(day, start)
             end_day = day + timedelta(days=1) if end <= start else day
+            # A slot fits in the interval its wall time was generated from, not in any other
+            # (on a fall-back night an interval can span real time its grid never names).
+            own = [
+                iv
+                for iv in worked
+                if utc(iv.start) == boundary(day, start, pro.tz)
+                and utc(iv.end) == boundary(end_day, end, pro.tz)
+            ]
             while wall < datetime.combine(end_day, end):
                 # Every real instant this wall time names: none in a gap, two in a fold.
                 candidates = {
@@ -811,7 +840,7 @@ def reference_slots(pro: Pro, window_start: datetime, window_end: datetime) -> s
                         exists
                         and utc(window_start) <= candidate < utc(window_end)
                         and earliest <= candidate < latest
-                        and any(iv.start <= candidate and finish <= iv.end for iv in worked)
+                        and any(iv.start <= candidate and finish <= iv.end for iv in own)
                         and not any(
                             overlaps(candidate, finish + buffer, b.start, utc(b.end) + buffer)
                             for b in pro.busy
