@@ -92,6 +92,8 @@ TEMPLATES = [
                 "timz.context_processors.site",
                 "chat.context_processors.unread_messages",
             ],
+            # `datefmt`: dates in the reader's language (timz.formats).
+            "builtins": ["timz.template_formats"],
         },
     },
 ]

@@ -11,6 +11,7 @@ from accounts.timezones import zone_of
 from bookings import lifecycle, selectors, series
 from bookings.forms import FreeTimeSearchForm
 from bookings.models import Booking
+from timz.formats import pattern
 
 register = template.Library()
 
@@ -47,9 +48,10 @@ def _offset_label(offset) -> str:
 
 
 @register.simple_tag
-def when(value, tz, fmt="D j M Y, H:i"):
+def when(value, tz, fmt="WEEKDAY_DATETIME"):
     """`value` shown in the zone `tz` (UTC when unknown) with the zone's abbreviation:
-    "Tue 1 Dec 2026, 09:00 CET".
+    "Tue 1 Dec 2026, 09:00 CET". `fmt` is a Timz format name (timz.formats, in the active
+    language) or a Django date pattern.
 
     The conversion is `timezone.localtime`, as in Django's `timezone` filter; the filter then
     drops the fold, so `|timezone:zone|date:"T"` cannot name the zone in the hour a DST change
@@ -58,7 +60,7 @@ def when(value, tz, fmt="D j M Y, H:i"):
     if not isinstance(value, datetime) or value.tzinfo is None:
         return ""
     local = timezone.localtime(value, zone_of(tz))
-    return f"{date_format(local, fmt)} {local.tzname()}"
+    return f"{date_format(local, pattern(fmt))} {local.tzname()}"
 
 
 @register.filter
