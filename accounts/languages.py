@@ -26,6 +26,13 @@ def language_of(user) -> str:
     return code if is_supported(code) else settings.LANGUAGE_CODE
 
 
+def speaking(user):
+    """Context manager: the translations of `user`'s language for what is written inside it
+    (an email, a notification, a receipt), whoever's request is running:
+    ``with speaking(booking.client): render_to_string(...)``."""
+    return translation.override(language_of(user))
+
+
 class UserLanguageMiddleware:
     """A signed-in user's own language wins over the cookie and the browser's."""
 

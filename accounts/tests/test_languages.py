@@ -1,12 +1,14 @@
 """The language a page is in: the user's choice, then the switcher's cookie, then the browser."""
 
 from http import HTTPStatus
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
-from accounts.languages import language_of
+from accounts.languages import language_of, speaking
 from conftest import login, make_user
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +114,12 @@ def test_a_visitors_choice_needs_no_token_so_their_pages_stay_cacheable():
 
     assert response.status_code == HTTPStatus.FOUND
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
+
+
+def test_speaking_writes_in_the_recipients_language_and_restores_the_readers():
+    with translation.override("es"):
+        with speaking(SimpleNamespace(language="de")):
+            assert translation.get_language() == "de"
+        with speaking(SimpleNamespace(language="")):
+            assert translation.get_language() == "en"
+        assert translation.get_language() == "es"
