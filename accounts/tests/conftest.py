@@ -5,9 +5,7 @@ import struct
 import zlib
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from PIL import Image
 
 
@@ -44,16 +42,6 @@ def jpeg_with_exif(*, size=(1200, 800), orientation=None) -> bytes:
     gps[1] = "N"
     gps[2] = (48.0, 51.0, 24.0)
     return image_bytes("JPEG", size=size, exif=exif.tobytes())
-
-
-@pytest.fixture(autouse=True)
-def _site_language():
-    """Each test starts in the site's language: a request leaves its language active in the
-    thread (LocaleMiddleware activates one per request and never deactivates it), so code
-    run outside a request after a German page would otherwise speak German."""
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
