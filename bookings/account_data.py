@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.data_export import file_url, iso
 from accounts.models import ProProfile, User
@@ -237,7 +238,7 @@ def _reviews_received(pro: ProProfile) -> list[dict]:
     return [
         _review(
             r,
-            who={"author": {"display_name": r.author.display_name if r.author else "A client"}},
+            who={"author": {"display_name": r.author.display_name if r.author else _("A client")}},
         )
         for r in reviews
     ]

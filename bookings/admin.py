@@ -3,13 +3,21 @@
 A booking's status is read-only here: staff change it only through the admin actions below,
 which call bookings.services.booking_transition as ``staff`` so that the lifecycle table, the
 event row, the signal and the emails apply exactly as everywhere else.
+
+Labels and messages are in the staff member's language; the reason an action writes on the
+booking's event is a record both sides of the booking read, kept in the site's language like
+every event reason.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from bookings import lifecycle, services
 from bookings.models import (
@@ -37,7 +45,7 @@ from timz.money import format_money
 class PriceInCurrency:
     """`price_amount` (minor units) written with its `currency`, as the site writes it."""
 
-    @admin.display(description="Price", ordering="price_amount")
+    @admin.display(description=gettext_lazy("Price"), ordering="price_amount")
     def price(self, obj):
         return format_money(obj.price_amount, obj.currency)
 
@@ -46,7 +54,11 @@ class ServiceAdminForm(forms.ModelForm):
     """The service's price typed in major units of its pro's currency ("35.50"), stored in
     minor units; the currency is the pro's (changed on the pro's profile page only)."""
 
-    price = forms.DecimalField(min_value=0, help_text="In the pro's currency, e.g. 35.50.")
+    price = forms.DecimalField(
+        min_value=0,
+        label=gettext_lazy("Price"),
+        help_text=gettext_lazy("In the pro's currency, e.g. 35.50."),
+    )
 
     class Meta:
         model = Service
@@ -188,17 +200,27 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
+def _staff_reason(action: str) -> str:
+    """The event's reason where the table wants one from staff: who did it ("Cancelled by Timz
+    staff."), in the site's language (a record; see the module docstring)."""
+    if not lifecycle.reason_required(action, lifecycle.STAFF):
+        return ""
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{str(lifecycle.past_tense(action)).capitalize()} by Timz staff."
+
+
+def _action_description(action: str) -> str:
+    return _("%(action)s (as staff) for the selected bookings") % {
+        "action": lifecycle.action_label(action)
+    }
+
+
 def _transition_action(action: str):
     """An admin action applying `action` as staff to each selected booking the table allows.
 
-    Where the table wants a reason from staff, the event says who did it ("Cancelled by Timz
-    staff.").
+    Where the table wants a reason from staff, the event says who did it (``_staff_reason``).
     """
-    reason = (
-        f"{lifecycle.past_tense(action).capitalize()} by Timz staff."
-        if lifecycle.reason_required(action, lifecycle.STAFF)
-        else ""
-    )
+    reason = _staff_reason(action)
 
     def run(modeladmin, request, queryset):
         done, refused = 0, []
@@ -211,14 +233,22 @@ def _transition_action(action: str):
             except ValidationError as exc:
                 refused.append(f"#{booking.pk}: {' '.join(exc.messages)}")
         if done:
-            modeladmin.message_user(request, f"{done} booking(s) updated.", messages.SUCCESS)
+            modeladmin.message_user(
+                request,
+                ngettext("%(count)s booking updated.", "%(count)s bookings updated.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )
         if refused:
             modeladmin.message_user(
-                request, "Not allowed now — " + "; ".join(refused), messages.WARNING
+                request,
+                _("Not allowed now — %(refusals)s") % {"refusals": "; ".join(refused)},
+                messages.WARNING,
             )
 
     run.__name__ = f"staff_{action}"
-    run.short_description = f"{lifecycle.action_label(action)} (as staff) for the selected bookings"
+    # Lazy: the admin reads it per request, in the staff member's language.
+    run.short_description = lazy(_action_description, str)(action)
     run.allowed_permissions = ("change",)
     return run
 
@@ -272,11 +302,11 @@ class BookingAdmin(PriceInCurrency, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Client", ordering="client__email")
+    @admin.display(description=gettext_lazy("Client"), ordering="client__email")
     def client_email(self, obj):
         return obj.client.email
 
-    @admin.display(description="Staff may now")
+    @admin.display(description=gettext_lazy("Staff may now"))
     def allowed_staff_actions(self, obj):
         found = lifecycle.open_actions(booking=obj, role=lifecycle.STAFF, now=timezone.now())
         return ", ".join(lifecycle.action_label(action) for action in found) or "—"
@@ -289,11 +319,11 @@ class BookingEventAdmin(admin.ModelAdmin):
     search_fields = ("=booking__id", "reason")
     list_select_related = ("booking",)
 
-    @admin.display(description="booking", ordering="booking_id")
+    @admin.display(description=gettext_lazy("booking"), ordering="booking_id")
     def booking_ref(self, obj):
         return f"#{obj.booking_id} {Truncator(obj.booking.service_name).chars(24)}"
 
-    @admin.display(description="reason")
+    @admin.display(description=gettext_lazy("reason"))
     def short_reason(self, obj):
         # The full text is on the event's page; a long reason ("Moved from … to …") would
         # push the list past a laptop's width.

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
@@ -119,15 +120,16 @@ def _slots_answer(*, slug: str, service: int, start: str | None, days: int, tz: 
     except ValueError as exc:
         raise HttpError(400, str(exc)) from exc
     if not 1 <= days <= MAX_DAYS:
-        raise HttpError(400, f"days must be between 1 and {MAX_DAYS}.")
+        # Translators: "days" and "start" are the names of the API's parameters: keep them.
+        raise HttpError(400, _("days must be between 1 and %(max)s.") % {"max": MAX_DAYS})
     today = timezone.now().astimezone(zone).date()
     if start:
         try:
             first = date.fromisoformat(start)
         except ValueError as exc:
-            raise HttpError(400, "start must be a date as YYYY-MM-DD.") from exc
+            raise HttpError(400, _("start must be a date as YYYY-MM-DD.")) from exc
         if abs(first - today) > MAX_START_OFFSET:
-            raise HttpError(400, "start must be within a year of today.")
+            raise HttpError(400, _("start must be within a year of today."))
     else:
         first = today
     found = selectors.free_slots(pro=pro, service=offered, start=first, days=days, tz=zone)
@@ -182,7 +184,7 @@ def availability_search(request, query: Query[AvailabilityQuery]):
     except ValueError as exc:
         raise HttpError(400, str(exc)) from exc
     if query.sort == "distance" and place is None:
-        raise HttpError(400, "Sorting by distance needs a place: give near=lat,lng.")
+        raise HttpError(400, _("Sorting by distance needs a place: give near=lat,lng."))
     offers = selectors.availability_search(
         window=window,
         category=query.category,
@@ -193,7 +195,7 @@ def availability_search(request, query: Query[AvailabilityQuery]):
         currency=viewer_currency(request),
     )
     if not offers and query.category and not category_exists(query.category):
-        raise HttpError(400, f"Unknown category “{query.category}”.")
+        raise HttpError(400, _("Unknown category “%(category)s”.") % {"category": query.category})
     page = page_or_400(offers, query.page, SEARCH_PAGE_SIZE)
     return {
         "count": page.paginator.count,
@@ -315,11 +317,11 @@ def cancel_series(request, series_id: int, payload: SeriesCancelIn):
         row = selectors.series_get_for_user(user=request.user, pk=series_id)
     except Http404:
         if selectors.series_exists(pk=series_id):
-            raise HttpError(403, "This series is not yours.") from None
+            raise HttpError(403, _("This series is not yours.")) from None
         raise
     booking = row.bookings.filter(pk=payload.from_).first()
     if booking is None:
-        raise HttpError(400, "That booking is not part of this series.")
+        raise HttpError(400, _("That booking is not part of this series."))
     try:
         cancelled = services.booking_series_cancel(
             booking=booking, by=request.user, reason=payload.reason
@@ -354,11 +356,18 @@ def list_bookings(
 ):
     """`scope` (upcoming, past or cancelled) is the "My bookings" tab of the same name."""
     if role not in (None, "", "client", "pro"):
-        raise HttpError(400, "role must be client or pro.")
+        # Translators: "role", "status" and "scope" are the names of the API's parameters and
+        # "client", "pro" their values: keep them.
+        raise HttpError(400, _("role must be client or pro."))
     if status and status not in Booking.Status.values:
-        raise HttpError(400, f"status must be one of: {', '.join(Booking.Status.values)}.")
+        raise HttpError(
+            400,
+            _("status must be one of: %(values)s.") % {"values": ", ".join(Booking.Status.values)},
+        )
     if scope and scope not in selectors.SCOPES:
-        raise HttpError(400, f"scope must be one of: {', '.join(selectors.SCOPES)}.")
+        raise HttpError(
+            400, _("scope must be one of: %(values)s.") % {"values": ", ".join(selectors.SCOPES)}
+        )
     now = timezone.now()
     rows = selectors.bookings_for_api(
         user=request.user, role=role or None, status=status or None, scope=scope or None
@@ -410,7 +419,7 @@ def review_booking(request, booking_id: int, payload: ReviewIn):
 )
 def act(request, booking_id: int, action: str, payload: ActionIn | None = None):
     if action not in lifecycle.USER_ACTIONS:
-        raise Http404("Unknown booking action.")
+        raise Http404(_("Unknown booking action."))
     booking = selectors.booking_get_for_user(user=request.user, pk=booking_id)
     payload = payload or ActionIn()
     try:
@@ -440,7 +449,9 @@ def _page(qs, page: int):
         return paginator.page(page)
     except InvalidPage as exc:
         raise HttpError(
-            400, f"Page {page} does not exist; pages run from 1 to {paginator.num_pages}."
+            400,
+            _("Page %(page)s does not exist; pages run from 1 to %(last)s.")
+            % {"page": page, "last": paginator.num_pages},
         ) from exc
 
 
@@ -534,7 +545,7 @@ def waitlist_join(request, payload: WaitlistIn):
     service = category = None
     if payload.pro is not None or payload.service is not None:
         if payload.pro is None or payload.service is None:
-            raise HttpError(400, "A pro's waitlist needs both the pro and the service.")
+            raise HttpError(400, _("A pro's waitlist needs both the pro and the service."))
         try:
             service = selectors.service_get_bookable(
                 service_id=payload.service, pro_slug=payload.pro
@@ -544,7 +555,7 @@ def waitlist_join(request, payload: WaitlistIn):
     if payload.category:
         category = Category.objects.filter(slug=payload.category).first()
         if category is None:
-            raise HttpError(400, "No such category.")
+            raise HttpError(400, _("No such category."))
     entry = services.waitlist_join(
         client=request.user,
         day=payload.date,

@@ -77,7 +77,10 @@ Complexity
 
 Invalid input (naive datetimes, non-positive durations or steps, negative
 notice/horizon/buffer, reversed intervals, empty windows) raises
-:class:`ValueError`.
+:class:`ValueError`. The one error meant for a person, a pro's hours that do not make a day
+(:func:`day_intervals`), is an :class:`IntervalError` carrying the intervals at fault: the
+module stays free of Django, and ``bookings.services.schedule.interval_message`` words it in
+the pro's language.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "DayOverride",
+    "IntervalError",
     "day_intervals",
     "overnight",
     "Interval",
@@ -124,16 +128,31 @@ def overnight(start: time, end: time) -> bool:
     return end <= start
 
 
+class IntervalError(ValueError):
+    """A day's intervals a pro entered do not make a day: `first` has no length (`second` is
+    None), or `first` and `second` overlap. The message is English, for logs; people read
+    ``bookings.services.schedule.interval_message``."""
+
+    def __init__(self, first: tuple[time, time], second: tuple[time, time] | None = None):
+        self.first, self.second = first, second
+        span = f"{first[0]:%H:%M}–{first[1]:%H:%M}"
+        if second is None:
+            message = f"{span} has no length: give two different times."
+        else:
+            message = f"{span} and {second[0]:%H:%M}–{second[1]:%H:%M} overlap."
+        super().__init__(message)
+
+
 def day_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, time]]:
     """One day's wall-clock intervals as a pro enters them, checked: sorted, to the minute.
 
-    An interval whose end is not after its start runs overnight. Raises ValueError with a
-    message for the pro: an interval of no length, or two intervals that overlap (an
-    overnight one counts until its end the next morning)."""
+    An interval whose end is not after its start runs overnight. Raises IntervalError: an
+    interval of no length, or two intervals that overlap (an overnight one counts until its
+    end the next morning)."""
     cleaned = []
     for start, end in intervals:
         if start == end:
-            raise ValueError(f"{start:%H:%M}–{end:%H:%M} has no length: give two different times.")
+            raise IntervalError((start, end))
         cleaned.append(
             (start.replace(second=0, microsecond=0), end.replace(second=0, microsecond=0))
         )
@@ -146,7 +165,7 @@ def day_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time, ti
 
     for (s1, e1), (s2, e2) in itertools.pairwise(cleaned):
         if minutes(s2, e2)[0] < minutes(s1, e1)[1]:
-            raise ValueError(f"{s1:%H:%M}–{e1:%H:%M} and {s2:%H:%M}–{e2:%H:%M} overlap.")
+            raise IntervalError((s1, e1), (s2, e2))
     return cleaned
 
 

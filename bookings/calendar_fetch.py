@@ -15,6 +15,8 @@ ICS feeds are fetched with If-None-Match / If-Modified-Since; CalDAV is asked wi
 (finding the calendars under the URL, with their sync-token or ctag) and, unless none of them
 changed, one calendar-query REPORT per calendar, without server-side expansion (see
 calendar_import).
+
+Refusals and failures are for the pro, in the active language (calendar sync runs in the pro's).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from bookings import calendar_import
 from bookings.calendar_import import CalendarError
@@ -58,15 +61,17 @@ def normalise_url(url: str) -> str:
         parts = urlsplit(url)
         scheme = "https"
     if scheme not in ("http", "https"):
-        raise URLRefused("Use an address starting with https:// (or webcal://).")
+        raise URLRefused(_("Use an address starting with https:// (or webcal://)."))
     if not parts.hostname:
-        raise URLRefused("This address has no host name.")
+        raise URLRefused(_("This address has no host name."))
     if parts.username or parts.password:
-        raise URLRefused("Put the user name and password in their own boxes, not in the address.")
+        raise URLRefused(
+            _("Put the user name and password in their own boxes, not in the address.")
+        )
     try:
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError as exc:
-        raise URLRefused("This address has an invalid port.") from exc
+        raise URLRefused(_("This address has an invalid port.")) from exc
     return url
 
 
@@ -75,19 +80,45 @@ def resolve_checked(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise URLRefused(f"The host “{host}” cannot be found.") from exc
+        raise URLRefused(_("The host “%(host)s” cannot be found.") % {"host": host}) from exc
     addresses = [info[4][0] for info in infos]
     if not addresses:
-        raise URLRefused(f"The host “{host}” cannot be found.")
+        raise URLRefused(_("The host “%(host)s” cannot be found.") % {"host": host})
     if not settings.CALENDAR_ALLOW_PRIVATE_HOSTS:
         for address in addresses:
             refusal = calendar_import.address_refusal(address)
             if refusal:
-                raise URLRefused(
-                    f"Timz does not fetch calendars from “{host}”: it points to {refusal}."
-                )
+                raise URLRefused(_refusal_message(refusal) % {"host": host})
     # IPv4 first: many hosts publish an AAAA record that this server may have no route to.
     return sorted(addresses, key=lambda address: ":" in address)[0]
+
+
+def _refusal_message(kind: str) -> str:
+    """The sentence refusing a host whose address is of `kind` (calendar_import.address_refusal),
+    with a ``%(host)s`` placeholder."""
+    messages = {
+        "loopback": _(
+            "Timz does not fetch calendars from “%(host)s”: it points to a loopback address."
+        ),
+        "link-local": _(
+            "Timz does not fetch calendars from “%(host)s”: it points to a link-local address."
+        ),
+        "multicast": _(
+            "Timz does not fetch calendars from “%(host)s”: it points to a multicast address."
+        ),
+        "unspecified": _(
+            "Timz does not fetch calendars from “%(host)s”: it points to an unspecified address."
+        ),
+        "reserved": _(
+            "Timz does not fetch calendars from “%(host)s”: it points to a reserved address."
+        ),
+        "private": _(
+            "Timz does not fetch calendars from “%(host)s”: it points to a private address."
+        ),
+    }
+    return messages.get(
+        kind, _("Timz does not fetch calendars from “%(host)s”: it is not an IP address.")
+    )
 
 
 def check_url(url: str) -> str:
@@ -129,9 +160,11 @@ def _read_capped(response, *, deadline: float) -> bytes:
     for chunk in response.stream(64 * 1024, decode_content=True):
         size += len(chunk)
         if size > limit:
-            raise FetchError(f"The calendar is larger than {limit // (1024 * 1024)} MB.")
+            raise FetchError(
+                _("The calendar is larger than %(size)s MB.") % {"size": limit // (1024 * 1024)}
+            )
         if time.monotonic() > deadline:
-            raise FetchError("The calendar server is too slow to answer.")
+            raise FetchError(_("The calendar server is too slow to answer."))
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -148,7 +181,7 @@ def request(
     url = normalise_url(url)
     origin = urlsplit(url).hostname
     deadline = time.monotonic() + DEADLINE_SECONDS
-    for _ in range(MAX_REDIRECTS + 1):
+    for _attempt in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         address = resolve_checked(parts.hostname, port)
@@ -195,24 +228,26 @@ def request(
             finally:
                 response.release_conn()
         except urllib3.exceptions.NewConnectionError as exc:  # before TimeoutError: a subclass
-            raise FetchError("The calendar server cannot be reached.") from exc
+            raise FetchError(_("The calendar server cannot be reached.")) from exc
         except urllib3.exceptions.SSLError as exc:
-            raise FetchError("The calendar server's certificate is not valid.") from exc
+            raise FetchError(_("The calendar server's certificate is not valid.")) from exc
         except urllib3.exceptions.TimeoutError as exc:
-            raise FetchError("The calendar server did not answer in time.") from exc
+            raise FetchError(_("The calendar server did not answer in time.")) from exc
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError("The calendar server cannot be reached.") from exc
+            raise FetchError(_("The calendar server cannot be reached.")) from exc
         finally:
             pool.close()
-    raise FetchError("The calendar address redirects too many times.")
+    raise FetchError(_("The calendar address redirects too many times."))
 
 
 def _http_error(status: int) -> FetchError:
     if status in (401, 403):
-        return FetchError("The calendar server refused the user name or password.")
+        return FetchError(_("The calendar server refused the user name or password."))
     if status == 404:
-        return FetchError("There is no calendar at this address (404).")
-    return FetchError(f"The calendar server answered with an error ({status}).")
+        return FetchError(_("There is no calendar at this address (404)."))
+    return FetchError(
+        _("The calendar server answered with an error (%(status)s).") % {"status": status}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,13 +329,13 @@ def fetch_caldav(
         )
         calendars = calendar_import.read_calendar_urls(listing.body, base=listing.url)
         if not calendars:
-            raise FetchError("No calendar was found at this CalDAV address.")
+            raise FetchError(_("No calendar was found at this CalDAV address."))
     version = calendar_import.collection_version(calendars)
     if etag and version == etag:
         return Fetched([], not_modified=True, etag=etag)
     query = calendar_import.calendar_query(window_start=window_start, window_end=window_end)
     texts: list[bytes | str] = []
-    for calendar_url, _ in calendars:
+    for calendar_url, _version in calendars:
         report = _dav("REPORT", calendar_url, body=query, depth="1", auth=auth)
         texts.extend(calendar_import.read_calendar_data(report.body))
     return Fetched(texts, etag=version)

@@ -15,6 +15,9 @@ Rules, as a calendar app shows them:
 
 Also here: the CalDAV request body and the reading of its multistatus answer, and the address
 rule of the fetcher (which hosts a calendar URL may point at).
+
+A CalendarError's message is for the pro, in the active language (calendar sync runs in the
+pro's): the one Django import here is gettext.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
+from django.utils.translation import gettext as _
 
 # A feed expanding to more busy times than this in the window is refused (a FREQ=MINUTELY
 # rule would otherwise fill the database); a pro's real calendar has a few hundred.
@@ -99,7 +103,7 @@ def parse_calendar(data: bytes | str) -> icalendar.Calendar:
     try:
         return icalendar.Calendar.from_ical(data)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
-        raise CalendarError("This is not an iCalendar (.ics) file.") from exc
+        raise CalendarError(_("This is not an iCalendar (.ics) file.")) from exc
 
 
 def busy_times(
@@ -139,8 +143,11 @@ def busy_times(
             found.append(Busy(max(starts_at, window_start), min(ends_at, window_end)))
             if len(found) > MAX_INTERVALS:
                 raise CalendarError(
-                    f"This calendar has more than {MAX_INTERVALS} events in the coming weeks; "
-                    "Timz cannot read that many."
+                    _(
+                        "This calendar has more than %(max)s events in the coming weeks; "
+                        "Timz cannot read that many."
+                    )
+                    % {"max": MAX_INTERVALS}
                 )
     return merge(found)
 
@@ -191,9 +198,9 @@ def _multistatus(body: bytes) -> ET.Element:
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
-        raise CalendarError("The CalDAV server sent an answer Timz cannot read.") from exc
+        raise CalendarError(_("The CalDAV server sent an answer Timz cannot read.")) from exc
     if root.tag != f"{{{DAV}}}multistatus":
-        raise CalendarError("This address does not answer as a CalDAV server.")
+        raise CalendarError(_("This address does not answer as a CalDAV server."))
     return root
 
 
@@ -276,7 +283,9 @@ def read_calendar_data(body: bytes) -> list[str]:
 
 
 def address_refusal(address: str) -> str | None:
-    """Why Timz will not connect to this IP address, or None when it is a public one.
+    """Why Timz will not connect to this IP address, as the kind of address it is ("loopback",
+    "link-local", "multicast", "unspecified", "reserved", "private", or "not-ip" for text that
+    is no address; calendar_fetch words it for the pro), or None when it is a public one.
 
     Private, loopback, link-local, multicast, reserved and unspecified addresses are refused,
     IPv4 and IPv6, including IPv4 written inside IPv6 (``::ffff:10.0.0.1``, NAT64, 6to4).
@@ -284,7 +293,7 @@ def address_refusal(address: str) -> str | None:
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return "not an IP address"
+        return "not-ip"
     if isinstance(ip, ipaddress.IPv6Address):
         embedded = ip.ipv4_mapped or ip.sixtofour
         if embedded is None and ip in ipaddress.IPv6Network("64:ff9b::/96"):
@@ -292,15 +301,15 @@ def address_refusal(address: str) -> str | None:
         if embedded is not None:
             return address_refusal(str(embedded))
     if ip.is_loopback:
-        return "a loopback address"
+        return "loopback"
     if ip.is_link_local:
-        return "a link-local address"
+        return "link-local"
     if ip.is_multicast:
-        return "a multicast address"
+        return "multicast"
     if ip.is_unspecified:
-        return "an unspecified address"
+        return "unspecified"
     if ip.is_reserved:
-        return "a reserved address"
+        return "reserved"
     if ip.is_private or not ip.is_global:
-        return "a private address"
+        return "private"
     return None

@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_
 from accounts import geo
 from accounts.timezones import viewer_zone
 from bookings import search
-from bookings.availability import day_intervals
+from bookings.availability import IntervalError, day_intervals
 from bookings.models import BookingRules, Service
 from bookings.services.clients import CLIENT_NOTE_MAX
+from bookings.services.schedule import interval_message
 from timz import money
 
 SERVICE_IMAGE_MAX_SIDE = 1200
@@ -387,8 +388,8 @@ class IntervalsForm(forms.Form):
             intervals.append((start, end))
         try:
             cleaned["intervals"] = day_intervals(intervals)
-        except ValueError as exc:
-            raise ValidationError(str(exc), code="intervals") from exc
+        except IntervalError as exc:
+            raise ValidationError(interval_message(exc), code="intervals") from exc
         return cleaned
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
@@ -430,7 +431,7 @@ def pro_review_json(review) -> dict:
     """A review from bookings.selectors.reviews_for_pro."""
     return {
         **review_json(review),
-        "author": review.author.display_name if review.author else "A client",
+        "author": review.author.display_name if review.author else _("A client"),
         "service": review.booking.service_name,
         "visit_starts_at": iso(review.booking.starts_at),
         "replied_at": _iso_or_none(review.replied_at),

@@ -1,4 +1,5 @@
-"""Find a free pro: free start times across many pros at once (pure; no ORM, no I/O).
+"""Find a free pro: free start times across many pros at once (pure; no ORM, no I/O; its
+labels and messages are translated, in the active language).
 
 `bookings.selectors.availability_search` loads the pros and their engine data in a bounded
 number of queries; this module reads the client's window and, per (pro, service), runs the one
@@ -43,27 +44,31 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 from accounts import text_search
 from bookings import availability
 
 MAX_DAYS_AHEAD = 366
 WHEN = {
-    "today": "Today",
-    "tomorrow": "Tomorrow",
-    "weekend": "This weekend",
-    "date": "On a date",
+    "today": gettext_lazy("Today"),
+    "tomorrow": gettext_lazy("Tomorrow"),
+    "weekend": gettext_lazy("This weekend"),
+    "date": gettext_lazy("On a date"),
 }
-PERIODS: dict[str, tuple[str, time, time | None]] = {
-    "any": ("Any time", time(0), None),
-    "morning": ("Morning", time(6), time(12)),
-    "afternoon": ("Afternoon", time(12), time(17)),
-    "evening": ("Evening", time(17), time(22)),
+PERIODS: dict[str, tuple[str | Promise, time, time | None]] = {
+    "any": (gettext_lazy("Any time"), time(0), None),
+    "morning": (pgettext_lazy("time of day", "Morning"), time(6), time(12)),
+    "afternoon": (pgettext_lazy("time of day", "Afternoon"), time(12), time(17)),
+    "evening": (pgettext_lazy("time of day", "Evening"), time(17), time(22)),
 }
 SORTS = {
-    "time": "Earliest time",
-    "distance": "Nearest",
-    "price": "Lowest price",
-    "rating": "Top rated",
+    "time": gettext_lazy("Earliest time"),
+    "distance": gettext_lazy("Nearest"),
+    "price": gettext_lazy("Lowest price"),
+    "rating": gettext_lazy("Top rated"),
 }
 
 
@@ -97,19 +102,28 @@ class Window:
         return spans[0][0], spans[-1][1]
 
 
-def parse_time(value: str, what: str, field: str) -> time | None:
-    """ "HH:MM" -> time; "24:00" -> None (midnight at the end of the day)."""
+def parse_time(value: str, field: str) -> time | None:
+    """ "HH:MM" -> time; "24:00" -> None (midnight at the end of the day). `field` is "start"
+    or "end": the messages name the start or the end of the window."""
     value = value.strip()
     if value in ("24:00", "24:00:00"):
         return None
     try:
         parsed = time.fromisoformat(value)
     except ValueError:
-        raise SearchError(
-            f"“{value[:20]}” is not a time: write the {what} as HH:MM.", field
-        ) from None
+        message = (
+            _("“%(value)s” is not a time: write the start of the window as HH:MM.")
+            if field == "start"
+            else _("“%(value)s” is not a time: write the end of the window as HH:MM.")
+        )
+        raise SearchError(message % {"value": value[:20]}, field) from None
     if parsed.tzinfo is not None:
-        raise SearchError(f"Write the {what} as HH:MM, without a UTC offset.", field)
+        message = (
+            _("Write the start of the window as HH:MM, without a UTC offset.")
+            if field == "start"
+            else _("Write the end of the window as HH:MM, without a UTC offset.")
+        )
+        raise SearchError(message, field)
     return parsed
 
 
@@ -138,7 +152,7 @@ def parse_window(
     when = (when or "").strip()
     day = (day or "").strip()
     if when and when not in WHEN:
-        raise SearchError(f"Choose the day among: {', '.join(WHEN)}.", "when")
+        raise SearchError(_("Choose the day among: %(days)s.") % {"days": ", ".join(WHEN)}, "when")
     if when == "today" or (not when and not day):
         days: tuple[date, ...] = (today,)
     elif when == "tomorrow":
@@ -147,27 +161,36 @@ def parse_window(
         days = weekend_days(today)
     else:
         if not day:
-            raise SearchError("Pick a date.")
+            raise SearchError(_("Pick a date."))
         try:
             chosen = date.fromisoformat(day)
         except ValueError:
-            raise SearchError(f"“{day[:20]}” is not a date: write it as YYYY-MM-DD.") from None
+            raise SearchError(
+                _("“%(value)s” is not a date: write it as YYYY-MM-DD.") % {"value": day[:20]}
+            ) from None
         if chosen < today:
-            raise SearchError("That day is in the past: pick today or a later day.")
+            raise SearchError(_("That day is in the past: pick today or a later day."))
         if chosen > today + timedelta(days=MAX_DAYS_AHEAD):
-            raise SearchError(f"Pick a day within {MAX_DAYS_AHEAD} days from today.")
+            raise SearchError(
+                _("Pick a day within %(days)s days from today.") % {"days": MAX_DAYS_AHEAD}
+            )
         days = (chosen,)
 
     period = (period or "").strip() or "any"
     if period not in PERIODS:
-        raise SearchError(f"Choose the time of day among: {', '.join(PERIODS)}.", "period")
-    _, first, last = PERIODS[period]
+        raise SearchError(
+            _("Choose the time of day among: %(periods)s.") % {"periods": ", ".join(PERIODS)},
+            "period",
+        )
+    _label, first, last = PERIODS[period]
     if start.strip():
-        first = parse_time(start, "start of the window", "start") or time(0)
+        first = parse_time(start, "start") or time(0)
     if end.strip():
-        last = parse_time(end, "end of the window", "end")
+        last = parse_time(end, "end")
     if last is not None and last <= first:
-        raise SearchError("The window must end after it starts (e.g. from 10:00 to 12:00).", "end")
+        raise SearchError(
+            _("The window must end after it starts (e.g. from 10:00 to 12:00)."), "end"
+        )
     return Window(zone=zone, days=days, start=first, end=last)
 
 

@@ -39,6 +39,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import selectors as directory
 from accounts.models import ProProfile, User
@@ -82,7 +84,7 @@ def pro_for_calendar_token(*, token: str) -> ProProfile:
         else None
     )
     if rules is None:
-        raise Http404("No such calendar feed.")
+        raise Http404(_("No such calendar feed."))
     return rules.pro
 
 
@@ -102,7 +104,7 @@ def services_for_series(*, pro: ProProfile) -> list[Service]:
     return [service for service in offered if not service_pays_online(service)]
 
 
-NOT_BOOKABLE = "This service cannot be booked."
+NOT_BOOKABLE = gettext_lazy("This service cannot be booked.")
 
 
 def services_bookable() -> QuerySet[Service]:
@@ -155,23 +157,57 @@ def protection_policy(item: Service | Booking) -> str:
     else:
         deposit = item.deposit_amount if item.protection == Service.Protection.DEPOSIT else 0
     if item.protection == Service.Protection.DEPOSIT and deposit > 0:
-        text = (
-            f"A deposit of {format_money(deposit, currency)} is paid when booking; the "
-            f"remaining {format_money(price - deposit, currency)} is paid at the visit or online."
-        )
+        paid = _(
+            "A deposit of %(deposit)s is paid when booking; the remaining %(rest)s is paid at "
+            "the visit or online."
+        ) % {
+            "deposit": format_money(deposit, currency),
+            "rest": format_money(price - deposit, currency),
+        }
         if window:
-            return f"{text} Cancel until {window} hours before to get the deposit back."
-        return f"{text} Cancel before the start to get the deposit back."
+            back = ngettext(
+                "Cancel until %(hours)s hour before to get the deposit back.",
+                "Cancel until %(hours)s hours before to get the deposit back.",
+                window,
+            ) % {"hours": window}
+        else:
+            back = _("Cancel before the start to get the deposit back.")
+        return f"{paid} {back}"
     if item.protection == Service.Protection.CARD and item.no_show_fee_percent > 0:
-        fee = format_money(percent_of(amount=price, percent=item.no_show_fee_percent), currency)
-        saved = (
-            "Your card is saved when booking" if isinstance(item, Service) else "Your card is saved"
-        )
-        late = f" or cancel later than {window} hours before" if window else ""
-        return (
-            f"{saved}; if you miss the appointment{late}, the pro may charge "
-            f"{item.no_show_fee_percent}% ({fee})."
-        )
+        values = {
+            "hours": window,
+            "percent": item.no_show_fee_percent,
+            "fee": format_money(
+                percent_of(amount=price, percent=item.no_show_fee_percent), currency
+            ),
+        }
+        if isinstance(item, Service) and window:
+            text = ngettext(
+                "Your card is saved when booking; if you miss the appointment or cancel later "
+                "than %(hours)s hour before, the pro may charge %(percent)s%% (%(fee)s).",
+                "Your card is saved when booking; if you miss the appointment or cancel later "
+                "than %(hours)s hours before, the pro may charge %(percent)s%% (%(fee)s).",
+                window,
+            )
+        elif isinstance(item, Service):
+            text = _(
+                "Your card is saved when booking; if you miss the appointment, the pro may "
+                "charge %(percent)s%% (%(fee)s)."
+            )
+        elif window:
+            text = ngettext(
+                "Your card is saved; if you miss the appointment or cancel later than "
+                "%(hours)s hour before, the pro may charge %(percent)s%% (%(fee)s).",
+                "Your card is saved; if you miss the appointment or cancel later than "
+                "%(hours)s hours before, the pro may charge %(percent)s%% (%(fee)s).",
+                window,
+            )
+        else:
+            text = _(
+                "Your card is saved; if you miss the appointment, the pro may charge "
+                "%(percent)s%% (%(fee)s)."
+            )
+        return text % values
     return ""
 
 
@@ -627,7 +663,7 @@ def _booking_qs():
 def booking_get_for_user(*, user, pk) -> Booking:
     """The booking if `user` is its client or its pro (staff may read any); else Http404."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such booking.")
+        raise Http404(_("No such booking."))
     # Its payments too: the payment box, the tip and the JSON read them from the prefetch.
     qs = _booking_qs().prefetch_related("events", "events__actor", "payments")
     if not user.is_staff:
@@ -635,7 +671,7 @@ def booking_get_for_user(*, user, pk) -> Booking:
     try:
         return qs.get(pk=pk)
     except (Booking.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such booking.") from exc
+        raise Http404(_("No such booking.")) from exc
 
 
 # The lists of bookings a person reads ("My bookings" tabs and ``GET /api/v1/bookings?scope=``):
@@ -829,7 +865,7 @@ def client_get_for_pro(*, pro: ProProfile, client_id) -> User:
     try:
         return clients_for_pro(pro=pro).get(pk=client_id)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such client.") from exc
+        raise Http404(_("No such client.")) from exc
 
 
 def client_spend(*, pro: ProProfile, client_ids) -> dict[int, list[tuple[str, int]]]:
@@ -917,25 +953,25 @@ def waitlist_for_client(*, user):
 def waitlist_entry_get_for_user(*, user, pk) -> WaitlistEntry:
     """The waitlist entry if `user` is its client; else Http404 (staff use the admin)."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such waitlist entry.")
+        raise Http404(_("No such waitlist entry."))
     try:
         return waitlist_for_client(user=user).get(pk=pk)
     except (WaitlistEntry.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such waitlist entry.") from exc
+        raise Http404(_("No such waitlist entry.")) from exc
 
 
 def waitlist_offer_get_for_user(*, user, token: str) -> WaitlistOffer:
     """The waitlist offer with this token if `user` is the client it was made to; else Http404.
     The token alone opens nothing: the link in the email needs its client's login."""
     if not getattr(user, "is_authenticated", False) or not token:
-        raise Http404("No such offer.")
+        raise Http404(_("No such offer."))
     offer = (
         WaitlistOffer.objects.select_related("entry", "pro", "pro__user", "service")
         .filter(token=token, entry__client=user)
         .first()
     )
     if offer is None:
-        raise Http404("No such offer.")
+        raise Http404(_("No such offer."))
     return offer
 
 
@@ -1012,12 +1048,12 @@ def series_preview(
     occurrences = series_plan(
         pro=pro, first_start=first_start, every_weeks=every_weeks, count=count
     )
-    span_start, _ = local_window(
+    span_start = local_window(
         start=occurrences[0].local_date - timedelta(days=NEARBY_DAYS + 1), days=1, tz=zone
-    )
-    _, span_end = local_window(
+    )[0]
+    span_end = local_window(
         start=occurrences[-1].local_date + timedelta(days=NEARBY_DAYS + 1), days=1, tz=zone
-    )
+    )[1]
     data = load_engine_input(
         pro=pro,
         window_start=span_start,
@@ -1036,18 +1072,19 @@ def series_preview(
             ends_at__gt=span_start,
         ).values_list("starts_at", "ends_at")
     ]
-    whose = "The client already has" if by_pro else "You already have"
 
     def client_busy(start: datetime) -> bool:
         return any(b.start < start + duration and start < b.end for b in mine)
 
     def refusal(start: datetime | None) -> str:
         if start is None:
-            return series.GAP_REASON
+            return str(series.GAP_REASON)
         if client_busy(start):
-            return f"{whose} another booking at that time."
+            if by_pro:
+                return _("The client already has another booking at that time.")
+            return _("You already have another booking at that time.")
         if start <= now:
-            return "This time has passed."
+            return _("This time has passed.")
         free = availability.is_slot_free(
             **data.engine_kwargs(),
             duration_minutes=service.duration_minutes,
@@ -1055,7 +1092,9 @@ def series_preview(
             now=now,
         )
         if not free:
-            return f"{pro.display_name} is not available then (taken, time off or outside hours)."
+            return _("%(name)s is not available then (taken, time off or outside hours).") % {
+                "name": pro.display_name
+            }
         return ""
 
     def free_near(day: date, near: datetime) -> list[datetime]:
@@ -1111,14 +1150,14 @@ def series_preview(
 def series_get_for_user(*, user, pk) -> BookingSeries:
     """The series if `user` is its client or its pro (staff may read any); else Http404."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such series.")
+        raise Http404(_("No such series."))
     qs = BookingSeries.objects.select_related("pro", "pro__user", "client", "service")
     if not user.is_staff:
         qs = qs.filter(Q(client=user) | Q(pro__user=user))
     try:
         return qs.get(pk=pk)
     except (BookingSeries.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such series.") from exc
+        raise Http404(_("No such series.")) from exc
 
 
 def series_exists(*, pk) -> bool:
@@ -1171,12 +1210,12 @@ def calendars_for_pro(*, pro: ProProfile) -> QuerySet[ExternalCalendar]:
 def calendar_get_for_pro(*, pro: ProProfile, pk) -> ExternalCalendar:
     """The pro's calendar `pk`; Http404 for anyone else's (or none)."""
     calendar = (
-        ExternalCalendar.objects.filter(pro=pro, pk=pk).select_related("pro").first()
+        ExternalCalendar.objects.filter(pro=pro, pk=pk).select_related("pro__user").first()
         if isinstance(pk, int)
         else None
     )
     if calendar is None:
-        raise Http404("No such calendar.")
+        raise Http404(_("No such calendar."))
     return calendar
 
 

@@ -1,4 +1,5 @@
-"""Standing appointments: the dates and instants of a series' occurrences (pure, no ORM).
+"""Standing appointments: the dates and instants of a series' occurrences (pure, no ORM; its
+messages are translated, in the active language).
 
 A series repeats one wall-clock time in the pro's zone every N weeks: the arithmetic is on
 local dates (``first_date + k * N weeks``), each date then combined with the time and turned
@@ -17,6 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 EVERY_WEEKS = (1, 12)
 COUNT = (2, 52)
 EVERY_CHOICES = tuple(range(EVERY_WEEKS[0], EVERY_WEEKS[1] + 1))
@@ -24,7 +28,7 @@ EVERY_CHOICES = tuple(range(EVERY_WEEKS[0], EVERY_WEEKS[1] + 1))
 # horizon (that is the point of a standing appointment) but not beyond a year.
 REACH_DAYS = 365
 
-GAP_REASON = "This time does not exist that day: the clocks go forward over it."
+GAP_REASON = gettext_lazy("This time does not exist that day: the clocks go forward over it.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +44,20 @@ class Occurrence:
 
 def check_shape(*, every_weeks, count) -> None:
     """Raise ValueError with a readable message unless the numbers make a series."""
-    for value, (low, high), what in (
-        (every_weeks, EVERY_WEEKS, "The repeat interval"),
-        (count, COUNT, "The number of appointments"),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise ValueError(f"{what} must be a whole number from {low} to {high}.")
+
+    def fits(value, low: int, high: int) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+    if not fits(every_weeks, *EVERY_WEEKS):
+        raise ValueError(
+            _("The repeat interval must be a whole number from %(low)s to %(high)s.")
+            % {"low": EVERY_WEEKS[0], "high": EVERY_WEEKS[1]}
+        )
+    if not fits(count, *COUNT):
+        raise ValueError(
+            _("The number of appointments must be a whole number from %(low)s to %(high)s.")
+            % {"low": COUNT[0], "high": COUNT[1]}
+        )
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime | None:
@@ -82,4 +94,8 @@ def max_count(every_weeks: int) -> int:
 
 def every_label(every_weeks: int) -> str:
     """ "every week", "every 2 weeks"."""
-    return "every week" if every_weeks == 1 else f"every {every_weeks} weeks"
+    if every_weeks == 1:
+        return _("every week")
+    return ngettext("every %(weeks)s week", "every %(weeks)s weeks", every_weeks) % {
+        "weeks": every_weeks
+    }

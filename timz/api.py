@@ -2,7 +2,9 @@
 
 Each app contributes a router from its own `api.py`. Authentication is the browser session
 (`django_auth`), which is also what enforces CSRF on unsafe methods. Errors are always
-`{"detail": "..."}` with a 4xx status.
+`{"detail": "..."}` with a 4xx status, in the request's language (accounts.languages: an
+explicit Accept-Language, else the user's choice): our own texts are translated; pydantic's
+field-validation texts ("Field required") stay English after their field's name.
 """
 
 import json
@@ -11,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -63,23 +66,23 @@ def on_schema_error(request, exc):
         loc = ".".join(str(p) for p in loc)
         parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
     return api.create_response(
-        request, {"detail": "; ".join(parts) or "Invalid input."}, status=400
+        request, {"detail": "; ".join(parts) or _("Invalid input.")}, status=400
     )
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc):
-    return api.create_response(request, {"detail": "Authentication required."}, status=401)
+    return api.create_response(request, {"detail": _("Authentication required.")}, status=401)
 
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
+    return api.create_response(request, {"detail": str(exc) or _("Not allowed.")}, status=403)
 
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
+    return api.create_response(request, {"detail": str(exc) or _("Not found.")}, status=404)
 
 
 @api.exception_handler(HttpError)
@@ -91,13 +94,13 @@ def on_http_error(request, exc):
 def on_unreadable_body(request, exc):
     # The session auth's CSRF check reads request.POST: a multipart body without a boundary
     # must get the API's JSON 400, not Django's HTML error page.
-    return api.create_response(request, {"detail": UNREADABLE_MESSAGE}, status=400)
+    return api.create_response(request, {"detail": str(UNREADABLE_MESSAGE)}, status=400)
 
 
 def not_found(request, unmatched=""):
     """Any /api/ URL that no operation matches (say /api/v1/bookings/abc, where the id is not
     a number): the API's JSON 404 instead of the site's HTML page. Routed after api.urls."""
-    return api.create_response(request, {"detail": "No such API endpoint."}, status=404)
+    return api.create_response(request, {"detail": _("No such API endpoint.")}, status=404)
 
 
 # Routers are registered here, one per app, so that the URL layout is visible in one place.

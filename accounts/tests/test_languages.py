@@ -123,3 +123,30 @@ def test_speaking_writes_in_the_recipients_language_and_restores_the_readers():
         with speaking(SimpleNamespace(language="")):
             assert translation.get_language() == "en"
         assert translation.get_language() == "es"
+
+
+def test_pages_keep_the_users_own_language_whatever_the_browser_asks(client):
+    client.force_login(make_user(language="fr"))
+
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="de")
+
+    assert html_lang(page) == "fr"
+    assert page["Content-Language"] == "fr"
+
+
+def test_on_the_api_an_explicit_accept_language_beats_the_users_own_language(client):
+    client.force_login(make_user(language="fr"))
+
+    asked = client.get("/api/v1/me", HTTP_ACCEPT_LANGUAGE="de")
+    unasked = client.get("/api/v1/me")
+
+    assert asked.status_code == unasked.status_code == HTTPStatus.OK
+    assert asked["Content-Language"] == "de"
+    assert unasked["Content-Language"] == "fr"
+
+
+def test_an_api_header_naming_no_language_timz_speaks_is_english():
+    from accounts.languages import accepted_language
+
+    assert accepted_language("ja-JP, zh;q=0.5") == "en"
+    assert accepted_language("pt-BR, de-CH;q=0.7, fr;q=0.3") == "de"

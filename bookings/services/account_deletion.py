@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import ProProfile, User
 from accounts.services import file_delete_on_commit, pro_search_documents_refresh
@@ -21,7 +22,8 @@ from bookings import lifecycle
 from bookings.models import Booking, BookingRules, Service
 from bookings.services.booking import booking_transition
 
-ACCOUNT_DELETED_REASON = "Account deleted"
+# An event's reason, a record both sides read: stored in English, marked for a page to translate.
+ACCOUNT_DELETED_REASON = gettext_noop("Account deleted")
 
 
 def user_bookings_end(*, user: User, reason: str = ACCOUNT_DELETED_REASON) -> int:

@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import ProProfile, User
 from bookings import attribution, lifecycle
@@ -57,11 +59,21 @@ def _lock_participants(*, pro: ProProfile, client) -> None:
     list(User.objects.select_for_update().filter(pk=client.pk).values_list("pk"))
 
 
-def _require_aware(value, what="The start time") -> datetime:
+def _require_aware(value, *, new: bool = False) -> datetime:
+    """`value` if it is an aware datetime, else ValidationError about the start time (or the
+    `new` time of a move)."""
     if not isinstance(value, datetime):
-        raise ValidationError(f"{what} is not a date and time.")
+        raise ValidationError(
+            _("The new time is not a date and time.")
+            if new
+            else _("The start time is not a date and time.")
+        )
     if timezone.is_naive(value):
-        raise ValidationError(f"{what} needs a time zone offset.")
+        raise ValidationError(
+            _("The new time needs a time zone offset.")
+            if new
+            else _("The start time needs a time zone offset.")
+        )
     return value
 
 
@@ -115,7 +127,7 @@ def _check_slot(
     if not _client_is_free(
         client=client, starts_at=starts_at, ends_at=ends_at, exclude_booking_id=exclude_booking_id
     ):
-        raise SlotUnavailable("You already have another booking at that time.")
+        raise SlotUnavailable(_("You already have another booking at that time."))
 
 
 def _record(
@@ -171,7 +183,7 @@ def _notify(booking_id: int, kind: str) -> None:
 BOOKING_ATTEMPTS = RateLimit(
     scope="booking-attempts",
     setting="BOOKING_RATE_LIMIT",
-    message="You are booking too fast. Try again in a few minutes.",
+    message=gettext_lazy("You are booking too fast. Try again in a few minutes."),
 )
 
 
@@ -182,7 +194,7 @@ def check_not_own_service(*, client, pro: ProProfile) -> None:
     they show the confirm step.
     """
     if pro.user_id == client.pk:
-        raise ValidationError("You cannot book your own service.", code="own_service")
+        raise ValidationError(_("You cannot book your own service."), code="own_service")
 
 
 def check_booker(*, client, service: Service | None, note: str) -> str:
@@ -192,14 +204,14 @@ def check_booker(*, client, service: Service | None, note: str) -> str:
     the client's own service, a pro who no longer takes bookings."""
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise ValidationError(f"The note can be at most {NOTE_MAX} characters.")
+        raise ValidationError(_("The note can be at most %(max)s characters.") % {"max": NOTE_MAX})
     if client is None or not getattr(client, "is_authenticated", False):
-        raise ValidationError("Please log in to book.")
+        raise ValidationError(_("Please log in to book."))
     if service is None or not service.is_active:
-        raise ValidationError("This service is not available for booking.")
+        raise ValidationError(_("This service is not available for booking."))
     check_not_own_service(client=client, pro=service.pro)
     if not service.pro.user.is_active:
-        raise ValidationError("This professional is not taking bookings.")
+        raise ValidationError(_("This professional is not taking bookings."))
     return note
 
 
@@ -374,13 +386,16 @@ def booking_transition(
 
     reason = (reason or "").strip()
     if len(reason) > 500:
-        raise ValidationError("The reason can be at most 500 characters.")
+        raise ValidationError(_("The reason can be at most %(max)s characters.") % {"max": 500})
     if action not in lifecycle.ACTIONS:
-        raise TransitionNotAllowed(f"“{action}” is not a booking action.", code="unknown_action")
+        raise TransitionNotAllowed(
+            _("“%(action)s” is not a booking action.") % {"action": action},
+            code="unknown_action",
+        )
     if action == "reschedule":
         if starts_at is None:
-            raise ValidationError("Pick the new time.")
-        starts_at = _require_bookable(_require_aware(starts_at, "The new time"))
+            raise ValidationError(_("Pick the new time."))
+        starts_at = _require_bookable(_require_aware(starts_at, new=True))
     if action == "confirm":
         _resync_calendars_before_confirm(booking=booking, by=by)
     try:
@@ -431,11 +446,11 @@ def booking_transition(
                     # Another change landed between the caller's read and this lock: moving
                     # the booking again would silently overwrite it (the last write winning).
                     raise TransitionNotAllowed(
-                        "This booking was changed in the meantime. Reload it and try again.",
+                        _("This booking was changed in the meantime. Reload it and try again."),
                         code="stale",
                     )
                 if starts_at == locked.starts_at:
-                    raise ValidationError("Pick a different time from the current one.")
+                    raise ValidationError(_("Pick a different time from the current one."))
                 ends_at = starts_at + timedelta(minutes=locked.duration_minutes)
                 _check_slot(
                     pro=locked.pro,
@@ -512,10 +527,12 @@ def _resync_calendars_before_confirm(*, booking: Booking, by) -> None:
         calendars_sync_for_pro(pro=current.pro)
 
 
-UNCHECKED_CALENDAR_REASON = (
+# An event's reason is a record both sides read, each in their own language: it is stored in
+# English (the site's language) and marked with gettext_noop so that a page can translate it.
+UNCHECKED_CALENDAR_REASON = gettext_noop(
     "The pro's own calendar could not be checked just now, so the pro confirms this booking."
 )
-CALENDAR_BUSY_MESSAGE = (
+CALENDAR_BUSY_MESSAGE = gettext_lazy(
     "Your own calendar shows you busy at this time now. Decline the request, or move it to "
     "another time."
 )

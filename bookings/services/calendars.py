@@ -13,6 +13,10 @@ a week]; a calendar is fetched conditionally (an ICS feed's ETag / Last-Modified
 collection's sync-token or ctag; "not modified" keeps the busy times) only while the stored busy
 times still reach a day past the horizon, so the window moves on at least weekly even for a
 calendar that never changes.
+
+A failure's words (``last_error``) are for the pro alone, read later on their calendars page or
+through the API: they are written in the pro's language (``accounts.languages.speaking``),
+whoever's request or the background run syncs.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.languages import speaking
 from accounts.models import ProProfile
 from accounts.timezones import parse_zone
 from bookings import calendar_fetch, calendar_import, ics
@@ -53,15 +59,15 @@ def stale_after() -> timedelta:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationError("Give the calendar a name, e.g. “Personal”.")
+        raise ValidationError(_("Give the calendar a name, e.g. “Personal”."))
     if len(name) > NAME_MAX:
-        raise ValidationError(f"The name can be at most {NAME_MAX} characters.")
+        raise ValidationError(_("The name can be at most %(max)s characters.") % {"max": NAME_MAX})
     return name
 
 
 def _checked_url(url: str) -> str:
     if len(url or "") > 2000:
-        raise ValidationError("This address is too long.")
+        raise ValidationError(_("This address is too long."))
     try:
         return calendar_fetch.check_url(url)
     except calendar_fetch.URLRefused as exc:
@@ -85,20 +91,21 @@ def calendar_add(
     name = _clean_name(name)
     url, caldav_url = (url or "").strip(), (caldav_url or "").strip()
     if bool(url) == bool(caldav_url):
-        raise ValidationError("Give either an ICS link or a CalDAV address.")
+        raise ValidationError(_("Give either an ICS link or a CalDAV address."))
     if caldav_url:
         username = (username or "").strip()
         if not username or not password:
-            raise ValidationError("A CalDAV calendar needs a user name and an app password.")
+            raise ValidationError(_("A CalDAV calendar needs a user name and an app password."))
         if len(username) > 200 or len(password) > 500:
-            raise ValidationError("The user name or password is too long.")
+            raise ValidationError(_("The user name or password is too long."))
         kind, address = ExternalCalendar.Kind.CALDAV, _checked_url(caldav_url)
     else:
         kind, address, username, password = ExternalCalendar.Kind.ICS, _checked_url(url), "", ""
     with transaction.atomic():
         if ExternalCalendar.objects.filter(pro=pro).count() >= ExternalCalendar.MAX_PER_PRO:
             raise ValidationError(
-                f"You can connect at most {ExternalCalendar.MAX_PER_PRO} calendars."
+                _("You can connect at most %(max)s calendars.")
+                % {"max": ExternalCalendar.MAX_PER_PRO}
             )
         calendar = ExternalCalendar.objects.create(
             pro=pro,
@@ -137,7 +144,10 @@ def _fetch(calendar: ExternalCalendar, *, start, end, conditional: bool):
             password = crypto.decrypt(calendar.password_encrypted)
         except crypto.SecretUnreadable as exc:
             raise CalendarError(
-                "The stored password can no longer be read: remove this calendar and add it again."
+                _(
+                    "The stored password can no longer be read: remove this calendar and add it "
+                    "again."
+                )
             ) from exc
         return calendar_fetch.fetch_caldav(
             calendar.url,
@@ -158,10 +168,14 @@ def calendar_sync(*, calendar: ExternalCalendar, now: datetime | None = None) ->
     """Fetch the calendar now and store its busy times; returns the calendar as saved.
 
     Never raises for the calendar's own failures (unreachable, refused address, not iCalendar,
-    too large, wrong password): those are recorded in ``status``/``last_error`` and the busy
-    times of the last success stay.
+    too large, wrong password): those are recorded in ``status``/``last_error``, in the pro's
+    language, and the busy times of the last success stay.
     """
-    now = now or timezone.now()
+    with speaking(calendar.pro.user):
+        return _sync(calendar, now=now or timezone.now())
+
+
+def _sync(calendar: ExternalCalendar, *, now: datetime) -> ExternalCalendar:
     pro = calendar.pro
     start, end, needed = _window(calendar, now)
     conditional = calendar.synced_until is not None and calendar.synced_until >= needed
@@ -182,7 +196,7 @@ def calendar_sync(*, calendar: ExternalCalendar, now: datetime | None = None) ->
         return _record_failure(calendar, now=now, error=str(exc))
     except Exception:  # a bug or a library's surprise must not stop the other calendars
         log.exception("calendar %s: sync failed", calendar.pk)
-        return _record_failure(calendar, now=now, error="The calendar could not be read.")
+        return _record_failure(calendar, now=now, error=_("The calendar could not be read."))
 
     with transaction.atomic():
         locked = ExternalCalendar.objects.select_for_update().filter(pk=calendar.pk).first()
@@ -231,7 +245,7 @@ def calendars_sync_due(*, now: datetime, limit: int = 100) -> tuple[int, int]:
     calendar_fetch.DEADLINE_SECONDS, and the next minute's run takes the rest."""
     due = list(
         ExternalCalendar.objects.filter(next_sync_at__lte=now)
-        .select_related("pro", "pro__booking_rules")
+        .select_related("pro", "pro__booking_rules", "pro__user")
         .order_by("next_sync_at")[:limit]
     )
     synced = failed = 0
@@ -246,7 +260,7 @@ def calendars_sync_due(*, now: datetime, limit: int = 100) -> tuple[int, int]:
 
 def calendars_sync_for_pro(*, pro: ProProfile, now: datetime | None = None) -> None:
     """Sync every calendar of `pro` now (before the pro confirms a request)."""
-    for calendar in ExternalCalendar.objects.filter(pro=pro).select_related("pro"):
+    for calendar in ExternalCalendar.objects.filter(pro=pro).select_related("pro__user"):
         calendar_sync(calendar=calendar, now=now)
 
 
@@ -254,5 +268,5 @@ def calendars_forget(*, pro: ProProfile) -> int:
     """Delete every calendar of `pro`, with its stored password and busy times (the pro's
     account is being deleted). Returns how many calendars there were."""
     BusyInterval.objects.filter(pro=pro).delete()
-    deleted, _ = ExternalCalendar.objects.filter(pro=pro).delete()
+    deleted, _kinds = ExternalCalendar.objects.filter(pro=pro).delete()
     return deleted

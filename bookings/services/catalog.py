@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.images import stored_delete
 from accounts.models import ProProfile
@@ -46,8 +48,11 @@ def _pro_currency(pro: ProProfile, currency: str | None) -> str:
     if currency and currency.upper() != pro.currency:
         raise ValidationError(
             {
-                "currency": f"Services are priced in your currency, {pro.currency}; "
-                "change it on your profile page."
+                "currency": _(
+                    "Services are priced in your currency, %(currency)s; "
+                    "change it on your profile page."
+                )
+                % {"currency": pro.currency}
             }
         )
     return pro.currency
@@ -71,32 +76,41 @@ def check_protection(
     from payments.selectors import online_payment_unavailable_reason
 
     if protection not in Protection.values:
-        raise ValidationError({"protection": "Choose Nothing, a deposit or a card on file."})
+        raise ValidationError({"protection": _("Choose Nothing, a deposit or a card on file.")})
     if protection == Protection.NONE:
         return
     errors: dict[str, ValidationError] = {}
     reason = online_payment_unavailable_reason(pro)
     if reason:
-        what = "a deposit" if protection == Protection.DEPOSIT else "a card on file"
+        asking = (
+            _("Asking for a deposit needs online payments. %(reason)s")
+            if protection == Protection.DEPOSIT
+            else _("Asking for a card on file needs online payments. %(reason)s")
+        )
         errors["protection"] = ValidationError(
-            f"Asking for {what} needs online payments. {reason}", code="online_unavailable"
+            asking % {"reason": reason}, code="online_unavailable"
         )
     elif payment_mode == Service.PaymentMode.ONLINE:
         errors["protection"] = ValidationError(
-            "A service paid online in full needs no deposit or card: choose Nothing, or "
-            "“Pay at the appointment”.",
+            _(
+                "A service paid online in full needs no deposit or card: choose Nothing, or "
+                "“Pay at the appointment”."
+            ),
             code="paid_online",
         )
     if protection == Protection.DEPOSIT:
         if (deposit_amount is None) == (deposit_percent is None):
             errors["deposit_amount"] = ValidationError(
-                "Give the deposit as an amount or as a percentage of the price.", code="required"
+                _("Give the deposit as an amount or as a percentage of the price."),
+                code="required",
             )
         else:
             if deposit_percent is not None:
                 if not 1 <= deposit_percent <= 99:
                     errors["deposit_percent"] = ValidationError(
-                        "The deposit must be between 1% and 99% of the price.", code="range"
+                        _("The deposit must be between %(low)s%% and %(high)s%% of the price.")
+                        % {"low": 1, "high": 99},
+                        code="range",
                     )
                 deposit = percent_of(amount=price_amount, percent=min(max(deposit_percent, 0), 100))
                 field = "deposit_percent"
@@ -106,19 +120,25 @@ def check_protection(
             price = money.format_money(price_amount, currency)
             if field not in errors and not 0 < deposit < price_amount:
                 errors[field] = ValidationError(
-                    f"The deposit must be more than 0 and less than the price ({price}); "
-                    "to take the whole price when booking, choose “Pay online when booking”.",
+                    _(
+                        "The deposit must be more than 0 and less than the price (%(price)s); "
+                        "to take the whole price when booking, choose “Pay online when booking”."
+                    )
+                    % {"price": price},
                     code="range",
                 )
             elif field not in errors:
                 chargeable = money.stripe_charge_error(deposit, currency)
                 if chargeable:
                     errors[field] = ValidationError(
-                        f"The deposit cannot be charged online: {chargeable}", code="not_chargeable"
+                        _("The deposit cannot be charged online: %(why)s") % {"why": chargeable},
+                        code="not_chargeable",
                     )
     elif protection == Protection.CARD and not 1 <= (no_show_fee_percent or 0) <= 100:
         errors["no_show_fee_percent"] = ValidationError(
-            "The no-show fee must be between 1% and 100% of the price.", code="range"
+            _("The no-show fee must be between %(low)s%% and %(high)s%% of the price.")
+            % {"low": 1, "high": 100},
+            code="range",
         )
     if errors:
         raise ValidationError(errors)
@@ -232,7 +252,7 @@ def service_move(*, service: Service, direction: str) -> None:
     Raises ValidationError for another direction or a service deleted meanwhile.
     """
     if direction not in SERVICE_MOVES:
-        raise ValidationError("Services move up or down.")
+        raise ValidationError(_("Services move up or down."))
     with transaction.atomic():
         items = list(
             Service.objects.select_for_update()
@@ -241,7 +261,7 @@ def service_move(*, service: Service, direction: str) -> None:
         )
         index = next((i for i, item in enumerate(items) if item.pk == service.pk), None)
         if index is None:
-            raise ValidationError("This service no longer exists.")
+            raise ValidationError(_("This service no longer exists."))
         other = index - 1 if direction == "up" else index + 1
         if 0 <= other < len(items):
             items[index], items[other] = items[other], items[index]
@@ -275,9 +295,14 @@ def services_relabel_currency(*, pro: ProProfile, old: str, new: str) -> int:
     ).count()
     if upcoming:
         raise ValidationError(
-            f"You have {upcoming} upcoming booking{'s' if upcoming != 1 else ''} priced in "
-            f"{old}. Your currency can change once {'they are' if upcoming != 1 else 'it is'} "
-            "over or cancelled.",
+            ngettext(
+                "You have %(count)s upcoming booking priced in %(currency)s. Your currency can "
+                "change once it is over or cancelled.",
+                "You have %(count)s upcoming bookings priced in %(currency)s. Your currency can "
+                "change once they are over or cancelled.",
+                upcoming,
+            )
+            % {"count": upcoming, "currency": old},
             code="currency_upcoming_bookings",
         )
     services = list(Service.objects.select_for_update().filter(pro=pro).exclude(currency=new))

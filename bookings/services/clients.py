@@ -11,6 +11,8 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ProProfile
 from accounts.timezones import zone_of
@@ -23,7 +25,9 @@ NUDGE_WEEKS = range(1, 53)
 REBOOK_NUDGES = RateLimit(
     scope="rebook-nudges",
     setting="REBOOK_NUDGE_RATE_LIMIT",
-    message="You already invited this client to book again lately. Try again in {wait}.",
+    message=gettext_lazy(
+        "You already invited this client to book again lately. Try again in {wait}."
+    ),
 )
 
 
@@ -31,8 +35,12 @@ def client_note_set(*, pro: ProProfile, client, text: str) -> ClientNote:
     """Write (or clear, with blank text) `pro`'s private note on `client`."""
     text = (text or "").strip()
     if len(text) > CLIENT_NOTE_MAX:
-        raise ValidationError(f"A note can be at most {CLIENT_NOTE_MAX} characters.")
-    note, _ = ClientNote.objects.update_or_create(pro=pro, client=client, defaults={"text": text})
+        raise ValidationError(
+            _("A note can be at most %(max)s characters.") % {"max": CLIENT_NOTE_MAX}
+        )
+    note, _created = ClientNote.objects.update_or_create(
+        pro=pro, client=client, defaults={"text": text}
+    )
     return note
 
 
@@ -45,9 +53,9 @@ def client_rebook_nudge(*, pro: ProProfile, client, weeks: int) -> RebookNudge:
     per pro and client) when the client was invited lately.
     """
     if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks not in NUDGE_WEEKS:
-        raise ValidationError("Pick a number of weeks from 1 to 52.")
+        raise ValidationError(_("Pick a number of weeks from 1 to 52."))
     if not client.is_active:
-        raise ValidationError("This client closed their account.")
+        raise ValidationError(_("This client closed their account."))
     REBOOK_NUDGES.hit(f"{pro.pk}:{client.pk}")
     today = timezone.now().astimezone(zone_of(pro.timezone)).date()
     horizon = pro.booking_rules.horizon_days
@@ -64,5 +72,5 @@ def client_rebook_nudge(*, pro: ProProfile, client, weeks: int) -> RebookNudge:
 
 def client_notes_forget(*, client) -> int:
     """Delete every pro's notes about `client` (their account is being deleted)."""
-    deleted, _ = ClientNote.objects.filter(client=client).delete()
+    deleted, _kinds = ClientNote.objects.filter(client=client).delete()
     return deleted

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ProProfile
 from bookings.models import (
@@ -44,14 +45,14 @@ def review_refusal(*, booking: Booking, by, now: datetime) -> str | None:
     ``booking.review`` last, so a list joining it (``select_related("review")``) costs no query.
     """
     if by is None or by.pk is None or by.pk != booking.client_id:
-        return "Only the client of this booking can review it."
+        return _("Only the client of this booking can review it.")
     if booking.status != Booking.Status.COMPLETED:
-        return "You can review a booking once it is completed."
+        return _("You can review a booking once it is completed.")
     if now > booking.ends_at + timedelta(days=REVIEW_DAYS):
-        return f"Reviews are open for {REVIEW_DAYS} days after the booking."
+        return _("Reviews are open for %(days)s days after the booking.") % {"days": REVIEW_DAYS}
     # A missing reverse one-to-one raises RelatedObjectDoesNotExist, an AttributeError.
     if hasattr(booking, "review"):
-        return "You have already reviewed this booking."
+        return _("You have already reviewed this booking.")
     return None
 
 
@@ -64,9 +65,11 @@ def review_create(*, booking: Booking, by, rating: int, text: str = "") -> Revie
     """
     text = (text or "").strip()
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ValidationError("Pick a rating from 1 to 5 stars.")
+        raise ValidationError(_("Pick a rating from 1 to 5 stars."))
     if len(text) > REVIEW_TEXT_MAX:
-        raise ValidationError(f"A review can be at most {REVIEW_TEXT_MAX} characters.")
+        raise ValidationError(
+            _("A review can be at most %(max)s characters.") % {"max": REVIEW_TEXT_MAX}
+        )
     with transaction.atomic():
         locked = (
             Booking.objects.select_for_update(of=("self",)).select_related("pro").get(pk=booking.pk)
@@ -80,7 +83,7 @@ def review_create(*, booking: Booking, by, rating: int, text: str = "") -> Revie
                     booking=locked, pro=locked.pro, author=by, rating=rating, text=text
                 )
         except IntegrityError as exc:
-            raise ValidationError("You have already reviewed this booking.") from exc
+            raise ValidationError(_("You have already reviewed this booking.")) from exc
         _refresh_pro_rating(locked.pro)
         # The pro hears of it: an email (bookings.emails) and, through the signal, a live
         # notification (chat); both once the review is committed.
@@ -95,17 +98,19 @@ def review_reply(*, review: Review, by, text: str) -> Review:
     """The reviewed pro answers a review, once."""
     text = (text or "").strip()
     if not text:
-        raise ValidationError("Write a reply.")
+        raise ValidationError(_("Write a reply."))
     if len(text) > REVIEW_TEXT_MAX:
-        raise ValidationError(f"A reply can be at most {REVIEW_TEXT_MAX} characters.")
+        raise ValidationError(
+            _("A reply can be at most %(max)s characters.") % {"max": REVIEW_TEXT_MAX}
+        )
     with transaction.atomic():
         locked = (
             Review.objects.select_for_update(of=("self",)).select_related("pro").get(pk=review.pk)
         )
         if by is None or by.pk != locked.pro.user_id:
-            raise ValidationError("Only the reviewed professional can reply.")
+            raise ValidationError(_("Only the reviewed professional can reply."))
         if locked.reply:
-            raise ValidationError("You have already replied to this review.")
+            raise ValidationError(_("You have already replied to this review."))
         locked.reply = text
         locked.replied_at = timezone.now()
         locked.save(update_fields=["reply", "replied_at"])

@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ProProfile
-from bookings.availability import day_intervals
+from bookings.availability import IntervalError, day_intervals
 from bookings.models import (
     BookingRules,
     DateOverride,
@@ -31,14 +32,25 @@ def _clean_intervals(intervals: Iterable[tuple[time, time]]) -> list[tuple[time,
         try:
             start, end = pair
         except (TypeError, ValueError) as exc:
-            raise ValidationError("Each interval needs a start and an end.") from exc
+            raise ValidationError(_("Each interval needs a start and an end.")) from exc
         if not isinstance(start, time) or not isinstance(end, time):
-            raise ValidationError("Each interval needs a start and an end time.")
+            raise ValidationError(_("Each interval needs a start and an end time."))
         pairs.append((start, end))
     try:
         return day_intervals(pairs)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
+    except IntervalError as exc:
+        raise ValidationError(interval_message(exc), code="intervals") from exc
+
+
+def interval_message(error: IntervalError) -> str:
+    """The pro's words for what is wrong with one day's intervals (the slot engine's
+    ``day_intervals`` says it with data, being Django-free): the one home of these messages,
+    for the hours forms and these services alike."""
+    first = f"{error.first[0]:%H:%M}–{error.first[1]:%H:%M}"
+    if error.second is None:
+        return _("%(interval)s has no length: give two different times.") % {"interval": first}
+    second = f"{error.second[0]:%H:%M}–{error.second[1]:%H:%M}"
+    return _("%(first)s and %(second)s overlap.") % {"first": first, "second": second}
 
 
 def weekly_hours_set(
@@ -46,7 +58,7 @@ def weekly_hours_set(
 ) -> list[WeeklyHours]:
     """Replace the working intervals of one weekday (0=Monday); an empty list = day off."""
     if not isinstance(weekday, int) or not 0 <= weekday <= 6:
-        raise ValidationError("Weekday must be 0 (Monday) to 6 (Sunday).")
+        raise ValidationError(_("Weekday must be 0 (Monday) to 6 (Sunday)."))
     cleaned = _clean_intervals(intervals)
     with transaction.atomic():
         WeeklyHours.objects.filter(pro=pro, weekday=weekday).delete()
@@ -65,7 +77,7 @@ def weekly_hours_set_week(
     is written, so one bad day saves nothing."""
     unknown = sorted(set(week) - set(range(7)), key=str)
     if unknown:
-        raise ValidationError("Weekday must be 0 (Monday) to 6 (Sunday).")
+        raise ValidationError(_("Weekday must be 0 (Monday) to 6 (Sunday)."))
     cleaned = {weekday: _clean_intervals(week.get(weekday, [])) for weekday in range(7)}
     with transaction.atomic():
         WeeklyHours.objects.filter(pro=pro).delete()
@@ -83,13 +95,13 @@ def date_override_set(
 ) -> DateOverride:
     """Special hours on one local date; an empty list closes the day."""
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise ValidationError("Pick a date.")
+        raise ValidationError(_("Pick a date."))
     cleaned = _clean_intervals(intervals)
     note = (note or "").strip()
     if len(note) > 120:
-        raise ValidationError("The note can be at most 120 characters.")
+        raise ValidationError(_("The note can be at most %(max)s characters.") % {"max": 120})
     with transaction.atomic():
-        override, _ = DateOverride.objects.update_or_create(
+        override, _created = DateOverride.objects.update_or_create(
             pro=pro, date=day, defaults={"is_closed": not cleaned, "note": note}
         )
         override.intervals.all().delete()
@@ -102,9 +114,9 @@ def date_override_set(
 
 def date_override_delete(*, pro: ProProfile, pk: int) -> None:
     with transaction.atomic():
-        deleted, _ = DateOverride.objects.filter(pro=pro, pk=pk).delete()
+        deleted, _kinds = DateOverride.objects.filter(pro=pro, pk=pk).delete()
         if not deleted:
-            raise Http404("No such date override.")
+            raise Http404(_("No such date override."))
         waitlist_check_pro_on_commit(pro=pro)
 
 
@@ -113,17 +125,17 @@ def time_off_create(
 ) -> TimeOff:
     """Block an absolute span. Naive datetimes are read as the pro's local wall-clock time."""
     if not isinstance(starts_at, datetime) or not isinstance(ends_at, datetime):
-        raise ValidationError("Time off needs a start and an end.")
+        raise ValidationError(_("Time off needs a start and an end."))
     zone = ZoneInfo(pro.timezone)
     if timezone.is_naive(starts_at):
         starts_at = starts_at.replace(tzinfo=zone)
     if timezone.is_naive(ends_at):
         ends_at = ends_at.replace(tzinfo=zone)
     if not starts_at < ends_at:
-        raise ValidationError("Time off must end after it starts.")
+        raise ValidationError(_("Time off must end after it starts."))
     reason = (reason or "").strip()
     if len(reason) > 120:
-        raise ValidationError("The reason can be at most 120 characters.")
+        raise ValidationError(_("The reason can be at most %(max)s characters.") % {"max": 120})
     with transaction.atomic():
         return TimeOff.objects.create(
             pro=pro,
@@ -135,9 +147,9 @@ def time_off_create(
 
 def time_off_delete(*, pro: ProProfile, pk: int) -> None:
     with transaction.atomic():
-        deleted, _ = TimeOff.objects.filter(pro=pro, pk=pk).delete()
+        deleted, _kinds = TimeOff.objects.filter(pro=pro, pk=pk).delete()
         if not deleted:
-            raise Http404("No such time off.")
+            raise Http404(_("No such time off."))
         waitlist_check_pro_on_commit(pro=pro)
 
 

@@ -25,7 +25,9 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bookings import lifecycle, series
 from bookings.lifecycle import SlotUnavailable
@@ -38,6 +40,7 @@ from bookings.services.booking import (
     check_booker,
     insert_checked,
 )
+from timz import formats as tformats
 
 # How far from its planned date an occurrence may be moved.
 MOVE_DAYS = 3
@@ -76,36 +79,42 @@ def series_check(
         raise ValidationError(str(exc), code="shape") from exc
     note = check_booker(client=client, service=service, note=note)
     if by.pk != client.pk and by.pk != service.pro.user_id:
-        raise ValidationError("Only the client or the pro can book a series.", code="forbidden")
+        raise ValidationError(_("Only the client or the pro can book a series."), code="forbidden")
     if service_pays_online(service):
         raise ValidationError(
-            "Repeat bookings are for services paid at the appointment. "
-            "Book each time on its own to pay online.",
+            _(
+                "Repeat bookings are for services paid at the appointment. "
+                "Book each time on its own to pay online."
+            ),
             code="pays_online",
         )
     now = timezone.now()
     if starts_at <= now:
-        raise ValidationError("The first time has passed: pick a coming one.", code="past")
+        raise ValidationError(_("The first time has passed: pick a coming one."), code="past")
     occurrences = series_plan(
         pro=service.pro, first_start=starts_at, every_weeks=every_weeks, count=count
     )
     today = now.astimezone(starts_at.tzinfo).date()
     if occurrences[-1].local_date > today + timedelta(days=series.REACH_DAYS):
         raise ValidationError(
-            f"A series can reach at most 12 months ahead: every {every_weeks} weeks, "
-            f"at most {series.max_count(every_weeks)} times from now.",
+            _(
+                "A series can reach at most 12 months ahead: every %(weeks)s weeks, "
+                "at most %(count)s times from now."
+            )
+            % {"weeks": every_weeks, "count": series.max_count(every_weeks)},
             code="reach",
         )
     for index, moved in (choices or {}).items():
         if not 0 <= index < count:
-            raise ValidationError("That appointment is not part of this series.", code="index")
+            raise ValidationError(_("That appointment is not part of this series."), code="index")
         if moved is None:
             continue
-        _require_aware(moved, "The new time")
+        _require_aware(moved, new=True)
         planned = occurrences[index].local_date
         if abs(moved.astimezone(starts_at.tzinfo).date() - planned) > timedelta(days=MOVE_DAYS):
             raise ValidationError(
-                f"An appointment can be moved by at most {MOVE_DAYS} days.", code="move"
+                _("An appointment can be moved by at most %(days)s days.") % {"days": MOVE_DAYS},
+                code="move",
             )
     return note
 
@@ -184,8 +193,10 @@ def booking_series_create(
                 if skip_conflicts and occurrence.index == 0 and 0 not in choices:
                     # The time asked for itself: bad input, not a conflict to report.
                     raise ValidationError(
-                        "The first time is not a free time of this service: pick one of its "
-                        "free times.",
+                        _(
+                            "The first time is not a free time of this service: pick one of "
+                            "its free times."
+                        ),
                         code="first_not_free",
                     ) from None
                 conflicts.append(occurrence)
@@ -193,7 +204,7 @@ def booking_series_create(
         if conflicts and not skip_conflicts:
             raise SeriesConflict(_conflict_message(conflicts), conflicts)
         if not bookings:
-            raise SeriesConflict("None of these times is free.", conflicts)
+            raise SeriesConflict(_("None of these times is free."), conflicts)
     return row, bookings, conflicts
 
 
@@ -204,9 +215,20 @@ def _local_time(starts_at: datetime, zone_name: str):
 
 
 def _conflict_message(conflicts) -> str:
-    days = ", ".join(f"{o.local_date:%-d %b %Y}" for o in conflicts[:5])
-    more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
-    return f"Not free any more on {days}{more}. Nothing was booked: choose again."
+    """ "Not free any more on 3 Mar 2026, 10 Mar 2026 and 2 more. …": dates in the active
+    language, the first five of them."""
+    pattern = tformats.pattern("DAY_MONTH_YEAR")
+    days = ", ".join(dateformat.format(o.local_date, pattern) for o in conflicts[:5])
+    if len(conflicts) <= 5:
+        return _("Not free any more on %(days)s. Nothing was booked: choose again.") % {
+            "days": days
+        }
+    more = len(conflicts) - 5
+    return ngettext(
+        "Not free any more on %(days)s and %(more)s more. Nothing was booked: choose again.",
+        "Not free any more on %(days)s and %(more)s more. Nothing was booked: choose again.",
+        more,
+    ) % {"days": days, "more": more}
 
 
 def booking_series_cancel(*, booking: Booking, by, reason: str = "") -> list[Booking]:
@@ -214,7 +236,7 @@ def booking_series_cancel(*, booking: Booking, by, reason: str = "") -> list[Boo
     lifecycle's cancel (its rules and late-cancellation flag per booking), all or nothing.
     Earlier occurrences are untouched. Returns the cancelled bookings."""
     if booking.series_id is None:
-        raise ValidationError("This booking is not part of a series.", code="no_series")
+        raise ValidationError(_("This booking is not part of a series."), code="no_series")
     reason = (reason or "").strip()
     with transaction.atomic():
         onward = list(
@@ -226,7 +248,7 @@ def booking_series_cancel(*, booking: Booking, by, reason: str = "") -> list[Boo
         )
         if not onward:
             raise lifecycle.TransitionNotAllowed(
-                "No coming appointment of this series is left to cancel.", code="nothing"
+                _("No coming appointment of this series is left to cancel."), code="nothing"
             )
         return [
             booking_transition(booking=each, action="cancel", by=by, reason=reason)
@@ -238,7 +260,7 @@ def booking_series_confirm(*, booking: Booking, by) -> list[Booking]:
     """Accept `booking` and every other request of its series still waiting (the pro's one
     accept for a series made in request mode), each through the lifecycle's confirm."""
     if booking.series_id is None:
-        raise ValidationError("This booking is not part of a series.", code="no_series")
+        raise ValidationError(_("This booking is not part of a series."), code="no_series")
     with transaction.atomic():
         waiting = list(
             Booking.objects.filter(
@@ -247,6 +269,6 @@ def booking_series_confirm(*, booking: Booking, by) -> list[Booking]:
         )
         if not waiting:
             raise lifecycle.TransitionNotAllowed(
-                "No request of this series is waiting.", code="nothing"
+                _("No request of this series is waiting."), code="nothing"
             )
         return [booking_transition(booking=each, action="confirm", by=by) for each in waiting]

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.geo import MAX_SEARCH_KM, haversine_km
 from accounts.models import Category, ProProfile
@@ -50,24 +51,24 @@ def _lock_pro(pro: ProProfile) -> None:
 
 def _clean_window(*, day, from_time, to_time, zone_name: str, now: datetime):
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise ValidationError("Pick a date.")
+        raise ValidationError(_("Pick a date."))
     if not isinstance(from_time, time) or not isinstance(to_time, time):
-        raise ValidationError("Give the window's start and end times.")
+        raise ValidationError(_("Give the window's start and end times."))
     if from_time.tzinfo is not None or to_time.tzinfo is not None:
-        raise ValidationError("Give the window's times as wall-clock times, without an offset.")
+        raise ValidationError(_("Give the window's times as wall-clock times, without an offset."))
     if not from_time < to_time:
-        raise ValidationError("The window must end after it starts (on the same day).")
+        raise ValidationError(_("The window must end after it starts (on the same day)."))
     try:
         zone = parse_zone(zone_name)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
     today = now.astimezone(zone).date()
     if day < today:
-        raise ValidationError("That day is in the past: pick today or a later day.")
+        raise ValidationError(_("That day is in the past: pick today or a later day."))
     if day > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationError("Pick a day within a year from today.")
+        raise ValidationError(_("Pick a day within a year from today."))
     if day == today and to_time <= now.astimezone(zone).time():
-        raise ValidationError("That window is already over today.")
+        raise ValidationError(_("That window is already over today."))
     return zone
 
 
@@ -96,32 +97,36 @@ def waitlist_join(
     from bookings.services.booking import check_not_own_service
 
     if client is None or not getattr(client, "is_authenticated", False):
-        raise ValidationError("Please log in to join the waitlist.")
+        raise ValidationError(_("Please log in to join the waitlist."))
     now = timezone.now()
     zone_info = _clean_window(
         day=day, from_time=from_time, to_time=to_time, zone_name=zone, now=now
     )
     q = " ".join((q or "").split())
     if len(q) > Q_MAX:
-        raise ValidationError(f"The search words can be at most {Q_MAX} characters.")
+        raise ValidationError(
+            _("The search words can be at most %(max)s characters.") % {"max": Q_MAX}
+        )
     if pro is not None:
         if service is None or service.pro_id != pro.pk:
-            raise ValidationError("Pick one of this pro's services.")
+            raise ValidationError(_("Pick one of this pro's services."))
         check_not_own_service(client=client, pro=pro)
         category, q, latitude, longitude, km = None, "", None, None, None
     else:
         if service is not None:
-            raise ValidationError("A service needs its pro.")
+            raise ValidationError(_("A service needs its pro."))
         if category is None and not q:
-            raise ValidationError("Say what you are looking for: a category or some words.")
+            raise ValidationError(_("Say what you are looking for: a category or some words."))
         near = (latitude, longitude, km)
         if any(v is not None for v in near) and not all(v is not None for v in near):
             latitude, longitude, km = None, None, None  # a distance needs all three
         if km is not None:
             if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-                raise ValidationError("That place is not on the map.")
+                raise ValidationError(_("That place is not on the map."))
             if not 1 <= km <= MAX_SEARCH_KM:
-                raise ValidationError(f"The distance must be between 1 and {MAX_SEARCH_KM} km.")
+                raise ValidationError(
+                    _("The distance must be between 1 and %(max)s km.") % {"max": MAX_SEARCH_KM}
+                )
     with transaction.atomic():
         if (
             WaitlistEntry.objects.filter(
@@ -130,7 +135,8 @@ def waitlist_join(
             >= MAX_OPEN_ENTRIES
         ):
             raise ValidationError(
-                f"You are already on {MAX_OPEN_ENTRIES} waitlists: leave one to join another."
+                _("You are already on %(count)s waitlists: leave one to join another.")
+                % {"count": MAX_OPEN_ENTRIES}
             )
         entry = WaitlistEntry.objects.create(
             client=client,
@@ -191,7 +197,7 @@ def waitlist_offer_decline(*, offer: WaitlistOffer) -> WaitlistOffer:
     with transaction.atomic():
         locked = WaitlistOffer.objects.select_for_update().select_related("entry").get(pk=offer.pk)
         if locked.status != WaitlistOffer.Status.OFFERED:
-            raise ValidationError("This offer is no longer open.")
+            raise ValidationError(_("This offer is no longer open."))
         locked.status = WaitlistOffer.Status.DECLINED
         locked.save(update_fields=["status"])
         WaitlistEntry.objects.filter(

@@ -442,7 +442,7 @@ def test_admin_cancel_action_uses_the_lifecycle_as_staff(
     assert (event.actor, event.actor_role) == (staff_user, "staff")
     assert event.reason == "Cancelled by Timz staff."
     text = response.content.decode()
-    assert "1 booking(s) updated." in text
+    assert "1 booking updated." in text
     assert f"#{done.pk}" in text
 
 
