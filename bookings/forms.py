@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts import geo
+from accounts.forms import VersionsForm, version_field_name
 from accounts.timezones import viewer_zone
 from bookings import search
 from bookings.availability import day_intervals
@@ -29,7 +30,7 @@ REASON_MAX = 500
 REVIEW_MAX = 2000
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(VersionsForm):
     name = forms.CharField(max_length=120)
     description = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -108,12 +109,15 @@ class ServiceForm(forms.Form):
     )
 
     PROTECTION_FIELDS = ("protection", "deposit_kind", "deposit_amount", "deposit_percent")
+    translated_fields = Service.TRANSLATED_FIELDS
 
     def __init__(self, *args, pro, currency: str, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.pro = pro
         self.currency = currency
+        # Name and description are in the pro's content language; versions in the others.
+        self.add_version_fields(content_language=pro.content_language, translations=None)
         self.fields["price"].label = f"Price ({currency})"
         # One minor unit: "0.01" for EUR, "1" for JPY, "0.001" for KWD.
         self.fields["price"].widget.attrs["step"] = str(money.to_major(1, currency))
@@ -122,7 +126,13 @@ class ServiceForm(forms.Form):
 
     @classmethod
     def initial_for(cls, service: Service) -> dict:
+        versions = {
+            version_field_name(name, code): text
+            for code, texts in (service.translations or {}).items()
+            for name, text in texts.items()
+        }
         return {
+            **versions,
             "name": service.name,
             "description": service.description,
             "duration_minutes": service.duration_minutes,
@@ -164,6 +174,9 @@ class ServiceForm(forms.Form):
         """A price paid online must be one that Stripe can charge (KWD 1.230, not KWD 1.235;
         at least Stripe's minimum, EUR 0.50); the message names the rule it breaks."""
         cleaned = super().clean()
+        self.cleaned_data["translations"] = self.cleaned_translations(
+            content_language=self.pro.content_language
+        )
         price = cleaned.get("price")
         if price is not None and cleaned.get("payment_mode") == Service.PaymentMode.ONLINE:
             error = money.stripe_charge_error(price, self.currency)
@@ -261,6 +274,7 @@ class ServiceForm(forms.Form):
         fields = {
             "name": data["name"],
             "description": data["description"],
+            "translations": data["translations"],
             "duration_minutes": data["duration_minutes"],
             "price_amount": data["price"],
             "payment_mode": data["payment_mode"],
