@@ -121,6 +121,20 @@ class Localized:
         return localized(obj, self.field)
 
 
+class LanguageOf:
+    """A read-only model attribute: the language `Localized(field)` is written in, for an HTML
+    `lang` attribute (screen readers pronounce a German headline on a French page in German).
+    The model has its base language in `content_language`."""
+
+    def __init__(self, field: str):
+        self.field = field
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return _language(None) if version(obj, self.field) else obj.content_language
+
+
 # The translatable fields, as a message names them.
 FIELD_LABELS = {
     "headline": pgettext_lazy("pro content field", "headline"),

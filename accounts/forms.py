@@ -121,7 +121,11 @@ class VersionsForm(forms.Form):
                 base = self.fields[name]
                 field = copy.deepcopy(base)
                 field.required = False
-                field.label = base.label or pretty_name(name)
+                # Built with the form, in the reader's language: "Headline in German".
+                field.label = gettext("%(field)s in %(language)s") % {
+                    "field": base.label or pretty_name(name),
+                    "language": content.language_name(code),
+                }
                 field.help_text = ""
                 field.widget.attrs["lang"] = code
                 key = version_field_name(name, code)

@@ -253,6 +253,8 @@ class ProProfile(models.Model):
     TRANSLATED_FIELDS = ("headline", "bio")
     localized_headline = content.Localized("headline")
     localized_bio = content.Localized("bio")
+    headline_language = content.LanguageOf("headline")
+    bio_language = content.LanguageOf("bio")
 
     class Meta:
         ordering = ["display_name"]

@@ -22,6 +22,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.languages import speaking
 from accounts.timezones import viewer_zone, zone_of
 from bookings import ics
 from bookings.models import Booking
@@ -82,7 +83,13 @@ def _recipient(booking: Booking, side: str) -> tuple[str, str, ZoneInfo]:
 
 
 def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
-    """The message of `kind` for one side (client or pro) of `booking`."""
+    """The message of `kind` for one side (client or pro) of `booking`, written in that side's
+    language (the pro's texts too: the service name in it when the pro wrote one)."""
+    with speaking(booking.pro.user if side == PRO else booking.client):
+        return _build(booking, kind, side)
+
+
+def _build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
     template, subject, _ = KINDS[kind]
     email, name, zone = _recipient(booking, side)
     events = list(booking.events.all())
@@ -104,7 +111,7 @@ def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
     when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
     message = _message(
         template,
-        subject.format(service=booking.service_name, when=when),
+        subject.format(service=booking.localized_service_name, when=when),
         context,
         to=email,
         cls=_BookingMessage,
@@ -271,5 +278,7 @@ def send_waitlist_offer(*, offer_id: int) -> int:
         "offer_url": offer_url(offer),
     }
     when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
-    subject = f"A time freed up: {offer.service.name} on {when}"
-    return _message("waitlist_offer", subject, context, to=client.email).send()
+    with speaking(client):
+        subject = f"A time freed up: {offer.service.localized_name} on {when}"
+        message = _message("waitlist_offer", subject, context, to=client.email)
+    return message.send()

@@ -84,12 +84,13 @@ def _event(
     event.add("dtstart", booking.starts_at.astimezone(UTC))
     event.add("dtend", booking.ends_at.astimezone(UTC))
     other = booking.client.display_name if for_pro else booking.pro.display_name
-    event.add("summary", f"{booking.service_name} with {other}")
+    event.add("summary", f"{booking.localized_service_name} with {other}")
     location = ", ".join(p for p in (booking.pro.address_line, booking.pro.city) if p)
     if location:
         event.add("location", location)
+    name = booking.localized_service_name
     lines = [
-        f"{booking.service_name} ({booking.duration_minutes} min) with {booking.pro.display_name}",
+        f"{name} ({booking.duration_minutes} min) with {booking.pro.display_name}",
         f"Price: {format_money(booking.price_amount, booking.currency)}",
         f"Status: {booking.get_status_display()}",
     ]

@@ -60,9 +60,8 @@ def send_payment_receipt(*, payment_id: int) -> int:
     if payment is None:
         return 0
     what = "tip for " if payment.kind == Payment.Kind.TIP else ""
-    subject = (
-        f"Receipt: {what}{payment.booking.service_name} with {payment.booking.pro.display_name}"
-    )
+    booking = payment.booking
+    subject = f"Receipt: {what}{booking.localized_service_name} with {booking.pro.display_name}"
     return _send(template="receipt", subject=subject, payment=payment)
 
 
@@ -90,7 +89,7 @@ def send_fee_link(*, payment_id: int) -> int:
             "url": reverse("bookings:detail", kwargs={"pk": booking.pk}),
         },
     )
-    subject = f"Please confirm a fee of {amount} for {booking.service_name}"
+    subject = f"Please confirm a fee of {amount} for {booking.localized_service_name}"
     return _send(template="fee_link", subject=subject, payment=payment)
 
 
@@ -108,7 +107,7 @@ def send_refund_receipt(*, refund_id: int) -> int:
     )
     if refund is None:
         return 0
-    subject = f"Refund: {refund.payment.booking.service_name}"
+    subject = f"Refund: {refund.payment.booking.localized_service_name}"
     return _send(template="refund", subject=subject, payment=refund.payment, refund=refund)
 
 

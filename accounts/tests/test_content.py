@@ -20,6 +20,14 @@ pytestmark = pytest.mark.django_db
 HEADLINE_FIELDS = {"headline": 140, "bio": 4000}
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in French leaves French active in this thread (LocaleMiddleware does not
+    deactivate it): the tests after this module's must not read French."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def bilingual(db, category):
     """A pro writing in English, with a French headline (no French bio) and a French service."""
@@ -264,6 +272,9 @@ def test_the_directory_in_french_shows_each_pro_in_french_or_in_their_own(
     assert "Coupes nettes, sans chichis" in body and "Coupe de cheveux" in body
     assert "Schnitte mit Gefühl" in body and "Herrenschnitt" in body
     assert "Sharp cuts, no fuss" not in body
+    # Each text says which language it is in (screen readers pronounce it so).
+    assert 'lang="fr">Coupes nettes, sans chichis' in body
+    assert 'lang="de">Schnitte mit Gefühl' in body
 
 
 # The API ---------------------------------------------------------------------------------------

@@ -17,6 +17,14 @@ pytestmark = pytest.mark.django_db
 FRENCH = {"fr": {"name": "Coupe de cheveux", "description": "Shampooing compris"}}
 
 
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in French leaves French active in this thread (LocaleMiddleware does not
+    deactivate it): the tests after this module's must not read French."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def french_service(service):
     services.service_update(service=service, translations=FRENCH)
