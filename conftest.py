@@ -29,7 +29,7 @@ from django.core.cache import cache
 from django.core.management.commands import flush as flush_command
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Category, ClientProfile, ProProfile, User
 from bookings import services as booking_services
@@ -107,6 +107,16 @@ if len(_pinned_instants()) > 1:
         the database (the test database itself, module-wide data) is torn down when the
         instant changes, and built again at the next one."""
         return django_db_blocker
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a request leaves its language active in the
+    thread (LocaleMiddleware activates one per request and never deactivates it), so code
+    run outside a request after a German page would otherwise speak German."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from accounts.models import ProProfile
 
@@ -17,11 +18,11 @@ from accounts.models import ProProfile
 def pro_for_user(user) -> ProProfile:
     """The signed-in user's own ProProfile (with category), else PermissionDenied."""
     if not user.is_authenticated or not user.is_pro:
-        raise PermissionDenied("This page is for professionals.")
+        raise PermissionDenied(_("This page is for professionals."))
     try:
         pro = ProProfile.objects.select_related("category").get(user=user)
     except ProProfile.DoesNotExist:
-        raise PermissionDenied("This page is for professionals.") from None
+        raise PermissionDenied(_("This page is for professionals.")) from None
     # Link both ways in memory so templates reading user.pro_profile (the header's display
     # name) or pro.user cost no further query.
     user.pro_profile = pro

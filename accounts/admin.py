@@ -4,6 +4,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Category, ClientProfile, ProProfile, User
 from accounts.services import profile_update
@@ -55,10 +56,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password", "role")}),
         (
-            "Permissions",
+            _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (
@@ -80,7 +81,7 @@ class UserAdmin(DjangoUserAdmin):
             # Every user has a client profile (see accounts.models); give staff-made users one.
             profile_update(user=obj, display_name=obj.email.split("@")[0])
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def display_name_admin(self, obj):
         return obj.display_name
 
@@ -96,7 +97,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
         return super().get_queryset(request).annotate(_pro_count=Count("pros"))
 
-    @admin.display(description="pros", ordering="_pro_count")
+    @admin.display(description=_("pros"), ordering="_pro_count")
     def pro_count(self, obj):
         return obj._pro_count
 
@@ -134,12 +135,12 @@ class ProProfileAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fieldsets = (
         (None, {"fields": ("user", "display_name", "slug", "is_listed")}),
-        ("Public page", {"fields": ("headline", "bio", "category", "avatar")}),
+        (_("Public page"), {"fields": ("headline", "bio", "category", "avatar")}),
         (
-            "Place and time",
+            _("Place and time"),
             {"fields": ("city", "address_line", "business_name", "timezone", "currency")},
         ),
-        ("Reviews", {"fields": ("rating_avg", "review_count", "created_at", "updated_at")}),
+        (_("Reviews"), {"fields": ("rating_avg", "review_count", "created_at", "updated_at")}),
     )
 
 

@@ -9,6 +9,7 @@ selector, the one write one service. Errors are `{"detail": "..."}`: 400 bad inp
 
 from typing import Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
@@ -72,10 +73,13 @@ def categories(request):
 @router.get("/pros", response={200: ProPage, 400: ErrorOut}, summary="Search listed pros")
 def pros(request, filters: Query[ProFilters]):
     if filters.category and not selectors.category_exists(filters.category):
-        raise HttpError(400, f"Unknown category “{filters.category}”.")
+        raise HttpError(400, _("Unknown category “%(slug)s”.") % {"slug": filters.category})
     currency = (filters.currency or "").strip().upper() or None
     if currency and not money.is_currency(currency):
-        raise HttpError(400, f"Unknown currency “{filters.currency}”: use an ISO 4217 code.")
+        raise HttpError(
+            400,
+            _("Unknown currency “%(code)s”: use an ISO 4217 code.") % {"code": filters.currency},
+        )
     if currency is None and filters.max_price is not None:
         currency = viewer_currency(request)
     found = selectors.pro_search(

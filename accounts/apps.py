@@ -1,10 +1,12 @@
 from allauth.account.apps import AccountConfig
 from allauth.mfa.apps import MFAConfig
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    verbose_name = _("Accounts")
     # This module holds three configs: "accounts" in INSTALLED_APPS must mean this one, or
     # Django falls back to a bare AppConfig and ready() never runs.
     default = True
@@ -30,8 +32,8 @@ class AccountsConfig(AppConfig):
 # "Accounts" too, which gave staff two "Accounts" sections. Labels (and so tables and
 # migrations) stay allauth's.
 class SignInEmailConfig(AccountConfig):
-    verbose_name = "Sign-in: email addresses"
+    verbose_name = _("Sign-in: email addresses")
 
 
 class SignInFactorsConfig(MFAConfig):
-    verbose_name = "Sign-in: two-factor"
+    verbose_name = _("Sign-in: two-factor")

@@ -30,30 +30,36 @@ class SignupForm(AllauthSignupForm):
         choices=User.Role.choices,
         initial=User.Role.CLIENT,
         widget=forms.RadioSelect,
-        label="I want to",
-        error_messages={"required": "Choose whether you want to book or to offer services."},
+        label=_("I want to"),
+        error_messages={"required": _("Choose whether you want to book or to offer services.")},
     )
     display_name = forms.CharField(
         max_length=80,
-        label="Your name",
-        help_text="Shown on your bookings; pros can change their public name later.",
+        label=_("Your name"),
+        help_text=_("Shown on your bookings; pros can change their public name later."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     # Filled by static/js/accounts.js from the browser (Intl API); UTC without JavaScript.
     timezone = forms.CharField(required=False, widget=forms.HiddenInput, initial="UTC")
 
     ROLE_DESCRIPTIONS = {
-        User.Role.CLIENT: ("Book appointments", "Find pros and book them in a few taps."),
-        User.Role.PRO: ("Offer my services", "Get a public page, take bookings and payments."),
+        User.Role.CLIENT: (
+            _("Book appointments"),
+            _("Find pros and book them in a few taps."),
+        ),
+        User.Role.PRO: (
+            _("Offer my services"),
+            _("Get a public page, take bookings and payments."),
+        ),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "password1" in self.fields:
             # One line instead of allauth's list of every validator; the rules still apply.
-            self.fields[
-                "password1"
-            ].help_text = "At least 8 characters, not a common password and not only digits."
+            self.fields["password1"].help_text = gettext(
+                "At least 8 characters, not a common password and not only digits."
+            )
 
     def role_cards(self):
         """(radio subwidget, title, description) for the radio-card template."""
@@ -66,7 +72,7 @@ class SignupForm(AllauthSignupForm):
     def clean_display_name(self):
         name = " ".join(self.cleaned_data["display_name"].split())
         if not name:
-            raise forms.ValidationError("Please enter your name.")
+            raise forms.ValidationError(gettext("Please enter your name."))
         return name
 
     def signup(self, request, user):
@@ -76,31 +82,39 @@ class SignupForm(AllauthSignupForm):
 def _timezone_field(**kwargs) -> forms.ChoiceField:
     return forms.ChoiceField(
         choices=timezone_choices,
-        label="Time zone",
-        error_messages={"invalid_choice": "“%(value)s” is not a known time zone."},
+        label=_("Time zone"),
+        error_messages={"invalid_choice": _("“%(value)s” is not a known time zone.")},
         **kwargs,
     )
 
 
 class _AvatarMixin(forms.Form):
-    avatar = ImageUploadField(max_side=AVATAR_SIDE, square=True, required=False, label="Photo")
-    remove_avatar = forms.BooleanField(required=False, label="Remove the current photo")
+    avatar = ImageUploadField(max_side=AVATAR_SIDE, square=True, required=False, label=_("Photo"))
+    remove_avatar = forms.BooleanField(required=False, label=_("Remove the current photo"))
 
 
 class ProfileForm(_AvatarMixin):
     display_name = forms.CharField(
-        max_length=80, label="Name", widget=forms.TextInput(attrs={"autocomplete": "name"})
+        max_length=80, label=_("Name"), widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     phone = forms.CharField(
         max_length=32,
         required=False,
-        label="Phone",
-        help_text="Only the pros you book can see it.",
+        label=_("Phone"),
+        help_text=_("Only the pros you book can see it."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    timezone = _timezone_field(help_text="Times of your bookings are shown in this zone.")
+    timezone = _timezone_field(help_text=_("Times of your bookings are shown in this zone."))
+    # Each language in its own name (settings.LANGUAGES); "" follows the browser.
+    language = forms.ChoiceField(
+        required=False,
+        label=_("Language"),
+        choices=[("", _("Same as my browser")), *settings.LANGUAGES],
+        help_text=_("The pages of Timz and the emails it sends you are in this language."),
+        error_messages={"invalid_choice": _("Choose one of the languages in the list.")},
+    )
 
-    field_order = ["display_name", "phone", "timezone", "avatar", "remove_avatar"]
+    field_order = ["display_name", "phone", "timezone", "language", "avatar", "remove_avatar"]
 
 
 class VersionsForm(forms.Form):
@@ -182,21 +196,22 @@ def version_field_name(field: str, code: str) -> str:
 
 
 class ProProfileForm(VersionsForm, _AvatarMixin):
-    display_name = forms.CharField(max_length=80, label="Public name")
+    display_name = forms.CharField(max_length=80, label=_("Public name"))
     slug = forms.CharField(
         max_length=SLUG_MAX,
-        label="Page address",
-        help_text="Lowercase letters, digits and hyphens, e.g. anna-hair-studio.",
+        label=_("Page address"),
+        help_text=_("Lowercase letters, digits and hyphens, e.g. anna-hair-studio."),
     )
     headline = forms.CharField(
         max_length=140,
         required=False,
-        help_text="One line under your name, e.g. “Fades and beard trims in Montmartre”.",
+        label=_("Headline"),
+        help_text=_("One line under your name, e.g. “Fades and beard trims in Montmartre”."),
     )
     bio = forms.CharField(
         max_length=4000,
         required=False,
-        label="About you",
+        label=_("About you"),
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     content_language = forms.ChoiceField(
@@ -211,25 +226,29 @@ class ProProfileForm(VersionsForm, _AvatarMixin):
     category = forms.ModelChoiceField(
         queryset=Category.objects.order_by("name"),
         required=False,
-        empty_label="Choose a category",
+        label=_("Category"),
+        empty_label=_("Choose a category"),
     )
     city = forms.CharField(
         max_length=80,
         required=False,
-        help_text="Pick a city from the list to place you on the map, or type coordinates below.",
+        label=_("City"),
+        help_text=_(
+            "Pick a city from the list to place you on the map, or type coordinates below."
+        ),
         widget=forms.TextInput(attrs={"list": "known-cities", "autocomplete": "off"}),
     )
     address_line = forms.CharField(
         max_length=200,
         required=False,
-        label="Address",
-        help_text="Where clients meet you (shown on your public page).",
+        label=_("Address"),
+        help_text=_("Where clients meet you (shown on your public page)."),
     )
     business_name = forms.CharField(
         max_length=120,
         required=False,
-        label="Business name on receipts",
-        help_text="Your company or trading name. Leave empty to use your public name.",
+        label=_("Business name on receipts"),
+        help_text=_("Your company or trading name. Leave empty to use your public name."),
     )
     latitude = forms.DecimalField(
         required=False,
@@ -237,7 +256,8 @@ class ProProfileForm(VersionsForm, _AvatarMixin):
         max_value=90,
         max_digits=9,
         decimal_places=6,
-        help_text="From -90 to 90, e.g. 48.8566. Leave empty to use your city's centre.",
+        label=_("Latitude"),
+        help_text=_("From -90 to 90, e.g. 48.8566. Leave empty to use your city's centre."),
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     longitude = forms.DecimalField(
@@ -246,24 +266,25 @@ class ProProfileForm(VersionsForm, _AvatarMixin):
         max_value=180,
         max_digits=9,
         decimal_places=6,
-        help_text="From -180 to 180, e.g. 2.3522.",
+        label=_("Longitude"),
+        help_text=_("From -180 to 180, e.g. 2.3522."),
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     travel_km = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=geo.MAX_TRAVEL_KM,
-        label="I travel to clients within (km)",
-        help_text="Leave empty if clients come to you.",
+        label=_("I travel to clients within (km)"),
+        help_text=_("Leave empty if clients come to you."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    timezone = _timezone_field(help_text="Your weekly hours are in this zone.")
+    timezone = _timezone_field(help_text=_("Your weekly hours are in this zone."))
     # A select whose options follow the city (validated in clean(), against the submitted city).
     currency = forms.CharField(
-        label="Your prices are in",
+        label=_("Your prices are in"),
         max_length=3,
         widget=forms.Select,
-        help_text="The currencies Stripe can pay you in where you work; your city's first.",
+        help_text=_("The currencies Stripe can pay you in where you work; your city's first."),
     )
 
     field_order = [
@@ -319,10 +340,17 @@ class ProProfileForm(VersionsForm, _AvatarMixin):
         if follows_city and (code not in choices or not geo.city_country(old_city)):
             code = choices[0]
         if code not in choices:
-            self.add_error(
-                "currency",
-                f"Prices in {city or 'your city'} can be in {', '.join(choices)}.",
-            )
+            currencies = ", ".join(choices)
+            if city:
+                message = gettext("Prices in %(city)s can be in %(currencies)s.") % {
+                    "city": city,
+                    "currencies": currencies,
+                }
+            else:
+                message = gettext("Prices in your city can be in %(currencies)s.") % {
+                    "currencies": currencies
+                }
+            self.add_error("currency", message)
         data["currency"] = code
 
     def clean_slug(self):
@@ -346,7 +374,7 @@ class ProProfileForm(VersionsForm, _AvatarMixin):
         if (lat is None) != (lng is None) and typed:
             self.add_error(
                 "longitude" if lng is None else "latitude",
-                "Enter both the latitude and the longitude, or neither.",
+                gettext("Enter both the latitude and the longitude, or neither."),
             )
             return data
         city_moved = "city" in self.changed_data and not typed
@@ -366,12 +394,12 @@ class AccountDeleteForm(forms.Form):
     """The last step of deleting an account: the password again and an explicit yes."""
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Please enter your password to confirm."},
+        error_messages={"required": _("Please enter your password to confirm.")},
     )
     confirm = forms.BooleanField(
-        label="I understand that my account is deleted for good and cannot be restored.",
-        error_messages={"required": "Please tick the box to confirm."},
+        label=_("I understand that my account is deleted for good and cannot be restored."),
+        error_messages={"required": _("Please tick the box to confirm.")},
     )

@@ -20,6 +20,7 @@ from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 MAX_SEARCH_KM = 500
@@ -116,7 +117,7 @@ def parse_lat_lng(text: str) -> tuple[float, float] | None:
         return None
     if not -90 <= lat <= 90 or not -180 <= lng <= 180:
         raise ValueError(
-            "Coordinates must be a latitude from -90 to 90 and a longitude from -180 to 180."
+            _("Coordinates must be a latitude from -90 to 90 and a longitude from -180 to 180.")
         )
     return float(lat), float(lng)
 
@@ -171,13 +172,18 @@ def parse_near(text: str | None, km: float | None) -> tuple[Place | None, float]
     ValueError, with a message for them, for an unknown place or a radius out of range."""
     radius = DEFAULT_KM if km is None else km
     if not 0 < radius <= MAX_SEARCH_KM or math.isnan(radius):
-        raise ValueError(f"The distance must be more than 0 and at most {MAX_SEARCH_KM} km.")
+        raise ValueError(
+            _("The distance must be more than 0 and at most %(km)s km.") % {"km": MAX_SEARCH_KM}
+        )
     if not (text or "").strip():
         return None, radius
     place = resolve_place(text)
     if place is None:
         raise ValueError(
-            f"We do not know the place “{text.strip()[:60]}”: pick a city from the list or "
-            "give coordinates as latitude,longitude."
+            _(
+                "We do not know the place “%(place)s”: pick a city from the list or give "
+                "coordinates as latitude,longitude."
+            )
+            % {"place": text.strip()[:60]}
         )
     return place, radius

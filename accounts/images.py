@@ -43,6 +43,9 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
@@ -54,9 +57,9 @@ ACCEPT_ATTR = "image/jpeg,image/png,image/webp"
 JPEG_QUALITY = 85
 WEBP_QUALITY = 85
 
-MSG_TYPE = "Please upload a JPEG, PNG or WebP picture."
-MSG_CORRUPT = "This picture could not be read: the file is damaged or incomplete."
-MSG_TOO_COMPLEX = (
+MSG_TYPE = _("Please upload a JPEG, PNG or WebP picture.")
+MSG_CORRUPT = _("This picture could not be read: the file is damaged or incomplete.")
+MSG_TOO_COMPLEX = _(
     "This picture is saved in too many progressive passes to be processed; "
     "please save it again as a standard JPEG, PNG or WebP."
 )
@@ -65,15 +68,19 @@ MAX_JPEG_SCANS = 100
 
 
 def _too_big_message(size: int) -> str:
-    return (
-        f"This picture is too large ({filesizeformat(size)}); "
-        f"the limit is {filesizeformat(settings.IMAGE_MAX_BYTES)}."
-    )
+    return gettext("This picture is too large (%(size)s); the limit is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": filesizeformat(settings.IMAGE_MAX_BYTES),
+    }
 
 
 def _too_many_pixels_message() -> str:
     megapixels = settings.IMAGE_MAX_PIXELS // 1_000_000
-    return f"This picture has too many pixels; the limit is {megapixels} megapixels."
+    return ngettext(
+        "This picture has too many pixels; the limit is %(count)s megapixel.",
+        "This picture has too many pixels; the limit is %(count)s megapixels.",
+        megapixels,
+    ) % {"count": megapixels}
 
 
 def _read_upload(upload) -> bytes:
@@ -88,7 +95,7 @@ def _read_upload(upload) -> bytes:
     if len(data) > limit:
         raise ValidationError(_too_big_message(size or len(data)), code="file_too_large")
     if not data:
-        raise ValidationError("The uploaded file is empty.", code="empty")
+        raise ValidationError(gettext("The uploaded file is empty."), code="empty")
     return data
 
 
@@ -228,6 +235,16 @@ def process_image(upload, *, max_side: int, square: bool = False) -> ContentFile
     return ContentFile(encoded, name=f"{uuid.uuid4().hex}.{ext}")
 
 
+def _upload_help_text_now() -> str:
+    return gettext("JPEG, PNG or WebP, up to %(size)s.") % {
+        "size": filesizeformat(settings.IMAGE_MAX_BYTES)
+    }
+
+
+# Read when a page shows it: forms are built at import time, before any language is active.
+_upload_help_text = lazy(_upload_help_text_now, str)
+
+
 class ImageUploadField(forms.FileField):
     """A form field for pictures: `cleaned_data[name]` is the processed ContentFile (or None).
 
@@ -240,10 +257,7 @@ class ImageUploadField(forms.FileField):
         self.max_side = max_side
         self.square = square
         kwargs.setdefault("widget", forms.FileInput(attrs={"accept": ACCEPT_ATTR}))
-        kwargs.setdefault(
-            "help_text",
-            f"JPEG, PNG or WebP, up to {filesizeformat(settings.IMAGE_MAX_BYTES)}.",
-        )
+        kwargs.setdefault("help_text", _upload_help_text())
         super().__init__(**kwargs)
 
     def to_python(self, data):

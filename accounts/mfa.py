@@ -19,11 +19,12 @@ from allauth.mfa.webauthn.views import RemoveWebAuthnView
 from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext_lazy as _
 
-STAFF_SETUP_MESSAGE = (
+STAFF_SETUP_MESSAGE = _(
     "Staff accounts need two-factor sign-in. Add an authenticator app or a passkey to continue."
 )
-LAST_FACTOR_MESSAGE = (
+LAST_FACTOR_MESSAGE = _(
     "Staff accounts need two-factor sign-in: add another authenticator app or passkey before "
     "removing this one."
 )

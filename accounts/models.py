@@ -18,6 +18,8 @@ from django.db.models import F, FloatField, Q
 from django.db.models.functions import ASin, Cast, Cos, Power, Radians, Sin, Sqrt
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import content
 from accounts.images import PictureField
@@ -30,7 +32,11 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"“{value}” is not a known time zone.", code="invalid_timezone")
+        raise ValidationError(
+            gettext("“%(value)s” is not a known time zone."),
+            code="invalid_timezone",
+            params={"value": value},
+        )
 
 
 def validate_currency(value: str) -> None:
@@ -39,7 +45,9 @@ def validate_currency(value: str) -> None:
 
     if not (isinstance(value, str) and value.isupper() and money.is_currency(value)):
         raise ValidationError(
-            f"“{value}” is not an ISO 4217 currency code such as EUR.", code="invalid_currency"
+            gettext("“%(value)s” is not an ISO 4217 currency code such as EUR."),
+            code="invalid_currency",
+            params={"value": value},
         )
 
 
@@ -73,10 +81,10 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
-        CLIENT = "client", "Client"
-        PRO = "pro", "Professional"
+        CLIENT = "client", _("Client")
+        PRO = "pro", _("Professional")
 
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.CLIENT)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
@@ -116,7 +124,7 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self):
         return self.name
@@ -224,7 +232,7 @@ class ProProfile(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(200)],  # accounts.geo.MAX_TRAVEL_KM
-        help_text="The pro travels to clients within this distance; empty: does not travel.",
+        help_text=_("The pro travels to clients within this distance; empty: does not travel."),
     )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # What the pro's services are priced in (each Service keeps a copy, which bookings
@@ -234,7 +242,7 @@ class ProProfile(models.Model):
     )
     avatar = PictureField(upload_to=avatar_path, blank=True)
     is_listed = models.BooleanField(
-        default=True, help_text="Shown in the public directory. Staff can hide a profile."
+        default=True, help_text=_("Shown in the public directory. Staff can hide a profile.")
     )
     # Denormalised from reviews (kept up to date by bookings.services) so the directory can sort
     # and show ratings without aggregating per row.

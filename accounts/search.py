@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import content, geo, selectors
 from timz import money
@@ -49,28 +51,30 @@ class DirectorySearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="What are you looking for?",
+        label=_("What are you looking for?"),
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Haircut, yoga, maths tutor…"}
+            attrs={"type": "search", "placeholder": _("Haircut, yoga, maths tutor…")}
         ),
     )
-    category = forms.ChoiceField(required=False, label="Category")
-    city = forms.CharField(required=False, max_length=80, label="City", widget=forms.Select)
+    category = forms.ChoiceField(required=False, label=_("Category"))
+    city = forms.CharField(required=False, max_length=80, label=_("City"), widget=forms.Select)
     max_price = forms.DecimalField(
         required=False,
         min_value=Decimal("0"),
         max_value=Decimal("100000"),
-        label="Max price",
+        label=_("Max price"),
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
-        error_messages={"invalid": "Enter the maximum price as a number, e.g. 40."},
+        error_messages={"invalid": _("Enter the maximum price as a number, e.g. 40.")},
     )
     currency = forms.ChoiceField(
         required=False,
-        label="Currency",
-        help_text="Prices are compared in this currency; pros priced in others come after.",
-        error_messages={"invalid_choice": "Choose a currency from the list."},
+        label=_("Currency"),
+        help_text=_("Prices are compared in this currency; pros priced in others come after."),
+        error_messages={"invalid_choice": _("Choose a currency from the list.")},
     )
-    sort = forms.ChoiceField(required=False, label="Sort by", choices=list(selectors.SORTS.items()))
+    sort = forms.ChoiceField(
+        required=False, label=_("Sort by"), choices=list(selectors.SORTS.items())
+    )
 
     def __init__(self, *args, categories, cities, default_currency: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,11 +83,13 @@ class DirectorySearchForm(forms.Form):
             # A search without a currency is in the default one, and the select says so.
             self.data = self.data.copy()
             self.data["currency"] = default_currency
-        self.fields["category"].choices = [("", "Any")] + [(c.slug, c.name) for c in categories]
-        self.fields["city"].widget.choices = [("", "Any")] + [(c, c) for c in cities]
+        # Translators: the empty choice of a search filter (any category, any city, any price).
+        anything = gettext("Any")
+        self.fields["category"].choices = [("", anything)] + [(c.slug, c.name) for c in categories]
+        self.fields["city"].widget.choices = [("", anything)] + [(c, c) for c in cities]
         self.fields["currency"].choices = currency_choices(default_currency)
         self.fields["currency"].initial = default_currency
-        self.fields["max_price"].widget.attrs["placeholder"] = "Any"
+        self.fields["max_price"].widget.attrs["placeholder"] = anything
 
     @property
     def chosen_currency(self) -> str:

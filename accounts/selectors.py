@@ -39,6 +39,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from accounts import content, text_search
 from accounts.models import Category, ProProfile
@@ -47,10 +48,10 @@ from accounts.text_search import search_terms
 # pg_trgm word similarity at which a query with typos still names a pro's text.
 FUZZY_THRESHOLD = 0.3
 SORTS = {
-    "relevance": "Best match",
-    "price": "Lowest price",
-    "rating": "Top rated",
-    "newest": "Newest",
+    "relevance": _("Best match"),
+    "price": _("Lowest price"),
+    "rating": _("Top rated"),
+    "newest": _("Newest"),
 }
 
 

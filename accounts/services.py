@@ -37,6 +37,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -47,6 +48,7 @@ from django.db.models import OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.utils import timezone as dj_timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import content, geo, languages, text_search
 from accounts.images import stored_delete
@@ -103,20 +105,24 @@ def pro_slug_validate(*, slug: str, pro: ProProfile | None = None) -> str:
     slug = (slug or "").strip().lower()
     if not SLUG_MIN <= len(slug) <= SLUG_MAX:
         raise ValidationError(
-            f"The address must be {SLUG_MIN} to {SLUG_MAX} characters long.", code="slug_length"
+            _("The address must be %(min)s to %(max)s characters long.")
+            % {"min": SLUG_MIN, "max": SLUG_MAX},
+            code="slug_length",
         )
     if not SLUG_RE.match(slug):
         raise ValidationError(
-            "Use only lowercase letters, digits and single hyphens (e.g. anna-hair-studio).",
+            _("Use only lowercase letters, digits and single hyphens (e.g. anna-hair-studio)."),
             code="slug_invalid",
         )
     if slug in RESERVED_SLUGS:
-        raise ValidationError("This address is reserved; please choose another.", code="reserved")
+        raise ValidationError(
+            _("This address is reserved; please choose another."), code="reserved"
+        )
     clash = ProProfile.objects.filter(slug=slug)
     if pro is not None:
         clash = clash.exclude(pk=pro.pk)
     if clash.exists():
-        raise ValidationError("This address is already taken.", code="slug_taken")
+        raise ValidationError(_("This address is already taken."), code="slug_taken")
     return slug
 
 
@@ -126,7 +132,9 @@ def pro_slug_validate(*, slug: str, pro: ProProfile | None = None) -> str:
 def user_language_set(*, user: User, language: str) -> None:
     """Remember the language `user` reads Timz and their emails in ("" follows the browser)."""
     if language and not languages.is_supported(language):
-        raise ValidationError(f"“{language[:16]}” is not a language Timz speaks.")
+        raise ValidationError(
+            _("“%(language)s” is not a language Timz speaks.") % {"language": language[:16]}
+        )
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
 
@@ -140,21 +148,30 @@ def _clean_timezone(value: str | None) -> str:
 
 
 def user_signup_complete(
-    *, user: User, role: str, display_name: str, timezone: str | None = "UTC"
+    *,
+    user: User,
+    role: str,
+    display_name: str,
+    timezone: str | None = "UTC",
+    language: str | None = None,
 ) -> User:
     """Finish a new account: role, ClientProfile, and for pros a ProProfile with a unique slug.
 
     The user may be unsaved (allauth's adapter hands it over before the first save). An unknown
-    time zone (it comes from the browser) silently falls back to UTC.
+    time zone (it comes from the browser) silently falls back to UTC. `language` is the one the
+    person was reading the site in: it becomes theirs (`User.language`, which their emails
+    follow) unless they have one already; one Timz does not speak is ignored.
     """
     if role not in User.Role.values:
-        raise ValidationError({"role": "Choose whether you book or offer services."})
+        raise ValidationError({"role": _("Choose whether you book or offer services.")})
     display_name = (display_name or "").strip()
     if not display_name:
-        raise ValidationError({"display_name": "Please enter your name."})
+        raise ValidationError({"display_name": _("Please enter your name.")})
     tz = _clean_timezone(timezone)
     with transaction.atomic():
         user.role = role
+        if language and not user.language and languages.is_supported(language):
+            user.language = language
         user.save()
         ClientProfile.objects.create(user=user, display_name=display_name, timezone=tz)
         if role == User.Role.PRO:
@@ -179,7 +196,7 @@ def _pro_profile_create(*, user: User, display_name: str, timezone: str) -> ProP
                 )
         except IntegrityError:
             continue
-    raise ValidationError("Could not reserve a public address; please try again.")
+    raise ValidationError(_("Could not reserve a public address; please try again."))
 
 
 def pro_profile_create(*, user: User, display_name: str = "", timezone: str = "UTC") -> ProProfile:
@@ -217,7 +234,7 @@ def _replace_avatar(profile, *, avatar, remove_avatar: bool) -> None:
 def _validate_phone(phone: str) -> str:
     phone = " ".join((phone or "").split())
     if phone and (not PHONE_RE.match(phone) or sum(c.isdigit() for c in phone) < 6):
-        raise ValidationError({"phone": "Enter a phone number such as +33 6 12 34 56 78."})
+        raise ValidationError({"phone": _("Enter a phone number such as +33 6 12 34 56 78.")})
     return phone
 
 
@@ -227,16 +244,18 @@ def profile_update(
     display_name=_UNSET,
     phone=_UNSET,
     timezone=_UNSET,
+    language=_UNSET,
     avatar=None,
     remove_avatar: bool = False,
 ) -> ClientProfile:
-    """Update the user's client profile; only the given fields change. Creates it if missing."""
+    """Update the user's client profile; only the given fields change. Creates it if missing.
+    `language` is the user's own (`user_language_set`), saved in the same transaction."""
     with transaction.atomic():
         profile, _created = ClientProfile.objects.select_for_update().get_or_create(user=user)
         if display_name is not _UNSET:
             display_name = (display_name or "").strip()
             if not display_name:
-                raise ValidationError({"display_name": "Please enter your name."})
+                raise ValidationError({"display_name": _("Please enter your name.")})
             profile.display_name = display_name
         if phone is not _UNSET:
             profile.phone = _validate_phone(phone)
@@ -245,6 +264,8 @@ def profile_update(
         profile.full_clean(exclude=["user", "avatar"])
         _replace_avatar(profile, avatar=avatar, remove_avatar=remove_avatar)
         profile.save()
+        if language is not _UNSET and (language or "") != user.language:
+            user_language_set(user=user, language=language or "")
     return profile
 
 
@@ -285,7 +306,7 @@ def pro_profile_update(
         if display_name is not _UNSET:
             pro.display_name = (display_name or "").strip()
             if not pro.display_name:
-                errors["display_name"] = ["Please enter the name clients will see."]
+                errors["display_name"] = [_("Please enter the name clients will see.")]
         if slug is not _UNSET:
             try:
                 pro.slug = pro_slug_validate(slug=slug, pro=pro)
@@ -306,7 +327,7 @@ def pro_profile_update(
             elif not isinstance(category, Category):
                 category = Category.objects.filter(pk=category).first()
                 if category is None:
-                    errors["category"] = ["Choose a category from the list."]
+                    errors["category"] = [_("Choose a category from the list.")]
             if "category" not in errors:
                 pro.category = category
         for name, value in (
@@ -317,7 +338,7 @@ def pro_profile_update(
             if value is not _UNSET:
                 setattr(pro, name, value)
         if (pro.latitude is None) != (pro.longitude is None):
-            errors["latitude"] = ["Enter both the latitude and the longitude, or neither."]
+            errors["latitude"] = [_("Enter both the latitude and the longitude, or neither.")]
         if timezone is not _UNSET:
             pro.timezone = timezone
         if translations is not _UNSET:
@@ -339,7 +360,7 @@ def pro_profile_update(
             with transaction.atomic():
                 pro.save()
         except IntegrityError:
-            raise ValidationError({"slug": ["This address is already taken."]}) from None
+            raise ValidationError({"slug": [_("This address is already taken.")]}) from None
         if pro.content_language != old_language:
             pro_content_language_changed.send(
                 sender=ProProfile, pro=pro, old=old_language, new=pro.content_language
@@ -395,11 +416,12 @@ def pro_currency_change(*, pro: ProProfile, currency: str) -> CurrencyChange:
             return CurrencyChange(old=old, new=code, summary={})
         allowed = pro_currency_choices(city=pro.city, current=old)
         if code not in allowed:
-            where = f"in {pro.city}" if geo.city_country(pro.city) else "on Timz"
-            raise ValidationError(
-                {"currency": f"Prices {where} can be in {', '.join(allowed)}; not “{code}”."},
-                code="currency_not_settled",
-            )
+            values = {"city": pro.city, "currencies": ", ".join(allowed), "code": code}
+            if geo.city_country(pro.city):
+                message = _("Prices in %(city)s can be in %(currencies)s; not “%(code)s”.")
+            else:
+                message = _("Prices on Timz can be in %(currencies)s; not “%(code)s”.")
+            raise ValidationError({"currency": message % values}, code="currency_not_settled")
         summary: dict[str, int] = {}
         try:
             for _receiver, response in pro_currency_changing.send(
@@ -461,7 +483,9 @@ DELETED_EMAIL_DOMAIN = "deleted.invalid"
 DELETE_ATTEMPTS = RateLimit(
     scope="account-delete-passwords",
     setting="ACCOUNT_DELETE_RATE_LIMIT",
-    message="Too many wrong passwords. Please wait {wait} and try again.",
+    # Lazy: read when a refusal is written, in the reader's language; RateLimit fills `{wait}`
+    # ("15 minutes") with str.format, which the lazy text passes on.
+    message=cast(str, gettext_lazy("Too many wrong passwords. Please wait {wait} and try again.")),
 )
 
 
@@ -497,22 +521,22 @@ def account_delete(*, user: User, password: str) -> AccountDeletion:
     """
     if user.is_staff or user.is_superuser:
         raise ValidationError(
-            "Staff accounts cannot be deleted from here; please ask an administrator.",
+            _("Staff accounts cannot be deleted from here; please ask an administrator."),
             code="staff",
         )
     if not user.is_active:
-        raise ValidationError("This account is already deleted.", code="inactive")
+        raise ValidationError(_("This account is already deleted."), code="inactive")
     # Counted before the check, so racing guesses cannot all pass a count read before any of
     # them is added.
     DELETE_ATTEMPTS.hit(user.pk)
     if not password or not user.check_password(password):
         raise ValidationError(
-            {"password": ValidationError("The password is not correct.", code="wrong_password")}
+            {"password": ValidationError(_("The password is not correct."), code="wrong_password")}
         )
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.is_active:
-            raise ValidationError("This account is already deleted.", code="inactive")
+            raise ValidationError(_("This account is already deleted."), code="inactive")
         summary = collect(user_deleting, user=locked)
         _anonymise_profiles(user=locked)
         _anonymise_user(user=locked)

@@ -18,7 +18,9 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import UnknownLocaleError
 from babel.dates import get_timezone_location
+from django.utils.translation import get_language, gettext, to_locale
 
 UTC = ZoneInfo("UTC")
 
@@ -39,7 +41,7 @@ def parse_zone(value: str | ZoneInfo) -> ZoneInfo:
     name = str(value)
     # Only names from the IANA list reach ZoneInfo(), which would read any path it is given.
     if name not in known_zones():
-        raise ValueError(f"“{name[:64]}” is not a known time zone.")
+        raise ValueError(gettext("“%(value)s” is not a known time zone.") % {"value": name[:64]})
     return ZoneInfo(name)
 
 
@@ -54,14 +56,17 @@ def zone_of(value: str | ZoneInfo | None) -> ZoneInfo:
 def zone_city(value: str | ZoneInfo | None) -> str:
     """The place a zone is named after, for people: "America/New_York" -> "New York".
 
-    Babel's CLDR exemplar city where it knows one (in English), else the zone name's last part
-    with underscores as spaces; "UTC" for a blank or unknown zone."""
+    Babel's CLDR exemplar city where it knows one, in the active language ("Europe/Vienna" is
+    "Wien" in German), else the zone name's last part with underscores as spaces; "UTC" for a
+    blank or unknown zone."""
     zone = zone_of(value)
     if zone.key in ("UTC", "Etc/UTC"):
         return "UTC"
     try:
-        city = get_timezone_location(zone.key, locale="en", return_city=True)
-    except LookupError:
+        city = get_timezone_location(
+            zone.key, locale=to_locale(get_language() or "en"), return_city=True
+        )
+    except (LookupError, UnknownLocaleError):
         city = ""
     if not city or "/" in city:
         city = zone.key.rsplit("/", 1)[-1].replace("_", " ")

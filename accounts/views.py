@@ -9,8 +9,10 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -92,7 +94,7 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def profile(request):
-    """The signed-in user's own client profile: name, phone, time zone, photo."""
+    """The signed-in user's own client profile: name, phone, time zone, language, photo."""
     client_profile = ClientProfile.objects.filter(user=request.user).first()
     if client_profile is not None:
         request.user.client_profile = client_profile  # the header's display name reuses it
@@ -106,18 +108,24 @@ def profile(request):
                     display_name=data["display_name"],
                     phone=data["phone"],
                     timezone=data["timezone"],
+                    language=data["language"],
                     avatar=data["avatar"],
                     remove_avatar=data["remove_avatar"],
                 )
             except ValidationError as exc:
                 _apply_service_errors(form, exc)
             else:
-                messages.success(request, "Your profile is saved.")
+                # The message is read on the next page: in the language just chosen (a blank
+                # choice follows the switcher's cookie, else the browser).
+                translation.activate(
+                    request.user.language or translation.get_language_from_request(request)
+                )
+                messages.success(request, _("Your profile is saved."))
                 return redirect("accounts:profile")
     else:
-        initial = {"timezone": "UTC"}
+        initial = {"timezone": "UTC", "language": request.user.language}
         if client_profile:
-            initial = {
+            initial |= {
                 "display_name": client_profile.display_name,
                 "phone": client_profile.phone,
                 "timezone": client_profile.timezone,
@@ -177,19 +185,9 @@ def pro_profile_edit(request, *, pro):
             except ValidationError as exc:
                 _apply_service_errors(form, exc)
             else:
-                messages.success(request, "Your public profile is saved.")
+                messages.success(request, _("Your public profile is saved."))
                 if pro.currency_change:
-                    relabelled = pro.currency_change.summary.get("services_relabelled", 0)
-                    messages.info(
-                        request,
-                        f"Your prices are now in {pro.currency}"
-                        + (
-                            f": {relabelled} service{'s' if relabelled != 1 else ''} relabelled, "
-                            "amounts unchanged. Check them on your Services page."
-                            if relabelled
-                            else "."
-                        ),
-                    )
+                    messages.info(request, _currency_change_message(pro))
                 return redirect("accounts:pro_profile_edit")
     else:
         form = ProProfileForm(pro=pro, initial=initial)
@@ -201,24 +199,37 @@ def pro_profile_edit(request, *, pro):
     )
 
 
+def _currency_change_message(pro) -> str:
+    relabelled = pro.currency_change.summary.get("services_relabelled", 0)
+    if not relabelled:
+        return _("Your prices are now in %(currency)s.") % {"currency": pro.currency}
+    return ngettext(
+        "Your prices are now in %(currency)s: %(count)s service relabelled, amounts unchanged. "
+        "Check it on your Services page.",
+        "Your prices are now in %(currency)s: %(count)s services relabelled, amounts unchanged. "
+        "Check them on your Services page.",
+        relabelled,
+    ) % {"currency": pro.currency, "count": relabelled}
+
+
 def dashboard_checklist(pro) -> list[dict]:
     """What a pro still has to fill in before the public page looks complete (2 queries)."""
     edit = reverse("accounts:pro_profile_edit")
     has_service = pro.services.filter(is_active=True).exists()
     has_hours = pro.weekly_hours.exists()
     return [
-        {"label": "Add a photo", "done": bool(pro.avatar), "url": edit},
-        {"label": "Write a headline", "done": bool(pro.headline), "url": edit},
-        {"label": "Tell clients about you", "done": bool(pro.bio), "url": edit},
-        {"label": "Pick a category", "done": pro.category_id is not None, "url": edit},
-        {"label": "Say where you work", "done": bool(pro.city), "url": edit},
+        {"label": _("Add a photo"), "done": bool(pro.avatar), "url": edit},
+        {"label": _("Write a headline"), "done": bool(pro.headline), "url": edit},
+        {"label": _("Tell clients about you"), "done": bool(pro.bio), "url": edit},
+        {"label": _("Pick a category"), "done": pro.category_id is not None, "url": edit},
+        {"label": _("Say where you work"), "done": bool(pro.city), "url": edit},
         {
-            "label": "Offer at least one service",
+            "label": _("Offer at least one service"),
             "done": has_service,
             "url": reverse("bookings:services"),
         },
         {
-            "label": "Set your weekly hours",
+            "label": _("Set your weekly hours"),
             "done": has_hours,
             "url": reverse("bookings:schedule"),
         },
@@ -280,13 +291,7 @@ def delete_account(request):
                 status = HTTPStatus.TOO_MANY_REQUESTS if limited else HTTPStatus.BAD_REQUEST
             else:
                 logout(request)
-                ended = result.summary.get("bookings_ended", 0)
-                note = (
-                    f" {ended} upcoming booking{'s were' if ended != 1 else ' was'} cancelled."
-                    if ended
-                    else ""
-                )
-                messages.success(request, "Your account is deleted." + note + " Goodbye!")
+                messages.success(request, _account_deleted_message(result))
                 return redirect("home")
         else:
             status = HTTPStatus.BAD_REQUEST
@@ -300,6 +305,17 @@ def delete_account(request):
         },
         status=status,
     )
+
+
+def _account_deleted_message(result) -> str:
+    ended = result.summary.get("bookings_ended", 0)
+    if not ended:
+        return _("Your account is deleted. Goodbye!")
+    return ngettext(
+        "Your account is deleted. %(count)s upcoming booking was cancelled. Goodbye!",
+        "Your account is deleted. %(count)s upcoming bookings were cancelled. Goodbye!",
+        ended,
+    ) % {"count": ended}
 
 
 @csrf_exempt
@@ -323,7 +339,7 @@ def _language_set(request):
             request,
             "bookings/bad_request.html",
             {
-                "message": "Choose one of the languages in the list.",
+                "message": _("Choose one of the languages in the list."),
                 "back": next_url(request, reverse("home"), or_referer=True),
             },
             status=HTTPStatus.BAD_REQUEST,

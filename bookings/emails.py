@@ -2,8 +2,12 @@
 
 ``send_for(booking_id=, kind=)`` is what the task runs. ``kind`` is one of ``KINDS``, optionally
 with the actor's role after a colon (``cancel:client``): cancellations and reschedules go to the
-*other* side. Times are shown in each recipient's own zone. Inactive (deleted) accounts get
-nothing: their address is an anonymised placeholder.
+*other* side. Inactive (deleted) accounts get nothing: their address is an anonymised placeholder.
+
+Each message is written for its recipient, whoever's request sent it: in their language
+(``accounts.languages.speaking``: the subject, the body, the dates, the amounts and the calendar
+invitation, all built inside it) and with times in their own zone. The client and the pro of one
+booking may read two different languages.
 
 Calendar invitations (iMIP, RFC 6047): once a booking has been confirmed, every email about it,
 to the client and to the pro, carries its iTIP message (``bookings.ics.invitation_method``:
@@ -15,42 +19,79 @@ inline part.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.languages import speaking
 from accounts.timezones import viewer_zone, zone_of
 from bookings import ics
 from bookings.models import Booking
 from bookings.selectors import protection_policy
+from timz.formats import pattern
 from timz.links import absolute_url
 from timz.money import format_money
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import User
+
 CLIENT, PRO = "client", "pro"
 
-# kind -> (template name, subject, recipients for each actor role; "*" = any actor)
-KINDS: dict[str, tuple[str, str, dict[str, tuple[str, ...]]]] = {
-    "requested": ("requested", "New booking request: {service} on {when}", {"*": (PRO,)}),
-    "booked": ("confirmed", "Booking confirmed: {service} on {when}", {"*": (CLIENT,)}),
-    "booked_pro": ("new_booking", "New booking: {service} on {when}", {"*": (PRO,)}),
-    "confirmed": ("confirmed", "Booking confirmed: {service} on {when}", {"*": (CLIENT,)}),
-    "decline": ("declined", "Booking request declined: {service}", {"*": (CLIENT,)}),
+# kind -> (template name, subject, recipients for each actor role; "*" = any actor). A subject
+# is translated when the message is built, in its recipient's language; its placeholders are
+# %(service)s and %(when)s (the start in the recipient's zone, see _when).
+KINDS: dict[str, tuple[str, StrOrPromise, dict[str, tuple[str, ...]]]] = {
+    "requested": (
+        "requested",
+        gettext_lazy("New booking request: %(service)s on %(when)s"),
+        {"*": (PRO,)},
+    ),
+    "booked": (
+        "confirmed",
+        gettext_lazy("Booking confirmed: %(service)s on %(when)s"),
+        {"*": (CLIENT,)},
+    ),
+    "booked_pro": (
+        "new_booking",
+        gettext_lazy("New booking: %(service)s on %(when)s"),
+        {"*": (PRO,)},
+    ),
+    "confirmed": (
+        "confirmed",
+        gettext_lazy("Booking confirmed: %(service)s on %(when)s"),
+        {"*": (CLIENT,)},
+    ),
+    "decline": (
+        "declined",
+        gettext_lazy("Booking request declined: %(service)s"),
+        {"*": (CLIENT,)},
+    ),
     "cancel": (
         "cancelled",
-        "Booking cancelled: {service} on {when}",
+        gettext_lazy("Booking cancelled: %(service)s on %(when)s"),
         {"client": (PRO,), "pro": (CLIENT,), "*": (CLIENT, PRO)},
     ),
     "reschedule": (
         "rescheduled",
-        "Booking moved: {service} now on {when}",
+        gettext_lazy("Booking moved: %(service)s now on %(when)s"),
         {"client": (PRO,), "pro": (CLIENT,), "*": (CLIENT, PRO)},
     ),
-    "expire": ("expired", "Booking expired: {service}", {"*": (CLIENT,)}),
-    "reminder": ("reminder", "Reminder: {service} on {when}", {"*": (CLIENT,)}),
+    "expire": ("expired", gettext_lazy("Booking expired: %(service)s"), {"*": (CLIENT,)}),
+    "reminder": (
+        "reminder",
+        gettext_lazy("Reminder: %(service)s on %(when)s"),
+        {"*": (CLIENT,)},
+    ),
 }
 
 INVITE_FILENAME = "invite.ics"
@@ -74,24 +115,34 @@ def _detail_url(booking: Booking) -> str:
     return absolute_url(reverse("bookings:detail", kwargs={"pk": booking.pk}))
 
 
-def _recipient(booking: Booking, side: str) -> tuple[str, str, ZoneInfo]:
-    """(email, name, zone) of one side of the booking."""
+def _user(booking: Booking, side: str) -> User:
+    """The account of one side (client or pro) of the booking."""
+    return booking.pro.user if side == PRO else booking.client
+
+
+def _recipient(booking: Booking, side: str) -> tuple[str, ZoneInfo]:
+    """(name, zone) of one side of the booking."""
     if side == PRO:
-        return booking.pro.user.email, booking.pro.display_name, zone_of(booking.pro.timezone)
-    zone = viewer_zone(booking.client, fallback=booking.pro.timezone)
-    return booking.client.email, booking.client.display_name, zone
+        return booking.pro.display_name, zone_of(booking.pro.timezone)
+    return booking.client.display_name, viewer_zone(booking.client, fallback=booking.pro.timezone)
+
+
+def _when(local_start: datetime, zone: ZoneInfo) -> str:
+    """A start for a subject line, in the active language: "Fri 5 Dec 2026, 10:00 (Europe/Paris)"
+    (`local_start` already in the recipient's `zone`)."""
+    return f"{date_format(local_start, pattern('WEEKDAY_DATETIME'))} ({zone.key})"
 
 
 def build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
     """The message of `kind` for one side (client or pro) of `booking`, written in that side's
-    language (the pro's texts too: the service name in it when the pro wrote one)."""
-    with speaking(booking.pro.user if side == PRO else booking.client):
+    language and zone."""
+    with speaking(_user(booking, side)):
         return _build(booking, kind, side)
 
 
 def _build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
-    template, subject, _ = KINDS[kind]
-    email, name, zone = _recipient(booking, side)
+    template, subject, _recipients = KINDS[kind]
+    name, zone = _recipient(booking, side)
     events = list(booking.events.all())
     local_start = booking.starts_at.astimezone(zone)
     context = {
@@ -108,12 +159,12 @@ def _build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
         "last_event": events[-1] if events else None,
         "policy": protection_policy(booking),
     }
-    when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
     message = _message(
         template,
-        subject.format(service=booking.localized_service_name, when=when),
+        str(subject)
+        % {"service": booking.localized_service_name, "when": _when(local_start, zone)},
         context,
-        to=email,
+        to=_user(booking, side).email,
         cls=_BookingMessage,
     )
     method = ics.invitation_method(booking, events)
@@ -126,8 +177,7 @@ def _build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
 
 
 def _is_active(booking: Booking, side: str) -> bool:
-    user = booking.pro.user if side == PRO else booking.client
-    return user.is_active
+    return _user(booking, side).is_active
 
 
 def recipients(kind: str, role: str | None) -> tuple[str, ...]:
@@ -214,8 +264,10 @@ def send_rebook_nudge(*, nudge_id: int) -> int:
         "suggested_date": nudge.suggested_date,
         "url": rebook_url(nudge),
     }
-    subject = f"Time to book {nudge.pro.display_name} again?"
-    return _message("rebook", subject, context, to=nudge.client.email).send()
+    with speaking(nudge.client):
+        subject = _("Time to book %(name)s again?") % {"name": nudge.pro.display_name}
+        message = _message("rebook", subject, context, to=nudge.client.email)
+    return message.send()
 
 
 def send_review_email(*, review_id: int) -> int:
@@ -232,16 +284,23 @@ def send_review_email(*, review_id: int) -> int:
     if review is None or not review.pro.user.is_active:
         return 0
     zone = zone_of(review.pro.timezone)
-    context = {
-        "recipient_name": review.pro.display_name,
-        "review": review,
-        "author_name": review.author.display_name if review.author else "A client",
-        "zone": zone.key,
-        "starts_local": review.booking.starts_at.astimezone(zone),
-        "url": absolute_url(reverse("bookings:reviews") + f"#review-{review.pk}"),
-    }
-    subject = f"New review: {review.rating}/5 from {context['author_name']}"
-    return _message("review", subject, context, to=review.pro.user.email).send()
+    with speaking(review.pro.user):
+        # Translators: who wrote a review, when their account is gone
+        author_name = review.author.display_name if review.author else _("A client")
+        context = {
+            "recipient_name": review.pro.display_name,
+            "review": review,
+            "author_name": author_name,
+            "zone": zone.key,
+            "starts_local": review.booking.starts_at.astimezone(zone),
+            "url": absolute_url(reverse("bookings:reviews") + f"#review-{review.pk}"),
+        }
+        subject = _("New review: %(rating)s/5 from %(author)s") % {
+            "rating": review.rating,
+            "author": author_name,
+        }
+        message = _message("review", subject, context, to=review.pro.user.email)
+    return message.send()
 
 
 def offer_url(offer) -> str:
@@ -266,19 +325,21 @@ def send_waitlist_offer(*, offer_id: int) -> int:
     client = offer.entry.client
     zone = viewer_zone(client, fallback=offer.pro.timezone)
     local_start = offer.starts_at.astimezone(zone)
-    context = {
-        "offer": offer,
-        "recipient_name": client.display_name,
-        "zone": zone.key,
-        "starts_local": local_start,
-        "ends_local": offer.ends_at.astimezone(zone),
-        "expires_local": offer.expires_at.astimezone(zone),
-        "pro_name": offer.pro.display_name,
-        "price": format_money(offer.service.price_amount, offer.service.currency),
-        "offer_url": offer_url(offer),
-    }
-    when = f"{local_start:%a %d %b %Y, %H:%M} ({zone.key})"
     with speaking(client):
-        subject = f"A time freed up: {offer.service.localized_name} on {when}"
+        context = {
+            "offer": offer,
+            "recipient_name": client.display_name,
+            "zone": zone.key,
+            "starts_local": local_start,
+            "ends_local": offer.ends_at.astimezone(zone),
+            "expires_local": offer.expires_at.astimezone(zone),
+            "pro_name": offer.pro.display_name,
+            "price": format_money(offer.service.price_amount, offer.service.currency),
+            "offer_url": offer_url(offer),
+        }
+        subject = _("A time freed up: %(service)s on %(when)s") % {
+            "service": offer.service.localized_name,
+            "when": _when(local_start, zone),
+        }
         message = _message("waitlist_offer", subject, context, to=client.email)
     return message.send()

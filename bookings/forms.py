@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from accounts import geo
 from accounts.forms import VersionsForm, version_field_name
@@ -31,15 +33,18 @@ REVIEW_MAX = 2000
 
 
 class ServiceForm(VersionsForm):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(max_length=120, label=pgettext_lazy("service", "Name"))
     description = forms.CharField(
-        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+        max_length=2000,
+        required=False,
+        label=gettext_lazy("Description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     duration_minutes = forms.IntegerField(
-        label="Duration (minutes)",
+        label=gettext_lazy("Duration (minutes)"),
         min_value=5,
         max_value=480,
-        help_text="Between 5 and 480 minutes.",
+        help_text=gettext_lazy("Between 5 and 480 minutes."),
     )
     price = forms.DecimalField(
         min_value=Decimal("0"),
@@ -49,38 +54,46 @@ class ServiceForm(VersionsForm):
     )
     image = forms.FileField(
         required=False,
-        label="Picture",
-        help_text="JPEG, PNG or WebP, at most 5 MB.",
+        label=gettext_lazy("Picture"),
+        help_text=gettext_lazy("JPEG, PNG or WebP, at most 5 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     payment_mode = forms.ChoiceField(
-        label="Payment", choices=Service.PaymentMode.choices, initial="at_appointment"
+        label=gettext_lazy("Payment"),
+        choices=Service.PaymentMode.choices,
+        initial="at_appointment",
     )
     is_active = forms.BooleanField(
-        label="Bookable (shown on your page)", required=False, initial=True
+        label=gettext_lazy("Bookable (shown on your page)"), required=False, initial=True
     )
     # No-show protection: the fieldset of the form page; bookings.services.check_protection
     # holds the rule.
     protection = forms.ChoiceField(
-        label="No-show protection",
+        label=gettext_lazy("No-show protection"),
         choices=[
-            ("none", "Nothing"),
-            ("deposit", "A deposit, paid when booking"),
-            ("card", "A card on file, charged only after a no-show or a late cancellation"),
+            ("none", pgettext_lazy("no-show protection", "Nothing")),
+            ("deposit", gettext_lazy("A deposit, paid when booking")),
+            (
+                "card",
+                gettext_lazy("A card on file, charged only after a no-show or a late cancellation"),
+            ),
         ],
         initial="none",
         required=False,  # not sent (an older form, an API client): nothing
         widget=forms.RadioSelect,
     )
     deposit_kind = forms.ChoiceField(
-        label="The deposit is",
-        choices=[("amount", "A fixed amount"), ("percent", "A percentage of the price")],
+        label=gettext_lazy("The deposit is"),
+        choices=[
+            ("amount", gettext_lazy("A fixed amount")),
+            ("percent", gettext_lazy("A percentage of the price")),
+        ],
         initial="amount",
         required=False,
         widget=forms.RadioSelect,
     )
     deposit_amount = forms.DecimalField(
-        label="Deposit amount",
+        label=gettext_lazy("Deposit amount"),
         required=False,
         min_value=Decimal("0"),
         max_digits=9,
@@ -88,23 +101,27 @@ class ServiceForm(VersionsForm):
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     deposit_percent = forms.IntegerField(
-        label="Deposit (% of the price)",
+        # xgettext:no-python-format
+        label=gettext_lazy("Deposit (% of the price)"),
         required=False,
         min_value=1,
         max_value=99,
         error_messages=dict.fromkeys(
-            ("min_value", "max_value"), "The deposit must be between 1%% and 99%% of the price."
+            ("min_value", "max_value"),
+            # Django fills in %(limit_value)s, so a percent sign is written "%%".
+            gettext_lazy("The deposit must be between 1%% and 99%% of the price."),
         ),
     )
     no_show_fee_percent = forms.IntegerField(
-        label="No-show fee (% of the price)",
+        # xgettext:no-python-format
+        label=gettext_lazy("No-show fee (% of the price)"),
         required=False,
         min_value=1,
         max_value=100,
-        help_text="Charged to the saved card after a no-show or a late cancellation.",
+        help_text=gettext_lazy("Charged to the saved card after a no-show or a late cancellation."),
         error_messages=dict.fromkeys(
             ("min_value", "max_value"),
-            "The no-show fee must be between 1%% and 100%% of the price.",
+            gettext_lazy("The no-show fee must be between 1%% and 100%% of the price."),
         ),
     )
 
@@ -118,10 +135,12 @@ class ServiceForm(VersionsForm):
         self.currency = currency
         # Name and description are in the pro's content language; versions in the others.
         self.add_version_fields(content_language=pro.content_language, translations=None)
-        self.fields["price"].label = f"Price ({currency})"
+        self.fields["price"].label = _("Price (%(currency)s)") % {"currency": currency}
         # One minor unit: "0.01" for EUR, "1" for JPY, "0.001" for KWD.
         self.fields["price"].widget.attrs["step"] = str(money.to_major(1, currency))
-        self.fields["deposit_amount"].label = f"Deposit amount ({currency})"
+        self.fields["deposit_amount"].label = _("Deposit amount (%(currency)s)") % {
+            "currency": currency
+        }
         self.fields["deposit_amount"].widget.attrs["step"] = str(money.to_major(1, currency))
 
     @classmethod
@@ -165,7 +184,10 @@ class ServiceForm(VersionsForm):
             if reason:
                 # The way out is one click away: the message links to the Payouts page.
                 message = format_html(
-                    '{} <a href="{}">Open Payouts</a>', reason, reverse("payments:get_paid")
+                    '{} <a href="{}">{}</a>',
+                    reason,
+                    reverse("payments:get_paid"),
+                    _("Open Payouts"),
                 )
                 raise ValidationError(message, code="online_unavailable")
         return mode
@@ -225,13 +247,14 @@ class ServiceForm(VersionsForm):
             if self.has_error(field):
                 return  # its own message says what is wrong
             if cleaned.get(field) is None:
-                self.add_error(field, ValidationError("Enter the deposit.", code="required"))
+                self.add_error(field, ValidationError(_("Enter the deposit."), code="required"))
                 return
         if protection == "card" and self.has_error("no_show_fee_percent"):
             return
         if protection == "card" and not cleaned.get("no_show_fee_percent"):
             self.add_error(
-                "no_show_fee_percent", ValidationError("Enter the no-show fee.", code="required")
+                "no_show_fee_percent",
+                ValidationError(_("Enter the no-show fee."), code="required"),
             )
             return
         try:
@@ -252,9 +275,10 @@ class ServiceForm(VersionsForm):
                         # The way out is one click away: the message links to the Payouts page.
                         error = ValidationError(
                             format_html(
-                                '{} <a href="{}">Get paid</a>',
+                                '{} <a href="{}">{}</a>',
                                 " ".join(error.messages),
                                 reverse("payments:get_paid"),
+                                _("Get paid"),
                             ),
                             code=error.code,
                         )
@@ -295,7 +319,7 @@ class ServiceForm(VersionsForm):
 # rather than <input type="time">, whose display follows the browser's locale ("09:00 AM").
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H%M"]
 TIME_PATTERN = r"([01]?[0-9]|2[0-3])[:.]?[0-5][0-9]"
-TIME_INVALID = "Enter a time as HH:MM on the 24-hour clock, e.g. 09:30 or 17:45."
+TIME_INVALID = gettext_lazy("Enter a time as HH:MM on the 24-hour clock, e.g. 09:30 or 17:45.")
 
 
 class Time24Input(forms.TimeInput):
@@ -305,7 +329,8 @@ class Time24Input(forms.TimeInput):
         defaults = {
             "inputmode": "numeric",
             "pattern": TIME_PATTERN,
-            "placeholder": "HH:MM",
+            # Translators: the placeholder of a 24-hour time box (hours, then minutes).
+            "placeholder": gettext_lazy("HH:MM"),
             "maxlength": "5",
             "size": "5",
             "autocomplete": "off",
@@ -344,8 +369,12 @@ class IntervalsForm(forms.Form):
             posted = sum(1 for key in self.data if key.startswith(marker))
             self.rows = max(self.rows, min(posted, 24))
         for i in range(self.rows):
-            self.fields[f"start_{i}"] = Time24Field(required=False, label="From")
-            self.fields[f"end_{i}"] = Time24Field(required=False, label="To")
+            self.fields[f"start_{i}"] = Time24Field(
+                required=False, label=pgettext("time range", "From")
+            )
+            self.fields[f"end_{i}"] = Time24Field(
+                required=False, label=pgettext("time range", "To")
+            )
 
     def row_fields(self):
         return [(self[f"start_{i}"], self[f"end_{i}"]) for i in range(self.rows)]
@@ -367,7 +396,7 @@ class IntervalsForm(forms.Form):
             if start is None or end is None:
                 if f"start_{i}" in self.errors or f"end_{i}" in self.errors:
                     continue
-                self.add_error(f"start_{i}" if start is None else f"end_{i}", "Give both times.")
+                self.add_error(f"start_{i}" if start is None else f"end_{i}", _("Give both times."))
                 continue
             intervals.append((start, end))
         try:
@@ -424,9 +453,11 @@ class WeekHoursForm:
 
 
 class DateOverrideForm(IntervalsForm):
-    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    closed = forms.BooleanField(label="Closed all day", required=False)
-    note = forms.CharField(max_length=120, required=False, label="Note (optional)")
+    day = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closed = forms.BooleanField(label=gettext_lazy("Closed all day"), required=False)
+    note = forms.CharField(max_length=120, required=False, label=gettext_lazy("Note (optional)"))
 
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -435,7 +466,7 @@ class DateOverrideForm(IntervalsForm):
     def clean_day(self):
         day = self.cleaned_data["day"]
         if self.today and day < self.today:
-            raise ValidationError("Pick today or a later date.", code="past")
+            raise ValidationError(_("Pick today or a later date."), code="past")
         return day
 
     def clean(self):
@@ -445,7 +476,9 @@ class DateOverrideForm(IntervalsForm):
         if cleaned.get("closed"):
             cleaned["intervals"] = []
         elif not cleaned.get("intervals"):
-            raise ValidationError("Give the special hours, or tick “Closed all day”.", code="empty")
+            raise ValidationError(
+                _("Give the special hours, or tick “Closed all day”."), code="empty"
+            )
         return cleaned
 
 
@@ -472,17 +505,23 @@ class Split24DateTimeField(forms.SplitDateTimeField):
 class TimeOffForm(forms.Form):
     """Start and end entered as wall-clock date-times in the pro's zone; cleaned to aware UTC."""
 
-    starts_at = Split24DateTimeField(label="From")
-    ends_at = Split24DateTimeField(label="Until")
-    reason = forms.CharField(max_length=120, required=False, label="Reason (optional)")
+    starts_at = Split24DateTimeField(label=pgettext_lazy("time off", "From"))
+    ends_at = Split24DateTimeField(label=pgettext_lazy("time off", "Until"))
+    reason = forms.CharField(
+        max_length=120, required=False, label=gettext_lazy("Reason (optional)")
+    )
 
     def __init__(self, *args, tz: zoneinfo.ZoneInfo, **kwargs):
         super().__init__(*args, **kwargs)
         self.tz = tz
         for name in ("starts_at", "ends_at"):
             label = self.fields[name].label
-            self.fields[name].widget.widgets[1].attrs["aria-label"] = f"{label}: time (HH:MM)"
-        self.fields["starts_at"].help_text = f"Date, then time (24-hour), in {tz.key}."
+            self.fields[name].widget.widgets[1].attrs["aria-label"] = _(
+                "%(label)s: time (HH:MM)"
+            ) % {"label": label}
+        self.fields["starts_at"].help_text = _("Date, then time (24-hour), in %(zone)s.") % {
+            "zone": tz.key
+        }
 
     def _aware(self, name):
         value: datetime = self.cleaned_data[name]
@@ -501,9 +540,9 @@ class TimeOffForm(forms.Form):
         start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
         if start and end:
             if end <= start:
-                self.add_error("ends_at", "The end must be after the start.")
+                self.add_error("ends_at", _("The end must be after the start."))
             elif end <= timezone.now():
-                self.add_error("ends_at", "This time off is already over.")
+                self.add_error("ends_at", _("This time off is already over."))
         return cleaned
 
 
@@ -522,29 +561,44 @@ class BookingRulesForm(forms.ModelForm):
             "reminder_hours",
         ]
         labels = {
-            "confirmation_mode": "Confirmation",
-            "slot_step_minutes": "Time slot step (minutes)",
-            "min_notice_minutes": "Minimum notice (minutes)",
-            "horizon_days": "Booking horizon (days)",
-            "buffer_minutes": "Buffer after each booking (minutes)",
-            "request_expiry_hours": "Requests expire after (hours)",
-            "cancellation_window_hours": "Cancellation window (hours before the start)",
-            "late_cancellation_fee_percent": "Late cancellation fee (%)",
-            "reminder_hours": "Reminder (hours before the start)",
+            "confirmation_mode": gettext_lazy("Confirmation"),
+            "slot_step_minutes": gettext_lazy("Time slot step (minutes)"),
+            "min_notice_minutes": gettext_lazy("Minimum notice (minutes)"),
+            "horizon_days": gettext_lazy("Booking horizon (days)"),
+            "buffer_minutes": gettext_lazy("Buffer after each booking (minutes)"),
+            "request_expiry_hours": gettext_lazy("Requests expire after (hours)"),
+            "cancellation_window_hours": gettext_lazy(
+                "Cancellation window (hours before the start)"
+            ),
+            "late_cancellation_fee_percent": gettext_lazy("Late cancellation fee (%)"),
+            "reminder_hours": gettext_lazy("Reminder (hours before the start)"),
         }
         help_texts = {
-            "confirmation_mode": "Instant: a booking is confirmed at once. Request: you accept "
-            "or decline each booking.",
-            "slot_step_minutes": "Start times are offered every this many minutes (5–240).",
-            "min_notice_minutes": "Clients cannot book a time that starts sooner than this.",
-            "horizon_days": "How far ahead clients can book (1–365 days).",
-            "buffer_minutes": "Free time kept after each appointment (0–240).",
-            "request_expiry_hours": "In request mode, an unanswered request lapses after this.",
-            "cancellation_window_hours": "Clients may cancel for free until this many hours "
-            "before the start; later it is a late cancellation and rescheduling is closed.",
-            "late_cancellation_fee_percent": "Charged on late cancellations of paid-online "
-            "bookings (0–100).",
-            "reminder_hours": "Both sides get a reminder email this long before the start.",
+            "confirmation_mode": gettext_lazy(
+                "Instant: a booking is confirmed at once. Request: you accept or decline each "
+                "booking."
+            ),
+            "slot_step_minutes": gettext_lazy(
+                "Start times are offered every this many minutes (5–240)."
+            ),
+            "min_notice_minutes": gettext_lazy(
+                "Clients cannot book a time that starts sooner than this."
+            ),
+            "horizon_days": gettext_lazy("How far ahead clients can book (1–365 days)."),
+            "buffer_minutes": gettext_lazy("Free time kept after each appointment (0–240)."),
+            "request_expiry_hours": gettext_lazy(
+                "In request mode, an unanswered request lapses after this."
+            ),
+            "cancellation_window_hours": gettext_lazy(
+                "Clients may cancel for free until this many hours before the start; later it "
+                "is a late cancellation and rescheduling is closed."
+            ),
+            "late_cancellation_fee_percent": gettext_lazy(
+                "Charged on late cancellations of paid-online bookings (0–100)."
+            ),
+            "reminder_hours": gettext_lazy(
+                "Both sides get a reminder email this long before the start."
+            ),
         }
         widgets = {"confirmation_mode": forms.RadioSelect}
 
@@ -552,30 +606,45 @@ class BookingRulesForm(forms.ModelForm):
 class BookingNoteForm(forms.Form):
     start = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(
-        label="Note for the pro (optional)",
+        label=gettext_lazy("Note for the pro (optional)"),
         max_length=NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX}),
-        help_text=f"At most {NOTE_MAX} characters.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].help_text = ngettext(
+            "At most %(max)d character.", "At most %(max)d characters.", NOTE_MAX
+        ) % {"max": NOTE_MAX}
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         max_length=REASON_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": REASON_MAX}),
     )
 
 
+def _star_choices() -> list[tuple[int, str]]:
+    """5 stars .. 1 star, in the active language (a callable: read when the form is shown)."""
+    return [
+        (i, ngettext("%(count)d star", "%(count)d stars", i) % {"count": i})
+        for i in range(5, 0, -1)
+    ]
+
+
 class ReviewForm(forms.Form):
     rating = forms.TypedChoiceField(
-        choices=[(i, f"{i} star{'s' if i > 1 else ''}") for i in range(5, 0, -1)],
+        label=gettext_lazy("Rating"),
+        choices=_star_choices,
         coerce=int,
         widget=forms.RadioSelect,
     )
     text = forms.CharField(
-        label="Your review (optional)",
+        label=gettext_lazy("Your review (optional)"),
         max_length=REVIEW_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": REVIEW_MAX}),
@@ -584,22 +653,24 @@ class ReviewForm(forms.Form):
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
-        label="Your reply",
+        label=gettext_lazy("Your reply"),
         max_length=REVIEW_MAX,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": REVIEW_MAX}),
     )
 
 
 class ClientSearchForm(forms.Form):
-    q = forms.CharField(label="Search your clients", max_length=100, required=False)
+    q = forms.CharField(label=gettext_lazy("Search your clients"), max_length=100, required=False)
 
 
 class ClientNoteForm(forms.Form):
     text = forms.CharField(
-        label="Private note",
+        label=gettext_lazy("Private note"),
         required=False,
         max_length=CLIENT_NOTE_MAX,
-        help_text="Only you see this: preferences, allergies, what you did last time.",
+        help_text=gettext_lazy(
+            "Only you see this: preferences, allergies, what you did last time."
+        ),
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": CLIENT_NOTE_MAX}),
     )
 
@@ -608,11 +679,19 @@ class ClientNoteForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def _weeks_choices() -> list[tuple[int, str]]:
+    """1 week .. 12 weeks, in the active language (a callable: read when the form is shown)."""
+    return [
+        (n, ngettext("%(count)d week", "%(count)d weeks", n) % {"count": n})
+        for n in (1, 2, 3, 4, 5, 6, 8, 10, 12)
+    ]
+
+
 class RebookNudgeForm(forms.Form):
     weeks = forms.TypedChoiceField(
-        label="Invite to book again in",
+        label=gettext_lazy("Invite to book again in"),
         coerce=int,
-        choices=[(n, f"{n} week{'s' if n > 1 else ''}") for n in (1, 2, 3, 4, 5, 6, 8, 10, 12)],
+        choices=_weeks_choices,
         initial=4,
     )
 
@@ -632,12 +711,18 @@ class WaitlistJoinForm(forms.Form):
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     km = forms.IntegerField(required=False, min_value=1, max_value=500, widget=forms.HiddenInput)
-    date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     from_time = forms.TimeField(
-        label="From", initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
+        label=pgettext_lazy("time range", "From"),
+        initial=time(9),
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
     to_time = forms.TimeField(
-        label="To", initial=time(18), widget=forms.TimeInput(attrs={"type": "time"})
+        label=pgettext_lazy("time range", "To"),
+        initial=time(18),
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -648,10 +733,10 @@ class WaitlistJoinForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("from_time"), cleaned.get("to_time")
         if start and end and not start < end:
-            self.add_error("to_time", "The window must end after it starts (on the same day).")
+            self.add_error("to_time", _("The window must end after it starts (on the same day)."))
         wants = cleaned.get("pro") or cleaned.get("category") or cleaned.get("q")
         if not wants and not self.has_error("date"):
-            raise ValidationError("Say what you are waiting for: a pro, a category or words.")
+            raise ValidationError(_("Say what you are waiting for: a pro, a category or words."))
         return cleaned
 
 
@@ -665,49 +750,63 @@ class FreeTimeSearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=100,
-        label="Service",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Haircut, massage…"}),
+        label=gettext_lazy("Service"),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": gettext_lazy("Haircut, massage…")}
+        ),
     )
-    category = forms.ChoiceField(required=False, label="Category")
+    category = forms.ChoiceField(required=False, label=gettext_lazy("Category"))
     when = forms.ChoiceField(
-        required=False, label="Day", choices=list(search.WHEN.items()), initial="today"
+        required=False,
+        label=gettext_lazy("Day"),
+        choices=list(search.WHEN.items()),
+        initial="today",
     )
     date = forms.CharField(
         required=False,
         max_length=10,
-        label="Date",
+        label=gettext_lazy("Date"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     period = forms.ChoiceField(
         required=False,
-        label="Time of day",
-        choices=[(key, label) for key, (label, _, _) in search.PERIODS.items()],
+        label=gettext_lazy("Time of day"),
+        choices=[(key, label) for key, (label, _start, _end) in search.PERIODS.items()],
     )
     start = forms.CharField(
         required=False,
         max_length=8,
-        label="From",
+        label=pgettext_lazy("time range", "From"),
         widget=forms.TimeInput(attrs={"type": "time"}),
     )
     end = forms.CharField(
-        required=False, max_length=8, label="To", widget=forms.TimeInput(attrs={"type": "time"})
+        required=False,
+        max_length=8,
+        label=pgettext_lazy("time range", "To"),
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
     near = forms.CharField(
         required=False,
         max_length=120,
-        label="Near",
+        label=gettext_lazy("Near"),
         widget=forms.TextInput(
-            attrs={"list": "search-places", "placeholder": "City", "autocomplete": "off"}
+            attrs={
+                "list": "search-places",
+                "placeholder": gettext_lazy("City"),
+                "autocomplete": "off",
+            }
         ),
     )
     km = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=geo.MAX_SEARCH_KM,
-        label="Within (km)",
+        label=gettext_lazy("Within (km)"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "10"}),
     )
-    sort = forms.ChoiceField(required=False, label="Sort by", choices=list(search.SORTS.items()))
+    sort = forms.ChoiceField(
+        required=False, label=gettext_lazy("Sort by"), choices=list(search.SORTS.items())
+    )
     # Filled by static/js/search.js from the browser (Intl API) for visitors.
     tz = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
@@ -718,7 +817,9 @@ class FreeTimeSearchForm(forms.Form):
         kwargs.setdefault("auto_id", "free_%s")
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["category"].choices = [("", "Any")] + [(c.slug, c.name) for c in categories]
+        self.fields["category"].choices = [("", pgettext("category", "Any"))] + [
+            (c.slug, c.name) for c in categories
+        ]
         self.search: dict = {}
         self.zone = None
 
@@ -752,7 +853,7 @@ class FreeTimeSearchForm(forms.Form):
             window = None
         sort = data.get("sort") or "time"
         if sort == "distance" and place is None and "near" not in self.errors:
-            self.add_error("near", "Choose a place to sort by distance.")
+            self.add_error("near", _("Choose a place to sort by distance."))
         if not self.errors:
             self.search = {
                 "window": window,
@@ -769,11 +870,15 @@ class FreeTimeSearchForm(forms.Form):
 class ICSCalendarForm(forms.Form):
     """Connect a calendar by its secret iCalendar link (bookings.services.calendar_add)."""
 
-    name = forms.CharField(max_length=100, initial="Personal", label="Name")
+    name = forms.CharField(
+        max_length=100,
+        initial=pgettext_lazy("calendar name", "Personal"),
+        label=pgettext_lazy("calendar", "Name"),
+    )
     url = forms.CharField(
         max_length=2000,
-        label="Secret ICS link",
-        help_text=(
+        label=gettext_lazy("Secret ICS link"),
+        help_text=gettext_lazy(
             "Google: Settings → your calendar → “Secret address in iCal format”. iCloud: share "
             "the calendar publicly and copy the link. Outlook: Settings → Shared calendars → "
             "Publish → ICS."
@@ -785,20 +890,30 @@ class ICSCalendarForm(forms.Form):
 class CalDAVCalendarForm(forms.Form):
     """Connect a CalDAV account or calendar (bookings.services.calendar_add)."""
 
-    name = forms.CharField(max_length=100, initial="Work", label="Name")
+    name = forms.CharField(
+        max_length=100,
+        initial=pgettext_lazy("calendar name", "Work"),
+        label=pgettext_lazy("calendar", "Name"),
+    )
     caldav_url = forms.CharField(
         max_length=2000,
-        label="CalDAV address",
-        help_text="The server's address, or one calendar's (e.g. https://caldav.icloud.com/).",
+        label=gettext_lazy("CalDAV address"),
+        help_text=gettext_lazy(
+            "The server’s address, or one calendar’s (e.g. https://caldav.icloud.com/)."
+        ),
         widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
     )
     username = forms.CharField(
-        max_length=200, label="User name", widget=forms.TextInput(attrs={"autocomplete": "off"})
+        max_length=200,
+        label=gettext_lazy("User name"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     password = forms.CharField(
         max_length=500,
-        label="App password",
-        help_text="Make an app password for Timz in your account's security settings; it is "
-        "stored encrypted and used only to read busy times.",
+        label=gettext_lazy("App password"),
+        help_text=gettext_lazy(
+            "Make an app password for Timz in your account’s security settings; it is stored "
+            "encrypted and used only to read busy times."
+        ),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

@@ -13,6 +13,10 @@ was never confirmed (a request, a payment hold) sends no invitation: it was neve
 ORGANIZER is the address the emails come from (Gmail warns when the organizer is not the sender)
 and both the client and the pro are ATTENDEEs who already accepted (``RSVP=FALSE``: nobody is
 asked to answer; the booking's page is where things change).
+
+The words of an event (its summary and description, the calendar's name) are in the active
+language: the requester's for a downloaded .ics, the recipient's for an invitation (the emails
+build it inside ``accounts.languages.speaking``), the pro's own for their feed.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from django.conf import settings
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vDuration
 
+from accounts.languages import speaking
 from bookings.models import Booking
 from timz.links import absolute_url
 from timz.money import format_money
@@ -84,20 +90,30 @@ def _event(
     event.add("dtstart", booking.starts_at.astimezone(UTC))
     event.add("dtend", booking.ends_at.astimezone(UTC))
     other = booking.client.display_name if for_pro else booking.pro.display_name
-    event.add("summary", f"{booking.localized_service_name} with {other}")
+    # Translators: the title of a booking in a calendar app: "Haircut with Paula Pro"
+    summary = _("%(service)s with %(name)s") % {
+        "service": booking.localized_service_name,
+        "name": other,
+    }
+    event.add("summary", summary)
     location = ", ".join(p for p in (booking.pro.address_line, booking.pro.city) if p)
     if location:
         event.add("location", location)
-    name = booking.localized_service_name
     lines = [
-        f"{name} ({booking.duration_minutes} min) with {booking.pro.display_name}",
-        f"Price: {format_money(booking.price_amount, booking.currency)}",
-        f"Status: {booking.get_status_display()}",
+        _("%(service)s (%(minutes)s min) with %(name)s")
+        % {
+            "service": booking.localized_service_name,
+            "minutes": booking.duration_minutes,
+            "name": booking.pro.display_name,
+        },
+        _("Price: %(price)s") % {"price": format_money(booking.price_amount, booking.currency)},
+        _("Status: %(status)s") % {"status": booking.get_status_display()},
     ]
     if booking.note:
-        lines.append(f"Note: {booking.note}")
+        lines.append(_("Note: %(note)s") % {"note": booking.note})
     if link:
-        lines.append(f"Booking: {link}")
+        # Translators: the last line of a booking in a calendar app, with the link to its page
+        lines.append(_("Booking: %(link)s") % {"link": link})
         event.add("url", link)
     event.add("description", "\n".join(lines))
     event.add("status", _STATUS.get(booking.status, "CONFIRMED"))
@@ -105,9 +121,13 @@ def _event(
     return event
 
 
+def _booking_calendar_name(booking: Booking) -> str:
+    return _("Timz booking #%(number)s") % {"number": booking.pk}
+
+
 def booking_ics(booking: Booking, *, for_pro: bool = False) -> bytes:
-    """A VCALENDAR with the one booking (for the client by default)."""
-    cal = _calendar(f"Timz booking #{booking.pk}")
+    """A VCALENDAR with the one booking (for the client by default), in the active language."""
+    cal = _calendar(_booking_calendar_name(booking))
     if booking.status in (Booking.Status.CANCELLED, Booking.Status.DECLINED):
         cal.add("method", "CANCEL")
     else:
@@ -172,7 +192,7 @@ def booking_invitation(
     booking's, so each change outranks the invitation before it."""
     if method not in (REQUEST, CANCEL):
         raise ValueError(f"Unknown iTIP method {method!r}")
-    cal = _calendar(f"Timz booking #{booking.pk}")
+    cal = _calendar(_booking_calendar_name(booking))
     cal.add("method", method)
     link = absolute_url(reverse("bookings:detail", kwargs={"pk": booking.pk}))
     event = _event(booking, for_pro=for_pro, dtstamp=now or timezone.now(), link=link)
@@ -237,8 +257,10 @@ def pro_feed(pro, *, now=None) -> Feed:
     cal = _calendar(f"Timz – {pro.display_name}")
     cal.add("refresh-interval", FEED_REFRESH, parameters={"value": "DURATION"})
     cal.add("x-published-ttl", vDuration(FEED_REFRESH))
-    for booking in bookings:
-        cal.add_component(_event(booking, for_pro=True))
+    # A calendar app fetches the feed with no session: its events read in the pro's language.
+    with speaking(pro.user):
+        for booking in bookings:
+            cal.add_component(_event(booking, for_pro=True))
     dropped = mine.filter(ends_at__lt=cutoff).aggregate(last=Max("ends_at"))["last"]
     changes = [b.updated_at for b in bookings if b.updated_at]
     if dropped is not None:

@@ -17,17 +17,27 @@ A client cancelling a *confirmed* booking inside the cancellation window makes a
 cancellation* (``Booking.is_late_cancellation``; an online payment is then refunded less the
 pro's late-cancellation fee). A request that the pro never accepted carries no obligation, so
 cancelling it is never late.
+
+Words people read (button labels, past tenses, refusals, confirmations) are translated: the
+labels lazily (the table is built at import), the messages in the language active when they are
+made. Each is a whole sentence of its own, never pieced together from the table's words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import django.dispatch
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from bookings.models import Booking
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 S = Booking.Status
 
@@ -57,8 +67,8 @@ class TransitionNotAllowed(ValidationError):
 class SlotUnavailable(ValidationError):
     """The requested time is not (or no longer) free."""
 
-    def __init__(self, message="That time is no longer available."):
-        super().__init__(message, code="slot_unavailable")
+    def __init__(self, message: StrOrPromise | None = None):
+        super().__init__(message or _("That time is no longer available."), code="slot_unavailable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +79,10 @@ class Transition:
     actors: frozenset[str]
     guard: str | None = None
     reason_required: bool = False
-    label: str = ""
+    label: StrOrPromise = ""
 
 
-def _row(action, sources, target, actors, guard=None, reason_required=False, label=""):
+def _row(action, sources, target, actors, guard=None, reason_required=False, label=None):
     return Transition(
         action=action,
         sources=frozenset(sources),
@@ -80,21 +90,40 @@ def _row(action, sources, target, actors, guard=None, reason_required=False, lab
         actors=frozenset(actors),
         guard=guard,
         reason_required=reason_required,
-        label=label or action.replace("_", " ").capitalize(),
+        label=label if label is not None else action.replace("_", " ").capitalize(),
     )
 
 
+# The button texts of the actions (the table's labels).
+_CONFIRM = pgettext_lazy("booking action", "Confirm")
+_DECLINE = pgettext_lazy("booking action", "Decline")
+_CANCEL = pgettext_lazy("booking action", "Cancel booking")
+_COMPLETE = pgettext_lazy("booking action", "Mark completed")
+_NO_SHOW = pgettext_lazy("booking action", "Mark no-show")
+_RESCHEDULE = pgettext_lazy("booking action", "Reschedule")
+_EXPIRE = pgettext_lazy("booking action", "Expire")
+_PAYMENT_RECEIVED = pgettext_lazy("booking action", "Payment received")
+_CARD_SAVED = pgettext_lazy("booking action", "Card saved")
+
 # THE table. Several rows may share an action when actors differ in sources or conditions.
 TRANSITIONS: tuple[Transition, ...] = (
-    _row("confirm", [S.REQUESTED], S.CONFIRMED, [PRO, STAFF], BEFORE_START),
-    _row("decline", [S.REQUESTED], S.DECLINED, [PRO, STAFF], BEFORE_START, reason_required=True),
+    _row("confirm", [S.REQUESTED], S.CONFIRMED, [PRO, STAFF], BEFORE_START, label=_CONFIRM),
+    _row(
+        "decline",
+        [S.REQUESTED],
+        S.DECLINED,
+        [PRO, STAFF],
+        BEFORE_START,
+        reason_required=True,
+        label=_DECLINE,
+    ),
     _row(
         "cancel",
         [S.PENDING_PAYMENT, S.REQUESTED, S.CONFIRMED],
         S.CANCELLED,
         [CLIENT],
         BEFORE_START,
-        label="Cancel booking",
+        label=_CANCEL,
     ),
     _row(
         "cancel",
@@ -103,7 +132,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         [PRO],
         BEFORE_START,
         reason_required=True,
-        label="Cancel booking",
+        label=_CANCEL,
     ),
     _row(
         "cancel",
@@ -111,15 +140,26 @@ TRANSITIONS: tuple[Transition, ...] = (
         S.CANCELLED,
         [STAFF],
         reason_required=True,
-        label="Cancel booking",
+        label=_CANCEL,
     ),
-    _row("complete", [S.CONFIRMED], S.COMPLETED, [PRO, STAFF], AFTER_START, label="Mark completed"),
-    _row("no_show", [S.CONFIRMED], S.NO_SHOW, [PRO, STAFF], AFTER_START, label="Mark no-show"),
-    _row("reschedule", [S.REQUESTED, S.CONFIRMED], BY_MODE, [CLIENT, PRO], OUTSIDE_WINDOW),
-    _row("expire", [S.REQUESTED, S.PENDING_PAYMENT], S.EXPIRED, [SYSTEM], AFTER_EXPIRY),
-    _row("payment_received", [S.PENDING_PAYMENT], BY_MODE, [SYSTEM, STAFF]),
+    _row("complete", [S.CONFIRMED], S.COMPLETED, [PRO, STAFF], AFTER_START, label=_COMPLETE),
+    _row("no_show", [S.CONFIRMED], S.NO_SHOW, [PRO, STAFF], AFTER_START, label=_NO_SHOW),
+    _row(
+        "reschedule",
+        [S.REQUESTED, S.CONFIRMED],
+        BY_MODE,
+        [CLIENT, PRO],
+        OUTSIDE_WINDOW,
+        label=_RESCHEDULE,
+    ),
+    _row(
+        "expire", [S.REQUESTED, S.PENDING_PAYMENT], S.EXPIRED, [SYSTEM], AFTER_EXPIRY, label=_EXPIRE
+    ),
+    _row(
+        "payment_received", [S.PENDING_PAYMENT], BY_MODE, [SYSTEM, STAFF], label=_PAYMENT_RECEIVED
+    ),
     # The client saved the card that protects a card-on-file booking (payments.card_on_file).
-    _row("card_saved", [S.PENDING_PAYMENT], BY_MODE, [SYSTEM]),
+    _row("card_saved", [S.PENDING_PAYMENT], BY_MODE, [SYSTEM], label=_CARD_SAVED),
 )
 
 # Actions that end a payment hold and make the booking new to the pro (as a booking to
@@ -139,10 +179,46 @@ USER_ACTIONS: tuple[str, ...] = tuple(
 BUTTON_ACTIONS: tuple[str, ...] = tuple(a for a in USER_ACTIONS if a != "reschedule")
 
 _GUARD_MESSAGES = {
-    BEFORE_START: "This can only be done before the appointment starts.",
-    AFTER_START: "This can only be done once the appointment has started.",
-    OUTSIDE_WINDOW: "It is too close to the appointment to do this now.",
-    AFTER_EXPIRY: "This booking has not expired yet.",
+    BEFORE_START: gettext_lazy("This can only be done before the appointment starts."),
+    AFTER_START: gettext_lazy("This can only be done once the appointment has started."),
+    OUTSIDE_WINDOW: gettext_lazy("It is too close to the appointment to do this now."),
+    AFTER_EXPIRY: gettext_lazy("This booking has not expired yet."),
+}
+
+# Why a role may not take an action at all, for each action some role lacks (a person only
+# meets those of the client, the pro and staff; the system's are a developer's error).
+_ROLE_REFUSALS = {
+    (CLIENT, "confirm"): gettext_lazy("A client cannot confirm a booking."),
+    (CLIENT, "decline"): gettext_lazy("A client cannot decline a booking."),
+    (CLIENT, "complete"): gettext_lazy("A client cannot complete a booking."),
+    (CLIENT, "no_show"): gettext_lazy("A client cannot mark a booking as a no-show."),
+    (CLIENT, "expire"): gettext_lazy("A client cannot expire a booking."),
+    (CLIENT, "payment_received"): gettext_lazy("A client cannot mark a booking as paid."),
+    (CLIENT, "card_saved"): gettext_lazy("A client cannot mark a card as saved."),
+    (PRO, "expire"): gettext_lazy("A pro cannot expire a booking."),
+    (PRO, "payment_received"): gettext_lazy("A pro cannot mark a booking as paid."),
+    (PRO, "card_saved"): gettext_lazy("A pro cannot mark a card as saved."),
+    (STAFF, "reschedule"): gettext_lazy("Staff cannot reschedule a booking."),
+    (STAFF, "expire"): gettext_lazy("Staff cannot expire a booking."),
+    (STAFF, "card_saved"): gettext_lazy("Staff cannot mark a card as saved."),
+}
+
+# Why an action is refused in the booking's present status ("%(status)s" is its label).
+_STATUS_REFUSAL = gettext_lazy("You cannot do this to a booking whose status is “%(status)s”.")
+_STATUS_REFUSALS = {
+    "confirm": gettext_lazy("You cannot confirm a booking whose status is “%(status)s”."),
+    "decline": gettext_lazy("You cannot decline a booking whose status is “%(status)s”."),
+    "cancel": gettext_lazy("You cannot cancel a booking whose status is “%(status)s”."),
+    "complete": gettext_lazy("You cannot complete a booking whose status is “%(status)s”."),
+    "no_show": gettext_lazy("You cannot mark a booking whose status is “%(status)s” as a no-show."),
+    "reschedule": gettext_lazy("You cannot reschedule a booking whose status is “%(status)s”."),
+    "expire": gettext_lazy("You cannot expire a booking whose status is “%(status)s”."),
+    "payment_received": gettext_lazy(
+        "You cannot mark a booking whose status is “%(status)s” as paid."
+    ),
+    "card_saved": gettext_lazy(
+        "You cannot save a card for a booking whose status is “%(status)s”."
+    ),
 }
 
 
@@ -196,49 +272,76 @@ def check(
     """Return the row allowing `action` for `role` now, or raise TransitionNotAllowed."""
     rows = rows_for(action)
     if not rows:
-        raise TransitionNotAllowed(f"“{action}” is not a booking action.", code="unknown_action")
+        raise TransitionNotAllowed(
+            _("“%(action)s” is not a booking action.") % {"action": action}, code="unknown_action"
+        )
     if role is None:
-        raise TransitionNotAllowed("Only the client or the pro of this booking can do this.")
+        raise TransitionNotAllowed(_("Only the client or the pro of this booking can do this."))
     by_role = [t for t in rows if role in t.actors]
     if not by_role:
-        raise TransitionNotAllowed(f"A {role} cannot {action.replace('_', ' ')} a booking.")
+        raise TransitionNotAllowed(_role_refusal(role, action))
     by_status = [t for t in by_role if booking.status in t.sources]
     if not by_status:
-        raise TransitionNotAllowed(
-            f"A {booking.get_status_display().lower()} booking cannot be "
-            f"{past_tense(action)} by the {role}."
-        )
+        refusal = _STATUS_REFUSALS.get(action, _STATUS_REFUSAL)
+        raise TransitionNotAllowed(str(refusal) % {"status": booking.get_status_display()})
     row = by_status[0]
-    if not guard_holds(row.guard, booking=booking, now=now, rules=rules):
-        raise TransitionNotAllowed(_GUARD_MESSAGES[row.guard])
+    if row.guard is not None and not guard_holds(row.guard, booking=booking, now=now, rules=rules):
+        raise TransitionNotAllowed(str(_GUARD_MESSAGES[row.guard]))
     if row.reason_required and not reason.strip():
-        raise TransitionNotAllowed("Please give a reason.", code="reason_required")
+        raise TransitionNotAllowed(_("Please give a reason."), code="reason_required")
     return row
 
 
+def _role_refusal(role: str, action: str) -> str:
+    refusal = _ROLE_REFUSALS.get((role, action))
+    if refusal is not None:
+        return str(refusal)
+    # The system's refusals (and a row added without its sentence): nobody reads them but us.
+    return f"A {role} cannot {action.replace('_', ' ')} a booking."
+
+
+# What an action did to a booking, as a booking's timeline says it ("Cancelled", after a
+# capital): the words the page shows. Translators read them with their context.
 _PAST_TENSE = {
-    "create": "booked",
-    "confirm": "confirmed",
-    "decline": "declined",
-    "cancel": "cancelled",
-    "complete": "completed",
-    "no_show": "marked as a no-show",
-    "reschedule": "rescheduled",
-    "expire": "expired",
-    "payment_received": "marked as paid",
-    "card_saved": "card saved",
+    "create": pgettext_lazy("what was done to a booking", "booked"),
+    "confirm": pgettext_lazy("what was done to a booking", "confirmed"),
+    "decline": pgettext_lazy("what was done to a booking", "declined"),
+    "cancel": pgettext_lazy("what was done to a booking", "cancelled"),
+    "complete": pgettext_lazy("what was done to a booking", "completed"),
+    "no_show": pgettext_lazy("what was done to a booking", "marked as a no-show"),
+    "reschedule": pgettext_lazy("what was done to a booking", "rescheduled"),
+    "expire": pgettext_lazy("what was done to a booking", "expired"),
+    "payment_received": pgettext_lazy("what was done to a booking", "marked as paid"),
+    "card_saved": pgettext_lazy("what was done to a booking", "card saved"),
+}
+
+# The confirmation once an action went through, each a sentence of its own.
+_DONE = {
+    "create": gettext_lazy("Booking booked."),
+    "confirm": gettext_lazy("Booking confirmed."),
+    "decline": gettext_lazy("Booking declined."),
+    "cancel": gettext_lazy("Booking cancelled."),
+    "complete": gettext_lazy("Booking completed."),
+    "no_show": gettext_lazy("Booking marked as a no-show."),
+    "reschedule": gettext_lazy("Booking rescheduled."),
+    "expire": gettext_lazy("Booking expired."),
+    "payment_received": gettext_lazy("Booking marked as paid."),
+    "card_saved": gettext_lazy("Card saved."),
 }
 
 
 def past_tense(action: str) -> str:
-    """What the action did to a booking: "cancel" -> "cancelled", "no_show" -> "marked as a
-    no-show"."""
-    return _PAST_TENSE.get(action, action.replace("_", " "))
+    """What the action did to a booking, in the active language: "cancel" -> "cancelled",
+    "no_show" -> "marked as a no-show". A word for a timeline's title: a sentence about an
+    action is one of its own (done_message), never built around this."""
+    word = _PAST_TENSE.get(action)
+    return str(word) if word is not None else action.replace("_", " ")
 
 
 def done_message(action: str) -> str:
     """The confirmation shown once `action` went through: "Booking cancelled."."""
-    return f"Booking {past_tense(action)}."
+    message = _DONE.get(action)
+    return str(message) if message is not None else _("Done.")
 
 
 def target_status(row: Transition, *, booking: Booking, role: str, rules) -> str:
@@ -302,9 +405,9 @@ def actions_for(role: str) -> tuple[str, ...]:
 
 
 def action_label(action: str) -> str:
-    """The button text of an action: "no_show" -> "Mark no-show"."""
+    """The button text of an action, in the active language: "no_show" -> "Mark no-show"."""
     rows = rows_for(action)
-    return rows[0].label if rows else action.replace("_", " ").capitalize()
+    return str(rows[0].label) if rows else action.replace("_", " ").capitalize()
 
 
 def reason_required(action: str, role: str) -> bool:

@@ -1,20 +1,29 @@
 """The booking domain's rows: services, booking rules, availability (weekly hours, date
-overrides, time off), bookings with their events, and reviews."""
+overrides, time off), bookings with their events, and reviews.
+
+Choice labels, help texts and validator messages are translated lazily (their English text is
+what the migrations hold, so marking them changes no migration); ``__str__`` writes in the active
+language where it has words (the admin shows it)."""
 
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts import content
 from accounts.images import PictureField
 from accounts.models import ProProfile
 from bookings import availability
+from bookings.series import every_label
 from payments.fees import percent_of
 from timz.formats import platform_datetime
 
-currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")
+currency_validator = RegexValidator(
+    r"^[A-Z]{3}$", gettext_lazy("Use a three-letter ISO 4217 code, e.g. EUR.")
+)
 
 
 def service_image_path(instance, filename):
@@ -29,15 +38,15 @@ SERVICE_MAX_MINUTES = 480
 class Protection(models.TextChoices):
     """What protects a pro from a no-show, chosen per service and copied onto each booking."""
 
-    NONE = "none", "Nothing"
-    DEPOSIT = "deposit", "A deposit paid when booking"
-    CARD = "card", "A card on file for a no-show fee"
+    NONE = "none", pgettext_lazy("no-show protection", "Nothing")
+    DEPOSIT = "deposit", gettext_lazy("A deposit paid when booking")
+    CARD = "card", gettext_lazy("A card on file for a no-show fee")
 
 
 class Service(models.Model):
     class PaymentMode(models.TextChoices):
-        AT_APPOINTMENT = "at_appointment", "Pay at the appointment"
-        ONLINE = "online", "Pay online when booking"
+        AT_APPOINTMENT = "at_appointment", gettext_lazy("Pay at the appointment")
+        ONLINE = "online", gettext_lazy("Pay online when booking")
 
     Protection = Protection
 
@@ -50,7 +59,7 @@ class Service(models.Model):
     duration_minutes = models.PositiveIntegerField(
         validators=[MinValueValidator(5), MaxValueValidator(SERVICE_MAX_MINUTES)]
     )
-    price_amount = models.PositiveIntegerField(help_text="In minor units (cents).")
+    price_amount = models.PositiveIntegerField(help_text=gettext_lazy("In minor units (cents)."))
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
     image = PictureField(upload_to=service_image_path, blank=True)
     is_active = models.BooleanField(default=True)
@@ -64,7 +73,9 @@ class Service(models.Model):
     protection = models.CharField(
         max_length=10, choices=Protection.choices, default=Protection.NONE
     )
-    deposit_amount = models.PositiveIntegerField(null=True, blank=True, help_text="In minor units.")
+    deposit_amount = models.PositiveIntegerField(
+        null=True, blank=True, help_text=gettext_lazy("In minor units.")
+    )
     deposit_percent = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
@@ -142,8 +153,8 @@ class BookingRules(models.Model):
     """A pro's booking rules: one row per pro, created with the defaults with the pro."""
 
     class ConfirmationMode(models.TextChoices):
-        INSTANT = "instant", "Confirm bookings instantly"
-        REQUEST = "request", "Review each request"
+        INSTANT = "instant", gettext_lazy("Confirm bookings instantly")
+        REQUEST = "request", gettext_lazy("Review each request")
 
     pro = models.OneToOneField(ProProfile, on_delete=models.CASCADE, related_name="booking_rules")
     slot_step_minutes = models.PositiveIntegerField(
@@ -174,23 +185,23 @@ class BookingRules(models.Model):
     calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
-        verbose_name_plural = "booking rules"
+        verbose_name_plural = gettext_lazy("booking rules")
 
     def __str__(self):
-        return f"Rules for {self.pro}"
+        return _("Rules for %(pro)s") % {"pro": self.pro}
 
 
 class WeeklyHours(models.Model):
     """One working interval on a weekday, wall-clock time in the pro's zone."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0
-        TUESDAY = 1
-        WEDNESDAY = 2
-        THURSDAY = 3
-        FRIDAY = 4
-        SATURDAY = 5
-        SUNDAY = 6
+        MONDAY = 0, gettext_lazy("Monday")
+        TUESDAY = 1, gettext_lazy("Tuesday")
+        WEDNESDAY = 2, gettext_lazy("Wednesday")
+        THURSDAY = 3, gettext_lazy("Thursday")
+        FRIDAY = 4, gettext_lazy("Friday")
+        SATURDAY = 5, gettext_lazy("Saturday")
+        SUNDAY = 6, gettext_lazy("Sunday")
 
     pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="weekly_hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
@@ -199,7 +210,7 @@ class WeeklyHours(models.Model):
 
     class Meta:
         ordering = ["pro", "weekday", "start"]
-        verbose_name_plural = "weekly hours"
+        verbose_name_plural = gettext_lazy("weekly hours")
         constraints = [
             # end <= start runs overnight (bookings.availability); equal times mean nothing.
             models.CheckConstraint(
@@ -231,7 +242,9 @@ class DateOverride(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date} ({'closed' if self.is_closed else 'special hours'})"
+        if self.is_closed:
+            return _("%(date)s (closed)") % {"date": self.date}
+        return _("%(date)s (special hours)") % {"date": self.date}
 
 
 class DateOverrideInterval(models.Model):
@@ -265,7 +278,7 @@ class TimeOff(models.Model):
 
     class Meta:
         ordering = ["pro", "starts_at"]
-        verbose_name_plural = "time off"
+        verbose_name_plural = gettext_lazy("time off")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(starts_at__lt=models.F("ends_at")),
@@ -313,7 +326,7 @@ class BookingSeries(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "booking series"
+        verbose_name_plural = gettext_lazy("booking series")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(every_weeks__gte=1, every_weeks__lte=12),
@@ -325,21 +338,25 @@ class BookingSeries(models.Model):
         ]
 
     def __str__(self):
-        return f"Series #{self.pk}: every {self.every_weeks} weeks, {self.count} times"
+        return ngettext(
+            "Series #%(number)s: %(every)s, %(count)s time",
+            "Series #%(number)s: %(every)s, %(count)s times",
+            self.count,
+        ) % {"number": self.pk, "every": every_label(self.every_weeks), "count": self.count}
 
 
 class Booking(models.Model):
     """A client's booking of a pro's service. Status moves only through bookings.lifecycle."""
 
     class Status(models.TextChoices):
-        PENDING_PAYMENT = "pending_payment", "Awaiting payment"
-        REQUESTED = "requested", "Requested"
-        CONFIRMED = "confirmed", "Confirmed"
-        DECLINED = "declined", "Declined"
-        CANCELLED = "cancelled", "Cancelled"
-        COMPLETED = "completed", "Completed"
-        NO_SHOW = "no_show", "No-show"
-        EXPIRED = "expired", "Expired"
+        PENDING_PAYMENT = "pending_payment", pgettext_lazy("booking status", "Awaiting payment")
+        REQUESTED = "requested", pgettext_lazy("booking status", "Requested")
+        CONFIRMED = "confirmed", pgettext_lazy("booking status", "Confirmed")
+        DECLINED = "declined", pgettext_lazy("booking status", "Declined")
+        CANCELLED = "cancelled", pgettext_lazy("booking status", "Cancelled")
+        COMPLETED = "completed", pgettext_lazy("booking status", "Completed")
+        NO_SHOW = "no_show", pgettext_lazy("booking status", "No-show")
+        EXPIRED = "expired", pgettext_lazy("booking status", "Expired")
 
     # Statuses that hold the time slot.
     ACTIVE_STATUSES = (Status.PENDING_PAYMENT, Status.REQUESTED, Status.CONFIRMED)
@@ -348,8 +365,8 @@ class Booking(models.Model):
         """Who brought the client: decided once by booking_create, never changed after
         (``bookings.attribution``). A pro-link booking carries no platform fee."""
 
-        MARKETPLACE = "marketplace", "Timz marketplace"
-        PRO_LINK = "pro_link", "The pro's own link"
+        MARKETPLACE = "marketplace", gettext_lazy("Timz marketplace")
+        PRO_LINK = "pro_link", gettext_lazy("The pro's own link")
 
     client = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="client_bookings"
@@ -377,7 +394,9 @@ class Booking(models.Model):
     protection = models.CharField(
         max_length=10, choices=Protection.choices, default=Protection.NONE
     )
-    deposit_amount = models.PositiveIntegerField(default=0, help_text="In minor units.")
+    deposit_amount = models.PositiveIntegerField(
+        default=0, help_text=gettext_lazy("In minor units.")
+    )
     no_show_fee_percent = models.PositiveSmallIntegerField(default=0)
     # When a requested booking (or a payment hold) lapses if nobody acts.
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -410,8 +429,12 @@ class Booking(models.Model):
     localized_service_name = content.Localized("service_name")
 
     def __str__(self):
-        when = platform_datetime(self.starts_at)
-        return f"#{self.pk} {self.service_name} at {when} ({self.get_status_display().lower()})"
+        return _("#%(number)s %(service)s at %(when)s (%(status)s)") % {
+            "number": self.pk,
+            "service": self.service_name,
+            "when": platform_datetime(self.starts_at),
+            "status": self.get_status_display().lower(),
+        }
 
     @classmethod
     def from_service(cls, *, service: Service, client, starts_at: datetime, **fields) -> "Booking":
@@ -488,7 +511,7 @@ class Review(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.rating}★ for {self.pro}"
+        return _("%(rating)s★ for %(pro)s") % {"rating": self.rating, "pro": self.pro}
 
 
 class ClientNote(models.Model):
@@ -505,7 +528,10 @@ class ClientNote(models.Model):
         ]
 
     def __str__(self):
-        return f"Note of {self.pro} on client #{self.client_id}"
+        return _("Note of %(pro)s on client #%(client)s") % {
+            "pro": self.pro,
+            "client": self.client_id,
+        }
 
 
 class RebookNudge(models.Model):
@@ -527,7 +553,11 @@ class RebookNudge(models.Model):
         ]
 
     def __str__(self):
-        return f"Nudge from {self.pro} to client #{self.client_id} ({self.weeks} weeks)"
+        return ngettext(
+            "Nudge from %(pro)s to client #%(client)s (%(weeks)s week)",
+            "Nudge from %(pro)s to client #%(client)s (%(weeks)s weeks)",
+            self.weeks,
+        ) % {"pro": self.pro, "client": self.client_id, "weeks": self.weeks}
 
 
 class WaitlistEntry(models.Model):
@@ -541,11 +571,11 @@ class WaitlistEntry(models.Model):
     """
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        OFFERED = "offered", "Time offered"
-        BOOKED = "booked", "Booked"
-        EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Left the waitlist"
+        WAITING = "waiting", pgettext_lazy("waitlist status", "Waiting")
+        OFFERED = "offered", pgettext_lazy("waitlist status", "Time offered")
+        BOOKED = "booked", pgettext_lazy("waitlist status", "Booked")
+        EXPIRED = "expired", pgettext_lazy("waitlist status", "Expired")
+        CANCELLED = "cancelled", pgettext_lazy("waitlist status", "Left the waitlist")
 
     # Statuses of an entry still on the waitlist.
     OPEN_STATUSES = (Status.WAITING, Status.OFFERED)
@@ -579,7 +609,7 @@ class WaitlistEntry(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name_plural = "waitlist entries"
+        verbose_name_plural = gettext_lazy("waitlist entries")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(from_time__lt=models.F("to_time")),
@@ -595,9 +625,14 @@ class WaitlistEntry(models.Model):
         indexes = [models.Index(fields=["status", "date"], name="waitlist_status_date_idx")]
 
     def __str__(self):
-        what = self.pro or self.q or self.category or "search"
-        window = f"{self.date} {self.from_time:%H:%M}-{self.to_time:%H:%M}"
-        return f"{self.client} waiting for {what} on {window}"
+        what = self.pro or self.q or self.category or _("a search")
+        return _("%(client)s waiting for %(what)s on %(date)s %(start)s-%(end)s") % {
+            "client": self.client,
+            "what": what,
+            "date": self.date,
+            "start": f"{self.from_time:%H:%M}",
+            "end": f"{self.to_time:%H:%M}",
+        }
 
     @property
     def is_open(self) -> bool:
@@ -614,10 +649,10 @@ class WaitlistOffer(models.Model):
     """
 
     class Status(models.TextChoices):
-        OFFERED = "offered", "Held for you"
-        BOOKED = "booked", "Booked"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Expired"
+        OFFERED = "offered", pgettext_lazy("waitlist offer status", "Held for you")
+        BOOKED = "booked", pgettext_lazy("waitlist offer status", "Booked")
+        DECLINED = "declined", pgettext_lazy("waitlist offer status", "Declined")
+        EXPIRED = "expired", pgettext_lazy("waitlist offer status", "Expired")
 
     HOLD_MINUTES = 15
 
@@ -657,7 +692,11 @@ class WaitlistOffer(models.Model):
         ]
 
     def __str__(self):
-        return f"Offer of {self.starts_at:%Y-%m-%d %H:%M} to {self.entry.client} ({self.status})"
+        return _("Offer of %(when)s to %(client)s (%(status)s)") % {
+            "when": f"{self.starts_at:%Y-%m-%d %H:%M}",
+            "client": self.entry.client,
+            "status": self.get_status_display(),
+        }
 
     def is_live(self, now: datetime) -> bool:
         return self.status == self.Status.OFFERED and now < self.expires_at
@@ -673,14 +712,14 @@ class ExternalCalendar(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ICS = "ics", "ICS link"
+        ICS = "ics", gettext_lazy("ICS link")
         CALDAV = "caldav", "CalDAV"
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Not synced yet"
-        OK = "ok", "Up to date"
-        STALE = "stale", "Out of date"
-        ERROR = "error", "Cannot be read"
+        PENDING = "pending", pgettext_lazy("calendar status", "Not synced yet")
+        OK = "ok", pgettext_lazy("calendar status", "Up to date")
+        STALE = "stale", pgettext_lazy("calendar status", "Out of date")
+        ERROR = "error", pgettext_lazy("calendar status", "Cannot be read")
 
     MAX_PER_PRO = 10
 
@@ -708,7 +747,11 @@ class ExternalCalendar(models.Model):
         indexes = [models.Index(fields=["next_sync_at"], name="calendar_next_sync_idx")]
 
     def __str__(self):
-        return f"{self.name} ({self.get_kind_display()}) of {self.pro}"
+        return _("%(name)s (%(kind)s) of %(pro)s") % {
+            "name": self.name,
+            "kind": self.get_kind_display(),
+            "pro": self.pro,
+        }
 
     def freshness(self, now: datetime, *, stale_after: timedelta) -> str:
         """``ok``, ``stale`` (no success for `stale_after`), ``error`` (the last attempt failed)
@@ -745,4 +788,7 @@ class BusyInterval(models.Model):
         indexes = [models.Index(fields=["pro", "starts_at"], name="busy_interval_pro_idx")]
 
     def __str__(self):
-        return f"Busy {platform_datetime(self.starts_at)} – {platform_datetime(self.ends_at)}"
+        return _("Busy %(start)s – %(end)s") % {
+            "start": platform_datetime(self.starts_at),
+            "end": platform_datetime(self.ends_at),
+        }

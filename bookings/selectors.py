@@ -77,7 +77,7 @@ def booking_rules_for(pro: ProProfile) -> BookingRules:
 def pro_for_calendar_token(*, token: str) -> ProProfile:
     """The pro whose private calendar feed this token opens, else Http404."""
     rules = (
-        BookingRules.objects.select_related("pro").filter(calendar_token=token).first()
+        BookingRules.objects.select_related("pro__user").filter(calendar_token=token).first()
         if token
         else None
     )

@@ -147,7 +147,7 @@ def test_reschedule_asks_to_confirm_and_the_timeline_says_moved_from_to(
     new_time.click()
 
     question = page.get_by_test_id("move-question").inner_text()
-    assert re.fullmatch(rf"Move your booking from .+ to \w+ \d+ \w+ {label} \S+\?", question)
+    assert re.fullmatch(rf"Move your booking from .+ to \w+ \d+ \w+, {label} \S+\?", question)
     screenshot(page, f"client-flows-reschedule-confirm-{name}")
     axe.audit("reschedule confirm")
     page.get_by_role("button", name="Confirm the new time").click()

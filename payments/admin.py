@@ -9,7 +9,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ProProfile
 from accounts.timezones import zone_of
@@ -26,6 +29,7 @@ from payments.models import (
     StripeCustomer,
     StripeEvent,
 )
+from timz.formats import pattern
 from timz.money import format_money
 
 
@@ -37,7 +41,7 @@ def _shown_fields(model, money_displays: dict[str, str]) -> tuple[str, ...]:
 class PaymentLink:
     """A link to the payment a refund or dispute belongs to."""
 
-    @admin.display(description="Payment")
+    @admin.display(description=_("Payment"))
     def payment_link(self, obj):
         url = reverse("admin:payments_payment_change", args=[obj.payment_id])
         return format_html('<a href="{}">#{}</a>', url, obj.payment_id)
@@ -46,11 +50,11 @@ class PaymentLink:
 class RefundMoney:
     """A refund's amounts shown in its payment's currency, not as raw minor units."""
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, obj):
         return format_money(obj.amount, obj.payment.currency)
 
-    @admin.display(description="Application fee refunded", ordering="application_fee_refunded")
+    @admin.display(description=_("Application fee refunded"), ordering="application_fee_refunded")
     def fee_refunded_display(self, obj):
         return format_money(obj.application_fee_refunded, obj.payment.currency)
 
@@ -83,7 +87,7 @@ class RefundInline(RefundMoney, ReadOnlyInline):
 class AmountInCurrency:
     """The `amount` of an object that carries its own `currency` (a payment, a dispute)."""
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=_("Amount"), ordering="amount")
     def amount_display(self, obj):
         return format_money(obj.amount, obj.currency)
 
@@ -91,7 +95,7 @@ class AmountInCurrency:
 class DisputeMoney(AmountInCurrency):
     """A dispute's amounts shown in its currency."""
 
-    @admin.display(description="Recovered", ordering="funds_recovered")
+    @admin.display(description=_("Recovered"), ordering="funds_recovered")
     def recovered_display(self, obj):
         return format_money(obj.funds_recovered, obj.currency)
 
@@ -114,11 +118,16 @@ class DisputeInline(DisputeMoney, ReadOnlyInline):
 class DisputeFilter(admin.SimpleListFilter):
     """Payments by their disputes: any open one, any lost one, or none at all."""
 
-    title = "dispute"
+    title = _("dispute")
     parameter_name = "dispute"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("lost", "Lost"), ("any", "Any"), ("none", "None")]
+        return [
+            ("open", pgettext_lazy("dispute", "Open")),
+            ("lost", pgettext_lazy("dispute", "Lost")),
+            ("any", pgettext_lazy("dispute", "Any")),
+            ("none", pgettext_lazy("dispute", "None")),
+        ]
 
     def queryset(self, request, queryset):
         disputes = Dispute.objects.filter(payment=OuterRef("pk"))
@@ -190,36 +199,36 @@ class PaymentAdmin(AmountInCurrency, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Dispute", ordering="dispute_status")
+    @admin.display(description=_("Dispute"), ordering="dispute_status")
     def dispute_display(self, obj):
         status = getattr(obj, "dispute_status", None)
         return Dispute.Status(status).label if status in Dispute.Status.values else status or ""
 
-    @admin.display(description="Booking", ordering="booking_id")
+    @admin.display(description=_("Booking"), ordering="booking_id")
     def booking_link(self, obj):
         return format_html("#{} {}", obj.booking_id, obj.booking.service_name)
 
-    @admin.display(description="Client", ordering="booking__client__email")
+    @admin.display(description=_("Client"), ordering="booking__client__email")
     def client_email(self, obj):
         return obj.booking.client.email
 
-    @admin.display(description="Fee", ordering="fee")
+    @admin.display(description=_("Fee"), ordering="fee")
     def fee_display(self, obj):
         return format_money(obj.fee, obj.currency)
 
-    @admin.display(description="Net to pro")
+    @admin.display(description=_("Net to pro"))
     def net_display(self, obj):
         return format_money(obj.net, obj.currency)
 
-    @admin.display(description="Refunded", ordering="amount_refunded")
+    @admin.display(description=_("Refunded"), ordering="amount_refunded")
     def refunded_display(self, obj):
         return format_money(obj.amount_refunded, obj.currency)
 
-    @admin.display(description="Fee refunded", ordering="fee_refunded")
+    @admin.display(description=_("Fee refunded"), ordering="fee_refunded")
     def fee_refunded_display(self, obj):
         return format_money(obj.fee_refunded, obj.currency)
 
-    @admin.action(description="Refund selected payments…", permissions=["change"])
+    @admin.action(description=_("Refund selected payments…"), permissions=["change"])
     def refund_payments(self, request, queryset):
         payments = list(queryset.select_related("booking", "booking__client"))
         currencies = {p.currency for p in payments}
@@ -239,17 +248,25 @@ class PaymentAdmin(AmountInCurrency, admin.ModelAdmin):
                     except ValidationError as exc:
                         self.message_user(
                             request,
-                            f"Payment #{payment.pk}: {' '.join(exc.messages)}",
+                            gettext("Payment #%(payment)s: %(error)s")
+                            % {"payment": payment.pk, "error": " ".join(exc.messages)},
                             messages.ERROR,
                         )
                 if done:
-                    self.message_user(request, f"{done} refund(s) requested.", messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%(count)d refund requested.", "%(count)d refunds requested.", done
+                        )
+                        % {"count": done},
+                        messages.SUCCESS,
+                    )
                 return None
         else:
             form = StaffRefundForm(currencies=currencies)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Refund payments",
+            "title": gettext("Refund payments"),
             "payments": payments,
             "form": form,
             "opts": self.model._meta,
@@ -285,13 +302,16 @@ class RefundAdmin(PaymentLink, RefundMoney, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Re-send pending refunds to the payment provider")
+    @admin.action(description=_("Re-send pending refunds to the payment provider"))
     def resend(self, request, queryset):
         sent = 0
         for refund in queryset.filter(status=Refund.Status.PENDING, stripe_refund_id__isnull=True):
             refund = services.refund_send(refund_id=refund.pk)
             sent += 0 if refund.last_error else 1
-        self.message_user(request, f"{sent} refund(s) sent.")
+        self.message_user(
+            request,
+            ngettext("%(count)d refund sent.", "%(count)d refunds sent.", sent) % {"count": sent},
+        )
 
 
 @admin.register(Dispute)
@@ -351,14 +371,16 @@ class ConnectedAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def status(self, obj):
         return obj.status_label
 
-    @admin.display(description="Money")
+    @admin.display(description=_("Money"))
     def money_link(self, obj):
         return format_html(
-            '<a href="{}">This month</a>', reverse("admin:payments_pro_money", args=[obj.pro_id])
+            '<a href="{}">{}</a>',
+            reverse("admin:payments_pro_money", args=[obj.pro_id]),
+            gettext("This month"),
         )
 
 
@@ -387,14 +409,14 @@ class PayoutAdmin(AmountInCurrency, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Money")
+    @admin.display(description=_("Money"))
     def money_link(self, obj):
         url = reverse("admin:payments_pro_money", args=[obj.pro_id])
         return format_html(
             '<a href="{}?month={}">{}</a>',
             url,
             obj.arrival_date.strftime("%Y-%m"),
-            "Month of this pro",
+            gettext("Month of this pro"),
         )
 
     def get_urls(self):
@@ -418,7 +440,8 @@ class PayoutAdmin(AmountInCurrency, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Money of {pro}, {month.first_day:%B %Y}",
+            "title": gettext("Money of %(pro)s, %(month)s")
+            % {"pro": pro, "month": date_format(month.first_day, pattern("YEAR_MONTH_FORMAT"))},
             "pro": pro,
             "month": month,
             "zone": zone_of(pro.timezone),
@@ -435,7 +458,7 @@ class StripeEventAdmin(admin.ModelAdmin):
     search_fields = ("=event_id", "type")
     readonly_fields = [f.name for f in StripeEvent._meta.fields]
 
-    @admin.display(boolean=True, description="Error")
+    @admin.display(boolean=True, description=_("Error"))
     def has_error(self, obj):
         return bool(obj.error)
 
@@ -469,7 +492,7 @@ class FeeRateAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and not self._started(obj)
 
-    @admin.display(description="In force now", boolean=True)
+    @admin.display(description=_("In force now"), boolean=True)
     def in_force(self, obj):
         current = selectors.fee_rate_at(timezone.now())
         return current is not None and current.effective_from == obj.effective_from
@@ -506,7 +529,7 @@ class SavedCardAdmin(admin.ModelAdmin):
     list_select_related = ("booking",)
     readonly_fields = [f.name for f in SavedCard._meta.fields]
 
-    @admin.display(description="Card")
+    @admin.display(description=_("Card"))
     def card(self, obj):
         return obj.label or "—"
 

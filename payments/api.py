@@ -6,6 +6,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.security import django_auth
 from pydantic import StrictInt
@@ -188,12 +189,12 @@ def charge_no_show_fee(request: HttpRequest, booking_id: int):
     booking = selectors.booking_for_fee(user=request.user, pk=booking_id)
     payment = card_on_file.no_show_fee_charge(booking=booking, by=request.user)
     messages = {
-        "succeeded": "The fee was charged.",
-        "pending": "The client's bank wants them to confirm it; they were sent a link.",
+        "succeeded": _("The fee was charged."),
+        "pending": _("The client’s bank wants them to confirm it; they were sent a link."),
     }
     return {
         "status": payment.status,
         "amount": payment.amount,
         "currency": payment.currency,
-        "message": messages.get(payment.status, payment.failure_message),
+        "message": messages.get(payment.status, payment.failure_text),
     }

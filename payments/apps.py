@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _refuse_currency_change(sender, pro, old, **kwargs):
@@ -16,6 +17,7 @@ def _follow_booking(sender, **kwargs):
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+    verbose_name = _("Payments")
 
     def ready(self):
         from accounts.signals import pro_currency_changing, user_deleting, user_exporting

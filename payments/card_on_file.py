@@ -32,6 +32,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from bookings.models import Booking, Protection
 from payments import fees
@@ -43,7 +45,7 @@ from payments.gateways import (
     SetupCheckoutRequest,
     get_gateway,
 )
-from payments.models import Payment, SavedCard, StripeCustomer
+from payments.models import CARD_DECLINED, Payment, SavedCard, StripeCustomer
 from timz import money
 from timz.links import absolute_url
 
@@ -52,7 +54,7 @@ logger = logging.getLogger(__name__)
 S = Booking.Status
 # How many times a pro may try to charge the fee when the card is declined.
 FEE_ATTEMPTS = 2
-NOT_YOURS = "Only the professional of this booking can charge its fee."
+NOT_YOURS = gettext_lazy("Only the professional of this booking can charge its fee.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,12 +68,24 @@ def no_show_fee_amount(booking: Booking) -> int:
 
 
 def fee_occasion(booking: Booking) -> str:
-    """ "no-show", "late cancellation", or "" when the booking ended in neither."""
+    """ "no_show", "late_cancellation", or "" when the booking ended in neither (codes: in
+    words, ``fee_title``)."""
     if booking.status == S.NO_SHOW:
-        return "no-show"
+        return "no_show"
     if booking.status == S.CANCELLED and booking.is_late_cancellation:
-        return "late cancellation"
+        return "late_cancellation"
     return ""
+
+
+def fee_title(booking: Booking) -> str:
+    """The fee named for people, in the active language: "No-show fee", "Late cancellation
+    fee" ("Fee" when the booking ended in neither)."""
+    occasion = fee_occasion(booking)
+    if occasion == "no_show":
+        return pgettext("fee", "No-show fee")
+    if occasion == "late_cancellation":
+        return pgettext("fee", "Late cancellation fee")
+    return pgettext("fee", "Fee")
 
 
 def _gateway_for(backend: str):
@@ -99,7 +113,9 @@ def customer_for(user) -> str:
     try:
         customer_id = gateway.create_customer(user_id=user.pk, email=user.email)
     except GatewayError as exc:
-        raise ValidationError(f"Your card could not be saved. {exc}") from exc
+        raise ValidationError(
+            _("Your card could not be saved. %(error)s") % {"error": exc}
+        ) from exc
     StripeCustomer.objects.update_or_create(user=user, defaults={"stripe_customer_id": customer_id})
     return customer_id
 
@@ -108,7 +124,7 @@ def card_setup_start(*, booking: Booking, user) -> SavedCard:
     """The client's card-saving session for `booking` (created once; reused while it is
     open, so double clicks never make a second one)."""
     if user is None or user.pk != booking.client_id:
-        raise ValidationError("Only the client of this booking can save a card for it.")
+        raise ValidationError(_("Only the client of this booking can save a card for it."))
     from payments.selectors import account_can_charge, booking_saves_card, connected_account_for
     from payments.services import _session_expiry
 
@@ -116,16 +132,16 @@ def card_setup_start(*, booking: Booking, user) -> SavedCard:
         locked = _lock_booking(booking.pk)
         now = timezone.now()
         if not booking_saves_card(locked):
-            raise ValidationError("This booking does not need a card.")
+            raise ValidationError(_("This booking does not need a card."))
         if locked.expires_at is not None and locked.expires_at <= now:
-            raise ValidationError("The hold on this time has expired. Please book again.")
+            raise ValidationError(_("The hold on this time has expired. Please book again."))
         if not account_can_charge(connected_account_for(locked.pro)):
-            raise ValidationError("This professional cannot take cards right now.")
+            raise ValidationError(_("This professional cannot take cards right now."))
         card = SavedCard.objects.select_for_update().filter(booking=locked).first()
         gateway = get_gateway()
         if card is not None:
             if card.is_saved:
-                raise ValidationError("A card is already saved for this booking.")
+                raise ValidationError(_("A card is already saved for this booking."))
             if card.status == SavedCard.Status.PENDING and card.backend == gateway.name:
                 return card
         customer_id = customer_for(locked.client)
@@ -143,7 +159,9 @@ def card_setup_start(*, booking: Booking, user) -> SavedCard:
         try:
             info = gateway.create_setup_checkout(request)
         except GatewayError as exc:
-            raise ValidationError(f"Your card could not be saved. {exc}") from exc
+            raise ValidationError(
+                _("Your card could not be saved. %(error)s") % {"error": exc}
+            ) from exc
         fields = {
             "backend": gateway.name,
             "status": SavedCard.Status.PENDING,
@@ -152,7 +170,7 @@ def card_setup_start(*, booking: Booking, user) -> SavedCard:
             "checkout_url": info.url,
             "attempt": attempt,
         }
-        card, _ = SavedCard.objects.update_or_create(booking=locked, defaults=fields)
+        card, _created = SavedCard.objects.update_or_create(booking=locked, defaults=fields)
         return card
 
 
@@ -168,7 +186,9 @@ def card_setup_complete(*, saved_card: SavedCard, setup_intent_id: str) -> Saved
     try:
         info = _gateway_for(saved_card.backend).retrieve_card(setup_intent_id=setup_intent_id)
     except GatewayError as exc:
-        raise ValidationError(f"The saved card could not be read. {exc}") from exc
+        raise ValidationError(
+            _("The saved card could not be read. %(error)s") % {"error": exc}
+        ) from exc
     with transaction.atomic():
         booking = _lock_booking(saved_card.booking_id)
         card = SavedCard.objects.select_for_update().get(pk=saved_card.pk)
@@ -258,16 +278,16 @@ def fee_refusal(*, booking: Booking, fee_payments: list[Payment]) -> str:
     """Why the fee of `booking` cannot be charged now ("" when it can); `fee_payments` are the
     booking's no-show fee payments."""
     if not fee_occasion(booking):
-        return "A fee can only be charged after a no-show or a late cancellation."
+        return _("A fee can only be charged after a no-show or a late cancellation.")
     if booking.protection != Protection.CARD or no_show_fee_amount(booking) <= 0:
-        return "This booking has no no-show fee."
+        return _("This booking has no no-show fee.")
     card = getattr(booking, "saved_card", None)
     if card is None or not card.is_saved:
-        return "No card was saved for this booking."
+        return _("No card was saved for this booking.")
     if any(p.status in Payment.ACTIVE_STATUSES for p in fee_payments):
-        return "The fee for this booking was already charged."
+        return _("The fee for this booking was already charged.")
     if len(fee_payments) >= FEE_ATTEMPTS:
-        return "The card was declined twice; settle the fee with the client directly."
+        return _("The card was declined twice; settle the fee with the client directly.")
     return ""
 
 
@@ -297,7 +317,7 @@ def no_show_fee_charge(*, booking: Booking, by) -> Payment:
         account = connected_account_for(locked.pro)
         if not account_can_charge(account):
             raise ValidationError(
-                "Your account cannot take payments right now: finish setting it up in Get paid."
+                _("Your account cannot take payments right now: finish setting it up in Get paid.")
             )
         amount = no_show_fee_amount(locked)
         error = money.stripe_charge_error(amount, locked.currency)
@@ -328,13 +348,16 @@ def no_show_fee_charge(*, booking: Booking, by) -> Payment:
             fee=split.fee,
             currency=locked.currency,
             destination=payment.destination_account,
-            description=f"{fee_occasion(locked).capitalize()} fee: {locked.service_name}",
+            description=_("%(fee)s: %(service)s")
+            % {"fee": fee_title(locked), "service": locked.service_name},
             operation=f"booking-{locked.pk}-fee-{attempt}",
         )
         try:
             outcome = _gateway_for(card.backend).charge_off_session(request)
         except GatewayError as exc:
-            raise ValidationError(f"The fee could not be charged. {exc}") from exc
+            raise ValidationError(
+                _("The fee could not be charged. %(error)s") % {"error": exc}
+            ) from exc
         payment.payment_intent_id = outcome.payment_intent_id
         if outcome.status == "succeeded":
             payment.status = Payment.Status.SUCCEEDED
@@ -370,7 +393,7 @@ def no_show_fee_pay_start(*, booking: Booking, user) -> Payment:
     from payments.services import _session_expiry
 
     if user is None or user.pk != booking.client_id:
-        raise ValidationError("Only the client of this booking can pay its fee.")
+        raise ValidationError(_("Only the client of this booking can pay its fee."))
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
         payment = (
@@ -380,9 +403,9 @@ def no_show_fee_pay_start(*, booking: Booking, user) -> Payment:
             .first()
         )
         if payment is not None and payment.is_paid:
-            raise ValidationError("The fee is already paid.")
+            raise ValidationError(_("The fee is already paid."))
         if not fee_awaits_client(payment):
-            raise ValidationError("There is no fee to pay for this booking.")
+            raise ValidationError(_("There is no fee to pay for this booking."))
         assert payment is not None
         now = timezone.now()
         # A link made less than 30 minutes ago is still open (sessions last 31 minutes).
@@ -393,7 +416,8 @@ def no_show_fee_pay_start(*, booking: Booking, user) -> Payment:
         detail = absolute_url(reverse("bookings:detail", kwargs={"pk": locked.pk}))
         request = CheckoutRequest(
             booking_id=locked.pk,
-            service_name=f"{fee_occasion(locked).capitalize()} fee: {locked.service_name}",
+            service_name=_("%(fee)s: %(service)s")
+            % {"fee": fee_title(locked), "service": locked.service_name},
             amount=payment.amount,
             fee=payment.fee,
             currency=payment.currency,
@@ -407,7 +431,9 @@ def no_show_fee_pay_start(*, booking: Booking, user) -> Payment:
         try:
             info = gateway.create_checkout(request)
         except GatewayError as exc:
-            raise ValidationError(f"The payment could not be started. {exc}") from exc
+            raise ValidationError(
+                _("The payment could not be started. %(error)s") % {"error": exc}
+            ) from exc
         payment.checkout_session_id = info.session_id
         payment.checkout_url = info.url
         payment.save(update_fields=["checkout_session_id", "checkout_url", "updated_at"])
@@ -439,7 +465,7 @@ def no_show_fee_succeeded(
             with transaction.atomic():
                 payment.save()
         except IntegrityError as exc:  # another fee attempt is already active
-            raise ValidationError("Another fee payment for this booking is active.") from exc
+            raise ValidationError(_("Another fee payment for this booking is active.")) from exc
         _on_commit_receipt("payment", payment.pk)
     return payment
 
@@ -453,7 +479,7 @@ def no_show_fee_failed(*, payment: Payment, message: str) -> Payment:
             pk=payment.pk, status=Payment.Status.PENDING, checkout_session_id__isnull=True
         ).update(
             status=Payment.Status.FAILED,
-            failure_message=(message or "The card was declined.")[:300],
+            failure_message=(message or CARD_DECLINED)[:300],
             updated_at=timezone.now(),
         )
     payment.refresh_from_db()

@@ -1,7 +1,10 @@
 """Receipts to the client: one when a payment succeeds, one per refund that succeeds; and to
 staff, a notice when a dispute opens or closes.
 
-Nothing is sent to an inactive (deleted) account, as in chat.tasks.
+Each email to a client is written in the client's language (``accounts.languages.speaking``,
+subject included) and zone, whoever's request or task sends it; the staff notice, to several
+people at once, in the site's language (``LANGUAGE_CODE``). Nothing is sent to an inactive
+(deleted) account, as in chat.tasks.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from accounts.languages import speaking
 from accounts.timezones import viewer_zone
 from payments.models import Dispute, Payment, Refund
 from timz.links import absolute_url
@@ -24,9 +30,9 @@ def _detail_url(booking) -> str:
 
 
 def _send(*, template: str, subject: str, payment: Payment, refund: Refund | None = None) -> int:
+    """Render and send `template` to the booking's client; call it inside
+    ``speaking(client)``, where `subject` was written too."""
     booking = payment.booking
-    if not booking.client.is_active:
-        return 0  # a deleted account: its address is a placeholder, nobody reads it
     zone = viewer_zone(booking.client, fallback=booking.pro.timezone)
     context = {
         "booking": booking,
@@ -57,12 +63,17 @@ def send_payment_receipt(*, payment_id: int) -> int:
         .filter(pk=payment_id, status__in=Payment.PAID_STATUSES)
         .first()
     )
-    if payment is None:
-        return 0
-    what = "tip for " if payment.kind == Payment.Kind.TIP else ""
+    if payment is None or not payment.booking.client.is_active:
+        return 0  # a deleted account: its address is a placeholder, nobody reads it
     booking = payment.booking
-    subject = f"Receipt: {what}{booking.localized_service_name} with {booking.pro.display_name}"
-    return _send(template="receipt", subject=subject, payment=payment)
+    with speaking(booking.client):
+        names = {"service": booking.localized_service_name, "pro": booking.pro.display_name}
+        subject = (
+            _("Receipt: tip for %(service)s with %(pro)s") % names
+            if payment.kind == Payment.Kind.TIP
+            else _("Receipt: %(service)s with %(pro)s") % names
+        )
+        return _send(template="receipt", subject=subject, payment=payment)
 
 
 def send_fee_link(*, payment_id: int) -> int:
@@ -80,17 +91,24 @@ def send_fee_link(*, payment_id: int) -> int:
     if payment is None:
         return 0
     booking = payment.booking
-    amount = format_money(payment.amount, payment.currency)
-    notify_user(
-        user_id=booking.client_id,
-        payload={
-            "type": "notice",
-            "message": f"{booking.pro.display_name} charged a fee of {amount}: please confirm it.",
-            "url": reverse("bookings:detail", kwargs={"pk": booking.pk}),
-        },
-    )
-    subject = f"Please confirm a fee of {amount} for {booking.localized_service_name}"
-    return _send(template="fee_link", subject=subject, payment=payment)
+    with speaking(booking.client):
+        amount = format_money(payment.amount, payment.currency)
+        notify_user(
+            user_id=booking.client_id,
+            payload={
+                "type": "notice",
+                "message": _("%(pro)s charged a fee of %(amount)s: please confirm it.")
+                % {"pro": booking.pro.display_name, "amount": amount},
+                "url": reverse("bookings:detail", kwargs={"pk": booking.pk}),
+            },
+        )
+        if not booking.client.is_active:
+            return 0  # a deleted account: its address is a placeholder, nobody reads it
+        subject = _("Please confirm a fee of %(amount)s for %(service)s") % {
+            "amount": amount,
+            "service": booking.localized_service_name,
+        }
+        return _send(template="fee_link", subject=subject, payment=payment)
 
 
 def send_refund_receipt(*, refund_id: int) -> int:
@@ -105,10 +123,12 @@ def send_refund_receipt(*, refund_id: int) -> int:
         .filter(pk=refund_id, status=Refund.Status.SUCCEEDED)
         .first()
     )
-    if refund is None:
-        return 0
-    subject = f"Refund: {refund.payment.booking.localized_service_name}"
-    return _send(template="refund", subject=subject, payment=refund.payment, refund=refund)
+    if refund is None or not refund.payment.booking.client.is_active:
+        return 0  # a deleted account: its address is a placeholder, nobody reads it
+    booking = refund.payment.booking
+    with speaking(booking.client):
+        subject = _("Refund: %(service)s") % {"service": booking.localized_service_name}
+        return _send(template="refund", subject=subject, payment=refund.payment, refund=refund)
 
 
 def staff_addresses() -> list[str]:
@@ -118,9 +138,26 @@ def staff_addresses() -> list[str]:
     return sorted({*staff.values_list("email", flat=True), *admins})
 
 
+# The subject of a dispute's closing notice, by its closing status.
+_CLOSED_SUBJECTS: dict[str, str] = {
+    Dispute.Status.WON: gettext_noop("Dispute won: %(amount)s on booking #%(booking)s"),
+    Dispute.Status.LOST: gettext_noop("Dispute lost: %(amount)s on booking #%(booking)s"),
+    Dispute.Status.PREVENTED: gettext_noop("Dispute prevented: %(amount)s on booking #%(booking)s"),
+    Dispute.Status.WARNING_CLOSED: gettext_noop(
+        "Dispute inquiry closed: %(amount)s on booking #%(booking)s"
+    ),
+}
+
+
 def send_dispute_notice(*, dispute_id: int, notice: str) -> int:
     """Tell staff a dispute `notice` ("opened" or "closed"): with destination charges the
-    platform answers to Stripe for it, and has days, not weeks, to respond."""
+    platform answers to Stripe for it, and has days, not weeks, to respond. Written in the
+    site's language: it goes to every staff member at once."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _send_dispute_notice(dispute_id=dispute_id, notice=notice)
+
+
+def _send_dispute_notice(*, dispute_id: int, notice: str) -> int:
     dispute = (
         Dispute.objects.select_related("payment", "payment__booking", "payment__booking__pro")
         .filter(pk=dispute_id)
@@ -131,25 +168,38 @@ def send_dispute_notice(*, dispute_id: int, notice: str) -> int:
         return 0
     payment, booking = dispute.payment, dispute.payment.booking
     amount = format_money(dispute.amount, dispute.currency)
-    subject = (
-        f"Dispute {notice}: {amount} on booking #{booking.pk}"
-        if notice == "opened"
-        else f"Dispute {dispute.get_status_display().lower()}: {amount} on booking #{booking.pk}"
-    )
+    figures = {"amount": amount, "booking": booking.pk}
+    if notice == "opened":
+        subject = _("Dispute opened: %(amount)s on booking #%(booking)s") % figures
+    else:
+        closed = _CLOSED_SUBJECTS.get(dispute.status)
+        subject = (
+            _(closed) % figures
+            if closed is not None
+            else _("Dispute closed: %(amount)s on booking #%(booking)s") % figures
+        )
     admin_url = absolute_url(reverse("admin:payments_payment_change", args=[payment.pk]))
     lines = [
-        f"Stripe dispute {dispute.stripe_dispute_id} ({dispute.reason or 'no reason given'})",
-        f"Status: {dispute.get_status_display()}",
-        f"Amount: {amount}",
-        f"Booking #{booking.pk}: {booking.service_name} with {booking.pro.display_name}",
-        f"Payment: {admin_url}",
+        _("Stripe dispute %(id)s (%(reason)s)")
+        % {"id": dispute.stripe_dispute_id, "reason": dispute.reason or _("no reason given")},
+        _("Status: %(status)s") % {"status": dispute.get_status_display()},
+        _("Amount: %(amount)s") % {"amount": amount},
+        _("Booking #%(booking)s: %(service)s with %(pro)s")
+        % {
+            "booking": booking.pk,
+            "service": booking.service_name,
+            "pro": booking.pro.display_name,
+        },
+        _("Payment: %(url)s") % {"url": admin_url},
     ]
     if notice == "opened":
-        lines.append("Answer it in the Stripe dashboard before its due date.")
+        lines.append(_("Answer it in the Stripe dashboard before its due date."))
     elif dispute.status == Dispute.Status.LOST:
         lines.append(
-            "Lost: the disputed amount is taken back from the professional's transfer "
-            "(up to what they received); the dispute fee stays with the platform."
+            _(
+                "Lost: the disputed amount is taken back from the professional’s transfer "
+                "(up to what they received); the dispute fee stays with the platform."
+            )
         )
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject
     return EmailMultiAlternatives(subject=subject, body="\n".join(lines) + "\n", to=to).send()

@@ -1,6 +1,7 @@
 """Forms of the payments app: the staff refund form (admin), the client's tip."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from payments.fees import percent_of
 from timz import money
@@ -10,11 +11,16 @@ class StaffRefundForm(forms.Form):
     """Refund one or more payments; an empty amount refunds what is left of each."""
 
     amount = forms.CharField(
+        label=_("Amount"),
         required=False,
         max_length=20,
-        help_text="In the payment's currency, e.g. 12.50. Leave empty to refund everything left.",
+        help_text=_(
+            "In the payment’s currency, e.g. 12.50. Leave empty to refund everything left."
+        ),
     )
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, currencies=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,7 +29,7 @@ class StaffRefundForm(forms.Form):
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Please give a reason for the refund.")
+            raise forms.ValidationError(_("Please give a reason for the refund."))
         return reason
 
     def clean_amount(self):
@@ -32,14 +38,14 @@ class StaffRefundForm(forms.Form):
             return None
         if len(self.currencies) != 1:
             raise forms.ValidationError(
-                "A partial amount needs payments in a single currency; select fewer payments."
+                _("A partial amount needs payments in a single currency; select fewer payments.")
             )
         try:
             amount = money.parse_amount(text, next(iter(self.currencies)))
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
         if amount == 0:
-            raise forms.ValidationError("Enter an amount greater than zero.")
+            raise forms.ValidationError(_("Enter an amount greater than zero."))
         return amount
 
 
@@ -54,9 +60,9 @@ class TipForm(forms.Form):
     CUSTOM = "custom"
 
     percent = forms.ChoiceField(
-        choices=[(str(p), f"{p}%") for p in TIP_PRESET_PERCENTS] + [(CUSTOM, "Another amount")]
+        choices=[(str(p), f"{p}%") for p in TIP_PRESET_PERCENTS] + [(CUSTOM, _("Another amount"))]
     )
-    custom = forms.CharField(required=False, max_length=20, label="Another amount")
+    custom = forms.CharField(required=False, max_length=20, label=_("Another amount"))
 
     def __init__(self, *args, booking, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,7 +83,7 @@ class TipForm(forms.Form):
             return data
         text = (data.get("custom") or "").strip()
         if not text:
-            self.add_error("custom", "Enter the amount of your tip.")
+            self.add_error("custom", _("Enter the amount of your tip."))
             return data
         try:
             data["amount"] = money.parse_amount(text, self.booking.currency)

@@ -23,11 +23,12 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from stripe import RequestOptions
 from stripe.params import (
     AccountCreateParams,
@@ -42,7 +43,11 @@ from stripe.params import (
 )
 from stripe.params.checkout import SessionCreateParams, SessionCreateParamsPaymentIntentData
 
+from payments.models import CARD_DECLINED
 from timz import money
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -175,13 +180,17 @@ class GatewayError(Exception):
     said (for logs and staff pages only: it may name parameters, ids or internals).
     """
 
-    def __init__(self, message: str, *, detail: str = ""):
+    def __init__(self, message: str | StrPromise, *, detail: str = ""):
         super().__init__(message)
-        self.detail = detail or message
+        self.detail = detail or str(message)
 
 
-PROVIDER_FAILED = "The payment provider could not complete this just now. Please try again later."
-DECLINED = "The card was declined."
+# Read in the language of whoever sees it (``str(error)``, when shown).
+PROVIDER_FAILED = gettext_lazy(
+    "The payment provider could not complete this just now. Please try again later."
+)
+# Kept on the payment in English, translated when shown (``payments.models.recorded_text``).
+DECLINED = CARD_DECLINED
 
 
 class Gateway(Protocol):

@@ -6,16 +6,69 @@ at most one *active* payment (pending, or money taken: succeeded / partially ref
 failed or expired attempts stay as history and a new attempt gets the next ``attempt`` number,
 which also names its Checkout Session's creation (``payments.gateways.idempotency_key``).
 Statuses only move forward (see ``payments.services``); refunds follow Stripe's refund statuses.
+
+Sentences Timz itself writes into a row (a refund's reason, why a fee's card was declined) are
+kept in English: one row is read by several people in their own languages (the client, the
+pro, staff), so it is translated when shown (``recorded_text``), never when written.
 """
+
+import re
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ProProfile
 from bookings.models import Booking
+
+# The sentences Timz records (``recorded_text``). Words a person typed (a pro's or staff's
+# reason) or Stripe sent are shown as they are.
+REFUND_DECLINED = gettext_noop("The professional declined the request.")
+REFUND_EXPIRED = gettext_noop("The request expired without an answer.")
+REFUND_CANCELLED_BY_CLIENT = gettext_noop("Booking cancelled by the client.")
+REFUND_CANCELLED_BY_PRO = gettext_noop("Booking cancelled by the professional.")
+REFUND_CANCELLED_BY_STAFF = gettext_noop("Booking cancelled by staff.")
+REFUND_CANCELLED_BY_SYSTEM = gettext_noop("Booking cancelled by the system.")
+REFUND_BALANCE_AFTER_END = gettext_noop("The booking had ended when the balance arrived.")
+REFUND_HOLD_LAPSED = gettext_noop("The time was no longer held when the payment arrived.")
+REFUND_OUTSIDE_TIMZ = gettext_noop("Refunded in the Stripe dashboard.")
+CARD_DECLINED = gettext_noop("The card was declined.")
+# Written with the percent filled in: `LATE_CANCELLATION % {"percent": 50}`.
+LATE_CANCELLATION = gettext_noop(
+    "Late cancellation: the professional keeps %(percent)s%% of the price."
+)
+_LATE_CANCELLATION = re.compile(
+    r"Late cancellation: the professional keeps (?P<percent>\d+)% of the price\."
+)
+RECORDED = frozenset(
+    {
+        REFUND_DECLINED,
+        REFUND_EXPIRED,
+        REFUND_CANCELLED_BY_CLIENT,
+        REFUND_CANCELLED_BY_PRO,
+        REFUND_CANCELLED_BY_STAFF,
+        REFUND_CANCELLED_BY_SYSTEM,
+        REFUND_BALANCE_AFTER_END,
+        REFUND_HOLD_LAPSED,
+        REFUND_OUTSIDE_TIMZ,
+        CARD_DECLINED,
+    }
+)
+
+
+def recorded_text(text: str) -> str:
+    """`text` from a row, in the active language when Timz wrote it (one of ``RECORDED``, or
+    ``LATE_CANCELLATION`` with its percent); anything else as it is."""
+    if text in RECORDED:
+        return gettext(text)
+    late = _LATE_CANCELLATION.fullmatch(text)
+    if late:
+        return gettext(LATE_CANCELLATION) % {"percent": late["percent"]}
+    return text
 
 
 class ConnectedAccount(models.Model):
@@ -30,7 +83,7 @@ class ConnectedAccount(models.Model):
     details_submitted = models.BooleanField(default=False)
     requirements_due = models.JSONField(default=list, blank=True)
     is_simulated = models.BooleanField(
-        default=False, help_text="Offline backend: no Stripe account behind it."
+        default=False, help_text=_("Offline backend: no Stripe account behind it.")
     )
     # `created` of the newest account.updated event applied, so an older one is ignored.
     stripe_updated_at = models.DateTimeField(null=True, blank=True)
@@ -38,6 +91,8 @@ class ConnectedAccount(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("connected account")
+        verbose_name_plural = _("connected accounts")
         ordering = ["-updated_at"]
 
     def __str__(self):
@@ -46,22 +101,23 @@ class ConnectedAccount(models.Model):
     @property
     def status_label(self) -> str:
         if self.charges_enabled and self.payouts_enabled:
-            return "Ready"
+            # Translators: a payout account's status.
+            return gettext("Ready")
         if self.charges_enabled:
-            return "Can take payments"
+            return gettext("Can take payments")
         if self.details_submitted:
-            return "Under review"
-        return "Setup not finished"
+            return gettext("Under review")
+        return gettext("Setup not finished")
 
 
 class Payment(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Paid"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-        REFUNDED = "refunded", "Refunded"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        REFUNDED = "refunded", _("Refunded")
 
     # Money was taken in these statuses.
     PAID_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
@@ -69,16 +125,21 @@ class Payment(models.Model):
 
     class Backend(models.TextChoices):
         STRIPE = "stripe", "Stripe"
-        OFFLINE = "offline", "Offline (test mode)"
+        OFFLINE = "offline", _("Offline (test mode)")
 
     class Kind(models.TextChoices):
         """What the charge is for. A booking has at most one active payment of each kind."""
 
-        FULL = "full", "Booking"
-        DEPOSIT = "deposit", "Deposit"
-        BALANCE = "balance", "Balance"
-        NO_SHOW_FEE = "no_show_fee", "No-show or late-cancellation fee"
-        TIP = "tip", "Tip"
+        # Translators: what a payment is for (a receipt's line, the pro's money page).
+        FULL = "full", pgettext_lazy("payment kind", "Booking")
+        DEPOSIT = "deposit", pgettext_lazy("payment kind", "Deposit")
+        # Translators: the rest of the price after a deposit, not an account's balance.
+        BALANCE = "balance", pgettext_lazy("payment kind", "Balance")
+        NO_SHOW_FEE = (
+            "no_show_fee",
+            pgettext_lazy("payment kind", "No-show or late-cancellation fee"),
+        )
+        TIP = "tip", pgettext_lazy("payment kind", "Tip")
 
     # The kinds that pay for the booking itself (the rest are charges after the visit).
     BOOKING_KINDS = (Kind.FULL, Kind.DEPOSIT, Kind.BALANCE)
@@ -87,8 +148,8 @@ class Payment(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FULL)
     attempt = models.PositiveIntegerField(default=1)
     backend = models.CharField(max_length=10, choices=Backend.choices)
-    amount = models.PositiveIntegerField(help_text="In minor units.")
-    fee = models.PositiveIntegerField(help_text="Platform fee, in minor units.")
+    amount = models.PositiveIntegerField(help_text=_("In minor units."))
+    fee = models.PositiveIntegerField(help_text=_("Platform fee, in minor units."))
     currency = models.CharField(max_length=3)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -106,6 +167,8 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_gte_0"),
@@ -146,20 +209,25 @@ class Payment(models.Model):
     def is_paid(self) -> bool:
         return self.status in self.PAID_STATUSES
 
+    @property
+    def failure_text(self) -> str:
+        """Why the card was declined, in the reader's language when Timz wrote it."""
+        return recorded_text(self.failure_message)
+
 
 class Refund(models.Model):
     class Status(models.TextChoices):
         # Stripe's refund statuses (requires_action is kept as pending).
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Refunded"
-        FAILED = "failed", "Failed"
-        CANCELED = "canceled", "Canceled"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Refunded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
 
     # Statuses that count against the refundable amount.
     OPEN_OR_DONE = (Status.PENDING, Status.SUCCEEDED)
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.PositiveIntegerField(help_text="In minor units.")
+    amount = models.PositiveIntegerField(help_text=_("In minor units."))
     application_fee_refunded = models.PositiveIntegerField(default=0)
     reason = models.CharField(max_length=500)
     status = models.CharField(
@@ -179,6 +247,8 @@ class Refund(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_gt_0"),
@@ -192,6 +262,11 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"Refund #{self.pk} of payment #{self.payment_id} ({self.get_status_display()})"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason, in the reader's language when Timz wrote it (``recorded_text``)."""
+        return recorded_text(self.reason)
 
     @property
     def operation(self) -> str:
@@ -210,6 +285,8 @@ class StripeEvent(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("stripe event")
+        verbose_name_plural = _("stripe events")
         ordering = ["-received_at", "-id"]
 
     def __str__(self):
@@ -226,35 +303,37 @@ class Dispute(models.Model):
 
     class Status(models.TextChoices):
         # Stripe's dispute statuses.
-        WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs response"
-        WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
-        WARNING_CLOSED = "warning_closed", "Inquiry closed"
-        NEEDS_RESPONSE = "needs_response", "Needs response"
-        UNDER_REVIEW = "under_review", "Under review"
-        APPEAL_NEEDS_RESPONSE = "appeal_needs_response", "Appeal: needs response"
-        APPEAL_UNDER_REVIEW = "appeal_under_review", "Appeal: under review"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
-        PREVENTED = "prevented", "Prevented"
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", _("Inquiry: needs response")
+        WARNING_UNDER_REVIEW = "warning_under_review", _("Inquiry: under review")
+        WARNING_CLOSED = "warning_closed", _("Inquiry closed")
+        NEEDS_RESPONSE = "needs_response", _("Needs response")
+        UNDER_REVIEW = "under_review", _("Under review")
+        APPEAL_NEEDS_RESPONSE = "appeal_needs_response", _("Appeal: needs response")
+        APPEAL_UNDER_REVIEW = "appeal_under_review", _("Appeal: under review")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+        PREVENTED = "prevented", _("Prevented")
 
     CLOSED_STATUSES = (Status.WARNING_CLOSED, Status.WON, Status.LOST, Status.PREVENTED)
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
     stripe_dispute_id = models.CharField(max_length=255, unique=True)
-    amount = models.PositiveIntegerField(help_text="Disputed amount, in minor units.")
+    amount = models.PositiveIntegerField(help_text=_("Disputed amount, in minor units."))
     currency = models.CharField(max_length=3)
     reason = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=30, choices=Status.choices, db_index=True)
     funds_recovered = models.PositiveIntegerField(
-        default=0, help_text="Taken back from the pro's transfer, in minor units."
+        default=0, help_text=_("Taken back from the pro's transfer, in minor units.")
     )
     transfer_reversal_id = models.CharField(max_length=255, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
-    opened_at = models.DateTimeField(help_text="When Stripe opened it.")
+    opened_at = models.DateTimeField(help_text=_("When Stripe opened it."))
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -288,21 +367,23 @@ class Payout(models.Model):
 
     class Status(models.TextChoices):
         # Stripe's payout statuses.
-        PENDING = "pending", "Pending"
-        IN_TRANSIT = "in_transit", "In transit"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        CANCELED = "canceled", "Canceled"
+        PENDING = "pending", _("Pending")
+        IN_TRANSIT = "in_transit", _("In transit")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
 
     pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="payouts")
-    amount = models.PositiveIntegerField(help_text="In minor units.")
+    amount = models.PositiveIntegerField(help_text=_("In minor units."))
     currency = models.CharField(max_length=3)
-    arrival_date = models.DateField(help_text="When the money reaches the pro's bank.")
+    arrival_date = models.DateField(help_text=_("When the money reaches the pro's bank."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PAID)
     stripe_payout_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
         ordering = ["-arrival_date", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_gt_0"),
@@ -327,18 +408,19 @@ class FeeRate(models.Model):
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Percent of the price, 0 to 100 (e.g. 10 or 7.5).",
+        help_text=_("Percent of the price, 0 to 100 (e.g. 10 or 7.5)."),
     )
     fixed = models.PositiveIntegerField(
-        default=0, help_text="Added to each payment, in minor units of its currency (cents)."
+        default=0, help_text=_("Added to each payment, in minor units of its currency (cents).")
     )
     minimum = models.PositiveIntegerField(
-        default=0, help_text="The fee is never below this, in minor units (never above the price)."
+        default=0,
+        help_text=_("The fee is never below this, in minor units (never above the price)."),
     )
     effective_from = models.DateTimeField(
-        default=timezone.now, help_text="Bookings made from this moment on pay this fee."
+        default=timezone.now, help_text=_("Bookings made from this moment on pay this fee.")
     )
-    note = models.CharField(max_length=200, blank=True, help_text="Why it changed (staff only).")
+    note = models.CharField(max_length=200, blank=True, help_text=_("Why it changed (staff only)."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -350,6 +432,8 @@ class FeeRate(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("fee rate")
+        verbose_name_plural = _("fee rates")
         ordering = ["-effective_from", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -388,6 +472,8 @@ class StripeCustomer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("stripe customer")
+        verbose_name_plural = _("stripe customers")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -399,10 +485,10 @@ class SavedCard(models.Model):
     charge the no-show fee off-session (``payments.card_on_file``)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the card"
-        SAVED = "saved", "Saved"
-        EXPIRED = "expired", "Not saved"
-        REMOVED = "removed", "Removed"
+        PENDING = "pending", _("Waiting for the card")
+        SAVED = "saved", _("Saved")
+        EXPIRED = "expired", _("Not saved")
+        REMOVED = "removed", _("Removed")
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="saved_card")
     backend = models.CharField(max_length=10, choices=Payment.Backend.choices)
@@ -424,6 +510,8 @@ class SavedCard(models.Model):
     saved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("saved card")
+        verbose_name_plural = _("saved cards")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -441,8 +529,9 @@ class SavedCard(models.Model):
         """ "Visa ending 4242" (empty until the card is known)."""
         if not self.last4:
             return ""
-        brand = BRAND_NAMES.get(self.brand, self.brand.replace("_", " ").title() or "Card")
-        return f"{brand} ending {self.last4}"
+        brand = BRAND_NAMES.get(self.brand, self.brand.replace("_", " ").title()) or gettext("Card")
+        # Translators: a saved card, e.g. "Visa ending 4242".
+        return gettext("%(brand)s ending %(last4)s") % {"brand": brand, "last4": self.last4}
 
     @property
     def is_saved(self) -> bool:

@@ -10,6 +10,11 @@ signs and arrows (``pyftsubset --unicodes="U+0000-06FF,U+1E00-1FFF,U+2000-20CF,U
 loaded test machine, the cut one ~0.5 s. A letter outside those ranges prints as a blank box. Dates
 are in the viewer's zone; amounts go through ``timz.money``. The platform's legal name and,
 when configured, its VAT number (``PLATFORM_LEGAL_NAME``, ``PLATFORM_VAT_ID``) close it.
+
+A receipt is written in the active language: the viewer's, on a page or a download (to attach
+one to an email, build it inside ``accounts.languages.speaking(recipient)``). ``receipt_for``
+formats its amounts and labels then, and ``receipt_pdf`` its words and dates
+(``timz.formats.pattern``), so call both in that language.
 """
 
 from __future__ import annotations
@@ -20,11 +25,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.dateformat import format as date_format
+from django.utils.translation import get_language, pgettext
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from accounts.timezones import viewer_zone
 from payments import selectors
 from payments.models import Payment, Refund
+from timz.formats import pattern
 from timz.money import format_money
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -93,7 +102,7 @@ def receipt_for(payment: Payment, *, viewer) -> Receipt:
             RefundLine(
                 date=(r.completed_at or r.created_at).astimezone(zone),
                 amount=format_money(r.amount, currency),
-                reason=r.reason,
+                reason=r.reason_text,
             )
             for r in refunds
         ],
@@ -118,51 +127,63 @@ class _ReceiptPDF(FPDF):
 
 
 def _when(value: datetime) -> str:
-    return f"{value:%d %b %Y, %H:%M}"
+    """A date and time as the active language writes it ("5 Dec 2026, 14:00")."""
+    return date_format(value, pattern("DAY_MONTH_YEAR_TIME"))
+
+
+def _day(value: datetime) -> str:
+    return date_format(value, pattern("DAY_MONTH_YEAR"))
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
     """The receipt as an A4 PDF (text, not an image: it can be searched and read aloud)."""
     pdf = _ReceiptPDF()
-    pdf.set_title(f"Receipt {receipt.number}")
+    pdf.set_title(_("Receipt %(number)s") % {"number": receipt.number})
     pdf.set_author(receipt.platform_name)
     pdf.set_creator("Timz")
+    pdf.set_lang(get_language() or settings.LANGUAGE_CODE)
     pdf.add_page()
     width = pdf.epw
 
     pdf.set_font("DejaVu", "B", 20)
-    pdf.cell(width, 10, "Receipt", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 10, _("Receipt"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
     pdf.set_text_color(90, 90, 100)
-    pdf.cell(width, 6, f"No. {receipt.number}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(
-        width, 6, f"Paid {_when(receipt.issued)} ({receipt.zone})", new_x="LMARGIN", new_y="NEXT"
-    )
+    # Translators: the receipt's number, e.g. "No. TZ-2026-000123".
+    number = _("No. %(number)s") % {"number": receipt.number}
+    pdf.cell(width, 6, number, new_x="LMARGIN", new_y="NEXT")
+    paid = _("Paid %(when)s (%(zone)s)") % {"when": _when(receipt.issued), "zone": receipt.zone}
+    pdf.cell(width, 6, paid, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
 
     pdf.set_text_color(20, 20, 30)
     half = width / 2
     top = pdf.get_y()
     pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(half, 6, "From", new_x="LEFT", new_y="NEXT")
+    # Translators: the seller, on a receipt.
+    pdf.cell(half, 6, pgettext("receipt", "From"), new_x="LEFT", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
     pdf.multi_cell(half - 4, 6, "\n".join([receipt.seller_name, *receipt.seller_address]))
     left_bottom = pdf.get_y()
     pdf.set_xy(pdf.l_margin + half, top)
     pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(half, 6, "To", new_x="LEFT", new_y="NEXT")
+    # Translators: the client, on a receipt.
+    pdf.cell(half, 6, pgettext("receipt", "To"), new_x="LEFT", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
     pdf.multi_cell(half, 6, receipt.client_name)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
 
     pdf.set_font("DejaVu", "B", 10)
     pdf.set_fill_color(238, 240, 246)
-    pdf.cell(width * 0.7, 8, " Description", fill=True)
-    pdf.cell(width * 0.3, 8, "Amount ", fill=True, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width * 0.7, 8, " " + _("Description"), fill=True)
+    pdf.cell(width * 0.3, 8, _("Amount") + " ", fill=True, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 11)
-    description = (
-        f"{receipt.kind}: {receipt.service}\nVisit {_when(receipt.visit)} · booking "
-        f"#{receipt.booking_id}"
+    description = "\n".join(
+        [
+            _("%(kind)s: %(service)s") % {"kind": receipt.kind, "service": receipt.service},
+            _("Visit %(when)s · booking #%(booking)s")
+            % {"when": _when(receipt.visit), "booking": receipt.booking_id},
+        ]
     )
     y = pdf.get_y()
     pdf.multi_cell(width * 0.7, 6, " " + description.replace("\n", "\n "))
@@ -171,29 +192,33 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     pdf.cell(width * 0.3, 6, receipt.amount + " ", align="R")
     pdf.set_y(end + 2)
     for refund in receipt.refunds:
-        pdf.cell(width * 0.7, 6, f" Refund {refund.date:%d %b %Y}: {refund.reason}"[:90])
+        line = _("Refund %(date)s: %(reason)s") % {
+            "date": _day(refund.date),
+            "reason": refund.reason,
+        }
+        pdf.cell(width * 0.7, 6, f" {line}"[:90])
         pdf.cell(width * 0.3, 6, f"−{refund.amount} ", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.line(pdf.l_margin, pdf.get_y() + 1, pdf.l_margin + width, pdf.get_y() + 1)
     pdf.ln(3)
     pdf.set_font("DejaVu", "B", 12)
     total = receipt.kept if receipt.kept is not None else receipt.amount
-    pdf.cell(width * 0.7, 8, " Total paid")
+    pdf.cell(width * 0.7, 8, " " + _("Total paid"))
     pdf.cell(width * 0.3, 8, total + " ", align="R", new_x="LMARGIN", new_y="NEXT")
     if receipt.fee is not None:
         pdf.set_font("DejaVu", "", 10)
-        pdf.cell(width * 0.7, 6, " Platform fee")
+        pdf.cell(width * 0.7, 6, " " + _("Platform fee"))
         pdf.cell(width * 0.3, 6, f"−{receipt.fee} ", align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.cell(width * 0.7, 6, " Net to the professional")
+        pdf.cell(width * 0.7, 6, " " + _("Net to the professional"))
         pdf.cell(width * 0.3, 6, f"{receipt.net} ", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)
 
     pdf.set_font("DejaVu", "", 9)
     pdf.set_text_color(90, 90, 100)
-    footer = (
-        f"Paid online through {receipt.platform_name}, which collects payments on behalf of "
-        f"{receipt.seller_name}."
-    )
+    footer = _(
+        "Paid online through %(platform)s, which collects payments on behalf of %(seller)s."
+    ) % {"platform": receipt.platform_name, "seller": receipt.seller_name}
     if receipt.platform_vat_id:
-        footer += f"\n{receipt.platform_name} · VAT ID {receipt.platform_vat_id}"
+        vat = _("VAT ID %(vat_id)s") % {"vat_id": receipt.platform_vat_id}
+        footer += f"\n{receipt.platform_name} · {vat}"
     pdf.multi_cell(width, 5, footer)
     return bytes(pdf.output())

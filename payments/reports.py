@@ -12,6 +12,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ProProfile
 from bookings.models import Booking
@@ -60,7 +62,9 @@ def parse_month(text: str) -> tuple[datetime, datetime]:
     try:
         start = datetime.strptime(text.strip(), "%Y-%m").replace(tzinfo=UTC)
     except (ValueError, AttributeError):
-        raise ValueError(f"“{text}” is not a month: use YYYY-MM, e.g. 2026-11.") from None
+        raise ValueError(
+            gettext("“%(text)s” is not a month: use YYYY-MM, e.g. 2026-11.") % {"text": text}
+        ) from None
     end = (
         start.replace(year=start.year + 1, month=1)
         if start.month == 12
@@ -317,7 +321,7 @@ def earning_lines(*, pro: ProProfile, start: datetime, end: datetime) -> list[Ea
         EarningLine(
             when=r.completed_at,  # type: ignore[arg-type]
             kind="refund",
-            kind_label="Refund",
+            kind_label=pgettext("payment kind", "Refund"),
             refunded=r.amount,
             fee=-r.application_fee_refunded,
             **_line_booking(r.payment),
@@ -328,7 +332,7 @@ def earning_lines(*, pro: ProProfile, start: datetime, end: datetime) -> list[Ea
         EarningLine(
             when=d.closed_at,  # type: ignore[arg-type]
             kind="dispute",
-            kind_label="Dispute lost",
+            kind_label=pgettext("payment kind", "Dispute lost"),
             disputed=d.funds_recovered,
             **_line_booking(d.payment),
         )
@@ -337,20 +341,26 @@ def earning_lines(*, pro: ProProfile, start: datetime, end: datetime) -> list[Ea
     return sorted(lines, key=lambda line: (line.when, line.booking_id))
 
 
+# The money CSV's columns, in the language of the pro who downloads it (``csv_header``).
 CSV_HEADER = (
-    "Date",
-    "Booking",
-    "Client",
-    "Service",
-    "Kind",
-    "Currency",
-    "Amount",
-    "Fee",
-    "Refunded",
-    "Dispute",
-    "Net",
+    _("Date"),
+    pgettext_lazy("money column", "Booking"),
+    _("Client"),
+    _("Service"),
+    pgettext_lazy("money column", "Kind"),
+    _("Currency"),
+    _("Amount"),
+    pgettext_lazy("money column", "Fee"),
+    pgettext_lazy("money column", "Refunded"),
+    pgettext_lazy("money column", "Dispute"),
+    pgettext_lazy("money column", "Net"),
 )
 CSV_NUMERIC = frozenset({1, 6, 7, 8, 9, 10})
+
+
+def csv_header() -> list[str]:
+    """``CSV_HEADER`` in the active language."""
+    return [str(title) for title in CSV_HEADER]
 
 
 def earnings_csv_rows(lines: list[EarningLine], zone: tzinfo) -> list[tuple[object, ...]]:

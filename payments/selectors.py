@@ -20,6 +20,8 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.models import ProProfile
 from accounts.timezones import zone_of
@@ -45,9 +47,9 @@ class Hold:
     def in_words(self) -> str:
         """ "in 28 minutes", "in 1 minute", "in less than a minute"."""
         if self.seconds_left < 60:
-            return "in less than a minute"
+            return _("in less than a minute")
         minutes = math.ceil(self.seconds_left / 60)
-        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("in %(count)d minute", "in %(count)d minutes", minutes) % {"count": minutes}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +116,13 @@ def pro_accepts_online_payments(pro) -> bool:
 def booking_for_payment(*, user, pk) -> Booking:
     """A booking its client may pay (only the booking's own client): 404 for anyone else."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such booking.")
+        raise Http404(_("No such booking."))
     try:
         return Booking.objects.select_related("pro", "pro__user", "client", "service").get(
             pk=pk, client=user
         )
     except (Booking.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such booking.") from None
+        raise Http404(_("No such booking.")) from None
 
 
 def payment_for_test_checkout(*, user, session_id: str) -> Payment:
@@ -136,7 +138,7 @@ def payment_for_receipt(*, user, pk) -> Payment:
     """A payment taken (any kind), for its booking's client, its pro or staff; else 404 (also
     for a payment never taken: it has no receipt)."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such receipt.")
+        raise Http404(_("No such receipt."))
     qs = payments_with_refunds().select_related(
         "booking__pro",
         "booking__client",
@@ -149,7 +151,7 @@ def payment_for_receipt(*, user, pk) -> Payment:
     try:
         return qs.get(pk=pk)
     except (Payment.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such receipt.") from None
+        raise Http404(_("No such receipt.")) from None
 
 
 def payments_with_refunds():
@@ -310,8 +312,8 @@ def online_payment_unavailable_reason(pro) -> str | None:
     if pro_accepts_online_payments(pro):
         return None
     if is_offline():
-        return "Set up payouts on the Payouts page before offering online payment."
-    return (
+        return _("Set up payouts on the Payouts page before offering online payment.")
+    return _(
         "Online payment needs a Stripe account that can take charges: finish the setup on "
         "the Payouts page first."
     )
@@ -321,7 +323,9 @@ def online_payment_unavailable_reason(pro) -> str | None:
 # A pro's money for a month (the money page, the dashboard, GET /api/v1/me/earnings)
 # ---------------------------------------------------------------------------------------------
 
-PAYOUTS_UNAVAILABLE = "Payouts could not be loaded just now. The figures above are complete."
+PAYOUTS_UNAVAILABLE = gettext_noop(
+    "Payouts could not be loaded just now. The figures above are complete."
+)
 # Stripe's payouts of a (pro, month) are kept this long, so a page view is not an API call.
 PAYOUT_CACHE_SECONDS = 300
 
@@ -369,7 +373,9 @@ def pro_month(*, pro: ProProfile, month: str | None = None, now: datetime | None
         month = (now or timezone.now()).astimezone(zone).strftime("%Y-%m")
     start, end = month_in_zone(month, zone)
     if not 2000 <= start.year <= 9998:
-        raise ValueError(f"“{month}” is out of range: months from 2000-01 on.")
+        raise ValueError(
+            _("“%(month)s” is out of range: months from 2000-01 on.") % {"month": month}
+        )
     return Month(key=start.strftime("%Y-%m"), start=start, end=end)
 
 
@@ -417,7 +423,7 @@ def payouts_for_month(*, pro: ProProfile, month: Month) -> Payouts:
                 arrival_to=month.next_first_day,
             )
         except GatewayError:
-            return Payouts(items=own, error=PAYOUTS_UNAVAILABLE)
+            return Payouts(items=own, error=_(PAYOUTS_UNAVAILABLE))
         cache.set(key, remote, PAYOUT_CACHE_SECONDS)
     known = {item.id for item in own}
     items = own + [item for item in remote if item.id not in known]
@@ -499,13 +505,13 @@ def fee_payments_of(booking: Booking) -> list[Payment]:
 def booking_for_fee(*, user, pk) -> Booking:
     """A booking whose no-show fee `user` may charge: only its own pro (404 for anyone else)."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such booking.")
+        raise Http404(_("No such booking."))
     try:
         return Booking.objects.select_related(
             "pro", "pro__user", "client", "saved_card", "service"
         ).get(pk=pk, pro__user=user)
     except (Booking.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such booking.") from None
+        raise Http404(_("No such booking.")) from None
 
 
 def saved_card_for_test_setup(*, user, session_id: str) -> SavedCard:
@@ -519,7 +525,7 @@ def _offline_session_for_client[M: (Payment, SavedCard)](
 ) -> M:
     """The offline checkout session `session_id` (a payment's or a card setup's) of a booking
     of `user`'s, else 404; always 404 while Stripe is configured."""
-    missing = Http404(f"No such {model._meta.verbose_name}.")
+    missing = Http404(_("No such payment.") if model is Payment else _("No such saved card."))
     if not is_offline() or not getattr(user, "is_authenticated", False):
         raise missing
     try:
@@ -566,7 +572,7 @@ def no_show_fee_summary_for(*, booking: Booking, viewer) -> dict | None:
         "platform_fee": (
             latest.fee if latest and viewer_sees_fee(booking=booking, viewer=viewer) else None
         ),
-        "failure_message": latest.failure_message if latest and is_pro else "",
+        "failure_message": latest.failure_text if latest and is_pro else "",
         "can_charge": is_pro
         and not card_on_file.fee_refusal(booking=booking, fee_payments=fee_payments),
         "awaits_client": card_on_file.fee_awaits_client(latest),

@@ -39,11 +39,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import ProProfile
 from accounts.timezones import zone_of
 from bookings.models import Booking
 from payments import fees
+from payments import models as records
 from payments.gateways import (
     AccountInfo,
     CheckoutRequest,
@@ -123,7 +126,7 @@ def _apply_account_info(account: ConnectedAccount, info: AccountInfo) -> Connect
 
 def connected_account_enable_simulated(*, pro) -> ConnectedAccount:
     """Offline backend (and demo data): a simulated account that can take charges."""
-    account, _ = ConnectedAccount.objects.update_or_create(
+    account, _created = ConnectedAccount.objects.update_or_create(
         pro=pro,
         defaults={
             "is_simulated": True,
@@ -150,12 +153,14 @@ def connected_account_onboard(*, pro) -> str:
         return reverse("payments:onboarding_return")
     gateway = get_gateway()
     with transaction.atomic():
-        account, _ = ConnectedAccount.objects.select_for_update().get_or_create(pro=pro)
+        account, _created = ConnectedAccount.objects.select_for_update().get_or_create(pro=pro)
         if not account.stripe_account_id or account.is_simulated:
             try:
                 info = gateway.create_account(pro_id=pro.pk, email=pro.user.email)
             except GatewayError as exc:
-                raise ValidationError(f"Stripe could not create your account. {exc}") from exc
+                raise ValidationError(
+                    _("Stripe could not create your account. %(error)s") % {"error": exc}
+                ) from exc
             account.stripe_account_id = info.id
             account.is_simulated = False
             _apply_account_info(account, info).save()
@@ -166,7 +171,9 @@ def connected_account_onboard(*, pro) -> str:
             account_id=account.stripe_account_id, refresh_url=refresh_url, return_url=return_url
         )
     except GatewayError as exc:
-        raise ValidationError(f"Stripe could not start the onboarding. {exc}") from exc
+        raise ValidationError(
+            _("Stripe could not start the onboarding. %(error)s") % {"error": exc}
+        ) from exc
 
 
 def connected_account_sync(*, pro) -> ConnectedAccount | None:
@@ -215,8 +222,14 @@ def pro_currency_change_refusal(*, pro, old: str) -> None:
     pending = Payment.objects.filter(booking__pro=pro, status=Payment.Status.PENDING).count()
     if pending:
         raise ValidationError(
-            f"{pending} payment{'s are' if pending != 1 else ' is'} still pending in {old}. "
-            "Your currency can change once it is paid or has lapsed.",
+            ngettext(
+                "%(count)d payment is still pending in %(currency)s. Your currency can change "
+                "once it is paid or has lapsed.",
+                "%(count)d payments are still pending in %(currency)s. Your currency can change "
+                "once they are paid or have lapsed.",
+                pending,
+            )
+            % {"count": pending, "currency": old},
             code="currency_pending_payments",
         )
 
@@ -247,18 +260,18 @@ def _due_now(booking: Booking, now: datetime) -> tuple[str, int]:
     K = Payment.Kind
     if booking.status == S.PENDING_PAYMENT:
         if booking.expires_at is not None and booking.expires_at <= now:
-            raise ValidationError("The hold on this time has expired. Please book again.")
+            raise ValidationError(_("The hold on this time has expired. Please book again."))
         if booking.deposit_amount > 0:
             return K.DEPOSIT, booking.deposit_amount
         return K.FULL, booking.price_amount
     if booking.deposit_amount > 0 and booking.status == S.CONFIRMED:
         if booking.starts_at <= now:
-            raise ValidationError("The balance is paid at the visit once it has started.")
+            raise ValidationError(_("The balance is paid at the visit once it has started."))
         balance = booking.price_amount - booking.deposit_amount
         if balance <= 0:
-            raise ValidationError("This booking is already paid.")
+            raise ValidationError(_("This booking is already paid."))
         return K.BALANCE, balance
-    raise ValidationError("This booking is not awaiting payment.")
+    raise ValidationError(_("This booking is not awaiting payment."))
 
 
 def _fee_for(booking: Booking, kind: str) -> int:
@@ -286,18 +299,18 @@ def checkout_start(*, booking: Booking, user) -> Payment:
     transaction, so a booking awaiting payment has its session from the start.
     """
     if user is None or user.pk != booking.client_id:
-        raise ValidationError("Only the client of this booking can pay for it.")
+        raise ValidationError(_("Only the client of this booking can pay for it."))
     from payments.selectors import account_can_charge, booking_saves_card, connected_account_for
 
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
         if booking_saves_card(locked):
-            raise ValidationError("This booking asks for a card to be saved, not a payment.")
+            raise ValidationError(_("This booking asks for a card to be saved, not a payment."))
         kind, amount = _due_now(locked, timezone.now())
         account = connected_account_for(locked.pro)
         if not account_can_charge(account):
             # Checked before an open session is reused: the pro may have lost charges since.
-            raise ValidationError("This professional cannot take online payments right now.")
+            raise ValidationError(_("This professional cannot take online payments right now."))
         payments = list(Payment.objects.select_for_update().filter(booking=locked))
         for payment in payments:
             if payment.kind != kind:
@@ -306,9 +319,9 @@ def checkout_start(*, booking: Booking, user) -> Payment:
                 return payment
             if payment.is_paid:
                 raise ValidationError(
-                    "The balance is already paid."
+                    _("The balance is already paid.")
                     if kind == Payment.Kind.BALANCE
-                    else "This booking is already paid."
+                    else _("This booking is already paid.")
                 )
         attempt = max((p.attempt for p in payments), default=0) + 1
         # The price was checked when the service was saved, but Stripe's rules can change
@@ -330,12 +343,13 @@ def checkout_start(*, booking: Booking, user) -> Payment:
             operation = f"booking-{locked.pk}-checkout-{attempt}"
         request = CheckoutRequest(
             booking_id=locked.pk,
+            # The line the client reads on Stripe's page, in their language.
             service_name=(
-                f"{locked.service_name} (deposit)"
+                _("%(service)s (deposit)") % {"service": locked.localized_service_name}
                 if kind == Payment.Kind.DEPOSIT
-                else f"{locked.service_name} (balance)"
+                else _("%(service)s (balance)") % {"service": locked.localized_service_name}
                 if kind == Payment.Kind.BALANCE
-                else locked.service_name
+                else locked.localized_service_name
             ),
             amount=amount,
             fee=fee,
@@ -350,7 +364,9 @@ def checkout_start(*, booking: Booking, user) -> Payment:
         try:
             info = gateway.create_checkout(request)
         except GatewayError as exc:
-            raise ValidationError(f"The payment could not be started. {exc}") from exc
+            raise ValidationError(
+                _("The payment could not be started. %(error)s") % {"error": exc}
+            ) from exc
         return Payment.objects.create(
             booking=locked,
             kind=kind,
@@ -408,7 +424,7 @@ def payment_succeeded(
                 .exclude(pk=payment.pk)
                 .exists()
             ):
-                raise ValidationError("Another payment for this booking was already taken.")
+                raise ValidationError(_("Another payment for this booking was already taken."))
         payment.status = Payment.Status.SUCCEEDED
         payment.payment_intent_id = payment_intent_id or payment.payment_intent_id
         payment.paid_at = timezone.now()
@@ -419,18 +435,13 @@ def payment_succeeded(
         elif payment.kind == Payment.Kind.BALANCE:
             # The booking is already confirmed; only one that ended meanwhile is refunded.
             if booking.status in ENDING_STATUSES:
-                refund_create(
-                    payment=payment, reason="The booking had ended when the balance arrived."
-                )
+                refund_create(payment=payment, reason=records.REFUND_BALANCE_AFTER_END)
         elif booking.status == S.PENDING_PAYMENT:
             from bookings.services import booking_transition
 
             booking_transition(booking=booking, action="payment_received", by=None)
         else:
-            refund_create(
-                payment=payment,
-                reason="The time was no longer held when the payment arrived.",
-            )
+            refund_create(payment=payment, reason=records.REFUND_HOLD_LAPSED)
     return payment
 
 
@@ -513,25 +524,28 @@ def refund_create(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Please give a reason for the refund.")
+        raise ValidationError(_("Please give a reason for the refund."))
     if len(reason) > 500:
-        raise ValidationError("The reason can be at most 500 characters.")
+        raise ValidationError(_("The reason can be at most 500 characters."))
     if amount is not None and (not isinstance(amount, int) or isinstance(amount, bool)):
-        raise ValidationError("The refund amount must be a whole number of minor units.")
+        raise ValidationError(_("The refund amount must be a whole number of minor units."))
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if not payment.is_paid:
-            raise ValidationError("Only a paid payment can be refunded.")
+            raise ValidationError(_("Only a paid payment can be refunded."))
         done_amount, done_fee = _committed_refunds(payment)
         remaining = payment.amount - done_amount
         if remaining <= 0:
-            raise ValidationError("This payment has already been refunded in full.")
+            raise ValidationError(_("This payment has already been refunded in full."))
         if amount is None:
             amount = remaining
         if not 0 < amount <= remaining:
             raise ValidationError(
-                f"The refund must be more than 0 and at most {remaining} "
-                f"({payment.currency} minor units still refundable)."
+                _(
+                    "The refund must be more than 0 and at most %(remaining)s (%(currency)s "
+                    "minor units still refundable)."
+                )
+                % {"remaining": remaining, "currency": payment.currency}
             )
         fee_left = payment.fee - done_fee
         if fee_amount is None:
@@ -695,7 +709,7 @@ def refund_record_external(
                     ),
                     amount,
                 ),
-                reason="Refunded in the Stripe dashboard.",
+                reason=records.REFUND_OUTSIDE_TIMZ,
                 stripe_refund_id=stripe_refund_id,
             )
     except IntegrityError:
@@ -829,20 +843,20 @@ ENDING_STATUSES = (S.DECLINED, S.CANCELLED, S.EXPIRED)
 
 
 def _refund_reason(*, action: str, from_status: str, actor, booking: Booking) -> str:
+    """The refund's reason, kept in English and translated when shown (``records.RECORDED``)."""
     if action == "decline":
-        return "The professional declined the request."
+        return records.REFUND_DECLINED
     if action == "expire":
-        return "The request expired without an answer."
+        return records.REFUND_EXPIRED
     if action == "cancel":
-        who = "the client"
         if actor is None:
-            who = "the system"
-        elif actor.pk == booking.pro.user_id:
-            who = "the professional"
-        elif actor.pk != booking.client_id:
-            who = "staff"
-        return f"Booking cancelled by {who}."
-    return f"Booking {action.replace('_', ' ')}."
+            return records.REFUND_CANCELLED_BY_SYSTEM
+        if actor.pk == booking.pro.user_id:
+            return records.REFUND_CANCELLED_BY_PRO
+        if actor.pk != booking.client_id:
+            return records.REFUND_CANCELLED_BY_STAFF
+        return records.REFUND_CANCELLED_BY_CLIENT
+    return f"Booking {action.replace('_', ' ')}."  # no other action ends a booking undelivered
 
 
 def booking_payment_follow(
@@ -888,7 +902,7 @@ def booking_payment_follow(
             continue
         why = reason
         if late and paid.kind == Payment.Kind.FULL:
-            why = f"Late cancellation: the professional keeps {keep}% of the price."
+            why = records.LATE_CANCELLATION % {"percent": keep}
         refund_create(payment=paid, amount=amount, fee_amount=fee_amount, reason=why)
 
 
@@ -905,16 +919,16 @@ def tip_refusal(booking: Booking) -> str | None:
     was paid online (a booking payment taken and not refunded in full), and no tip was paid yet.
     Expects ``booking.payments`` prefetched or reads them (one query)."""
     if booking.status != S.COMPLETED:
-        return "You can add a tip once the visit is completed."
+        return _("You can add a tip once the visit is completed.")
     payments = list(booking.payments.all())
     if not any(
         p.kind in Payment.BOOKING_KINDS
         and p.status in (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
         for p in payments
     ):
-        return "Tips can only be added to a visit paid online."
+        return _("Tips can only be added to a visit paid online.")
     if any(p.kind == Payment.Kind.TIP and p.is_paid for p in payments):
-        return "You have already added a tip for this visit. Thank you!"
+        return _("You have already added a tip for this visit. Thank you!")
     return None
 
 
@@ -933,9 +947,9 @@ def tip_start(*, booking: Booking, user, amount: int) -> Payment:
     complete it through ``payment_succeeded``, like any payment.
     """
     if user is None or user.pk != booking.client_id:
-        raise PermissionDenied("Only the client of this booking can add a tip.")
+        raise PermissionDenied(_("Only the client of this booking can add a tip."))
     if not isinstance(amount, int) or isinstance(amount, bool):
-        raise ValidationError("Enter the tip as an amount.")
+        raise ValidationError(_("Enter the tip as an amount."))
     from payments.selectors import account_can_charge, connected_account_for
 
     with transaction.atomic():
@@ -947,11 +961,13 @@ def tip_start(*, booking: Booking, user, amount: int) -> Payment:
             raise ValidationError(refusal)
         currency = locked.currency
         if amount <= 0:
-            raise ValidationError("Enter a tip of more than 0.")
+            raise ValidationError(_("Enter a tip of more than 0."))
         cap = tip_max(locked)
         if amount > cap:
             shown = money.format_money(cap, currency)
-            raise ValidationError(f"A tip can be at most {shown} (the price of the visit).")
+            raise ValidationError(
+                _("A tip can be at most %(amount)s (the price of the visit).") % {"amount": shown}
+            )
         error = money.stripe_charge_error(amount, currency)
         if error:
             raise ValidationError(error)
@@ -973,13 +989,13 @@ def tip_start(*, booking: Booking, user, amount: int) -> Payment:
                 transaction.on_commit(partial(_expire_session_quietly, pid, sid))
         account = connected_account_for(locked.pro)
         if not account_can_charge(account):
-            raise ValidationError("This professional cannot take online payments right now.")
+            raise ValidationError(_("This professional cannot take online payments right now."))
         attempt = max((p.attempt for p in payments), default=0) + 1
         detail = absolute_url(reverse("bookings:detail", args=[locked.pk]))
         gateway = get_gateway()
         request = CheckoutRequest(
             booking_id=locked.pk,
-            service_name=f"Tip: {locked.service_name}",
+            service_name=_("Tip: %(service)s") % {"service": locked.localized_service_name},
             amount=amount,
             fee=0,
             currency=currency,
@@ -994,7 +1010,9 @@ def tip_start(*, booking: Booking, user, amount: int) -> Payment:
         try:
             info = gateway.create_checkout(request)
         except GatewayError as exc:
-            raise ValidationError(f"The tip could not be started. {exc}") from exc
+            raise ValidationError(
+                _("The tip could not be started. %(error)s") % {"error": exc}
+            ) from exc
         return Payment.objects.create(
             booking=locked,
             kind=Payment.Kind.TIP,

@@ -20,6 +20,7 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,7 +32,7 @@ from payments import card_on_file, receipts, selectors, services, webhooks
 from payments.forms import TipForm
 from payments.gateways import is_offline
 from payments.models import Payment
-from payments.reports import CSV_HEADER, CSV_NUMERIC, earnings_csv_rows
+from payments.reports import CSV_NUMERIC, csv_header, earnings_csv_rows
 from timz.csv_export import csv_response, csv_text
 
 logger = logging.getLogger(__name__)
@@ -181,10 +182,10 @@ def test_checkout(request, session_id):
     if request.method == "POST":
         outcome = request.POST.get("outcome")
         if outcome not in ("pay", "decline"):
-            messages.error(request, "Choose Pay or Decline.")
+            messages.error(request, _("Choose Pay or Decline."))
             return redirect("payments:test_checkout", session_id=session_id)
         if payment.status != Payment.Status.PENDING:
-            messages.error(request, "This test payment is already closed.")
+            messages.error(request, _("This test payment is already closed."))
             return redirect(back)
         if payment.kind == Payment.Kind.NO_SHOW_FEE:
             return _test_fee_payment(request, payment, outcome)
@@ -192,27 +193,27 @@ def test_checkout(request, session_id):
             services.payment_failed(payment=payment)
             if payment.kind == Payment.Kind.BALANCE:
                 messages.warning(
-                    request, "The test card was declined. The balance is still due at the visit."
+                    request, _("The test card was declined. The balance is still due at the visit.")
                 )
                 return redirect(booking_url(booking))
             messages.warning(
                 request,
-                "The test card was declined. Your tip was not paid."
+                _("The test card was declined. Your tip was not paid.")
                 if is_tip
-                else "The test card was declined. You can try again while the time is held.",
+                else _("The test card was declined. You can try again while the time is held."),
             )
             return redirect(back)
         is_balance = payment.kind == Payment.Kind.BALANCE
         lapsed = booking.expires_at is not None and booking.expires_at <= timezone.now()
         if is_balance and booking.status != Booking.Status.CONFIRMED:
-            messages.error(request, "This booking no longer takes its balance online.")
+            messages.error(request, _("This booking no longer takes its balance online."))
             return redirect(booking_url(booking))
         if (
             not is_balance
             and not is_tip
             and (booking.status != Booking.Status.PENDING_PAYMENT or lapsed)
         ):
-            messages.error(request, "The hold on this time has expired. Please book again.")
+            messages.error(request, _("The hold on this time has expired. Please book again."))
             return redirect(back)
         try:
             services.payment_succeeded(
@@ -225,7 +226,9 @@ def test_checkout(request, session_id):
             messages.error(request, " ".join(exc.messages))
             return redirect(back)
         if is_balance:
-            messages.success(request, "The balance is paid: nothing is left to pay at the visit.")
+            messages.success(
+                request, _("The balance is paid: nothing is left to pay at the visit.")
+            )
             return redirect(booking_url(booking))
         if is_tip:
             return redirect(back + "?tip=thanks")
@@ -350,7 +353,7 @@ def test_card_setup(request, session_id):
     if request.method == "POST":
         outcome = request.POST.get("outcome")
         if outcome not in ("save", "cancel"):
-            messages.error(request, "Choose Save the test card or Cancel.")
+            messages.error(request, _("Choose Save the test card or Cancel."))
             return redirect("payments:test_card_setup", session_id=session_id)
         if outcome == "cancel" or card.status != card.Status.PENDING:
             return redirect(reverse("payments:card_setup", args=[booking.pk]) + "?cancelled=1")
@@ -377,17 +380,20 @@ def fee_charge(request, pk):
             messages.error(request, " ".join(exc.messages))
             return redirect("bookings:detail", pk=booking.pk)
         if payment.is_paid:
-            messages.success(request, "The fee was charged. The client gets a receipt.")
+            messages.success(request, _("The fee was charged. The client gets a receipt."))
         elif payment.status == Payment.Status.PENDING:
             messages.warning(
                 request,
-                "The client's bank wants the client to confirm this payment. We sent them a "
-                "link to pay; you will see here when they have.",
+                _(
+                    "The client’s bank wants the client to confirm this payment. We sent them a "
+                    "link to pay; you will see here when they have."
+                ),
             )
         else:
             messages.error(
                 request,
-                f"The card was declined: {payment.failure_message} You may try once more later.",
+                _("The card was declined: %(why)s You may try once more later.")
+                % {"why": payment.failure_text},
             )
         return redirect("bookings:detail", pk=booking.pk)
     fee_payments = selectors.fee_payments_of(booking)
@@ -422,7 +428,7 @@ def _test_fee_payment(request, payment: Payment, outcome: str):
     """The offline test page paying a no-show fee's link: Decline leaves the fee waiting."""
     detail = booking_url(payment.booking)
     if outcome == "decline":
-        messages.warning(request, "The test card was declined. The fee is still to pay.")
+        messages.warning(request, _("The test card was declined. The fee is still to pay."))
         return redirect(detail)
     services.payment_succeeded(
         payment=payment,
@@ -430,7 +436,7 @@ def _test_fee_payment(request, payment: Payment, outcome: str):
         amount=payment.amount,
         currency=payment.currency,
     )
-    messages.success(request, "Thank you: the fee is paid.")
+    messages.success(request, _("Thank you: the fee is paid."))
     return redirect(detail)
 
 
@@ -493,11 +499,11 @@ def money(request, *, pro):
         return bad_request(request, str(exc), back=reverse("payments:money"))
     export = request.GET.get("format", "")
     if export not in ("", "html", "csv"):
-        return bad_request(request, "Choose format=csv or leave it out.", back=request.path)
+        return bad_request(request, _("Choose format=csv or leave it out."), back=request.path)
     earnings = selectors.earnings_for_month(pro=pro, month=month)
     zone = zone_of(pro.timezone)
     if export == "csv":
-        text = csv_text(CSV_HEADER, earnings_csv_rows(earnings.lines, zone), numeric=CSV_NUMERIC)
+        text = csv_text(csv_header(), earnings_csv_rows(earnings.lines, zone), numeric=CSV_NUMERIC)
         return csv_response(text, filename=f"timz-{pro.slug}-{month.key}.csv")
     this_month = selectors.pro_month(pro=pro)
     return render(

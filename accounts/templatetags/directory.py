@@ -4,6 +4,7 @@ a zone named by its city."""
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.translation import gettext as _
 
 from accounts import timezones
 
@@ -48,8 +49,13 @@ def duration(minutes) -> str:
         return ""
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+        # Translators: a duration in minutes, abbreviated: "45 min".
+        return _("%(minutes)s min") % {"minutes": rest}
+    if rest:
+        # Translators: a duration in hours and minutes, abbreviated: "1 h 30 min".
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
+    # Translators: a duration in whole hours, abbreviated: "2 h".
+    return _("%(hours)s h") % {"hours": hours}
 
 
 @register.filter

@@ -158,7 +158,7 @@ def test_staff_cannot_turn_off_their_last_authenticator_app(staff):
     response = http.post(reverse("mfa_deactivate_totp"))
 
     assert response.status_code == HTTPStatus.OK
-    assert LAST_FACTOR_MESSAGE in response.text
+    assert str(LAST_FACTOR_MESSAGE) in response.text
     assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
 
 

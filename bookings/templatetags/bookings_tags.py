@@ -6,6 +6,7 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from accounts.timezones import zone_of
 from bookings import lifecycle, selectors, series
@@ -99,10 +100,10 @@ def event_title(event, tz):
     """What a timeline event did, times in the zone `tz`: "Moved from Tue 3 Mar, 10:00 CET to
     Thu 5 Mar, 14:00 CET", else the lifecycle's past tense ("Cancelled", "Marked as paid")."""
     if event.action == "reschedule" and event.old_starts_at and event.new_starts_at:
-        return (
-            f"Moved from {when(event.old_starts_at, tz, 'D j M, H:i')} "
-            f"to {when(event.new_starts_at, tz, 'D j M, H:i')}"
-        )
+        return _("Moved from %(old)s to %(new)s") % {
+            "old": when(event.old_starts_at, tz, "WEEKDAY_DAY_MONTH_TIME"),
+            "new": when(event.new_starts_at, tz, "WEEKDAY_DAY_MONTH_TIME"),
+        }
     if event.action:
         text = lifecycle.past_tense(event.action)
         return text[:1].upper() + text[1:]

@@ -159,7 +159,7 @@ def test_agenda_week_view_shows_seven_days(as_pro, confirmed, requested):
         reverse("bookings:agenda") + f"?view=week&date={confirmed.starts_at.date()}"
     )
     days = response.context["days"]
-    assert len(days) == 7 and days[0]["day"].weekday() == 0
+    assert len(days) == 7 and days[0]["day"].weekday() == 6  # an English week starts on Sunday
     shown = [c.booking.pk for d in days for c in d["cards"]]
     assert confirmed.pk in shown
 
@@ -465,8 +465,8 @@ def test_picking_a_new_time_asks_to_confirm_before_moving(as_client, confirmed):
     assert page.status_code == HTTPStatus.OK
     html = page.content.decode()
     old, new = local_at(5, 10), new_start
-    assert f"Move your booking from {old:%a %-d %b %H:%M} {old.tzname()} to " in html
-    assert f"{new:%a %-d %b %H:%M} {new.tzname()}?" in html
+    assert f"Move your booking from {old:%a %-d %b, %H:%M} {old.tzname()} to " in html
+    assert f"{new:%a %-d %b, %H:%M} {new.tzname()}?" in html
     assert f'name="sequence" value="{confirmed.sequence}"' in html
     assert "Confirm the new time" in html
     confirmed.refresh_from_db()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.access import pro_required
@@ -23,6 +24,7 @@ from bookings.views.common import (
     parse_date,
     wants_fragment,
 )
+from timz.formats import first_day_of_week
 
 
 @pro_required
@@ -32,9 +34,9 @@ def calendar_token_regenerate(request, *, pro):
     services.calendar_token_regenerate(pro=pro)
     messages.success(
         request,
-        "A new calendar address was made; the old one no longer works."
+        _("A new calendar address was made; the old one no longer works.")
         if had_token
-        else "Your private calendar address is ready.",
+        else _("Your private calendar address is ready."),
     )
     return redirect(reverse("bookings:rules") + "#calendar-feed")
 
@@ -67,22 +69,24 @@ def calendar_feed(request, token):
 @require_GET
 def agenda(request, *, pro):
     """The pro's day (a list) or week (a time grid on wide screens, day lists on a phone), with
-    the requests waiting on top. With `X-Timz-Fragment: agenda` only the part below the title
-    is sent: booking.js swaps it after an action in place or a live push."""
+    the requests waiting on top. A week starts on the first day of the week of the language the
+    pro reads in (timz.formats.first_day_of_week). With `X-Timz-Fragment: agenda` only the part
+    below the title is sent: booking.js swaps it after an action in place or a live push."""
     zone = zone_of(pro.timezone)
     now = timezone.now()
     today = now.astimezone(zone).date()
     view = request.GET.get("view", "day")
     if view not in ("day", "week"):
         return bad_request(
-            request, "The agenda shows a “day” or a “week”.", back=reverse("bookings:agenda")
+            request, _("The agenda shows a “day” or a “week”."), back=reverse("bookings:agenda")
         )
     try:
         day = parse_date(request.GET["date"]) if request.GET.get("date") else today
     except BadParameter as exc:
         return bad_request(request, str(exc), back=reverse("bookings:agenda"))
     if view == "week":
-        first = day - timedelta(days=day.weekday())
+        # The week starts on the locale's first day (Sunday in English, Monday in French).
+        first = day - timedelta(days=(day.weekday() - first_day_of_week()) % 7)
         days = [first + timedelta(days=i) for i in range(7)]
         step = timedelta(days=7)
     else:

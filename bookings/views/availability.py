@@ -8,13 +8,23 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import pro_required
 from accounts.timezones import zone_of
 from bookings import selectors, services
 from bookings.forms import BookingRulesForm, DateOverrideForm, TimeOffForm, WeekHoursForm
+from timz.formats import first_day_of_week, pattern
+
+
+def week_order() -> list[int]:
+    """The weekdays (0=Monday) in the order the reader's language writes a week: Sunday first
+    in English, Monday first in French, Spanish and German."""
+    first = first_day_of_week()
+    return [(first + offset) % 7 for offset in range(7)]
 
 
 def _schedule_page(request, pro, *, bound=None, status=HTTPStatus.OK):
@@ -27,9 +37,15 @@ def _schedule_page(request, pro, *, bound=None, status=HTTPStatus.OK):
     week = bound.get("week") or WeekHoursForm(
         weekly={weekday: [(h.start, h.end) for h in hours] for weekday, _, hours in data["weekly"]}
     )
+    hours_of = {weekday: hours for weekday, _label, hours in data["weekly"]}
     days = [
-        {"weekday": weekday, "label": label, "hours": hours, "form": week.days[weekday]}
-        for weekday, label, hours in data["weekly"]
+        {
+            "weekday": weekday,
+            "label": WEEKDAYS[weekday],  # Django's weekday names, in the reader's language
+            "hours": hours_of[weekday],
+            "form": week.days[weekday],
+        }
+        for weekday in week_order()
     ]
     context = {
         "pro": pro,
@@ -56,7 +72,7 @@ def schedule(request, *, pro):
         week = WeekHoursForm.copied(request.POST, source=0)
         if week.is_valid():
             messages.info(
-                request, "Monday’s hours were copied to Tuesday–Friday. Check them, then save."
+                request, _("Monday’s hours were copied to Tuesday–Friday. Check them, then save.")
             )
             return _schedule_page(request, pro, bound={"week": week})
         return _schedule_page(request, pro, bound={"week": week}, status=HTTPStatus.BAD_REQUEST)
@@ -67,7 +83,7 @@ def schedule(request, *, pro):
         except ValidationError as exc:
             week.days[0].add_error(None, exc)
         else:
-            messages.success(request, "Weekly hours saved.")
+            messages.success(request, _("Weekly hours saved."))
             return redirect(reverse("bookings:schedule") + "#weekly")
     return _schedule_page(request, pro, bound={"week": week}, status=HTTPStatus.BAD_REQUEST)
 
@@ -86,7 +102,8 @@ def override_create(request, *, pro):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Hours for {data['day']:%a %d %b %Y} saved.")
+            day = dateformat.format(data["day"], pattern("WEEKDAY_DATE"))
+            messages.success(request, _("Hours for %(date)s saved.") % {"date": day})
             return redirect(reverse("bookings:schedule") + "#overrides")
     return _schedule_page(request, pro, bound={"override": form}, status=HTTPStatus.BAD_REQUEST)
 
@@ -95,7 +112,7 @@ def override_create(request, *, pro):
 @require_POST
 def override_delete(request, pk, *, pro):
     services.date_override_delete(pro=pro, pk=pk)
-    messages.success(request, "The special day was removed.")
+    messages.success(request, _("The special day was removed."))
     return redirect(reverse("bookings:schedule") + "#overrides")
 
 
@@ -112,7 +129,7 @@ def time_off_create(request, *, pro):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Time off added.")
+            messages.success(request, _("Time off added."))
             return redirect(reverse("bookings:schedule") + "#time-off")
     return _schedule_page(request, pro, bound={"time_off": form}, status=HTTPStatus.BAD_REQUEST)
 
@@ -121,7 +138,7 @@ def time_off_create(request, *, pro):
 @require_POST
 def time_off_delete(request, pk, *, pro):
     services.time_off_delete(pro=pro, pk=pk)
-    messages.success(request, "Time off removed.")
+    messages.success(request, _("Time off removed."))
     return redirect(reverse("bookings:schedule") + "#time-off")
 
 
@@ -137,7 +154,7 @@ def rules(request, *, pro):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Booking rules saved.")
+            messages.success(request, _("Booking rules saved."))
             return redirect("bookings:rules")
     feed_url = None
     if current.calendar_token:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import pro_required
@@ -41,11 +42,21 @@ def _page(request, pro, *, ics=None, caldav=None, status=HTTPStatus.OK):
     return render(request, "bookings/calendars.html", context, status=status)
 
 
-def _announce(request, calendar: ExternalCalendar, *, verb: str) -> None:
+def _announce(request, calendar: ExternalCalendar, *, added: bool) -> None:
+    """What became of a calendar just added (`added`) or synced, in one sentence each."""
     if calendar.status == ExternalCalendar.Status.OK:
-        messages.success(request, f"“{calendar.name}” {verb}: its busy times now block your hours.")
+        text = (
+            _("“%(name)s” is connected: its busy times now block your hours.")
+            if added
+            else _("“%(name)s” is up to date: its busy times now block your hours.")
+        )
+        messages.success(request, text % {"name": calendar.name})
     else:
-        messages.error(request, f"“{calendar.name}” could not be read: {calendar.last_error}")
+        messages.error(
+            request,
+            _("“%(name)s” could not be read: %(error)s")
+            % {"name": calendar.name, "error": calendar.last_error},
+        )
 
 
 @pro_required
@@ -79,7 +90,7 @@ def calendars(request, *, pro):
             else:
                 form.add_error(None, exc)
         else:
-            _announce(request, calendar, verb="is connected")
+            _announce(request, calendar, added=True)
             return redirect("bookings:calendars")
     bound = {"caldav": form} if caldav else {"ics": form}
     return _page(request, pro, status=HTTPStatus.BAD_REQUEST, **bound)
@@ -89,7 +100,7 @@ def calendars(request, *, pro):
 @require_POST
 def calendar_sync(request, pk: int, *, pro):
     calendar = services.calendar_sync(calendar=selectors.calendar_get_for_pro(pro=pro, pk=pk))
-    _announce(request, calendar, verb="is up to date")
+    _announce(request, calendar, added=False)
     return redirect("bookings:calendars")
 
 
@@ -98,5 +109,8 @@ def calendar_sync(request, pk: int, *, pro):
 def calendar_remove(request, pk: int, *, pro):
     calendar = selectors.calendar_get_for_pro(pro=pro, pk=pk)
     services.calendar_remove(calendar=calendar)
-    messages.success(request, f"“{calendar.name}” is disconnected; its busy times are gone.")
+    messages.success(
+        request,
+        _("“%(name)s” is disconnected; its busy times are gone.") % {"name": calendar.name},
+    )
     return redirect("bookings:calendars")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import pro_required
@@ -46,7 +47,7 @@ def service_create(request, *, pro):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"“{service.name}” was added.")
+            messages.success(request, _("“%(name)s” was added.") % {"name": service.name})
             return redirect("bookings:services")
     status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
     return render(
@@ -74,7 +75,7 @@ def service_edit(request, pk, *, pro):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"“{service.name}” was saved.")
+            messages.success(request, _("“%(name)s” was saved.") % {"name": service.name})
             return redirect("bookings:services")
     status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
     return render(
@@ -92,9 +93,12 @@ def service_delete(request, pk, *, pro):
     name = service.name
     services.service_delete(service=service)
     if Service.objects.filter(pk=pk).exists():
-        messages.info(request, f"“{name}” has bookings, so it was hidden instead of deleted.")
+        messages.info(
+            request,
+            _("“%(name)s” has bookings, so it was hidden instead of deleted.") % {"name": name},
+        )
     else:
-        messages.success(request, f"“{name}” was deleted.")
+        messages.success(request, _("“%(name)s” was deleted.") % {"name": name})
     return redirect("bookings:services")
 
 

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import pro_required
@@ -94,7 +96,7 @@ def client_note(request, client_id, *, pro):
         except ValidationError as exc:
             form.add_error("text", exc)
         else:
-            messages.success(request, "Your note was saved.")
+            messages.success(request, _("Your note was saved."))
             return redirect(reverse("bookings:client_detail", args=[client.pk]) + "#note")
     return _render_card(request, pro, client, note_form=form, status=HTTPStatus.BAD_REQUEST)
 
@@ -119,8 +121,11 @@ def client_nudge(request, client_id, *, pro):
         else:
             messages.success(
                 request,
-                f"{client.display_name} was invited to book again around "
-                f"{nudge.suggested_date.day} {nudge.suggested_date:%B}.",
+                _("%(name)s was invited to book again around %(date)s.")
+                % {
+                    "name": client.display_name,
+                    "date": formats.date_format(nudge.suggested_date, "MONTH_DAY_FORMAT"),
+                },
             )
             return redirect(reverse("bookings:client_detail", args=[client.pk]) + "#rebook")
     return _render_card(request, pro, client, nudge_form=form, status=HTTPStatus.BAD_REQUEST)

@@ -20,6 +20,8 @@ from http import HTTPStatus
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ProProfile
 from accounts.timezones import viewer_zone
@@ -50,27 +52,44 @@ def wants_fragment(request, name: str) -> bool:
     return request.headers.get(FRAGMENT_HEADER) == name
 
 
+# What a date parameter is, and its two messages as whole sentences (not valid, out of range).
+DATE_PARAMETERS = {
+    "date": (
+        gettext_lazy("“%(value)s” is not a valid date (use YYYY-MM-DD)."),
+        gettext_lazy("The date %(value)s is out of range."),
+    ),
+    "calendar_start": (
+        gettext_lazy("“%(value)s” is not a valid start of the calendar (use YYYY-MM-DD)."),
+        gettext_lazy("The start of the calendar %(value)s is out of range."),
+    ),
+}
+
+
 def parse_date(value: str, what: str = "date") -> date:
+    """A YYYY-MM-DD query parameter; `what` (a key of DATE_PARAMETERS) names it in errors."""
+    invalid, out_of_range = DATE_PARAMETERS[what]
     try:
         parsed = date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise BadParameter(f"“{value[:32]}” is not a valid {what} (use YYYY-MM-DD).") from None
+        raise BadParameter(invalid % {"value": value[:32]}) from None
     if abs(parsed.year - timezone.now().year) > MAX_YEARS_AWAY:
-        raise BadParameter(f"The {what} {value} is out of range.")
+        raise BadParameter(out_of_range % {"value": value})
     return parsed
 
 
 def parse_start(value: str | None) -> datetime:
     if not value:
-        raise BadParameter("Pick a time first.")
+        raise BadParameter(_("Pick a time first."))
     try:
         parsed = datetime.fromisoformat(value.replace(" ", "+"))
     except ValueError:
-        raise BadParameter(f"“{value[:40]}” is not a valid start time.") from None
+        raise BadParameter(
+            _("“%(value)s” is not a valid start time.") % {"value": value[:40]}
+        ) from None
     if parsed.tzinfo is None:
-        raise BadParameter("The start time must carry its UTC offset.")
+        raise BadParameter(_("The start time must carry its UTC offset."))
     if abs(parsed.year - timezone.now().year) > MAX_YEARS_AWAY:
-        raise BadParameter("That start time is out of range.")
+        raise BadParameter(_("That start time is out of range."))
     return parsed.astimezone(UTC)
 
 
@@ -132,4 +151,4 @@ class Card:
 
 
 def first_message(exc: ValidationError) -> str:
-    return exc.messages[0] if exc.messages else "That did not work."
+    return exc.messages[0] if exc.messages else _("That did not work.")

@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.timezones import viewer_zone, zone_of
@@ -81,7 +83,14 @@ def act(request, pk, action):
     error = None
     try:
         if not form.is_valid():
-            raise ValidationError(f"The reason can be at most {REASON_MAX} characters.")
+            raise ValidationError(
+                ngettext(
+                    "The reason can be at most %(max)d character.",
+                    "The reason can be at most %(max)d characters.",
+                    REASON_MAX,
+                )
+                % {"max": REASON_MAX}
+            )
         booking = services.booking_transition(
             booking=booking, action=action, by=request.user, reason=form.cleaned_data["reason"]
         )
@@ -124,7 +133,7 @@ def cancel(request, pk):
     now = timezone.now()
     card = Card(booking, user=request.user, now=now)
     if "cancel" not in card.actions:
-        messages.error(request, "This booking can no longer be cancelled.")
+        messages.error(request, _("This booking can no longer be cancelled."))
         return redirect("bookings:detail", pk=booking.pk)
     return render(
         request,
@@ -153,11 +162,11 @@ def reschedule(request, pk):
     card = Card(booking, user=request.user, now=now)
     detail_url = reverse("bookings:detail", kwargs={"pk": booking.pk})
     if "reschedule" not in card.actions:
-        messages.error(request, "This booking can no longer be rescheduled.")
+        messages.error(request, _("This booking can no longer be rescheduled."))
         return redirect(detail_url)
     service = booking.service
     if service is None or not service.is_active:
-        messages.error(request, "This service is no longer offered; cancel and book again.")
+        messages.error(request, _("This service is no longer offered; cancel and book again."))
         return redirect(detail_url)
     pro = booking.pro
     zone = viewer_zone(request.user, fallback=pro.timezone)
@@ -192,10 +201,11 @@ def reschedule(request, pk):
             except ValidationError as exc:
                 error, status = first_message(exc), HTTPStatus.BAD_REQUEST
             else:
-                messages.success(request, "The booking was moved to the new time.")
+                messages.success(request, _("The booking was moved to the new time."))
                 return redirect(detail_url)
         elif starts_at == booking.starts_at:
-            error, status = "Pick a different time from the current one.", HTTPStatus.BAD_REQUEST
+            error = _("Pick a different time from the current one.")
+            status = HTTPStatus.BAD_REQUEST
         elif not selectors.slot_is_free(
             pro=pro,
             duration_minutes=booking.duration_minutes,
@@ -203,7 +213,7 @@ def reschedule(request, pk):
             now=now,
             exclude_booking_id=booking.pk,
         ):
-            error, status = "That time is no longer available.", HTTPStatus.CONFLICT
+            error, status = _("That time is no longer available."), HTTPStatus.CONFLICT
         else:
             return render(
                 request,
@@ -259,7 +269,7 @@ def _sequence(value: str | None) -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit() or len(value) > 9:
-        raise BadParameter("The form is out of date. Pick the new time again.")
+        raise BadParameter(_("The form is out of date. Pick the new time again."))
     return int(value)
 
 

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import ProProfile
@@ -29,9 +31,16 @@ from bookings.views.common import (
     parse_start,
     wants_fragment,
 )
+from timz.formats import first_day_of_week, pattern
 from timz.ratelimit import RateLimited
 
 STRIP_DAYS = 14
+# A day's times are grouped by when they start: before noon, before 17:00, then the evening.
+PERIODS = (
+    (12, pgettext_lazy("time of day", "Morning"), gettext_lazy("Morning times")),
+    (17, pgettext_lazy("time of day", "Afternoon"), gettext_lazy("Afternoon times")),
+    (24, pgettext_lazy("time of day", "Evening"), gettext_lazy("Evening times")),
+)
 
 
 def _bookable(slug: str, service_id: int) -> tuple[ProProfile, Service, list[Service]]:
@@ -63,14 +72,18 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
         day = parse_date(request.GET["date"])
     if day is not None and not today <= day <= last_day:
         raise BadParameter(
-            f"Pick a day between {today:%d %b %Y} and {last_day:%d %b %Y}."
+            _("Pick a day between %(first)s and %(last)s.")
+            % {
+                "first": dateformat.format(today, pattern("DAY_MONTH_YEAR")),
+                "last": dateformat.format(last_day, pattern("DAY_MONTH_YEAR")),
+            }
             if day >= today
-            else "That day is in the past: pick today or a later day."
+            else _("That day is in the past: pick today or a later day.")
         )
     if request.GET.get("from"):
-        strip_start = parse_date(request.GET["from"], "start of the calendar")
+        strip_start = parse_date(request.GET["from"], "calendar_start")
         if not today <= strip_start <= last_day:
-            raise BadParameter("The calendar can only show the coming days within the horizon.")
+            raise BadParameter(_("The calendar can only show the coming days within the horizon."))
     elif day is not None and day >= today + timedelta(days=STRIP_DAYS):
         strip_start = day
     else:
@@ -109,6 +122,9 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
             }
             for d, count in strip
         ],
+        # Blank cells before the first day, so that on a wide screen (rows of seven) each
+        # column is one weekday and the rows start on the locale's first day of the week.
+        "lead": range((strip_start.weekday() - first_day_of_week()) % 7),
         "times": times,
         "periods": _periods(times),
         "prev_url": url(**{"from": prev_start.isoformat()}) if strip_start > today else None,
@@ -120,20 +136,27 @@ def build_picker(request, *, pro, service, zone, rules, base_url, extra_query=No
 
 
 def month_span(first: date, last: date) -> str:
-    """The month header over days `first`..`last`: "December 2026", "November – December
-    2026" or "December 2026 – January 2027"."""
+    """The month header over days `first`..`last`, in the active language: "December 2026",
+    "November – December 2026" or "December 2026 – January 2027"."""
+    month_year = pattern("YEAR_MONTH_FORMAT")
     if (first.year, first.month) == (last.year, last.month):
-        return dateformat.format(first, "F Y")
+        return dateformat.format(first, month_year)
     if first.year == last.year:
-        return f"{dateformat.format(first, 'F')} – {dateformat.format(last, 'F Y')}"
-    return f"{dateformat.format(first, 'F Y')} – {dateformat.format(last, 'F Y')}"
+        return f"{dateformat.format(first, 'F')} – {dateformat.format(last, month_year)}"
+    return f"{dateformat.format(first, month_year)} – {dateformat.format(last, month_year)}"
 
 
-def _periods(times: list[datetime]) -> list[tuple[str, list[datetime]]]:
-    groups = {"Morning": [], "Afternoon": [], "Evening": []}
-    for t in times:
-        groups["Morning" if t.hour < 12 else "Afternoon" if t.hour < 17 else "Evening"].append(t)
-    return [(label, items) for label, items in groups.items() if items]
+def _periods(times: list[datetime]) -> list[dict]:
+    """The day's times grouped by PERIODS: [{"label", "times_label", "times"}], empty ones left
+    out."""
+    periods = []
+    start = 0
+    for until, label, times_label in PERIODS:
+        items = [t for t in times if start <= t.hour < until]
+        if items:
+            periods.append({"label": label, "times_label": times_label, "times": items})
+        start = until
+    return periods
 
 
 @require_GET
@@ -208,7 +231,7 @@ def _unavailable(request, *, pro, service, offered, zone, starts_at, message=Non
         service=service,
         offered=offered,
         picker=picker,
-        error=message or "That time is no longer available. Please pick another one.",
+        error=message or _("That time is no longer available. Please pick another one."),
         status=HTTPStatus.CONFLICT,
     )
 

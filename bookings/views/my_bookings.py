@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.timezones import viewer_zone
@@ -17,10 +19,27 @@ from bookings.views.common import Card, bad_request
 # Past and cancelled lists show the newest ones; upcoming bookings are few by nature.
 LIST_LIMIT = 50
 
+# (scope, the tab's name, the empty list's text, the list's name for screen readers). The tabs
+# name lists of bookings ("Cancelled" bookings, not a booking's status).
 TABS = (
-    ("upcoming", "Upcoming", "No upcoming bookings."),
-    ("past", "Past", "No past bookings yet."),
-    ("cancelled", "Cancelled", "No cancelled, declined or expired bookings."),
+    (
+        "upcoming",
+        pgettext_lazy("bookings tab", "Upcoming"),
+        gettext_lazy("No upcoming bookings."),
+        gettext_lazy("Upcoming bookings"),
+    ),
+    (
+        "past",
+        pgettext_lazy("bookings tab", "Past"),
+        gettext_lazy("No past bookings yet."),
+        gettext_lazy("Past bookings"),
+    ),
+    (
+        "cancelled",
+        pgettext_lazy("bookings tab", "Cancelled"),
+        gettext_lazy("No cancelled, declined or expired bookings."),
+        gettext_lazy("Cancelled bookings"),
+    ),
 )
 
 
@@ -37,7 +56,7 @@ def booking_tabs(user, *, scope: str | None, now) -> list[dict]:
     counts = selectors.scope_counts(selectors.bookings_for_client(user=user), now=now)
     return [
         {"scope": key, "label": label, "count": counts[key], "current": key == scope}
-        for key, label, _ in TABS
+        for key, label, _empty, _name in TABS
     ]
 
 
@@ -48,7 +67,7 @@ def my_bookings(request):
     if scope not in selectors.SCOPES:
         return bad_request(
             request,
-            "There is no such list of bookings: choose Upcoming, Past or Cancelled.",
+            _("There is no such list of bookings: choose Upcoming, Past or Cancelled."),
             back=request.path,
         )
     now = timezone.now()
@@ -61,7 +80,8 @@ def my_bookings(request):
             "cards": [Card(b, user=request.user, now=now) for b in rows[:LIST_LIMIT]],
             "scope": scope,
             "tabs": booking_tabs(request.user, scope=scope, now=now),
-            "empty": next(text for key, _, text in TABS if key == scope),
+            "empty": next(empty for key, _label, empty, _name in TABS if key == scope),
+            "list_label": next(name for key, _label, _empty, name in TABS if key == scope),
             "zone": viewer_zone(request.user),
             "now": now,
         },

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import pro_required
@@ -46,7 +47,7 @@ def review(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Thank you for your review!")
+            messages.success(request, _("Thank you for your review!"))
             return redirect(reverse("bookings:detail", kwargs={"pk": booking.pk}) + "#review")
     status = HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK
     return render(
@@ -69,7 +70,7 @@ def review_reply(request, pk):
         except ValidationError as exc:
             messages.error(request, first_message(exc))
             return redirect(back)
-        messages.success(request, "Your reply was published.")
+        messages.success(request, _("Your reply was published."))
         return redirect(back)
     return render_detail(request, booking, reply_form=form, status=HTTPStatus.BAD_REQUEST)
 

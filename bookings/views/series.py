@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import pro_required
@@ -35,20 +37,24 @@ from timz.ratelimit import RateLimited
 SKIP = "skip"
 
 
-def _whole(value, what: str) -> int:
+def _whole(value, message: str) -> int:
+    """`value` as an int; else BadParameter(`message`)."""
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise BadParameter(f"{what} must be a whole number.") from None
+        raise BadParameter(message) from None
 
 
 def _request(data) -> tuple:
     """(first start, every N weeks, M times, note, moves) from the form; BadParameter else."""
     starts_at = parse_start(data.get("start"))
-    every = _whole(data.get("every"), "The repeat interval")
-    count = _whole(data.get("count"), "The number of appointments")
+    every = _whole(data.get("every"), _("The repeat interval must be a whole number."))
+    count = _whole(data.get("count"), _("The number of appointments must be a whole number."))
     if not series.COUNT[0] <= count <= series.COUNT[1]:
-        raise BadParameter(f"The number of appointments must be from 2 to {series.COUNT[1]}.")
+        raise BadParameter(
+            _("The number of appointments must be from %(min)d to %(max)d.")
+            % {"min": series.COUNT[0], "max": series.COUNT[1]}
+        )
     choices = {}
     for index in range(count):
         raw = data.get(f"at_{index}")
@@ -96,7 +102,12 @@ def _series_page(request, *, data, service, client, back_url: str, done_url=None
         else:
             messages.success(
                 request,
-                f"{len(bookings)} appointments booked, {series.every_label(every)}.",
+                ngettext(
+                    "%(count)d appointment booked, %(every)s.",
+                    "%(count)d appointments booked, %(every)s.",
+                    len(bookings),
+                )
+                % {"count": len(bookings), "every": series.every_label(every)},
             )
             return redirect(done_url or reverse("bookings:detail", args=[bookings[0].pk]))
 
@@ -162,12 +173,12 @@ def client_series(request, client_id, *, pro):
     back_url = reverse("bookings:client_detail", args=[client.pk]) + "#series"
     data = request.POST if request.method == "POST" else request.GET
     try:
-        service_id = _whole(data.get("service"), "The service")
+        service_id = _whole(data.get("service"), _("The service must be a whole number."))
     except BadParameter as exc:
         return bad_request(request, str(exc), back=back_url)
     service = selectors.services_for_pro(pro=pro).filter(pk=service_id).first()
     if service is None:
-        return bad_request(request, "Pick one of your active services.", back=back_url)
+        return bad_request(request, _("Pick one of your active services."), back=back_url)
     if not data.get("start") and data.get("date"):
         data = data.copy()
         try:
@@ -189,7 +200,7 @@ def _wall_start(day: str | None, at: str | None, zone_name: str) -> str:
     try:
         local = datetime.combine(date.fromisoformat(day or ""), time.fromisoformat(at or ""))
     except ValueError:
-        raise BadParameter("Give the first date (YYYY-MM-DD) and time (HH:MM).") from None
+        raise BadParameter(_("Give the first date (YYYY-MM-DD) and time (HH:MM).")) from None
     instant = series.local_instant(local.date(), local.time(), zone_of(zone_name))
     if instant is None:
         raise BadParameter(series.GAP_REASON)
@@ -205,7 +216,7 @@ def series_cancel(request, pk):
     detail_url = reverse("bookings:detail", args=[booking.pk])
     card = Card(booking, user=request.user, now=timezone.now())
     if where is None or "cancel" not in card.actions:
-        messages.error(request, "This booking and the following ones cannot be cancelled now.")
+        messages.error(request, _("This booking and the following ones cannot be cancelled now."))
         return redirect(detail_url)
     error, status = None, HTTPStatus.OK
     if request.method == "POST":
@@ -221,7 +232,15 @@ def series_cancel(request, pk):
         except ValidationError as exc:
             error, status = first_message(exc), HTTPStatus.BAD_REQUEST
         else:
-            messages.success(request, f"{len(cancelled)} appointments cancelled.")
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d appointment cancelled.",
+                    "%(count)d appointments cancelled.",
+                    len(cancelled),
+                )
+                % {"count": len(cancelled)},
+            )
             return redirect(detail_url)
     return render(
         request,
@@ -244,12 +263,20 @@ def series_accept(request, pk, *, pro):
     """The pro accepts every waiting request of the booking's series at once."""
     booking = selectors.booking_get_for_user(user=request.user, pk=pk)
     if booking.pro_id != pro.pk:
-        messages.error(request, "Only the pro of this booking can accept it.")
+        messages.error(request, _("Only the pro of this booking can accept it."))
         return redirect("bookings:detail", pk=booking.pk)
     try:
         accepted = services.booking_series_confirm(booking=booking, by=request.user)
     except ValidationError as exc:
         messages.error(request, first_message(exc))
     else:
-        messages.success(request, f"{len(accepted)} requests of the series accepted.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d request of the series accepted.",
+                "%(count)d requests of the series accepted.",
+                len(accepted),
+            )
+            % {"count": len(accepted)},
+        )
     return redirect("bookings:detail", pk=booking.pk)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Category
@@ -38,13 +39,14 @@ def _search_summary(form) -> str:
     data = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else form.initial
     parts = []
     if data.get("q"):
-        parts.append(f"“{data['q']}”")
+        # Translators: the words a person searched for, in quotation marks.
+        parts.append(_("“%(words)s”") % {"words": data["q"]})
     if data.get("category"):
         category = Category.objects.filter(slug=data["category"]).first()
         if category is not None:
             parts.append(category.name)
     if data.get("km") and data.get("lat") is not None:
-        parts.append(f"within {data['km']} km")
+        parts.append(_("within %(km)s km") % {"km": data["km"]})
     return " · ".join(parts)
 
 
@@ -74,7 +76,7 @@ def join(request):
         if data["category"]:
             category = Category.objects.filter(slug=data["category"]).first()
             if category is None:
-                form.add_error(None, "No such category.")
+                form.add_error(None, _("No such category."))
         if not form.errors:
             try:
                 services.waitlist_join(
@@ -96,7 +98,7 @@ def join(request):
             else:
                 messages.success(
                     request,
-                    "You are on the waitlist. We will email you as soon as a time frees up.",
+                    _("You are on the waitlist. We will email you as soon as a time frees up."),
                 )
                 return redirect("bookings:waitlist")
     context = {
@@ -138,7 +140,7 @@ def my_waitlist(request):
 def leave(request, pk):
     entry = selectors.waitlist_entry_get_for_user(user=request.user, pk=pk)
     services.waitlist_leave(entry=entry)
-    messages.success(request, "You left that waitlist.")
+    messages.success(request, _("You left that waitlist."))
     return redirect("bookings:waitlist")
 
 
@@ -173,5 +175,5 @@ def decline(request, token):
     except ValidationError as exc:
         messages.error(request, first_message(exc))
         return redirect("bookings:waitlist_offer", token=token)
-    messages.success(request, "Time released. You stay on the waitlist for other times.")
+    messages.success(request, _("Time released. You stay on the waitlist for other times."))
     return redirect("bookings:waitlist")

@@ -2,10 +2,12 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import viewer_zone
 from payments import selectors
-from payments.models import Payment
+from payments.models import Payment, Payout
+from timz.money import format_money
 
 register = template.Library()
 
@@ -126,26 +128,40 @@ def payout_status(user):
 
 
 _REQUIREMENTS = {
-    "business_type": "Whether you work as an individual or a company",
-    "external_account": "The bank account for your payouts",
-    "tos_acceptance.date": "Your acceptance of Stripe's terms",
-    "tos_acceptance.ip": "Your acceptance of Stripe's terms",
-    "individual.verification.document": "An identity document",
-    "individual.dob.day": "Your date of birth",
-    "individual.address.line1": "Your address",
-    "business_profile.url": "Your website or social profile",
-    "business_profile.mcc": "Your type of business",
+    "business_type": _("Whether you work as an individual or a company"),
+    "external_account": _("The bank account for your payouts"),
+    "tos_acceptance.date": _("Your acceptance of Stripe’s terms"),
+    "tos_acceptance.ip": _("Your acceptance of Stripe’s terms"),
+    "individual.verification.document": _("An identity document"),
+    "individual.dob.day": _("Your date of birth"),
+    "individual.address.line1": _("Your address"),
+    "business_profile.url": _("Your website or social profile"),
+    "business_profile.mcc": _("Your type of business"),
 }
 
 
 @register.filter
 def requirement_label(code):
-    """A Stripe requirement code ("external_account") in words."""
+    """A Stripe requirement code ("external_account") in words (in the active language for
+    the codes Timz knows; Stripe's own words, made readable, for the others)."""
     code = str(code)
     if code in _REQUIREMENTS:
-        return _REQUIREMENTS[code]
+        return str(_REQUIREMENTS[code])
     words = code.replace(".", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+@register.filter
+def amounts_list(totals):
+    """Amounts per currency ({"EUR": 10500, "USD": 2000}) as one text: "€105.00, US$20.00"."""
+    return ", ".join(format_money(amount, currency) for currency, amount in totals.items())
+
+
+@register.filter
+def payout_status_label(status):
+    """A payout's status ("in_transit", Timz's or Stripe's) in words: "In transit"."""
+    status = str(status)
+    return Payout.Status(status).label if status in Payout.Status.values else status
 
 
 @register.simple_tag

@@ -1,0 +1,2 @@
+// A fixture: a string marked in JavaScript (djangojs).
+document.querySelector("[data-sent]").textContent = gettext("Sent");

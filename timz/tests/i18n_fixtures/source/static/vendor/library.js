@@ -1,0 +1,2 @@
+// A fixture: vendored files are not extracted.
+window.label = gettext("Vendored");
