@@ -9,6 +9,7 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -134,7 +135,10 @@ class ServiceForm(VersionsForm):
         self.pro = pro
         self.currency = currency
         # Name and description are in the pro's content language; versions in the others.
-        self.add_version_fields(content_language=pro.content_language, translations=None)
+        self.add_version_fields(
+            content_language=pro.content_language if pro else settings.LANGUAGE_CODE,
+            translations=None,
+        )
         self.fields["price"].label = _("Price (%(currency)s)") % {"currency": currency}
         # One minor unit: "0.01" for EUR, "1" for JPY, "0.001" for KWD.
         self.fields["price"].widget.attrs["step"] = str(money.to_major(1, currency))
@@ -197,7 +201,7 @@ class ServiceForm(VersionsForm):
         at least Stripe's minimum, EUR 0.50); the message names the rule it breaks."""
         cleaned = super().clean()
         self.cleaned_data["translations"] = self.cleaned_translations(
-            content_language=self.pro.content_language
+            content_language=self.base_language
         )
         price = cleaned.get("price")
         if price is not None and cleaned.get("payment_mode") == Service.PaymentMode.ONLINE:
