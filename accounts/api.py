@@ -1,8 +1,10 @@
-"""Directory API v1 (mounted at /api/v1/ by timz.api): categories, pro search, a pro, me, and
-the signed-in user's data export (`/me/export`, the same document as the profile page's download).
+"""Directory API v1 (mounted at /api/v1/ by timz.api): categories, pro search, a pro, me, the
+signed-in user's data export (`/me/export`, the same document as the profile page's download),
+and a pro's own public texts (`/me/pro`).
 
-Reads only; each endpoint calls one selector. Errors are `{"detail": "..."}`: 400 bad input,
-401 anonymous (`/me`), 404 unknown or unlisted pro.
+A pro's texts are read in the request's language (accounts.content). Each read calls one
+selector, the one write one service. Errors are `{"detail": "..."}`: 400 bad input,
+401 anonymous (`/me`), 403 not a pro (`/me/pro`), 404 unknown or unlisted pro.
 """
 
 from typing import Any, Literal
@@ -13,10 +15,21 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from accounts import selectors
+from accounts import selectors, services
+from accounts.access import pro_for_user
 from accounts.data_export import account_export
 from accounts.models import User
-from accounts.schemas import CategoryOut, MeOut, ProOut, ProPage, me_json, pro_json
+from accounts.schemas import (
+    CategoryOut,
+    MeOut,
+    ProOut,
+    ProPage,
+    ProTextsIn,
+    ProTextsOut,
+    me_json,
+    pro_json,
+    pro_texts_json,
+)
 from accounts.search import viewer_currency
 from timz import money
 from timz.schemas import ErrorOut, page_or_400
@@ -106,3 +119,30 @@ def me(request):
 )
 def me_export(request):
     return account_export(user=request.auth)
+
+
+@router.get(
+    "/me/pro",
+    auth=django_auth,
+    response={200: ProTextsOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Your public texts as you wrote them: language, headline, bio, versions (pros)",
+)
+def my_pro_texts(request):
+    return pro_texts_json(pro_for_user(request.auth))
+
+
+@router.patch(
+    "/me/pro",
+    auth=django_auth,
+    response={200: ProTextsOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Change your public texts, their language or their versions (pros)",
+)
+def my_pro_texts_update(request, payload: ProTextsIn):
+    pro = pro_for_user(request.auth)
+    fields = payload.dict(exclude_unset=True)
+    if fields.get("content_language") is None:
+        fields.pop("content_language", None)
+    for name in ("headline", "bio"):
+        if name in fields:
+            fields[name] = fields[name] or ""
+    return pro_texts_json(services.pro_profile_update(pro=pro, **fields))

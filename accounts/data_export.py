@@ -92,6 +92,8 @@ def _pro_profile(pro: ProProfile) -> dict:
         "slug": pro.slug,
         "headline": pro.headline,
         "bio": pro.bio,
+        "content_language": pro.content_language,
+        "translations": pro.translations,
         "category": pro.category.name if pro.category else None,
         "city": pro.city,
         "address_line": pro.address_line,

@@ -4,17 +4,19 @@ The profile forms only bind and validate input; `accounts.services` writes. Pict
 `accounts.images.ImageUploadField`, so `cleaned_data["avatar"]` is already re-encoded.
 """
 
+import copy
 from decimal import Decimal
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
+from django.forms.utils import pretty_name
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import geo
+from accounts import content, geo
 from accounts.images import AVATAR_SIDE, ImageUploadField
-from accounts.models import Category, User, timezone_choices
+from accounts.models import Category, ProProfile, User, timezone_choices
 from accounts.services import SLUG_MAX, pro_currency_choices, pro_slug_validate
 from timz import money
 
@@ -115,7 +117,85 @@ class ProfileForm(_AvatarMixin):
     field_order = ["display_name", "phone", "timezone", "language", "avatar", "remove_avatar"]
 
 
-class ProProfileForm(_AvatarMixin):
+class VersionsForm(forms.Form):
+    """A form with optional fields for a pro's versions of some texts in other languages
+    (accounts.content): a copy of each of `translated_fields` per language, named
+    ``<field>__<code>`` and marked with its `lang` (spelling checks in the right language).
+    `version_groups()` gives the template one group per language other than the one the base
+    fields are in (and any other that has text or an error); `cleaned_translations()` the
+    versions to store, checked by `content.clean_translations`."""
+
+    translated_fields: tuple[str, ...] = ()
+
+    def add_version_fields(self, *, content_language: str, translations: dict | None) -> None:
+        self.base_language = content_language
+        translations = translations or {}
+        for code in content.LANGUAGE_CODES:
+            for name in self.translated_fields:
+                base = self.fields[name]
+                field = copy.deepcopy(base)
+                field.required = False
+                # Built with the form, in the reader's language: "Headline in German".
+                field.label = gettext("%(field)s in %(language)s") % {
+                    "field": base.label or pretty_name(name),
+                    "language": content.language_name(code),
+                }
+                field.help_text = ""
+                field.widget.attrs["lang"] = code
+                key = version_field_name(name, code)
+                self.fields[key] = field
+                self.initial.setdefault(key, (translations.get(code) or {}).get(name, ""))
+
+    def base_language_name(self) -> str:
+        """The language the base fields are in, named in the active language."""
+        return content.language_name(self.base_language)
+
+    def version_groups(self) -> list[dict]:
+        """[{code, legend, fields (bound), open}] for the template, in LANGUAGES order."""
+        groups = []
+        for code in content.LANGUAGE_CODES:
+            fields = [self[version_field_name(name, code)] for name in self.translated_fields]
+            written = any(f.value() for f in fields)
+            errors = any(f.errors for f in fields)
+            if code == self.base_language and not (written or errors):
+                continue
+            legend = gettext("%(language)s version (optional)") % {
+                "language": content.language_name(code)
+            }
+            groups.append(
+                {"code": code, "legend": legend, "fields": fields, "open": written or errors}
+            )
+        return groups
+
+    def cleaned_translations(self, *, content_language: str) -> dict:
+        """The versions typed, as `translations` stores them; a problem with them becomes a
+        form error (the form is then invalid)."""
+        typed = {
+            code: {
+                name: self.cleaned_data.get(version_field_name(name, code)) or ""
+                for name in self.translated_fields
+            }
+            for code in content.LANGUAGE_CODES
+        }
+        try:
+            return content.clean_translations(
+                typed,
+                fields={
+                    name: getattr(self.fields[name], "max_length", None) or 0
+                    for name in self.translated_fields
+                },
+                content_language=content_language,
+            )
+        except forms.ValidationError as exc:
+            self.add_error(None, exc)
+            return {}
+
+
+def version_field_name(field: str, code: str) -> str:
+    return f"{field}__{code}"
+
+
+class ProProfileForm(VersionsForm, _AvatarMixin):
     display_name = forms.CharField(max_length=80, label=_("Public name"))
     slug = forms.CharField(
         max_length=SLUG_MAX,
@@ -133,6 +213,15 @@ class ProProfileForm(_AvatarMixin):
         required=False,
         label=_("About you"),
         widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    content_language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        label=_("Language of your texts"),
+        help_text=_(
+            "The language of your headline, about you and your services. Visitors who read "
+            "Timz in another language see your version in theirs when you wrote one, else "
+            "these texts. Changing it makes your versions in that language the main texts."
+        ),
     )
     category = forms.ModelChoiceField(
         queryset=Category.objects.order_by("name"),
@@ -203,6 +292,7 @@ class ProProfileForm(_AvatarMixin):
         "slug",
         "headline",
         "bio",
+        "content_language",
         "category",
         "city",
         "address_line",
@@ -217,10 +307,20 @@ class ProProfileForm(_AvatarMixin):
     ]
 
     known_cities = staticmethod(geo.city_names)
+    translated_fields = ProProfile.TRANSLATED_FIELDS
 
     def __init__(self, *args, pro=None, **kwargs):
         self.pro = pro
         super().__init__(*args, **kwargs)
+        self.add_version_fields(
+            content_language=self.initial.get("content_language") or settings.LANGUAGE_CODE,
+            translations=pro.translations if pro else None,
+        )
+        if self.is_bound and "content_language" not in self.data:
+            # Not sent (a form from before the choice existed): it stays as it is.
+            data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+            data["content_language"] = self.base_language
+            self.data = data
         city = self.data.get("city") if self.is_bound else self.initial.get("city")
         current = self.initial.get("currency") or (pro.currency if pro else None)
         self.fields["currency"].widget.choices = [
@@ -260,6 +360,11 @@ class ProProfileForm(_AvatarMixin):
         """Coordinates: both or neither. Left empty, or left as they were while the city changed,
         they come from the city when the place resolver knows it (else stay empty)."""
         data = super().clean()
+        # Checked against the content language the versions were typed under: a change of it
+        # makes the versions in the new one the main texts (accounts.content.relabel).
+        self.cleaned_data["translations"] = self.cleaned_translations(
+            content_language=self.base_language
+        )
         if "city" in data and "currency" in data:
             self._clean_currency(data)
         lat, lng = data.get("latitude"), data.get("longitude")

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import content
 from accounts.images import PictureField
 
 
@@ -199,6 +200,12 @@ class ProProfile(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     headline = models.CharField(max_length=140, blank=True)
     bio = models.TextField(max_length=4000, blank=True)
+    # The language headline and bio (and the services' names and descriptions) are written in;
+    # `translations` holds the pro's versions in other languages (accounts.content).
+    content_language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default=content.default_content_language
+    )
+    translations = models.JSONField(default=dict, blank=True)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="pros", null=True, blank=True
     )
@@ -250,6 +257,13 @@ class ProProfile(models.Model):
 
     objects = ProProfileQuerySet.as_manager()
 
+    # What `translations` may hold, and the text in the reader's language (accounts.content).
+    TRANSLATED_FIELDS = ("headline", "bio")
+    localized_headline = content.Localized("headline")
+    localized_bio = content.Localized("bio")
+    headline_language = content.LanguageOf("headline")
+    bio_language = content.LanguageOf("bio")
+
     class Meta:
         ordering = ["display_name"]
         indexes = [
@@ -274,8 +288,22 @@ class ProProfile(models.Model):
     def __str__(self):
         return self.display_name
 
+    def save(self, *args, **kwargs):
+        self.translations = content.prune(self.translations)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("accounts:pro_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        try:
+            self.translations = content.clean_translations(
+                self.translations,
+                fields=content.field_lengths(ProProfile, self.TRANSLATED_FIELDS),
+                content_language=self.content_language,
+            )
+        except ValidationError as exc:
+            raise ValidationError({"translations": exc.error_list}) from None
 
     @property
     def has_location(self) -> bool:

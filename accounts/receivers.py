@@ -8,7 +8,7 @@ from accounts import services
 from accounts.models import ProProfile
 
 # The profile fields the search document is made of (accounts.text_search).
-DOCUMENT_FIELDS = {"display_name", "headline", "category"}
+DOCUMENT_FIELDS = {"display_name", "headline", "category", "translations"}
 
 
 def search_document_on_profile_save(sender, instance, update_fields=None, **kwargs):

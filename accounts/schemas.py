@@ -36,7 +36,10 @@ class ProtectionOut(Schema):
 
 class ServiceOut(Schema):
     id: int
-    name: str
+    name: str = Field(
+        description="In the request's language (Accept-Language) when the pro wrote a version "
+        "in it, else in the pro's own"
+    )
     duration_minutes: int
     currency: str = Field(description="ISO 4217 code the service is priced in (the pro's)")
     price: PriceOut
@@ -53,7 +56,10 @@ class LocationOut(Schema):
 class ProOut(Schema):
     slug: str
     display_name: str
-    headline: str
+    headline: str = Field(
+        description="In the request's language (Accept-Language) when the pro wrote a version "
+        "in it, else in the pro's own"
+    )
     category: str | None
     city: str
     location: LocationOut
@@ -85,6 +91,51 @@ class MeProOut(Schema):
     is_listed: bool
 
 
+VERSIONS_DESCRIPTION = (
+    "Your versions in languages other than content_language, keyed by language code (en, fr, "
+    "es, de): {code: {field: text}}. Visitors reading Timz in that language see them instead "
+    "of the main texts; a field left out or empty falls back to the main text."
+)
+
+
+class ProTextsOut(Schema):
+    content_language: str = Field(
+        description="The language of headline and bio, and of your services' names and descriptions"
+    )
+    headline: str
+    bio: str
+    translations: dict[str, dict[str, str]] = Field(
+        description=VERSIONS_DESCRIPTION + " Fields: headline, bio."
+    )
+
+
+class ProTextsIn(Schema):
+    """Only the fields sent change."""
+
+    content_language: str | None = Field(
+        None,
+        max_length=8,
+        description="A new language of your texts: your versions in it become the main texts "
+        "(headline and bio, and your services'), and the main texts become your versions in "
+        "the old one",
+    )
+    headline: str | None = Field(None, max_length=140)
+    bio: str | None = Field(None, max_length=4000)
+    translations: dict[str, dict[str, str | None]] | None = Field(
+        None, description="Replaces every version. " + VERSIONS_DESCRIPTION
+    )
+
+
+def pro_texts_json(pro: ProProfile) -> dict:
+    """The pro's own texts as written (not localized): the API a pro edits them with."""
+    return {
+        "content_language": pro.content_language,
+        "headline": pro.headline,
+        "bio": pro.bio,
+        "translations": pro.translations,
+    }
+
+
 class MeOut(Schema):
     email: str
     role: str
@@ -99,9 +150,10 @@ def _absolute(request, field) -> str | None:
 
 
 def service_json(service) -> dict:
+    """A service as visitors read it: its name in the active language (accounts.content)."""
     return {
         "id": service.id,
-        "name": service.name,
+        "name": service.localized_name,
         "duration_minutes": service.duration_minutes,
         "currency": service.currency,
         "price": {"amount": service.price_amount, "currency": service.currency},
@@ -136,11 +188,11 @@ def location_json(pro: ProProfile) -> dict:
 
 def pro_json(request, pro: ProProfile) -> dict:
     """A pro from selectors.pro_search / pro_get_public (booking rules joined, active services
-    prefetched)."""
+    prefetched), texts in the active language (the request's, accounts.content)."""
     return {
         "slug": pro.slug,
         "display_name": pro.display_name,
-        "headline": pro.headline,
+        "headline": pro.localized_headline,
         "category": pro.category.slug if pro.category else None,
         "city": pro.city,
         "location": location_json(pro),

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import geo, selectors
+from accounts import content, geo, selectors
 from timz import money
 
 
@@ -133,6 +133,11 @@ class DirectorySearchForm(forms.Form):
         return bool(f["q"] or f["category"] or f["city"] or f["max_price"] is not None)
 
 
+def _names(service, terms: list[str]) -> bool:
+    """Whether a search word is in the service's name, in any of the pro's languages."""
+    return any(t in name.casefold() for name in content.texts(service, "name") for t in terms)
+
+
 def matching_services_first(pros, q: str) -> list:
     """The pros as a list, each one's `active_services` reordered so that services whose name
     matches a search word come first (the card shows the first three)."""
@@ -140,5 +145,5 @@ def matching_services_first(pros, q: str) -> list:
     pros = list(pros)
     if terms:
         for pro in pros:
-            pro.active_services.sort(key=lambda s: not any(t in s.name.casefold() for t in terms))
+            pro.active_services.sort(key=lambda s: not _names(s, terms))
     return pros

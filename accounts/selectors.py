@@ -5,7 +5,8 @@ number of SQL queries of a page does not grow with the number of pros, services 
 
 Search rules:
 - free text is split into words (`accounts.text_search`); every word must begin a word of the
-  pro's display name, headline, category name or one of the pro's active service names
+  pro's display name, headline, category name or one of the pro's active service names, a
+  headline or a service name in any of the pro's languages (`accounts.content`)
   (`pros_matching_text`: full text on PostgreSQL, with a typo-tolerant trigram fallback);
 - relevance ranks a display-name match above a headline match above a service/category match,
   then by rating; without text, relevance is simply the rating order;
@@ -40,7 +41,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from accounts import text_search
+from accounts import content, text_search
 from accounts.models import Category, ProProfile
 from accounts.text_search import search_terms
 
@@ -116,13 +117,13 @@ def pros_matching_text(qs: QuerySet[ProProfile], *, q: str) -> tuple[QuerySet, E
     service_similarity = (
         _active_services()
         .filter(pro=OuterRef("pk"))
-        .annotate(similarity=TrigramWordSimilarity(squeezed, "name"))
+        .annotate(similarity=TrigramWordSimilarity(squeezed, content.with_versions("name")))
         .order_by("-similarity")
         .values("similarity")[:1]
     )
     similarity = Greatest(
         TrigramWordSimilarity(squeezed, "display_name"),
-        TrigramWordSimilarity(squeezed, "headline"),
+        TrigramWordSimilarity(squeezed, content.with_versions("headline")),
         TrigramWordSimilarity(squeezed, Coalesce("category__name", Value(""))),
         Coalesce(Subquery(service_similarity), Value(0.0)),
         output_field=FloatField(),
@@ -145,9 +146,11 @@ def _pros_matching_words(qs: QuerySet, terms: list[str]) -> tuple[QuerySet, Expr
     for term in terms:
         pattern = text_search.word_start_regex(term)
         in_name = Q(display_name__iregex=pattern)
-        in_headline = Q(headline__iregex=pattern)
+        in_headline = _in_text_or_versions("headline", pattern)
         in_category = Q(category__name__iregex=pattern)
-        in_service = Exists(_active_services().filter(pro=OuterRef("pk"), name__iregex=pattern))
+        in_service = Exists(
+            _active_services().filter(_in_text_or_versions("name", pattern), pro=OuterRef("pk"))
+        )
         exact &= in_name | in_headline | in_category | in_service
         score = score + Case(
             When(in_name, then=Value(100)),
@@ -156,6 +159,14 @@ def _pros_matching_words(qs: QuerySet, terms: list[str]) -> tuple[QuerySet, Expr
             output_field=IntegerField(),
         )
     return qs.filter(exact), score
+
+
+def _in_text_or_versions(field: str, pattern: str) -> Q:
+    """`field` or one of its versions in other languages (accounts.content) matches."""
+    found = Q(**{f"{field}__iregex": pattern})
+    for code in content.LANGUAGE_CODES:
+        found |= Q(**{f"translations__{code}__{field}__iregex": pattern})
+    return found
 
 
 def pros_matching(*, category: str | None = None, q: str = "") -> QuerySet[ProProfile]:

@@ -22,8 +22,9 @@ same transaction, before the rows below change):
   refused anyway);
 - the ClientProfile becomes "Deleted user": phone blank, zone UTC, avatar file deleted. What the
   other apps keep for the other side (messages, reviews, bookings) shows that name through it;
-- a pro's ProProfile is unlisted and becomes "Former pro": headline, bio, city and address blank,
-  avatar deleted, a random slug (the old address 404s and can be taken by someone else);
+- a pro's ProProfile is unlisted and becomes "Former pro": headline, bio (and their versions in
+  other languages), city and address blank, avatar deleted, a random slug (the old address 404s
+  and can be taken by someone else);
 - staff accounts cannot delete themselves (an administrator does it in the admin), a wrong
   password is refused (settings.ACCOUNT_DELETE_RATE_LIMIT, default 5 password attempts per 15
   minutes, then a pause), and a second deletion of the same account is refused.
@@ -49,11 +50,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts import geo, languages, text_search
+from accounts import content, geo, languages, text_search
 from accounts.images import stored_delete
 from accounts.models import Category, ClientProfile, ProProfile, User, validate_timezone
 from accounts.signals import (
     collect,
+    pro_content_language_changed,
     pro_currency_changing,
     user_deleting,
     user_deletion_previewing,
@@ -185,7 +187,12 @@ def _pro_profile_create(*, user: User, display_name: str, timezone: str) -> ProP
         try:
             with transaction.atomic():
                 return ProProfile.objects.create(
-                    user=user, display_name=display_name, slug=slug, timezone=timezone
+                    user=user,
+                    display_name=display_name,
+                    slug=slug,
+                    timezone=timezone,
+                    # What they write is in their language until they say otherwise.
+                    content_language=languages.language_of(user),
                 )
         except IntegrityError:
             continue
@@ -269,6 +276,8 @@ def pro_profile_update(
     slug=_UNSET,
     headline=_UNSET,
     bio=_UNSET,
+    content_language=_UNSET,
+    translations=_UNSET,
     category=_UNSET,
     city=_UNSET,
     address_line=_UNSET,
@@ -282,6 +291,11 @@ def pro_profile_update(
     remove_avatar: bool = False,
 ) -> ProProfile:
     """Update a pro's public profile; only the given fields change.
+
+    `translations` replaces the versions of headline and bio in other languages (checked by
+    `accounts.content.clean_translations`). A new `content_language` relabels the texts as
+    `accounts.content.relabel` says, the profile's here and every service's through
+    `accounts.signals.pro_content_language_changed`, in the same transaction.
 
     A new `currency` goes through `pro_currency_change` in the same transaction, after the city
     (whose country decides the allowed currencies): refused, nothing is saved. What it did is
@@ -327,6 +341,17 @@ def pro_profile_update(
             errors["latitude"] = [_("Enter both the latitude and the longitude, or neither.")]
         if timezone is not _UNSET:
             pro.timezone = timezone
+        if translations is not _UNSET:
+            pro.translations = translations if translations is not None else {}
+        old_language = pro.content_language
+        if content_language is not _UNSET and content_language != old_language:
+            if not languages.is_supported(content_language):
+                errors["content_language"] = [_("Choose one of the languages in the list.")]
+            else:
+                pro.content_language = content_language
+                content.relabel(
+                    pro, ProProfile.TRANSLATED_FIELDS, old=old_language, new=content_language
+                )
         if errors:
             raise ValidationError(errors)
         pro.full_clean(exclude=["user", "avatar", "slug"])
@@ -336,6 +361,10 @@ def pro_profile_update(
                 pro.save()
         except IntegrityError:
             raise ValidationError({"slug": [_("This address is already taken.")]}) from None
+        if pro.content_language != old_language:
+            pro_content_language_changed.send(
+                sender=ProProfile, pro=pro, old=old_language, new=pro.content_language
+            )
         pro.currency_change = None
         if currency is not _UNSET and currency and currency.upper() != pro.currency:
             pro.currency_change = pro_currency_change(pro=pro, currency=currency)
@@ -411,7 +440,8 @@ def pro_currency_change(*, pro: ProProfile, currency: str) -> CurrencyChange:
 
 def pro_search_documents_refresh(*, pro_ids: Iterable[int] | QuerySet | None = None) -> int:
     """Rewrite `ProProfile.search_document` of these pros (every pro for None) from their
-    current name, headline, category and active services (`accounts.text_search`); one UPDATE.
+    current name, headline, category and active services (`accounts.text_search`), headlines
+    and service names with their versions in other languages (`accounts.content`); one UPDATE.
     Returns the number of pros written. Nothing to do, and 0, without PostgreSQL.
 
     Called by every write that changes a document's input (accounts.receivers,
@@ -427,14 +457,14 @@ def pro_search_documents_refresh(*, pro_ids: Iterable[int] | QuerySet | None = N
         services.objects.filter(pro=OuterRef("pk"), is_active=True)
         .order_by()
         .values("pro")
-        .annotate(names=StringAgg("name", Value(" ")))
+        .annotate(names=StringAgg(content.with_versions("name"), Value(" ")))
         .values("names")
     )
     category = Category.objects.filter(pk=OuterRef("category_id")).values("name")
     config = text_search.SEARCH_CONFIG
     document = (
         SearchVector("display_name", weight="A", config=config)
-        + SearchVector("headline", weight="B", config=config)
+        + SearchVector("headline", *content.version_columns("headline"), weight="B", config=config)
         + SearchVector(Subquery(category), Subquery(names), weight="C", config=config)
     )
     pros = ProProfile.objects.all()
@@ -541,6 +571,7 @@ def _anonymise_profiles(*, user: User) -> None:
     file_delete_on_commit(pro.avatar)
     pro.display_name = DELETED_PRO_NAME
     pro.headline = pro.bio = pro.city = pro.address_line = pro.business_name = ""
+    pro.translations = {}
     pro.avatar = ""
     pro.is_listed = False
     pro.slug = _random_slug()

@@ -50,6 +50,12 @@ refuses by raising ValidationError with a message for the pro (which rolls every
 or moves its app's rows to the new currency and returns ``{name: count}`` for the
 confirmation message."""
 
+pro_content_language_changed = Signal()
+"""Sent by ``accounts.services.pro_profile_update`` inside its transaction, after the pro row
+(locked) is saved with its new content language, with ``sender=ProProfile``, ``pro``, ``old``
+and ``new`` (language codes). A receiver moves its app's texts of that pro the way
+``accounts.content.relabel`` says and returns ``{name: count}``."""
+
 
 def collect(signal: Signal, *, user: User, base: dict | None = None) -> dict:
     """Send `signal` for `user` and merge the receivers' dicts after `base`'s keys.

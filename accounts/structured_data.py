@@ -19,7 +19,8 @@ _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"
 
 
 def pro_json_ld(pro: ProProfile) -> dict:
-    """The page's LocalBusiness, from a pro of accounts.selectors.pro_get_public."""
+    """The page's LocalBusiness, from a pro of accounts.selectors.pro_get_public; the pro's
+    texts in the page's language (accounts.content)."""
     business: dict = {
         "@context": "https://schema.org",
         "@type": "LocalBusiness",
@@ -28,7 +29,7 @@ def pro_json_ld(pro: ProProfile) -> dict:
         "url": absolute_url(pro.get_absolute_url()),
     }
     if pro.headline:
-        business["description"] = pro.headline
+        business["description"] = pro.localized_headline
     if pro.avatar:
         business["image"] = absolute_url(pro.avatar.url)
     if pro.city or pro.address_line:
@@ -68,8 +69,12 @@ def pro_json_ld(pro: ProProfile) -> dict:
             ),
             "itemOffered": {
                 "@type": "Service",
-                "name": service.name,
-                **({"description": service.description} if service.description else {}),
+                "name": service.localized_name,
+                **(
+                    {"description": service.localized_description}
+                    if service.localized_description
+                    else {}
+                ),
                 "provider": {"@id": business["@id"]},
             },
         }

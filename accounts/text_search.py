@@ -27,8 +27,11 @@ Search document (PostgreSQL)
     an English stemmer would cut French or German words wrongly and drop "the", "a" or
     "die" as stop words, and a proper name must never be stemmed ("Jones" is not "Jone").
     Weights: A the display name, B the headline, C the category name and the pro's active
-    service names (`DOCUMENT_WEIGHTS`). The bio is left out: it is long free prose, and a
-    word there ("formerly a hairdresser") would make a pro match a search they do not serve.
+    service names (`DOCUMENT_WEIGHTS`); a headline and a service name weigh the same in every
+    language the pro wrote them in (`accounts.content`), so a German visitor finds
+    "Haarschnitt" in a French pro's German version. The bio is left out: it is long free prose,
+    and a word there ("formerly a hairdresser") would make a pro match a search they do not
+    serve.
 """
 
 from __future__ import annotations

@@ -138,12 +138,14 @@ def profile(request):
 
 @pro_required
 def pro_profile_edit(request, *, pro):
-    """The pro's public profile: name, page address, headline, bio, category, place, photo."""
+    """The pro's public profile: name, page address, headline, bio (and their versions in
+    other languages), category, place, photo."""
     initial = {
         "display_name": pro.display_name,
         "slug": pro.slug,
         "headline": pro.headline,
         "bio": pro.bio,
+        "content_language": pro.content_language,
         "category": pro.category_id,
         "city": pro.city,
         "address_line": pro.address_line,
@@ -166,6 +168,8 @@ def pro_profile_edit(request, *, pro):
                     slug=data["slug"],
                     headline=data["headline"],
                     bio=data["bio"],
+                    content_language=data["content_language"],
+                    translations=data["translations"],
                     category=data["category"],
                     city=data["city"],
                     address_line=data["address_line"],

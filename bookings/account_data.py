@@ -146,6 +146,7 @@ def _services(pro: ProProfile) -> list[dict]:
             "id": s.pk,
             "name": s.name,
             "description": s.description,
+            "translations": s.translations,
             "duration_minutes": s.duration_minutes,
             "price": {"amount": s.price_amount, "currency": s.currency},
             "payment_mode": s.payment_mode,

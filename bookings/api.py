@@ -2,9 +2,9 @@
 
 Errors are ``{"detail": "..."}`` (timz.schemas.ErrorOut): 400 invalid input, 401 anonymous,
 403 a write without the CSRF token or a pro's endpoint (``/me/clients``, ``/me/reviews``,
-``/me/calendars``) asked by someone who is not a pro, 404 not found or not a participant (or
-not the pro's client), 409 when the time is not free or the lifecycle table does not allow
-the action now, 429 when the client made too many booking attempts lately
+``/me/calendars``, ``/me/services``) asked by someone who is not a pro, 404 not found or not a
+participant (or not the pro's client), 409 when the time is not free or the lifecycle table
+does not allow the action now, 429 when the client made too many booking attempts lately
 (settings.BOOKING_RATE_LIMIT). A service that cannot be booked (selectors.service_get_bookable)
 is a 404 where the URL names it and a 400 where the request body does, with the same message.
 """
@@ -48,6 +48,8 @@ from bookings.schemas import (
     SeriesCancelOut,
     SeriesIn,
     SeriesOut,
+    ServiceTextsIn,
+    ServiceTextsOut,
     SlotsOut,
     WaitlistIn,
     WaitlistOut,
@@ -58,6 +60,7 @@ from bookings.schemas import (
     iso,
     pro_review_json,
     review_json,
+    service_texts_json,
     waitlist_json,
 )
 from timz import pagecache
@@ -657,3 +660,34 @@ def my_calendar_sync(request, calendar_id: int):
         calendar=selectors.calendar_get_for_pro(pro=pro, pk=calendar_id)
     )
     return calendar_json(calendar, now=timezone.now())
+
+
+# A pro's own services' texts and their versions in other languages (accounts.content).
+
+
+@router.get(
+    "/me/services",
+    auth=django_auth,
+    response={200: list[ServiceTextsOut], 401: ErrorOut, 403: ErrorOut},
+    summary="Your services' names and descriptions as you wrote them, with versions (pros)",
+)
+def my_services(request):
+    pro = pro_for_user(request.auth)
+    return [
+        service_texts_json(s) for s in selectors.services_for_pro(pro=pro, include_inactive=True)
+    ]
+
+
+@router.patch(
+    "/me/services/{int:service_id}",
+    auth=django_auth,
+    response={200: ServiceTextsOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Change a service's name, description or their versions in other languages (pros)",
+)
+def my_service_texts_update(request, service_id: int, payload: ServiceTextsIn):
+    pro = pro_for_user(request.auth)
+    service = selectors.service_get_for_pro(pro=pro, pk=service_id)
+    fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    if "translations" in payload.dict(exclude_unset=True):
+        fields.setdefault("translations", {})
+    return service_texts_json(services.service_update(service=service, **fields))

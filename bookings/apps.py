@@ -32,6 +32,11 @@ class BookingsConfig(AppConfig):
             receivers.relabel_services_for_currency,
             dispatch_uid="bookings.relabel_services_for_currency",
         )
+        # A pro's new content language makes the services' versions in it their main text.
+        account_signals.pro_content_language_changed.connect(
+            receivers.relabel_services_for_language,
+            dispatch_uid="bookings.relabel_services_for_language",
+        )
         # The directory finds pros by their active services' names (ProProfile.search_document).
         post_save.connect(
             receivers.search_document_on_service_save,

@@ -161,7 +161,8 @@ def _build(booking: Booking, kind: str, side: str) -> EmailMultiAlternatives:
     }
     message = _message(
         template,
-        str(subject) % {"service": booking.service_name, "when": _when(local_start, zone)},
+        str(subject)
+        % {"service": booking.localized_service_name, "when": _when(local_start, zone)},
         context,
         to=_user(booking, side).email,
         cls=_BookingMessage,
@@ -337,7 +338,7 @@ def send_waitlist_offer(*, offer_id: int) -> int:
             "offer_url": offer_url(offer),
         }
         subject = _("A time freed up: %(service)s on %(when)s") % {
-            "service": offer.service.name,
+            "service": offer.service.localized_name,
             "when": _when(local_start, zone),
         }
         message = _message("waitlist_offer", subject, context, to=client.email)

@@ -9,6 +9,7 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from accounts import geo
+from accounts.forms import VersionsForm, version_field_name
 from accounts.timezones import viewer_zone
 from bookings import search
 from bookings.availability import IntervalError, day_intervals
@@ -32,7 +34,7 @@ REASON_MAX = 500
 REVIEW_MAX = 2000
 
 
-class ServiceForm(forms.Form):
+class ServiceForm(VersionsForm):
     name = forms.CharField(max_length=120, label=pgettext_lazy("service", "Name"))
     description = forms.CharField(
         max_length=2000,
@@ -126,12 +128,18 @@ class ServiceForm(forms.Form):
     )
 
     PROTECTION_FIELDS = ("protection", "deposit_kind", "deposit_amount", "deposit_percent")
+    translated_fields = Service.TRANSLATED_FIELDS
 
     def __init__(self, *args, pro, currency: str, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.pro = pro
         self.currency = currency
+        # Name and description are in the pro's content language; versions in the others.
+        self.add_version_fields(
+            content_language=pro.content_language if pro else settings.LANGUAGE_CODE,
+            translations=None,
+        )
         self.fields["price"].label = _("Price (%(currency)s)") % {"currency": currency}
         # One minor unit: "0.01" for EUR, "1" for JPY, "0.001" for KWD.
         self.fields["price"].widget.attrs["step"] = str(money.to_major(1, currency))
@@ -142,7 +150,13 @@ class ServiceForm(forms.Form):
 
     @classmethod
     def initial_for(cls, service: Service) -> dict:
+        versions = {
+            version_field_name(name, code): text
+            for code, texts in (service.translations or {}).items()
+            for name, text in texts.items()
+        }
         return {
+            **versions,
             "name": service.name,
             "description": service.description,
             "duration_minutes": service.duration_minutes,
@@ -187,6 +201,9 @@ class ServiceForm(forms.Form):
         """A price paid online must be one that Stripe can charge (KWD 1.230, not KWD 1.235;
         at least Stripe's minimum, EUR 0.50); the message names the rule it breaks."""
         cleaned = super().clean()
+        self.cleaned_data["translations"] = self.cleaned_translations(
+            content_language=self.base_language
+        )
         price = cleaned.get("price")
         if price is not None and cleaned.get("payment_mode") == Service.PaymentMode.ONLINE:
             error = money.stripe_charge_error(price, self.currency)
@@ -286,6 +303,7 @@ class ServiceForm(forms.Form):
         fields = {
             "name": data["name"],
             "description": data["description"],
+            "translations": data["translations"],
             "duration_minutes": data["duration_minutes"],
             "price_amount": data["price"],
             "payment_mode": data["payment_mode"],

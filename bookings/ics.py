@@ -91,7 +91,10 @@ def _event(
     event.add("dtend", booking.ends_at.astimezone(UTC))
     other = booking.client.display_name if for_pro else booking.pro.display_name
     # Translators: the title of a booking in a calendar app: "Haircut with Paula Pro"
-    summary = _("%(service)s with %(name)s") % {"service": booking.service_name, "name": other}
+    summary = _("%(service)s with %(name)s") % {
+        "service": booking.localized_service_name,
+        "name": other,
+    }
     event.add("summary", summary)
     location = ", ".join(p for p in (booking.pro.address_line, booking.pro.city) if p)
     if location:
@@ -99,7 +102,7 @@ def _event(
     lines = [
         _("%(service)s (%(minutes)s min) with %(name)s")
         % {
-            "service": booking.service_name,
+            "service": booking.localized_service_name,
             "minutes": booking.duration_minutes,
             "name": booking.pro.display_name,
         },

@@ -7,11 +7,13 @@ language where it has words (the admin shows it)."""
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
+from accounts import content
 from accounts.images import PictureField
 from accounts.models import ProProfile
 from bookings import availability
@@ -51,6 +53,9 @@ class Service(models.Model):
     pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="services")
     name = models.CharField(max_length=120)
     description = models.TextField(max_length=2000, blank=True)
+    # The pro's versions of name and description in languages other than the pro's content
+    # language ({"fr": {"name": ..., "description": ...}}; accounts.content).
+    translations = models.JSONField(default=dict, blank=True)
     duration_minutes = models.PositiveIntegerField(
         validators=[MinValueValidator(5), MaxValueValidator(SERVICE_MAX_MINUTES)]
     )
@@ -79,6 +84,11 @@ class Service(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # What `translations` may hold, and the text in the reader's language (accounts.content).
+    TRANSLATED_FIELDS = ("name", "description")
+    localized_name = content.Localized("name")
+    localized_description = content.Localized("description")
+
     class Meta:
         ordering = ["pro", "position", "id"]
         constraints = [
@@ -105,6 +115,21 @@ class Service(models.Model):
     def __str__(self):
         return f"{self.name} ({self.pro})"
 
+    def save(self, *args, **kwargs):
+        self.translations = content.prune(self.translations)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """Versions: in a language other than the pro's content language (reads `pro`)."""
+        try:
+            self.translations = content.clean_translations(
+                self.translations,
+                fields=content.field_lengths(Service, self.TRANSLATED_FIELDS),
+                content_language=self.pro.content_language,
+            )
+        except ValidationError as exc:
+            raise ValidationError({"translations": exc.error_list}) from None
+
     def deposit_due(self) -> int:
         """The deposit a booking of this service pays when booking, in minor units (0 unless the
         service asks for one); never more than the price."""
@@ -113,6 +138,15 @@ class Service(models.Model):
         if self.deposit_percent is not None:
             return percent_of(amount=self.price_amount, percent=self.deposit_percent)
         return min(self.deposit_amount or 0, self.price_amount)
+
+
+def service_name_versions(service: Service) -> dict:
+    """A booking's snapshot of the versions of its service's name: {"fr": {"service_name": ..}}."""
+    return {
+        code: {"service_name": texts["name"]}
+        for code, texts in (service.translations or {}).items()
+        if isinstance(texts, dict) and texts.get("name")
+    }
 
 
 class BookingRules(models.Model):
@@ -343,6 +377,8 @@ class Booking(models.Model):
     )
     # Snapshot of the service at booking time: later edits of the service never change it.
     service_name = models.CharField(max_length=120)
+    # ... with the versions of its name in other languages ({"fr": {"service_name": ...}}).
+    translations = models.JSONField(default=dict, blank=True, editable=False)
     duration_minutes = models.PositiveIntegerField()
     price_amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
@@ -390,6 +426,8 @@ class Booking(models.Model):
             models.Index(fields=["starts_at"], name="booking_starts_idx"),
         ]
 
+    localized_service_name = content.Localized("service_name")
+
     def __str__(self):
         return _("#%(number)s %(service)s at %(when)s (%(status)s)") % {
             "number": self.pk,
@@ -409,6 +447,7 @@ class Booking(models.Model):
             pro=service.pro,
             service=service,
             service_name=service.name,
+            translations=service_name_versions(service),
             duration_minutes=service.duration_minutes,
             price_amount=service.price_amount,
             currency=service.currency,

@@ -10,7 +10,7 @@ from accounts.services import pro_search_documents_refresh
 from bookings import services
 
 # The service fields a pro's search document is made of (accounts.text_search).
-DOCUMENT_FIELDS = {"name", "is_active"}
+DOCUMENT_FIELDS = {"name", "is_active", "translations"}
 
 
 def booking_rules_for_new_pro(sender, instance, created, raw=False, **kwargs):
@@ -26,6 +26,12 @@ def relabel_services_for_currency(sender, pro, old, new, **kwargs):
     """accounts.signals.pro_currency_changing: refuse while bookings are upcoming, else price
     the pro's services in the new currency."""
     return {"services_relabelled": services.services_relabel_currency(pro=pro, old=old, new=new)}
+
+
+def relabel_services_for_language(sender, pro, old, new, **kwargs):
+    """accounts.signals.pro_content_language_changed: the services' versions in the new
+    content language become their main text."""
+    return {"services_relabelled": services.services_relabel_language(pro=pro, old=old, new=new)}
 
 
 def search_document_on_service_save(sender, instance, update_fields=None, **kwargs):

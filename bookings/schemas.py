@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from accounts.schemas import ProOut, ServiceOut, pro_json, service_json
+from accounts.schemas import VERSIONS_DESCRIPTION, ProOut, ServiceOut, pro_json, service_json
 from bookings import lifecycle
 from bookings.models import Booking
 from payments.selectors import (
@@ -306,7 +306,7 @@ def booking_json(booking: Booking, *, user, now: datetime) -> dict:
         "status": booking.status,
         "service": {
             "id": booking.service_id,
-            "name": booking.service_name,
+            "name": booking.localized_service_name,
             "duration_minutes": booking.duration_minutes,
         },
         "pro": {"slug": booking.pro.slug, "display_name": booking.pro.display_name},
@@ -417,7 +417,7 @@ def client_json(client, *, spend: list[tuple[str, int]], history=None) -> dict:
         data["history"] = [
             {
                 "id": b.pk,
-                "service": b.service_name,
+                "service": b.localized_service_name,
                 "starts_at": iso(b.starts_at),
                 "status": b.status,
                 "price": {"amount": b.price_amount, "currency": b.currency},
@@ -432,7 +432,7 @@ def pro_review_json(review) -> dict:
     return {
         **review_json(review),
         "author": review.author.display_name if review.author else _("A client"),
-        "service": review.booking.service_name,
+        "service": review.booking.localized_service_name,
         "visit_starts_at": iso(review.booking.starts_at),
         "replied_at": _iso_or_none(review.replied_at),
     }
@@ -467,4 +467,36 @@ def calendar_json(calendar, *, now) -> dict:
         "last_synced_at": _iso_or_none(calendar.last_synced_at),
         "status": calendar.freshness(now, stale_after=stale_after()),
         "last_error": calendar.last_error,
+    }
+
+
+class ServiceTextsOut(Schema):
+    id: int
+    name: str
+    description: str
+    translations: dict[str, dict[str, str]] = Field(
+        description=VERSIONS_DESCRIPTION + " Fields: name, description. The main texts are in "
+        "your content_language (GET /api/v1/me/pro)."
+    )
+    is_active: bool
+
+
+class ServiceTextsIn(Schema):
+    """Only the fields sent change."""
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    description: str | None = Field(None, max_length=2000)
+    translations: dict[str, dict[str, str | None]] | None = Field(
+        None, description="Replaces every version. " + VERSIONS_DESCRIPTION
+    )
+
+
+def service_texts_json(service) -> dict:
+    """A pro's own service's texts as written (not localized)."""
+    return {
+        "id": service.pk,
+        "name": service.name,
+        "description": service.description,
+        "translations": service.translations,
+        "is_active": service.is_active,
     }

@@ -22,8 +22,9 @@ Offered times
     hours, overrides, time off, notice, horizon, buffers, step and existing bookings all hold.
 
 Which services
-    With words, each of the pro's services whose name has a word beginning with one of them
-    (the directory's word rule, `accounts.text_search`) is a result
+    With words, each of the pro's services whose name, in any of the pro's languages
+    (`accounts.content`), has a word beginning with one of them (the directory's word rule,
+    `accounts.text_search`) is a result
     of its own (the client asked for that service); a pro matched by name, headline or category
     alone offers their first service. Without words, each pro offers their first service (the
     one they list first: what they lead with). A (pro, service) without a free start in the
@@ -48,7 +49,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from accounts import text_search
+from accounts import content, text_search
 from bookings import availability
 
 MAX_DAYS_AHEAD = 366
@@ -205,7 +206,11 @@ def services_offered(services: Sequence[Any], terms: Sequence[str]) -> list[Any]
     if not services:
         return []
     if terms:
-        named = [s for s in services if search_terms_match(s.name, terms)]
+        named = [
+            s
+            for s in services
+            if any(search_terms_match(n, terms) for n in content.texts(s, "name"))
+        ]
         if named:
             return named
     return [services[0]]
@@ -226,6 +231,10 @@ class ServiceCard:
     deposit_amount: int | None = None
     deposit_percent: int | None = None
     no_show_fee_percent: int = 0
+    # The versions of its name in other languages (accounts.content).
+    translations: dict | None = None
+
+    localized_name = content.Localized("name")
 
     @property
     def pk(self) -> int:

@@ -95,6 +95,14 @@ def services_for_pro(*, pro: ProProfile, include_inactive: bool = False):
     return qs
 
 
+def service_get_for_pro(*, pro: ProProfile, pk) -> Service:
+    """The pro's own service `pk`, active or not (with its pro); Http404 for anyone else's."""
+    service = services_for_pro(pro=pro, include_inactive=True).filter(pk=pk).first()
+    if service is None:
+        raise Http404("No such service.")
+    return service
+
+
 def services_for_series(*, pro: ProProfile) -> list[Service]:
     """The pro's active services a standing appointment can be of: those not paid online
     (bookings.services.series). Two queries: the services and the pro's payment account."""
@@ -606,6 +614,7 @@ def availability_search(
             "deposit_amount",
             "deposit_percent",
             "no_show_fee_percent",
+            "translations",
         )
     )
     for pro_id, *fields in rows:

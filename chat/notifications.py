@@ -94,14 +94,16 @@ def on_booking_transitioned(
     by_client = actor is not None and actor.pk == booking.client_id
     message = ""
     if to_status == "requested" and from_status != "requested" and action != "reschedule":
-        message = f"New booking request: {booking.service_name}, "
+        message = f"New booking request: {booking.localized_service_name}, "
         message += f"{_local(booking.starts_at, pro_zone)}."
     elif to_status == "confirmed" and action in NEW_BOOKING_ACTIONS:
-        message = f"New booking: {booking.service_name}, {_local(booking.starts_at, pro_zone)}."
+        message = (
+            f"New booking: {booking.localized_service_name}, {_local(booking.starts_at, pro_zone)}."
+        )
     elif action in CLIENT_CHANGE_MESSAGES and by_client:
         message = CLIENT_CHANGE_MESSAGES[action].format(
             name=booking.client.display_name,
-            service=booking.service_name,
+            service=booking.localized_service_name,
             when=_local(booking.starts_at, pro_zone),
         )
     notify_user(
@@ -118,7 +120,7 @@ def on_booking_transitioned(
                 "status": to_status,
                 "message": (
                     f"{pro.display_name} {lifecycle.past_tense(action)} your booking: "
-                    f"{booking.service_name}, {_local(booking.starts_at, client_zone)}."
+                    f"{booking.localized_service_name}, {_local(booking.starts_at, client_zone)}."
                 ),
             },
         )
@@ -134,7 +136,10 @@ def on_review_created(sender, *, review, **kwargs):
             "type": "review",
             "id": review.pk,
             "rating": review.rating,
-            "message": f"New review {stars} ({review.rating}/5) for {review.booking.service_name}.",
+            "message": (
+                f"New review {stars} ({review.rating}/5) for "
+                f"{review.booking.localized_service_name}."
+            ),
             "url": reverse("bookings:reviews") + f"#review-{review.pk}",
         },
     )
@@ -148,7 +153,7 @@ def on_waitlist_offered(sender, *, offer, **kwargs):
     client = offer.entry.client
     zone = viewer_zone(client, fallback=offer.pro.timezone)
     message = (
-        f"A time freed up with {offer.pro.display_name}: {offer.service.name}, "
+        f"A time freed up with {offer.pro.display_name}: {offer.service.localized_name}, "
         f"{_local(offer.starts_at, zone)}. Held for you until "
         f"{offer.expires_at.astimezone(zone):%H:%M}."
     )

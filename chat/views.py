@@ -187,5 +187,7 @@ def for_booking(request, booking_pk):
     except ValidationError as exc:
         return _not_allowed(request, " ".join(exc.messages))
     if created:
-        flash.info(request, f"Conversation started about your booking of {booking.service_name}.")
+        flash.info(
+            request, f"Conversation started about your booking of {booking.localized_service_name}."
+        )
     return redirect(conversation)

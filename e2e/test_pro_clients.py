@@ -144,7 +144,7 @@ def test_the_service_form_names_the_picture_and_links_a_refusal_to_payouts(
     axe.visit("/bookings/services/new/", "service form")
     assert ":" not in page.locator("form.card label").first.inner_text()
 
-    page.get_by_label("Name").fill("Colour")
+    page.get_by_label("Name", exact=True).fill("Colour")
     page.get_by_label("Duration (minutes)").fill("60")
     page.get_by_label("Price (EUR)").fill("80")
     page.get_by_label("Payment").select_option("online")

@@ -67,7 +67,7 @@ def send_payment_receipt(*, payment_id: int) -> int:
         return 0  # a deleted account: its address is a placeholder, nobody reads it
     booking = payment.booking
     with speaking(booking.client):
-        names = {"service": booking.service_name, "pro": booking.pro.display_name}
+        names = {"service": booking.localized_service_name, "pro": booking.pro.display_name}
         subject = (
             _("Receipt: tip for %(service)s with %(pro)s") % names
             if payment.kind == Payment.Kind.TIP
@@ -106,7 +106,7 @@ def send_fee_link(*, payment_id: int) -> int:
             return 0  # a deleted account: its address is a placeholder, nobody reads it
         subject = _("Please confirm a fee of %(amount)s for %(service)s") % {
             "amount": amount,
-            "service": booking.service_name,
+            "service": booking.localized_service_name,
         }
         return _send(template="fee_link", subject=subject, payment=payment)
 
@@ -127,7 +127,7 @@ def send_refund_receipt(*, refund_id: int) -> int:
         return 0  # a deleted account: its address is a placeholder, nobody reads it
     booking = refund.payment.booking
     with speaking(booking.client):
-        subject = _("Refund: %(service)s") % {"service": booking.service_name}
+        subject = _("Refund: %(service)s") % {"service": booking.localized_service_name}
         return _send(template="refund", subject=subject, payment=refund.payment, refund=refund)
 
 

@@ -94,7 +94,7 @@ def receipt_for(payment: Payment, *, viewer) -> Receipt:
         seller_name=seller_name(pro),
         seller_address=[line for line in (pro.address_line, pro.city) if line],
         client_name=booking.client.display_name,
-        service=booking.service_name,
+        service=booking.localized_service_name,
         visit=booking.starts_at.astimezone(zone),
         kind=payment.get_kind_display(),
         amount=format_money(payment.amount, currency),

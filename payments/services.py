@@ -345,11 +345,11 @@ def checkout_start(*, booking: Booking, user) -> Payment:
             booking_id=locked.pk,
             # The line the client reads on Stripe's page, in their language.
             service_name=(
-                _("%(service)s (deposit)") % {"service": locked.service_name}
+                _("%(service)s (deposit)") % {"service": locked.localized_service_name}
                 if kind == Payment.Kind.DEPOSIT
-                else _("%(service)s (balance)") % {"service": locked.service_name}
+                else _("%(service)s (balance)") % {"service": locked.localized_service_name}
                 if kind == Payment.Kind.BALANCE
-                else locked.service_name
+                else locked.localized_service_name
             ),
             amount=amount,
             fee=fee,
@@ -995,7 +995,7 @@ def tip_start(*, booking: Booking, user, amount: int) -> Payment:
         gateway = get_gateway()
         request = CheckoutRequest(
             booking_id=locked.pk,
-            service_name=_("Tip: %(service)s") % {"service": locked.service_name},
+            service_name=_("Tip: %(service)s") % {"service": locked.localized_service_name},
             amount=amount,
             fee=0,
             currency=currency,

@@ -50,6 +50,7 @@ from bookings.services.catalog import (
     service_move,
     service_update,
     services_relabel_currency,
+    services_relabel_language,
 )
 from bookings.services.clients import (
     CLIENT_NOTE_MAX,
@@ -145,6 +146,7 @@ __all__ = [
     "service_move",
     "service_update",
     "services_relabel_currency",
+    "services_relabel_language",
     "time_off_create",
     "time_off_delete",
     "user_bookings_end",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import content
 from accounts.images import stored_delete
 from accounts.models import ProProfile
 from bookings.models import (
@@ -29,6 +30,7 @@ from timz import money
 SERVICE_FIELDS = (
     "name",
     "description",
+    "translations",
     "duration_minutes",
     "price_amount",
     "currency",
@@ -167,6 +169,7 @@ def service_create(
     pro: ProProfile,
     name: str,
     description: str = "",
+    translations: dict | None = None,
     duration_minutes: int,
     price_amount: int,
     currency: str | None = None,
@@ -181,7 +184,8 @@ def service_create(
 ) -> Service:
     """A new service of `pro`, last in the list unless `position`, priced in the pro's currency
     (`currency`, if given, must be that one: ValidationError otherwise); the no-show protection
-    must pass ``check_protection``."""
+    must pass ``check_protection``; `translations`, the versions of name and description in
+    other languages, ``accounts.content.clean_translations``."""
     currency = _pro_currency(pro, currency)
     with transaction.atomic():
         if position is None:
@@ -191,6 +195,7 @@ def service_create(
             pro=pro,
             name=(name or "").strip(),
             description=description or "",
+            translations=translations or {},
             duration_minutes=duration_minutes,
             price_amount=price_amount,
             currency=currency,
@@ -314,3 +319,17 @@ def services_relabel_currency(*, pro: ProProfile, old: str, new: str) -> int:
 
         pagecache.bump(pro_id=pro.pk)  # bulk_update sends no post_save
     return len(services)
+
+
+def services_relabel_language(*, pro: ProProfile, old: str, new: str) -> int:
+    """The pro's content language went from `old` to `new`: each service with a version in
+    `new` takes it as its name and description, its old texts becoming the `old` version
+    (`accounts.content.relabel`); returns how many changed. Called through
+    accounts.signals.pro_content_language_changed."""
+    changed = []
+    for service in Service.objects.select_for_update().filter(pro=pro).exclude(translations={}):
+        if content.relabel(service, Service.TRANSLATED_FIELDS, old=old, new=new):
+            changed.append(service)
+    for service in changed:
+        service.save(update_fields=["name", "description", "translations"])
+    return len(changed)

@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import content
 from accounts.geo import MAX_SEARCH_KM, haversine_km
 from accounts.models import Category, ProProfile
 from accounts.timezones import parse_zone
@@ -283,11 +284,16 @@ def _within_reach(pro: ProProfile, entry: WaitlistEntry) -> bool:
 
 def _service_for(entry: WaitlistEntry, services: list[Service]) -> Service | None:
     """The service an entry waits for: its own, else (search-wide) the pro's first active
-    service named by one of its words, else the pro's first active service."""
+    service named by one of its words (in any of the pro's languages), else the pro's first
+    active service."""
     if entry.service_id is not None:
         return next((s for s in services if s.pk == entry.service_id), None)
     words = [w.casefold() for w in entry.q.split()]
-    named = [s for s in services if any(w in s.name.casefold() for w in words)]
+    named = [
+        s
+        for s in services
+        if any(w in name.casefold() for name in content.texts(s, "name") for w in words)
+    ]
     return (named or services or [None])[0]
 
 

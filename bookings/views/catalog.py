@@ -7,7 +7,7 @@ from http import HTTPStatus
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,7 +32,7 @@ def service_list(request, *, pro):
 
 
 def _own_service(pro, pk) -> Service:
-    return get_object_or_404(selectors.services_for_pro(pro=pro, include_inactive=True), pk=pk)
+    return selectors.service_get_for_pro(pro=pro, pk=pk)
 
 
 @pro_required

@@ -1356,6 +1356,24 @@ MATRIX: dict[str, dict[str, Case]] = {
             PATCH=m(UNAUTH, no(403), no(403), no(), WROTE, no(403)),
         ),
     },
+    # A pro's own services' texts: the pro's only; clients and staff are not pros (403).
+    "PATCH /api/v1/me/services/{service_id}": {
+        "pro's service": Case(
+            lambda w: {"service_id": w.service.pk},
+            body=lambda w: {"translations": {"de": {"name": "Haarschnitt"}}},
+            PATCH=m(UNAUTH, no(403), no(403), WROTE, no(), no(403)),
+        ),
+        "other pro's service": Case(
+            lambda w: {"service_id": w.other_service.pk},
+            body=lambda w: {"translations": {"de": {"name": "Haarschnitt"}}},
+            PATCH=m(UNAUTH, no(403), no(403), no(), WROTE, no(403)),
+        ),
+        "id beyond bigint": Case(
+            lambda w: {"service_id": HUGE_ID},
+            body=lambda w: {"name": "Haircut"},
+            PATCH=m(UNAUTH, no(403), no(403), no(), no(), no(403)),
+        ),
+    },
     "POST /api/v1/bookings/{booking_id}/review": {
         "completed": Case(
             _api_booking("completed"),
