@@ -28,6 +28,7 @@ TIMZ_NAMES = frozenset(
         "MONTH_YEAR",  # Dec 2026
         "DAY_MONTH_TIME",  # 1 Dec, 09:00
         "WEEKDAY_DAY_TIME",  # Tue 1, 09:00
+        "WEEKDAY_DAY_MONTH_TIME",  # Tue 1 Dec, 09:00
         "DAY_MONTH_YEAR_TIME",  # 1 Dec 2026, 09:00
         "WEEKDAY_DATETIME",  # Tue 1 Dec 2026, 09:00
         "LONG_WEEKDAY_DATETIME",  # Tuesday 1 December 2026, 09:00
