@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from chat.models import Conversation, Message, UnreadEmailNotice
 
@@ -58,15 +59,15 @@ class ConversationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="last message")
+    @admin.display(description=_("last message"))
     def last_message(self, obj):
         return (obj.last_body or "")[:80]
 
-    @admin.display(description="messages", ordering="n_messages")
+    @admin.display(description=_("messages"), ordering="n_messages")
     def message_count(self, obj):
         return obj.n_messages
 
-    @admin.display(description="unread", ordering="n_unread")
+    @admin.display(description=_("unread"), ordering="n_unread")
     def unread_count(self, obj):
         return obj.n_unread
 
@@ -79,7 +80,7 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = [("read_at", admin.EmptyFieldListFilter)]
     readonly_fields = ["conversation", "sender", "body", "created_at", "read_at"]
 
-    @admin.display(description="body")
+    @admin.display(description=_("body"))
     def short_body(self, obj):
         return obj.body[:80]
 

@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
@@ -133,20 +134,20 @@ def start_conversation(request, payload: StartIn):
     """`{"pro": slug}` as a client, or `{"client": id}` as a pro with a booking from that client.
     201 when created, 200 when it already existed."""
     if (payload.pro is None) == (payload.client is None):
-        raise HttpError(400, 'Give exactly one of "pro" (a slug) or "client" (a user id).')
+        raise HttpError(400, _('Give exactly one of "pro" (a slug) or "client" (a user id).'))
     if payload.pro is not None:
         pro = ProProfile.objects.select_related("user").filter(slug=payload.pro).first()
         hidden = pro is not None and not pro.is_public
         if pro is None or (
             hidden and not selectors.conversation_for_pair(client=request.user, pro=pro)
         ):
-            raise Http404("No professional with that slug.")
+            raise Http404(_("No professional with that slug."))
         conversation, created = services.conversation_get_or_create(client=request.user, pro=pro)
     else:
         pro = pro_for_user(request.user)
         client = User.objects.filter(pk=payload.client, is_active=True).first()
         if client is None:  # the answer a real user who never booked gets: ids reveal nobody
-            raise PermissionDenied("You can only message clients who have booked you.")
+            raise PermissionDenied(_("You can only message clients who have booked you."))
         conversation, created = services.conversation_start_with_client(pro=pro, client=client)
     annotated = selectors.conversations_for_user(user=request.user).get(pk=conversation.pk)
     return Status(HTTPStatus.CREATED if created else HTTPStatus.OK, _conversation_out(annotated))

@@ -9,7 +9,8 @@ Frames in:  {"type": "message", "body"}, {"type": "read", "up_to"}, {"type": "ty
 Frames out: {"type": "message", "id", "sender", "sender_name", "body", "created_at"},
             {"type": "read", "up_to", "by"}, {"type": "typing", "by"}, {"type": "error", "detail"},
             {"type": "resync"}.
-A bad frame gets an error frame and the connection stays open. Messages are saved by
+A bad frame gets an error frame and the connection stays open; error details are in the
+language the user reads pages in (`scope_language`). Messages are saved by
 chat.services.message_send and reach every socket of the conversation (the sender's other tabs
 too) from the channel-layer group after the commit; typing is relayed, never stored, and never
 echoed to the typist's own sockets.
@@ -17,13 +18,17 @@ echoed to the typist's own sockets.
 
 import json
 import time
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from accounts.languages import is_supported
 from chat import notifications, selectors, services
 from timz.input import NUL_MESSAGE, has_nul
 
@@ -36,10 +41,27 @@ REPLAY_LIMIT = 100
 TYPING_INTERVAL = 1.0  # seconds
 
 
+def scope_language(scope) -> str:
+    """The language of a websocket's pages, chosen as for a page (accounts.languages): the
+    user's own, else the switcher's cookie, else Accept-Language, else LANGUAGE_CODE."""
+    user = scope.get("user")
+    own = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+    if is_supported(own):
+        return own
+    headers = dict(scope.get("headers", ()))
+    # What Django's LocaleMiddleware reads from a request: the cookie and Accept-Language.
+    request = SimpleNamespace(
+        COOKIES=scope.get("cookies", {}),
+        META={"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")},
+    )
+    return translation.get_language_from_request(request)
+
+
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     conversation = None
     group_name = None
     last_typing = float("-inf")
+    language = None
 
     async def connect(self):
         self.user = self.scope.get("user")
@@ -51,6 +73,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if self.conversation is None:
             await self._refuse(CLOSE_FORBIDDEN)
             return
+        self.language = scope_language(self.scope)
         self.group_name = notifications.chat_group(self.conversation.pk)
         # Join the group before completing the handshake, so that a client that sees the socket
         # open never misses a message; then replay what it missed. A message sent in between
@@ -93,19 +116,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.conversation is None:
             return
+        # Refusals, the services' included, are written in the user's language.
+        with translation.override(self.language):
+            await self._receive(text_data)
+
+    async def _receive(self, text_data) -> None:
         if text_data is None:
-            await self._error("Frames must be JSON text.")
+            await self._error(_("Frames must be JSON text."))
             return
         try:
             frame = json.loads(text_data)
         except ValueError:
-            await self._error("Frames must be JSON objects.")
+            await self._error(_("Frames must be JSON objects."))
             return
         if not isinstance(frame, dict):
-            await self._error("Frames must be JSON objects.")
+            await self._error(_("Frames must be JSON objects."))
             return
         if has_nul(frame):
-            await self._error(NUL_MESSAGE)
+            await self._error(str(NUL_MESSAGE))
             return
         kind = frame.get("type")
         handler = {
@@ -114,7 +142,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             "typing": self._on_typing,
         }.get(kind if isinstance(kind, str) else None)
         if handler is None:
-            await self._error('Unknown frame type: use "message", "read" or "typing".')
+            await self._error(_('Unknown frame type: use "message", "read" or "typing".'))
             return
         await handler(frame)
 
@@ -131,7 +159,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         except ValidationError as exc:
             await self._error(" ".join(exc.messages))
         except PermissionDenied as exc:
-            await self._error(str(exc) or "Not allowed.")
+            await self._error(str(exc) or _("Not allowed."))
 
     async def _on_typing(self, frame: dict) -> None:
         # Relayed at most once a second per socket: a typing notice is a hint, not a stream.

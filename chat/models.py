@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ProProfile
 
@@ -21,17 +22,27 @@ BODY_MAX_LENGTH = 2000
 
 class Conversation(models.Model):
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_conversations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="client_conversations",
+        verbose_name=_("client"),
     )
-    pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="conversations")
+    pro = models.ForeignKey(
+        ProProfile, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("pro")
+    )
     # Always pro.user (a ProProfile never changes owner); see the module docstring.
     pro_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pro_conversations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pro_conversations",
+        verbose_name=_("pro user"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         ordering = [models.F("last_message_at").desc(nulls_last=True), "-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["client", "pro"], name="conversation_one_per_pair"),
@@ -76,16 +87,24 @@ class Conversation(models.Model):
 
 class Message(models.Model):
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
     )
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_messages",
+        verbose_name=_("sender"),
     )
-    body = models.TextField(max_length=BODY_MAX_LENGTH)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    body = models.TextField(_("body"), max_length=BODY_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["conversation", "id"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(body=""), name="message_body_not_empty"),
@@ -112,15 +131,23 @@ class UnreadEmailNotice(models.Model):
     """
 
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="email_notices"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="email_notices",
+        verbose_name=_("conversation"),
     )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("recipient"),
     )
-    last_message_id = models.BigIntegerField(default=0)
-    notified_at = models.DateTimeField(null=True, blank=True)
+    last_message_id = models.BigIntegerField(_("last message id"), default=0)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("unread email notice")
+        verbose_name_plural = _("unread email notices")
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "recipient"], name="unread_notice_one_per_recipient"

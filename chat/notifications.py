@@ -3,6 +3,9 @@
 Everything here is synchronous and safe to call inside a transaction: the push happens after
 the commit (`transaction.on_commit`), so nobody is told about a row that was rolled back, and a
 failing channel layer is logged instead of breaking the write (`robust=True`).
+
+A message in a push is written for its recipient: in their language (`speaking`) and their
+zone, whoever's request caused it.
 """
 
 import logging
@@ -12,9 +15,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.languages import speaking
 from accounts.timezones import viewer_zone, zone_of
 from bookings import lifecycle
+from timz.formats import pattern
 
 logger = logging.getLogger(__name__)
 
@@ -64,20 +72,28 @@ def push_unread_count(*, user_id: int) -> None:
     transaction.on_commit(push, robust=True)
 
 
-def _local(moment, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%a %d %b, %H:%M")
+def _local(moment, zone: ZoneInfo, name: str = "WEEKDAY_DAY_MONTH_TIME") -> str:
+    """`moment` on the clock of `zone`, in the active language: "Tue 1 Dec, 09:00"."""
+    return date_format(moment.astimezone(zone), pattern(name))
 
 
 # Booking pushes (connected to bookings.lifecycle.booking_transitioned in ChatConfig.ready()).
 # Every change reaches the pro's open pages: static/js/booking.js refreshes the agenda on it.
-# The pro's answers to a request, which the client hears about.
-CLIENT_NEWS_ACTIONS = ("confirm", "decline")
+# The pro's answers to a request, which the client hears about (%(name)s is the pro's).
+CLIENT_NEWS_MESSAGES = {
+    "confirm": gettext_lazy("%(name)s confirmed your booking: %(service)s, %(when)s."),
+    "decline": gettext_lazy("%(name)s declined your booking: %(service)s, %(when)s."),
+}
+CLIENT_NEWS_ACTIONS = tuple(CLIENT_NEWS_MESSAGES)
 # Actions that make a booking exist for the pro without a request to review.
 NEW_BOOKING_ACTIONS = ("create", *lifecycle.HOLD_ENDING_ACTIONS)
-# What the client did to a booking, told to the pro ({name}, {service}, {when}).
+# News for the pro of a booking that someone else made.
+NEW_REQUEST_MESSAGE = gettext_lazy("New booking request: %(service)s, %(when)s.")
+NEW_BOOKING_MESSAGE = gettext_lazy("New booking: %(service)s, %(when)s.")
+# What the client did to a booking, told to the pro (%(name)s is the client's).
 CLIENT_CHANGE_MESSAGES = {
-    "cancel": "{name} cancelled: {service}, {when}.",
-    "reschedule": "{name} moved their booking: {service}, now {when}.",
+    "cancel": gettext_lazy("%(name)s cancelled: %(service)s, %(when)s."),
+    "reschedule": gettext_lazy("%(name)s moved their booking: %(service)s, now %(when)s."),
 }
 
 
@@ -90,56 +106,57 @@ def on_booking_transitioned(
       confirmed straight away (instant or paid), the client cancelling or moving it;
     - the client: the pro confirmed or declined their request."""
     pro = booking.pro
-    pro_zone = zone_of(pro.timezone)
     by_client = actor is not None and actor.pk == booking.client_id
     message = ""
     if to_status == "requested" and from_status != "requested" and action != "reschedule":
-        message = f"New booking request: {booking.localized_service_name}, "
-        message += f"{_local(booking.starts_at, pro_zone)}."
+        template = NEW_REQUEST_MESSAGE
     elif to_status == "confirmed" and action in NEW_BOOKING_ACTIONS:
-        message = (
-            f"New booking: {booking.localized_service_name}, {_local(booking.starts_at, pro_zone)}."
-        )
+        template = NEW_BOOKING_MESSAGE
     elif action in CLIENT_CHANGE_MESSAGES and by_client:
-        message = CLIENT_CHANGE_MESSAGES[action].format(
-            name=booking.client.display_name,
-            service=booking.localized_service_name,
-            when=_local(booking.starts_at, pro_zone),
-        )
+        template = CLIENT_CHANGE_MESSAGES[action]
+    else:
+        template = None
+    if template is not None:
+        with speaking(pro.user):
+            message = template % {
+                "name": booking.client.display_name,
+                "service": booking.localized_service_name,
+                "when": _local(booking.starts_at, zone_of(pro.timezone)),
+            }
     notify_user(
         user_id=pro.user_id,
         payload={"type": "booking", "id": booking.pk, "status": to_status, "message": message},
     )
     if action in CLIENT_NEWS_ACTIONS:
         client_zone = viewer_zone(booking.client, fallback=pro.timezone)
+        with speaking(booking.client):
+            news = CLIENT_NEWS_MESSAGES[action] % {
+                "name": pro.display_name,
+                "service": booking.localized_service_name,
+                "when": _local(booking.starts_at, client_zone),
+            }
         notify_user(
             user_id=booking.client_id,
-            payload={
-                "type": "booking",
-                "id": booking.pk,
-                "status": to_status,
-                "message": (
-                    f"{pro.display_name} {lifecycle.past_tense(action)} your booking: "
-                    f"{booking.localized_service_name}, {_local(booking.starts_at, client_zone)}."
-                ),
-            },
+            payload={"type": "booking", "id": booking.pk, "status": to_status, "message": news},
         )
 
 
 def on_review_created(sender, *, review, **kwargs):
     """Tell the reviewed pro, live, that a review arrived (connected to
     bookings.signals.review_created in ChatConfig.ready(); pushed after the commit)."""
-    stars = "★" * review.rating
+    with speaking(review.pro.user):
+        message = _("New review %(stars)s (%(rating)s/5) for %(service)s.") % {
+            "stars": "★" * review.rating,
+            "rating": review.rating,
+            "service": review.booking.localized_service_name,
+        }
     notify_user(
         user_id=review.pro.user_id,
         payload={
             "type": "review",
             "id": review.pk,
             "rating": review.rating,
-            "message": (
-                f"New review {stars} ({review.rating}/5) for "
-                f"{review.booking.localized_service_name}."
-            ),
+            "message": message,
             "url": reverse("bookings:reviews") + f"#review-{review.pk}",
         },
     )
@@ -152,11 +169,15 @@ def on_waitlist_offered(sender, *, offer, **kwargs):
 
     client = offer.entry.client
     zone = viewer_zone(client, fallback=offer.pro.timezone)
-    message = (
-        f"A time freed up with {offer.pro.display_name}: {offer.service.localized_name}, "
-        f"{_local(offer.starts_at, zone)}. Held for you until "
-        f"{offer.expires_at.astimezone(zone):%H:%M}."
-    )
+    with speaking(client):
+        message = _(
+            "A time freed up with %(name)s: %(service)s, %(when)s. Held for you until %(until)s."
+        ) % {
+            "name": offer.pro.display_name,
+            "service": offer.service.localized_name,
+            "when": _local(offer.starts_at, zone),
+            "until": _local(offer.expires_at, zone, "H:i"),
+        }
     notify_user(
         user_id=client.pk,
         payload={

@@ -3,6 +3,7 @@
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import ProProfile
 from chat.models import Conversation, Message
@@ -22,11 +23,11 @@ def conversation_get_for_user(*, user, pk) -> Conversation:
     """The conversation if `user` is one of its two participants, else Http404 (never 403, so
     that outsiders cannot even learn that it exists)."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("Conversation not found.")
+        raise Http404(_("Conversation not found."))
     try:
         return _with_people(Conversation.objects.filter(_participant(user))).get(pk=pk)
     except (Conversation.DoesNotExist, ValueError, TypeError):
-        raise Http404("Conversation not found.") from None
+        raise Http404(_("Conversation not found.")) from None
 
 
 def conversation_for_pair(*, client, pro: ProProfile) -> Conversation | None:

@@ -19,6 +19,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ProProfile
 from chat import notifications
@@ -29,7 +31,7 @@ from timz.ratelimit import RateLimit
 MESSAGES_SENT = RateLimit(
     scope="chat-messages",
     setting="CHAT_RATE_LIMIT",
-    message="You are sending messages too fast.",
+    message=gettext_lazy("You are sending messages too fast."),
 )
 
 # Unread messages older than this are not worth an email any more.
@@ -52,7 +54,7 @@ def message_payload(message: Message, *, conversation: Conversation) -> dict:
 def conversation_get_or_create(*, client, pro: ProProfile) -> tuple[Conversation, bool]:
     """The pair's conversation, created if needed. Refuses a pro talking to themselves."""
     if client.pk == pro.user_id:
-        raise ValidationError("You cannot start a conversation with yourself.", code="self")
+        raise ValidationError(_("You cannot start a conversation with yourself."), code="self")
     existing = conversation_for_pair(client=client, pro=pro)
     if existing is not None:
         return existing, False
@@ -70,19 +72,20 @@ def conversation_get_or_create(*, client, pro: ProProfile) -> tuple[Conversation
 def conversation_start_with_client(*, pro: ProProfile, client) -> tuple[Conversation, bool]:
     """A pro opens (or reopens) the conversation with a client who has booked them."""
     if not client_has_booked_pro(client=client, pro=pro):
-        raise PermissionDenied("You can only message clients who have booked you.")
+        raise PermissionDenied(_("You can only message clients who have booked you."))
     return conversation_get_or_create(client=client, pro=pro)
 
 
 def _clean_body(body) -> str:
     if not isinstance(body, str):
-        raise ValidationError("The message must be text.", code="invalid")
+        raise ValidationError(_("The message must be text."), code="invalid")
     body = body.replace("\x00", "").strip()
     if not body:
-        raise ValidationError("Write a message first: it cannot be empty.", code="blank")
+        raise ValidationError(_("Write a message first: it cannot be empty."), code="blank")
     if len(body) > BODY_MAX_LENGTH:
         raise ValidationError(
-            f"A message can be at most {BODY_MAX_LENGTH} characters (this one has {len(body)}).",
+            _("A message can be at most %(limit)s characters (this one has %(length)s).")
+            % {"limit": BODY_MAX_LENGTH, "length": len(body)},
             code="too_long",
         )
     return body
@@ -96,7 +99,7 @@ def message_send(*, conversation: Conversation, sender, body: str) -> Message:
     timz.ratelimit.RateLimited (code "rate_limited") past the sender's rate limit; an invalid
     body does not count towards it."""
     if not conversation.is_participant(sender):
-        raise PermissionDenied("You are not part of this conversation.")
+        raise PermissionDenied(_("You are not part of this conversation."))
     body = _clean_body(body)
     MESSAGES_SENT.hit(sender.pk)
     now = timezone.now()
@@ -123,9 +126,9 @@ def messages_mark_read(*, conversation: Conversation, reader, up_to) -> int:
     Sends a read receipt {"type": "read", "up_to", "by"} to the conversation and the reader's
     new unread count to their pages (both after the commit, only when something changed)."""
     if not conversation.is_participant(reader):
-        raise PermissionDenied("You are not part of this conversation.")
+        raise PermissionDenied(_("You are not part of this conversation."))
     if isinstance(up_to, bool) or not isinstance(up_to, int) or up_to < 1:
-        raise ValidationError("up_to must be a message id (a positive integer).", code="invalid")
+        raise ValidationError(_("up_to must be a message id (a positive integer)."), code="invalid")
     with transaction.atomic():
         unread = Message.objects.filter(
             conversation=conversation, id__lte=up_to, read_at__isnull=True

@@ -7,6 +7,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.languages import speaking
 from accounts.models import User
 from chat.models import Conversation, Message
 from timz.links import absolute_url
@@ -45,12 +46,15 @@ def send_unread_email(*, conversation_id: int, recipient_id: int, up_to: int) ->
         "more": count - len(latest),
         "url": absolute_url(reverse("chat:conversation", args=[conversation.pk])),
     }
-    subject = render_to_string("chat/emails/unread_subject.txt", context).strip()
-    email = EmailMultiAlternatives(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body=render_to_string("chat/emails/unread_body.txt", context),
-        to=[recipient.email],
-    )
-    email.attach_alternative(render_to_string("chat/emails/unread_body.html", context), "text/html")
+    # Written in the recipient's language, whoever's request or worker runs the task.
+    with speaking(recipient):
+        subject = render_to_string("chat/emails/unread_subject.txt", context).strip()
+        email = EmailMultiAlternatives(
+            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+            body=render_to_string("chat/emails/unread_body.txt", context),
+            to=[recipient.email],
+        )
+        html = render_to_string("chat/emails/unread_body.html", context)
+        email.attach_alternative(html, "text/html")
     email.send()
     return True

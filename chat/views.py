@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import pro_required
@@ -35,13 +36,13 @@ def _other_side(conversation: Conversation, user) -> dict:
             "name": pro.display_name,
             "avatar": pro.avatar or None,
             "url": pro.get_absolute_url(),
-            "role": "Professional",
+            "role": _("Professional"),
         }
     return {
         "name": conversation.client_name,
         "avatar": conversation.client_avatar,
         "url": "",
-        "role": "Client",
+        "role": _("Client"),
     }
 
 
@@ -101,6 +102,7 @@ def conversation_detail(request, pk):
         (m.pk for m in page if m.sender_id == request.user.pk and m.read_at is not None),
         default=None,
     )
+    zone = viewer_zone(request.user)
     context = {
         "conversation": conversation,
         "other": _other_side(conversation, request.user),
@@ -111,7 +113,9 @@ def conversation_detail(request, pk):
         "before": before,
         "seen_id": seen_id,
         "form": form,
-        "tz": viewer_zone(request.user),
+        "tz": zone,
+        # The day separator static/js/chat.js writes for a message that arrives today.
+        "today": timezone.now().astimezone(zone).date(),
         "booking": booking_for_pair(
             client_id=conversation.client_id, pro_id=conversation.pro_id, now=timezone.now()
         ),
@@ -125,16 +129,16 @@ def start_with_pro(request, slug):
     """A client opens the conversation with a pro (GET asks to confirm; POST creates it)."""
     pro = get_object_or_404(ProProfile.objects.select_related("category", "user"), slug=slug)
     if pro.user_id == request.user.pk:
-        return _not_allowed(request, "This is your own professional profile.")
+        return _not_allowed(request, _("This is your own professional profile."))
     existing = selectors.conversation_for_pair(client=request.user, pro=pro)
     if existing is not None:
         return redirect(existing)
     if not pro.is_public:  # hidden or closed: no new conversations
-        raise Http404("No professional with that address.")
+        raise Http404(_("No professional with that address."))
     if request.method == "GET":
         return render(request, "chat/start.html", {"pro": pro})
     try:
-        conversation, _ = services.conversation_get_or_create(client=request.user, pro=pro)
+        conversation, _created = services.conversation_get_or_create(client=request.user, pro=pro)
     except ValidationError as exc:
         return _not_allowed(request, " ".join(exc.messages))
     return redirect(conversation)
@@ -147,9 +151,9 @@ def start_with_client(request, client_id, *, pro):
     # An unknown id gets the answer a real user who never booked gets: ids reveal nobody.
     client = User.objects.filter(pk=client_id, is_active=True).first()
     if client is None:
-        return _not_allowed(request, "You can only message clients who have booked you.")
+        return _not_allowed(request, _("You can only message clients who have booked you."))
     try:
-        conversation, _ = services.conversation_start_with_client(pro=pro, client=client)
+        conversation, _created = services.conversation_start_with_client(pro=pro, client=client)
     except PermissionDenied as exc:
         return _not_allowed(request, str(exc))
     except ValidationError as exc:
@@ -162,7 +166,7 @@ def _booking_for_participant(*, user, pk):
     its conversation), else Http404."""
     booking = booking_get_for_user(user=user, pk=pk)
     if user.pk not in (booking.client_id, booking.pro.user_id):
-        raise Http404("Booking not found.")
+        raise Http404(_("Booking not found."))
     return booking
 
 
@@ -188,6 +192,8 @@ def for_booking(request, booking_pk):
         return _not_allowed(request, " ".join(exc.messages))
     if created:
         flash.info(
-            request, f"Conversation started about your booking of {booking.localized_service_name}."
+            request,
+            _("Conversation started about your booking of %(service)s.")
+            % {"service": booking.localized_service_name},
         )
     return redirect(conversation)

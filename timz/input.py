@@ -10,8 +10,10 @@
   JSON body is refused with 400 before it can reach a query.
 
 Refusals are JSON ``{"detail": ...}`` under ``/api/`` (like every API error) and the branded
-error page elsewhere, both through ``refuse``. Websocket frames are text the consumers decode
-themselves; they use ``has_nul`` on the decoded value.
+error page elsewhere, both through ``refuse``, in the request's language (the messages below are
+lazy: read them where the language is known; ``str(NUL_MESSAGE)`` for a websocket frame).
+Websocket frames are text the consumers decode themselves; they use ``has_nul`` on the decoded
+value.
 """
 
 from __future__ import annotations
@@ -23,40 +25,55 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 SCOPE_TOO_LARGE = "timz.body_too_large"
-NUL_MESSAGE = "The request contains a NUL character (U+0000), which Timz does not accept."
-UNREADABLE_MESSAGE = "The request body could not be read."
+NUL_MESSAGE = gettext_lazy(
+    "The request contains a NUL character (U+0000), which Timz does not accept."
+)
+UNREADABLE_MESSAGE = gettext_lazy("The request body could not be read.")
+# The refusal page's title per status (HTTP's own reason phrase for any other status).
+TITLES = {
+    HTTPStatus.BAD_REQUEST: gettext_lazy("Bad Request"),
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: gettext_lazy("Content Too Large"),
+}
 
 # A JSON string escape for U+0000 that is not itself an escaped backslash followed by "u0000".
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def _readable_size(size: int) -> str:
+    """ "64 KB", "2.5 MB" in the active language's notation ("2,5 MB" in French)."""
     if size < 1024 * 1024:
-        return f"{size // 1024} KB"
-    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+        return _("%(size)s KB") % {"size": size // 1024}
+    megabytes = round(size / (1024 * 1024), 1)
+    shown = formats.number_format(megabytes, 0 if megabytes == int(megabytes) else 1)
+    return _("%(size)s MB") % {"size": shown}
 
 
 def too_large_message(limit: int) -> str:
-    return f"The request is too large: at most {_readable_size(limit)}."
+    return _("The request is too large: at most %(size)s.") % {"size": _readable_size(limit)}
 
 
 def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def refuse(request: HttpRequest, status: HTTPStatus, message: str) -> HttpResponse:
+def refuse(request: HttpRequest, status: HTTPStatus, message: str | Promise) -> HttpResponse:
     """The answer to input Timz will not take: JSON under /api/, the error page elsewhere."""
     if is_api(request):
         # The content type of every other API answer (ninja's renderer).
         return JsonResponse(
             {"detail": message}, status=status, content_type="application/json; charset=utf-8"
         )
+    title = TITLES.get(status, status.phrase)
     return render(
         request,
         "input_refused.html",
-        {"status": status, "title": status.phrase, "message": message},
+        {"status": status, "title": title, "message": message},
         status=status,
     )
 

@@ -6,8 +6,10 @@ is and turns amounts into text or text into amounts:
 
 * ``exponent`` comes from the ISO 4217 table (the ``iso4217`` package), never from a list of ours.
 * ``format_money`` writes an amount the way the locale does (Babel's CLDR data), in the active
-  Django language unless a locale is given, with English as the fallback. Every page, email,
-  admin list and report shows money through it, so one amount reads the same everywhere.
+  Django language unless a locale is given, with English as the fallback. The language is read
+  at format time, so an email written inside ``accounts.languages.speaking(recipient)`` shows
+  the recipient's notation. Every page, email, admin list and report shows money through it,
+  so one amount reads the same everywhere.
 * ``parse_amount`` reads what a person typed (or what ``format_money`` wrote) back into minor
   units; ``to_minor``/``to_major`` convert a ``Decimal`` that a form field already parsed.
 * Stripe counts some currencies differently from ISO 4217: ``to_stripe_amount`` and
@@ -40,6 +42,8 @@ from babel.numbers import (
     parse_decimal,
 )
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from iso4217 import Currency
 
 FALLBACK_LOCALE = "en"
@@ -129,7 +133,7 @@ def to_minor(amount: Decimal | int | str, currency: str) -> int:
             raise InvalidOperation
         whole = value.quantize(Decimal(1).scaleb(-places))
     except (InvalidOperation, TypeError, ValueError):
-        raise ValueError("Enter the amount as a number.") from None
+        raise ValueError(_("Enter the amount as a number.")) from None
     if whole != value:
         raise ValueError(_decimals_message(_code(currency), places))
     return int(whole.scaleb(places))
@@ -137,8 +141,12 @@ def to_minor(amount: Decimal | int | str, currency: str) -> int:
 
 def _decimals_message(code: str, places: int) -> str:
     if places == 0:
-        return f"Amounts in {code} take no decimals."
-    return f"Amounts in {code} take at most {places} decimals."
+        return _("Amounts in %(currency)s take no decimals.") % {"currency": code}
+    return ngettext(
+        "Amounts in %(currency)s take at most %(places)s decimal.",
+        "Amounts in %(currency)s take at most %(places)s decimals.",
+        places,
+    ) % {"currency": code, "places": places}
 
 
 def _checked_int(amount: int) -> int:
@@ -238,9 +246,9 @@ def parse_amount(text: str, currency: str, locale: str | Locale | None = None) -
     where = _locale(locale)
     number = _without_currency(str(text).strip(), code, where)
     if not number:
-        raise ValueError("Enter an amount.")
+        raise ValueError(_("Enter an amount."))
     if any(sign in number for sign in _MINUS_SIGNS | {get_minus_sign_symbol(where)}):
-        raise ValueError("Enter an amount of zero or more.")
+        raise ValueError(_("Enter an amount of zero or more."))
     group, decimal = get_group_symbol(where), get_decimal_symbol(where)
     if group in SPACE_CHARS:
         # People type an ordinary space where the locale groups with a (narrow) no-break one.
@@ -267,7 +275,7 @@ def _without_currency(text: str, code: str, locale: Locale) -> str:
 def _example_message(code: str, locale: Locale) -> str:
     places = exponent(code)
     example = _number_pattern(locale, places).apply(Decimal("1234.5"), locale)
-    return f"Enter an amount such as {example}."
+    return _("Enter an amount such as %(example)s.") % {"example": example}
 
 
 def stripe_exponent(currency: str) -> int:
@@ -297,13 +305,16 @@ def stripe_amount_error(amount: int, currency: str) -> str | None:
     """
     code = _code(currency)
     if _checked_int(amount) < 0:
-        return "Stripe cannot charge a negative amount."
+        return _("Stripe cannot charge a negative amount.")
     step = _stripe_step(code)
     if amount % step:
-        return (
-            f"Online payments in {code} must be a multiple of {format_money(step, code)}; "
-            f"{format_money(amount, code)} is not."
-        )
+        return _(
+            "Online payments in %(currency)s must be a multiple of %(step)s; %(amount)s is not."
+        ) % {
+            "currency": code,
+            "step": format_money(step, code),
+            "amount": format_money(amount, code),
+        }
     return None
 
 
@@ -325,8 +336,10 @@ def stripe_charge_error(amount: int, currency: str) -> str | None:
         return error
     minimum = stripe_minimum_charge(currency)
     if minimum is not None and amount < minimum:
-        shown = format_money(minimum, currency)
-        return f"Online payments in {_code(currency)} must be at least {shown}."
+        return _("Online payments in %(currency)s must be at least %(minimum)s.") % {
+            "currency": _code(currency),
+            "minimum": format_money(minimum, currency),
+        }
     return None
 
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import ngettext
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _WINDOW = re.compile(r"(\d+)/(\d*)([smhd])")
@@ -66,14 +68,26 @@ def parse(spec: str) -> tuple[Window, ...]:
 
 
 def wait_text(seconds: int) -> str:
-    """A wait for people: ``"45 seconds"``, ``"15 minutes"``, ``"3 hours"`` (rounded up)."""
+    """A wait for people, in the active language: ``"45 seconds"``, ``"15 minutes"``,
+    ``"3 hours"`` (rounded up)."""
     if seconds < 60:
-        value, unit = max(seconds, 1), "second"
+        value = max(seconds, 1)
+        text = ngettext("%(count)s second", "%(count)s seconds", value)
     elif seconds < 2 * 3600:
-        value, unit = math.ceil(seconds / 60), "minute"
+        value = math.ceil(seconds / 60)
+        text = ngettext("%(count)s minute", "%(count)s minutes", value)
     else:
-        value, unit = math.ceil(seconds / 3600), "hour"
-    return f"{value} {unit}{'' if value == 1 else 's'}"
+        value = math.ceil(seconds / 3600)
+        text = ngettext("%(count)s hour", "%(count)s hours", value)
+    return text % {"count": value}
+
+
+def _with_wait(message: str | Promise, wait: str) -> str:
+    """`message` in the active language with its ``%(wait)s`` (or older ``{wait}``) filled in."""
+    text = str(message)
+    if "%(wait)s" in text:
+        return text % {"wait": wait}
+    return text.replace("{wait}", wait)
 
 
 class RateLimited(ValidationError):
@@ -90,12 +104,13 @@ class RateLimit:
 
     `scope` names the counters in the cache; `setting` is the Django setting holding the
     windows, read at each hit (tests and deployments change it); `message` is what the user
-    reads when refused, where ``{wait}`` becomes the time left, e.g. "15 minutes".
+    reads when refused (a ``gettext_lazy`` string, read in the language of the request that
+    hits the limit), where ``%(wait)s`` becomes the time left, e.g. "15 minutes".
     """
 
     scope: str
     setting: str
-    message: str
+    message: str | Promise
 
     def windows(self) -> tuple[Window, ...]:
         """The windows of the setting; ImproperlyConfigured if it is malformed."""
@@ -112,7 +127,7 @@ class RateLimit:
             if _count(counter, window.seconds) > window.limit:
                 retry_after = max(retry_after, _seconds_left(counter, window.seconds))
         if retry_after:
-            message = self.message.format(wait=wait_text(retry_after))
+            message = _with_wait(self.message, wait_text(retry_after))
             raise RateLimited(message, retry_after=retry_after)
 
 

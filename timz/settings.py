@@ -281,6 +281,10 @@ TIME_ZONE = "UTC"
 FORMAT_MODULE_PATH = ["timz.formats"]
 USE_I18N = True
 USE_TZ = True
+# Numbers in templates take the language's decimal mark ("4,8" in French) but no grouping:
+# grouping would also reach ids, years and numbers in URLs and data- attributes ("1,234").
+# A count people read in thousands groups explicitly with `intcomma` (django.contrib.humanize).
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -4,12 +4,13 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from accounts import mfa
 from accounts import views as accounts_views
 from bookings.views import share_link
-from timz import admin_dashboard, views
+from timz import admin_dashboard, jsi18n, views
 from timz.api import api
 from timz.api import not_found as api_not_found
 
@@ -18,8 +19,8 @@ admin_dashboard.install(admin.site)
 # Staff sign in through allauth, which asks for their second factor (see accounts.mfa), never
 # through the admin's own password-only form.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = admin.site.site_title = "Timz admin"
-admin.site.index_title = "Run the platform"
+admin.site.site_header = admin.site.site_title = _("Timz admin")
+admin.site.index_title = _("Run the platform")
 # The app list stays on the index (and the breadcrumbs lead there): the sidebar's 300 px are
 # worth more to the changelists' columns on a 1366 px laptop.
 admin.site.enable_nav_sidebar = False
@@ -43,6 +44,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # Unmatched API URLs answer JSON like the API, not the HTML 404 page.
     re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
+    # The strings of static/js in one language (timz/jsi18n.py), cached for a year per version.
+    path("jsi18n/<str:lang>/<str:version>.js", jsi18n.javascript_catalogue, name="jsi18n"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -12,6 +12,7 @@ from django.db import connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from timz.input import is_api, refuse, too_large_message
@@ -61,8 +62,10 @@ def csrf_failure(request, reason=""):
     if request.path.startswith("/api/"):
         return JsonResponse(
             {
-                "detail": "CSRF check failed: send the csrftoken cookie's value in the "
-                "X-CSRFToken header."
+                "detail": _(
+                    "CSRF check failed: send the csrftoken cookie's value in the "
+                    "X-CSRFToken header."
+                )
             },
             status=403,
         )
@@ -78,7 +81,7 @@ def error_400(request, exception=None):
             too_large_message(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
         )
     if is_api(request):
-        return refuse(request, HTTPStatus.BAD_REQUEST, "The request could not be read.")
+        return refuse(request, HTTPStatus.BAD_REQUEST, _("The request could not be read."))
     return render(request, "400.html", status=400)
 
 

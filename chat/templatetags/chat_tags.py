@@ -4,8 +4,11 @@ import re
 
 from django import template
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from timz.formats import pattern
 
 register = template.Library()
 
@@ -59,7 +62,8 @@ def initials(name) -> str:
 
 @register.filter
 def short_when(value, tz=None) -> str:
-    """A compact time for lists: "14:05" today, "Mon" this week, "12 Nov" this year."""
+    """A compact time for lists, in the active language: "14:05" today, "Mon" this week,
+    "12 Nov" this year, "12 Nov 2025" before."""
     if not value:
         return ""
     zone = tz or timezone.get_current_timezone()
@@ -67,9 +71,9 @@ def short_when(value, tz=None) -> str:
     today = timezone.now().astimezone(zone).date()
     days = (today - local.date()).days
     if days <= 0:
-        return local.strftime("%H:%M")
+        return date_format(local, "H:i")
     if days < 7:
-        return local.strftime("%a")
+        return date_format(local, "D")
     if local.year == today.year:
-        return f"{local.day} {local.strftime('%b')}"
-    return f"{local.day} {local.strftime('%b %Y')}"
+        return date_format(local, pattern("DAY_MONTH"))
+    return date_format(local, pattern("DAY_MONTH_YEAR"))

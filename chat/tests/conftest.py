@@ -12,11 +12,20 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from chat.models import Conversation, Message
 from timz.asgi import application
 
 ORIGIN = b"http://testserver"
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request through the test client leaves its language active in this thread (in
+    production each request has its own context): later tests must start in English."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

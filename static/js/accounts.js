@@ -41,10 +41,10 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(input.value).then(function () {
-        if (status) { status.textContent = "Link copied."; }
+        if (status) { status.textContent = gettext("Link copied."); }
       }, function () {
         input.select();
-        if (status) { status.textContent = "Select the link and copy it."; }
+        if (status) { status.textContent = gettext("Select the link and copy it."); }
       });
     });
   });

@@ -47,7 +47,11 @@
     appendText(parent, body.slice(pos));
   }
 
-  // Times are shown in the viewer's own zone (the page's data-tz), like the server renders them.
+  // Times are shown in the viewer's own zone (the page's data-tz), like the server renders them,
+  // and in the page's language (<html lang>; English days as the server writes them, en-GB).
+  var LANG = document.documentElement.lang || "en";
+  var INTL_LANG = LANG === "en" ? "en-GB" : LANG;
+
   function formatters(zone) {
     var opts = function (extra) {
       var o = { timeZone: zone || undefined };
@@ -56,8 +60,8 @@
     };
     try {
       return {
-        time: new Intl.DateTimeFormat("en-GB", opts({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" })),
-        day: new Intl.DateTimeFormat("en-GB", opts({ weekday: "long", day: "numeric", month: "long", year: "numeric" })),
+        time: new Intl.DateTimeFormat(INTL_LANG, opts({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" })),
+        day: new Intl.DateTimeFormat(INTL_LANG, opts({ weekday: "long", day: "numeric", month: "long", year: "numeric" })),
         key: new Intl.DateTimeFormat("en-CA", opts({ year: "numeric", month: "2-digit", day: "2-digit" }))
       };
     } catch (e) {
@@ -65,7 +69,12 @@
     }
   }
 
-  function dayLabel(fmt, date) {
+  // The separator above a day's first message. Today's is the server's own words (the page's
+  // data-today-label, written like the separators it rendered); another day's is the
+  // browser's, in the page's language.
+  function dayLabel(fmt, date, today) {
+    if (today && fmt.key.format(date) === today.key) return today.label;
+    if (LANG !== "en") return fmt.day.format(date);
     var parts = {};
     fmt.day.formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
     return parts.weekday + " " + parts.day + " " + parts.month + " " + parts.year;
@@ -74,6 +83,9 @@
   function initConversation(root) {
     var me = Number(root.getAttribute("data-user-id"));
     var fmt = formatters(root.getAttribute("data-tz"));
+    var today = root.getAttribute("data-today-label")
+      ? { key: root.getAttribute("data-today"), label: root.getAttribute("data-today-label") }
+      : null;
     var conversationId = root.getAttribute("data-conversation-id");
     var log = root.querySelector("[data-chat-log]");
     var scroller = root.querySelector("[data-chat-scroll]");
@@ -96,8 +108,9 @@
       if (!connEl) return;
       connEl.hidden = false;
       connEl.className = "chat-conn is-" + state;
-      connEl.textContent = state === "live" ? "Live" : "Reconnecting…";
-      connEl.title = state === "live" ? "Messages arrive live" : "Connection lost, retrying";
+      // Translators: the conversation receives messages live (a connection state).
+      connEl.textContent = state === "live" ? pgettext("connection", "Live") : gettext("Reconnecting…");
+      connEl.title = state === "live" ? gettext("Messages arrive live") : gettext("Connection lost, retrying");
     }
 
     function showError(text) {
@@ -153,7 +166,7 @@
         var day = document.createElement("li");
         day.className = "chat-day";
         var label = document.createElement("span");
-        label.textContent = dayLabel(fmt, created);
+        label.textContent = dayLabel(fmt, created, today);
         day.appendChild(label);
         log.appendChild(day);
       }
@@ -192,7 +205,7 @@
           var seen = document.createElement("span");
           seen.className = "msg-seen";
           seen.setAttribute("data-seen", "");
-          seen.textContent = " · Seen";
+          seen.textContent = " · " + pgettext("a message read by the other person", "Seen");
           mine[i].querySelector(".msg-meta").appendChild(seen);
           return;
         }
@@ -271,7 +284,7 @@
       if (!socket || socket.readyState !== WebSocket.OPEN) return;  // plain POST fallback
       event.preventDefault();
       if (!body) {
-        showError("Write a message first: it cannot be empty.");
+        showError(gettext("Write a message first: it cannot be empty."));
         return;
       }
       lastSentBody = body;

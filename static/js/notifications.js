@@ -1,5 +1,6 @@
 // Live navigation badge and booking notices over /ws/notifications/ (logged-in pages only).
-// Without it the badge still shows the count from the server when the page loads.
+// Without it the badge still shows the count from the server when the page loads. A notice's
+// message arrives written in the user's language (chat/notifications.py).
 (function () {
   "use strict";
   if (!("WebSocket" in window)) return;
@@ -36,14 +37,14 @@
     if (url && url.indexOf(window.location.origin + "/") === 0) {
       var link = document.createElement("a");
       link.href = url;
-      link.textContent = "See the offer";
+      link.textContent = gettext("See the offer");
       message.appendChild(document.createTextNode(" "));
       message.appendChild(link);
     }
     var close = document.createElement("button");
     close.type = "button";
     close.className = "toast-close";
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", gettext("Dismiss"));
     close.textContent = "×";
     close.addEventListener("click", function () { item.remove(); });
     item.appendChild(message);

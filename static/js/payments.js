@@ -43,7 +43,9 @@
     }
     var minutes = Math.floor(left / 60);
     var seconds = left % 60;
-    timer.textContent = "(in " + minutes + ":" + (seconds < 10 ? "0" : "") + seconds + ")";
+    var shown = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+    // Translators: the time left to pay, in minutes and seconds ("(in 4:05)").
+    timer.textContent = interpolate(gettext("(in %(time)s)"), { time: shown }, true);
     window.setTimeout(tick, ((ends - Date.now()) % 1000 || 1000) + 5);
   }
   tick();

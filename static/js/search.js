@@ -27,14 +27,14 @@
       return;
     }
     locate.addEventListener("click", function () {
-      status.textContent = "Finding your position…";
+      status.textContent = gettext("Finding your position…");
       navigator.geolocation.getCurrentPosition(
         function (position) {
           near.value = position.coords.latitude.toFixed(5) + "," + position.coords.longitude.toFixed(5);
-          status.textContent = "Searching around your position.";
+          status.textContent = gettext("Searching around your position.");
         },
         function () {
-          status.textContent = "Your position is not available: type a city instead.";
+          status.textContent = gettext("Your position is not available: type a city instead.");
         },
         { maximumAge: 600000, timeout: 10000 }
       );

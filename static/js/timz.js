@@ -1,4 +1,23 @@
 // Progressive enhancement shared by every page. Pages work without it.
+
+// Words for people come from the JavaScript catalogue (timz/jsi18n.py), which base.html loads
+// just before this file: gettext, ngettext, pgettext and interpolate, in the page's language.
+// Should it fail to load, these stand-ins keep every script working, in English.
+(function (root) {
+  "use strict";
+  if (typeof root.gettext === "function") return;
+  root.gettext = function (msgid) { return msgid; };
+  root.ngettext = function (singular, plural, count) { return count === 1 ? singular : plural; };
+  root.pgettext = function (context, msgid) { return msgid; };
+  root.interpolate = function (format, values, named) {
+    if (named) {
+      return format.replace(/%\(\w+\)s/g, function (match) { return String(values[match.slice(2, -2)]); });
+    }
+    var list = values.slice();
+    return format.replace(/%s/g, function () { return String(list.shift()); });
+  };
+})(window);
+
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -28,7 +47,7 @@
     var input = event.target;
     var target = input.getAttribute && document.getElementById(input.getAttribute("data-file-name") || "");
     if (target && input.files) {
-      target.textContent = input.files.length ? input.files[0].name : "No file chosen";
+      target.textContent = input.files.length ? input.files[0].name : gettext("No file chosen");
     }
   });
   // Forms with data-confirm ask before submitting (destructive actions).

@@ -1442,6 +1442,7 @@ MATRIX: dict[str, dict[str, Case]] = {
 # URLs with ids that are deliberately not in the matrix, each with the reason.
 NOT_IN_MATRIX = {
     "^media/(?P<path>.*)$": "public uploaded pictures (avatars, services); only with SERVE_MEDIA",
+    "jsi18n": "the JavaScript catalogue of a language: the same public text for everyone",
 }
 
 

@@ -66,3 +66,27 @@ def test_when_tag_uses_the_language_of_the_reader():
 def test_first_day_of_week_is_the_locales(code, first):
     # Python's count: 0 is Monday, 6 is Sunday (English as Django writes it starts on Sunday).
     assert first_day_of_week(code) == first
+
+
+def test_datefmt_shows_an_instant_in_the_current_zone_as_the_date_filter_does():
+    late = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # already Wednesday in Paris
+    template = Template(
+        '{% load tz %}{% timezone "Europe/Paris" %}{{ v|datefmt:"WEEKDAY_DAY_TIME" }} | '
+        '{{ v|timezone:"America/New_York"|datefmt:"WEEKDAY_DAY_TIME" }} | '
+        '{{ v|date:"D j, H:i" }}{% endtimezone %}'
+    )
+
+    with translation.override("en"):
+        assert template.render(Context({"v": late})) == "Wed 2, 00:30 | Tue 1, 18:30 | Wed 2, 00:30"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("en", "Tue 1 Dec, 09:05"), ("fr", "mar 1 déc., 09:05"), ("de", "Di, 1. Dez., 09:05")],
+)
+def test_a_weekday_day_month_and_time_per_language(code, expected):
+    with translation.override(code):
+        assert (
+            Template('{{ v|datefmt:"WEEKDAY_DAY_MONTH_TIME" }}').render(Context({"v": TUESDAY}))
+            == expected
+        )

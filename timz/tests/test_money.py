@@ -1,6 +1,7 @@
 """timz.money: ISO 4217 exponents, Babel formatting, parsing, and Stripe's amount rules."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
@@ -9,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from iso4217 import Currency
 
+from accounts.languages import speaking
 from timz import money
 
 NBSP = "\xa0"
@@ -315,3 +317,37 @@ def test_currency_for_accept_language(header, currency):
 def test_currency_label_names_the_currency_with_its_symbol():
     assert money.currency_label("GBP", "en") == "GBP · British pound (£)"
     assert money.currency_label("CHF", "en") == "CHF · Swiss franc"
+
+
+# --- amounts in the reader's language ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "euros", "yen"),
+    [
+        ("en", "€12.50", "¥1,500"),
+        ("fr", f"12,50{NBSP}€", f"1{NNBSP}500{NBSP}JPY"),
+        ("de", f"12,50{NBSP}€", f"1.500{NBSP}¥"),
+        ("es", f"12,50{NBSP}€", f"1.500{NBSP}JPY"),
+    ],
+)
+def test_pages_write_amounts_as_the_active_language_does(language, euros, yen):
+    with translation.override(language):
+        assert render("{{ a|money:'EUR' }}", a=1250) == euros
+        assert render("{{ a|money:'JPY' }}", a=1500) == yen  # no decimals in any language
+
+
+def test_an_email_to_a_german_reader_shows_german_amounts_whoever_sends_it():
+    reader = SimpleNamespace(language="de")
+
+    with translation.override("en"):
+        with speaking(reader):
+            assert render("{{ a|money:'EUR' }}", a=1250) == f"12,50{NBSP}€"
+        assert render("{{ a|money:'EUR' }}", a=1250) == "€12.50"
+
+
+def test_a_message_naming_an_amount_writes_it_in_the_active_language():
+    with translation.override("de"):
+        assert money.stripe_charge_error(49, "EUR") == (
+            f"Online payments in EUR must be at least 0,50{NBSP}€."
+        )

@@ -14,6 +14,8 @@ import pytest
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils import translation
+from django.utils.functional import lazy
 
 from timz import ratelimit
 from timz.ratelimit import RateLimit, RateLimited, Window
@@ -236,6 +238,19 @@ def test_the_message_can_say_the_wait(make_limit, clock):
         limit.hit("someone")
 
     assert refused.value.messages == ["Please wait 15 minutes and try again."]
+
+
+def test_a_lazy_message_is_read_in_the_language_of_the_refused_attempt(make_limit, clock):
+    # A stand-in for gettext_lazy that shows which language it was read in.
+    message = lazy(lambda: f"[{translation.get_language()}] Please wait %(wait)s.", str)()
+    limit = make_limit("1/15m", message=message)
+    limit.hit("someone")
+    clock.advance(30)
+
+    with translation.override("de"), pytest.raises(RateLimited) as refused:
+        limit.hit("someone")
+
+    assert refused.value.messages == ["[de] Please wait 15 minutes."]
 
 
 @pytest.mark.parametrize(
