@@ -118,11 +118,13 @@ def on_booking_transitioned(
         template = None
     if template is not None:
         with speaking(pro.user):
-            message = template % {
-                "name": booking.client.display_name,
+            values = {
                 "service": booking.localized_service_name,
                 "when": _local(booking.starts_at, zone_of(pro.timezone)),
             }
+            if template is CLIENT_CHANGE_MESSAGES.get(action):  # only these name the client
+                values["name"] = booking.client.display_name
+            message = template % values
     notify_user(
         user_id=pro.user_id,
         payload={"type": "booking", "id": booking.pk, "status": to_status, "message": message},
