@@ -103,8 +103,7 @@ class ServiceForm(VersionsForm):
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     deposit_percent = forms.IntegerField(
-        # xgettext:no-python-format
-        label=gettext_lazy("Deposit (% of the price)"),
+        label=gettext_lazy("Deposit (percent of the price)"),
         required=False,
         min_value=1,
         max_value=99,
@@ -115,8 +114,7 @@ class ServiceForm(VersionsForm):
         ),
     )
     no_show_fee_percent = forms.IntegerField(
-        # xgettext:no-python-format
-        label=gettext_lazy("No-show fee (% of the price)"),
+        label=gettext_lazy("No-show fee (percent of the price)"),
         required=False,
         min_value=1,
         max_value=100,
