@@ -137,7 +137,9 @@ def test_the_profile_saves_the_language_and_the_next_page_speaks_it(client_user)
     client_user.refresh_from_db()
     assert client_user.language == "fr"
     assert html_lang(response) == "fr"
-    assert "Your profile is saved." in response.content.decode()  # no French catalogue yet
+    text = response.content.decode()
+    assert "Votre profil est enregistré." in text  # the confirmation, in French
+    assert "Your profile is saved." not in text
 
 
 def test_a_blank_language_follows_the_browser_again(client_user):

@@ -1,7 +1,7 @@
 """Booking emails are written for their recipient: in their language (`User.language`, else the
 site's), with dates as that language writes them and times in their own zone, whoever's request
-sent them. The catalogues are not written yet, so the sentences stay English here; Django's own
-catalogues already name months and days, and Babel writes amounts, in every language."""
+sent them. Timz's catalogues write the sentences, Django's name months and days, and Babel
+writes amounts, in every language."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -66,16 +66,19 @@ def test_a_booking_made_in_english_emails_the_client_in_french_and_the_pro_in_ge
     assert "vendredi 4 décembre 2026 à 10:00" in to_client.body
     assert "vendredi 4 décembre 2026 à 10:00" in html_of(to_client)
     assert "(Europe/Paris)" in to_client.body
-    # The subject too is made inside the client's language: French short day and month names.
-    assert to_client.subject.startswith("[Timz] Booking confirmed: Haircut on ")
-    assert "4 déc. 2026, 10:00 (Europe/Paris)" in to_client.subject
+    # The subject too is made inside the client's language: French words, short day and month
+    # names, and the no-break space French puts before a colon.
+    assert to_client.subject == (
+        "[Timz] Réservation confirmée\xa0: Haircut le ven 4 déc. 2026, 10:00 (Europe/Paris)"
+    )
     assert "35,00" in to_client.body and "€35.00" not in to_client.body
 
     assert '<html lang="de">' in html_of(to_pro)
     assert "Freitag, 4. Dezember 2026, 10:00" in to_pro.body
     assert "(Europe/Berlin)" in to_pro.body
-    assert to_pro.subject.startswith("[Timz] New booking: Haircut on ")
-    assert "4. Dez. 2026, 10:00 (Europe/Berlin)" in to_pro.subject
+    assert (
+        to_pro.subject == "[Timz] Neue Buchung: Haircut am Fr, 4. Dez. 2026, 10:00 (Europe/Berlin)"
+    )
     assert "Dezember" not in to_client.body and "décembre" not in to_pro.body
 
 
@@ -128,9 +131,7 @@ def test_the_reminder_reads_in_the_clients_language_and_zone(scene):
     with translation.override("en"):
         message = emails.build(booking, "reminder", emails.CLIENT)
 
-    assert message.subject.startswith(
-        "[Timz] Reminder: Haircut on ven 4 déc. 2026, 10:00 (Europe/Paris)"
-    )
+    assert message.subject == "[Timz] Rappel\xa0: Haircut le ven 4 déc. 2026, 10:00 (Europe/Paris)"
     assert '<html lang="fr">' in html_of(message)
 
 
@@ -152,7 +153,7 @@ def test_the_book_again_email_reads_in_the_clients_language(scene, mailoutbox):
     (message,) = mailoutbox
     assert '<html lang="fr">' in html_of(message)
     assert "vendredi 4 décembre" in message.body
-    assert message.subject == "[Timz] Time to book Paula Pro again?"
+    assert message.subject == "[Timz] Envie de reprendre rendez-vous avec Paula Pro\xa0?"
 
 
 def test_the_review_email_reads_in_the_pros_language(scene, mailoutbox):
@@ -171,7 +172,7 @@ def test_the_review_email_reads_in_the_pros_language(scene, mailoutbox):
     (message,) = mailoutbox
     assert '<html lang="de">' in html_of(message)
     assert "6. November 2026" in message.body
-    assert message.subject == "[Timz] New review: 5/5 from Chloé Client"
+    assert message.subject == "[Timz] Neue Bewertung: 5/5 von Chloé Client"
 
 
 def test_the_waitlist_offer_reads_in_the_clients_language_and_zone(scene, mailoutbox):
@@ -204,9 +205,9 @@ def test_the_waitlist_offer_reads_in_the_clients_language_and_zone(scene, mailou
     (message,) = mailoutbox
     assert '<html lang="fr">' in html_of(message)
     assert "vendredi 4 décembre 2026 à 10:00" in message.body
-    assert "until 10:15 (Europe/Paris)" in message.body
-    assert message.subject.startswith(
-        "[Timz] A time freed up: Haircut on ven 4 déc. 2026, 10:00 (Europe/Paris)"
+    assert "Nous vous le gardons jusqu’à 10:15 (Europe/Paris)" in message.body
+    assert message.subject == (
+        "[Timz] Un créneau s’est libéré\xa0: Haircut le ven 4 déc. 2026, 10:00 (Europe/Paris)"
     )
 
 

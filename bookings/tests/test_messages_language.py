@@ -96,7 +96,10 @@ def test_a_series_conflict_names_its_dates_as_the_reader_writes_them():
     assert "1. Dez. 2026, 8. Dez. 2026" in german_dates
     assert "29. Dez. 2026" in german_dates
     assert "30. Dez" not in german_dates  # five dates, then how many more
-    assert "and 2 more" in german_dates  # no catalogue yet: the sentence stays English
+    assert german_dates == (
+        "Nicht mehr frei: 1. Dez. 2026, 8. Dez. 2026, 15. Dez. 2026, 22. Dez. 2026, "
+        "29. Dez. 2026 und 2 weitere Tage. Es wurde nichts gebucht – bitte wählen Sie erneut."
+    )
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,13 @@ def test_the_unread_email_is_written_in_the_recipients_language(
     (email,) = mailoutbox
     html = email.alternatives[0][0]
     assert '<html lang="de">' in html
-    assert email.subject == "[Timz] New message from Chloé Client"
-    assert "Chloé Client sent you a message on Timz that you have not read yet:" in email.body
+    assert email.subject == "[Timz] Neue Nachricht von Chloé Client"
+    assert (
+        "Chloé Client hat Ihnen auf Timz eine Nachricht geschickt, "
+        "die Sie noch nicht gelesen haben:" in email.body
+    )
+    assert "New message" not in email.subject
+    assert "sent you a message" not in email.body
 
 
 def test_the_unread_email_follows_the_site_language_for_a_recipient_without_one(
@@ -97,7 +102,7 @@ def test_a_new_request_is_told_to_a_german_pro_in_german(travel, client_user, pr
         )
 
     (frame,) = pushed[pro.user_id]
-    assert frame["message"] == "New booking request: Haircut, Di, 1. Dez., 10:00."
+    assert frame["message"] == "Neue Buchungsanfrage: Haircut, Di, 1. Dez., 10:00."
 
 
 def test_a_confirmation_is_told_to_the_client_in_their_language_and_zone(

@@ -3,8 +3,8 @@ zone whoever's request sends it, the staff notice in the site's, receipts and th
 in the viewer's, CSV columns that stay machine-readable, and the sentences Timz records in
 English (refund reasons, declined cards) translated when shown.
 
-The catalogues are written later: English stays English here, and what shows the language
-is Django's own (month and day names, the date order) and the locale's number format."""
+What shows the language is Timz's own catalogues (subjects, column names), Django's (month
+and day names, the date order) and the locale's number format."""
 
 import csv
 import io
@@ -98,7 +98,7 @@ def test_a_refund_by_english_staff_reaches_the_german_client_in_german(
     assert '<html lang="en"' in page.text  # staff read the admin in English
 
     (message,) = [m for m in mail.outbox if m.to == [german_client.email]]
-    assert message.subject.startswith("[Timz] Refund")
+    assert message.subject == "[Timz] Erstattung: Colour"  # the German subject
     html = html_of(message)
     assert '<html lang="de">' in html
     assert "Freitag, 4. Dezember 2026, 10:00" in html
@@ -227,8 +227,19 @@ def test_the_csv_keeps_its_columns_and_plain_numbers_in_any_language(december):
         headers={"accept-language": "de"},
     )
     rows = list(csv.reader(io.StringIO(response.content.decode().removeprefix("\ufeff"))))
-    assert len(rows[0]) == 11
-    assert rows[0][0] == "Date" and rows[0][-1] == "Net"  # no German catalogue yet
+    assert rows[0] == [  # the same eleven columns, named in the pro's language
+        "Datum",
+        "Buchung",
+        "Kunde",
+        "Leistung",
+        "Art",
+        "Währung",
+        "Betrag",
+        "Gebühr",
+        "Erstattet",
+        "Anfechtung",
+        "Netto",
+    ]
     payment, refund = rows[1:]
     assert payment[0] == "2026-12-01 09:00"  # machine-readable dates, on the pro's clock
     assert payment[6:] == ["50.00", "5.00", "0.00", "0.00", "45.00"]  # never "50,00"

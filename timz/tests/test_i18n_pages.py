@@ -52,7 +52,9 @@ def test_the_429_page_is_written_in_the_browsers_language(client):
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert '<html lang="de">' in html
     assert response["Content-Language"] == "de"
-    assert "Too many attempts" in html  # English until the catalogues arrive
+    assert "<h1>Zu viele Versuche</h1>" in html
+    assert "Bitte warten Sie einige Minuten und versuchen Sie es erneut." in html
+    assert "Too many attempts" not in html
 
 
 def test_a_refused_input_page_is_written_in_the_browsers_language(client, pro):
@@ -61,8 +63,13 @@ def test_a_refused_input_page_is_written_in_the_browsers_language(client, pro):
     html = response.content.decode()
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert '<html lang="de">' in html
-    assert "<h1>Bad Request</h1>" in html
-    assert str(timz_input.NUL_MESSAGE) in html
+    assert "<h1>Ungültige Anfrage</h1>" in html
+    assert "Die Anfrage enthält ein NUL-Zeichen (U+0000), das Timz nicht akzeptiert." in html
+    with translation.override("de"):
+        assert str(timz_input.NUL_MESSAGE) in html
+    with translation.override("en"):
+        assert str(timz_input.NUL_MESSAGE) not in html
+    assert "Bad Request" not in html
 
 
 def test_the_500_page_is_written_in_the_browsers_language():
@@ -93,7 +100,7 @@ def test_a_size_limit_is_written_with_the_languages_decimal_mark():
     with translation.override("en"):
         english = timz_input.too_large_message(limit)
 
-    assert german == "The request is too large: at most 2,5 MB."
+    assert german == "Die Anfrage ist zu groß: höchstens 2,5 MB."
     assert english == "The request is too large: at most 2.5 MB."
     assert timz_input.too_large_message(64 * 1024) == "The request is too large: at most 64 KB."
     assert timz_input.too_large_message(6 * 1024 * 1024).endswith("at most 6 MB.")

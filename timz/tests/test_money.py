@@ -349,5 +349,5 @@ def test_an_email_to_a_german_reader_shows_german_amounts_whoever_sends_it():
 def test_a_message_naming_an_amount_writes_it_in_the_active_language():
     with translation.override("de"):
         assert money.stripe_charge_error(49, "EUR") == (
-            f"Online payments in EUR must be at least 0,50{NBSP}€."
+            f"Online-Zahlungen in EUR müssen mindestens 0,50{NBSP}€ betragen."
         )

@@ -250,7 +250,8 @@ def test_a_lazy_message_is_read_in_the_language_of_the_refused_attempt(make_limi
     with translation.override("de"), pytest.raises(RateLimited) as refused:
         limit.hit("someone")
 
-    assert refused.value.messages == ["[de] Please wait 15 minutes."]
+    # The wait is said in that language too.
+    assert refused.value.messages == ["[de] Please wait 15 Minuten."]
 
 
 @pytest.mark.parametrize(
