@@ -137,9 +137,10 @@ _REDIS_SCOPE = (
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # One pool and one client per process instead of a new connection per request and
+            # a new client per command (timz.redis_pool).
+            "BACKEND": "timz.redis_pool.RedisCache",
             "LOCATION": REDIS_URL,
-            # One pool per process instead of a new connection per request (timz.redis_pool).
             "OPTIONS": {"pool_class": "timz.redis_pool.SharedConnectionPool"},
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="timz") + _REDIS_SCOPE,
         }
