@@ -172,6 +172,9 @@ else:
 # Seconds the directory and pro pages are kept for visitors (timz.pagecache; 0 turns it off).
 # Writes invalidate them at once; this bounds only how stale the clock-dependent parts get.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Megabytes of those pages each process also keeps in its own memory, so that a visitor's hit
+# costs one small round trip to the cache (the counters), not the page itself.
+PAGE_CACHE_LOCAL_MB = env.int("PAGE_CACHE_LOCAL_MB", default=32)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
