@@ -34,6 +34,7 @@ from django.utils import timezone, translation
 from accounts.models import Category, ClientProfile, ProProfile, User
 from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent, Service
+from timz import pagecache
 
 PASSWORD = "correct-horse-battery"
 # The authenticator-app secret of every test user given one (base32, as apps scan it).
@@ -232,6 +233,7 @@ def module_data(django_db_blocker) -> Iterator[None]:
 def _clear_cache():
     """Empty this test process's cache. On Redis, delete only our own key prefix: FLUSHDB
     would also wipe the counters and channel groups of the other xdist workers."""
+    pagecache.forget_local()
     if not django_settings.REDIS_URL:
         cache.clear()
         return

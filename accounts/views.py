@@ -67,7 +67,7 @@ def home(request):
     return response
 
 
-@cache_public_page(pro_id_of=pagecache.pro_id_for_slug)
+@cache_public_page(pro_slug="slug")
 def pro_detail(request, slug):
     """A pro's public page: profile, active services with a Book button each, latest reviews."""
     pro = directory.pro_get_public(slug=slug)

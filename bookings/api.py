@@ -107,8 +107,8 @@ def slots(
     # periods move with the clock): see timz.pagecache.
     minute = timezone.now().replace(second=0, microsecond=0)
     return pagecache.remember(
-        pro_id=pagecache.pro_id_for_slug(slug),
-        parts=("slots", slug, service, start, days, tz, minute),
+        pro_slug=slug,
+        parts=("slots", service, start, days, tz, minute),
         compute=lambda: _slots_answer(slug=slug, service=service, start=start, days=days, tz=tz),
     )
 

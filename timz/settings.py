@@ -137,9 +137,10 @@ _REDIS_SCOPE = (
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # One pool and one client per process instead of a new connection per request and
+            # a new client per command (timz.redis_pool).
+            "BACKEND": "timz.redis_pool.RedisCache",
             "LOCATION": REDIS_URL,
-            # One pool per process instead of a new connection per request (timz.redis_pool).
             "OPTIONS": {"pool_class": "timz.redis_pool.SharedConnectionPool"},
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="timz") + _REDIS_SCOPE,
         }
@@ -171,6 +172,9 @@ else:
 # Seconds the directory and pro pages are kept for visitors (timz.pagecache; 0 turns it off).
 # Writes invalidate them at once; this bounds only how stale the clock-dependent parts get.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Megabytes of those pages each process also keeps in its own memory, so that a visitor's hit
+# costs one small round trip to the cache (the counters), not the page itself.
+PAGE_CACHE_LOCAL_MB = env.int("PAGE_CACHE_LOCAL_MB", default=32)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,17 +1,25 @@
 """Visitors get the directory and pro pages from the cache; a write shows on the next request."""
 
+import threading
+from collections import Counter
 from datetime import timedelta
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis
+from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
+from accounts.models import ProProfile
 from bookings.models import Booking
 from bookings.services import date_override_set, review_create
 from conftest import book, local_at, login, make_booking, make_service, make_user
+from timz import pagecache
+from timz.pagecache import LocalStore
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +180,161 @@ def test_a_day_closed_by_the_pro_leaves_the_slots_on_the_next_request(
     with commit():
         date_override_set(pro=working_pro, day=day, intervals=[])
     assert client.get(url, params).json()["slots"] == []
+
+
+# --- What a hit costs --------------------------------------------------------------------------
+
+CACHE_OPERATIONS = ("get", "get_many", "set", "set_many", "add", "incr", "delete", "has_key")
+
+
+@pytest.fixture
+def cache_operations(monkeypatch):
+    """Counts the calls this thread makes on the cache (each one a round trip on Redis; the
+    calls local memory's get_many makes to its own get are not counted)."""
+    counts = Counter()
+    backend = caches["default"]
+    depth = [0]
+    for name in CACHE_OPERATIONS:
+        method = getattr(backend, name)
+
+        def counted(*args, _name=name, _method=method, **kwargs):
+            if not depth[0]:
+                counts[_name] += 1
+            depth[0] += 1
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(backend, name, counted)
+    return counts
+
+
+def home_search(http):
+    return http.get(reverse("home"), {"q": "hair"})
+
+
+@pytest.mark.parametrize("page", ["home", "pro page", "slots"])
+def test_a_hit_asks_the_cache_once_for_the_counters_only(
+    client, working_pro, service, cache_operations, page
+):
+    fetch = {
+        "home": lambda: home_search(client),
+        "pro page": lambda: pro_page(client, working_pro),
+        "slots": lambda: slots(client, working_pro, service),
+    }[page]
+    for _ in range(3):  # the slug, then the page or answer is stored
+        first = fetch()
+    cache_operations.clear()
+    again = fetch()
+    assert again.content == first.content
+    assert cache_operations == {"get_many": 1}
+
+
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="counts Redis commands: needs REDIS_URL")
+@pytest.mark.parametrize("page", ["home", "pro page", "slots"])
+def test_on_redis_a_hit_is_one_mget(client, working_pro, service, monkeypatch, page):
+    fetch = {
+        "home": lambda: home_search(client),
+        "pro page": lambda: pro_page(client, working_pro),
+        "slots": lambda: slots(client, working_pro, service),
+    }[page]
+    for _ in range(3):
+        fetch()
+    commands = []
+    execute = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        commands.append(args[0])
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    assert fetch().status_code == HTTPStatus.OK
+    assert commands == ["MGET"]
+
+
+def test_a_page_another_process_rendered_is_served_from_the_shared_cache(
+    client, pro, service, cache_operations
+):
+    for _ in range(2):
+        pro_page(client, pro)
+    pagecache.forget_local()  # as if this were another process: only the shared cache has it
+    cache_operations.clear()
+    with_fresh_memory = pro_page(client, pro)
+    assert with_fresh_memory["X-Page-Cache"] == "hit"
+    assert "Haircut" in with_fresh_memory.text
+    # The slug, the counters, the page: then this process has it too.
+    assert sum(cache_operations.values()) == 4
+    cache_operations.clear()
+    assert pro_page(client, pro)["X-Page-Cache"] == "hit"
+    assert cache_operations == {"get_many": 1}
+
+
+def test_counters_lost_from_the_cache_never_bring_back_an_old_page(client, pro, service):
+    for _ in range(2):
+        pro_page(client, pro)
+    assert pro_page(client, pro)["X-Page-Cache"] == "hit"
+    # A change the signals do not see, and the shared cache emptied (evicted, flushed) while
+    # this process still holds the page in memory.
+    ProProfile.objects.filter(pk=pro.pk).update(headline="Now with beard trims")
+    caches["default"].clear()
+    for _ in range(2):
+        response = pro_page(client, pro)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Now with beard trims" in response.text
+
+
+def test_the_hit_carries_the_etag_of_the_page(client, pro, service):
+    for _ in range(2):
+        missed = pro_page(client, pro)
+    hit = pro_page(client, pro)
+    assert hit["X-Page-Cache"] == "hit"
+    assert hit["ETag"] == missed["ETag"]
+    again = client.get(
+        reverse("accounts:pro_detail", kwargs={"slug": pro.slug}),
+        headers={"if-none-match": hit["ETag"]},
+    )
+    assert again.status_code == HTTPStatus.NOT_MODIFIED
+
+
+# --- The memory of one process -----------------------------------------------------------------
+
+
+def test_the_local_store_drops_the_least_recently_used_entries_past_its_size():
+    store = LocalStore(max_bytes=100)
+    far = 4102444800.0  # 2100
+    for key in "abc":
+        store.set(key, key.upper(), size=25, expires=far)
+    assert store.get("a") == "A"  # now the most recently used
+    store.set("d", "D", size=25, expires=far)  # 100 bytes: full
+    store.set("e", "E", size=25, expires=far)
+    assert store.get("b") is None
+    assert [store.get(key) for key in "acde"] == ["A", "C", "D", "E"]
+    assert store.size == 100
+
+
+def test_the_local_store_forgets_expired_entries_and_skips_huge_ones():
+    store = LocalStore(max_bytes=100)
+    store.set("old", 1, size=10, expires=0.0)
+    store.set("huge", 2, size=26, expires=4102444800.0)  # over a quarter of the store
+    assert store.get("old") is None
+    assert store.get("huge") is None
+    assert store.size == 0
+
+
+def test_the_local_store_keeps_its_bound_under_threads():
+    store = LocalStore(max_bytes=1000)
+    far = 4102444800.0
+
+    def fill(n):
+        for i in range(2000):
+            store.set((n, i % 300), i, size=7, expires=far)
+            store.get((n, (i * 7) % 300))
+
+    threads = [threading.Thread(target=fill, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.size <= 1000
+    assert store.size == 7 * len(store)
