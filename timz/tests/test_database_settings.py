@@ -1,5 +1,5 @@
-"""The database settings read from the environment: PostgreSQL connections come from a pool per
-process (daphne serves each request on a new thread, and Django keeps a connection per thread)."""
+"""The database settings read from the environment: connections come from a pool per process
+(daphne serves each request on a new thread, and Django keeps a connection per thread)."""
 
 import runpy
 
@@ -43,6 +43,15 @@ def test_persistent_connections_asked_for_replace_the_pool(monkeypatch):
     assert db["CONN_MAX_AGE"] == 60
 
 
-def test_sqlite_has_no_pool(monkeypatch, tmp_path):
+def test_sqlite_connections_come_from_a_pool_per_process(monkeypatch, tmp_path):
     db = database(monkeypatch, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert db["ENGINE"] == "timz.db.sqlite3"
+    assert db["OPTIONS"]["pool"] == {"max_size": 8}
+    assert db["CONN_MAX_AGE"] == 0  # each request hands its connection back
+
+
+def test_sqlite_without_a_pool_keeps_a_connection_per_thread(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    db = database(monkeypatch, DATABASE_URL=url, DATABASE_POOL_SIZE="0")
+    assert (db["ENGINE"], db["CONN_MAX_AGE"]) == ("django.db.backends.sqlite3", 60)
     assert "pool" not in db["OPTIONS"]
