@@ -9,8 +9,10 @@ throughput as a share of the ceiling: a bare "hello" view served by the same ser
 
 Targets: the home page with a search, a pro page, the slots endpoint and booking creation
 (POST /api/v1/bookings as the demo clients client1..5@example.com, each request a different free
-slot). Booking creation WRITES bookings: point it at a scratch database, never at real data
-(`--skip-bookings` leaves it out). A target the server does not have yet (404) prints "n/a".
+slot of the listed pros' next `--booking-days` days). Booking creation WRITES bookings: point it
+at a scratch database, never at real data (`--skip-bookings` leaves it out). Once measured, the
+bookings it made are cancelled (untimed), so the next run finds the same free time
+(`--keep-bookings` leaves them). A target the server does not have yet (404) prints "n/a".
 
 Safety: only loopback URLs (127.0.0.0/8, ::1, localhost) are accepted, every target is bounded
 in time and in requests, and the client is plain asyncio streams (no dependency).
@@ -293,6 +295,7 @@ class Request:
     path: str
     headers: dict = field(default_factory=dict)
     body: bytes = b""
+    session: Session | None = None  # who sends it (booking creation)
 
 
 @dataclass
@@ -340,12 +343,23 @@ class Plan:
     note: str = ""
 
 
+MAX_DIRECTORY_PAGES = 50
+
+
 async def discover(conn: Connection, prefix: str) -> Plan:
-    """Listed pros (with at least one service) from the directory API."""
-    answer = await conn.request("GET", f"{prefix}/api/v1/pros")
-    if answer.status != 200:
-        return Plan([], note=f"/api/v1/pros answered {answer.status}")
-    pros = [p for p in answer.json().get("results", []) if p.get("services")]
+    """Listed pros (with at least one service) from the directory API, every page of it."""
+    listed: list[dict] = []
+    for page in range(1, MAX_DIRECTORY_PAGES + 1):
+        answer = await conn.request("GET", f"{prefix}/api/v1/pros?page={page}")
+        if answer.status != 200:
+            if page == 1:
+                return Plan([], note=f"/api/v1/pros answered {answer.status}")
+            break  # past the last page
+        body = answer.json()
+        listed += body.get("results", [])
+        if not body.get("results") or len(listed) >= body.get("count", 0):
+            break
+    pros = [p for p in listed if p.get("services")]
     if not pros:
         return Plan([], note="no listed pro with a service (run seed_demo)")
     first = pros[0]
@@ -358,12 +372,14 @@ def slots_path(prefix: str, slug: str, service_id: int, start: date, days: int =
     return f"{prefix}/api/v1/pros/{quote(slug)}/slots?{query}"
 
 
-async def gather_offers(conn: Connection, prefix: str, plan: Plan, start: date):
-    """(service id, minutes, free starts) for each pro's shortest service, next 7 days."""
+async def gather_offers(conn: Connection, prefix: str, plan: Plan, start: date, days: int = 7):
+    """(service id, minutes, free starts) for each pro's shortest service, next `days` days."""
     offers = []
     for pro in plan.pros:
         service = min(pro["services"], key=lambda s: s["duration_minutes"])
-        answer = await conn.request("GET", slots_path(prefix, pro["slug"], service["id"], start))
+        answer = await conn.request(
+            "GET", slots_path(prefix, pro["slug"], service["id"], start, days)
+        )
         if answer.status == 404:
             return None  # the endpoint is not there (yet)
         if answer.status != 200:
@@ -401,9 +417,11 @@ async def run_target(
     connections: int,
     duration: float,
     max_requests: int,
+    on_answer=None,
 ) -> Result:
     """Keep `connections` connections busy with `next_request()` (None = nothing left) until
-    `duration` seconds or `max_requests` requests have passed."""
+    `duration` seconds or `max_requests` requests have passed. `on_answer(request, response)`,
+    when given, sees every answer (after its latency is taken)."""
     result = Result(name)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + duration
@@ -430,6 +448,8 @@ async def run_target(
                     continue
                 result.latencies.append(time.perf_counter() - began)
                 result.statuses[answer.status] += 1
+                if on_answer is not None:
+                    on_answer(request, answer)
         finally:
             await conn.close()
 
@@ -506,7 +526,7 @@ async def bench_bookings(conn, host, port, prefix, plan, tomorrow, args) -> Resu
     name = "create booking"
     if not plan.pros:
         return Result(name, available=False, note=plan.note)
-    offers = await gather_offers(conn, prefix, plan, tomorrow)
+    offers = await gather_offers(conn, prefix, plan, tomorrow, args.booking_days)
     if offers is None:
         return Result(name, available=False, note="slots endpoint 404: not on this server (yet)")
     sessions = []
@@ -523,6 +543,7 @@ async def bench_bookings(conn, host, port, prefix, plan, tomorrow, args) -> Resu
     if not chosen:
         return Result(name, available=False, note="no free slots in the next 7 days")
     queue = iter(chosen)
+    made: list[tuple[Session, int]] = []
 
     def next_booking():
         picked = next(queue, None)
@@ -531,7 +552,11 @@ async def bench_bookings(conn, host, port, prefix, plan, tomorrow, args) -> Resu
         who, service_id, start = picked
         body = json.dumps({"service": service_id, "starts_at": start.isoformat()}).encode()
         headers = {"Content-Type": "application/json", **sessions[who].headers()}
-        return Request("POST", f"{prefix}/api/v1/bookings", headers, body)
+        return Request("POST", f"{prefix}/api/v1/bookings", headers, body, sessions[who])
+
+    def keep_id(request, answer):
+        if answer.status == 201:
+            made.append((request.session, answer.json()["id"]))
 
     result = await run_target(
         name,
@@ -541,10 +566,41 @@ async def bench_bookings(conn, host, port, prefix, plan, tomorrow, args) -> Resu
         connections=args.connections,
         duration=args.duration,
         max_requests=min(args.max_requests, len(chosen)),
+        on_answer=keep_id,
     )
+    notes = [f"{len(chosen)} slots prepared"]
     if result.requests >= len(chosen):
-        result.note = f"all {len(chosen)} prepared slots used"
+        notes = [f"all {len(chosen)} prepared slots used: raise --booking-days"]
+    if made and not args.keep_bookings:
+        cancelled = await cancel_bookings(host, port, prefix, made, args.connections)
+        notes.append(f"{cancelled} of {len(made)} made cancelled after")
+    result.note = "; ".join(notes)
     return result
+
+
+async def cancel_bookings(host, port, prefix, made, connections: int) -> int:
+    """Cancel the bookings a run made, as their clients (untimed): their time is free again for
+    the next run. Returns how many were cancelled."""
+    queue = iter(made)
+    done = 0
+
+    async def worker():
+        nonlocal done
+        conn = Connection(host, port)
+        try:
+            for session, booking_id in queue:
+                answer = await conn.request(
+                    "POST",
+                    f"{prefix}/api/v1/bookings/{booking_id}/cancel",
+                    headers={"Content-Type": "application/json", **session.headers()},
+                    body=b"{}",
+                )
+                done += answer.status == 200
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(connections, 4)))))
+    return done
 
 
 def main(argv=None) -> int:
@@ -559,7 +615,18 @@ def main(argv=None) -> int:
         "--max-requests", type=int, default=50_000, help="upper bound of requests per target"
     )
     parser.add_argument(
-        "--max-bookings", type=int, default=300, help="upper bound of bookings created"
+        "--max-bookings", type=int, default=1000, help="upper bound of bookings created"
+    )
+    parser.add_argument(
+        "--booking-days",
+        type=int,
+        default=14,
+        help="days ahead (from tomorrow) whose free slots the bookings take, at most 62",
+    )
+    parser.add_argument(
+        "--keep-bookings",
+        action="store_true",
+        help="leave the bookings made (by default they are cancelled once measured)",
     )
     parser.add_argument(
         "--booking-gap",
@@ -577,6 +644,8 @@ def main(argv=None) -> int:
         parser.error(f"--duration must be more than 0 and at most {MAX_DURATION:g} seconds.")
     if args.max_requests < 1 or args.max_bookings < 1 or args.booking_gap < 0:
         parser.error("--max-requests and --max-bookings must be at least 1, --booking-gap >= 0.")
+    if not 1 <= args.booking_days <= 62:
+        parser.error("--booking-days must be between 1 and 62.")
     try:
         check_loopback_url(args.url)
     except ValueError as exc:

@@ -235,7 +235,7 @@ def create_booking(request, payload: BookingIn):
         raise _conflict(exc) from exc
     except RateLimited as exc:
         raise HttpError(429, " ".join(exc.messages)) from exc
-    booking = selectors.booking_get_for_user(user=request.user, pk=booking.pk)
+    booking = selectors.booking_as_created(booking)
     return Status(201, booking_json(booking, user=request.user, now=timezone.now()))
 
 

@@ -295,22 +295,18 @@ def checkout_start(*, booking: Booking, user) -> Payment:
 
     Only the booking's own client may pay. A pending payment of that kind is reused (same
     session), so double clicks and retries never create a second session; after an expired or
-    failed attempt, a new attempt gets a new session. ``booking_create`` calls it in its own
-    transaction, so a booking awaiting payment has its session from the start.
+    failed attempt, a new attempt gets a new session. ``booking_create`` opens the first one in
+    its own transaction (``checkout_start_new``), so a booking awaiting payment has its session
+    from the start.
     """
     if user is None or user.pk != booking.client_id:
         raise ValidationError(_("Only the client of this booking can pay for it."))
-    from payments.selectors import account_can_charge, booking_saves_card, connected_account_for
+    from payments.selectors import connected_account_for
 
     with transaction.atomic():
         locked = _lock_booking(booking.pk)
-        if booking_saves_card(locked):
-            raise ValidationError(_("This booking asks for a card to be saved, not a payment."))
-        kind, amount = _due_now(locked, timezone.now())
-        account = connected_account_for(locked.pro)
-        if not account_can_charge(account):
-            # Checked before an open session is reused: the pro may have lost charges since.
-            raise ValidationError(_("This professional cannot take online payments right now."))
+        kind, amount = _checkout_terms(locked)
+        account = _charging(connected_account_for(locked.pro))
         payments = list(Payment.objects.select_for_update().filter(booking=locked))
         for payment in payments:
             if payment.kind != kind:
@@ -324,61 +320,102 @@ def checkout_start(*, booking: Booking, user) -> Payment:
                     else _("This booking is already paid.")
                 )
         attempt = max((p.attempt for p in payments), default=0) + 1
-        # The price was checked when the service was saved, but Stripe's rules can change
-        # under a saved price; the offline page follows the same rules.
-        error = money.stripe_charge_error(amount, locked.currency)
-        if error:
-            raise ValidationError(error)
-        gateway = get_gateway()
-        fee = _fee_for(locked, kind)
-        if kind == Payment.Kind.BALANCE:
-            # No hold and no processing page: the client comes back to the booking.
-            back = absolute_url(reverse("bookings:detail", kwargs={"pk": locked.pk}))
-            success_url, cancel_url = back + "?balance=paid", back
-            operation = f"booking-{locked.pk}-balance-{attempt}"
-        else:
-            success_url = absolute_url(reverse("payments:checkout_return", args=[locked.pk]))
-            cancel_url = absolute_url(reverse("payments:checkout", args=[locked.pk]))
-            cancel_url += "?cancelled=1"
-            operation = f"booking-{locked.pk}-checkout-{attempt}"
-        request = CheckoutRequest(
-            booking_id=locked.pk,
-            # The line the client reads on Stripe's page, in their language.
-            service_name=(
-                _("%(service)s (deposit)") % {"service": locked.localized_service_name}
-                if kind == Payment.Kind.DEPOSIT
-                else _("%(service)s (balance)") % {"service": locked.localized_service_name}
-                if kind == Payment.Kind.BALANCE
-                else locked.localized_service_name
-            ),
-            amount=amount,
-            fee=fee,
-            currency=locked.currency,
-            destination=account.stripe_account_id or "",
-            success_url=success_url,
-            cancel_url=cancel_url,
-            expires_at=_session_expiry(timezone.now()),
-            operation=operation,
-            customer_email=locked.client.email,
-        )
-        try:
-            info = gateway.create_checkout(request)
-        except GatewayError as exc:
-            raise ValidationError(
-                _("The payment could not be started. %(error)s") % {"error": exc}
-            ) from exc
-        return Payment.objects.create(
-            booking=locked,
-            kind=kind,
-            attempt=attempt,
-            backend=gateway.name,
-            amount=amount,
-            fee=fee,
-            currency=locked.currency,
-            destination_account=account.stripe_account_id or "",
-            checkout_session_id=info.session_id,
-            checkout_url=info.url,
-        )
+        return _checkout_open(locked, kind=kind, amount=amount, account=account, attempt=attempt)
+
+
+def checkout_start_new(*, booking: Booking) -> Payment:
+    """``checkout_start`` for a booking its caller inserted in the current transaction
+    (``bookings.services.booking_create``), with its pro, service and client in hand: no other
+    transaction can see the row yet and it has no payment, so neither is locked or read again.
+    The same checks and the same session (attempt 1). Writes nothing but the Payment row, after
+    the gateway answered: a ValidationError leaves the transaction as it was."""
+    kind, amount = _checkout_terms(booking)
+    # Read again, as the lock of checkout_start reads it: the pro may have lost charges since
+    # the caller read their account.
+    account = _charging(ConnectedAccount.objects.filter(pro_id=booking.pro_id).first())
+    return _checkout_open(booking, kind=kind, amount=amount, account=account, attempt=1)
+
+
+def _checkout_terms(booking: Booking) -> tuple[str, int]:
+    """What a checkout of `booking` would take now: ``(kind, amount)``; ValidationError when
+    the booking asks for a card instead or nothing now (``_due_now``)."""
+    from payments.selectors import booking_saves_card
+
+    if booking_saves_card(booking):
+        raise ValidationError(_("This booking asks for a card to be saved, not a payment."))
+    return _due_now(booking, timezone.now())
+
+
+def _charging(account: ConnectedAccount | None) -> ConnectedAccount:
+    """`account` if it can take charges now, else ValidationError."""
+    from payments.selectors import account_can_charge
+
+    if not account_can_charge(account):
+        # Checked before an open session is reused: the pro may have lost charges since.
+        raise ValidationError(_("This professional cannot take online payments right now."))
+    return account
+
+
+def _checkout_open(
+    booking: Booking, *, kind: str, amount: int, account: ConnectedAccount, attempt: int
+) -> Payment:
+    """A new checkout session at the gateway for `booking` (locked, or new in this
+    transaction) and its pending Payment row."""
+    # The price was checked when the service was saved, but Stripe's rules can change
+    # under a saved price; the offline page follows the same rules.
+    error = money.stripe_charge_error(amount, booking.currency)
+    if error:
+        raise ValidationError(error)
+    gateway = get_gateway()
+    fee = _fee_for(booking, kind)
+    if kind == Payment.Kind.BALANCE:
+        # No hold and no processing page: the client comes back to the booking.
+        back = absolute_url(reverse("bookings:detail", kwargs={"pk": booking.pk}))
+        success_url, cancel_url = back + "?balance=paid", back
+        operation = f"booking-{booking.pk}-balance-{attempt}"
+    else:
+        success_url = absolute_url(reverse("payments:checkout_return", args=[booking.pk]))
+        cancel_url = absolute_url(reverse("payments:checkout", args=[booking.pk]))
+        cancel_url += "?cancelled=1"
+        operation = f"booking-{booking.pk}-checkout-{attempt}"
+    request = CheckoutRequest(
+        booking_id=booking.pk,
+        # The line the client reads on Stripe's page, in their language.
+        service_name=(
+            _("%(service)s (deposit)") % {"service": booking.localized_service_name}
+            if kind == Payment.Kind.DEPOSIT
+            else _("%(service)s (balance)") % {"service": booking.localized_service_name}
+            if kind == Payment.Kind.BALANCE
+            else booking.localized_service_name
+        ),
+        amount=amount,
+        fee=fee,
+        currency=booking.currency,
+        destination=account.stripe_account_id or "",
+        success_url=success_url,
+        cancel_url=cancel_url,
+        expires_at=_session_expiry(timezone.now()),
+        operation=operation,
+        customer_email=booking.client.email,
+    )
+    try:
+        info = gateway.create_checkout(request)
+    except GatewayError as exc:
+        raise ValidationError(
+            _("The payment could not be started. %(error)s") % {"error": exc}
+        ) from exc
+    return Payment.objects.create(
+        booking=booking,
+        kind=kind,
+        attempt=attempt,
+        backend=gateway.name,
+        amount=amount,
+        fee=fee,
+        currency=booking.currency,
+        destination_account=account.stripe_account_id or "",
+        checkout_session_id=info.session_id,
+        checkout_url=info.url,
+    )
 
 
 class PaymentMismatch(ValidationError):

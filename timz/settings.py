@@ -104,6 +104,11 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'timz.sqlite3'}")
 }
+# Under ASGI every request runs on a thread of its own and Django keeps one connection per
+# thread, so without a pool each request that read the database connected anew. A pool per
+# process lends connections out instead; Django returns one when its request ends.
+# DATABASE_POOL_SIZE=0 goes back to a connection per thread (or DATABASE_CONN_MAX_AGE).
+_pool_size = env.int("DATABASE_POOL_SIZE", default=8)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -113,8 +118,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     # Reusing a connection spares SQLite the WAL checkpoint a last close forces on every
-    # request and chat message (p50 5-7 ms -> 2 ms in bench/bench_chat.py).
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    # request and chat message (p50 5-7 ms -> 2 ms in bench/bench_chat.py), and opening the
+    # file, reading the schema and preparing every statement again (~3 ms of a booking).
+    DATABASES["default"].setdefault(
+        "CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0 if _pool_size > 0 else 60)
+    )
+    if _pool_size > 0 and DATABASES["default"]["CONN_MAX_AGE"] == 0:
+        DATABASES["default"]["ENGINE"] = "timz.db.sqlite3"  # Django's, pooled
+        DATABASES["default"]["OPTIONS"]["pool"] = {"max_size": _pool_size}
     # Tests use a file, not :memory:, so that threads and processes see one real database.
     # One file per test process (pytest-xdist workers, or two developers' runs in one tree).
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(
@@ -123,6 +134,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A new PostgreSQL connection forks a server process: ~4 ms on the bench machine.
+    if _pool_size > 0 and DATABASES["default"]["CONN_MAX_AGE"] == 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, _pool_size),
+            "max_size": _pool_size,
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: unset means one process with in-memory layer and local-memory cache.

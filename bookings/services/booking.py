@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -38,7 +40,11 @@ from bookings.models import (
     Service,
 )
 from bookings.services.waitlist import waitlist_check_pro_on_commit, waitlist_offer_redeem
+from timz import prepared
 from timz.ratelimit import RateLimit
+
+if TYPE_CHECKING:
+    from payments.models import Payment
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +58,20 @@ def _lock_participants(*, pro: ProProfile, client) -> None:
     """PostgreSQL: serialise writers per pro and per client (always pro first, then client).
 
     SQLite needs nothing: IMMEDIATE transactions already serialise every writer at BEGIN.
+    The two statements are compiled once per process (timz.prepared).
     """
     if connection.vendor != "postgresql":
         return
-    list(ProProfile.objects.select_for_update().filter(pk=pro.pk).values_list("pk"))
-    list(User.objects.select_for_update().filter(pk=client.pk).values_list("pk"))
+    prepared.rows("bookings.lock.pro", _pro_row_for_update, pk=pro.pk)
+    prepared.rows("bookings.lock.user", _user_row_for_update, pk=client.pk)
+
+
+def _pro_row_for_update(*, pk):
+    return ProProfile.objects.select_for_update().filter(pk=pk).values_list("pk")
+
+
+def _user_row_for_update(*, pk):
+    return User.objects.select_for_update().filter(pk=pk).values_list("pk")
 
 
 def _require_aware(value, *, new: bool = False) -> datetime:
@@ -89,45 +104,35 @@ def _require_bookable(starts_at: datetime) -> datetime:
     return starts_at.astimezone(UTC)
 
 
-def _client_is_free(*, client, starts_at, ends_at, exclude_booking_id=None) -> bool:
-    qs = Booking.objects.filter(
-        client=client,
-        status__in=Booking.ACTIVE_STATUSES,
-        starts_at__lt=ends_at,
-        ends_at__gt=starts_at,
-    )
-    if exclude_booking_id is not None:
-        qs = qs.exclude(pk=exclude_booking_id)
-    return not qs.exists()
-
-
 def _check_slot(
     *,
     pro,
     client,
     starts_at,
-    ends_at,
     duration,
     now,
     exclude_booking_id=None,
     horizon_days=None,
 ):
-    from bookings.selectors import slot_is_free
+    """Raise SlotUnavailable unless `starts_at` is a free start of the pro for `client` and the
+    client has no other booking then; else the rest of what was read with it (two queries,
+    ``bookings.selectors.slot_check``)."""
+    from bookings.selectors import slot_check
 
-    if not slot_is_free(
+    check = slot_check(
         pro=pro,
+        client=client,
         duration_minutes=duration,
         starts_at=starts_at,
         now=now,
         exclude_booking_id=exclude_booking_id,
-        holder=client,
         horizon_days=horizon_days,
-    ):
+    )
+    if not check.pro_free:
         raise SlotUnavailable()
-    if not _client_is_free(
-        client=client, starts_at=starts_at, ends_at=ends_at, exclude_booking_id=exclude_booking_id
-    ):
+    if not check.client_free:
         raise SlotUnavailable(_("You already have another booking at that time."))
+    return check
 
 
 def _record(
@@ -172,12 +177,24 @@ def emails_suppressed():
 
 
 def _notify(booking_id: int, kind: str) -> None:
-    """Enqueue the emails for `kind` once the transaction commits."""
+    """Enqueue the emails for `kind` with the transaction: a task row of the database backend
+    (production) is written in it, so it commits with the booking or not at all (no second
+    commit after it); any other backend (tests, development: the immediate one) is called once
+    the transaction commits."""
     from bookings.tasks import send_booking_emails
 
     if _quiet.get():
         return
-    transaction.on_commit(lambda: send_booking_emails.enqueue(booking_id, kind))
+    if _queued_in_the_database(send_booking_emails):
+        send_booking_emails.enqueue(booking_id, kind)
+    else:
+        transaction.on_commit(lambda: send_booking_emails.enqueue(booking_id, kind))
+
+
+def _queued_in_the_database(task) -> bool:
+    from django_tasks_db import DatabaseBackend
+
+    return isinstance(task.get_backend(), DatabaseBackend)
 
 
 BOOKING_ATTEMPTS = RateLimit(
@@ -213,6 +230,17 @@ def check_booker(*, client, service: Service | None, note: str) -> str:
     if not service.pro.user.is_active:
         raise ValidationError(_("This professional is not taking bookings."))
     return note
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRows:
+    """The rows a booking's creation wrote besides the booking: its "create" event and the
+    payment its checkout opened (none when it has no checkout). booking_create leaves them on
+    the booking as ``created_rows``, so the answer to the request that made it is built without
+    reading it all back (``bookings.selectors.booking_as_created``)."""
+
+    events: tuple[BookingEvent, ...]
+    payments: tuple[Payment, ...]
 
 
 def booking_create(
@@ -290,12 +318,10 @@ def insert_checked(
     now = timezone.now()
     rules = booking_rules_for(service.pro)
     reason = ""
-    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    _check_slot(
+    check = _check_slot(
         pro=service.pro,
         client=client,
         starts_at=starts_at,
-        ends_at=ends_at,
         duration=service.duration_minutes,
         now=now,
         horizon_days=horizon_days,
@@ -308,32 +334,39 @@ def insert_checked(
     ):
         status = Booking.Status.REQUESTED
         expires_at = min(now + timedelta(hours=rules.request_expiry_hours), starts_at)
-    elif role == lifecycle.CLIENT and calendars_unchecked(pro=service.pro, now=now):
+    elif (
+        role == lifecycle.CLIENT
+        and check.pro_has_calendars
+        and calendars_unchecked(pro=service.pro, now=now)
+    ):
         # The pro's own calendar may hold this time: the pro decides, not the site.
         status = Booking.Status.REQUESTED
         expires_at = min(now + timedelta(hours=rules.request_expiry_hours), starts_at)
         reason = UNCHECKED_CALENDAR_REASON
     else:
         status, expires_at = Booking.Status.CONFIRMED, None
-    with transaction.atomic():  # savepoint: the exclusion constraint may refuse
-        booking = Booking.from_service(
-            service=service,
-            client=client,
-            starts_at=starts_at,
-            status=status,
-            note=note,
-            expires_at=expires_at,
-            series=series,
-            source=attribution.booking_source(
-                pro_id=service.pro_id, client=client, referring_pro_id=referring_pro_id
-            ),
-        )
-        if not online and booking.protection != Protection.NONE:
-            # The pro cannot take a deposit or keep a card now: nothing is asked or promised.
-            booking.protection, booking.deposit_amount = Protection.NONE, 0
-        booking.save(force_insert=True)
-    waitlist_offer_redeem(booking=booking)
-    _record(
+    booking = Booking.from_service(
+        service=service,
+        client=client,
+        starts_at=starts_at,
+        status=status,
+        note=note,
+        expires_at=expires_at,
+        series=series,
+        source=attribution.booking_source(
+            pro_id=service.pro_id, client=client, referring_pro_id=referring_pro_id
+        ),
+    )
+    if not online and booking.protection != Protection.NONE:
+        # The pro cannot take a deposit or keep a card now: nothing is asked or promised.
+        booking.protection, booking.deposit_amount = Protection.NONE, 0
+    # The exclusion constraint may refuse (PostgreSQL): the IntegrityError leaves through the
+    # caller's transaction (booking_create) or savepoint (a series), which rolls it back.
+    booking.save(force_insert=True)
+    if check.offer_held:
+        # Read with the slot while the pro is locked: no offer of theirs can appear meanwhile.
+        waitlist_offer_redeem(booking=booking)
+    event = _record(
         booking=booking,
         action="create",
         actor=by,
@@ -342,6 +375,7 @@ def insert_checked(
         to_status=status,
         reason=reason,
     )
+    payments = []
     saves_card = (
         booking.protection == Protection.CARD
         and service.payment_mode == Service.PaymentMode.AT_APPOINTMENT
@@ -349,19 +383,19 @@ def insert_checked(
     if status == Booking.Status.PENDING_PAYMENT and not saves_card:
         # The checkout exists from the start, so the booking's payment link is real (a card on
         # file is saved on its own page instead). If the gateway refuses now, the booking still
-        # holds its time: its payment page says why and Pay tries again (one savepoint, so
-        # nothing else is lost).
-        from payments.services import checkout_start
+        # holds its time: its payment page says why and Pay tries again (nothing is written
+        # before the gateway answers, so nothing else is lost).
+        from payments.services import checkout_start_new
 
         try:
-            with transaction.atomic():
-                checkout_start(booking=booking, user=client)
+            payments.append(checkout_start_new(booking=booking))
         except ValidationError as exc:
             logger.warning("Booking %s: no checkout yet: %s", booking.pk, exc.messages)
     elif status == Booking.Status.REQUESTED:
         _notify(booking.pk, "requested")
     elif status == Booking.Status.CONFIRMED:
         _notify(booking.pk, "booked")
+    booking.created_rows = CreatedRows(events=(event,), payments=tuple(payments))
     return booking
 
 
@@ -456,7 +490,6 @@ def booking_transition(
                     pro=locked.pro,
                     client=locked.client,
                     starts_at=starts_at,
-                    ends_at=ends_at,
                     duration=locked.duration_minutes,
                     now=now,
                     exclude_booking_id=locked.pk,

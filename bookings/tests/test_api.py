@@ -5,12 +5,14 @@ from http import HTTPStatus
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from bookings import services
-from bookings.models import Booking, Review
+from bookings.models import Booking, ExternalCalendar, Protection, Review, Service
 from conftest import local_at, make_booking, make_pro, make_service, make_user
+from payments.services import connected_account_enable_simulated
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +224,94 @@ def test_booking_a_service_that_cannot_be_booked_is_400_with_the_reason(
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json() == {"detail": "This service cannot be booked."}
+
+
+# The kinds of booking a client can make, each as (service fields, set-up of the pro).
+def _unchecked_calendar(pro):
+    ExternalCalendar.objects.create(pro=pro, name="Mine", kind="ics", url="https://a.example/a.ics")
+
+
+CREATED_KINDS = {
+    "instant": ({}, None),
+    "request mode": (
+        {},
+        lambda pro: services.booking_rules_update(pro=pro, confirmation_mode="request"),
+    ),
+    "calendar not checked": ({}, _unchecked_calendar),
+    "paid in full online": ({"payment_mode": Service.PaymentMode.ONLINE}, None),
+    "deposit": ({"protection": Protection.DEPOSIT, "deposit_amount": 1500}, None),
+    "card on file": ({"protection": Protection.CARD, "no_show_fee_percent": 50}, None),
+    # Under Stripe's minimum charge: the booking holds its time without a checkout.
+    "checkout refused": ({"payment_mode": Service.PaymentMode.ONLINE, "price_amount": 10}, None),
+}
+
+
+@pytest.mark.parametrize("kind", CREATED_KINDS)
+def test_the_created_booking_json_is_the_bookings_own_json(
+    offline_payments, logged_in, working_pro, kind
+):
+    """The answer is built from what the creation wrote (bookings.selectors.booking_as_created),
+    not read back: it must say exactly what reading the booking says."""
+    fields, set_up = CREATED_KINDS[kind]
+    connected_account_enable_simulated(pro=working_pro)
+    if set_up is not None:
+        set_up(working_pro)
+    offered = make_service(pro=working_pro, **{"price_amount": 6000, **fields})
+    created = post(
+        logged_in,
+        "/api/v1/bookings",
+        {"service": offered.pk, "starts_at": local_at(3, 10).isoformat(), "note": "Hi"},
+    )
+    assert created.status_code == HTTPStatus.CREATED
+    body = created.json()
+    assert logged_in.get(f"/api/v1/bookings/{body['id']}").json() == body
+
+
+@pytest.mark.parametrize(
+    ("kind", "queries"),
+    [
+        # The session and the user; the service with its pro, rules and payment account; the
+        # transaction (a savepoint inside the test's own): working time, blocked time (the
+        # client's side and the pro's own calendars with it), the booking and its event; then
+        # the client's name for the answer.
+        ("instant", 10),
+        ("request mode", 10),
+        # A pro with a calendar of their own: its freshness decides an instant confirmation.
+        ("calendar not checked", 11),
+        # The account read again inside the transaction, the platform fee's rate, the payment.
+        ("paid in full online", 13),
+    ],
+)
+def test_creating_a_booking_runs_a_fixed_number_of_queries(
+    offline_payments, logged_in, working_pro, kind, queries, django_assert_num_queries
+):
+    fields, set_up = CREATED_KINDS[kind]
+    connected_account_enable_simulated(pro=working_pro)
+    if set_up is not None:
+        set_up(working_pro)
+    offered = make_service(pro=working_pro, **{"price_amount": 6000, **fields})
+    make_booking(client=make_user(), service=offered, starts_at=local_at(3, 9))
+    if connection.vendor == "postgresql":
+        queries += 2  # the pro's and the client's rows locked first (no overlap under races)
+    with django_assert_num_queries(queries):
+        created = post(
+            logged_in,
+            "/api/v1/bookings",
+            {"service": offered.pk, "starts_at": local_at(3, 10).isoformat()},
+        )
+    assert created.status_code == HTTPStatus.CREATED
+
+
+def test_the_created_booking_json_names_a_pro_booking_as_a_client(logged_in, working_pro, service):
+    booker = make_pro(name="Bea Booker")
+    logged_in.force_login(booker.user)
+    created = post(
+        logged_in,
+        "/api/v1/bookings",
+        {"service": service.pk, "starts_at": local_at(3, 10).isoformat()},
+    )
+    assert created.json()["client"] == {"display_name": "Bea Booker"}
+    assert logged_in.get(f"/api/v1/bookings/{created.json()['id']}").json() == created.json()
 
 
 # --- read -------------------------------------------------------------------------------------

@@ -202,3 +202,25 @@ def test_with_the_database_backend_emails_wait_for_the_worker(
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "bookings.tasks.send_booking_emails"
     assert queued.args_kwargs["args"][1] == "booked"
+
+
+def test_with_the_database_backend_the_email_task_commits_with_the_booking(
+    settings, working_pro, service, client_user, django_capture_on_commit_callbacks
+):
+    """The task row is written in the booking's own transaction (no commit of its own after
+    it): there before any on-commit callback runs, and gone if the booking is rolled back."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=False):
+        services.booking_create(client=client_user, service=service, starts_at=local_at(4, 10))
+        assert DBTaskResult.objects.get().args_kwargs["args"][1] == "booked"
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        services.booking_create(client=client_user, service=service, starts_at=local_at(5, 10))
+        raise Undo
+    assert DBTaskResult.objects.count() == 1

@@ -5,7 +5,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -177,6 +179,65 @@ def test_bookings_for_client_are_their_own(working_pro, service, client_user, ot
     mine = make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
     make_booking(client=other_client, service=service, starts_at=local_at(3, 12))
     assert list(selectors.bookings_for_client(user=client_user)) == [mine]
+
+
+@pytest.mark.parametrize("moving", [False, True])
+def test_the_slot_check_runs_the_sql_the_orm_writes_for_it(
+    working_pro, service, client_user, other_client, moving
+):
+    """Its two queries are compiled once (timz.prepared): each call must run exactly what
+    building them with its own values gives."""
+    mine = make_booking(client=client_user, service=service, starts_at=local_at(2, 9))
+    make_booking(client=other_client, service=service, starts_at=local_at(3, 9))
+    pro = type(working_pro).objects.select_related("booking_rules").get(pk=working_pro.pk)
+    for days, hour in ((3, 10), (4, 15), (3, 10)):
+        starts, now = local_at(days, hour), timezone.now()
+        exclude = {"exclude_booking_id": mine.pk} if moving else {}
+        with CaptureQueriesContext(connection) as ran:
+            selectors.slot_check(
+                pro=pro,
+                client=client_user,
+                duration_minutes=45,
+                starts_at=starts,
+                now=now,
+                **exclude,
+            )
+        span = selectors._EngineSpan.of(
+            rules=[pro.booking_rules],
+            window_start=starts,
+            window_end=starts + timedelta(microseconds=1),
+            duration_minutes=45,
+            now=now,
+        )
+        with CaptureQueriesContext(connection) as built:
+            selectors._raw_rows(selectors._working_query(pro_ids=[pro.pk], **span.working()))
+            selectors._raw_rows(
+                selectors._blocked_query(
+                    pro_ids=[pro.pk],
+                    **span.blocked(),
+                    holder_id=client_user.pk,
+                    client_id=client_user.pk,
+                    client_starts=starts,
+                    client_ends=starts + timedelta(minutes=45),
+                    **exclude,
+                )
+            )
+        assert [q["sql"] for q in ran] == [q["sql"] for q in built]
+
+
+def test_the_slot_check_reads_the_clients_side_with_the_pros(
+    working_pro, service, client_user, other_client, django_assert_num_queries
+):
+    make_booking(
+        client=client_user, service=make_service(pro=make_pro()), starts_at=local_at(3, 10)
+    )
+    pro = type(working_pro).objects.select_related("booking_rules").get(pk=working_pro.pk)
+    ask = {"pro": pro, "duration_minutes": 45, "now": timezone.now()}
+    with django_assert_num_queries(2):
+        busy = selectors.slot_check(client=client_user, starts_at=local_at(3, 10, 30), **ask)
+    free = selectors.slot_check(client=other_client, starts_at=local_at(3, 10, 30), **ask)
+    assert (busy.pro_free, busy.client_free, busy.offer_held) == (True, False, False)
+    assert (free.pro_free, free.client_free, free.offer_held) == (True, True, False)
 
 
 # --- the bookable service --------------------------------------------------------------------

@@ -262,6 +262,22 @@ def test_the_offered_client_books_the_held_time_and_the_entry_is_booked(
     assert entry.offers.get().status == OFFER.BOOKED
 
 
+def test_booking_the_time_of_a_lapsed_offer_still_books_its_entry(
+    taken, service, client_user, commit, travel, now
+):
+    """The hold ran out but process_due has not expired the offer yet: it is booked all the
+    same (booking_create finds it with the slot, bookings.selectors.slot_check)."""
+    entry = wait(client_user, service)
+    cancel(taken, commit)
+    travel(now + timedelta(minutes=16))
+
+    services.booking_create(client=client_user, service=service, starts_at=local_at(3, 10))
+
+    entry.refresh_from_db()
+    assert entry.status == ENTRY.BOOKED
+    assert entry.offers.get().status == OFFER.BOOKED
+
+
 def test_after_the_hold_expires_process_due_offers_the_time_to_the_next_client(
     taken, service, client_user, commit, travel, now
 ):

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.db import connections
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ def free_port() -> int:
 def database_url() -> str:
     """DATABASE_URL of the database the tests run on (the test database once it is set up)."""
     db = settings.DATABASES["default"]
-    if db["ENGINE"] == "django.db.backends.sqlite3":
+    if connections["default"].vendor == "sqlite":  # Django's backend or timz.db.sqlite3
         return f"sqlite:///{db['NAME']}"
     auth = db.get("USER") or ""
     if db.get("PASSWORD"):

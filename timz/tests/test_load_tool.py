@@ -10,7 +10,10 @@ from bench.load import (
     Connection,
     Request,
     Result,
+    Session,
+    cancel_bookings,
     check_loopback_url,
+    discover,
     format_table,
     main,
     percentile,
@@ -111,7 +114,14 @@ def test_the_command_line_refuses_a_remote_url_before_sending_anything(capsys):
 
 
 @pytest.mark.parametrize(
-    "flags", [["--duration", "0"], ["--duration", "600"], ["--connections", "0"]]
+    "flags",
+    [
+        ["--duration", "0"],
+        ["--duration", "600"],
+        ["--connections", "0"],
+        ["--booking-days", "0"],
+        ["--booking-days", "63"],  # the slots endpoint answers at most 62 days
+    ],
 )
 def test_the_command_line_keeps_runs_bounded(flags, capsys):
     with pytest.raises(SystemExit) as exc:
@@ -316,6 +326,110 @@ def test_a_server_that_hangs_up_is_counted_as_errors_not_a_crash():
     assert result.statuses == Counter({"error": 6})
     assert result.requests == 0
     assert result.rps is None
+
+
+async def _json_server(routes: dict[str, tuple[int, object]]):
+    """A loopback server answering "METHOD path" with (status, JSON body) on keep-alive
+    connections; records each request's first line and headers."""
+    import json
+
+    seen = []
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode()
+                first, *lines = head.split("\r\n")
+                length = next(
+                    (int(h.split(":")[1]) for h in lines if h.lower().startswith("content-length")),
+                    0,
+                )
+                await reader.readexactly(length)
+                seen.append(head)
+                method, path, _ = first.split(" ")
+                status, body = routes.get(f"{method} {path}", (404, {}))
+                raw = json.dumps(body).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} X\r\nContent-Length: {len(raw)}\r\n\r\n".encode() + raw
+                )
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1], seen
+
+
+def _pro(n, services=True):
+    return {"slug": f"pro-{n}", "services": [{"id": n, "duration_minutes": 30}] if services else []}
+
+
+def test_every_page_of_the_directory_is_read_for_pros_with_services():
+    routes = {
+        "GET /api/v1/pros?page=1": (200, {"count": 3, "results": [_pro(1), _pro(2, False)]}),
+        "GET /api/v1/pros?page=2": (200, {"count": 3, "results": [_pro(3)]}),
+    }
+
+    async def scenario():
+        server, port, _ = await _json_server(routes)
+        async with server:
+            conn = Connection("127.0.0.1", port)
+            plan = await discover(conn, "")
+            await conn.close()
+        return plan
+
+    plan = asyncio.run(scenario())
+
+    assert [p["slug"] for p in plan.pros] == ["pro-1", "pro-3"]
+    assert (plan.slug, plan.service_id) == ("pro-1", 1)
+
+
+def test_the_bookings_a_run_made_are_cancelled_by_their_own_clients():
+    anna = Session("anna@example.com", {"sessionid": "a", "csrftoken": "ta"})
+    bob = Session("bob@example.com", {"sessionid": "b", "csrftoken": "tb"})
+    routes = {
+        "POST /api/v1/bookings/7/cancel": (200, {}),
+        "POST /api/v1/bookings/8/cancel": (200, {}),
+        "POST /api/v1/bookings/9/cancel": (409, {"detail": "too late"}),
+    }
+
+    async def scenario():
+        server, port, seen = await _json_server(routes)
+        async with server:
+            made = [(anna, 7), (bob, 8), (bob, 9)]
+            return await cancel_bookings("127.0.0.1", port, "", made, connections=16), seen
+
+    cancelled, seen = asyncio.run(scenario())
+
+    assert cancelled == 2
+    by_path = {head.split(" ")[1]: head for head in seen}
+    assert "sessionid=a" in by_path["/api/v1/bookings/7/cancel"]
+    assert "X-CSRFToken: ta" in by_path["/api/v1/bookings/7/cancel"]
+    assert "sessionid=b" in by_path["/api/v1/bookings/8/cancel"]
+
+
+def test_each_answer_is_shown_to_the_target_that_asked():
+    routes = {"POST /api/v1/bookings": (201, {"id": 5})}
+    answers = []
+
+    async def scenario():
+        server, port, _ = await _json_server(routes)
+        async with server:
+            return await run_target(
+                "create",
+                "127.0.0.1",
+                port,
+                lambda: Request("POST", "/api/v1/bookings", body=b"{}"),
+                connections=2,
+                duration=30,
+                max_requests=4,
+                on_answer=lambda request, answer: answers.append((request.path, answer.json())),
+            )
+
+    result = asyncio.run(scenario())
+
+    assert result.statuses == Counter({201: 4})
+    assert answers == [("/api/v1/bookings", {"id": 5})] * 4
 
 
 # --- The ceiling view, /bench/hello
