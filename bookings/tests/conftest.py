@@ -88,7 +88,11 @@ class ICSServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for serve_forever's next poll (0.5 s by
+        # default), and a test module stops dozens of these servers.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     @property
@@ -191,6 +195,10 @@ def radicale(tmp_path_factory):
             str(users),
             "--auth-htpasswd-encryption",
             "plain",
+            # Radicale waits a second before answering a wrong password (against guessing);
+            # the tests that send one need no such wait.
+            "--auth-delay",
+            "0",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

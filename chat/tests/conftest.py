@@ -73,7 +73,7 @@ def chat_path(conversation, after=None) -> str:
 
 
 async def connected(comm: WebsocketCommunicator) -> WebsocketCommunicator:
-    ok, _ = await comm.connect()
+    ok, _ = await comm.connect(timeout=3)
     assert ok, "the socket was refused during the handshake"
     return comm
 

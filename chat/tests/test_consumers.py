@@ -56,7 +56,7 @@ def test_foreign_origin_is_refused_at_the_handshake(conversation, client_user):
     comm = communicator(chat_path(conversation), client_user, origin=b"http://evil.example")
 
     async def scenario():
-        ok, _ = await comm.connect()
+        ok, _ = await comm.connect(timeout=3)
         assert not ok
 
     run(scenario)

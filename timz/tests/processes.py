@@ -132,14 +132,18 @@ class Daphne:
                 time.sleep(0.2)
         raise RuntimeError(f"daphne on {self.port} did not start: see {self.log.name}")
 
-    def stop(self):
+    def terminate(self):
+        """Ask the server to stop, without waiting (see `stop`)."""
         if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+
+    def stop(self):
+        self.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
         self.log.close()
 
     def ws(self, path: str, session_key: str):
@@ -210,6 +214,9 @@ def running_servers(count: int, log_dir: Path, **options):
             server.wait_ready()
         yield servers
     finally:
+        # Told together, then waited for: each takes a moment to close its sockets.
+        for server in servers:
+            server.terminate()
         for server in servers:
             server.stop()
 
