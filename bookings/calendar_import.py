@@ -35,9 +35,10 @@ import icalendar
 import recurring_ical_events
 from django.utils.translation import gettext as _
 
-# A feed expanding to more busy times than this in the window is refused (a FREQ=MINUTELY
-# rule would otherwise fill the database); a pro's real calendar has a few hundred.
-MAX_INTERVALS = 5000
+# A feed expanding to more busy times than this in the window (a year and a week) is refused (a
+# FREQ=MINUTELY rule would otherwise fill the database); a busy pro's real year has a few
+# thousand.
+MAX_INTERVALS = 20000
 
 
 class CalendarError(ValueError):

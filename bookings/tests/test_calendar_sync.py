@@ -377,6 +377,58 @@ def test_slot_queries_stay_bounded_with_calendars(
         selectors.free_slots(pro=pro, service=service, start=date(2027, 3, 1), days=60)
 
 
+def test_a_series_months_ahead_meets_the_pros_calendar_beyond_their_horizon(ics_server, travel):
+    """A standing appointment may reach a year ahead, past the pro's booking horizon (60 days
+    by default): the busy times of the pro's calendars reach as far, so an occurrence in five
+    months that their calendar covers is a conflict, in the preview and when booking."""
+    travel(datetime(2027, 3, 1, 8, tzinfo=UTC))
+    pro = make_open_pro(
+        hours=(datetime.min.time().replace(hour=9), datetime.min.time().replace(hour=17))
+    )
+    services.booking_rules_update(pro=pro, horizon_days=60)
+    service = make_service(pro=pro, duration_minutes=60)
+    august = one_off("holiday-call", paris(date(2027, 8, 2), 10))  # Monday 2 August, 10:00
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/f.ics", ics(august)))
+    client = make_user()
+    first = paris(date(2027, 3, 8), 10)  # every 3 weeks from Monday 8 March: the 8th is 2 August
+    preview = selectors.series_preview(
+        client=client, service=service, first_start=first, every_weeks=3, count=8
+    )
+    assert [slot.local_date for slot in preview if slot.conflict] == [date(2027, 8, 2)]
+    row, bookings, conflicts = services.booking_series_create(
+        by=client,
+        client=client,
+        service=service,
+        starts_at=first,
+        every_weeks=3,
+        count=8,
+        skip_conflicts=True,
+    )
+    assert [o.local_date for o in conflicts] == [date(2027, 8, 2)]
+    assert len(bookings) == 7
+
+
+def test_a_booking_past_the_reach_of_a_calendars_busy_times_becomes_a_request(
+    pro, service, ics_server
+):
+    calendar = services.calendar_add(
+        pro=pro, name="P", url=ics_server.serve("/f.ics", ics(PARIS_MONDAYS))
+    )
+    # Busy times known up to 10 March only (as after a sync with a shorter window).
+    ExternalCalendar.objects.filter(pk=calendar.pk).update(
+        synced_until=datetime(2027, 3, 10, tzinfo=UTC)
+    )
+    client = make_user()
+    inside = services.booking_create(
+        client=client, service=service, starts_at=paris(date(2027, 3, 3), 9)
+    )
+    beyond = services.booking_create(
+        client=client, service=service, starts_at=paris(date(2027, 3, 17), 9)
+    )
+    assert (inside.status, beyond.status) == (Booking.Status.CONFIRMED, Booking.Status.REQUESTED)
+    assert BookingEvent.objects.get(booking=beyond).reason == UNCHECKED_CALENDAR_REASON
+
+
 # Stale or failing calendars: requests, and the accept re-checks --------------------------------
 
 
@@ -445,6 +497,38 @@ def test_accepting_a_request_syncs_the_calendars_and_refuses_a_time_now_busy(
     ics_server.serve("/f.ics", ics(PARIS_MONDAYS))  # the lunch moved away
     done = services.booking_transition(booking=booking, action="confirm", by=pro.user)
     assert done.status == Booking.Status.CONFIRMED
+
+
+def test_accepting_a_series_syncs_the_calendars_once_and_names_a_date_now_busy(
+    pro, service, ics_server, travel
+):
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/f.ics", ics(PARIS_MONDAYS)))
+    travel(datetime(2027, 3, 1, 9, tzinfo=UTC))  # stale: the series is made of requests
+    client = make_user()
+    _, bookings, _ = services.booking_series_create(
+        by=client,
+        client=client,
+        service=service,
+        starts_at=paris(date(2027, 3, 3), 12),
+        every_weeks=1,
+        count=4,
+    )
+    assert {b.status for b in bookings} == {Booking.Status.REQUESTED}
+    # Meanwhile the pro put a lunch in their own calendar on the third Wednesday.
+    lunch = one_off("lunch", paris(date(2027, 3, 17), 12, 30))
+    ics_server.serve("/f.ics", ics(PARIS_MONDAYS, lunch))
+    fetches = len(ics_server.requests)
+    with pytest.raises(SlotUnavailable) as refused:
+        services.booking_series_confirm(booking=bookings[0], by=pro.user)
+    assert refused.value.messages[0].startswith("17 Mar 2027: Your own calendar shows you busy")
+    assert refused.value.messages[0].endswith("Nothing was accepted.")
+    assert len(ics_server.requests) == fetches + 1  # one sync for the whole series
+    assert set(Booking.objects.values_list("status", flat=True)) == {Booking.Status.REQUESTED}
+
+    ics_server.serve("/f.ics", ics(PARIS_MONDAYS))  # the lunch moved away
+    accepted = services.booking_series_confirm(booking=bookings[2], by=pro.user)
+    assert [b.status for b in accepted] == [Booking.Status.CONFIRMED] * 4
+    assert len(ics_server.requests) == fetches + 2
 
 
 def test_a_client_trying_to_confirm_does_not_make_timz_fetch_the_pros_calendars(
