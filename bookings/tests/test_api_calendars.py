@@ -108,10 +108,16 @@ def test_bad_calendars_answer_400_with_a_message(http, body, message):
 
 
 def test_a_client_gets_403(db, travel):
+    mine = ExternalCalendar.objects.create(
+        pro=make_open_pro(), name="A pro's", kind="ics", url="https://a.example/secret.ics"
+    )
     http = login(make_user())
     assert http.get(URL).status_code == HTTPStatus.FORBIDDEN
     response = post(http, URL, {"name": "P", "url": "https://a.example/a.ics"})
     assert response.status_code == HTTPStatus.FORBIDDEN
+    assert post(http, f"{URL}/{mine.pk}/sync").status_code == HTTPStatus.FORBIDDEN
+    assert http.delete(f"{URL}/{mine.pk}").status_code == HTTPStatus.FORBIDDEN
+    assert ExternalCalendar.objects.count() == 1
 
 
 def test_another_pros_calendar_is_404(http, pro):

@@ -215,15 +215,25 @@ def caldav_add(pro, url, **extra):
     )
 
 
+def assert_refused(pro, service, start: datetime) -> None:
+    """The booking check refuses `start` (a client booking it as the booking flow would)."""
+    with pytest.raises(SlotUnavailable):
+        services.booking_create(
+            client=make_user(), service=service, starts_at=start, enforce_rate_limit=False
+        )
+
+
 def assert_blocked_across_dst(pro, service):
     """The slots PARIS_MONDAYS and NEW_YORK_WEDNESDAYS cover are not offered, on both sides of
-    each 2027 DST change of Paris and New York; the hours beside them are."""
+    each 2027 DST change of Paris and New York, and the booking check refuses them too; the
+    hours beside them are offered."""
     # Paris Mondays 10:00: before and after Paris springs forward (28 March) and falls back
     # (31 October), the same wall-clock hour is taken.
     for monday in (date(2027, 3, 22), date(2027, 3, 29), date(2027, 10, 25), date(2027, 11, 1)):
         slots = local_slots(pro, service, monday)
         assert "10:00" not in slots and "09:15" not in slots, monday
         assert "09:00" in slots and "11:00" in slots, monday
+        assert_refused(pro, service, paris(monday, 10))
 
     # New York Wednesdays 09:00 seen from Paris: 15:00, except in the weeks when only one of
     # the two zones is on summer time (14:00).
@@ -239,6 +249,8 @@ def assert_blocked_across_dst(pro, service):
         slots = local_slots(pro, service, wednesday)
         free = "14:00" if taken == "15:00" else "15:00"
         assert taken not in slots and free in slots, wednesday
+        assert_refused(pro, service, paris(wednesday, int(taken[:2])))
+    assert not Booking.objects.exists()
 
 
 def test_caldav_recurring_events_block_their_slots_across_both_2027_dst_changes(
