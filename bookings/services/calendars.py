@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,7 +113,8 @@ def calendar_add(
             pro=pro,
             name=name,
             kind=kind,
-            url=address,
+            url_encrypted=crypto.encrypt(address),
+            host=urlsplit(address).hostname or "",
             username=username,
             password_encrypted=crypto.encrypt(password) if password else "",
             next_sync_at=timezone.now(),
@@ -141,18 +143,20 @@ def _window(calendar: ExternalCalendar, now: datetime) -> tuple[datetime, dateti
 
 
 def _fetch(calendar: ExternalCalendar, *, start, end, conditional: bool):
-    if calendar.kind == ExternalCalendar.Kind.CALDAV:
-        try:
+    try:
+        url = crypto.decrypt(calendar.url_encrypted)
+        if calendar.kind == ExternalCalendar.Kind.CALDAV:
             password = crypto.decrypt(calendar.password_encrypted)
-        except crypto.SecretUnreadable as exc:
-            raise CalendarError(
-                _(
-                    "The stored password can no longer be read: remove this calendar and add it "
-                    "again."
-                )
-            ) from exc
+    except crypto.SecretUnreadable as exc:
+        raise CalendarError(
+            _(
+                "The stored address or password can no longer be read: remove this calendar "
+                "and add it again."
+            )
+        ) from exc
+    if calendar.kind == ExternalCalendar.Kind.CALDAV:
         return calendar_fetch.fetch_caldav(
-            calendar.url,
+            url,
             username=calendar.username,
             password=password,
             window_start=start,
@@ -160,7 +164,7 @@ def _fetch(calendar: ExternalCalendar, *, start, end, conditional: bool):
             etag=calendar.etag if conditional else "",
         )
     return calendar_fetch.fetch_ics(
-        calendar.url,
+        url,
         etag=calendar.etag if conditional else "",
         last_modified=calendar.last_modified if conditional else "",
     )

@@ -108,6 +108,17 @@ def test_adding_an_ics_link_stores_its_busy_times_and_nothing_else(pro, ics_serv
     assert "Pilates" not in str(list(BusyInterval.objects.values()))
 
 
+def test_the_secret_link_is_stored_encrypted_and_only_its_host_in_clear(pro, ics_server):
+    from timz import crypto
+
+    url = ics_server.serve("/private-4f2a/basic.ics", ics(PARIS_MONDAYS))
+    calendar = services.calendar_add(pro=pro, name="Personal", url=url)
+    stored = ExternalCalendar.objects.values().get(pk=calendar.pk)
+    assert "private-4f2a" not in str(stored)
+    assert stored["host"] == "127.0.0.1"
+    assert crypto.decrypt(stored["url_encrypted"]) == url
+
+
 def test_a_feed_that_has_not_changed_is_answered_304_and_keeps_its_busy_times(
     pro, ics_server, travel
 ):
@@ -318,7 +329,10 @@ def test_a_password_encrypted_with_another_key_asks_to_add_the_calendar_again(
     settings.CALENDAR_SECRET_KEY = "another key"
     calendar = services.calendar_sync(calendar=calendar)
     assert calendar.status == ExternalCalendar.Status.ERROR
-    assert "add it again" in calendar.last_error
+    assert calendar.last_error == (
+        "The stored address or password can no longer be read: remove this calendar and add it "
+        "again."
+    )
 
 
 # The booking check -----------------------------------------------------------------------------
