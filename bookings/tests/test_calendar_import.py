@@ -357,6 +357,54 @@ def test_a_redirect_to_a_private_address_is_refused(settings, monkeypatch):
     assert connected == ["93.184.215.14"]  # the checked address, and nothing after
 
 
+@pytest.mark.parametrize(
+    ("location", "sent"),
+    [
+        ("https://dav.example/calendars/me/", True),  # the same host, still TLS
+        ("http://dav.example/calendars/me/", False),  # down to plain http
+        ("https://other.example/calendars/me/", False),  # another host
+    ],
+)
+def test_credentials_follow_a_redirect_only_on_the_same_host_over_tls(
+    settings, monkeypatch, location, sent
+):
+    settings.CALENDAR_ALLOW_PRIVATE_HOSTS = False
+    requests = []
+
+    class Answer:
+        def __init__(self, status, headers):
+            self.status, self.headers = status, headers
+
+        def stream(self, *args, **kwargs):
+            yield b"<d:multistatus xmlns:d='DAV:'/>"
+
+        def release_conn(self):
+            pass
+
+    class Pool:
+        def __init__(self, host, *args, **kwargs):
+            pass
+
+        def urlopen(self, method, target, headers, **kwargs):
+            requests.append("Authorization" in headers)
+            if len(requests) == 1:
+                return Answer(301, {"Location": location})
+            return Answer(207, {})
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(
+        calendar_fetch.socket,
+        "getaddrinfo",
+        _resolver({"dav.example": "93.184.215.14", "other.example": "93.184.215.15"}),
+    )
+    monkeypatch.setattr(calendar_fetch.urllib3, "HTTPSConnectionPool", Pool)
+    monkeypatch.setattr(calendar_fetch.urllib3, "HTTPConnectionPool", Pool)
+    calendar_fetch.request("PROPFIND", "https://dav.example/", auth=("me", "app-password"))
+    assert requests == [True, sent]
+
+
 def test_a_host_with_one_private_address_among_public_ones_is_refused(settings, monkeypatch):
     settings.CALENDAR_ALLOW_PRIVATE_HOSTS = False
 
