@@ -502,6 +502,15 @@ def booking_transition(
                     now=now,
                     exclude_booking_id=locked.pk,
                 )
+                if (
+                    role == lifecycle.CLIENT
+                    and to_status == Booking.Status.CONFIRMED
+                    and calendars_unchecked(pro=locked.pro, now=now, until=ends_at)
+                ):
+                    # A client's new time is a new booking to the pro's own calendar: while
+                    # that cannot be checked, the pro confirms it (as booking_create does).
+                    to_status = Booking.Status.REQUESTED
+                    reason = reason or UNCHECKED_CALENDAR_REASON
                 old = moved_from = locked.starts_at
                 locked.starts_at, locked.ends_at = starts_at, ends_at
                 locked.reminder_sent_at = None

@@ -484,6 +484,31 @@ def test_while_a_calendar_fails_bookings_become_requests(pro, service, ics_serve
     assert booking.status == Booking.Status.REQUESTED
 
 
+def test_a_clients_reschedule_waits_for_the_pro_while_a_calendar_is_stale(
+    pro, service, ics_server, travel
+):
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/f.ics", ics(PARIS_MONDAYS)))
+    client = make_user()
+    mine, theirs = (
+        services.booking_create(client=client, service=service, starts_at=paris(day, 9))
+        for day in (date(2027, 3, 3), date(2027, 3, 5))
+    )
+    assert mine.status == theirs.status == Booking.Status.CONFIRMED
+    travel(datetime(2027, 3, 1, 9, tzinfo=UTC))  # stale
+    moved = services.booking_transition(
+        booking=mine, action="reschedule", by=client, starts_at=paris(date(2027, 3, 4), 9)
+    )
+    assert moved.status == Booking.Status.REQUESTED
+    assert moved.expires_at == datetime(2027, 3, 2, 9, tzinfo=UTC)
+    event = BookingEvent.objects.filter(booking=mine).latest("pk")
+    assert UNCHECKED_CALENDAR_REASON in event.reason
+    # The pro moving a booking has checked their own calendar: it stays confirmed.
+    by_pro = services.booking_transition(
+        booking=theirs, action="reschedule", by=pro.user, starts_at=paris(date(2027, 3, 5), 10)
+    )
+    assert by_pro.status == Booking.Status.CONFIRMED
+
+
 def test_a_paid_booking_waits_for_the_pro_while_a_calendar_is_stale(
     pro, service, ics_server, travel
 ):
