@@ -189,11 +189,20 @@ def test_google_x_wr_timezone_feeds_are_read_in_their_zone():
     ]
 
 
+def test_a_long_event_read_in_several_spans_is_one_busy_time():
+    """busy_times asks the library a few days at a time: a ten-day holiday crosses several of
+    those spans and still comes out whole, once."""
+    ics = cal("UID:h\nDTSTART;VALUE=DATE:20270320\nDTEND;VALUE=DATE:20270330")
+    assert local(busy(ics, start=datetime(2027, 3, 15, tzinfo=UTC))) == [
+        ("2027-03-20 00:00", "2027-03-30 00:00")
+    ]
+
+
 def test_a_calendar_that_expands_to_too_many_events_is_refused(monkeypatch):
     monkeypatch.setattr(calendar_import, "MAX_INTERVALS", 50)
     ics = cal("UID:m\nDTSTART:20270315T090000Z\nDTEND:20270315T090100Z\nRRULE:FREQ=MINUTELY")
     with pytest.raises(CalendarError, match="more than 50 events"):
-        busy(ics)
+        busy(ics, start=datetime(2027, 3, 15, tzinfo=UTC), end=datetime(2028, 3, 15, tzinfo=UTC))
 
 
 def test_text_that_is_not_icalendar_is_refused():
