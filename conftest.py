@@ -322,6 +322,23 @@ def set_every_day(pro, start: time = time(8), end: time = time(20)) -> None:
         booking_services.weekly_hours_set(pro=pro, weekday=weekday, intervals=[(start, end)])
 
 
+def make_calendar(*, pro, url: str, name="Mine", kind="ics", **extra):
+    """One of `pro`'s own calendars as stored (the address encrypted), without syncing it."""
+    from urllib.parse import urlsplit
+
+    from bookings.models import ExternalCalendar
+    from timz import crypto
+
+    return ExternalCalendar.objects.create(
+        pro=pro,
+        name=name,
+        kind=kind,
+        url_encrypted=crypto.encrypt(url),
+        host=urlsplit(url).hostname or "",
+        **extra,
+    )
+
+
 def make_open_pro(*, hours: tuple[time, time] = (time(9), time(17)), **extra) -> ProProfile:
     """A public pro (make_pro's arguments) open every day during `hours` of their own wall
     clock, booking a year ahead with no notice (the other rules: their defaults)."""

@@ -29,6 +29,7 @@ from accounts.data_export import file_url, iso
 from accounts.models import ProProfile, User
 from bookings import services
 from bookings.models import Booking, BookingEvent, BookingSeries, ClientNote, Review, WaitlistEntry
+from timz import crypto
 
 
 def export_user_data(sender, *, user: User, **kwargs) -> dict:
@@ -77,6 +78,14 @@ def _series(user: User, pro: ProProfile | None) -> list[dict]:
     ]
 
 
+def _readable(token: str) -> str:
+    """A stored secret decrypted for its owner's export ("" if the key has changed since)."""
+    try:
+        return crypto.decrypt(token)
+    except crypto.SecretUnreadable:
+        return ""
+
+
 def _calendars(pro: ProProfile) -> list[dict]:
     """The pro's connected calendars: name, kind, address and user, never the password (nor the
     busy times, which are copies of the pro's own calendar)."""
@@ -84,7 +93,7 @@ def _calendars(pro: ProProfile) -> list[dict]:
         {
             "name": c.name,
             "kind": c.kind,
-            "url": c.url,
+            "url": _readable(c.url_encrypted),
             "username": c.username,
             "last_synced_at": iso(c.last_synced_at),
             "created_at": iso(c.created_at),

@@ -7,7 +7,7 @@ A calendar URL is typed by a user and fetched by the server, so every request he
   opened to that IP with the name only in the Host header and TLS's SNI and certificate check),
   so a DNS answer that changes between the check and the connection gains nothing;
 - follows at most MAX_REDIRECTS redirects, each checked like the first URL (credentials are not
-  sent to another host);
+  sent to another host, nor over plain http after https);
 - has connect and read timeouts, an overall deadline, and stops reading past
   ``settings.CALENDAR_MAX_BYTES``.
 
@@ -180,6 +180,8 @@ def request(
     """One HTTP request under the rules of this module's docstring; redirects followed."""
     url = normalise_url(url)
     origin = urlsplit(url).hostname
+    # Credentials go where the pro pointed, and never in clear once TLS carried them.
+    secure = urlsplit(url).scheme == "https"
     deadline = time.monotonic() + DEADLINE_SECONDS
     for _attempt in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
@@ -191,6 +193,8 @@ def request(
             "Host": parts.netloc,
             **(headers or {}),
         }
+        if secure and parts.scheme != "https":
+            auth = None  # a redirect down to http: no credentials from here on
         if auth and parts.hostname == origin:
             token = b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
             sent["Authorization"] = f"Basic {token}"

@@ -726,7 +726,10 @@ class ExternalCalendar(models.Model):
     pro = models.ForeignKey(ProProfile, on_delete=models.CASCADE, related_name="calendars")
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    url = models.CharField(max_length=2000)
+    # The address as a Fernet token (timz.crypto): a secret ICS link is itself a credential
+    # (whoever has it reads the calendar). Pages show `host` only; the data export decrypts it.
+    url_encrypted = models.TextField()
+    host = models.CharField(max_length=253, blank=True)
     username = models.CharField(max_length=200, blank=True)
     # Fernet token (timz.crypto); never shown, never exported.
     password_encrypted = models.TextField(blank=True)

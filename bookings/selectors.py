@@ -1458,9 +1458,12 @@ def calendar_get_for_pro(*, pro: ProProfile, pk) -> ExternalCalendar:
     return calendar
 
 
-def calendars_unchecked(*, pro: ProProfile, now: datetime) -> list[ExternalCalendar]:
+def calendars_unchecked(
+    *, pro: ProProfile, now: datetime, until: datetime | None = None
+) -> list[ExternalCalendar]:
     """The pro's calendars whose busy times cannot be trusted at `now`: stale, failing or never
-    synced (see ExternalCalendar.freshness). One query."""
+    synced (see ExternalCalendar.freshness), or, with `until` (a booking's end), whose stored
+    busy times stop before it (``synced_until``). One query."""
     from bookings.services.calendars import stale_after
 
     limit = stale_after()
@@ -1468,6 +1471,7 @@ def calendars_unchecked(*, pro: ProProfile, now: datetime) -> list[ExternalCalen
         c
         for c in ExternalCalendar.objects.filter(pro=pro)
         if c.freshness(now, stale_after=limit) != ExternalCalendar.Status.OK
+        or (until is not None and (c.synced_until is None or c.synced_until < until))
     ]
 
 

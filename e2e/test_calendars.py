@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import ProProfile
 from bookings import services
 from bookings.models import BusyInterval, ExternalCalendar
+from timz import crypto
 
 u = user({email!r}, "Calendar Pro", role="pro")
 pro, _ = ProProfile.objects.get_or_create(
@@ -28,8 +29,9 @@ pro, _ = ProProfile.objects.get_or_create(
 ExternalCalendar.objects.filter(pro=pro).delete()
 now = timezone.now()
 good = ExternalCalendar.objects.create(
-    pro=pro, name="Personal (Google)", kind="ics",
-    url="https://calendar.google.com/calendar/ical/x/private-abc/basic.ics",
+    pro=pro, name="Personal (Google)", kind="ics", host="calendar.google.com",
+    url_encrypted=crypto.encrypt(
+        "https://calendar.google.com/calendar/ical/x/private-abc/basic.ics"),
     status="ok", last_synced_at=now - timedelta(minutes=4), last_attempt_at=now,
     next_sync_at=now + timedelta(minutes=11),
 )
@@ -37,7 +39,8 @@ for day in (1, 2, 8):
     BusyInterval.objects.create(calendar=good, pro=pro, starts_at=now + timedelta(days=day),
                                 ends_at=now + timedelta(days=day, hours=1))
 ExternalCalendar.objects.create(
-    pro=pro, name="Studio (iCloud)", kind="caldav", url="http://127.0.0.1:5232/studio/",
+    pro=pro, name="Studio (iCloud)", kind="caldav", host="127.0.0.1",
+    url_encrypted=crypto.encrypt("http://127.0.0.1:5232/studio/"),
     username="studio@icloud.example", status="error",
     last_error="The calendar server refused the user name or password.",
     last_synced_at=now - timedelta(hours=3), last_attempt_at=now,

@@ -1,9 +1,10 @@
-"""Secrets Timz must send back out (a pro's CalDAV app password), encrypted at rest.
+"""Secrets Timz must send back out (a pro's CalDAV app password, the address of each of their
+calendars: a secret ICS link is a credential), encrypted at rest.
 
 Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``) with a key derived from
 ``settings.CALENDAR_SECRET_KEY`` (by default the project's SECRET_KEY; see docs/deploy.md).
 Changing that key makes the stored secrets unreadable: ``decrypt`` then raises SecretUnreadable
-and the pro is asked to type the password again.
+and the pro is asked to add the calendar again.
 """
 
 from base64 import urlsafe_b64encode

@@ -284,9 +284,10 @@ PLACE_RESOLVER = env.str("PLACE_RESOLVER", default="accounts.geo.city_table_reso
 
 # A pro's own calendars (bookings/calendar_fetch.py, bookings/services/calendars.py): how often
 # they are fetched, when a calendar that has not synced counts as stale (its pro's bookings
-# become requests until it syncs), the largest feed read, the key that encrypts CalDAV
-# passwords (timz/crypto.py; default: derived from SECRET_KEY), and whether calendar URLs may
-# point at private or loopback addresses (never in production; the tests' local servers).
+# become requests until it syncs), the largest feed read, the key that encrypts calendar
+# addresses and CalDAV passwords (timz/crypto.py; default: derived from SECRET_KEY), and whether
+# calendar URLs may point at private or loopback addresses (never in production; the tests'
+# local servers).
 CALENDAR_SYNC_MINUTES = env.int("CALENDAR_SYNC_MINUTES", default=15)
 CALENDAR_STALE_MINUTES = env.int("CALENDAR_STALE_MINUTES", default=2 * CALENDAR_SYNC_MINUTES)
 CALENDAR_MAX_BYTES = env.int("CALENDAR_MAX_BYTES", default=5 * 1024 * 1024)

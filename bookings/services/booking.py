@@ -337,7 +337,11 @@ def insert_checked(
     elif (
         role == lifecycle.CLIENT
         and check.pro_has_calendars
-        and calendars_unchecked(pro=service.pro, now=now)
+        and calendars_unchecked(
+            pro=service.pro,
+            now=now,
+            until=starts_at + timedelta(minutes=service.duration_minutes),
+        )
     ):
         # The pro's own calendar may hold this time: the pro decides, not the site.
         status = Booking.Status.REQUESTED
@@ -406,6 +410,7 @@ def booking_transition(
     by,
     reason: str = "",
     starts_at: datetime | None = None,
+    recheck_calendars: bool = True,
 ) -> Booking:
     """Move `booking` through `action` as `by` (None = the system), as the lifecycle table allows.
 
@@ -414,6 +419,9 @@ def booking_transition(
     ``reschedule`` needs ``starts_at``: another free slot (the booking's own slot does not block
     itself), and `booking` as the caller read it: if its ``sequence`` no longer matches the row,
     someone changed the booking meanwhile and TransitionNotAllowed(code="stale") is raised.
+    A pro's ``confirm`` first syncs the pro's own calendars and is refused over a time they
+    hold; `recheck_calendars=False` skips the sync (not the check) for a caller that has just
+    synced them (a series' accept, once for all its requests).
     Raises TransitionNotAllowed or SlotUnavailable (both ValidationErrors).
     """
     from bookings.selectors import booking_rules_for, calendar_busy_overlaps, calendars_unchecked
@@ -430,8 +438,8 @@ def booking_transition(
         if starts_at is None:
             raise ValidationError(_("Pick the new time."))
         starts_at = _require_bookable(_require_aware(starts_at, new=True))
-    if action == "confirm":
-        _resync_calendars_before_confirm(booking=booking, by=by)
+    if action == "confirm" and recheck_calendars:
+        resync_calendars_before_confirm(booking=booking, by=by)
     try:
         with transaction.atomic():
             if action == "reschedule":
@@ -452,7 +460,7 @@ def booking_transition(
             if (
                 action == "payment_received"
                 and to_status == Booking.Status.CONFIRMED
-                and calendars_unchecked(pro=locked.pro, now=now)
+                and calendars_unchecked(pro=locked.pro, now=now, until=locked.ends_at)
             ):
                 to_status = Booking.Status.REQUESTED
                 reason = reason or UNCHECKED_CALENDAR_REASON
@@ -494,6 +502,15 @@ def booking_transition(
                     now=now,
                     exclude_booking_id=locked.pk,
                 )
+                if (
+                    role == lifecycle.CLIENT
+                    and to_status == Booking.Status.CONFIRMED
+                    and calendars_unchecked(pro=locked.pro, now=now, until=ends_at)
+                ):
+                    # A client's new time is a new booking to the pro's own calendar: while
+                    # that cannot be checked, the pro confirms it (as booking_create does).
+                    to_status = Booking.Status.REQUESTED
+                    reason = reason or UNCHECKED_CALENDAR_REASON
                 old = moved_from = locked.starts_at
                 locked.starts_at, locked.ends_at = starts_at, ends_at
                 locked.reminder_sent_at = None
@@ -545,7 +562,7 @@ def booking_transition(
     return locked
 
 
-def _resync_calendars_before_confirm(*, booking: Booking, by) -> None:
+def resync_calendars_before_confirm(*, booking: Booking, by) -> None:
     """Before the pro (or staff) accepts a request, fetch the pro's own calendars again, so the
     accept is checked against what they hold now (outside the transaction: network time)."""
     from bookings.models import ExternalCalendar

@@ -8,11 +8,13 @@ and its busy times from the last success are kept, since they are still the best
 a calendar is stale or failing, new bookings of its pro become requests (booking_create) and
 confirming a request syncs the pro's calendars again first (booking_transition).
 
-The busy times are expanded over [now - 1 day, now + the pro's horizon (at least 60 days) +
-a week]; a calendar is fetched conditionally (an ICS feed's ETag / Last-Modified, a CalDAV
-collection's sync-token or ctag; "not modified" keeps the busy times) only while the stored busy
-times still reach a day past the horizon, so the window moves on at least weekly even for a
-calendar that never changes.
+The busy times are expanded over [now - 1 day, now + a year (a standing appointment's reach,
+``bookings.series.REACH_DAYS``, or the pro's horizon if longer) + a week]: every time a booking
+can be made for is checked against them. A calendar is fetched conditionally (an ICS feed's
+ETag / Last-Modified, a CalDAV collection's sync-token or ctag; "not modified" keeps the busy
+times) only while the stored busy times still reach a day past that year, so the window moves
+on at least weekly even for a calendar that never changes. A booking ending past a calendar's
+stored busy times (``synced_until``) counts as unchecked, like a stale calendar.
 
 A failure's words (``last_error``) are for the pro alone, read later on their calendars page or
 through the API: they are written in the pro's language (``accounts.languages.speaking``),
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,7 +36,7 @@ from django.utils.translation import gettext as _
 from accounts.languages import speaking
 from accounts.models import ProProfile
 from accounts.timezones import parse_zone
-from bookings import calendar_fetch, calendar_import, ics
+from bookings import calendar_fetch, calendar_import, ics, series
 from bookings.calendar_import import CalendarError
 from bookings.models import BusyInterval, ExternalCalendar
 from bookings.services.waitlist import waitlist_check_pro_on_commit
@@ -42,7 +45,6 @@ from timz import crypto
 log = logging.getLogger(__name__)
 
 NAME_MAX = 100
-MIN_WINDOW_DAYS = 60
 # Busy times are expanded this far past the horizon so that a feed that has not changed can be
 # answered with 304 for a week before the window must move on.
 WINDOW_MARGIN = timedelta(days=7)
@@ -111,7 +113,8 @@ def calendar_add(
             pro=pro,
             name=name,
             kind=kind,
-            url=address,
+            url_encrypted=crypto.encrypt(address),
+            host=urlsplit(address).hostname or "",
             username=username,
             password_encrypted=crypto.encrypt(password) if password else "",
             next_sync_at=timezone.now(),
@@ -133,24 +136,27 @@ def _window(calendar: ExternalCalendar, now: datetime) -> tuple[datetime, dateti
     """(start, end) of the busy times to store, and how far they must reach for a 304 to do."""
     from bookings.selectors import booking_rules_for
 
-    days = max(MIN_WINDOW_DAYS, booking_rules_for(calendar.pro).horizon_days)
+    # A series books up to REACH_DAYS ahead, past the horizon: its occurrences meet these too.
+    days = max(series.REACH_DAYS, booking_rules_for(calendar.pro).horizon_days)
     needed = now + timedelta(days=days + 1)
     return now - timedelta(days=1), needed + WINDOW_MARGIN, needed
 
 
 def _fetch(calendar: ExternalCalendar, *, start, end, conditional: bool):
-    if calendar.kind == ExternalCalendar.Kind.CALDAV:
-        try:
+    try:
+        url = crypto.decrypt(calendar.url_encrypted)
+        if calendar.kind == ExternalCalendar.Kind.CALDAV:
             password = crypto.decrypt(calendar.password_encrypted)
-        except crypto.SecretUnreadable as exc:
-            raise CalendarError(
-                _(
-                    "The stored password can no longer be read: remove this calendar and add it "
-                    "again."
-                )
-            ) from exc
+    except crypto.SecretUnreadable as exc:
+        raise CalendarError(
+            _(
+                "The stored address or password can no longer be read: remove this calendar "
+                "and add it again."
+            )
+        ) from exc
+    if calendar.kind == ExternalCalendar.Kind.CALDAV:
         return calendar_fetch.fetch_caldav(
-            calendar.url,
+            url,
             username=calendar.username,
             password=password,
             window_start=start,
@@ -158,7 +164,7 @@ def _fetch(calendar: ExternalCalendar, *, start, end, conditional: bool):
             etag=calendar.etag if conditional else "",
         )
     return calendar_fetch.fetch_ics(
-        calendar.url,
+        url,
         etag=calendar.etag if conditional else "",
         last_modified=calendar.last_modified if conditional else "",
     )

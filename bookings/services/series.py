@@ -39,6 +39,7 @@ from bookings.services.booking import (
     booking_transition,
     check_booker,
     insert_checked,
+    resync_calendars_before_confirm,
 )
 from timz import formats as tformats
 
@@ -258,9 +259,21 @@ def booking_series_cancel(*, booking: Booking, by, reason: str = "") -> list[Boo
 
 def booking_series_confirm(*, booking: Booking, by) -> list[Booking]:
     """Accept `booking` and every other request of its series still waiting (the pro's one
-    accept for a series made in request mode), each through the lifecycle's confirm."""
+    accept for a series made in request mode), each through the lifecycle's confirm, all or
+    nothing. The pro's own calendars are synced once, before (not once per request, and not
+    inside the transaction); a request over a time they now hold refuses the whole accept,
+    naming its date."""
+    from accounts.timezones import parse_zone
+
     if booking.series_id is None:
         raise ValidationError(_("This booking is not part of a series."), code="no_series")
+    first = (
+        Booking.objects.filter(series_id=booking.series_id, status=Booking.Status.REQUESTED)
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    if first is not None:
+        resync_calendars_before_confirm(booking=first, by=by)
     with transaction.atomic():
         waiting = list(
             Booking.objects.filter(
@@ -271,4 +284,21 @@ def booking_series_confirm(*, booking: Booking, by) -> list[Booking]:
             raise lifecycle.TransitionNotAllowed(
                 _("No request of this series is waiting."), code="nothing"
             )
-        return [booking_transition(booking=each, action="confirm", by=by) for each in waiting]
+        accepted = []
+        for each in waiting:
+            try:
+                accepted.append(
+                    booking_transition(
+                        booking=each, action="confirm", by=by, recheck_calendars=False
+                    )
+                )
+            except SlotUnavailable as exc:
+                day = dateformat.format(
+                    each.starts_at.astimezone(parse_zone(each.pro.timezone)),
+                    tformats.pattern("DAY_MONTH_YEAR"),
+                )
+                raise SlotUnavailable(
+                    _("%(day)s: %(reason)s Nothing was accepted.")
+                    % {"day": day, "reason": " ".join(exc.messages)}
+                ) from exc
+        return accepted

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from bookings import services
-from bookings.models import Booking, ExternalCalendar, Protection, Review, Service
-from conftest import local_at, make_booking, make_pro, make_service, make_user
+from bookings.models import Booking, Protection, Review, Service
+from conftest import local_at, make_booking, make_calendar, make_pro, make_service, make_user
 from payments.services import connected_account_enable_simulated
 
 pytestmark = pytest.mark.django_db
@@ -228,7 +228,7 @@ def test_booking_a_service_that_cannot_be_booked_is_400_with_the_reason(
 
 # The kinds of booking a client can make, each as (service fields, set-up of the pro).
 def _unchecked_calendar(pro):
-    ExternalCalendar.objects.create(pro=pro, name="Mine", kind="ics", url="https://a.example/a.ics")
+    make_calendar(pro=pro, url="https://a.example/a.ics")
 
 
 CREATED_KINDS = {

@@ -8,7 +8,7 @@ import pytest
 from bookings.models import BusyInterval, ExternalCalendar
 from bookings.tests.conftest import RADICALE_PASSWORD, RADICALE_USER
 from bookings.tests.test_calendar_sync import PARIS_MONDAYS, ics
-from conftest import login, make_open_pro, make_user
+from conftest import login, make_calendar, make_open_pro, make_user
 
 pytestmark = [pytest.mark.django_db]
 
@@ -108,16 +108,18 @@ def test_bad_calendars_answer_400_with_a_message(http, body, message):
 
 
 def test_a_client_gets_403(db, travel):
+    mine = make_calendar(pro=make_open_pro(), name="A pro's", url="https://a.example/secret.ics")
     http = login(make_user())
     assert http.get(URL).status_code == HTTPStatus.FORBIDDEN
     response = post(http, URL, {"name": "P", "url": "https://a.example/a.ics"})
     assert response.status_code == HTTPStatus.FORBIDDEN
+    assert post(http, f"{URL}/{mine.pk}/sync").status_code == HTTPStatus.FORBIDDEN
+    assert http.delete(f"{URL}/{mine.pk}").status_code == HTTPStatus.FORBIDDEN
+    assert ExternalCalendar.objects.count() == 1
 
 
 def test_another_pros_calendar_is_404(http, pro):
-    other = ExternalCalendar.objects.create(
-        pro=make_open_pro(), name="Theirs", kind="ics", url="https://a.example/secret.ics"
-    )
+    other = make_calendar(pro=make_open_pro(), name="Theirs", url="https://a.example/secret.ics")
     assert post(http, f"{URL}/{other.pk}/sync").status_code == HTTPStatus.NOT_FOUND
     assert http.delete(f"{URL}/{other.pk}").status_code == HTTPStatus.NOT_FOUND
     assert ExternalCalendar.objects.filter(pk=other.pk).exists()

@@ -189,11 +189,20 @@ def test_google_x_wr_timezone_feeds_are_read_in_their_zone():
     ]
 
 
+def test_a_long_event_read_in_several_spans_is_one_busy_time():
+    """busy_times asks the library a few days at a time: a ten-day holiday crosses several of
+    those spans and still comes out whole, once."""
+    ics = cal("UID:h\nDTSTART;VALUE=DATE:20270320\nDTEND;VALUE=DATE:20270330")
+    assert local(busy(ics, start=datetime(2027, 3, 15, tzinfo=UTC))) == [
+        ("2027-03-20 00:00", "2027-03-30 00:00")
+    ]
+
+
 def test_a_calendar_that_expands_to_too_many_events_is_refused(monkeypatch):
     monkeypatch.setattr(calendar_import, "MAX_INTERVALS", 50)
     ics = cal("UID:m\nDTSTART:20270315T090000Z\nDTEND:20270315T090100Z\nRRULE:FREQ=MINUTELY")
     with pytest.raises(CalendarError, match="more than 50 events"):
-        busy(ics)
+        busy(ics, start=datetime(2027, 3, 15, tzinfo=UTC), end=datetime(2028, 3, 15, tzinfo=UTC))
 
 
 def test_text_that_is_not_icalendar_is_refused():
@@ -355,6 +364,54 @@ def test_a_redirect_to_a_private_address_is_refused(settings, monkeypatch):
     with pytest.raises(calendar_fetch.URLRefused, match="link-local"):
         calendar_fetch.fetch_ics("http://cal.example/a.ics")
     assert connected == ["93.184.215.14"]  # the checked address, and nothing after
+
+
+@pytest.mark.parametrize(
+    ("location", "sent"),
+    [
+        ("https://dav.example/calendars/me/", True),  # the same host, still TLS
+        ("http://dav.example/calendars/me/", False),  # down to plain http
+        ("https://other.example/calendars/me/", False),  # another host
+    ],
+)
+def test_credentials_follow_a_redirect_only_on_the_same_host_over_tls(
+    settings, monkeypatch, location, sent
+):
+    settings.CALENDAR_ALLOW_PRIVATE_HOSTS = False
+    requests = []
+
+    class Answer:
+        def __init__(self, status, headers):
+            self.status, self.headers = status, headers
+
+        def stream(self, *args, **kwargs):
+            yield b"<d:multistatus xmlns:d='DAV:'/>"
+
+        def release_conn(self):
+            pass
+
+    class Pool:
+        def __init__(self, host, *args, **kwargs):
+            pass
+
+        def urlopen(self, method, target, headers, **kwargs):
+            requests.append("Authorization" in headers)
+            if len(requests) == 1:
+                return Answer(301, {"Location": location})
+            return Answer(207, {})
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(
+        calendar_fetch.socket,
+        "getaddrinfo",
+        _resolver({"dav.example": "93.184.215.14", "other.example": "93.184.215.15"}),
+    )
+    monkeypatch.setattr(calendar_fetch.urllib3, "HTTPSConnectionPool", Pool)
+    monkeypatch.setattr(calendar_fetch.urllib3, "HTTPConnectionPool", Pool)
+    calendar_fetch.request("PROPFIND", "https://dav.example/", auth=("me", "app-password"))
+    assert requests == [True, sent]
 
 
 def test_a_host_with_one_private_address_among_public_ones_is_refused(settings, monkeypatch):

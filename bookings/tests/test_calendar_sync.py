@@ -108,6 +108,17 @@ def test_adding_an_ics_link_stores_its_busy_times_and_nothing_else(pro, ics_serv
     assert "Pilates" not in str(list(BusyInterval.objects.values()))
 
 
+def test_the_secret_link_is_stored_encrypted_and_only_its_host_in_clear(pro, ics_server):
+    from timz import crypto
+
+    url = ics_server.serve("/private-4f2a/basic.ics", ics(PARIS_MONDAYS))
+    calendar = services.calendar_add(pro=pro, name="Personal", url=url)
+    stored = ExternalCalendar.objects.values().get(pk=calendar.pk)
+    assert "private-4f2a" not in str(stored)
+    assert stored["host"] == "127.0.0.1"
+    assert crypto.decrypt(stored["url_encrypted"]) == url
+
+
 def test_a_feed_that_has_not_changed_is_answered_304_and_keeps_its_busy_times(
     pro, ics_server, travel
 ):
@@ -215,15 +226,25 @@ def caldav_add(pro, url, **extra):
     )
 
 
+def assert_refused(pro, service, start: datetime) -> None:
+    """The booking check refuses `start` (a client booking it as the booking flow would)."""
+    with pytest.raises(SlotUnavailable):
+        services.booking_create(
+            client=make_user(), service=service, starts_at=start, enforce_rate_limit=False
+        )
+
+
 def assert_blocked_across_dst(pro, service):
     """The slots PARIS_MONDAYS and NEW_YORK_WEDNESDAYS cover are not offered, on both sides of
-    each 2027 DST change of Paris and New York; the hours beside them are."""
+    each 2027 DST change of Paris and New York, and the booking check refuses them too; the
+    hours beside them are offered."""
     # Paris Mondays 10:00: before and after Paris springs forward (28 March) and falls back
     # (31 October), the same wall-clock hour is taken.
     for monday in (date(2027, 3, 22), date(2027, 3, 29), date(2027, 10, 25), date(2027, 11, 1)):
         slots = local_slots(pro, service, monday)
         assert "10:00" not in slots and "09:15" not in slots, monday
         assert "09:00" in slots and "11:00" in slots, monday
+        assert_refused(pro, service, paris(monday, 10))
 
     # New York Wednesdays 09:00 seen from Paris: 15:00, except in the weeks when only one of
     # the two zones is on summer time (14:00).
@@ -239,6 +260,8 @@ def assert_blocked_across_dst(pro, service):
         slots = local_slots(pro, service, wednesday)
         free = "14:00" if taken == "15:00" else "15:00"
         assert taken not in slots and free in slots, wednesday
+        assert_refused(pro, service, paris(wednesday, int(taken[:2])))
+    assert not Booking.objects.exists()
 
 
 def test_caldav_recurring_events_block_their_slots_across_both_2027_dst_changes(
@@ -306,7 +329,10 @@ def test_a_password_encrypted_with_another_key_asks_to_add_the_calendar_again(
     settings.CALENDAR_SECRET_KEY = "another key"
     calendar = services.calendar_sync(calendar=calendar)
     assert calendar.status == ExternalCalendar.Status.ERROR
-    assert "add it again" in calendar.last_error
+    assert calendar.last_error == (
+        "The stored address or password can no longer be read: remove this calendar and add it "
+        "again."
+    )
 
 
 # The booking check -----------------------------------------------------------------------------
@@ -377,6 +403,58 @@ def test_slot_queries_stay_bounded_with_calendars(
         selectors.free_slots(pro=pro, service=service, start=date(2027, 3, 1), days=60)
 
 
+def test_a_series_months_ahead_meets_the_pros_calendar_beyond_their_horizon(ics_server, travel):
+    """A standing appointment may reach a year ahead, past the pro's booking horizon (60 days
+    by default): the busy times of the pro's calendars reach as far, so an occurrence in five
+    months that their calendar covers is a conflict, in the preview and when booking."""
+    travel(datetime(2027, 3, 1, 8, tzinfo=UTC))
+    pro = make_open_pro(
+        hours=(datetime.min.time().replace(hour=9), datetime.min.time().replace(hour=17))
+    )
+    services.booking_rules_update(pro=pro, horizon_days=60)
+    service = make_service(pro=pro, duration_minutes=60)
+    august = one_off("holiday-call", paris(date(2027, 8, 2), 10))  # Monday 2 August, 10:00
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/f.ics", ics(august)))
+    client = make_user()
+    first = paris(date(2027, 3, 8), 10)  # every 3 weeks from Monday 8 March: the 8th is 2 August
+    preview = selectors.series_preview(
+        client=client, service=service, first_start=first, every_weeks=3, count=8
+    )
+    assert [slot.local_date for slot in preview if slot.conflict] == [date(2027, 8, 2)]
+    row, bookings, conflicts = services.booking_series_create(
+        by=client,
+        client=client,
+        service=service,
+        starts_at=first,
+        every_weeks=3,
+        count=8,
+        skip_conflicts=True,
+    )
+    assert [o.local_date for o in conflicts] == [date(2027, 8, 2)]
+    assert len(bookings) == 7
+
+
+def test_a_booking_past_the_reach_of_a_calendars_busy_times_becomes_a_request(
+    pro, service, ics_server
+):
+    calendar = services.calendar_add(
+        pro=pro, name="P", url=ics_server.serve("/f.ics", ics(PARIS_MONDAYS))
+    )
+    # Busy times known up to 10 March only (as after a sync with a shorter window).
+    ExternalCalendar.objects.filter(pk=calendar.pk).update(
+        synced_until=datetime(2027, 3, 10, tzinfo=UTC)
+    )
+    client = make_user()
+    inside = services.booking_create(
+        client=client, service=service, starts_at=paris(date(2027, 3, 3), 9)
+    )
+    beyond = services.booking_create(
+        client=client, service=service, starts_at=paris(date(2027, 3, 17), 9)
+    )
+    assert (inside.status, beyond.status) == (Booking.Status.CONFIRMED, Booking.Status.REQUESTED)
+    assert BookingEvent.objects.get(booking=beyond).reason == UNCHECKED_CALENDAR_REASON
+
+
 # Stale or failing calendars: requests, and the accept re-checks --------------------------------
 
 
@@ -404,6 +482,31 @@ def test_while_a_calendar_fails_bookings_become_requests(pro, service, ics_serve
         client=make_user(), service=service, starts_at=paris(date(2027, 3, 3), 9)
     )
     assert booking.status == Booking.Status.REQUESTED
+
+
+def test_a_clients_reschedule_waits_for_the_pro_while_a_calendar_is_stale(
+    pro, service, ics_server, travel
+):
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/f.ics", ics(PARIS_MONDAYS)))
+    client = make_user()
+    mine, theirs = (
+        services.booking_create(client=client, service=service, starts_at=paris(day, 9))
+        for day in (date(2027, 3, 3), date(2027, 3, 5))
+    )
+    assert mine.status == theirs.status == Booking.Status.CONFIRMED
+    travel(datetime(2027, 3, 1, 9, tzinfo=UTC))  # stale
+    moved = services.booking_transition(
+        booking=mine, action="reschedule", by=client, starts_at=paris(date(2027, 3, 4), 9)
+    )
+    assert moved.status == Booking.Status.REQUESTED
+    assert moved.expires_at == datetime(2027, 3, 2, 9, tzinfo=UTC)
+    event = BookingEvent.objects.filter(booking=mine).latest("pk")
+    assert UNCHECKED_CALENDAR_REASON in event.reason
+    # The pro moving a booking has checked their own calendar: it stays confirmed.
+    by_pro = services.booking_transition(
+        booking=theirs, action="reschedule", by=pro.user, starts_at=paris(date(2027, 3, 5), 10)
+    )
+    assert by_pro.status == Booking.Status.CONFIRMED
 
 
 def test_a_paid_booking_waits_for_the_pro_while_a_calendar_is_stale(
@@ -445,6 +548,38 @@ def test_accepting_a_request_syncs_the_calendars_and_refuses_a_time_now_busy(
     ics_server.serve("/f.ics", ics(PARIS_MONDAYS))  # the lunch moved away
     done = services.booking_transition(booking=booking, action="confirm", by=pro.user)
     assert done.status == Booking.Status.CONFIRMED
+
+
+def test_accepting_a_series_syncs_the_calendars_once_and_names_a_date_now_busy(
+    pro, service, ics_server, travel
+):
+    services.calendar_add(pro=pro, name="P", url=ics_server.serve("/f.ics", ics(PARIS_MONDAYS)))
+    travel(datetime(2027, 3, 1, 9, tzinfo=UTC))  # stale: the series is made of requests
+    client = make_user()
+    _, bookings, _ = services.booking_series_create(
+        by=client,
+        client=client,
+        service=service,
+        starts_at=paris(date(2027, 3, 3), 12),
+        every_weeks=1,
+        count=4,
+    )
+    assert {b.status for b in bookings} == {Booking.Status.REQUESTED}
+    # Meanwhile the pro put a lunch in their own calendar on the third Wednesday.
+    lunch = one_off("lunch", paris(date(2027, 3, 17), 12, 30))
+    ics_server.serve("/f.ics", ics(PARIS_MONDAYS, lunch))
+    fetches = len(ics_server.requests)
+    with pytest.raises(SlotUnavailable) as refused:
+        services.booking_series_confirm(booking=bookings[0], by=pro.user)
+    assert refused.value.messages[0].startswith("17 Mar 2027: Your own calendar shows you busy")
+    assert refused.value.messages[0].endswith("Nothing was accepted.")
+    assert len(ics_server.requests) == fetches + 1  # one sync for the whole series
+    assert set(Booking.objects.values_list("status", flat=True)) == {Booking.Status.REQUESTED}
+
+    ics_server.serve("/f.ics", ics(PARIS_MONDAYS))  # the lunch moved away
+    accepted = services.booking_series_confirm(booking=bookings[2], by=pro.user)
+    assert [b.status for b in accepted] == [Booking.Status.CONFIRMED] * 4
+    assert len(ics_server.requests) == fetches + 2
 
 
 def test_a_client_trying_to_confirm_does_not_make_timz_fetch_the_pros_calendars(

@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 
 from bookings.models import BookingEvent
-from conftest import local_at, make_booking
+from conftest import local_at, make_booking, make_pro
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +47,38 @@ def test_existing_events_get_their_action_and_a_reschedule_its_times(client_user
         datetime(2026, 3, 5, 13, tzinfo=UTC),
     )
     assert events[0].old_starts_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calendar_addresses_are_encrypted_in_place_and_decrypted_going_back():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from timz import crypto
+
+    before = [("bookings", "0016_content_translations")]
+    after = [("bookings", "0017_external_calendar_url_encrypted")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    pro = make_pro()
+    secret = "https://calendar.example/ical/private-77c1/basic.ics"
+    old_apps.get_model("bookings", "ExternalCalendar").objects.create(
+        pro_id=pro.pk, name="Personal", kind="ics", url=secret
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new_apps = executor.loader.project_state(after).apps
+    (row,) = new_apps.get_model("bookings", "ExternalCalendar").objects.values()
+    assert "private-77c1" not in str(row)
+    assert row["host"] == "calendar.example"
+    assert crypto.decrypt(row["url_encrypted"]) == secret
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    (url,) = old_apps.get_model("bookings", "ExternalCalendar").objects.values_list(
+        "url", flat=True
+    )
+    assert url == secret
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())

@@ -4,7 +4,6 @@ Their busy times block the pro's free time (bookings.services.calendars)."""
 from __future__ import annotations
 
 from http import HTTPStatus
-from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,8 +26,6 @@ def _page(request, pro, *, ics=None, caldav=None, status=HTTPStatus.OK):
     calendars = list(selectors.calendars_for_pro(pro=pro))
     for calendar in calendars:
         calendar.freshness_now = calendar.freshness(now, stale_after=limit)
-        # The host only: an ICS link's path is its secret.
-        calendar.host = urlsplit(calendar.url).hostname or ""
 
     context = {
         "pro": pro,

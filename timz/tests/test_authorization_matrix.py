@@ -60,6 +60,7 @@ from conftest import (
     give_totp,
     local_at,
     make_booking,
+    make_calendar,
     make_category,
     make_pro,
     make_service,
@@ -359,9 +360,7 @@ def build_world() -> World:
     # The pros' own calendars. Syncing one only reaches the address check: a loopback address
     # is refused without a connection (CALENDAR_ALLOW_PRIVATE_HOSTS is off here).
     calendar, other_calendar = (
-        ExternalCalendar.objects.create(
-            pro=owner, name="Personal", kind="ics", url=f"http://127.0.0.1:9/{secret}.ics"
-        )
+        make_calendar(pro=owner, name="Personal", url=f"http://127.0.0.1:9/{secret}.ics")
         for owner, secret in ((pro, CALENDAR_SECRET), (other_pro, "other-ics-secret"))
     )
 
