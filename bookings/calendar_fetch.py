@@ -8,6 +8,8 @@ A calendar URL is typed by a user and fetched by the server, so every request he
   so a DNS answer that changes between the check and the connection gains nothing;
 - follows at most MAX_REDIRECTS redirects, each checked like the first URL (credentials are not
   sent to another host, nor over plain http after https);
+- sends a password over plain http only to a private or loopback address (``password_may_travel``),
+  which only tests allow: a CalDAV address on the internet must be https;
 - has connect and read timeouts, an overall deadline, and stops reading past
   ``settings.CALENDAR_MAX_BYTES``.
 
@@ -121,11 +123,28 @@ def _refusal_message(kind: str) -> str:
     )
 
 
-def check_url(url: str) -> str:
-    """normalise_url, then resolve_checked: the URL as fetched, or URLRefused (no request)."""
+def password_may_travel(scheme: str, address: str) -> bool:
+    """Whether a password may be sent to `address` over `scheme`: over https, or to a private or
+    loopback address (reachable only where CALENDAR_ALLOW_PRIVATE_HOSTS allows it, in tests).
+    Over plain http on the internet anyone on the way could read it."""
+    return scheme == "https" or calendar_import.address_refusal(address) is not None
+
+
+def check_url(url: str, *, with_password: bool = False) -> str:
+    """normalise_url, then resolve_checked: the URL as fetched, or URLRefused (no request).
+    `with_password`: the URL will be sent a password, so it must be one that may carry it."""
     url = normalise_url(url)
     parts = urlsplit(url)
-    resolve_checked(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    address = resolve_checked(
+        parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    )
+    if with_password and not password_may_travel(parts.scheme, address):
+        raise URLRefused(
+            _(
+                "Use an address starting with https://: over http:// your password "
+                "could be read on the way."
+            )
+        )
     return url
 
 
@@ -193,8 +212,10 @@ def request(
             "Host": parts.netloc,
             **(headers or {}),
         }
-        if secure and parts.scheme != "https":
-            auth = None  # a redirect down to http: no credentials from here on
+        if auth and (
+            (secure and parts.scheme != "https") or not password_may_travel(parts.scheme, address)
+        ):
+            auth = None  # a redirect down to http, or plain http on the internet: no credentials
         if auth and parts.hostname == origin:
             token = b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
             sent["Authorization"] = f"Basic {token}"

@@ -67,11 +67,11 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _checked_url(url: str) -> str:
+def _checked_url(url: str, *, with_password: bool = False) -> str:
     if len(url or "") > 2000:
         raise ValidationError(_("This address is too long."))
     try:
-        return calendar_fetch.check_url(url)
+        return calendar_fetch.check_url(url, with_password=with_password)
     except calendar_fetch.URLRefused as exc:
         raise ValidationError(str(exc), code="url_refused") from exc
 
@@ -100,7 +100,7 @@ def calendar_add(
             raise ValidationError(_("A CalDAV calendar needs a user name and an app password."))
         if len(username) > 200 or len(password) > 500:
             raise ValidationError(_("The user name or password is too long."))
-        kind, address = ExternalCalendar.Kind.CALDAV, _checked_url(caldav_url)
+        kind, address = ExternalCalendar.Kind.CALDAV, _checked_url(caldav_url, with_password=True)
     else:
         kind, address, username, password = ExternalCalendar.Kind.ICS, _checked_url(url), "", ""
     with transaction.atomic():

@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from accounts.models import User
-from bookings import selectors, services
+from bookings import calendar_fetch, selectors, services
 from bookings.lifecycle import SlotUnavailable
 from bookings.models import Booking, BookingEvent, BusyInterval, ExternalCalendar
 from bookings.services.booking import CALENDAR_BUSY_MESSAGE, UNCHECKED_CALENDAR_REASON
@@ -200,6 +201,31 @@ def test_a_private_address_is_refused_when_adding(pro, settings):
         services.calendar_add(pro=pro, name="Local", url="http://127.0.0.1:9/a.ics")
     assert caught.value.code == "url_refused"
     assert not ExternalCalendar.objects.exists()
+
+
+def test_a_caldav_address_on_the_internet_must_be_https(pro):
+    """An app password over plain http could be read on the way: refused before any request
+    (an IP literal, so nothing is looked up or fetched)."""
+    with pytest.raises(ValidationError, match="https://") as caught:
+        services.calendar_add(
+            pro=pro, name="Work", caldav_url="http://93.184.216.34/dav/", username="u", password="p"
+        )
+    assert caught.value.code == "url_refused"
+    assert not ExternalCalendar.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("scheme", "address", "may"),
+    [
+        ("https", "93.184.216.34", True),
+        ("http", "93.184.216.34", False),
+        ("http", "2606:2800:220:1:248:1893:25c8:1946", False),
+        ("http", "127.0.0.1", True),  # reachable only where private hosts are allowed (tests)
+        ("http", "10.1.2.3", True),
+    ],
+)
+def test_a_password_travels_over_https_or_to_a_private_address_only(scheme, address, may):
+    assert calendar_fetch.password_may_travel(scheme, address) is may
 
 
 # CalDAV (Radicale) -----------------------------------------------------------------------------
