@@ -96,6 +96,30 @@ def test_saving_the_test_card_confirms_the_booking_with_visa_4242(setup, client_
     assert "Card saved" in page
 
 
+def test_the_policy_is_shown_before_booking_on_the_confirm_step_and_in_the_confirmation_email(
+    setup, client_user, commit
+):
+    from conftest import local_at
+
+    http = login(client_user)
+    before = "Your card is saved when booking; if you miss the appointment or cancel later"
+    fee = "the pro may charge 40% (€20.00)."
+    pro_page = http.get(setup.pro.get_absolute_url()).text
+    assert before in pro_page and fee in pro_page
+    url = reverse("bookings:confirm", args=[setup.pro.slug, setup.pk])
+    confirm = http.get(url, {"start": local_at(3, 10).isoformat()}).text
+    assert before in confirm and fee in confirm
+
+    booking = book(client=client_user, service=setup)
+    with commit():
+        save_card_offline(http, booking)
+    (email,) = [m for m in mail.outbox if m.to == [client_user.email]]
+    html = email.alternatives[0][0]
+    for body in (email.body, html):
+        assert "Your card is saved; if you miss the appointment" in body
+        assert fee in body
+
+
 def test_in_request_mode_the_saved_card_sends_the_request_to_the_pro(
     request_mode, offline_account, client_user
 ):
