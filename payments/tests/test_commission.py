@@ -16,27 +16,17 @@ from bookings.models import Booking
 from conftest import book, local_at, login, make_booking, make_user
 from payments import services
 from payments.models import FeeRate, Payment
-from payments.tests.conftest import pay_offline, post_event, session_event
+from payments.tests.conftest import (
+    arrive_through_link,
+    book_through_page,
+    pay_offline,
+    post_event,
+    session_event,
+)
 
 pytestmark = pytest.mark.django_db
 
 SOURCE = Booking.Source
-
-
-def arrive_through_link(http: Client, pro) -> None:
-    response = http.get(reverse("share_link", kwargs={"slug": pro.slug}))
-    assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == reverse("accounts:pro_detail", kwargs={"slug": pro.slug})
-    assert attribution.COOKIE in response.cookies
-
-
-def book_through_page(http: Client, service, *, days=3, hour=10) -> Booking:
-    """The booking page's Confirm, as a client does."""
-    url = reverse("bookings:confirm", args=[service.pro.slug, service.pk])
-    start = local_at(days, hour).isoformat()
-    response = http.post(url, {"start": start, "note": ""})
-    assert response.status_code == HTTPStatus.FOUND, response.content[:500]
-    return Booking.objects.filter(client_id=http.session["_auth_user_id"]).latest("id")
 
 
 @pytest.fixture
