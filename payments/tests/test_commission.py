@@ -59,6 +59,20 @@ def test_new_client_through_the_pros_link_pays_no_platform_fee(setup, client_use
     assert (payment.amount, payment.fee, payment.net) == (5000, 0, 5000)
 
 
+def test_the_pro_sees_why_the_fee_is_nothing_and_no_minus_sign_before_it(
+    setup, client_user, commit
+):
+    http = login(client_user)
+    arrive_through_link(http, setup.pro)
+    booking = book_through_page(http, setup)
+    with commit():
+        pay_offline(http=http, booking=booking)
+
+    page = login(setup.pro.user).get(reverse("bookings:detail", args=[booking.pk])).text
+    fee = page.split("(booked through your share link)")[1].split("</div>")[0]
+    assert "<dd>€0.00</dd>" in fee
+
+
 def test_new_client_booking_through_the_api_after_the_link_is_pro_link_too(setup, client_user):
     http = login(client_user)
     arrive_through_link(http, setup.pro)
