@@ -235,7 +235,8 @@ DUE = "due"
 
 
 def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
-    """The booking's ``payment`` JSON: None for a booking paid at the appointment.
+    """The booking's ``payment`` JSON: None for a booking paid at the appointment (a
+    card-on-file booking waiting for its card included).
 
     From ``pending_payment`` on, it says what is paid when booking (the price, or the deposit):
     ``status`` "due" until it is paid, then the payment's status (succeeded, refunded, ...).
@@ -249,7 +250,9 @@ def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
     has_deposit = booking.deposit_amount > 0
     main = by_kind.get(Payment.Kind.DEPOSIT if has_deposit else Payment.Kind.FULL)
     awaiting = booking.status == Booking.Status.PENDING_PAYMENT
-    if main is None and not awaiting:
+    if main is None and (not awaiting or booking_saves_card(booking)):
+        # A card-on-file booking awaits a card, not a payment: it is paid at the appointment
+        # (the booking JSON's `card` block says the card is missing).
         return None
     is_client = viewer is not None and getattr(viewer, "pk", None) == booking.client_id
     sees_fee = viewer_sees_fee(booking=booking, viewer=viewer)

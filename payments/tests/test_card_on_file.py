@@ -346,6 +346,22 @@ def test_booking_json_shows_the_saved_card_and_the_fee(no_show_booking, client_u
     assert "already charged" in again.json()["detail"]
 
 
+def test_a_booking_waiting_for_its_card_has_no_payment_due(setup, client_user, commit):
+    booking = book(client=client_user, service=setup)
+    http = login(client_user)
+    url = f"/api/v1/bookings/{booking.pk}"
+
+    waiting = http.get(url).json()
+    assert waiting["status"] == S.PENDING_PAYMENT
+    assert waiting["payment"] is None  # nothing is charged when booking: no "due" without a link
+    assert waiting["card"]["status"] == "missing"
+    assert http.get("/api/v1/bookings").json()[0]["payment"] is None
+    with commit():
+        save_card_offline(http, booking)
+    saved = http.get(url).json()
+    assert (saved["payment"], saved["card"]["status"]) == (None, "saved")
+
+
 def test_bookings_without_a_card_have_no_card_keys(offline_account, service, client_user):
     booking = book(client=client_user, service=service)
     data = login(client_user).get(f"/api/v1/bookings/{booking.pk}").json()
