@@ -187,6 +187,8 @@ def test_the_money_page_figures_are_fee_reports_for_the_pro_and_month(a_month):
     html = response.content.decode()
     for figure in ("€115.00", "€8.00", "−€9.50", "−€20.00", "−€27.00", "€66.50"):
         assert figure in html
+    # A refund's line gives back its fee: the same minus sign as the figures' deductions.
+    assert "−€2.00" in html and "-€" not in html
     assert html.count('data-testid="money-line"') == 7
     booking_url = reverse("bookings:detail", args=[Payment.objects.get(paid_at=dec(3)).booking_id])
     assert f'href="{booking_url}"' in html
