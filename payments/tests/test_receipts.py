@@ -137,6 +137,17 @@ def test_the_pro_and_staff_see_the_fee_and_net(paid, staff_user):
         page = login(user).get(reverse("payments:receipt", args=[paid.pk]))
         assert page.status_code == HTTPStatus.OK
         assert "Platform fee" in page.text and "€45.00" in page.text
+        assert "−€5.00" in page.text
+
+
+def test_a_pro_link_receipt_shows_a_fee_of_nothing_without_a_minus_sign(paid, client_user):
+    paid.fee = 0
+    paid.save()
+    http = login(paid.booking.pro.user)
+    page = http.get(reverse("payments:receipt", args=[paid.pk])).text
+    assert '<td class="num">€0.00</td>' in page and "−€0.00" not in page
+    text = pdf_text(http.get(reverse("payments:receipt_pdf", args=[paid.pk])))
+    assert "Platform fee €0.00" in text.replace("\n", " ") and "−€0.00" not in text
 
 
 def test_refunds_are_on_the_receipt(paid, client_user, commit):
