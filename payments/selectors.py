@@ -329,7 +329,8 @@ def online_payment_unavailable_reason(pro) -> str | None:
 PAYOUTS_UNAVAILABLE = gettext_noop(
     "Payouts could not be loaded just now. The figures above are complete."
 )
-# Stripe's payouts of a (pro, month) are kept this long, so a page view is not an API call.
+# Stripe's payouts of a (pro, month), read from the account's balance transactions, are kept
+# this long, so a page view is not an API call.
 PAYOUT_CACHE_SECONDS = 300
 
 
@@ -398,8 +399,9 @@ class Payouts:
 
 def payouts_for_month(*, pro: ProProfile, month: Month) -> Payouts:
     """The pro's payouts arriving in `month` (by arrival date), newest first: Timz's own
-    records (the offline backend's) and, for a Stripe account, Stripe's list, cached for
-    ``PAYOUT_CACHE_SECONDS`` per pro and month. When Stripe cannot be reached the records are
+    records (the offline backend's) and, for a Stripe account, the payouts among its Stripe
+    balance transactions (``list_payouts``), cached for ``PAYOUT_CACHE_SECONDS`` per pro and
+    month. When Stripe cannot be reached the records are
     returned with ``error`` set; nothing is cached then."""
     own = [
         PayoutInfo(

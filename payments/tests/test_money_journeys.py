@@ -2,12 +2,14 @@
 the Stripe stand-in (the official SDK, signed webhooks): a deposit booking, a card-on-file
 no-show fee, a tip, and a commission-free booking through the pro's own link. Then every reader
 of that month agrees: ``fee_report`` for the pro, the money page, ``GET /api/v1/me/earnings``,
-``manage.py fee_report --pro`` and the platform's split by source.
+``manage.py fee_report --pro`` and the platform's split by source; and the month's payouts on
+the money page (Timz's own records offline, the account's Stripe balance transactions on the
+stand-in) pay out the net.
 
 Each journey is tested in detail in its own file (test_deposit, test_card_on_file[_stripe],
 test_tips, test_commission); this one shows they add up."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from io import StringIO
 
@@ -15,6 +17,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings import services as booking_services
 from bookings.models import Booking, Protection, Service
@@ -22,6 +25,7 @@ from conftest import book, login, make_service
 from payments import selectors
 from payments.models import Payment, SavedCard
 from payments.reports import fee_report, source_report
+from payments.services import payouts_offline_run
 from payments.tests.conftest import (
     arrive_through_link,
     book_through_page,
@@ -50,6 +54,10 @@ class Offline:
         response = http.post(response["Location"], {"outcome": "save"})
         assert response.status_code == HTTPStatus.FOUND
 
+    def pay_out(self, pro) -> None:
+        """The weekly run of ``process_due``: Timz's own payout records."""
+        assert payouts_offline_run(now=timezone.now()) == 1
+
 
 class OnStripe:
     """The client pays (or saves a card) on Stripe's page; Stripe's signed webhook arrives."""
@@ -70,6 +78,14 @@ class OnStripe:
         self.standin.complete_setup(card.checkout_session_id)
         event = session_event(self.standin, card.checkout_session_id)
         assert post_event(Client(), event).status_code == HTTPStatus.OK
+
+    def pay_out(self, pro) -> None:
+        """Stripe pays the account's balance out by itself, arriving two days later; Timz reads
+        it back from the account's balance transactions."""
+        arrival = (timezone.now() + timedelta(days=2)).replace(hour=0, minute=0, second=0)
+        account = pro.connected_account.stripe_account_id
+        [payout] = self.standin.pay_out(account, arrival_date=int(arrival.timestamp()))
+        assert payout["currency"] == "eur"
 
 
 @pytest.fixture(params=["offline", "stripe"])
@@ -161,8 +177,12 @@ def test_the_four_journeys_add_up_and_every_reader_of_the_month_agrees(
     tip.refresh_from_db()
     assert (tip.status, tip.amount, tip.fee) == ("succeeded", 700, 0)
 
+    # The pro is paid out what they kept (offline: Timz's weekly payout; on Stripe: the
+    # account's balance, which the transfers of the destination charges filled).
+    backend.pay_out(pro)
+
     # Every reader of December. Five payments: for bookings the deposit, the fee and two
-    # visits; and the tip.
+    # visits; and the tip. The month's payouts are its net.
     gross, tips, fees = 1500 + 2000 + 5000 + 5000, 700, 150 + 200 + 500 + 0
     net = gross + tips - fees
     month = selectors.pro_month(pro=pro, month="2026-12")
@@ -177,6 +197,8 @@ def test_the_four_journeys_add_up_and_every_reader_of_the_month_agrees(
     for figure in ("€135.00", "€7.00", "−€8.50", "€133.50"):
         assert figure in html, figure
     assert html.count('data-testid="money-line"') == 5
+    assert page.context["payouts"].totals() == {"EUR": net}
+    assert "Paid out: €133.50" in html
 
     api = pro_http.get("/api/v1/me/earnings", {"month": "2026-12"}).json()
     figures = {k: api[k] for k in ("currency", "gross", "fees", "refunds", "disputes", "tips")}
