@@ -48,9 +48,10 @@ class ProFilters(Schema):
         max_length=3,
         description=(
             "ISO 4217 code prices are compared in: pros priced in it come first, the others "
-            "after. Without it, a max_price is in the caller's default currency: a signed-in "
-            "pro's own, a signed-in client's zone's country's, else the Accept-Language "
-            "region's (en-GB: GBP, en-US: USD), else the platform's."
+            "after. Without it, a max_price is in the caller's default currency: the `city`'s "
+            "country's when the city is known, else a signed-in pro's own, a signed-in "
+            "client's zone's country's, else the Accept-Language region's (en-GB: GBP, "
+            "en-US: USD), else the platform's."
         ),
     )
     max_price: int | None = Field(
@@ -81,7 +82,7 @@ def pros(request, filters: Query[ProFilters]):
             _("Unknown currency “%(code)s”: use an ISO 4217 code.") % {"code": filters.currency},
         )
     if currency is None and filters.max_price is not None:
-        currency = viewer_currency(request)
+        currency = viewer_currency(request, city=filters.city)
     found = selectors.pro_search(
         q=filters.q,
         category=filters.category,

@@ -21,8 +21,17 @@ class PriceOut(Schema):
 
 
 class DepositRuleOut(Schema):
-    amount: int | None = Field(None, description="A fixed deposit, in minor units")
-    percent: int | None = Field(None, description="A deposit as a percentage of the price")
+    """Exactly one key: ``amount`` for a fixed deposit, ``percent`` for a percentage (both are
+    optional in the schema; the one that does not apply is left out, not null)."""
+
+    amount: int | None = Field(
+        None, description="A fixed deposit, in minor units", exclude_if=lambda v: v is None
+    )
+    percent: int | None = Field(
+        None,
+        description="A deposit as a percentage of the price",
+        exclude_if=lambda v: v is None,
+    )
 
 
 class ProtectionOut(Schema):
@@ -30,7 +39,10 @@ class ProtectionOut(Schema):
         description="none; deposit: paid when booking; card: a saved card, charged the no-show "
         "fee after a no-show or a late cancellation"
     )
-    deposit: DepositRuleOut | None = Field(description="Set for kind deposit: amount or percent")
+    deposit: DepositRuleOut | None = Field(
+        description="For kind deposit: only the key that applies, amount or percent; null for "
+        "the other kinds"
+    )
     no_show_fee_percent: int = Field(description="For kind card: the fee, % of the price")
 
 

@@ -1,9 +1,9 @@
 """The directory search form (home page) and the currency a visitor compares prices in.
 
 Prices are typed in major units of the chosen currency (a select next to the max price); its
-default is `viewer_currency`: a signed-in pro's own currency, a signed-in client's zone's
-country's, else the region of the browser's Accept-Language (en-GB: GBP, en-US: USD, fr-FR:
-EUR), else settings.DEFAULT_CURRENCY.
+default is `viewer_currency`: the currency of the city searched in (its pros price in it), else
+a signed-in pro's own currency, a signed-in client's zone's country's, else the region of the
+browser's Accept-Language (en-GB: GBP, en-US: USD, fr-FR: EUR), else settings.DEFAULT_CURRENCY.
 """
 
 from decimal import Decimal
@@ -17,10 +17,16 @@ from accounts import content, geo, selectors
 from timz import money
 
 
-def viewer_currency(request) -> str:
-    """The currency `request`'s visitor most likely pays in (see the module doc). For an
-    anonymous visitor it depends on the Accept-Language header alone (the page cache keys on
-    it); for a signed-in one it reads the profile the page header loads anyway."""
+def viewer_currency(request, *, city: str | None = None) -> str:
+    """The currency `request`'s visitor most likely pays in (see the module doc). `city`, a
+    city the visitor searches in, comes first when its country is known: a visitor from
+    anywhere compares Manchester's prices in pounds. Otherwise, for an anonymous visitor it
+    depends on the Accept-Language header alone (the page cache keys on it, and on the URL,
+    which holds the city); for a signed-in one it reads the profile the page header loads
+    anyway."""
+    found = geo.city_currency(city) if city else None
+    if found:
+        return found
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         pro = getattr(user, "pro_profile", None) if user.is_pro else None

@@ -41,7 +41,7 @@ def home(request):
         request.GET or None,
         categories=categories,
         cities=directory.cities_all(),
-        default_currency=viewer_currency(request),
+        default_currency=viewer_currency(request, city=request.GET.get("city")),
     )
     if form.is_bound:
         form.is_valid()  # invalid fields are shown as errors and ignored; the rest still filter

@@ -195,7 +195,7 @@ def availability_search(request, query: Query[AvailabilityQuery]):
         near=(place.lat, place.lng) if place else None,
         km=km,
         sort=query.sort,
-        currency=viewer_currency(request),
+        currency=viewer_currency(request, city=query.near),
     )
     if not offers and query.category and not category_exists(query.category):
         raise HttpError(400, _("Unknown category “%(category)s”.") % {"category": query.category})

@@ -1,18 +1,16 @@
 """A card-on-file no-show fee in a real browser (offline backend): the client books a
 card-protected service and saves the test card, the pro marks a no-show and charges the fee;
 a fee the bank wanted the client to confirm is paid through its link. Screenshots on phone and
-laptop go to /tmp/shots/cardfile/."""
+laptop go to e2e/artifacts/cardfile-*.png."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-from e2e.conftest import LAPTOP, PHONE, setup_people
+from e2e.conftest import LAPTOP, PHONE, screenshot, setup_people
 from e2e.conftest import log_in as e2e_log_in
 
 PASSWORD = "correct-horse-battery"
-SHOTS = Path("/tmp/shots/cardfile")
 
 SETUP = (
     setup_people(PASSWORD)
@@ -69,8 +67,7 @@ def data(server):
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, f"cardfile-{name}")
 
 
 def log_in(page, email):
@@ -81,6 +78,8 @@ def book_and_save_card(page, data, name) -> int:
     page.goto(f"/bookings/new/{data['slug']}/{data['service_id']}/")
     page.locator("a.time").first.click()
     assert page.get_by_test_id("save-card").is_visible()
+    policy = page.get_by_test_id("protection-policy").inner_text()
+    assert "Your card is saved when booking" in policy and "40% (€20.00)" in policy, policy
     shot(page, f"confirm-{name}")
     page.get_by_role("button", name="Confirm booking and save a card").click()
     assert re.search(r"/payments/cards/\d+/$", page.url), page.url

@@ -1,6 +1,7 @@
 """The pro's dashboard overview and money page in a browser, on a phone and on a laptop: the
 overview's cards, the month's figures and lines, payouts, month navigation, the CSV download,
-and axe on both pages. Screenshots go to e2e/artifacts (and $TIMZ_SHOTS when set).
+and axe on both pages; staff reading the same month in the admin. Screenshots go to
+e2e/artifacts (and $TIMZ_SHOTS when set).
 
 Each viewport works as its own demo pro (pro11, pro13: pay-online pros nobody else's file
 uses), given a month of every kind of money by SCENE.
@@ -14,7 +15,7 @@ import shutil
 
 import pytest
 
-from e2e.conftest import LAPTOP, PHONE, log_in, screenshot
+from e2e.conftest import LAPTOP, PHONE, authenticator_code, log_in, make_account, screenshot
 from e2e.test_accessibility import AXE_JS, Auditor
 
 PROS = [
@@ -145,3 +146,33 @@ def test_a_pro_reads_the_dashboard_and_the_months_money(new_page, demo, axe_js, 
     page.goto("/payments/money/?month=2026-13")
     assert "use YYYY-MM" in page.get_by_test_id("bad-request-message").inner_text()
     axe.check()
+
+
+@pytest.mark.parametrize("viewport, email", PROS)
+def test_staff_read_the_pros_month_in_the_admin(new_page, demo, viewport, email):
+    demo.manage("shell", "-c", SCENE.format(email=email))
+    pro_id = demo.manage(
+        "shell",
+        "-c",
+        f"from accounts.models import ProProfile; "
+        f"print(ProProfile.objects.get(user__email='{email}').pk)",
+    ).split()[-1]
+    label = label_of(viewport)
+    staff = make_account(demo, f"money-staff-{label}@example.com", staff=True, totp=True)
+    page = new_page(viewport)
+    log_in(page, staff, code=authenticator_code())
+
+    page.goto(f"/admin/payments/payout/money/{pro_id}/")
+    assert page.get_by_role("heading", name=re.compile("^Money of ")).is_visible()
+    assert page.get_by_test_id("admin-figures").first.is_visible()
+    kinds = page.locator("table").last.inner_text()
+    for kind in ("Deposit", "Balance", "Tip", "Refund", "No-show or late-cancellation fee"):
+        assert kind in kinds
+    # The wide tables scroll inside the page; an amount stays on one line.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(
+        "[...document.querySelectorAll('td.num')]"
+        ".every(td => getComputedStyle(td).whiteSpace === 'nowrap')"
+    )
+    keep(page, f"money-admin-{label}")
+    assert page.csp_violations == []

@@ -22,7 +22,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -33,10 +33,10 @@ from stripe import RequestOptions
 from stripe.params import (
     AccountCreateParams,
     AccountLinkCreateParams,
+    BalanceTransactionListParams,
     CustomerCreateParams,
     PaymentIntentCreateParams,
     PaymentIntentRetrieveParams,
-    PayoutListParams,
     RefundCreateParams,
     SetupIntentRetrieveParams,
     TransferReversalCreateParams,
@@ -415,45 +415,65 @@ class StripeGateway:
         )
         return reversal.id
 
-    # At most this many pages of 100 payouts per call (a month has a few dozen at most).
+    # At most this many pages of 100 balance transactions per call (a month has a few dozen
+    # payouts at most).
     PAYOUT_PAGES = 10
+    # How long before its arrival date a payout may have been made: Stripe's standard payouts
+    # take a few business days to reach the bank (up to about a week in some countries).
+    PAYOUT_TRANSIT_DAYS = 14
 
     def list_payouts(
         self, *, account_id: str, arrival_from: date, arrival_to: date
     ) -> list[PayoutInfo]:
         """The connected account's payouts arriving on days [arrival_from, arrival_to), newest
-        first, every page (``has_more`` / ``starting_after``). Stripe dates a payout's
-        arrival at midnight UTC of its day."""
+        first, read from its balance transactions of type ``payout`` (each one is the money a
+        payout took out of the balance, so its amount is negative) with the payout expanded
+        for its arrival date and status. Balance transactions filter on ``created`` only: the
+        window starts ``PAYOUT_TRANSIT_DAYS`` early, so a payout made at the end of the
+        previous month that arrives in this one is found. Every page (``has_more`` /
+        ``starting_after``). Stripe dates a payout's arrival at midnight UTC of its day."""
         payouts: list[PayoutInfo] = []
-        params: PayoutListParams = {
+        made_from = datetime.combine(arrival_from, time(), UTC) - timedelta(
+            days=self.PAYOUT_TRANSIT_DAYS
+        )
+        params: BalanceTransactionListParams = {
+            "type": "payout",
             "limit": 100,
-            "arrival_date": {
-                "gte": int(datetime.combine(arrival_from, time(), UTC).timestamp()),
+            "created": {
+                "gte": int(made_from.timestamp()),
                 "lt": int(datetime.combine(arrival_to, time(), UTC).timestamp()),
             },
+            "expand": ["data.source"],
         }
-        # The account's own payouts: without the header Stripe lists the platform's.
+        # The account's own balance: without the header Stripe lists the platform's.
         options: RequestOptions = {"stripe_account": account_id}
         for _ in range(self.PAYOUT_PAGES):
-            page = self._call(self.client.v1.payouts.list, params, options)
-            for payout in page.data:
+            page = self._call(self.client.v1.balance_transactions.list, params, options)
+            for transaction in page.data:
+                payout = transaction.source
+                if isinstance(payout, str) or payout is None:
+                    detail = f"Balance transaction {transaction.id} came without its payout."
+                    raise GatewayError(PROVIDER_FAILED, detail=detail)
+                arrival = datetime.fromtimestamp(payout.arrival_date, UTC).date()
+                if not arrival_from <= arrival < arrival_to:
+                    continue
                 try:
-                    amount = money.from_stripe_amount(payout.amount, payout.currency)
+                    amount = money.from_stripe_amount(-transaction.amount, transaction.currency)
                 except ValueError as exc:
                     raise GatewayError(PROVIDER_FAILED, detail=str(exc)) from exc
                 payouts.append(
                     PayoutInfo(
                         id=payout.id,
                         amount=amount,
-                        currency=payout.currency.upper(),
-                        arrival_date=datetime.fromtimestamp(payout.arrival_date, UTC).date(),
+                        currency=transaction.currency.upper(),
+                        arrival_date=arrival,
                         status=payout.status,
                     )
                 )
             if not page.has_more or not page.data:
                 break
             params["starting_after"] = page.data[-1].id
-        return payouts
+        return sorted(payouts, key=lambda payout: payout.arrival_date, reverse=True)
 
     # -- card on file ------------------------------------------------------------------------
 

@@ -361,8 +361,8 @@ class Payout(models.Model):
 
     The offline backend writes these (``payments.services.payouts_offline_run``: once a week,
     everything a pro earned and was not yet paid out). A Stripe account's payouts are Stripe's
-    own, read from its API (``payments.selectors.payouts_for_month``), and not copied here;
-    ``stripe_payout_id`` is kept for a payout that was.
+    own, read from its balance transactions (``payments.selectors.payouts_for_month``), and not
+    copied here; ``stripe_payout_id`` is kept for a payout that was.
     """
 
     class Status(models.TextChoices):

@@ -61,7 +61,8 @@ class Receipt:
     refunds: list[RefundLine]
     refunded: str | None
     kept: str | None  # what remains paid after refunds (None without refunds)
-    fee: str | None  # the platform fee and the pro's net: for the pro and staff only
+    fee: str | None  # the platform fee as deducted ("−€5.00"), and the pro's net: for the
+    # pro and staff only
     net: str | None
     status: str
     platform_name: str
@@ -108,7 +109,7 @@ def receipt_for(payment: Payment, *, viewer) -> Receipt:
         ],
         refunded=format_money(payment.amount_refunded, currency) if refunds else None,
         kept=format_money(payment.amount - payment.amount_refunded, currency) if refunds else None,
-        fee=format_money(payment.fee - payment.fee_refunded, currency) if sees_fee else None,
+        fee=format_money(payment.fee_refunded - payment.fee, currency) if sees_fee else None,
         net=format_money(payment.net_after_refunds, currency) if sees_fee else None,
         status=payment.get_status_display(),
         platform_name=settings.PLATFORM_LEGAL_NAME,
@@ -207,7 +208,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     if receipt.fee is not None:
         pdf.set_font("DejaVu", "", 10)
         pdf.cell(width * 0.7, 6, " " + _("Platform fee"))
-        pdf.cell(width * 0.3, 6, f"−{receipt.fee} ", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(width * 0.3, 6, f"{receipt.fee} ", align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.cell(width * 0.7, 6, " " + _("Net to the professional"))
         pdf.cell(width * 0.3, 6, f"{receipt.net} ", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(10)

@@ -235,7 +235,8 @@ DUE = "due"
 
 
 def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
-    """The booking's ``payment`` JSON: None for a booking paid at the appointment.
+    """The booking's ``payment`` JSON: None for a booking paid at the appointment (a
+    card-on-file booking waiting for its card included).
 
     From ``pending_payment`` on, it says what is paid when booking (the price, or the deposit):
     ``status`` "due" until it is paid, then the payment's status (succeeded, refunded, ...).
@@ -249,7 +250,9 @@ def payment_summary_for(*, booking: Booking, viewer) -> dict | None:
     has_deposit = booking.deposit_amount > 0
     main = by_kind.get(Payment.Kind.DEPOSIT if has_deposit else Payment.Kind.FULL)
     awaiting = booking.status == Booking.Status.PENDING_PAYMENT
-    if main is None and not awaiting:
+    if main is None and (not awaiting or booking_saves_card(booking)):
+        # A card-on-file booking awaits a card, not a payment: it is paid at the appointment
+        # (the booking JSON's `card` block says the card is missing).
         return None
     is_client = viewer is not None and getattr(viewer, "pk", None) == booking.client_id
     sees_fee = viewer_sees_fee(booking=booking, viewer=viewer)
@@ -326,7 +329,8 @@ def online_payment_unavailable_reason(pro) -> str | None:
 PAYOUTS_UNAVAILABLE = gettext_noop(
     "Payouts could not be loaded just now. The figures above are complete."
 )
-# Stripe's payouts of a (pro, month) are kept this long, so a page view is not an API call.
+# Stripe's payouts of a (pro, month), read from the account's balance transactions, are kept
+# this long, so a page view is not an API call.
 PAYOUT_CACHE_SECONDS = 300
 
 
@@ -395,8 +399,9 @@ class Payouts:
 
 def payouts_for_month(*, pro: ProProfile, month: Month) -> Payouts:
     """The pro's payouts arriving in `month` (by arrival date), newest first: Timz's own
-    records (the offline backend's) and, for a Stripe account, Stripe's list, cached for
-    ``PAYOUT_CACHE_SECONDS`` per pro and month. When Stripe cannot be reached the records are
+    records (the offline backend's) and, for a Stripe account, the payouts among its Stripe
+    balance transactions (``list_payouts``), cached for ``PAYOUT_CACHE_SECONDS`` per pro and
+    month. When Stripe cannot be reached the records are
     returned with ``error`` set; nothing is cached then."""
     own = [
         PayoutInfo(

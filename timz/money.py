@@ -206,15 +206,18 @@ def format_money(amount: int, currency: str, locale: str | Locale | None = None)
     """`amount` minor units of `currency` as the locale writes it, with the ISO 4217 decimals.
 
     3500 EUR -> "€35.00" (en), "35,00 €" (fr, de); 1500 JPY -> "¥1,500"; 4000 CHF -> "CHF 40.00"
-    (the spaces are no-break spaces). `locale` is a Babel/POSIX name ("fr", "de_CH"); by default
-    the active Django language, and English for a language Babel does not know. Raises ValueError
-    for an unknown currency and TypeError for an amount that is not an int.
+    (the spaces are no-break spaces). A negative amount takes the minus sign U+2212 ("−€5.00"),
+    as the pages write a deduction before a positive amount, not the hyphen-minus CLDR's
+    patterns give. `locale` is a Babel/POSIX name ("fr", "de_CH"); by default the active Django
+    language, and English for a language Babel does not know. Raises ValueError for an unknown
+    currency and TypeError for an amount that is not an int.
     """
     code = _code(currency)
     where = _locale(locale)
-    return _currency_pattern(where, code).apply(
+    text = _currency_pattern(where, code).apply(
         to_major(amount, code), where, currency=code, currency_digits=False
     )
+    return text.replace("-", "\N{MINUS SIGN}", 1) if amount < 0 else text
 
 
 def currency_symbol(currency: str, locale: str | Locale | None = None) -> str:

@@ -352,6 +352,25 @@ def test_a_max_price_applies_in_the_browsers_currency(client, priced):
     assert slugs(response.context["pros"]) == ["usd-25"]
 
 
+def test_a_search_in_a_city_compares_in_that_citys_currency(client, priced):
+    # An American browser looking in London: comparing in dollars would leave nobody.
+    response = client.get(
+        reverse("home"), {"city": "London", "max_price": "30"}, HTTP_ACCEPT_LANGUAGE="en-US"
+    )
+
+    assert response.context["filters"]["currency"] == "GBP"
+    assert slugs(response.context["pros"]) == ["gbp-28"]
+    assert '<option value="GBP" selected>' in response.content.decode()
+
+
+def test_a_chosen_currency_wins_over_the_citys_and_an_unknown_city_changes_nothing(client, priced):
+    chosen = client.get(reverse("home"), {"city": "London", "currency": "USD"})
+    unknown = client.get(reverse("home"), {"city": "Atlantis"}, HTTP_ACCEPT_LANGUAGE="en-US")
+
+    assert chosen.context["filters"]["currency"] == "USD"
+    assert unknown.context["filters"]["currency"] == "USD"
+
+
 def test_the_cached_directory_is_kept_apart_per_default_currency(client, priced, settings):
     settings.PAGE_CACHE_SECONDS = 60
     url = reverse("home")
@@ -412,6 +431,14 @@ def test_the_api_lists_pros_of_the_currency_first(client, priced):
 
 def test_the_api_takes_the_default_currency_for_a_max_price_without_one(client, priced):
     body = client.get(f"{API}/pros", {"max_price": 3000}, HTTP_ACCEPT_LANGUAGE="en-GB").json()
+
+    assert [p["slug"] for p in body["results"]] == ["gbp-28"]
+
+
+def test_the_api_takes_the_citys_currency_for_a_max_price_in_a_city(client, priced):
+    body = client.get(
+        f"{API}/pros", {"city": "London", "max_price": 3000}, HTTP_ACCEPT_LANGUAGE="en-US"
+    ).json()
 
     assert [p["slug"] for p in body["results"]] == ["gbp-28"]
 

@@ -201,3 +201,27 @@ def test_any_time_offered_booked_at_once_answers_201(client, market, when, zone,
 
     client.logout()
     assert response.status_code == HTTPStatus.CREATED, response.json()
+
+
+def test_the_price_sort_near_a_city_compares_in_that_citys_currency_first(client, travel):
+    travel(WEDNESDAY_NOON)
+    for name, currency, price in [("Euro", "EUR", 1500), ("Pound", "GBP", 2800)]:
+        pro = make_open_pro(
+            name=name,
+            city="London",
+            currency=currency,
+            latitude=Decimal("51.5072"),
+            longitude=Decimal("-0.1276"),
+        )
+        make_service(pro=pro, name="Haircut", duration_minutes=60, price_amount=price)
+
+    # An American browser: in dollars, neither would come first; London's pros price in pounds.
+    response = client.get(
+        URL, {"date": "2027-06-10", "near": "London", "sort": "price"}, HTTP_ACCEPT_LANGUAGE="en-US"
+    )
+
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert [r["service"]["price"]["currency"] for r in response.json()["results"]] == [
+        "GBP",
+        "EUR",
+    ]

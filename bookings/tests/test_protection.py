@@ -285,12 +285,12 @@ def test_service_json_carries_the_protection(paying_pro, client):
     assert by_name == {
         "A": {
             "kind": "deposit",
-            "deposit": {"amount": 1500, "percent": None},
+            "deposit": {"amount": 1500},
             "no_show_fee_percent": 0,
         },
         "B": {
             "kind": "deposit",
-            "deposit": {"amount": None, "percent": 30},
+            "deposit": {"percent": 30},
             "no_show_fee_percent": 0,
         },
         "C": {"kind": "card", "deposit": None, "no_show_fee_percent": 50},

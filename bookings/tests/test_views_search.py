@@ -131,6 +131,24 @@ def test_near_a_city_shows_the_distance(client, barber, travel):
     assert response.context["rows"][0]["offer"].distance_km == pytest.approx(0.38, abs=0.05)
 
 
+def test_the_price_sort_near_a_city_compares_in_that_citys_currency_first(client, travel):
+    travel(WEDNESDAY_NOON)
+    for name, currency, price in [("Euro Cuts", "EUR", 1500), ("Pound Cuts", "GBP", 2800)]:
+        pro = make_open_pro(
+            name=name,
+            currency=currency,
+            latitude=Decimal("51.5072"),
+            longitude=Decimal("-0.1276"),
+        )
+        make_service(pro=pro, name="Cut", duration_minutes=30, price_amount=price)
+
+    response = client.get(
+        FIND, {"when": "tomorrow", "near": "London", "sort": "price"}, HTTP_ACCEPT_LANGUAGE="en-US"
+    )
+
+    assert [r["offer"].service.currency for r in response.context["rows"]] == ["GBP", "EUR"]
+
+
 @pytest.mark.parametrize("pros", [1, 10])
 def test_page_query_count_does_not_grow_with_pros(
     client, travel, django_assert_max_num_queries, pros

@@ -28,7 +28,9 @@ def find(request):
     status = HTTPStatus.OK
     if form.is_bound:
         if form.is_valid():
-            offers = selectors.availability_search(**form.search, currency=viewer_currency(request))
+            offers = selectors.availability_search(
+                **form.search, currency=viewer_currency(request, city=request.GET.get("near"))
+            )
             page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
             rows = [
                 {

@@ -1,13 +1,15 @@
 """Fixtures of the payments tests: both backends, the Stripe stand-in, paid bookings."""
 
 import json
+from http import HTTPStatus
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from bookings import attribution
 from bookings.models import Booking, Service
-from conftest import book, login, make_service
+from conftest import book, local_at, login, make_service
 from payments.models import ConnectedAccount, Payment
 from payments.services import connected_account_enable_simulated
 from payments.tests.stripe_standin import StripeStandin, sign_webhook_payload
@@ -91,6 +93,23 @@ def pay_offline(*, http: Client, booking: Booking) -> Payment:
     response = http.post(test_url, {"outcome": "pay"})
     assert response.status_code == 302
     return Payment.objects.get(booking=booking, status__in=Payment.PAID_STATUSES)
+
+
+def arrive_through_link(http: Client, pro) -> None:
+    """The visitor follows the pro's share link (/go/<slug>/): a signed cookie, the pro page."""
+    response = http.get(reverse("share_link", kwargs={"slug": pro.slug}))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("accounts:pro_detail", kwargs={"slug": pro.slug})
+    assert attribution.COOKIE in response.cookies
+
+
+def book_through_page(http: Client, service, *, days=3, hour=10) -> Booking:
+    """The booking page's Confirm, as a client does."""
+    url = reverse("bookings:confirm", args=[service.pro.slug, service.pk])
+    start = local_at(days, hour).isoformat()
+    response = http.post(url, {"start": start, "note": ""})
+    assert response.status_code == HTTPStatus.FOUND, response.content[:500]
+    return Booking.objects.filter(client_id=http.session["_auth_user_id"]).latest("id")
 
 
 def post_event(http: Client, event: dict, *, secret=WEBHOOK_SECRET, timestamp=None, body=None):

@@ -26,14 +26,15 @@ Wire-format notes (what the SDK really sends):
 Endpoints: POST /v1/accounts, /v1/account_links, /v1/checkout/sessions,
 /v1/checkout/sessions/{id}/expire, /v1/refunds, /v1/transfers/{id}/reversals; GET of one
 account, checkout session, payment intent, charge, refund, application fee, transfer or
-dispute; GET /v1/payouts, a connected account's list (``add_payout`` makes them; see its
-section for the pagination, filters and refusals). Card on file (its own section below): POST
-/v1/customers, DELETE /v1/customers/{id}, Checkout in ``mode=setup`` (no line items or
-payment_intent_data; the currency unless payment method types are given), POST
-/v1/payment_intents (confirmed, off-session charges of a saved card: Stripe's test cards
-succeed, require authentication or decline), GET of one customer, setup intent or payment
-method; ``complete_setup`` is the customer entering a test card. ``expand`` works, dotted
-paths included (``latest_charge.application_fee``).
+dispute, payout or balance transaction; GET /v1/payouts and GET /v1/balance_transactions, a
+connected account's lists (its balance: transfers in, reversals out, payouts made by
+``pay_out`` or ``add_payout``; see that section for the pagination, filters and refusals).
+Card on file (its own section below): POST /v1/customers, DELETE /v1/customers/{id},
+Checkout in ``mode=setup`` (no line items or payment_intent_data; the currency unless
+payment method types are given), POST /v1/payment_intents (confirmed, off-session charges of
+a saved card: Stripe's test cards succeed, require authentication or decline), GET of one
+customer, setup intent or payment method; ``complete_setup`` is the customer entering a test
+card. ``expand`` works, dotted paths included (``latest_charge.application_fee``).
 
 As strict as Stripe where Timz could get it wrong:
 
@@ -68,7 +69,8 @@ or closed, an account updated, a transfer reversed) appends the event Stripe wou
 The clock is the wall clock plus ``standin.advance(seconds)``. Every request is recorded in
 ``standin.requests`` (before auth checks); unknown paths/ids give 404 in Stripe's error
 shape; unexpected exceptions become 500 with ``Stripe-Should-Retry: false`` and are kept in
-``errors``. Objects are global to the stand-in (not scoped by Stripe-Account).
+``errors``. Objects are global to the stand-in (not scoped by Stripe-Account), except in the
+payout and balance transaction lists, which show only the account's own.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ _RETRIEVABLE = {
     "application_fees": "application_fee",
     "transfers": "transfer",
     "disputes": "dispute",
+    "payouts": "payout",
+    "balance_transactions": "balance_transaction",
     # Card on file
     "customers": "customer",
     "setup_intents": "setup_intent",
@@ -309,6 +313,7 @@ class StripeStandin:
             ("DELETE", r"/v1/customers" + item, self._delete_customer),
             ("GET", r"/v1/(?P<kind>" + "|".join(_RETRIEVABLE) + ")" + item, self._retrieve),
             ("GET", r"/v1/payouts", self._list_payouts),
+            ("GET", r"/v1/balance_transactions", self._list_balance_transactions),
         ]
         self._request: RecordedRequest | None = None  # the request being answered
 
@@ -600,10 +605,16 @@ class StripeStandin:
         return obj
 
     def _expand(self, obj: Params, fields: list[str]) -> Params:
-        """Replace the id fields named in ``expand`` (dotted paths too) by the stored objects."""
+        """Replace the id fields named in ``expand`` (dotted paths too, ``data.`` for each item
+        of a list) by the stored objects."""
         for path in fields:
             head, _, rest = path.partition(".")
             value = obj.get(head)
+            if isinstance(value, list) and rest:
+                for item in value:
+                    if isinstance(item, dict):
+                        self._expand(item, [rest])
+                continue
             if isinstance(value, str) and value in self.objects:
                 obj[head] = value = self._public(self.objects[value])
             if rest and isinstance(value, dict):
@@ -663,6 +674,7 @@ class StripeStandin:
                 metadata={},
             )
             charge["transfer"] = transfer["id"]
+            self._credit_transfer(transfer)
         if fee is not None:
             application_fee = self._store(
                 "fee",
@@ -895,22 +907,149 @@ class StripeStandin:
         )
         transfer["amount_reversed"] += amount
         transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+        self._debit_reversal(transfer, amount)
         self._emit("transfer.reversed", transfer)
         return reversal
 
-    # -- payouts (the money page's list of a connected account's payouts) -------------------
+    # -- balances, payouts and balance transactions (the money page's payouts) -------------
     #
-    # GET /v1/payouts as Stripe answers it: a ``list`` object, newest first, with ``has_more``;
-    # ``limit`` 1-100 (default 10), ``starting_after`` / ``ending_before`` (not both; an id
-    # that is not a payout of the account is a 404), ``created`` and ``arrival_date`` as a
-    # timestamp or a range (``gt``/``gte``/``lt``/``lte``), ``status``. The account is the
-    # ``Stripe-Account`` header: without it the list is the platform's own payouts (none
-    # here), and an account the platform does not have gets Stripe's 403.
+    # Each connected account has a balance made of balance transactions (``txn_``): a
+    # destination charge's transfer arrives as a ``payment`` (its ``source`` the account's
+    # ``py_`` charge), a reversal of it (a refund with ``reverse_transfer``, a dispute's
+    # recovery) leaves as a ``payment_refund``, a payout leaves as a ``payout`` (negative, its
+    # ``source`` the payout; ``available_on`` its arrival date) and comes back as a
+    # ``payout_failure`` or ``payout_cancel`` when it fails or is cancelled. ``pay_out`` is
+    # Stripe's automatic payout of the whole balance (pending funds included: the stand-in has
+    # no settlement delay); ``add_payout`` is one payout made without a balance behind it.
+    #
+    # GET /v1/payouts and GET /v1/balance_transactions answer as Stripe does: a ``list``
+    # object, newest first, with ``has_more``; ``limit`` 1-100 (default 10), ``starting_after``
+    # / ``ending_before`` (not both; an id that is not one of the account's objects of that
+    # kind is a 404), ``created`` as a timestamp or a range (``gt``/``gte``/``lt``/``lte``),
+    # ``expand[]`` of an expandable field under ``data.`` only. Payouts also filter on
+    # ``arrival_date`` and ``status``; balance transactions on ``type`` (one of Stripe's,
+    # else a 400), ``currency``, ``source`` and ``payout`` (what an automatic payout paid out,
+    # and the payout's own transaction). The account is the ``Stripe-Account`` header:
+    # without it the list is the platform's own (none here), and an account the platform does
+    # not have gets Stripe's 403. Unknown parameters are a 400.
 
-    _PAYOUT_LIST_PARAMS = frozenset(
-        {"limit", "starting_after", "ending_before", "created", "arrival_date", "status", "expand"}
-    )
+    _LIST_PARAMS = frozenset({"limit", "starting_after", "ending_before", "created", "expand"})
+    _PAYOUT_LIST_PARAMS = _LIST_PARAMS | {"arrival_date", "status"}
+    _BALANCE_LIST_PARAMS = _LIST_PARAMS | {"type", "currency", "source", "payout"}
     _RANGE_KEYS = frozenset({"gt", "gte", "lt", "lte"})
+    # Stripe's balance transaction types (the ``type`` filter refuses any other).
+    BALANCE_TRANSACTION_TYPES = frozenset(
+        {
+            "tax_fund", "adjustment", "advance", "advance_funding", "anticipation_repayment",
+            "application_fee", "application_fee_refund", "charge", "climate_order_purchase",
+            "climate_order_refund", "connect_collection_transfer", "contribution",
+            "inbound_transfer", "inbound_transfer_reversal", "issuing_authorization_hold",
+            "issuing_authorization_release", "issuing_dispute",
+            "issuing_dispute_provisional_credit", "issuing_dispute_provisional_credit_reversal",
+            "issuing_transaction", "obligation_outbound", "obligation_reversal_inbound",
+            "payment", "payment_failure_refund", "payment_network_reserve_hold",
+            "payment_network_reserve_release", "payment_refund", "payment_reversal",
+            "payment_unreconciled", "payout", "payout_cancel", "payout_failure",
+            "payout_minimum_balance_hold", "payout_minimum_balance_release", "refund",
+            "refund_failure", "reserve_transaction", "reserved_funds", "reserve_hold",
+            "reserve_release", "stripe_fee", "stripe_fx_fee", "stripe_balance_payment_debit",
+            "stripe_balance_payment_debit_reversal", "tax_fee", "topup", "topup_reversal",
+            "transfer", "transfer_cancel", "transfer_failure", "transfer_refund",
+            "fee_credit_funding",
+        }
+    )  # fmt: skip
+    _REPORTING_CATEGORY = {
+        "payment": "charge",
+        "payment_refund": "refund",
+        "payout": "payout",
+        "payout_failure": "payout_reversal",
+        "payout_cancel": "payout_reversal",
+    }
+
+    def _balance_transaction(
+        self,
+        account: str | None,
+        type: str,
+        *,
+        amount: int,
+        currency: str,
+        source: str,
+        created: int | None = None,
+        available_on: int | None = None,
+    ) -> Params:
+        """One movement of `account`'s balance (no Stripe fee on a connected account's side of
+        a destination charge: net = amount)."""
+        created = self.now() if created is None else created
+        available_on = created if available_on is None else available_on
+        return self._store(
+            "txn",
+            "balance_transaction",
+            amount=amount,
+            available_on=available_on,
+            balance_type="payments",
+            created=created,
+            currency=currency,
+            description=None,
+            exchange_rate=None,
+            fee=0,
+            fee_details=[],
+            net=amount,
+            reporting_category=self._REPORTING_CATEGORY.get(type, type),
+            source=source,
+            status="available" if available_on <= self.now() else "pending",
+            type=type,
+            _account=account,
+            _paid_out_in=None,
+        )
+
+    def _credit_transfer(self, transfer: Params) -> None:
+        """A destination charge's transfer arrives on the account: its ``py_`` charge and a
+        ``payment`` balance transaction (available two days later)."""
+        account, currency = transfer["destination"], transfer["currency"]
+        payment = self._store(
+            "py",
+            "charge",
+            amount=transfer["amount"],
+            amount_refunded=0,
+            currency=currency,
+            paid=True,
+            refunded=False,
+            source_transfer=transfer["id"],
+            status="succeeded",
+            _account=account,
+        )
+        transfer["destination_payment"] = payment["id"]
+        self._balance_transaction(
+            account,
+            "payment",
+            amount=transfer["amount"],
+            currency=currency,
+            source=payment["id"],
+            available_on=payment["created"] + 2 * 86_400,
+        )
+
+    def _debit_reversal(self, transfer: Params, amount: int) -> None:
+        """A reversal of a transfer takes `amount` back from the account: a ``pyr_`` refund of
+        its ``py_`` charge and a ``payment_refund`` balance transaction."""
+        payment = self.objects[transfer["destination_payment"]]
+        payment["amount_refunded"] += amount
+        payment["refunded"] = payment["amount_refunded"] == payment["amount"]
+        refund = self._store(
+            "pyr",
+            "refund",
+            amount=amount,
+            charge=payment["id"],
+            currency=payment["currency"],
+            status="succeeded",
+            _account=payment["_account"],
+        )
+        self._balance_transaction(
+            payment["_account"],
+            "payment_refund",
+            amount=-amount,
+            currency=payment["currency"],
+            source=refund["id"],
+        )
 
     def add_payout(
         self,
@@ -922,7 +1061,9 @@ class StripeStandin:
         status: str = "paid",
         created: int | None = None,
     ) -> Params:
-        """A payout of `account` (None: the platform's own) that Stripe made by itself."""
+        """A payout of `account` (None: the platform's own) that Stripe made by itself, with its
+        ``payout`` balance transaction (and ``payout_failure`` / ``payout_cancel`` for a failed
+        or cancelled one)."""
         with self._lock:
             if account is not None:
                 self._get(account, "account")
@@ -936,13 +1077,108 @@ class StripeStandin:
                 automatic=True,
                 method="standard",
                 type="bank_account",
+                failure_code="account_closed" if status == "failed" else None,
                 _account=account,
             )
             if created is not None:
                 payout["created"] = created
+            made = payout["created"]
+            fields = {"currency": currency, "source": payout["id"], "created": made}
+            debit = self._balance_transaction(
+                account, "payout", amount=-amount, available_on=arrival_date, **fields
+            )
+            payout["balance_transaction"] = debit["id"]
+            if status in ("failed", "canceled"):
+                kind = "payout_failure" if status == "failed" else "payout_cancel"
+                back = self._balance_transaction(account, kind, amount=amount, **fields)
+                payout["failure_balance_transaction"] = back["id"]
             return self._public(payout)
 
+    def pay_out(self, account: str, *, arrival_date: int, created: int | None = None) -> list:
+        """Stripe's automatic payout: the account's whole balance in each currency that has a
+        positive one, arriving on `arrival_date`. What each paid out is found again with the
+        ``payout`` filter of the balance transactions."""
+        with self._lock:
+            self._get(account, "account")
+            unpaid: dict[str, list[Params]] = {}
+            for obj in self.objects.values():
+                if (
+                    obj["object"] == "balance_transaction"
+                    and obj["_account"] == account
+                    and obj["_paid_out_in"] is None
+                ):
+                    unpaid.setdefault(obj["currency"], []).append(obj)
+            payouts = []
+            for currency, transactions in sorted(unpaid.items()):
+                balance = sum(t["net"] for t in transactions)
+                if balance <= 0:
+                    continue
+                payout = self.add_payout(
+                    account,
+                    amount=balance,
+                    arrival_date=arrival_date,
+                    currency=currency,
+                    created=created,
+                )
+                for transaction in transactions:
+                    transaction["_paid_out_in"] = payout["id"]
+                self.objects[payout["balance_transaction"]]["_paid_out_in"] = payout["id"]
+                payouts.append(payout)
+            return payouts
+
     def _list_payouts(self, params: Params) -> Params:
+        def filtered(payouts: list[Params]) -> list[Params]:
+            payouts = self._in_range(payouts, "arrival_date", params.get("arrival_date"))
+            if "status" in params:
+                payouts = [o for o in payouts if o["status"] == params["status"]]
+            return payouts
+
+        return self._list(
+            params, "payout", self._PAYOUT_LIST_PARAMS, "/v1/payouts", filtered, expandable=()
+        )
+
+    def _list_balance_transactions(self, params: Params) -> Params:
+        kind = params.get("type")
+        if kind is not None and kind not in self.BALANCE_TRANSACTION_TYPES:
+            allowed = sorted(self.BALANCE_TRANSACTION_TYPES)
+            message = f"Invalid type: must be one of {', '.join(allowed[:-1])}, or {allowed[-1]}"
+            raise _bad(message, param="type")
+        payout = params.get("payout")
+
+        def filtered(transactions: list[Params]) -> list[Params]:
+            if payout is not None:
+                found = self.objects.get(payout, {})
+                account = self._request.stripe_account  # type: ignore[union-attr]
+                if found.get("object") != "payout" or found["_account"] != account:
+                    raise _missing("payout", payout, param="payout")
+            for name, field in (("type", "type"), ("source", "source"), ("currency", "currency")):
+                if name in params:
+                    wanted = params[name].lower() if name == "currency" else params[name]
+                    transactions = [t for t in transactions if t[field] == wanted]
+            if payout is not None:
+                transactions = [t for t in transactions if t["_paid_out_in"] == payout]
+            return transactions
+
+        return self._list(
+            params,
+            "balance_transaction",
+            self._BALANCE_LIST_PARAMS,
+            "/v1/balance_transactions",
+            filtered,
+            expandable=("source",),
+        )
+
+    def _list(
+        self,
+        params: Params,
+        object_type: str,
+        allowed: frozenset[str],
+        url: str,
+        filtered: Any,
+        *,
+        expandable: tuple[str, ...],
+    ) -> Params:
+        """One page of the account's objects of `object_type`, newest first (see above)."""
         assert self._request is not None
         account = self._request.stripe_account
         if account is not None and self.objects.get(account, {}).get("object") != "account":
@@ -953,8 +1189,15 @@ class StripeStandin:
                 "been revoked.",
             )
         for name in params:
-            if name not in self._PAYOUT_LIST_PARAMS:
+            if name not in allowed:
                 raise _bad(f"Received unknown parameter: {name}", param=name)
+        expand = params.get("expand", [])
+        if not isinstance(expand, list):
+            raise _bad("Invalid array", param="expand")
+        for path in expand:
+            head, _, rest = path.partition(".")
+            if head != "data" or rest.partition(".")[0] not in expandable:
+                raise _bad(f"This property cannot be expanded ({path}).", param="expand")
         limit = _int(params, "limit", 10)
         if not 1 <= limit <= 100:
             raise _bad("This value must be between 1 and 100.", param="limit")
@@ -963,49 +1206,50 @@ class StripeStandin:
             raise _bad(
                 "You may only specify one of these parameters: ending_before, starting_after."
             )
-        payouts = sorted(
+        found = sorted(
             (
                 o
                 for o in self.objects.values()
-                if o["object"] == "payout" and o["_account"] == account
+                if o["object"] == object_type and o["_account"] == account
             ),
             key=lambda o: (o["created"], o["id"]),
             reverse=True,
         )
-        for field in ("created", "arrival_date"):
-            payouts = self._in_range(payouts, field, params.get(field))
-        if "status" in params:
-            payouts = [o for o in payouts if o["status"] == params["status"]]
-        ids = [o["id"] for o in payouts]
+        found = filtered(self._in_range(found, "created", params.get("created")))
+        ids = [o["id"] for o in found]
         cursor = after or before
         if cursor is not None:
-            cursor_payout = self.objects.get(cursor)
-            if cursor_payout is None or cursor_payout.get("_account", False) != account:
+            at_cursor = self.objects.get(cursor)
+            if (
+                at_cursor is None
+                or at_cursor["object"] != object_type
+                or at_cursor.get("_account", False) != account
+            ):
                 name = "starting_after" if after else "ending_before"
-                raise _missing("payout", cursor, param=name)
+                raise _missing(object_type.replace("_", " "), cursor, param=name)
             position = ids.index(cursor) if cursor in ids else None
             if after:
-                payouts = payouts[position + 1 :] if position is not None else []
-                page, has_more = payouts[:limit], len(payouts) > limit
+                found = found[position + 1 :] if position is not None else []
+                page, has_more = found[:limit], len(found) > limit
             else:
-                payouts = payouts[:position] if position is not None else []
-                page, has_more = payouts[-limit:], len(payouts) > limit
+                found = found[:position] if position is not None else []
+                page, has_more = found[-limit:], len(found) > limit
         else:
-            page, has_more = payouts[:limit], len(payouts) > limit
+            page, has_more = found[:limit], len(found) > limit
         return {
             "object": "list",
-            "url": "/v1/payouts",
+            "url": url,
             "has_more": has_more,
             "data": [self._public(o) for o in page],
         }
 
-    def _in_range(self, payouts: list[Params], field: str, spec: Any) -> list[Params]:
+    def _in_range(self, objects: list[Params], field: str, spec: Any) -> list[Params]:
         """Filter on `field` by Stripe's ``field=<ts>`` or ``field[gte]=<ts>``..."""
         if spec is None:
-            return payouts
+            return objects
         if not isinstance(spec, dict):
             exact = _int({field: spec}, field)
-            return [o for o in payouts if o[field] == exact]
+            return [o for o in objects if o[field] == exact]
         for key in spec:
             if key not in self._RANGE_KEYS:
                 raise _bad(f"Received unknown parameter: {field}[{key}]", param=f"{field}[{key}]")
@@ -1016,7 +1260,7 @@ class StripeStandin:
             "lt": lambda v, b: v < b,
             "lte": lambda v, b: v <= b,
         }
-        return [o for o in payouts if all(checks[k](o[field], b) for k, b in bounds.items())]
+        return [o for o in objects if all(checks[k](o[field], b) for k, b in bounds.items())]
 
     # -- card on file: customers, Checkout in setup mode, SetupIntents, PaymentMethods, and
     # -- off-session PaymentIntents (payments.card_on_file) ---------------------------------

@@ -96,6 +96,30 @@ def test_saving_the_test_card_confirms_the_booking_with_visa_4242(setup, client_
     assert "Card saved" in page
 
 
+def test_the_policy_is_shown_before_booking_on_the_confirm_step_and_in_the_confirmation_email(
+    setup, client_user, commit
+):
+    from conftest import local_at
+
+    http = login(client_user)
+    before = "Your card is saved when booking; if you miss the appointment or cancel later"
+    fee = "the pro may charge 40% (€20.00)."
+    pro_page = http.get(setup.pro.get_absolute_url()).text
+    assert before in pro_page and fee in pro_page
+    url = reverse("bookings:confirm", args=[setup.pro.slug, setup.pk])
+    confirm = http.get(url, {"start": local_at(3, 10).isoformat()}).text
+    assert before in confirm and fee in confirm
+
+    booking = book(client=client_user, service=setup)
+    with commit():
+        save_card_offline(http, booking)
+    (email,) = [m for m in mail.outbox if m.to == [client_user.email]]
+    html = email.alternatives[0][0]
+    for body in (email.body, html):
+        assert "Your card is saved; if you miss the appointment" in body
+        assert fee in body
+
+
 def test_in_request_mode_the_saved_card_sends_the_request_to_the_pro(
     request_mode, offline_account, client_user
 ):
@@ -320,6 +344,22 @@ def test_booking_json_shows_the_saved_card_and_the_fee(no_show_booking, client_u
     again = login(booking.pro.user).post(f"{url}/no-show-fee")
     assert again.status_code == HTTPStatus.BAD_REQUEST
     assert "already charged" in again.json()["detail"]
+
+
+def test_a_booking_waiting_for_its_card_has_no_payment_due(setup, client_user, commit):
+    booking = book(client=client_user, service=setup)
+    http = login(client_user)
+    url = f"/api/v1/bookings/{booking.pk}"
+
+    waiting = http.get(url).json()
+    assert waiting["status"] == S.PENDING_PAYMENT
+    assert waiting["payment"] is None  # nothing is charged when booking: no "due" without a link
+    assert waiting["card"]["status"] == "missing"
+    assert http.get("/api/v1/bookings").json()[0]["payment"] is None
+    with commit():
+        save_card_offline(http, booking)
+    saved = http.get(url).json()
+    assert (saved["payment"], saved["card"]["status"]) == (None, "saved")
 
 
 def test_bookings_without_a_card_have_no_card_keys(offline_account, service, client_user):

@@ -16,27 +16,17 @@ from bookings.models import Booking
 from conftest import book, local_at, login, make_booking, make_user
 from payments import services
 from payments.models import FeeRate, Payment
-from payments.tests.conftest import pay_offline, post_event, session_event
+from payments.tests.conftest import (
+    arrive_through_link,
+    book_through_page,
+    pay_offline,
+    post_event,
+    session_event,
+)
 
 pytestmark = pytest.mark.django_db
 
 SOURCE = Booking.Source
-
-
-def arrive_through_link(http: Client, pro) -> None:
-    response = http.get(reverse("share_link", kwargs={"slug": pro.slug}))
-    assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == reverse("accounts:pro_detail", kwargs={"slug": pro.slug})
-    assert attribution.COOKIE in response.cookies
-
-
-def book_through_page(http: Client, service, *, days=3, hour=10) -> Booking:
-    """The booking page's Confirm, as a client does."""
-    url = reverse("bookings:confirm", args=[service.pro.slug, service.pk])
-    start = local_at(days, hour).isoformat()
-    response = http.post(url, {"start": start, "note": ""})
-    assert response.status_code == HTTPStatus.FOUND, response.content[:500]
-    return Booking.objects.filter(client_id=http.session["_auth_user_id"]).latest("id")
 
 
 @pytest.fixture
@@ -67,6 +57,20 @@ def test_new_client_through_the_pros_link_pays_no_platform_fee(setup, client_use
     with commit():
         payment = pay_offline(http=http, booking=booking)
     assert (payment.amount, payment.fee, payment.net) == (5000, 0, 5000)
+
+
+def test_the_pro_sees_why_the_fee_is_nothing_and_no_minus_sign_before_it(
+    setup, client_user, commit
+):
+    http = login(client_user)
+    arrive_through_link(http, setup.pro)
+    booking = book_through_page(http, setup)
+    with commit():
+        pay_offline(http=http, booking=booking)
+
+    page = login(setup.pro.user).get(reverse("bookings:detail", args=[booking.pk])).text
+    fee = page.split("(booked through your share link)")[1].split("</div>")[0]
+    assert "<dd>€0.00</dd>" in fee
 
 
 def test_new_client_booking_through_the_api_after_the_link_is_pro_link_too(setup, client_user):

@@ -453,4 +453,7 @@ def test_the_openapi_schema_documents_the_deposit_and_protection_blocks(client):
     protection = schemas["ProtectionOut"]["properties"]
     assert set(protection) == {"kind", "deposit", "no_show_fee_percent"}
     assert protection["kind"]["enum"] == ["none", "deposit", "card"]
+    # Both keys are documented; each is optional, since a deposit carries only the one that applies.
+    rule = schemas["DepositRuleOut"]
+    assert set(rule["properties"]) == {"amount", "percent"} and not rule.get("required")
     assert "protection" in schemas["ServiceOut"]["required"]

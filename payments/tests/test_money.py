@@ -187,6 +187,8 @@ def test_the_money_page_figures_are_fee_reports_for_the_pro_and_month(a_month):
     html = response.content.decode()
     for figure in ("€115.00", "€8.00", "−€9.50", "−€20.00", "−€27.00", "€66.50"):
         assert figure in html
+    # A refund's line gives back its fee: the same minus sign as the figures' deductions.
+    assert "−€2.00" in html and "-€" not in html
     assert html.count('data-testid="money-line"') == 7
     booking_url = reverse("bookings:detail", args=[Payment.objects.get(paid_at=dec(3)).booking_id])
     assert f'href="{booking_url}"' in html
@@ -370,16 +372,24 @@ def test_the_money_page_lists_the_months_payouts(offline_payments, a_month):
     assert "€9.99" not in html  # November's
 
 
-# Payouts: Stripe's list ----------------------------------------------------------------------
+# Payouts: Stripe's balance transactions -------------------------------------------------------
+
+BALANCE = "/v1/balance_transactions"
 
 
-def _stripe_payouts(standin, account, n, day=date(2026, 12, 9)):
-    midnight = int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
+def midnight(day: date) -> int:
+    return int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
+
+
+def _stripe_payouts(standin, account, n, day=date(2026, 12, 9), made=None, **fields):
     for i in range(n):
-        standin.add_payout(account, amount=100, arrival_date=midnight, created=midnight - i)
+        created = midnight(made or day) - i
+        standin.add_payout(
+            account, amount=100, arrival_date=midnight(day), created=created, **fields
+        )
 
 
-def test_a_stripe_accounts_payouts_come_from_stripe_every_page_once_per_few_minutes(
+def test_stripe_payouts_come_from_the_accounts_balance_transactions_every_page_cached(
     december, stripe_account, standin
 ):
     pro = stripe_account.pro
@@ -390,15 +400,42 @@ def test_a_stripe_accounts_payouts_come_from_stripe_every_page_once_per_few_minu
     html = http.get(MONEY, {"month": "2026-12"}).content.decode()
     http.get(MONEY, {"month": "2026-12"})
 
-    assert "Paid out: €105.00" in html
-    calls = standin.requests_for("/v1/payouts", "GET")
+    assert "Paid out: €105.00" in html  # November's payout made the list, not the page
+    assert not standin.requests_for("/v1/payouts")
+    calls = standin.requests_for(BALANCE, "GET")
     assert len(calls) == 2  # two pages of 100, then the cache
     assert {call.stripe_account for call in calls} == {stripe_account.stripe_account_id}
-    assert calls[1].params["starting_after"]
-    assert calls[0].params["arrival_date"] == {
-        "gte": str(int(dec(1, 0).timestamp())),
+    assert calls[1].params["starting_after"].startswith("txn_")
+    first = calls[0].params
+    assert (first["type"], first["limit"], first["expand"]) == ("payout", "100", ["data.source"])
+    assert first["created"] == {  # made from two weeks before the month, arriving in it
+        "gte": str(int(datetime(2026, 11, 17, tzinfo=UTC).timestamp())),
         "lt": str(int(datetime(2027, 1, 1, tzinfo=UTC).timestamp())),
     }
+
+
+def test_stripe_payouts_count_in_the_month_they_arrive_and_failed_ones_add_nothing(
+    december, stripe_account, standin
+):
+    account = stripe_account.stripe_account_id
+    # Made on 29 November, arriving on 2 December: December's.
+    _stripe_payouts(standin, account, 1, day=date(2026, 12, 2), made=date(2026, 11, 29))
+    # Made on 31 December, arriving on 4 January: January's.
+    _stripe_payouts(standin, account, 1, day=date(2027, 1, 4), made=date(2026, 12, 31))
+    _stripe_payouts(standin, account, 1, day=date(2026, 12, 10), status="failed")
+    standin.add_payout(account, amount=4000, arrival_date=midnight(date(2026, 12, 16)))
+
+    payouts = selectors.payouts_for_month(
+        pro=stripe_account.pro, month=december_of(stripe_account.pro)
+    )
+
+    assert [(p.amount, p.arrival_date.day, p.status) for p in payouts.items] == [
+        (4000, 16, "paid"),
+        (100, 10, "failed"),
+        (100, 2, "paid"),
+    ]
+    assert all(p.id.startswith("po_") for p in payouts.items)
+    assert payouts.totals() == {"EUR": 4100}
 
 
 def test_when_stripe_cannot_be_reached_the_page_still_shows_the_figures(
@@ -425,7 +462,7 @@ def test_a_refusal_from_stripe_is_shown_and_not_cached(december, stripe_account,
         assert response.status_code == HTTPStatus.OK
         assert "Payouts could not be loaded" in response.content.decode()
 
-    calls = standin.requests_for("/v1/payouts", "GET")
+    calls = standin.requests_for(BALANCE, "GET")
     assert len(calls) == 2  # each view asked again (a 403 is not retried)
     assert {call.stripe_account for call in calls} == {"acct_gone"}
 

@@ -84,6 +84,47 @@ def test_no_vat_line_without_a_vat_id_and_the_display_name_without_a_business_na
     assert pro.display_name in text
 
 
+def test_the_page_carries_the_vat_line_only_when_one_is_configured(paid, client_user, settings):
+    settings.PLATFORM_LEGAL_NAME = "Timz SAS"
+    settings.PLATFORM_VAT_ID = "FR12345678901"
+    http = login(client_user)
+    page = http.get(reverse("payments:receipt", args=[paid.pk])).text
+    assert "Timz SAS · VAT ID FR12345678901" in page
+
+    settings.PLATFORM_VAT_ID = ""
+    page = http.get(reverse("payments:receipt", args=[paid.pk])).text
+    assert "VAT" not in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"),
+    [
+        ("deposit", "Deposit"),
+        ("balance", "Balance"),
+        ("no_show_fee", "No-show or late-cancellation fee"),
+        ("tip", "Tip"),
+    ],
+)
+def test_every_kind_of_payment_taken_has_a_receipt_page_and_pdf(paid, client_user, kind, label):
+    other = Payment.objects.create(
+        booking=paid.booking,
+        kind=kind,
+        attempt=2,
+        backend="offline",
+        amount=1250,
+        fee=0,
+        currency="EUR",
+        status=Payment.Status.SUCCEEDED,
+        paid_at=paid.paid_at,
+    )
+    http = login(client_user)
+    page = http.get(reverse("payments:receipt", args=[other.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert label in page.text and "€12.50" in page.text and "Salon Paula SARL" in page.text
+    text = pdf_text(http.get(reverse("payments:receipt_pdf", args=[other.pk])))
+    assert f"{label}: Colour" in text and "€12.50" in text and "12 rue de Lévis" in text
+
+
 def test_the_date_is_in_the_viewers_zone(paid, client_user):
     client_user.client_profile.timezone = "America/New_York"
     client_user.client_profile.save()
@@ -96,6 +137,17 @@ def test_the_pro_and_staff_see_the_fee_and_net(paid, staff_user):
         page = login(user).get(reverse("payments:receipt", args=[paid.pk]))
         assert page.status_code == HTTPStatus.OK
         assert "Platform fee" in page.text and "€45.00" in page.text
+        assert "−€5.00" in page.text
+
+
+def test_a_pro_link_receipt_shows_a_fee_of_nothing_without_a_minus_sign(paid, client_user):
+    paid.fee = 0
+    paid.save()
+    http = login(paid.booking.pro.user)
+    page = http.get(reverse("payments:receipt", args=[paid.pk])).text
+    assert '<td class="num">€0.00</td>' in page and "−€0.00" not in page
+    text = pdf_text(http.get(reverse("payments:receipt_pdf", args=[paid.pk])))
+    assert "Platform fee €0.00" in text.replace("\n", " ") and "−€0.00" not in text
 
 
 def test_refunds_are_on_the_receipt(paid, client_user, commit):

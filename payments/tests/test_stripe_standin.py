@@ -675,3 +675,140 @@ def test_a_cursor_that_is_not_a_payout_of_the_account_is_a_404(standin, client, 
         with pytest.raises(stripe.InvalidRequestError, match="No such payout") as missing:
             client.v1.payouts.list({"starting_after": cursor}, {"stripe_account": account})
         assert missing.value.http_status == 404
+
+
+# -- GET /v1/balance_transactions: a connected account's balance (the money page's payouts) ----
+
+
+def test_a_payout_takes_its_amount_out_of_the_balance_and_expands_to_the_payout(
+    standin, client, account
+):
+    payout = standin.add_payout(account, amount=4200, arrival_date=3 * DAY, created=DAY)
+
+    listed = client.v1.balance_transactions.list(
+        {"type": "payout", "expand": ["data.source"]}, {"stripe_account": account}
+    )
+
+    [transaction] = listed.data
+    assert transaction.id.startswith("txn_") and transaction.object == "balance_transaction"
+    assert (transaction.type, transaction.amount, transaction.net) == ("payout", -4200, -4200)
+    assert (transaction.currency, transaction.created) == ("eur", DAY)
+    assert transaction.available_on == 3 * DAY
+    assert transaction.source.id == payout["id"] and transaction.source.object == "payout"
+    assert (transaction.source.arrival_date, transaction.source.status) == (3 * DAY, "paid")
+    plain = client.v1.balance_transactions.list({}, {"stripe_account": account})
+    assert plain.data[0].source == payout["id"]  # an id unless expanded
+
+
+def test_a_failed_payout_comes_back_as_a_payout_failure(standin, client, account):
+    payout = standin.add_payout(account, amount=900, arrival_date=DAY, status="failed")
+    options = {"stripe_account": account}
+
+    everything = client.v1.balance_transactions.list({}, options)
+    payouts = client.v1.balance_transactions.list({"type": "payout"}, options)
+    failures = client.v1.balance_transactions.list({"type": "payout_failure"}, options)
+
+    assert sorted(t.amount for t in everything.data) == [-900, 900]
+    assert [(t.amount, t.source) for t in payouts.data] == [(-900, payout["id"])]
+    assert [(t.amount, t.source) for t in failures.data] == [(900, payout["id"])]
+
+
+def test_destination_charges_fill_the_balance_and_a_payout_empties_it(standin, client, destination):
+    session = client.v1.checkout.sessions.create(session_params(destination))
+    intent_id = standin.complete_checkout(session.id)["payment_intent"]
+    client.v1.refunds.create(
+        {"payment_intent": intent_id, "amount": 3000, "reverse_transfer": True}
+    )
+    options = {"stripe_account": destination}
+
+    [payment] = client.v1.balance_transactions.list({"type": "payment"}, options).data
+    [refund] = client.v1.balance_transactions.list({"type": "payment_refund"}, options).data
+    [payout] = standin.pay_out(destination, arrival_date=standin.now() + 2 * DAY)
+    in_payout = client.v1.balance_transactions.list({"payout": payout["id"]}, options)
+
+    assert payment.amount == 5000 - 500 and payment.source.startswith("py_")
+    assert refund.amount == -(3000 * 4500 // 5000) and refund.source.startswith("pyr_")
+    assert (payout["amount"], payout["currency"]) == (4500 - 2700, "eur")
+    assert {t.type for t in in_payout.data} == {"payment", "payment_refund", "payout"}
+    assert standin.pay_out(destination, arrival_date=standin.now()) == []  # nothing left
+    # The platform's own balance is not the account's.
+    assert client.v1.balance_transactions.list().data == []
+
+
+def test_balance_transactions_page_newest_first_and_filter_by_created(standin, client, account):
+    made = [
+        standin.add_payout(account, amount=n, arrival_date=n * DAY, created=n * DAY)
+        for n in range(1, 6)
+    ]
+    transactions = [standin.objects[p["balance_transaction"]]["id"] for p in made]
+    options = {"stripe_account": account}
+
+    first = client.v1.balance_transactions.list({"limit": 2}, options)
+    second = client.v1.balance_transactions.list(
+        {"limit": 2, "starting_after": first.data[-1].id}, options
+    )
+    before = client.v1.balance_transactions.list(
+        {"limit": 2, "ending_before": transactions[1]}, options
+    )
+    by_created = client.v1.balance_transactions.list(
+        {"created": {"gte": 2 * DAY, "lt": 4 * DAY}}, options
+    )
+
+    assert [t.id for t in first.data] == [transactions[4], transactions[3]] and first.has_more
+    assert [t.id for t in second.data] == [transactions[2], transactions[1]] and second.has_more
+    assert [t.id for t in before.data] == [transactions[3], transactions[2]] and before.has_more
+    assert [t.amount for t in by_created.data] == [-3, -2]
+
+
+def test_an_unknown_balance_transaction_type_is_refused_like_stripe(client, account):
+    with pytest.raises(stripe.InvalidRequestError) as bad:
+        client.v1.balance_transactions.list({"type": "payouts"}, {"stripe_account": account})
+
+    assert bad.value.http_status == 400
+    assert bad.value.param == "type" and bad.value.error.type == "invalid_request_error"
+    assert str(bad.value.user_message).startswith("Invalid type: must be one of adjustment,")
+    assert "payout, payout_cancel, payout_failure" in bad.value.user_message
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"limit": 0}, "between 1 and 100"),
+        ({"limit": 101}, "between 1 and 100"),
+        ({"starting_after": "txn_a", "ending_before": "txn_b"}, "only specify one"),
+        ({"created": {"after": 1}}, "unknown parameter: created[after]"),
+        ({"arrival_date": {"gte": 1}}, "unknown parameter: arrival_date"),
+        ({"expand": ["source"]}, r"cannot be expanded \(source\)"),
+        ({"expand": ["data.payout"]}, r"cannot be expanded \(data.payout\)"),
+    ],
+)
+def test_bad_balance_transaction_list_parameters_are_refused_with_400(
+    client, account, params, message
+):
+    with pytest.raises(stripe.InvalidRequestError, match=message.replace("[", r"\[")) as bad:
+        client.v1.balance_transactions.list(params, {"stripe_account": account})
+
+    assert bad.value.http_status == 400
+
+
+def test_only_the_accounts_own_balance_transactions_are_listed_or_used_as_cursors(
+    standin, client, account
+):
+    other = client.v1.accounts.create({"type": "express"}).id
+    mine = standin.add_payout(account, amount=1, arrival_date=DAY)
+    foreign = standin.add_payout(other, amount=2, arrival_date=DAY)
+
+    listed = client.v1.balance_transactions.list({}, {"stripe_account": account})
+
+    assert [t.source for t in listed.data] == [mine["id"]]
+    for cursor in ("txn_missing", foreign["balance_transaction"], mine["id"]):
+        with pytest.raises(stripe.InvalidRequestError, match="No such balance transaction"):
+            client.v1.balance_transactions.list(
+                {"starting_after": cursor}, {"stripe_account": account}
+            )
+    with pytest.raises(stripe.PermissionError) as refused_account:
+        client.v1.balance_transactions.list({}, {"stripe_account": "acct_nobody"})
+    assert refused_account.value.http_status == 403
+    for payout in ("po_missing", foreign["id"]):
+        with pytest.raises(stripe.InvalidRequestError, match="No such payout"):
+            client.v1.balance_transactions.list({"payout": payout}, {"stripe_account": account})

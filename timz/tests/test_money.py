@@ -53,7 +53,7 @@ def test_exponent_refuses_a_currency_without_a_minor_unit():
         (1999, "SEK", f"SEK{NBSP}19.99"),
         (5, "eur", "€0.05"),
         (0, "EUR", "€0.00"),
-        (-500, "EUR", "-€5.00"),
+        (-500, "EUR", "\N{MINUS SIGN}€5.00"),
     ],
 )
 def test_format_money_in_english_uses_the_iso_decimals_and_the_cldr_symbol(amount, currency, shown):
@@ -70,6 +70,11 @@ def test_format_money_in_english_uses_the_iso_decimals_and_the_cldr_symbol(amoun
 )
 def test_format_money_follows_the_locale(locale, shown):
     assert money.format_money(123456, "EUR", locale) == shown
+
+
+def test_a_negative_amount_takes_the_minus_sign_in_every_locale():
+    assert money.format_money(-123456, "EUR", "fr") == f"\N{MINUS SIGN}1{NNBSP}234,56{NBSP}€"
+    assert money.format_money(-500, "GBP", "de") == f"\N{MINUS SIGN}5,00{NBSP}£"
 
 
 def test_format_money_defaults_to_the_active_django_language():
