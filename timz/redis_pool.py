@@ -8,7 +8,7 @@ and options, and its connections are reused. redis-py's pools are thread-safe an
 themselves in a forked child.
 
 Page-cache counters (timz.pagecache) are bumped through `RedisCache.bump_counters`: every
-counter of a write in one round trip (a MULTI of SET NX and INCR per counter) instead of two
+counter of a write in one round trip (a MULTI of SET NX and INCRBY per counter) instead of two
 round trips per counter through add() and incr().
 
 Two more costs came with each request's new cache object, paid only by the requests that use

@@ -276,9 +276,10 @@ def test_on_redis_a_write_bumps_its_counters_in_one_round_trip(
 
     monkeypatch.setattr(redis.Redis, "execute_command", counted)
     monkeypatch.setattr(redis.client.Pipeline, "execute", counted_pipeline)
-    pagecache.bump(pro_id=working_pro.pk)  # outside a transaction: now
+    with commit():
+        pagecache.bump(pro_id=working_pro.pk)
     assert single == []
-    assert pipelined == [["SET", "INCR", "SET", "INCR"]]
+    assert pipelined == [["SET", "INCRBY", "SET", "INCRBY"]]
     monkeypatch.undo()
     assert pro_page(client, working_pro)["X-Page-Cache"] == "miss"
 
