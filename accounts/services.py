@@ -606,14 +606,12 @@ def _sessions_delete(*, user_pk: int) -> int:
     deletion is rare and this keeps the session store standard. Other engines (cache, signed
     cookies) are covered by the changed password hash, which Django checks on every request.
     """
-    if settings.SESSION_ENGINE not in (
-        "django.contrib.sessions.backends.db",
-        "django.contrib.sessions.backends.cached_db",
-    ):
-        return 0
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
     from django.contrib.sessions.models import Session
 
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store_class, DatabaseStore):  # db, cached_db, timz.sessions
+        return 0
     wanted = str(user_pk)
     deleted = 0
     live = Session.objects.filter(expire_date__gt=dj_timezone.now())

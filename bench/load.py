@@ -14,6 +14,10 @@ at a scratch database, never at real data (`--skip-bookings` leaves it out). Onc
 bookings it made are cancelled (untimed), so the next run finds the same free time
 (`--keep-bookings` leaves them). A target the server does not have yet (404) prints "n/a".
 
+`--server-pid PID` (the `python -m timz.serve` parent, or one daphne) adds the CPU time that
+process and its descendants (the workers; on SQLite the database's work too) spent per request
+of each target, read from /proc before and after it: steadier than req/s on a shared machine.
+
 Safety: only loopback URLs (127.0.0.0/8, ::1, localhost) are accepted, every target is bounded
 in time and in requests, and the client is plain asyncio streams (no dependency).
 """
@@ -26,6 +30,7 @@ import contextlib
 import ipaddress
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -97,6 +102,13 @@ class Result:
     statuses: Counter = field(default_factory=Counter)  # HTTP status (or "error") -> count
     note: str = ""  # why a target is n/a, or a remark (e.g. slots ran out)
     available: bool = True
+    cpu_seconds: float | None = None  # the server's CPU time over the run (--server-pid)
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        if self.cpu_seconds is None or not self.requests:
+            return None
+        return self.cpu_seconds * 1000 / self.requests
 
     @property
     def rps(self) -> float | None:
@@ -116,14 +128,17 @@ def _statuses(counter: Counter) -> str:
 def format_table(results: list[Result], ceiling: Result | None) -> str:
     """A fixed-width table: one row per target; the share column is rps / ceiling rps."""
     ceiling_rps = ceiling.rps if ceiling else None
-    header = ("target", "requests", "req/s", "p50 ms", "p99 ms", "of ceiling", "statuses / note")
+    with_cpu = any(r.cpu_seconds is not None for r in results)
+    header = ("target", "requests", "req/s", "p50 ms", "p99 ms", "of ceiling")
+    header += ("CPU ms/req",) * with_cpu + ("statuses / note",)
     rows = []
     for r in results:
         if not r.available:
-            rows.append((r.name, "n/a", "n/a", "n/a", "n/a", "n/a", r.note))
+            rows.append((r.name, *["n/a"] * (len(header) - 2), r.note))
             continue
         rps = r.rps
         share = f"{rps / ceiling_rps:.0%}" if rps is not None and ceiling_rps else "n/a"
+        cpu = r.cpu_ms_per_request
         details = _statuses(r.statuses) + (f" ({r.note})" if r.note else "")
         rows.append(
             (
@@ -133,6 +148,7 @@ def format_table(results: list[Result], ceiling: Result | None) -> str:
                 _ms(percentile(r.latencies, 50)),
                 _ms(percentile(r.latencies, 99)),
                 share,
+                *(("n/a" if cpu is None else f"{cpu:.2f}",) * with_cpu),
                 details,
             )
         )
@@ -183,6 +199,35 @@ def pick_booking_slots(
                     chosen.append((who, service_id, start))
                     break
     return chosen
+
+
+def process_tree_cpu(pid: int, proc: str = "/proc") -> float:
+    """CPU seconds (user + system) spent so far by process `pid` and its live descendants, from
+    /proc/<pid>/stat (fields 14 and 15, in clock ticks; the name in parentheses may hold
+    spaces). OSError when `pid` is not running."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in os.listdir(proc):
+        if entry.isdigit():
+            try:
+                with open(f"{proc}/{entry}/stat") as f:
+                    stats[int(entry)] = f.read()
+            except OSError:
+                continue  # gone meanwhile
+    if pid not in stats:
+        raise OSError(f"no process {pid}")
+    children: dict[int, list[int]] = {}
+    fields = {}
+    for each, line in stats.items():
+        rest = line[line.rindex(")") + 2 :].split()
+        fields[each] = rest
+        children.setdefault(int(rest[1]), []).append(each)  # rest[1] is the parent's pid
+    total, todo = 0, [pid]
+    while todo:
+        each = todo.pop()
+        total += int(fields[each][11]) + int(fields[each][12])  # utime, stime
+        todo += children.get(each, [])
+    return total / ticks
 
 
 # --- A minimal HTTP/1.1 keep-alive client on asyncio streams
@@ -418,11 +463,14 @@ async def run_target(
     duration: float,
     max_requests: int,
     on_answer=None,
+    server_pid: int | None = None,
 ) -> Result:
     """Keep `connections` connections busy with `next_request()` (None = nothing left) until
     `duration` seconds or `max_requests` requests have passed. `on_answer(request, response)`,
-    when given, sees every answer (after its latency is taken)."""
+    when given, sees every answer (after its latency is taken). With `server_pid`, the CPU time
+    of that process and its descendants over the run is kept too."""
     result = Result(name)
+    cpu_before = process_tree_cpu(server_pid) if server_pid else None
     loop = asyncio.get_running_loop()
     deadline = loop.time() + duration
     issued = 0
@@ -457,6 +505,8 @@ async def run_target(
     await asyncio.gather(*(worker() for _ in range(connections)))
     result.seconds = time.perf_counter() - began
     result.requests = len(result.latencies)
+    if cpu_before is not None:
+        result.cpu_seconds = process_tree_cpu(server_pid) - cpu_before
     if result.requests and set(result.statuses) == {404}:
         result.available, result.note = False, "404: not on this server (yet)"
     return result
@@ -476,12 +526,17 @@ async def bench(args) -> int:
         return 1
     print(
         f"bench-load: {args.url}  healthz {probe.status}  {args.connections} connections, "
-        f"{args.duration:g} s per target, at most {args.max_requests} requests per target"
+        f"{args.duration:g} s per target, at most {args.max_requests} requests per target; "
+        "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     )
 
     plan = await discover(conn, prefix)
     tomorrow = date.today() + timedelta(days=1)
-    common = {"connections": args.connections, "duration": args.duration}
+    common = {
+        "connections": args.connections,
+        "duration": args.duration,
+        "server_pid": args.server_pid,
+    }
     limit = {"max_requests": args.max_requests}
     results: list[Result] = []
 
@@ -567,6 +622,7 @@ async def bench_bookings(conn, host, port, prefix, plan, tomorrow, args) -> Resu
         duration=args.duration,
         max_requests=min(args.max_requests, len(chosen)),
         on_answer=keep_id,
+        server_pid=args.server_pid,
     )
     notes = [f"{len(chosen)} slots prepared"]
     if result.requests >= len(chosen):
@@ -637,6 +693,12 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--skip-bookings", action="store_true", help="do not create bookings (read-only run)"
     )
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        help="the server's process id (timz.serve's parent or a daphne): print the CPU time it "
+        "and its children spent per request",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.connections <= MAX_CONNECTIONS:
         parser.error(f"--connections must be between 1 and {MAX_CONNECTIONS}.")
@@ -650,6 +712,11 @@ def main(argv=None) -> int:
         check_loopback_url(args.url)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.server_pid is not None:
+        try:
+            process_tree_cpu(args.server_pid)
+        except OSError:
+            parser.error(f"--server-pid {args.server_pid}: no such process on this machine.")
     try:
         return asyncio.run(bench(args))
     except (OSError, asyncio.IncompleteReadError) as exc:

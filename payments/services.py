@@ -58,7 +58,7 @@ from payments.gateways import (
     is_offline,
 )
 from payments.models import ConnectedAccount, Dispute, Payment, Payout, Refund
-from timz import money
+from timz import money, prepared
 from timz.links import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -332,8 +332,14 @@ def checkout_start_new(*, booking: Booking) -> Payment:
     kind, amount = _checkout_terms(booking)
     # Read again, as the lock of checkout_start reads it: the pro may have lost charges since
     # the caller read their account.
-    account = _charging(ConnectedAccount.objects.filter(pro_id=booking.pro_id).first())
+    found = prepared.instances("payments.account_of_pro", _account_of_pro, pro_id=booking.pro_id)
+    account = _charging(found[0] if found else None)
     return _checkout_open(booking, kind=kind, amount=amount, account=account, attempt=1)
+
+
+def _account_of_pro(*, pro_id: int):
+    # Compiled once per process (timz.prepared): every booking paid online reads it.
+    return ConnectedAccount.objects.filter(pro_id=pro_id)
 
 
 def _checkout_terms(booking: Booking) -> tuple[str, int]:

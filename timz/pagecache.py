@@ -72,14 +72,20 @@ def _bump(key: str) -> None:
             cache.add(key, _fresh_counter(), timeout=None)
 
 
+def _bump_all(keys: list[str]) -> None:
+    # The Redis cache bumps them all in one round trip (timz.redis_pool); others key by key.
+    bump_counters = getattr(cache, "bump_counters", None)
+    if bump_counters is not None:
+        bump_counters(keys, _fresh_counter)
+        return
+    for key in keys:
+        _bump(key)
+
+
 def bump(*, pro_id: int | None) -> None:
     """After the commit, invalidate the directory and that pro's page (every page for None)."""
-
-    def run():
-        _bump(DIRECTORY)
-        _bump(_pro_key(pro_id) if pro_id is not None else EVERYWHERE)
-
-    transaction.on_commit(run)
+    keys = [DIRECTORY, _pro_key(pro_id) if pro_id is not None else EVERYWHERE]
+    transaction.on_commit(lambda: _bump_all(keys))
 
 
 def _counters(keys: list[str], found: dict | None = None) -> tuple[int, ...] | None:

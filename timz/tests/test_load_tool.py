@@ -1,6 +1,9 @@
 """bench/load.py (`make bench-load`): its pure parts and its little HTTP client. No timings."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +21,7 @@ from bench.load import (
     main,
     percentile,
     pick_booking_slots,
+    process_tree_cpu,
     run_target,
 )
 
@@ -169,6 +173,46 @@ def test_table_columns_line_up():
     end = header.index("of ceiling") + len("of ceiling")
     assert [line[:end].split()[-1] for line in lines] == ["100%", "0%", "5%"]
     assert all(line[end : end + 2] == "  " for line in lines)
+
+
+def test_with_the_servers_cpu_the_table_gives_it_per_request():
+    ceiling = _result("hello (ceiling)", 1000, 1.0, {200: 1000})
+    ceiling.cpu_seconds = 2.0
+    booking = _result("create booking", 100, 1.0, {201: 100})
+    booking.cpu_seconds = 0.75
+
+    header, _, *lines = format_table([ceiling, booking], ceiling).splitlines()
+
+    assert "CPU ms/req" in header
+    assert lines[0].split()[-2:] == ["2.00", "200×1000"]
+    assert lines[1].split()[-2:] == ["7.50", "201×100"]
+
+
+def test_the_cpu_of_a_process_tree_counts_its_children(tmp_path):
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nend = time.process_time() + 0.3\n"
+            "while time.process_time() < end: pass\nopen(r'%s', 'w').close()\ntime.sleep(30)"
+            % (tmp_path / "busy"),
+        ]
+    )
+    try:
+        while not (tmp_path / "busy").exists():
+            assert child.poll() is None
+        with_child = process_tree_cpu(os.getpid())
+        alone = process_tree_cpu(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+    assert alone >= 0.25
+    assert with_child >= alone
+
+
+def test_the_cpu_of_no_process_is_an_error():
+    with pytest.raises(OSError):
+        process_tree_cpu(2**22 + 1)  # above Linux's largest pid
 
 
 def test_missing_targets_print_n_a_with_the_reason():

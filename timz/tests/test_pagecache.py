@@ -253,6 +253,37 @@ def test_on_redis_a_hit_is_one_mget(client, working_pro, service, monkeypatch, p
     assert commands == ["MGET"]
 
 
+@pytest.mark.skipif(
+    not django_settings.REDIS_URL, reason="counts Redis round trips: needs REDIS_URL"
+)
+def test_on_redis_a_write_bumps_its_counters_in_one_round_trip(
+    client, working_pro, service, client_user, commit, monkeypatch
+):
+    for _ in range(2):
+        pro_page(client, working_pro)
+    assert pro_page(client, working_pro)["X-Page-Cache"] == "hit"
+    single, pipelined = [], []
+    execute = redis.Redis.execute_command
+    execute_pipeline = redis.client.Pipeline.execute
+
+    def counted(self, *args, **options):
+        single.append(args[0])
+        return execute(self, *args, **options)
+
+    def counted_pipeline(self, *args, **options):
+        pipelined.append([command[0][0] for command in self.command_stack])
+        return execute_pipeline(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted_pipeline)
+    with commit():
+        pagecache.bump(pro_id=working_pro.pk)
+    assert single == []
+    assert pipelined == [["SET", "INCRBY", "SET", "INCRBY"]]
+    monkeypatch.undo()
+    assert pro_page(client, working_pro)["X-Page-Cache"] == "miss"
+
+
 def test_a_page_another_process_rendered_is_served_from_the_shared_cache(
     client, pro, service, cache_operations
 ):

@@ -4,10 +4,11 @@ refused at the first call."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import User
 from bookings.models import Booking
 from conftest import local_at, make_booking
 from timz import prepared
@@ -112,3 +113,62 @@ def test_only_ints_dates_and_aware_datetimes_are_taken(value):
             starts=local_at(2, 0),
             ends=local_at(3, 0),
         )
+
+
+# --- instances: model objects with their select_related rows
+
+
+def bookings_with_people(*, client_id):
+    return (
+        Booking.objects.filter(client_id=client_id)
+        .select_related("pro__user", "service", "client__client_profile")
+        .order_by("starts_at")
+    )
+
+
+def test_instances_are_the_querysets_objects_with_their_related_rows(
+    client_user, other_client, service, django_assert_num_queries
+):
+    make_booking(client=client_user, service=service, starts_at=local_at(2, 10))
+    make_booking(client=client_user, service=service, starts_at=local_at(3, 10))
+    make_booking(client=other_client, service=service, starts_at=local_at(3, 12))
+    for who in (client_user, other_client, client_user):
+        expected = list(bookings_with_people(client_id=who.pk))
+        with django_assert_num_queries(1):
+            found = prepared.instances("t.people", bookings_with_people, client_id=who.pk)
+            seen = [
+                (b.pro.user.email, b.service.name, b.client.client_profile.display_name)
+                for b in found
+            ]
+        assert found == expected
+        assert seen == [
+            (b.pro.user.email, b.service.name, b.client.client_profile.display_name)
+            for b in expected
+        ]
+        # Values come through the fields' converters, as the ORM hands them.
+        assert [(b.starts_at, b.status, b.translations) for b in found] == [
+            (b.starts_at, b.status, b.translations) for b in expected
+        ]
+        assert all(b.starts_at.tzinfo is not None and not b._state.adding for b in found)
+
+
+def test_instances_of_nothing_are_an_empty_list(db):
+    assert prepared.instances("t.people", bookings_with_people, client_id=-1) == []
+
+
+def test_a_missing_related_row_is_none(client_user, django_assert_num_queries):
+    def with_pro_profile(*, pk):
+        return User.objects.select_related("pro_profile").filter(pk=pk)
+
+    (found,) = prepared.instances("t.user", with_pro_profile, pk=client_user.pk)
+    assert found == client_user
+    with django_assert_num_queries(0):
+        assert not hasattr(found, "pro_profile")  # known to be missing: no query
+
+
+def test_instances_refuse_what_they_cannot_build(client_user):
+    def annotated(*, pk):
+        return Booking.objects.filter(client_id=pk).annotate(n=models.Count("events"))
+
+    with pytest.raises(ValueError):
+        prepared.instances("t.annotated", annotated, pk=client_user.pk)

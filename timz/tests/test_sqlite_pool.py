@@ -143,3 +143,43 @@ def test_at_most_the_pool_size_is_kept(settings):
         thread.join()
     assert len({id(c) for c in seen}) == size + 1
     assert len(pool._idle[settings.DATABASES["default"]["NAME"]]) == size
+
+
+def test_a_destroyed_test_database_takes_its_idle_connections_with_it(tmp_path):
+    # make test-instants destroys and makes the test database again in one process: a pooled
+    # connection to the deleted file would serve the old data and leave the new file unmade.
+    name = str(tmp_path / "instant.sqlite3")
+    settings_dict = {**connections["default"].settings_dict, "NAME": name}
+    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": name}
+    wrapper = pool.DatabaseWrapper(settings_dict, alias="instant")
+    wrapper.ensure_connection()
+    wrapper.connection.execute("CREATE TABLE first_run (x)")
+    wrapper.close()
+    assert len(pool._idle[name]) == 1
+
+    wrapper.creation._destroy_test_db(name, verbosity=0)
+
+    assert name not in pool._idle
+    assert not (tmp_path / "instant.sqlite3").exists()
+    wrapper.ensure_connection()  # the next run's database, under the same name
+    try:
+        assert wrapper.connection.execute("SELECT name FROM sqlite_master").fetchall() == []
+        assert (tmp_path / "instant.sqlite3").exists()
+    finally:
+        wrapper.close()
+        pool.close_idle(name)
+
+
+def test_a_test_database_made_again_under_its_name_drops_the_idle_connections(tmp_path):
+    name = str(tmp_path / "again.sqlite3")
+    settings_dict = {**connections["default"].settings_dict, "NAME": name}
+    settings_dict["TEST"] = {**settings_dict.get("TEST", {}), "NAME": name}
+    wrapper = pool.DatabaseWrapper(settings_dict, alias="again")
+    wrapper.ensure_connection()
+    wrapper.close()
+    assert len(pool._idle[name]) == 1
+
+    wrapper.creation._create_test_db(verbosity=0, autoclobber=True)
+
+    assert name not in pool._idle
+    pool.close_idle(name)

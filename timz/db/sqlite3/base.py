@@ -11,19 +11,39 @@ way the PostgreSQL backend's ``"pool"`` option does.
 ``DATABASE_POOL_SIZE``); a thread finding none opens one as before, so there is no waiting. A
 connection is handed over outside any transaction (rolled back if one was left open) and with
 its foreign keys enforced again. In-memory databases are never pooled (Django never closes them).
+
+A test database file deleted (destroyed, or removed to be made again) takes its idle
+connections with it: kept, they would still point at the deleted file, so the next test run of
+the process (``make test-instants`` makes one per instant) would read the old database and
+never create the new file, whose removal then fails at teardown (FileNotFoundError).
 """
 
 from __future__ import annotations
 
 import threading
 
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, creation
 
 _lock = threading.Lock()
 _idle: dict[str, list] = {}  # database file -> idle sqlite3 connections, last in first out
 
 
+class DatabaseCreation(creation.DatabaseCreation):
+    """Django's, dropping the pool's idle connections to a test database file it deletes."""
+
+    def _create_test_db(self, verbosity, autoclobber, keepdb=False):
+        name = self._get_test_db_name()
+        if not keepdb:
+            close_idle(name)  # an old file of that name is about to be removed
+        return super()._create_test_db(verbosity, autoclobber, keepdb)
+
+    def _destroy_test_db(self, test_database_name, verbosity):
+        close_idle(test_database_name)
+        super()._destroy_test_db(test_database_name, verbosity)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    creation_class = DatabaseCreation
     pool_size = 0
 
     def get_connection_params(self):
@@ -55,10 +75,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return super()._close()
 
 
-def close_idle() -> None:
-    """Close every pooled connection (tests; a process about to delete its database file)."""
+def close_idle(database: str | None = None) -> None:
+    """Close the pooled connections to the file `database` (every file for None): tests, and a
+    process about to delete a database file."""
     with _lock:
-        conns = [conn for idle in _idle.values() for conn in idle]
-        _idle.clear()
+        if database is None:
+            conns = [conn for idle in _idle.values() for conn in idle]
+            _idle.clear()
+        else:
+            conns = _idle.pop(str(database), [])
     for conn in conns:
         conn.close()
