@@ -451,7 +451,7 @@ class StripeGateway:
             page = self._call(self.client.v1.balance_transactions.list, params, options)
             for transaction in page.data:
                 payout = transaction.source
-                if isinstance(payout, str) or payout is None:
+                if not isinstance(payout, stripe.Payout):
                     detail = f"Balance transaction {transaction.id} came without its payout."
                     raise GatewayError(PROVIDER_FAILED, detail=detail)
                 arrival = datetime.fromtimestamp(payout.arrival_date, UTC).date()

@@ -187,9 +187,9 @@ def rows(
     return _run(key, build, using, values, models=False)
 
 
-def instances(
-    key: str, build: Callable[..., QuerySet], *, using: str = DEFAULT_DB_ALIAS, **values
-) -> list[Model]:
+def instances[M: Model](
+    key: str, build: Callable[..., QuerySet[M]], *, using: str = DEFAULT_DB_ALIAS, **values
+) -> list[M]:
     """The model instances of ``build(**values)`` (a QuerySet of a model, with select_related
     at most: no values(), annotations or prefetches), as iterating it would give them, from
     SQL compiled once per `key` and database."""
