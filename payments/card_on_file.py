@@ -46,6 +46,7 @@ from payments.gateways import (
     get_gateway,
 )
 from payments.models import CARD_DECLINED, Payment, SavedCard, StripeCustomer
+from payments.services import checkout_session_open
 from timz import money
 from timz.links import absolute_url
 
@@ -428,12 +429,7 @@ def no_show_fee_pay_start(*, booking: Booking, user) -> Payment:
             operation=f"booking-{locked.pk}-fee-{payment.attempt}-link-{link}",
             customer_email=locked.client.email,
         )
-        try:
-            info = gateway.create_checkout(request)
-        except GatewayError as exc:
-            raise ValidationError(
-                _("The payment could not be started. %(error)s") % {"error": exc}
-            ) from exc
+        info = checkout_session_open(gateway, request)
         payment.checkout_session_id = info.session_id
         payment.checkout_url = info.url
         payment.save(update_fields=["checkout_session_id", "checkout_url", "updated_at"])

@@ -49,7 +49,9 @@ from payments import fees
 from payments import models as records
 from payments.gateways import (
     AccountInfo,
+    CheckoutInfo,
     CheckoutRequest,
+    Gateway,
     GatewayError,
     OfflineGateway,
     RefundRequest,
@@ -342,6 +344,19 @@ def _account_of_pro(*, pro_id: int):
     return ConnectedAccount.objects.filter(pro_id=pro_id)
 
 
+def checkout_session_open(
+    gateway: Gateway, request: CheckoutRequest, *, failure: str | None = None
+) -> CheckoutInfo:
+    """The gateway's Checkout session for `request`; a GatewayError becomes a ValidationError
+    a user can read: `failure` (a sentence with ``%(error)s``), else "The payment could not be
+    started." and the gateway's words."""
+    try:
+        return gateway.create_checkout(request)
+    except GatewayError as exc:
+        message = failure or _("The payment could not be started. %(error)s")
+        raise ValidationError(message % {"error": exc}) from exc
+
+
 def _checkout_terms(booking: Booking) -> tuple[str, int]:
     """What a checkout of `booking` would take now: ``(kind, amount)``; ValidationError when
     the booking asks for a card instead or nothing now (``_due_now``)."""
@@ -404,12 +419,7 @@ def _checkout_open(
         operation=operation,
         customer_email=booking.client.email,
     )
-    try:
-        info = gateway.create_checkout(request)
-    except GatewayError as exc:
-        raise ValidationError(
-            _("The payment could not be started. %(error)s") % {"error": exc}
-        ) from exc
+    info = checkout_session_open(gateway, request)
     return Payment.objects.create(
         booking=booking,
         kind=kind,
@@ -1050,12 +1060,9 @@ def tip_start(*, booking: Booking, user, amount: int) -> Payment:
             customer_email=locked.client.email,
             kind=Payment.Kind.TIP,
         )
-        try:
-            info = gateway.create_checkout(request)
-        except GatewayError as exc:
-            raise ValidationError(
-                _("The tip could not be started. %(error)s") % {"error": exc}
-            ) from exc
+        info = checkout_session_open(
+            gateway, request, failure=_("The tip could not be started. %(error)s")
+        )
         return Payment.objects.create(
             booking=locked,
             kind=Payment.Kind.TIP,
