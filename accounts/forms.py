@@ -19,6 +19,7 @@ from accounts.images import AVATAR_SIDE, ImageUploadField
 from accounts.models import Category, ProProfile, User, timezone_choices
 from accounts.services import SLUG_MAX, pro_currency_choices, pro_slug_validate
 from timz import money
+from timz.widgets import LongSelect
 
 
 class SignupForm(AllauthSignupForm):
@@ -82,6 +83,7 @@ class SignupForm(AllauthSignupForm):
 def _timezone_field(**kwargs) -> forms.ChoiceField:
     return forms.ChoiceField(
         choices=timezone_choices,
+        widget=LongSelect,
         label=_("Time zone"),
         error_messages={"invalid_choice": _("“%(value)s” is not a known time zone.")},
         **kwargs,
