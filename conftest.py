@@ -11,14 +11,18 @@ the tests at the first instant, then all at the next, and any data built for a m
 session (the test database included) is built again at each instant.
 """
 
+import hashlib
 import itertools
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+import django
 import pytest
 import time_machine
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
@@ -35,6 +39,7 @@ from accounts.models import Category, ClientProfile, ProProfile, User
 from bookings import services as booking_services
 from bookings.models import Booking, BookingEvent, Service
 from timz import pagecache
+from timz.db.sqlite3.base import close_idle
 
 PASSWORD = "correct-horse-battery"
 # The authenticator-app secret of every test user given one (base32, as apps scan it).
@@ -150,6 +155,78 @@ def now(travel) -> datetime:
     return travel(timezone.now())
 
 
+SCHEMA_CACHE_DIR = Path(django_settings.BASE_DIR) / "var" / "test-schema"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """pytest-django's, with the migrated SQLite test database taken from a copy when the
+    migrations have not changed since it was made (`_migrated_schema_cache`)."""
+    creation_class = type(connection.creation)
+    with mock.patch.object(
+        creation_class,
+        "create_test_db",
+        _migrated_schema_cache(creation_class.create_test_db),
+    ):
+        yield
+
+
+def _migrated_schema_cache(create_test_db):
+    """`create_test_db`, made to keep a copy of a freshly migrated SQLite test database under
+    var/test-schema/, and to start from that copy when one exists for the same migrations.
+
+    Migrating from nothing costs a test process 3-4 s of CPU (87 migrations, each model state
+    rendered again), in every process of every run: twice in `make test`, once per instant in
+    `make test-instants`. The copy is a file copy; `migrate` then runs as usual and finds
+    nothing to apply (0.2 s). The copy is keyed on the text of every installed app's migration
+    files and Django's version, so any change to a migration (or a new one, or an upgrade of a
+    third-party app) makes a new one. PostgreSQL is left alone."""
+
+    def create(self, verbosity=1, autoclobber=False, serialize=None, keepdb=False):
+        if (
+            self.connection.vendor != "sqlite"
+            or keepdb
+            or self.is_in_memory_db(self._get_test_db_name())
+        ):
+            return create_test_db(self, verbosity, autoclobber, serialize, keepdb)
+        copy = SCHEMA_CACHE_DIR / f"{_migrations_key()}.sqlite3"
+        if copy.exists():
+            test_name = self._get_test_db_name()
+            close_idle(test_name)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{test_name}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(copy, test_name)
+            return create_test_db(self, verbosity, autoclobber, serialize, keepdb=True)
+        name = create_test_db(self, verbosity, autoclobber, serialize, keepdb)
+        _keep_schema_copy(self.connection, copy)
+        return name
+
+    return create
+
+
+def _migrations_key() -> str:
+    digest = hashlib.sha256(django.get_version().encode())
+    for app in apps.get_app_configs():
+        for path in sorted((Path(app.path) / "migrations").glob("*.py")):
+            digest.update(str(path.relative_to(app.path)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _keep_schema_copy(conn, copy: Path) -> None:
+    """A consistent copy of the database (VACUUM INTO: the WAL's pages included), written under
+    a temporary name and renamed, so two processes making it at once never leave half a file;
+    older copies are removed."""
+    SCHEMA_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    partial = copy.with_name(f"{copy.stem}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    with conn.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(partial)])
+    os.replace(partial, copy)
+    for old in SCHEMA_CACHE_DIR.glob("*.sqlite3"):
+        if old != copy:
+            old.unlink(missing_ok=True)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, and a faster way back to it after a flush.
@@ -198,6 +275,20 @@ def _fast_password_hasher():
     """One hasher for the whole suite: a real hash costs about half a second and no test is
     about its strength. Session-wide, so module-wide data is covered too."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stripe_retries_without_backoff():
+    """The Stripe SDK still retries a request that could not reach Stripe (the gateway's
+    `max_network_retries`), but at once: its backoff of 0.5 s and then about 1 s only waited,
+    in every test where Stripe cannot be reached."""
+    from stripe._http_client import HTTPClient
+
+    with (
+        mock.patch.object(HTTPClient, "INITIAL_DELAY", 0),
+        mock.patch.object(HTTPClient, "MAX_DELAY", 0),
+    ):
         yield
 
 
