@@ -15,8 +15,9 @@ import hashlib
 import itertools
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from unittest import mock
@@ -32,6 +33,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management.commands import flush as flush_command
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client, override_settings
 from django.utils import timezone, translation
 
@@ -176,21 +178,23 @@ def _migrated_schema_cache(create_test_db):
     var/test-schema/, and to start from that copy when one exists for the same migrations.
 
     Migrating from nothing costs a test process 3-4 s of CPU (87 migrations, each model state
-    rendered again), in every process of every run: twice in `make test`, once per instant in
-    `make test-instants`. The copy is a file copy; `migrate` then runs as usual and finds
-    nothing to apply (0.2 s). The copy is keyed on the text of every installed app's migration
-    files and Django's version, so any change to a migration (or a new one, or an upgrade of a
-    third-party app) makes a new one. PostgreSQL is left alone."""
+    rendered again), in every test process of every run (two in `make test`). The copy is a
+    file copy; `migrate` then runs as usual and finds nothing to apply (0.2 s). The copy is
+    keyed on the text of every installed app's migration files and Django's version, so any
+    change to a migration (or a new one, or an upgrade of a third-party app) makes a new one.
+    PostgreSQL, and a database made without migrations (`--nomigrations`, as
+    `make test-instants` runs), are left alone."""
 
     def create(self, verbosity=1, autoclobber=False, serialize=None, keepdb=False):
         if (
             self.connection.vendor != "sqlite"
             or keepdb
             or self.is_in_memory_db(self._get_test_db_name())
+            or not _migrations_on(self.connection)
         ):
             return create_test_db(self, verbosity, autoclobber, serialize, keepdb)
         copy = SCHEMA_CACHE_DIR / f"{_migrations_key()}.sqlite3"
-        if copy.exists():
+        if _holds_migrations(copy):
             test_name = self._get_test_db_name()
             close_idle(test_name)
             for suffix in ("", "-wal", "-shm"):
@@ -202,6 +206,30 @@ def _migrated_schema_cache(create_test_db):
         return name
 
     return create
+
+
+def _migrations_on(conn) -> bool:
+    """False when the test database is made without migrations (`--nomigrations`, as
+    `make test-instants` runs, or TEST["MIGRATE"] False): tables straight from the models,
+    with no record of migrations, which must never be kept as the migrated copy."""
+    if not conn.settings_dict.get("TEST", {}).get("MIGRATE", True):
+        return False
+    return all(
+        MigrationLoader.migrations_module(app.label)[0] is not None
+        for app in apps.get_app_configs()
+        if (Path(app.path) / "migrations").is_dir()
+    )
+
+
+def _holds_migrations(copy: Path) -> bool:
+    """Whether `copy` is a SQLite file with migrations recorded in it."""
+    if not copy.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{copy}?mode=ro", uri=True)) as kept:
+            return kept.execute("SELECT COUNT(*) FROM django_migrations").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
 
 
 def _migrations_key() -> str:

@@ -53,3 +53,36 @@ def test_a_kept_copy_holds_the_migrated_tables_and_replaces_older_copies(tmp_pat
         applied = kept.execute("SELECT COUNT(*) FROM django_migrations").fetchone()[0]
     assert {"bookings_booking", "accounts_user", "django_migrations"} <= tables
     assert applied == len(MigrationExecutor(connection).loader.applied_migrations)
+    assert conftest._holds_migrations(copy)
+
+
+class _NoMigrations:
+    """What pytest-django's --nomigrations puts in MIGRATION_MODULES."""
+
+    def __contains__(self, item):
+        return True
+
+    def __getitem__(self, item):
+        return None
+
+
+def test_a_database_made_without_migrations_is_neither_kept_nor_replaced(settings):
+    settings.MIGRATION_MODULES = {}
+    assert conftest._migrations_on(connection)
+    settings.MIGRATION_MODULES = _NoMigrations()
+    assert not conftest._migrations_on(connection)
+
+
+def test_only_a_copy_with_migrations_recorded_is_used(tmp_path):
+    import sqlite3
+
+    assert not conftest._holds_migrations(tmp_path / "missing.sqlite3")
+    (tmp_path / "empty.sqlite3").write_bytes(b"")
+    assert not conftest._holds_migrations(tmp_path / "empty.sqlite3")
+    with sqlite3.connect(tmp_path / "tables.sqlite3") as made:
+        made.execute("CREATE TABLE django_content_type (id integer)")
+        made.execute("CREATE TABLE django_migrations (id integer)")
+    assert not conftest._holds_migrations(tmp_path / "tables.sqlite3")
+    with sqlite3.connect(tmp_path / "tables.sqlite3") as made:
+        made.execute("INSERT INTO django_migrations VALUES (1)")
+    assert conftest._holds_migrations(tmp_path / "tables.sqlite3")
