@@ -218,8 +218,8 @@ def test_an_offered_time_is_busy_for_everyone_else_for_15_minutes_then_free(
     with pytest.raises(SlotUnavailable):
         services.booking_create(client=someone, service=service, starts_at=local_at(3, 10))
 
-    travel(now + timedelta(minutes=15, seconds=1))
-    booking = services.booking_create(client=someone, service=service, starts_at=local_at(3, 10))
+    travel(now + timedelta(minutes=15, seconds=1))  # maybe past midnight: taken's time it is
+    booking = services.booking_create(client=someone, service=service, starts_at=taken.starts_at)
     assert booking.status == Booking.Status.CONFIRMED
 
 
@@ -237,9 +237,9 @@ def test_the_free_time_search_shows_a_held_time_only_once_the_hold_is_over(
     assert live_offers()
 
     assert availability_search(window=window) == []  # held for the waiting client
-    travel(now + timedelta(minutes=16))
+    travel(now + timedelta(minutes=16))  # maybe past midnight: local_at's days move on
     (found,) = availability_search(window=window)
-    assert found.slots == [local_at(3, 10)]
+    assert found.slots == [taken.starts_at]
 
 
 def test_the_offered_client_books_the_held_time_and_the_entry_is_booked(
@@ -269,9 +269,9 @@ def test_booking_the_time_of_a_lapsed_offer_still_books_its_entry(
     same (booking_create finds it with the slot, bookings.selectors.slot_check)."""
     entry = wait(client_user, service)
     cancel(taken, commit)
-    travel(now + timedelta(minutes=16))
+    travel(now + timedelta(minutes=16))  # maybe past midnight: local_at's days move on
 
-    services.booking_create(client=client_user, service=service, starts_at=local_at(3, 10))
+    services.booking_create(client=client_user, service=service, starts_at=taken.starts_at)
 
     entry.refresh_from_db()
     assert entry.status == ENTRY.BOOKED
@@ -291,7 +291,7 @@ def test_after_the_hold_expires_process_due_offers_the_time_to_the_next_client(
 
     (offer,) = live_offers()
     assert offer.entry == second
-    assert offer.starts_at == local_at(3, 10)
+    assert offer.starts_at == taken.starts_at  # the day of local_at(3, 10) before the travel
     first.refresh_from_db()
     assert first.status == ENTRY.WAITING  # still waiting, but never offered that time again
     assert first.offers.get().status == OFFER.EXPIRED
