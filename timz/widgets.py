@@ -1,17 +1,9 @@
 """Form widgets shared by the apps."""
 
-import html
-
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-
-
-def _escaped(value) -> str:
-    """`value` as HTML text: escaped as Django's `escape` does, unless it is already safe."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 class LongSelect(forms.Select):
@@ -26,14 +18,14 @@ class LongSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{_escaped(widget["name"])}"{flatatt(widget["attrs"])}>']
+        parts = [f'<select name="{conditional_escape(widget["name"])}"{flatatt(widget["attrs"])}>']
         for group_name, options, _index in widget["optgroups"]:
             if group_name:
-                parts.append(f'<optgroup label="{_escaped(group_name)}">')
+                parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
             parts.extend(
-                f'<option value="{_escaped(option["value"])}"'
+                f'<option value="{conditional_escape(option["value"])}"'
                 f"{flatatt(option['attrs']) if option['attrs'] else ''}>"
-                f"{_escaped(option['label'])}</option>"
+                f"{conditional_escape(option['label'])}</option>"
                 for option in options
             )
             if group_name:
