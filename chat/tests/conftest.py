@@ -14,6 +14,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
+from chat import notifications
 from chat.models import Conversation, Message
 from timz.asgi import application
 
@@ -85,3 +86,28 @@ async def receive(comm: WebsocketCommunicator, timeout: float = 3) -> dict:
 def run(scenario):
     """Run an async scenario from a synchronous test."""
     return async_to_sync(scenario)()
+
+
+# What `next_frame_after_a_mark` sends: no real event has this type.
+MARK = {"type": "mark"}
+
+
+async def next_frame_after_a_mark(comm: WebsocketCommunicator, *, conversation=None, user=None):
+    """The next frame on `comm` once a mark is sent now to the socket's group: the chat group of
+    `conversation`, or the notification group of `user`. It is MARK when nothing else was on
+    its way to the socket.
+
+    Proof by order rather than by waiting: a consumer handles one event at a time, after its
+    handshake (where a replay is sent), and a channel receives its groups' events in the order
+    they were sent. Whatever was sent to the socket before this call (a relay, a push, a replay)
+    comes out before the mark. Waiting a while for nothing only makes a stray frame likely to
+    show; it costs that while in every test.
+    """
+    if conversation is not None:
+        group = notifications.chat_group(conversation.pk)
+        event = {"type": "chat.message", "message": MARK}
+    else:
+        group = notifications.user_group(user.pk)
+        event = {"type": "notify", "payload": MARK}
+    await get_channel_layer().group_send(group, event)
+    return await receive(comm)

@@ -8,11 +8,13 @@ from channels.db import database_sync_to_async
 from chat.consumers import REPLAY_LIMIT
 from chat.models import Message
 from chat.tests.conftest import (
+    MARK,
     chat_path,
     communicator,
     connected,
     make_conversation,
     make_message,
+    next_frame_after_a_mark,
     receive,
     run,
 )
@@ -141,8 +143,8 @@ def test_messages_do_not_leak_to_other_conversations(conversation, client_user, 
         await connected(sender)
         await connected(outsider)
         await sender.send_json_to({"type": "message", "body": "Private"})
-        await receive(sender)
-        assert await outsider.receive_nothing(timeout=0.3)
+        await receive(sender)  # sent to the conversation's group
+        assert await next_frame_after_a_mark(outsider, conversation=elsewhere) == MARK
         await sender.disconnect()
         await outsider.disconnect()
 
@@ -267,7 +269,7 @@ def test_connect_without_after_replays_nothing(conversation, client_user, pro):
 
     async def scenario():
         await connected(comm)
-        assert await comm.receive_nothing(timeout=0.3)
+        assert await next_frame_after_a_mark(comm, conversation=conversation) == MARK
         await comm.disconnect()
 
     run(scenario)
@@ -304,11 +306,14 @@ def test_reading_your_own_messages_changes_nothing(conversation, client_user, pr
     async def scenario():
         await connected(comm)
         await comm.send_json_to({"type": "read", "up_to": mine.pk})
-        assert await comm.receive_nothing(timeout=0.3)
+        # The socket's frames are handled in order: a receipt for the read would be sent to the
+        # group before this message, which comes back to its sender.
+        await comm.send_json_to({"type": "message", "body": "after the read"})
+        assert (await receive(comm))["body"] == "after the read"
         await comm.disconnect()
 
     run(scenario)
-    assert Message.objects.get().read_at is None
+    assert Message.objects.get(pk=mine.pk).read_at is None
 
 
 def test_typing_is_relayed_to_the_other_side_only(conversation, client_user, pro):
@@ -320,9 +325,9 @@ def test_typing_is_relayed_to_the_other_side_only(conversation, client_user, pro
         for comm in (typist, typists_other_tab, pro_socket):
             await connected(comm)
         await typist.send_json_to({"type": "typing"})
-        frame = await receive(pro_socket)
-        assert await typist.receive_nothing(timeout=0.3)
-        assert await typists_other_tab.receive_nothing(timeout=0.1)
+        frame = await receive(pro_socket)  # sent to the conversation's group
+        for own_side in (typist, typists_other_tab):
+            assert await next_frame_after_a_mark(own_side, conversation=conversation) == MARK
         for comm in (typist, typists_other_tab, pro_socket):
             await comm.disconnect()
         return frame
@@ -373,7 +378,10 @@ def test_typing_is_relayed_at_most_once_a_second_per_socket(conversation, client
         for _ in range(5):
             await typist.send_json_to({"type": "typing"})
         first = await receive(pro_socket)
-        assert await pro_socket.receive_nothing(timeout=0.3)
+        # The typist's frames are handled in order: a second relay would reach the group before
+        # this message.
+        await typist.send_json_to({"type": "message", "body": "after the typing"})
+        assert (await receive(pro_socket))["body"] == "after the typing"
         await typist.disconnect()
         await pro_socket.disconnect()
         return first
@@ -392,7 +400,7 @@ def test_reconnect_replays_at_most_one_page_then_asks_for_a_resync(conversation,
     async def scenario():
         await connected(comm)
         frames = [await receive(comm) for _ in range(REPLAY_LIMIT + 1)]
-        assert await comm.receive_nothing(timeout=0.3)
+        assert await next_frame_after_a_mark(comm, conversation=conversation) == MARK
         await comm.disconnect()
         return frames
 
@@ -410,7 +418,7 @@ def test_an_after_that_is_not_a_message_id_replays_nothing(conversation, client_
 
     async def scenario():
         await connected(comm)
-        assert await comm.receive_nothing(timeout=0.3)
+        assert await next_frame_after_a_mark(comm, conversation=conversation) == MARK
         await comm.disconnect()
 
     run(scenario)

@@ -7,10 +7,12 @@ from django.db import transaction
 from bookings.models import Booking
 from chat import notifications, services
 from chat.tests.conftest import (
+    MARK,
     chat_path,
     communicator,
     connected,
     make_message,
+    next_frame_after_a_mark,
     receive,
     run,
 )
@@ -126,9 +128,9 @@ def test_notify_user_waits_for_the_commit_and_skips_rolled_back_work(client_user
     async def scenario():
         await connected(page)
         await receive(page)
-        await rolled_back_then_committed()
+        await rolled_back_then_committed()  # the pushes of its commits are sent
         frame = await receive(page)
-        assert await page.receive_nothing(timeout=0.2)
+        assert await next_frame_after_a_mark(page, user=client_user) == MARK
         await page.disconnect()
         return frame
 
@@ -238,10 +240,13 @@ def _cancelled_by(actor, *, client_user, pro, service):
         for comm in (client_page, pro_page):
             await connected(comm)
             await receive(comm)
-        await transition()
+        await transition()  # the pushes of its commit are sent
         frames = []
-        for comm in (client_page, pro_page):
-            frames.append(None if await comm.receive_nothing(timeout=0.3) else await receive(comm))
+        for comm, user in ((client_page, client_user), (pro_page, pro.user)):
+            frame = await next_frame_after_a_mark(comm, user=user)
+            frames.append(None if frame == MARK else frame)
+            if frame != MARK:
+                assert await receive(comm) == MARK, "one push at most"
             await comm.disconnect()
         return frames
 
