@@ -16,6 +16,7 @@ import itertools
 import os
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import datetime, time, timedelta
@@ -71,6 +72,31 @@ def _pinned_instants() -> list[datetime]:
 
 def pytest_configure(config):
     _pinned_instants()  # a malformed TIMZ_TEST_NOW stops the run before any test
+
+
+def pytest_collection_modifyitems(config, items):
+    """The order in which `--dist loadfile` hands files to the workers: files marked `waits`
+    first, then the others by their number of tests, most first (xdist's own order, which
+    `pytest_xdist_make_scheduler` turns off for this one).
+
+    A `waits` file spends seconds on a server or subprocess of its own, or on a window that
+    must pass in real time. Handed out last, as xdist's order would (such files hold few tests),
+    it left one worker waiting alone at the end of the run; handed out first, its wait overlaps
+    the other worker's work."""
+    counts = Counter(item.path for item in items)
+    first = {item.path for item in items if item.get_closest_marker("waits")}
+    # sorted() is stable: the tests of a file keep their order.
+    items.sort(key=lambda item: (item.path not in first, -counts[item.path], str(item.path)))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadFileScheduling
+
+    if config.getvalue("dist") == "loadfile":
+        config.option.loadscopereorder = False  # the order of pytest_collection_modifyitems
+        return LoadFileScheduling(config, log)
+    return None
 
 
 def pytest_report_header(config):

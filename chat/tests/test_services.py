@@ -13,7 +13,7 @@ from chat.models import Conversation, Message, UnreadEmailNotice
 from chat.tests.conftest import make_conversation, make_message
 from conftest import local_at, make_booking, make_service
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.waits]  # a window that must pass
 
 
 # Conversations -----------------------------------------------------------------------------

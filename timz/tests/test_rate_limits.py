@@ -39,7 +39,7 @@ from timz import ratelimit
 from timz.ratelimit import RateLimited
 from timz.tests.processes import private_redis_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.waits]  # windows that must pass
 
 TOO_FAST_BOOKING = "You are booking too fast. Try again in a few minutes."
 TOO_FAST_MESSAGE = "You are sending messages too fast."

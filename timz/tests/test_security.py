@@ -17,7 +17,7 @@ from django.urls import path, reverse
 
 from conftest import make_service
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.waits]  # `check --deploy` subprocesses
 
 ROOT = Path(settings.BASE_DIR)
 TEMPLATE_DIRS = [ROOT / "templates", *ROOT.glob("*/templates")]

@@ -8,7 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from timz.tests.processes import free_port
+
+pytestmark = pytest.mark.waits  # daphne workers starting
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,6 +17,8 @@ import pytest
 
 pytest.importorskip("mypy")
 
+pytestmark = pytest.mark.waits  # mypy in a subprocess
+
 REPO = Path(__file__).resolve().parents[2]
 CACHE_DIR = REPO / ".mypy_cache"
 
