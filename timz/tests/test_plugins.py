@@ -1,5 +1,6 @@
 """timz/tests/plugins.py registers the installed pytest plugins itself: none may be missed."""
 
+import gc
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from timz.tests.plugins import PLUGINS, _left_out
+from timz.tests.plugins import GC_THRESHOLDS, PLUGINS, _left_out
 
 
 def test_every_installed_pytest_plugin_is_registered_under_its_entry_point_name():
@@ -67,3 +68,8 @@ def test_an_xdist_worker_ends_without_the_interpreters_teardown(process, printed
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == printed
+
+
+def test_the_test_processes_collect_garbage_less_often_than_pythons_default():
+    assert gc.get_threshold() == GC_THRESHOLDS
+    assert GC_THRESHOLDS[0] > 2_000
