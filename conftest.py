@@ -83,10 +83,28 @@ def pytest_collection_modifyitems(config, items):
     must pass in real time. Handed out last, as xdist's order would (such files hold few tests),
     it left one worker waiting alone at the end of the run; handed out first, its wait overlaps
     the other worker's work."""
+    _give_each_item_its_own_id(items)
     counts = Counter(item.path for item in items)
     first = {item.path for item in items if item.get_closest_marker("waits")}
     # sorted() is stable: the tests of a file keep their order.
     items.sort(key=lambda item: (item.path not in first, -counts[item.path], str(item.path)))
+
+
+def _give_each_item_its_own_id(items) -> None:
+    """pytest (9.2) builds a test's id from its function's name and its parametrization, and
+    schemathesis (4.32) names the operation only in the item's name ("test_api_as_client[GET
+    /api/v1/pros]"): every operation of a schemathesis test had the same id. xdist hands out
+    tests by id, so under `make test` each such test ran ONE of its operations. An item whose
+    id is shared, and whose name carries its parameters, gets them in its id."""
+    shared = {nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1}
+    for item in items:
+        if item.nodeid not in shared:
+            continue
+        prefix = f"{item.originalname}["
+        if item.name.startswith(prefix) and item.name.endswith("]"):
+            item._id = item.parent.id.child(item.originalname).with_params(
+                item.name[len(prefix) : -1]
+            )
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -2,10 +2,12 @@
 marked `waits` first, then by number of tests (conftest.pytest_collection_modifyitems and
 pytest_xdist_make_scheduler), driven through xdist's own scheduler."""
 
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from _pytest.nodeid import NodeId
 
 import conftest
 
@@ -95,3 +97,39 @@ def test_other_distributions_keep_xdists_scheduler():
     config = SimpleNamespace(getvalue=lambda name: {"dist": "load"}[name])
 
     assert conftest.pytest_xdist_make_scheduler(config, None) is None
+
+
+def test_every_collected_test_has_an_id_of_its_own(request):
+    """xdist hands out tests by id: tests sharing one would all run as the first of them."""
+    ids = Counter(item.nodeid for item in request.session.items)
+
+    assert [nodeid for nodeid, count in ids.items() if count > 1] == []
+
+
+class _Test:
+    """A collected test as this hook reads it: name, function name, module and id."""
+
+    def __init__(self, module, name: str, originalname: str, params: str | None = None):
+        self.name, self.originalname, self.parent = name, originalname, module
+        self._id = module.id.child(originalname).with_params(params)
+
+    @property
+    def nodeid(self) -> str:
+        return str(self._id)
+
+
+def test_tests_named_apart_but_sharing_an_id_get_their_names_in_it():
+    module = SimpleNamespace(id=NodeId(path="t/test_api.py"))
+    items = [
+        _Test(module, "test_api[GET /pros]", "test_api"),  # as schemathesis makes them
+        _Test(module, "test_api[POST /bookings]", "test_api"),
+        _Test(module, "test_other[1]", "test_other", params="1"),  # as pytest makes them
+    ]
+
+    conftest._give_each_item_its_own_id(items)
+
+    assert [test.nodeid for test in items] == [
+        "t/test_api.py::test_api[GET /pros]",
+        "t/test_api.py::test_api[POST /bookings]",
+        "t/test_api.py::test_other[1]",
+    ]
