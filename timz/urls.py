@@ -43,7 +43,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # Unmatched API URLs answer JSON like the API, not the HTML 404 page.
-    re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
+    re_path(r"^api/(?P<unmatched>(?s:.*))$", api_not_found),  # (?s): line breaks too
     # The strings of static/js in one language (timz/jsi18n.py), cached for a year per version.
     path("jsi18n/<str:lang>/<str:version>.js", jsi18n.javascript_catalogue, name="jsi18n"),
     path("healthz", views.healthz, name="healthz"),

@@ -1122,7 +1122,7 @@ MATRIX: dict[str, dict[str, Case]] = {
     },
     # -- the JSON API ---------------------------------------------------------------------------
     # Any other /api/ path: the API's JSON 404 for everyone, whatever follows.
-    "^api/(?P<unmatched>.*)$": {
+    "^api/(?P<unmatched>(?s:.*))$": {
         "id that is not a number": Case(
             lambda w: {}, path="/api/v1/bookings/abc", GET=everyone(no()), POST=everyone(no())
         ),
