@@ -8,6 +8,7 @@ them goes through `database_sync_to_async`.
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -102,6 +103,9 @@ async def next_frame_after_a_mark(comm: WebsocketCommunicator, *, conversation=N
     they were sent. Whatever was sent to the socket before this call (a relay, a push, a replay)
     comes out before the mark. Waiting a while for nothing only makes a stray frame likely to
     show; it costs that while in every test.
+
+    The mark is sent as the code's pushes are (`notifications.group_send_now`, from a thread
+    running for this loop), so it is queued behind any push still waiting to be sent.
     """
     if conversation is not None:
         group = notifications.chat_group(conversation.pk)
@@ -109,5 +113,5 @@ async def next_frame_after_a_mark(comm: WebsocketCommunicator, *, conversation=N
     else:
         group = notifications.user_group(user.pk)
         event = {"type": "notify", "payload": MARK}
-    await get_channel_layer().group_send(group, event)
+    await database_sync_to_async(notifications.group_send_now)(group, event)
     return await receive(comm)

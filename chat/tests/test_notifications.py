@@ -1,7 +1,11 @@
 """The notification socket `/ws/notifications/`: unread counts and booking pushes."""
 
+import asyncio
+
 import pytest
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.db import transaction
 
 from bookings.models import Booking
@@ -405,3 +409,49 @@ def test_a_waitlist_offer_is_pushed_to_the_waiting_client(client_user, other_cli
     assert frame["type"] == "waitlist"
     assert frame["message"].startswith(f"A time freed up with {pro.display_name}: Haircut, ")
     assert "/bookings/waitlist/offer/" in frame["url"]
+
+
+def test_a_thread_working_for_an_event_loop_queues_its_pushes_and_goes_on(monkeypatch):
+    """A request under daphne (or a consumer's database work) does not wait for its pushes:
+    they are queued on the server's loop and sent there, in order."""
+    layer = get_channel_layer()
+    sent: list[dict] = []
+
+    async def scenario():
+        release = asyncio.Event()
+
+        async def slow_group_send(group, event):
+            await release.wait()
+            sent.append(event)
+
+        monkeypatch.setattr(layer, "group_send", slow_group_send)
+
+        @database_sync_to_async
+        def push_three():
+            for n in range(3):
+                notifications.group_send_now("user.1", {"type": "notify", "payload": {"n": n}})
+
+        # Waiting for the sends would never end: they wait for `release`, set below.
+        await asyncio.wait_for(push_three(), timeout=5)
+        assert sent == []
+        release.set()
+        for _ in range(100):
+            if len(sent) == 3:
+                break
+            await asyncio.sleep(0.01)
+
+    run(scenario)
+    assert [event["payload"]["n"] for event in sent] == [0, 1, 2]
+
+
+def test_a_push_from_code_without_an_event_loop_is_sent_before_it_returns():
+    """A management command or the test client: the push is in the layer once the call
+    returns."""
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)("user.1", channel)
+
+    notifications.group_send_now("user.1", {"type": "notify", "payload": {"type": "ping"}})
+
+    received = async_to_sync(layer.receive)(channel)
+    assert received["payload"] == {"type": "ping"}
