@@ -75,7 +75,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The order in which `--dist loadfile` hands files to the workers: files marked `waits`
+    """Each test gets an id of its own (`_give_each_item_its_own_id`), then the order in which
+    `--dist loadfile` hands files to the workers is set: files marked `waits`
     first, then the others by their number of tests, most first (xdist's own order, which
     `pytest_xdist_make_scheduler` turns off for this one).
 
