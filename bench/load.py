@@ -530,7 +530,9 @@ async def bench(args) -> int:
         "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     )
 
-    plan = await discover(conn, prefix)
+    wanted = set(args.only) if args.only else set(TARGETS)
+    # The directory is read only for targets that need a pro.
+    plan = await discover(conn, prefix) if wanted - {"home"} else Plan([], note="not asked")
     tomorrow = date.today() + timedelta(days=1)
     common = {
         "connections": args.connections,
@@ -551,20 +553,26 @@ async def bench(args) -> int:
         results.append(await run_target(name, host, port, factory, **common, **limit, **extra))
 
     await run("hello (ceiling)", Request("GET", f"{prefix}/bench/hello"))
-    await run("home search", Request("GET", f"{prefix}/?q=hair&city=Paris"))
-    if plan.slug:
-        await run("pro page", Request("GET", f"{prefix}/p/{quote(plan.slug)}/"))
-        await run(
+    if "home" in wanted:
+        await run("home search", Request("GET", f"{prefix}/?q=hair&city=Paris"))
+    pages = {
+        "pro": ("pro page", lambda: f"{prefix}/p/{quote(plan.slug)}/"),
+        "slots": (
             "slots (7 days)",
-            Request("GET", slots_path(prefix, plan.slug, plan.service_id, tomorrow)),
-        )
-    else:
-        results.append(Result("pro page", available=False, note=plan.note))
-        results.append(Result("slots (7 days)", available=False, note=plan.note))
+            lambda: slots_path(prefix, plan.slug, plan.service_id, tomorrow),
+        ),
+    }
+    for target, (name, path) in pages.items():
+        if target not in wanted:
+            continue
+        if plan.slug:
+            await run(name, Request("GET", path()))
+        else:
+            results.append(Result(name, available=False, note=plan.note))
 
-    if args.skip_bookings:
+    if "booking" in wanted and args.skip_bookings:
         results.append(Result("create booking", available=False, note="--skip-bookings"))
-    else:
+    elif "booking" in wanted:
         results.append(await bench_bookings(conn, host, port, prefix, plan, tomorrow, args))
     await conn.close()
 
@@ -659,6 +667,21 @@ async def cancel_bookings(host, port, prefix, made, connections: int) -> int:
     return done
 
 
+# The targets bench() can run besides the hello ceiling, by their --only names.
+TARGETS = ("home", "pro", "slots", "booking")
+
+
+def _targets(value: str) -> tuple[str, ...]:
+    """`--only`'s value: known target names, comma-separated."""
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    unknown = [name for name in names if name not in TARGETS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or 'nothing'}: name targets among {', '.join(TARGETS)}"
+        )
+    return names
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench-load",
@@ -692,6 +715,11 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--skip-bookings", action="store_true", help="do not create bookings (read-only run)"
+    )
+    parser.add_argument(
+        "--only",
+        type=_targets,
+        help="the targets to run besides the hello ceiling, comma-separated: " + ", ".join(TARGETS),
     )
     parser.add_argument(
         "--server-pid",

@@ -1,5 +1,6 @@
 """bench/load.py (`make bench-load`): its pure parts and its little HTTP client. No timings."""
 
+import argparse
 import asyncio
 import os
 import subprocess
@@ -10,10 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bench.load import (
+    TARGETS,
     Connection,
     Request,
     Result,
     Session,
+    _targets,
+    bench,
     cancel_bookings,
     check_loopback_url,
     discover,
@@ -132,6 +136,47 @@ def test_the_command_line_keeps_runs_bounded(flags, capsys):
         main(flags)
 
     assert exc.value.code == 2
+
+
+def test_only_names_the_targets_to_run_besides_the_ceiling(capsys):
+    assert _targets("booking, slots") == ("booking", "slots")
+    assert set(TARGETS) == {"home", "pro", "slots", "booking"}
+    for value in ("bogus", "booking,hello", ","):
+        with pytest.raises(SystemExit) as exc:
+            main(["--only", value])
+        assert exc.value.code == 2
+    assert "name targets among home, pro, slots, booking" in capsys.readouterr().err
+
+
+def test_a_run_of_only_some_targets_measures_only_them_and_the_ceiling(capsys):
+    routes = {
+        "GET /healthz": (200, {}),
+        "GET /bench/hello": (200, {}),
+        "GET /?q=hair&city=Paris": (200, {}),
+    }
+
+    async def scenario():
+        server, port, seen = await _json_server(routes)
+        async with server:
+            args = argparse.Namespace(
+                url=f"http://127.0.0.1:{port}",
+                connections=1,
+                duration=0.2,
+                max_requests=5,
+                server_pid=None,
+                skip_bookings=False,
+                only=("home",),
+            )
+            return await bench(args), seen
+
+    status, seen = asyncio.run(scenario())
+
+    assert status == 0
+    asked = {head.split(" ")[1] for head in seen}
+    assert asked == {"/healthz", "/bench/hello", "/?q=hair&city=Paris"}  # no directory read
+    table = capsys.readouterr().out
+    assert "hello (ceiling)" in table and "home search" in table
+    assert "pro page" not in table and "create booking" not in table
 
 
 # --- Table
