@@ -1,6 +1,6 @@
-"""The order in which `make test` (`-n 2 --dist loadfile`) hands files to its workers: files
-marked `waits` first, then by number of tests (conftest.pytest_collection_modifyitems and
-pytest_xdist_make_scheduler), driven through xdist's own scheduler."""
+"""How `make test` (`-n 2 --dist loadfile`) hands tests to its workers: each test with an id of
+its own, files marked `waits` first, then by number of tests (conftest.pytest_collection_modifyitems
+and pytest_xdist_make_scheduler), driven through xdist's own scheduler."""
 
 from collections import Counter
 from pathlib import Path
@@ -15,10 +15,20 @@ pytest.importorskip("xdist")
 
 
 class _Item:
-    def __init__(self, path: str, name: str, *, waits: bool = False):
+    """A collected test as these hooks read it: its file, name, function name, id and marks.
+    Its id is built as pytest 9.2 builds it: the function's name and `params`."""
+
+    def __init__(self, path: str, name: str, *, originalname=None, params=None, waits=False):
         self.path = Path(path)
-        self.nodeid = f"{path}::{name}"
+        self.parent = SimpleNamespace(id=NodeId(path=path))
+        self.name = name
+        self.originalname = originalname or name
+        self._id = self.parent.id.child(self.originalname).with_params(params)
         self._waits = waits
+
+    @property
+    def nodeid(self) -> str:
+        return str(self._id)
 
     def get_closest_marker(self, name):
         return object() if name == "waits" and self._waits else None
@@ -106,24 +116,12 @@ def test_every_collected_test_has_an_id_of_its_own(request):
     assert [nodeid for nodeid, count in ids.items() if count > 1] == []
 
 
-class _Test:
-    """A collected test as this hook reads it: name, function name, module and id."""
-
-    def __init__(self, module, name: str, originalname: str, params: str | None = None):
-        self.name, self.originalname, self.parent = name, originalname, module
-        self._id = module.id.child(originalname).with_params(params)
-
-    @property
-    def nodeid(self) -> str:
-        return str(self._id)
-
-
 def test_tests_named_apart_but_sharing_an_id_get_their_names_in_it():
-    module = SimpleNamespace(id=NodeId(path="t/test_api.py"))
+    module = "t/test_api.py"
     items = [
-        _Test(module, "test_api[GET /pros]", "test_api"),  # as schemathesis makes them
-        _Test(module, "test_api[POST /bookings]", "test_api"),
-        _Test(module, "test_other[1]", "test_other", params="1"),  # as pytest makes them
+        _Item(module, "test_api[GET /pros]", originalname="test_api"),  # as schemathesis does
+        _Item(module, "test_api[POST /bookings]", originalname="test_api"),
+        _Item(module, "test_other[1]", originalname="test_other", params="1"),  # as pytest does
     ]
 
     conftest._give_each_item_its_own_id(items)
