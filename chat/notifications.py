@@ -39,6 +39,12 @@ def chat_group(conversation_id: int) -> str:
     return f"chat.{conversation_id}"
 
 
+def notify_event(payload: dict) -> dict:
+    """The channel-layer event that brings `payload` to a user's open pages (NotificationConsumer's
+    `notify`)."""
+    return {"type": "notify", "payload": payload}
+
+
 def group_send_now(group: str, event: dict) -> None:
     """Send to a channel-layer group from synchronous code (no-op without a layer).
 
@@ -115,7 +121,7 @@ def group_send_on_commit(group: str, event: dict) -> None:
 def notify_user(*, user_id: int, payload: dict) -> None:
     """Push `payload` (a JSON-able dict with a "type") to every open page of the user, after
     the surrounding transaction commits."""
-    group_send_on_commit(user_group(user_id), {"type": "notify", "payload": payload})
+    group_send_on_commit(user_group(user_id), notify_event(payload))
 
 
 def push_unread_count(*, user_id: int) -> None:
@@ -127,9 +133,7 @@ def push_unread_count(*, user_id: int) -> None:
 
         user = User(pk=user_id)
         count = unread_count_for_user(user=user)
-        group_send_now(
-            user_group(user_id), {"type": "notify", "payload": {"type": "unread", "count": count}}
-        )
+        group_send_now(user_group(user_id), notify_event({"type": "unread", "count": count}))
 
     transaction.on_commit(push, robust=True)
 

@@ -112,6 +112,6 @@ async def next_frame_after_a_mark(comm: WebsocketCommunicator, *, conversation=N
         event = {"type": "chat.message", "message": MARK}
     else:
         group = notifications.user_group(user.pk)
-        event = {"type": "notify", "payload": MARK}
+        event = notifications.notify_event(MARK)
     await database_sync_to_async(notifications.group_send_now)(group, event)
     return await receive(comm)

@@ -25,6 +25,7 @@ from conftest import local_at, make_booking, set_every_day
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PATH = "/ws/notifications/"
+GROUP = notifications.user_group(1)
 
 
 def test_anonymous_notification_socket_is_closed_with_4401():
@@ -429,7 +430,7 @@ def test_a_thread_working_for_an_event_loop_queues_its_pushes_and_goes_on(monkey
         @database_sync_to_async
         def push_three():
             for n in range(3):
-                notifications.group_send_now("user.1", {"type": "notify", "payload": {"n": n}})
+                notifications.group_send_now(GROUP, notifications.notify_event({"n": n}))
 
         # Waiting for the sends would never end: they wait for `release`, set below.
         await asyncio.wait_for(push_three(), timeout=5)
@@ -449,9 +450,9 @@ def test_a_push_from_code_without_an_event_loop_is_sent_before_it_returns():
     returns."""
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)("user.1", channel)
+    async_to_sync(layer.group_add)(GROUP, channel)
 
-    notifications.group_send_now("user.1", {"type": "notify", "payload": {"type": "ping"}})
+    notifications.group_send_now(GROUP, notifications.notify_event({"type": "ping"}))
 
     received = async_to_sync(layer.receive)(channel)
     assert received["payload"] == {"type": "ping"}
